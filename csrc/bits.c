@@ -1,0 +1,40 @@
+/* Block refill of nd_bits_t from a NumPy bit generator or Xoshiro256x8. */
+#include "numdist/bitgen.h"
+#include "numdist/xoshiro256.h"
+
+void nd_bits_init_numpy(nd_bits_t *b, nd_bitgen_t *bitgen)
+{
+    b->bitgen = bitgen;
+    b->xo = NULL;
+    b->expect = 0;
+    b->pos = b->end = b->buf;
+}
+
+void nd_bits_init_xoshiro(nd_bits_t *b, nd_xoshiro_t *xo)
+{
+    b->bitgen = NULL;
+    b->xo = xo;
+    b->expect = 0;
+    b->pos = b->end = b->buf;
+}
+
+void nd_bits_refill(nd_bits_t *b)
+{
+    if (b->xo != NULL) {
+        nd_xoshiro_block(b->xo, b->xo->counter++, b->buf);
+        b->pos = b->buf;
+        b->end = b->buf + ND_XO_BLOCK;
+    } else {
+        /* Draw only what the kernel said it needs, so a NumPy stream is not
+         * consumed far beyond the draws made from it. */
+        size_t n = b->expect, i;
+        uint64_t (*next)(void *) = b->bitgen->next_uint64;
+        void *st = b->bitgen->state;
+        if (n == 0) n = 1;
+        if (n > ND_XO_BLOCK) n = ND_XO_BLOCK;
+        for (i = 0; i < n; i++) b->buf[i] = next(st);
+        b->expect -= (n < b->expect) ? n : b->expect;
+        b->pos = b->buf;
+        b->end = b->buf + n;
+    }
+}
