@@ -1,0 +1,20 @@
+"""numdist: probability distributions over NumPy arrays.
+
+torch.distributions semantics (batch/event shapes, sample/rsample, log_prob,
+KL registry), C kernels for sampling, and analytic vector-Jacobian products
+(``*_vjp``) for every differentiable quantity.
+"""
+from numdist import constraints, random
+from numdist._rng import manual_seed
+from numdist.distribution import Distribution, set_default_validate_args
+from numdist.independent import Independent
+from numdist.kl import kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
+from numdist.normal import Normal
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Distribution", "Normal", "Independent",
+    "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
+    "set_default_validate_args", "manual_seed", "constraints", "random", "__version__",
+]

@@ -1,0 +1,171 @@
+"""Normal (Gaussian) distribution."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from numdist import _normal, constraints
+from numdist.distribution import Distribution
+from numdist.utils import as_float_params, sum_to_shape
+
+__all__ = ["Normal"]
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class Normal(Distribution):
+    """Normal distribution with mean ``loc`` and standard deviation ``scale``.
+
+    Parameters
+    ----------
+    loc, scale : array_like
+        Broadcast together to give ``batch_shape``; ``scale > 0``.
+    validate_args : bool, optional
+        Check parameter and sample values (default on, see
+        :func:`numdist.set_default_validate_args`).
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> d = nd.Normal(loc=0.0, scale=1.0)
+    >>> d.sample((10,), rng=0).shape
+    (10,)
+    >>> float(d.log_prob(0.0))
+    -0.9189385332046727
+    >>> x, vjp = nd.Normal([0.0, 1.0], 2.0).rsample_vjp(rng=0)
+    >>> sorted(vjp(np.ones(2)))
+    ['loc', 'scale']
+    """
+
+    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.loc
+
+    @property
+    def mode(self) -> np.ndarray:
+        return self.loc
+
+    @property
+    def stddev(self) -> np.ndarray:
+        return self.scale
+
+    @property
+    def variance(self) -> np.ndarray:
+        return self.scale**2
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        dtype, p = as_float_params(loc=loc, scale=scale)
+        self._param_shapes = {"loc": p["loc"].shape, "scale": p["scale"].shape}
+        try:
+            batch_shape = np.broadcast_shapes(p["loc"].shape, p["scale"].shape)
+        except ValueError:
+            raise ValueError(
+                f"loc with shape {p['loc'].shape} and scale with shape {p['scale'].shape} "
+                "do not broadcast together") from None
+        self.loc = np.broadcast_to(p["loc"], batch_shape)
+        self.scale = np.broadcast_to(p["scale"], batch_shape)
+        self.dtype = dtype
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> "Normal":
+        new = self._get_checked_instance(Normal, _instance)
+        batch_shape = self._expand_shape(batch_shape)
+        new.loc = np.broadcast_to(self.loc, batch_shape)
+        new.scale = np.broadcast_to(self.scale, batch_shape)
+        new.dtype = self.dtype
+        new._param_shapes = self._param_shapes
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    # -- sampling -----------------------------------------------------------------
+    def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        return self.rsample(sample_shape, rng=rng)
+
+    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        """``loc + scale * eps`` with ``eps`` drawn by the fused C kernel."""
+        shape = self._extended_shape(sample_shape)
+        out = np.empty(shape, dtype=self.dtype)
+        _normal.normal_fill(rng, "ziggurat", out,
+                            np.broadcast_to(self.loc, shape), np.broadcast_to(self.scale, shape))
+        return out
+
+    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None):
+        """Sample and its VJP: ``x = loc + scale * eps``, so
+        ``d/dloc = g`` and ``d/dscale = g * eps`` (summed to the parameter shapes)."""
+        shape = self._extended_shape(sample_shape)
+        eps = np.empty(shape, dtype=self.dtype)
+        _normal.normal_fill(rng, "ziggurat", eps)
+        x = self.loc + self.scale * eps
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            g = np.asarray(g, dtype=self.dtype)
+            return {"loc": sum_to_shape(g, self._param_shapes["loc"], self.dtype),
+                    "scale": sum_to_shape(g * eps, self._param_shapes["scale"], self.dtype)}
+
+        return x, vjp
+
+    # -- densities ------------------------------------------------------------------
+    def log_prob(self, value: Any) -> np.ndarray:
+        value = self._as_value(value)
+        var = self.scale**2
+        return -((value - self.loc) ** 2) / (2 * var) - np.log(self.scale) - self.dtype.type(_HALF_LOG_2PI)
+
+    def log_prob_vjp(self, value: Any):
+        """``log_prob`` and its VJP with respect to ``loc``, ``scale`` and ``value``."""
+        v = self._as_value(value)
+        lp = self.log_prob(v)
+        value_shape = np.shape(value)
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            g = np.asarray(g, dtype=self.dtype)
+            z = (v - self.loc) / self.scale
+            dloc = g * z / self.scale
+            return {"loc": sum_to_shape(dloc, self._param_shapes["loc"], self.dtype),
+                    "scale": sum_to_shape(g * (z * z - 1) / self.scale, self._param_shapes["scale"], self.dtype),
+                    "value": sum_to_shape(-dloc, value_shape, self.dtype)}
+
+        return lp, vjp
+
+    def cdf(self, value: Any) -> np.ndarray:
+        value = self._as_value(value)
+        z = (value - self.loc) / self.scale
+        return _normal.ndtr(z).astype(self.dtype, copy=False)
+
+    def icdf(self, value: Any) -> np.ndarray:
+        q = np.asarray(value)
+        if q.dtype.kind not in "biuf":
+            raise TypeError(f"icdf expects real probabilities, got dtype {q.dtype}")
+        q = q.astype(self.dtype, copy=False)
+        if self._validate_args and not np.all((q >= 0) & (q <= 1)):
+            from numdist.utils import first_bad_index
+
+            ok = (q >= 0) & (q <= 1)
+            raise ValueError(f"icdf expects probabilities in [0, 1]; value at index {first_bad_index(ok)} "
+                             f"is {q[first_bad_index(ok)]}")
+        return self.loc + self.scale * _normal.ndtri(q).astype(self.dtype, copy=False)
+
+    def entropy(self) -> np.ndarray:
+        return self.dtype.type(0.5 + _HALF_LOG_2PI) + np.log(self.scale)
+
+    def entropy_vjp(self):
+        """Entropy ``0.5 + log(2 pi)/2 + log(scale)``; its VJP is ``g / scale`` for scale, 0 for loc."""
+        h = self.entropy()
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            g = np.asarray(g, dtype=self.dtype)
+            return {"loc": np.zeros(self._param_shapes["loc"], dtype=self.dtype),
+                    "scale": sum_to_shape(g / self.scale, self._param_shapes["scale"], self.dtype)}
+
+        return h, vjp
+
+    def _as_value(self, value: Any) -> np.ndarray:
+        value = self._validate_sample(value)
+        return value.astype(np.result_type(value.dtype, self.dtype) if value.dtype.kind == "f" else self.dtype,
+                            copy=False)

@@ -1,0 +1,138 @@
+"""Shape, dtype and gradient helpers shared by the distribution classes."""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, Generic, Sequence, TypeVar
+
+import numpy as np
+
+__all__ = ["lazy_property", "as_float_params", "sum_to_shape", "as_shape", "sum_rightmost", "first_bad_index"]
+
+T = TypeVar("T")
+
+
+class lazy_property(Generic[T]):
+    """A property computed on first access and then stored on the instance
+    (as torch's ``lazy_property``): derived parameters cost nothing until used."""
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.name = fn.__name__
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = self.fn(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+def as_shape(shape: Any, name: str = "sample_shape") -> tuple[int, ...]:
+    """``sample_shape``/``batch_shape`` as a tuple of non-negative ints (int or sequence accepted)."""
+    if isinstance(shape, (numbers.Integral, np.integer)) and not isinstance(shape, bool):
+        shape = (int(shape),)
+    try:
+        out = tuple(int(operator_index(s)) for s in shape)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {shape!r}") from None
+    if any(s < 0 for s in out):
+        raise ValueError(f"{name} must not have negative dimensions, got {out}")
+    return out
+
+
+def operator_index(x: Any) -> int:
+    import operator
+
+    if isinstance(x, bool):
+        raise TypeError
+    return operator.index(x)
+
+
+def _check_numeric(name: str, arr: np.ndarray) -> None:
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real number or array of real numbers, got dtype {arr.dtype}")
+
+
+def as_float_params(**params: Any) -> tuple[np.dtype, dict[str, np.ndarray]]:
+    """Convert parameters to arrays of one float dtype.
+
+    float32 stays float32, float64 stays float64, integers and bools are
+    promoted to float64, and mixed inputs follow NumPy's promotion rules
+    (Python scalars are weak, as in NumPy 2)."""
+    arrays = {}
+    for name, value in params.items():
+        if isinstance(value, (str, bytes)) or value is None:
+            raise TypeError(f"{name} must be a real number or array of real numbers, got {type(value).__name__}")
+        try:
+            arr = np.asarray(value)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(f"{name} could not be converted to an array: {exc}") from None
+        _check_numeric(name, arr)
+        arrays[name] = arr
+    weak = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else arrays[k] for k, v in params.items()]
+    dtype = np.result_type(*weak) if weak else np.dtype(np.float64)
+    if dtype.kind != "f" or dtype.itemsize not in (4, 8):
+        dtype = np.dtype(np.float64) if dtype.kind != "f" or dtype.itemsize > 8 else np.dtype(np.float32)
+    return dtype, {k: a.astype(dtype, copy=False) for k, a in arrays.items()}
+
+
+def sum_to_shape(grad: np.ndarray, shape: Sequence[int], dtype: Any = None) -> np.ndarray:
+    """Sum ``grad`` over the dims that broadcasting added to an array of ``shape``."""
+    grad = np.asarray(grad)
+    shape = tuple(shape)
+    lead = grad.ndim - len(shape)
+    if lead > 0:
+        grad = grad.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    grad = np.broadcast_to(grad, shape) if grad.shape != shape else grad
+    return np.array(grad, dtype=dtype if dtype is not None else grad.dtype)
+
+
+def sum_rightmost(value: np.ndarray, dim: int) -> np.ndarray:
+    """Sum out the ``dim`` rightmost dimensions."""
+    if dim == 0:
+        return value
+    return value.reshape(value.shape[: value.ndim - dim] + (-1,)).sum(-1)
+
+
+def first_bad_index(ok: np.ndarray) -> tuple[int, ...]:
+    """Index of the first False in ``ok`` (C order)."""
+    flat = int(np.argmin(np.asarray(ok).ravel()))
+    return tuple(int(i) for i in np.unravel_index(flat, np.shape(ok)))
+
+
+def check_out(out: Any, shape: tuple[int, ...] | None, dtype: np.dtype, name: str = "out") -> np.ndarray:
+    """Refuse a wrong ``out=`` before anything is written (NumPy's exception types)."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"Supplied output array has the wrong type: {name}.dtype is {out.dtype}, expected {np.dtype(dtype)}")
+    if shape is not None and out.shape != tuple(shape):
+        raise ValueError(f"size and {name}.shape must match: {name} has shape {out.shape}, expected {tuple(shape)}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return out
+
+
+def aligned(arr: np.ndarray) -> np.ndarray:
+    """``arr`` itself if its items are aligned for C access, else an aligned copy."""
+    return arr if arr.flags.aligned else np.array(arr, order="K")
+
+
+def check_finite(name: str, arr: np.ndarray, positive: bool = False, nonnegative: bool = False) -> None:
+    """ValueError naming ``name``, the first offending index and the reason."""
+    if positive:
+        ok = np.isfinite(arr) & (arr > 0)
+    elif nonnegative:
+        ok = np.isfinite(arr) & (arr >= 0)
+    else:
+        ok = np.isfinite(arr)
+    if not ok.all():
+        idx = first_bad_index(ok)
+        v = arr[idx]
+        reason = "is NaN" if np.isnan(v) else "is infinite" if np.isinf(v) else (
+            "must be positive" if positive else "must be non-negative")
+        raise ValueError(f"{name} at index {idx} {reason} (got {v})")
