@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def torch():
+    """torch (CPU, float64 by default for comparisons); a test extra, installed in CI."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    return torch
+
+
+def assert_rel(actual, expected, rtol, atol=0.0):
+    np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=rtol, atol=atol)
+
+
+def ks_pvalue(x, cdf):
+    from scipy import stats
+
+    return stats.kstest(np.asarray(x, dtype=np.float64).ravel(), cdf).pvalue
+
+
+def strided_views(shape, dtype):
+    """Views the kernels must write without copying: contiguous, every other element,
+    negative stride, transposed, zero-size; each with its base to check nothing else is touched."""
+    n = int(np.prod(shape))
+    views = {}
+    base = np.full(n, np.nan, dtype=dtype)
+    views["contiguous"] = (base, base.reshape(shape))
+    base = np.full(2 * n, np.nan, dtype=dtype)
+    views["step2"] = (base, base[::2].reshape(shape) if len(shape) == 1 else base.reshape(shape[:-1] + (2 * shape[-1],))[..., ::2])
+    base = np.full(n, np.nan, dtype=dtype)
+    views["negative"] = (base, base[::-1].reshape(shape) if len(shape) == 1 else base.reshape(shape)[..., ::-1])
+    base = np.full(n, np.nan, dtype=dtype)
+    views["transposed"] = (base, base.reshape(shape[::-1]).T)
+    return views
