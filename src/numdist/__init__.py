@@ -5,6 +5,7 @@ KL registry), C kernels for sampling, and analytic vector-Jacobian products
 (``*_vjp``) for every differentiable quantity.
 """
 from numdist import constraints, random
+from numdist._common import get_num_threads, set_num_threads
 from numdist._rng import manual_seed
 from numdist.distribution import Distribution, set_default_validate_args
 from numdist.independent import Independent
@@ -16,5 +17,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Distribution", "Normal", "Independent",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
-    "set_default_validate_args", "manual_seed", "constraints", "random", "__version__",
+    "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]

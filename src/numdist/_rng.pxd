@@ -36,6 +36,7 @@ cdef class RandomSource:
     """The random bits for one sampling call: a context manager that holds the
     bit generator's lock, with ``bits`` ready for a kernel (GIL may be released)."""
     cdef nd_bits_t *bits
+    cdef nd_xoshiro_t *xo   # numdist's generator (chunks may run in parallel), or NULL
     cdef object bit_generator
     cdef object lock
 

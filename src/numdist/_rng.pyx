@@ -187,8 +187,10 @@ cpdef RandomSource random_source(object rng):
     cdef nd_bitgen_t *numpy_bitgen
     src.bit_generator = bg
     src.lock = bg.lock
+    src.xo = NULL
     if isinstance(bg, Xoshiro256x8):
-        nd_bits_init_xoshiro(src.bits, &(<Xoshiro256x8>bg).st.xo)
+        src.xo = &(<Xoshiro256x8>bg).st.xo
+        nd_bits_init_xoshiro(src.bits, src.xo)
     else:
         capsule = bg.capsule
         if not PyCapsule_IsValid(capsule, "BitGenerator"):

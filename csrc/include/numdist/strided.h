@@ -63,4 +63,17 @@ static inline int nd_outer_next(nd_outer_iter *it)
     return 0;
 }
 
+/* Position it at outer row `row` (rows counted in C order over the outer dims). */
+static inline void nd_outer_seek(nd_outer_iter *it, intptr_t row)
+{
+    int i;
+    it->offset = 0;
+    for (i = it->ndim - 1; i >= 0; i--) {
+        intptr_t n = it->shape[i] > 0 ? it->shape[i] : 1;
+        it->index[i] = row % n;
+        row /= n;
+        it->offset += it->index[i] * it->strides[i];
+    }
+}
+
 #endif

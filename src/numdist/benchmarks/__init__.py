@@ -14,7 +14,7 @@ import importlib
 import time
 from typing import Any, Callable
 
-__all__ = ["Workload", "all_workloads", "time_call", "run", "FAMILIES"]
+__all__ = ["Workload", "all_workloads", "time_call", "run", "with_threads", "FAMILIES"]
 
 FAMILIES = ("normal", "mvn", "categorical")
 
@@ -69,11 +69,37 @@ def time_call(fn: Callable[[], Any], repeat: int = 5, min_time: float = 0.05) ->
     return best
 
 
+def with_threads(n: int, fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` run with numdist set to ``n`` threads (the harness default is 1)."""
+    import numdist
+
+    def call() -> Any:
+        numdist.set_num_threads(n)
+        try:
+            return fn()
+        finally:
+            numdist.set_num_threads(1)
+
+    return call
+
+
 def run(scale: float = 1.0, repeat: int = 5, families: tuple[str, ...] = FAMILIES,
         echo: Callable[[str], None] | None = print) -> list[dict[str, Any]]:
     """Time every workload and its peers; return one record per (workload, peer)."""
+    import numdist
+
     records: list[dict[str, Any]] = []
-    for w in all_workloads(scale, families):
+    saved = numdist.get_num_threads()
+    numdist.set_num_threads(1)
+    try:
+        return _run_rows(all_workloads(scale, families), repeat, echo, records)
+    finally:
+        numdist.set_num_threads(saved)
+
+
+def _run_rows(rows: list[Workload], repeat: int, echo: Callable[[str], None] | None,
+              records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for w in rows:
         t_nd = time_call(w.numdist, repeat)
         if not w.peers:
             records.append({"work": w.name, "numdist_s": t_nd, "peer": None, "peer_s": None,

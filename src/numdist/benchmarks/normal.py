@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import numdist as nd
-from numdist.benchmarks import Workload, torch_or_none
+from numdist.benchmarks import Workload, torch_or_none, with_threads
 
 
 def workloads(scale: float = 1.0) -> list[Workload]:
@@ -28,6 +28,10 @@ def workloads(scale: float = 1.0) -> list[Workload]:
         peers["torch.randn f32"] = lambda: torch.randn(n, out=t32)
     rows.append(Workload(f"standard_normal {n:.0e} f32", lambda: nd.random.standard_normal(out=out32, dtype=np.float32),
                          peers, ">= 5x torch"))
+
+    rows.append(Workload(f"standard_normal {n:.0e} f64, 2 threads",
+                         with_threads(2, lambda: nd.random.standard_normal(out=out64)),
+                         {"numdist 1 thread": lambda: nd.random.standard_normal(out=out64)}, ">= 1.8x one thread"))
 
     k, s = 1000, max(int(10000 * scale), 10)
     loc = np.linspace(-1, 1, k).astype(np.float32)

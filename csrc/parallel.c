@@ -1,0 +1,111 @@
+/* Chunk runner: see numdist/parallel.h. POSIX threads; serial elsewhere. */
+#if !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "numdist/parallel.h"
+
+#include <stdlib.h>
+
+#if !defined(_WIN32)
+#include <pthread.h>
+#include <unistd.h>
+#define ND_HAVE_PTHREADS 1
+#endif
+
+typedef struct run_state {
+    const nd_xoshiro_t *xo;
+    uint64_t base;
+    intptr_t nchunks;
+    intptr_t next; /* next chunk to hand out, taken with an atomic add */
+    nd_chunk_fn fn;
+    void *ctx;
+} run_state;
+
+static intptr_t take_chunk(run_state *st)
+{
+#if defined(__GNUC__)
+    return __sync_fetch_and_add(&st->next, 1);
+#else
+    return st->next++; /* serial builds only */
+#endif
+}
+
+static void *worker(void *arg)
+{
+    run_state *st = (run_state *)arg;
+    nd_bits_t *bits = (nd_bits_t *)malloc(sizeof(nd_bits_t));
+    nd_xoshiro_t xo;
+    intptr_t c;
+    if (bits == NULL) return NULL; /* the other workers take the remaining chunks */
+    xo = *st->xo;
+    while ((c = take_chunk(st)) < st->nchunks) {
+        xo.counter = st->base + (uint64_t)c * ND_CHUNK_BLOCKS;
+        nd_bits_init_xoshiro(bits, &xo);
+        st->fn(st->ctx, c, bits);
+    }
+    free(bits);
+    return NULL;
+}
+
+int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_t nchunks,
+                  nd_chunk_fn fn, void *ctx)
+{
+    run_state st;
+    int status = 0;
+    intptr_t c;
+    if (xo == NULL) {
+        for (c = 0; c < nchunks; c++) fn(ctx, c, numpy_bits);
+        return 0;
+    }
+    st.xo = xo;
+    st.base = xo->counter;
+    st.nchunks = nchunks;
+    st.next = 0;
+    st.fn = fn;
+    st.ctx = ctx;
+    if (nthreads > nchunks) nthreads = (int)nchunks;
+#ifdef ND_HAVE_PTHREADS
+    if (nthreads > 1) {
+        pthread_t *tids = (pthread_t *)malloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
+        int started = 0, i;
+        if (tids != NULL) {
+            for (i = 0; i < nthreads - 1; i++) {
+                if (pthread_create(&tids[i], NULL, worker, &st) != 0) { status = -1; break; }
+                started++;
+            }
+        } else {
+            status = -1;
+        }
+        worker(&st);
+        for (i = 0; i < started; i++) pthread_join(tids[i], NULL);
+        free(tids);
+    } else
+#endif
+    {
+        worker(&st);
+    }
+    /* A worker that could not allocate leaves chunks behind only if all failed. */
+    if (st.next < nchunks) {
+        nd_bits_t *bits = (nd_bits_t *)malloc(sizeof(nd_bits_t));
+        nd_xoshiro_t x = *xo;
+        if (bits == NULL) return -2;
+        for (c = st.next; c < nchunks; c++) {
+            x.counter = st.base + (uint64_t)c * ND_CHUNK_BLOCKS;
+            nd_bits_init_xoshiro(bits, &x);
+            fn(ctx, c, bits);
+        }
+        free(bits);
+    }
+    xo->counter = st.base + (uint64_t)nchunks * ND_CHUNK_BLOCKS;
+    return status;
+}
+
+int nd_cpu_count(void)
+{
+#ifdef ND_HAVE_PTHREADS
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#else
+    return 1;
+#endif
+}
