@@ -136,3 +136,28 @@ def check_finite(name: str, arr: np.ndarray, positive: bool = False, nonnegative
         reason = "is NaN" if np.isnan(v) else "is infinite" if np.isinf(v) else (
             "must be positive" if positive else "must be non-negative")
         raise ValueError(f"{name} at index {idx} {reason} (got {v})")
+
+
+def clamp_probs(probs: np.ndarray) -> np.ndarray:
+    """Clamp to ``[eps, 1 - eps]`` with eps the dtype's machine epsilon (torch's rule)."""
+    eps = np.finfo(probs.dtype).eps
+    return np.clip(probs, eps, 1 - eps)
+
+
+def logsumexp(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    """``log(sum(exp(x)))`` along ``axis``, stable, and -inf (not NaN) for all -inf rows."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m_safe = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m_safe), axis=axis, keepdims=True)) + m_safe
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def logits_to_probs(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis."""
+    return np.exp(logits - logsumexp(logits, keepdims=True))
+
+
+def probs_to_logits(probs: np.ndarray) -> np.ndarray:
+    """``log`` of the clamped probabilities (torch's ``probs_to_logits``)."""
+    return np.log(clamp_probs(probs))
