@@ -7,15 +7,18 @@ KL registry), C kernels for sampling, and analytic vector-Jacobian products
 from numdist import constraints, random
 from numdist._common import get_num_threads, set_num_threads
 from numdist._rng import manual_seed
+from numdist.categorical import Categorical
 from numdist.distribution import Distribution, set_default_validate_args
 from numdist.independent import Independent
 from numdist.kl import kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
 from numdist.normal import Normal
+from numdist.one_hot_categorical import OneHotCategorical
+from numdist.relaxed_categorical import RelaxedOneHotCategorical
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Distribution", "Normal", "Independent",
+    "Distribution", "Normal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]

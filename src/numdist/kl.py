@@ -12,10 +12,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numdist.categorical import Categorical
 from numdist.distribution import Distribution
 from numdist.independent import Independent
 from numdist.normal import Normal
-from numdist.utils import sum_rightmost, sum_to_shape
+from numdist.utils import as_cotangent, sum_rightmost, sum_to_shape
 
 __all__ = ["register_kl", "register_kl_vjp", "kl_divergence", "kl_divergence_vjp"]
 
@@ -140,15 +141,15 @@ def _kl_normal_normal_vjp(p: Normal, q: Normal):
     dtype = kl.dtype
 
     def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
-        g = np.asarray(g, dtype=dtype)
+        g = as_cotangent(g, kl.shape, dtype)
         diff = (p.loc - q.loc) / q.scale**2
         dp_scale = p.scale / q.scale**2 - 1 / p.scale
         dq_scale = 1 / q.scale - (p.scale**2 + (p.loc - q.loc) ** 2) / q.scale**3
         return {
-            "p": {"loc": sum_to_shape(g * diff, p._param_shapes["loc"], dtype),
-                  "scale": sum_to_shape(g * dp_scale, p._param_shapes["scale"], dtype)},
-            "q": {"loc": sum_to_shape(-g * diff, q._param_shapes["loc"], dtype),
-                  "scale": sum_to_shape(g * dq_scale, q._param_shapes["scale"], dtype)},
+            "p": {"loc": sum_to_shape(g * diff, p._param_shapes["loc"], p._grad_dtypes["loc"]),
+                  "scale": sum_to_shape(g * dp_scale, p._param_shapes["scale"], p._grad_dtypes["scale"])},
+            "q": {"loc": sum_to_shape(-g * diff, q._param_shapes["loc"], q._grad_dtypes["loc"]),
+                  "scale": sum_to_shape(g * dq_scale, q._param_shapes["scale"], q._grad_dtypes["scale"])},
         }
 
     return kl, vjp
@@ -179,3 +180,33 @@ def _kl_independent_independent_vjp(p: Independent, q: Independent):
     return sum_rightmost(kl, n), vjp
 
 
+
+
+# -- Categorical || Categorical --------------------------------------------------------
+def _kl_categorical_terms(p: Categorical, q: Categorical) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pp, lp, lq = np.broadcast_arrays(p.probs, p.logits, q.logits)
+    qp = np.broadcast_to(q.probs, pp.shape)
+    with np.errstate(invalid="ignore"):
+        t = pp * (lp - lq)
+    t = np.where(qp == 0, np.inf, t)
+    live = pp != 0
+    return np.where(live, t, 0), live, pp
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> np.ndarray:
+    return _kl_categorical_terms(p, q)[0].sum(-1)
+
+
+@register_kl_vjp(Categorical, Categorical)
+def _kl_categorical_categorical_vjp(p: Categorical, q: Categorical):
+    t, live, pp = _kl_categorical_terms(p, q)
+    kl = t.sum(-1)
+    finite = live & (np.broadcast_to(q.probs, pp.shape) != 0)
+
+    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
+        g = np.asarray(g, dtype=kl.dtype)[..., None] * finite
+        diff = np.where(finite, p.logits - q.logits, 0)
+        return {"p": p._pull_back(g * diff, g * pp), "q": q._pull_back(None, -g * pp)}
+
+    return kl, vjp

@@ -1,0 +1,227 @@
+"""Categorical distribution over ``{0, ..., K-1}``, parameterised by ``probs`` or ``logits``."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numdist import constraints
+from numdist.distribution import Distribution
+from numdist.utils import (as_float_params, as_shape, first_bad_index, lazy_property, logits_to_probs,
+                           logsumexp, probs_to_logits, sum_to_shape)
+
+__all__ = ["Categorical"]
+
+
+def check_probs(name: str, probs: np.ndarray) -> None:
+    """ValueError naming ``name``, the row (batch index) and the reason."""
+    bad = ~np.isfinite(probs) | (probs < 0)
+    if bad.any():
+        idx = first_bad_index(~bad)
+        reason = "contains NaN" if np.isnan(probs[idx]) else "contains inf" if np.isinf(probs[idx]) else \
+            "has a negative entry"
+        raise ValueError(f"{name} at batch index {idx[:-1]} {reason} (category {idx[-1]}: {probs[idx]})")
+    zero = probs.sum(-1) <= 0
+    if zero.any():
+        idx = first_bad_index(~zero)
+        raise ValueError(f"{name} at batch index {idx} sums to zero")
+
+
+def check_logits(name: str, logits: np.ndarray) -> None:
+    bad = np.isnan(logits) | (logits == np.inf)
+    if bad.any():
+        idx = first_bad_index(~bad)
+        reason = "contains NaN" if np.isnan(logits[idx]) else "contains +inf"
+        raise ValueError(f"{name} at batch index {idx[:-1]} {reason} (category {idx[-1]})")
+    dead = np.all(logits == -np.inf, axis=-1)
+    if dead.any():
+        raise ValueError(f"{name} at batch index {first_bad_index(~dead)} are all -inf (no category has probability)")
+
+
+class Categorical(Distribution):
+    """Categorical distribution: samples are int64 indices into the last axis of
+    ``probs`` / ``logits`` (shape ``batch_shape + (K,)``).
+
+    ``probs`` are normalised as ``probs / probs.sum(-1)`` and ``logits`` as
+    ``logits - logsumexp(logits)``; the other one is computed lazily
+    (``softmax``, or ``log`` of probs clamped to ``[eps, 1 - eps]``), as in torch.
+
+    Examples
+    --------
+    >>> import numpy as np, numdist as nd
+    >>> raw = np.array([[[0.25, 0.25, 0.25, 0.25]], [[0.33, 0.33, 0.33, 0.01]]], dtype=np.float32)
+    >>> d = nd.Categorical(probs=raw)
+    >>> d.batch_shape, d.logits.round(4)[1]
+    ((2, 1), array([[-1.1087, -1.1087, -1.1087, -4.6052]], dtype=float32))
+    >>> s = d.sample(rng=0)
+    >>> s.shape, s.dtype
+    ((2, 1), dtype('int64'))
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name = "probs" if probs is not None else "logits"
+        dtype, p = as_float_params(**{name: probs if probs is not None else logits})
+        raw = p[name]
+        if raw.ndim < 1:
+            raise ValueError(f"`{name}` parameter must be at least one-dimensional.")
+        if raw.shape[-1] == 0:
+            raise ValueError(f"`{name}` must have at least one category (K = 0 given)")
+        validate = self._validate_default if validate_args is None else bool(validate_args)
+        if validate:
+            (check_probs if name == "probs" else check_logits)(name, raw)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if name == "probs":
+                self.probs = raw / raw.sum(-1, keepdims=True)
+            else:
+                self.logits = raw - logsumexp(raw, keepdims=True)
+        self.dtype = dtype
+        self._param_name = name
+        self._param_shapes = {name: raw.shape}
+        self._raw = raw
+        self._num_events = raw.shape[-1]
+        super().__init__(raw.shape[:-1], validate_args=False)
+        self._validate_args = validate
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> "Categorical":
+        new = self._get_checked_instance(Categorical, _instance)
+        batch_shape = self._expand_shape(batch_shape)
+        shape = batch_shape + (self._num_events,)
+        for key in ("probs", "logits"):
+            if key in self.__dict__:
+                setattr(new, key, np.broadcast_to(self.__dict__[key], shape))
+        new.dtype = self.dtype
+        new._param_name = self._param_name
+        new._param_shapes = self._param_shapes
+        new._raw = np.broadcast_to(self._raw, shape)
+        new._num_events = self._num_events
+        Distribution.__init__(new, batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def support(self) -> constraints.Constraint:  # type: ignore[override]
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @lazy_property
+    def logits(self) -> np.ndarray:
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self) -> np.ndarray:
+        return logits_to_probs(self.logits)
+
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        return self._raw.shape
+
+    @property
+    def mean(self) -> np.ndarray:
+        return np.full(self._extended_shape(), np.nan, dtype=self.dtype)
+
+    @property
+    def mode(self) -> np.ndarray:
+        return self.probs.argmax(-1)
+
+    @property
+    def variance(self) -> np.ndarray:
+        return np.full(self._extended_shape(), np.nan, dtype=self.dtype)
+
+    # -- sampling -------------------------------------------------------------------
+    def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        """int64 indices of shape ``sample_shape + batch_shape``; rows drawn from a
+        cached alias table when they get enough draws for it to pay, else by CDF."""
+        from numdist import _categorical
+
+        shape = as_shape(sample_shape)
+        n = int(np.prod(shape, dtype=np.int64))
+        rows = np.ascontiguousarray(self.probs.reshape(-1, self._num_events), dtype=np.float64)
+        table = self._alias_table if _categorical.prefer_alias(self._num_events, n, rows.shape[0]) else None
+        out = _categorical.sample_rows(rng, rows, n, table)
+        return out.reshape(shape + self._batch_shape)
+
+    @lazy_property
+    def _alias_table(self) -> Any:
+        from numdist.alias import AliasTable
+
+        return AliasTable(self.probs, validate_args=False)
+
+    # -- densities --------------------------------------------------------------------
+    def _value_index(self, value: Any) -> np.ndarray:
+        value = self._validate_sample(value)
+        if value.dtype.kind == "f" and not self._validate_args:
+            value = np.nan_to_num(value, nan=0.0)
+        return value.astype(np.int64)
+
+    def log_prob(self, value: Any) -> np.ndarray:
+        v = self._value_index(value)
+        v, log_pmf = np.broadcast_arrays(v[..., None], self.logits)
+        return np.take_along_axis(log_pmf, np.clip(v[..., :1], 0, self._num_events - 1), -1)[..., 0]
+
+    def log_prob_vjp(self, value: Any):
+        """``log_prob`` and its VJP with respect to the parameter given (``probs`` or
+        ``logits``): the score function used by REINFORCE. Samples are integers, so
+        there is no ``value`` gradient."""
+        v = self._value_index(value)
+        lp = self.log_prob(v)
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            g = np.asarray(g, dtype=self.dtype)
+            shape = np.broadcast_shapes(lp.shape, g.shape) + (self._num_events,)
+            onehot = np.zeros(shape, dtype=self.dtype)
+            idx = np.broadcast_to(np.clip(v, 0, self._num_events - 1)[..., None], shape[:-1] + (1,))
+            np.put_along_axis(onehot, idx, 1, -1)
+            return self._pull_back(None, g[..., None] * onehot)
+
+        return lp, vjp
+
+    def entropy(self) -> np.ndarray:
+        min_real = np.finfo(self.dtype).min
+        logits = np.clip(self.logits, min_real, None)
+        return -(logits * self.probs).sum(-1)
+
+    def entropy_vjp(self):
+        h = self.entropy()
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            g = np.asarray(g, dtype=self.dtype)[..., None]
+            min_real = np.finfo(self.dtype).min
+            logits_c = np.clip(self.logits, min_real, None)
+            mask = self.logits >= min_real
+            return self._pull_back(-g * logits_c, -g * self.probs * mask)
+
+        return h, vjp
+
+    def enumerate_support(self, expand: bool = True) -> np.ndarray:
+        values = np.arange(self._num_events, dtype=np.int64).reshape((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = np.broadcast_to(values, (self._num_events,) + self._batch_shape)
+        return values
+
+    # -- gradients through the normalisation -----------------------------------------------
+    def _pull_back(self, dprobs: np.ndarray | None, dlogits: np.ndarray | None) -> dict[str, np.ndarray]:
+        """Map cotangents on the normalised ``probs``/``logits`` (any broadcast shape
+        ending in K) to the gradient of the parameter the user passed, as autograd
+        through torch's normalisation and clamping would."""
+        probs = self.probs
+        if self._param_name == "logits":
+            grad = 0.0
+            if dlogits is not None:
+                grad = grad + dlogits - probs * dlogits.sum(-1, keepdims=True)
+            if dprobs is not None:
+                grad = grad + probs * (dprobs - (probs * dprobs).sum(-1, keepdims=True))
+        else:
+            eps = np.finfo(self.dtype).eps
+            total = self._raw.sum(-1, keepdims=True)
+            dq = 0.0 if dprobs is None else dprobs
+            if dlogits is not None:
+                mask = (probs >= eps) & (probs <= 1 - eps)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    dq = dq + np.where(mask, dlogits / np.where(mask, probs, 1), 0)
+            dq = np.asarray(dq)
+            grad = (dq - (probs * dq).sum(-1, keepdims=True)) / total
+        return {self._param_name: sum_to_shape(grad, self._param_shapes[self._param_name], self.dtype)}

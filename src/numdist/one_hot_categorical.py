@@ -1,0 +1,98 @@
+"""OneHotCategorical: a Categorical whose samples are one-hot vectors."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numdist import constraints
+from numdist.categorical import Categorical
+from numdist.distribution import Distribution
+
+__all__ = ["OneHotCategorical"]
+
+
+class OneHotCategorical(Distribution):
+    """One-hot encoded categorical: ``event_shape == (K,)``, samples in the float
+    dtype of the parameters, as torch's ``OneHotCategorical``.
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> d = nd.OneHotCategorical(probs=[0.1, 0.2, 0.7])
+    >>> d.sample((2,), rng=0).shape
+    (2, 3)
+    >>> float(d.log_prob([0.0, 0.0, 1.0]).round(6))
+    -0.356675
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
+        self._categorical = Categorical(probs, logits, validate_args=validate_args)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args=False)
+        self._validate_args = self._categorical._validate_args
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> "OneHotCategorical":
+        new = self._get_checked_instance(OneHotCategorical, _instance)
+        batch_shape = self._expand_shape(batch_shape)
+        new._categorical = self._categorical.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def probs(self) -> np.ndarray:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> np.ndarray:
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        return self._categorical.param_shape
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self._categorical.probs
+
+    @property
+    def mode(self) -> np.ndarray:
+        probs = self._categorical.probs
+        return (probs.argmax(-1)[..., None] == np.arange(probs.shape[-1])).astype(probs.dtype)
+
+    @property
+    def variance(self) -> np.ndarray:
+        p = self._categorical.probs
+        return p * (1 - p)
+
+    def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        idx = self._categorical.sample(sample_shape, rng=rng)
+        k = self.event_shape[0]
+        return (idx[..., None] == np.arange(k)).astype(self._categorical.dtype)
+
+    def _index(self, value: Any) -> np.ndarray:
+        value = self._validate_sample(value)
+        return value.argmax(-1)
+
+    def log_prob(self, value: Any) -> np.ndarray:
+        return self._categorical.log_prob(self._index(value))
+
+    def log_prob_vjp(self, value: Any):
+        return self._categorical.log_prob_vjp(self._index(value))
+
+    def entropy(self) -> np.ndarray:
+        return self._categorical.entropy()
+
+    def entropy_vjp(self):
+        return self._categorical.entropy_vjp()
+
+    def enumerate_support(self, expand: bool = True) -> np.ndarray:
+        k = self.event_shape[0]
+        values = np.eye(k, dtype=self._categorical.dtype).reshape((k,) + (1,) * len(self.batch_shape) + (k,))
+        if expand:
+            values = np.broadcast_to(values, (k,) + self.batch_shape + (k,))
+        return values

@@ -1,0 +1,116 @@
+"""RelaxedOneHotCategorical: the Gumbel-softmax (concrete) relaxation, reparameterised."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from numdist import constraints
+from numdist._rng import as_bit_generator
+from numdist.categorical import Categorical
+from numdist.distribution import Distribution
+from numdist.utils import as_float_params, as_shape, clamp_probs, logsumexp, sum_to_shape
+
+__all__ = ["RelaxedOneHotCategorical"]
+
+
+class RelaxedOneHotCategorical(Distribution):
+    """Gumbel-softmax over the simplex, as torch's ``RelaxedOneHotCategorical``:
+    ``softmax((logits + G) / temperature)`` with ``G`` standard Gumbel noise.
+
+    Examples
+    --------
+    >>> import numpy as np, numdist as nd
+    >>> d = nd.RelaxedOneHotCategorical(0.5, logits=np.zeros(4))
+    >>> y, vjp = d.rsample_vjp((3,), rng=0)
+    >>> y.shape, np.allclose(y.sum(-1), 1)
+    ((3, 4), True)
+    >>> sorted(vjp(np.ones_like(y)))
+    ['logits', 'temperature']
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector,
+                       "temperature": constraints.positive}
+    support = constraints.simplex
+    has_rsample = True
+
+    def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        self._categorical = Categorical(probs, logits, validate_args=validate_args)
+        dtype, p = as_float_params(temperature=temperature)
+        dtype = np.result_type(dtype, self._categorical.dtype)
+        temp = p["temperature"].astype(dtype, copy=False)
+        # As in torch, temperature broadcasts against the (..., K) logits and
+        # does not enter batch_shape.
+        try:
+            np.broadcast_shapes(self._categorical.param_shape, temp.shape)
+        except ValueError:
+            raise ValueError(f"temperature with shape {temp.shape} does not broadcast with "
+                             f"logits of shape {self._categorical.param_shape}") from None
+        batch_shape = self._categorical.batch_shape
+        self.temperature = temp
+        self._temperature_shape = temp.shape
+        self.dtype = dtype
+        super().__init__(batch_shape, self._categorical.param_shape[-1:], validate_args=False)
+        self._validate_args = self._categorical._validate_args
+        if self._validate_args:
+            self._check_constraint("temperature", temp, constraints.positive)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> "RelaxedOneHotCategorical":
+        new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
+        batch_shape = self._expand_shape(batch_shape)
+        new._categorical = self._categorical.expand(batch_shape)
+        new.temperature = self.temperature
+        new._temperature_shape = self._temperature_shape
+        new.dtype = self.dtype
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def probs(self) -> np.ndarray:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> np.ndarray:
+        return self._categorical.logits
+
+    def _scores(self, sample_shape: Any, rng: Any) -> tuple[np.ndarray, np.ndarray]:
+        shape = self._extended_shape(sample_shape)
+        u = np.random.Generator(as_bit_generator(rng)).random(shape, dtype=self.dtype)
+        gumbels = -np.log(-np.log(clamp_probs(u)))
+        scores = (self.logits + gumbels) / self.temperature
+        return scores, scores - logsumexp(scores, keepdims=True)
+
+    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        return np.exp(self._scores(sample_shape, rng)[1])
+
+    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None):
+        """Sample ``y = softmax(s)``, ``s = (logits + G) / temperature``, and its VJP with
+        respect to ``probs``/``logits`` (through the normalisation) and ``temperature``."""
+        scores, log_y = self._scores(sample_shape, rng)
+        y = np.exp(log_y)
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            g = np.asarray(g, dtype=self.dtype)
+            ds = y * (g - (y * g).sum(-1, keepdims=True))
+            t = self.temperature
+            grads = self._categorical._pull_back(None, ds / t)
+            grads["temperature"] = sum_to_shape(-ds * scores / t, self._temperature_shape, self.dtype)
+            return grads
+
+        return y, vjp
+
+    def log_prob(self, value: Any) -> np.ndarray:
+        value = self._validate_sample(value)
+        k = self.event_shape[0]
+        x = np.log(value)
+        t = self.temperature
+        log_scale = math.lgamma(k) - np.log(t) * -(k - 1)
+        score = self.logits - x * t
+        score = (score - logsumexp(score, keepdims=True)).sum(-1)
+        return (score + log_scale - x.sum(-1)).astype(self.dtype, copy=False)
+
+    def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        return self.rsample(as_shape(sample_shape), rng=rng)
