@@ -270,6 +270,43 @@ static void test_table_exact(void)
     check_table("K=3 middle only", 3, w);
     w[0] = -0.0; w[1] = 1.0; w[2] = 2.0;
     check_table("negative zero", 3, w);
+    /* fuzz: random K and mixtures of zeros, equal values, and exponents over
+     * the whole double range (one exponent band per row, plus outliers) */
+    {
+        int t;
+        for (t = 0; t < 400; t++) {
+            int band = (int)(urand() * 2000.0) - 1000, mode = t % 4;
+            char name[64];
+            K = 1 + (intptr_t)(urand() * (t % 3 == 0 ? 3000.0 : 40.0));
+            for (j = 0; j < K; j++) {
+                double r = urand();
+                if (r < 0.3) w[j] = 0.0;
+                else if (mode == 0) w[j] = 1.0;
+                else if (mode == 1) w[j] = ldexp(0.5 + urand(), band);
+                else if (mode == 2) w[j] = ldexp(urand(), band - (int)(urand() * 60.0));
+                else w[j] = ldexp(0.5 + urand(), (int)(urand() * 2090.0) - 1070);
+            }
+            w[(intptr_t)(urand() * (double)K)] = ldexp(1.0, band); /* at least one positive */
+            sprintf(name, "fuzz %d (K=%ld, mode %d, band %d)", t, (long)K, mode, band);
+            check_table(name, K, w);
+            {   /* and neither sampler draws a zero-weight category */
+                enum { ND = 500 };
+                int64_t o[ND];
+                double *cw = xmalloc(K * sizeof *cw);
+                nd_alias_entry *tb = xmalloc(K * sizeof *tb);
+                void *wk = xmalloc(nd_alias_work_bytes(K));
+                int i, st1, st2, zero = 0;
+                st1 = random_categorical_cdf_fill(&bits_main, 1, ND, K, w, 0, 8, o, 0, 8, cw, NULL);
+                for (i = 0; i < ND; i++) zero += o[i] < 0 || o[i] >= K || w[o[i]] == 0.0;
+                st2 = random_categorical_alias_fill(&bits_main, 1, ND, K, w, 0, 8, o, 0, 8, tb, wk,
+                                                    NULL);
+                for (i = 0; i < ND; i++) zero += o[i] < 0 || o[i] >= K || w[o[i]] == 0.0;
+                CHECK(st1 == ND_OK && st2 == ND_OK && zero == 0,
+                      "%s: status %d/%d, %d zero-weight draws", name, st1, st2, zero);
+                free(cw); free(tb); free(wk);
+            }
+        }
+    }
     free(w);
 }
 
@@ -806,6 +843,24 @@ static void test_reproducible(void)
     random_categorical_cdf_fill(&b, R - 4, N, K, w + 4 * K, K * 8, 8, o2 + 4 * N, N * 8, 8, cw,
                                 NULL);
     CHECK(memcmp(o1, o2, sizeof o1) == 0, "cdf: same seed / split call differs");
+
+    /* fused build+draw gives the same numbers as build_batch + fill */
+    {
+        nd_alias_entry scratch[K];
+        intptr_t br = -5;
+        seed_bits(&b, &xo, 2024);
+        random_alias_fill(&b, R, N, K, tab, o1, N * 8, 8);
+        seed_bits(&b, &xo, 2024);
+        CHECK(random_categorical_alias_fill(&b, R, N, K, w, K * 8, 8, o2, N * 8, 8, scratch, work,
+                                            &br) == ND_OK,
+              "fused alias status");
+        CHECK(memcmp(o1, o2, sizeof o1) == 0, "fused alias differs from build + fill");
+        w[5 * K + 7] = -1.0;
+        CHECK(random_categorical_alias_fill(&b, R, N, K, w, K * 8, 8, o2, N * 8, 8, scratch, work,
+                                            &br) == ND_E_BAD_PARAM && br == 5,
+              "fused alias: bad row 5 reported as %ld", (long)br);
+        w[5 * K + 7] = 0.5;
+    }
 
     /* NumPy source: exactly one word per draw is taken from the generator */
     {

@@ -28,6 +28,10 @@
 #include "numdist/bitgen.h"
 #include "numdist/strided.h"
 
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_ARM64))
+#include <intrin.h> /* __umulh */
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -49,8 +53,9 @@ typedef struct nd_alias_entry {
  * levels per column). Larger K: ND_E_BAD_PARAM with *bad_row = -1. */
 #define ND_ALIAS_MAX_K ((intptr_t)1 << 48)
 
-/* Bytes of workspace nd_alias_build_batch needs for rows of K categories
- * (K int64 worklist slots; alignment of int64_t). 0 for K <= 0. */
+/* Bytes of workspace the alias builders need for rows of K categories:
+ * 2*(K+2) 64-bit worklist slots (column, mass), aligned for int64_t.
+ * 0 for K <= 0. The same workspace serves every row. */
 size_t nd_alias_work_bytes(intptr_t K);
 
 /* Build nrows alias tables. Row r's weights are at
@@ -76,11 +81,24 @@ void random_alias_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws, intptr_
                        const nd_alias_entry *table, int64_t *out, intptr_t out_rs,
                        intptr_t out_ds);
 
+/* Build-and-draw for one-shot sampling: each row's table is built into the
+ * caller's K-entry scratch `table` (work: nd_alias_work_bytes(K) bytes) and
+ * drawn from at once, so the table is still in cache and no nrows*K table is
+ * needed. Output is bitwise the same as nd_alias_build_batch followed by
+ * random_alias_fill with the same bits. Returns as nd_alias_build_batch: on a
+ * bad row, the rows before it have been drawn, the rest of out is untouched. */
+int random_categorical_alias_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws,
+                                  intptr_t K, const double *w, intptr_t w_rs, intptr_t w_cs,
+                                  int64_t *out, intptr_t out_rs, intptr_t out_ds,
+                                  nd_alias_entry *table, void *work, intptr_t *bad_row);
+
 /* CDF path: per row, validate, take the cumulative sum into work (K doubles),
  * then for each draw x = u*total with a 53-bit uniform u in [0,1) and return
- * the first j with cum[j] > x (linear count for small K, branch-free binary
- * search otherwise); if rounding puts x at or past the end, the last
- * positive-weight index. Weights and output as above. Returns ND_OK, or
+ * the first j with cum[j] > x (branch-free linear count for K <= 4, branch-free
+ * binary search above); since cum rises only at positive weights, that index
+ * has positive weight. If rounding puts x at or past the end (possible only in
+ * a non-default rounding mode: rows are rescaled away from subnormal totals),
+ * the last positive-weight index. Weights and output as above. Returns ND_OK, or
  * ND_E_BAD_PARAM with *bad_row (0 for K <= 0) on the first bad row; rows
  * before it have been drawn, the rest of out is untouched. ND_E_NOMEM if work
  * is NULL. One word per draw (nd_bits_expect(bits, nrows*ndraws) first). */
@@ -91,7 +109,10 @@ int random_categorical_cdf_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws
 
 /* 1 if building an alias table and drawing from it is faster than the CDF
  * path for a row of K categories getting ndraws_per_row draws, else 0.
- * Cost model fitted to bench_categorical.c timings (see categorical.c). */
+ * Cost model fitted to bench_categorical.c timings (see categorical.c); alias
+ * pays from about n = 30 draws per row at K = 8..16, 80 at K = 100, 490 at
+ * K = 1000, 1600 at K = 4096, 16000 at K = 1e5 (at K = 2 both cost about the
+ * same per draw: from about 600); never for n <= 1 or K == 1. */
 int nd_categorical_prefer_alias(intptr_t K, intptr_t ndraws_per_row);
 
 /* ---- inline helpers (also used by other kernels and the tests) ---- */
@@ -116,6 +137,12 @@ static inline uint64_t nd_umul128(uint64_t a, uint64_t b, uint64_t *lo)
     nd_u128 t = (nd_u128)a * b;
     *lo = (uint64_t)t;
     return (uint64_t)(t >> 64);
+}
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_ARM64)) && !defined(ND_NO_INT128)
+static __inline uint64_t nd_umul128(uint64_t a, uint64_t b, uint64_t *lo)
+{
+    *lo = a * b;
+    return __umulh(a, b);
 }
 #else
 #define nd_umul128 nd_umul128_portable
