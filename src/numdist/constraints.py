@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "Constraint", "real", "positive", "nonnegative", "unit_interval", "simplex",
+    "Constraint", "real", "positive", "positive_finite", "nonnegative", "unit_interval", "simplex",
     "real_vector", "independent", "integer_interval", "greater_than",
     "lower_cholesky", "positive_definite", "one_hot", "nonnegative_integer",
 ]
@@ -54,6 +54,20 @@ class _GreaterThanEq(_GreaterThan):
 
     def __repr__(self) -> str:
         return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _PositiveFinite(_GreaterThan):
+    """``0 < value < inf``: torch's ``positive`` without ``+inf`` (numdist refuses
+    infinite scales, DESIGN section 4)."""
+
+    def __init__(self) -> None:
+        super().__init__(0.0)
+
+    def check(self, value):
+        return (value > 0) & np.isfinite(value)
+
+    def __repr__(self) -> str:
+        return "PositiveFinite()"
 
 
 class _Interval(Constraint):
@@ -142,6 +156,7 @@ class _PositiveDefinite(Constraint):
 real = _Real()
 finite = _Finite()
 positive = _GreaterThan(0.0)
+positive_finite = _PositiveFinite()
 nonnegative = _GreaterThanEq(0.0)
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()

@@ -62,7 +62,9 @@ def register_kl_vjp(type_p: type, type_q: type) -> Callable:
 
 @total_ordering
 class _Match:
-    """Orders candidate (P, Q) pairs: a pair is smaller when both are subclasses."""
+    """Orders candidate (P, Q) pairs lexicographically by specificity (as torch): the
+    first types decide unless they are the same class. Dispatch takes the minimum in
+    (P, Q) order and in (Q, P) order; when the two disagree the pair is ambiguous."""
 
     def __init__(self, *types: type) -> None:
         self.types = types
@@ -71,7 +73,12 @@ class _Match:
         return isinstance(other, _Match) and self.types == other.types
 
     def __le__(self, other: "_Match") -> bool:
-        return all(issubclass(x, y) for x, y in zip(self.types, other.types))
+        for x, y in zip(self.types, other.types):
+            if not issubclass(x, y):
+                return False
+            if x is not y:
+                break
+        return True
 
 
 def _dispatch(registry: dict, type_p: type, type_q: type) -> Callable | None:

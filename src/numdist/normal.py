@@ -8,7 +8,7 @@ import numpy as np
 
 from numdist import _normal, constraints
 from numdist.distribution import Distribution
-from numdist.utils import as_float_params, sum_to_shape
+from numdist.utils import as_cotangent, as_float_params, grad_dtype, sum_to_shape, value_dtype
 
 __all__ = ["Normal"]
 
@@ -39,7 +39,7 @@ class Normal(Distribution):
     ['loc', 'scale']
     """
 
-    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive}
+    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
     support = constraints.real
     has_rsample = True
 
@@ -62,6 +62,8 @@ class Normal(Distribution):
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         dtype, p = as_float_params(loc=loc, scale=scale)
         self._param_shapes = {"loc": p["loc"].shape, "scale": p["scale"].shape}
+        # gradients come back in the dtype of each parameter as passed
+        self._grad_dtypes = {"loc": grad_dtype(loc, dtype), "scale": grad_dtype(scale, dtype)}
         try:
             batch_shape = np.broadcast_shapes(p["loc"].shape, p["scale"].shape)
         except ValueError:
@@ -80,6 +82,7 @@ class Normal(Distribution):
         new.scale = np.broadcast_to(self.scale, batch_shape)
         new.dtype = self.dtype
         new._param_shapes = self._param_shapes
+        new._grad_dtypes = self._grad_dtypes
         Distribution.__init__(new, batch_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -105,9 +108,9 @@ class Normal(Distribution):
         x = self.loc + self.scale * eps
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
-            g = np.asarray(g, dtype=self.dtype)
-            return {"loc": sum_to_shape(g, self._param_shapes["loc"], self.dtype),
-                    "scale": sum_to_shape(g * eps, self._param_shapes["scale"], self.dtype)}
+            g = as_cotangent(g, shape, self.dtype)
+            return {"loc": sum_to_shape(g, self._param_shapes["loc"], self._grad_dtypes["loc"]),
+                    "scale": sum_to_shape(g * eps, self._param_shapes["scale"], self._grad_dtypes["scale"])}
 
         return x, vjp
 
@@ -115,41 +118,44 @@ class Normal(Distribution):
     def log_prob(self, value: Any) -> np.ndarray:
         value = self._as_value(value)
         var = self.scale**2
-        return -((value - self.loc) ** 2) / (2 * var) - np.log(self.scale) - self.dtype.type(_HALF_LOG_2PI)
+        return -((value - self.loc) ** 2) / (2 * var) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
 
     def log_prob_vjp(self, value: Any):
         """``log_prob`` and its VJP with respect to ``loc``, ``scale`` and ``value``."""
         v = self._as_value(value)
         lp = self.log_prob(v)
-        value_shape = np.shape(value)
+        value_shape = v.shape
+        dvalue_dtype = grad_dtype(value, lp.dtype)
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
-            g = np.asarray(g, dtype=self.dtype)
+            g = as_cotangent(g, lp.shape, lp.dtype)
             z = (v - self.loc) / self.scale
             dloc = g * z / self.scale
-            return {"loc": sum_to_shape(dloc, self._param_shapes["loc"], self.dtype),
-                    "scale": sum_to_shape(g * (z * z - 1) / self.scale, self._param_shapes["scale"], self.dtype),
-                    "value": sum_to_shape(-dloc, value_shape, self.dtype)}
+            return {"loc": sum_to_shape(dloc, self._param_shapes["loc"], self._grad_dtypes["loc"]),
+                    "scale": sum_to_shape(g * (z * z - 1) / self.scale, self._param_shapes["scale"],
+                                          self._grad_dtypes["scale"]),
+                    "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
 
         return lp, vjp
 
     def cdf(self, value: Any) -> np.ndarray:
         value = self._as_value(value)
         z = (value - self.loc) / self.scale
-        return _normal.ndtr(z).astype(self.dtype, copy=False)
+        return _normal.ndtr(z).astype(z.dtype, copy=False)
 
     def icdf(self, value: Any) -> np.ndarray:
         q = np.asarray(value)
         if q.dtype.kind not in "biuf":
             raise TypeError(f"icdf expects real probabilities, got dtype {q.dtype}")
-        q = q.astype(self.dtype, copy=False)
+        dt = value_dtype(value, q, self.dtype)
+        q = q.astype(dt, copy=False)
         if self._validate_args and not np.all((q >= 0) & (q <= 1)):
             from numdist.utils import first_bad_index
 
             ok = (q >= 0) & (q <= 1)
             raise ValueError(f"icdf expects probabilities in [0, 1]; value at index {first_bad_index(ok)} "
                              f"is {q[first_bad_index(ok)]}")
-        return self.loc + self.scale * _normal.ndtri(q).astype(self.dtype, copy=False)
+        return self.loc + self.scale * _normal.ndtri(q).astype(dt, copy=False)
 
     def entropy(self) -> np.ndarray:
         return self.dtype.type(0.5 + _HALF_LOG_2PI) + np.log(self.scale)
@@ -159,13 +165,14 @@ class Normal(Distribution):
         h = self.entropy()
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
-            g = np.asarray(g, dtype=self.dtype)
-            return {"loc": np.zeros(self._param_shapes["loc"], dtype=self.dtype),
-                    "scale": sum_to_shape(g / self.scale, self._param_shapes["scale"], self.dtype)}
+            g = as_cotangent(g, h.shape, self.dtype)
+            return {"loc": np.zeros(self._param_shapes["loc"], dtype=self._grad_dtypes["loc"]),
+                    "scale": sum_to_shape(g / self.scale, self._param_shapes["scale"], self._grad_dtypes["scale"])}
 
         return h, vjp
 
     def _as_value(self, value: Any) -> np.ndarray:
-        value = self._validate_sample(value)
-        return value.astype(np.result_type(value.dtype, self.dtype) if value.dtype.kind == "f" else self.dtype,
-                            copy=False)
+        """``value`` validated and cast as NumPy would promote it against the
+        parameters (Python scalars weak, integers take the distribution's dtype)."""
+        arr = self._validate_sample(value)
+        return arr.astype(value_dtype(value, arr, self.dtype), copy=False)

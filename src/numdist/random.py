@@ -86,7 +86,7 @@ def standard_normal(size: Any = None, dtype: Any = np.float64, out: np.ndarray |
     if size is None:
         res = np.empty((), dtype=dt)
         _normal.normal_fill(rng, method, res)
-        return res[()]
+        return float(res[()])  # a Python float, as numpy.random.Generator
     res = np.empty(as_shape(size, "size"), dtype=dt)
     _normal.normal_fill(rng, method, res)
     return res
@@ -135,5 +135,5 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
     scale_b = np.broadcast_to(aligned(scale_a), shape)
     _fill(target, rng, method, loc_b, scale_b)
     if out is None and size is None and target.ndim == 0:
-        return target[()]
+        return float(target[()])  # a Python float, as numpy.random.Generator
     return target

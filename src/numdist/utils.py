@@ -6,7 +6,8 @@ from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 
-__all__ = ["lazy_property", "as_float_params", "sum_to_shape", "as_shape", "sum_rightmost", "first_bad_index"]
+__all__ = ["lazy_property", "as_float_params", "sum_to_shape", "as_shape", "sum_rightmost", "first_bad_index",
+           "grad_dtype", "value_dtype", "as_cotangent"]
 
 T = TypeVar("T")
 
@@ -75,6 +76,46 @@ def as_float_params(**params: Any) -> tuple[np.dtype, dict[str, np.ndarray]]:
     if dtype.kind != "f" or dtype.itemsize not in (4, 8):
         dtype = np.dtype(np.float64) if dtype.kind != "f" or dtype.itemsize > 8 else np.dtype(np.float32)
     return dtype, {k: a.astype(dtype, copy=False) for k, a in arrays.items()}
+
+
+def _is_weak_scalar(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, (bool, np.generic))
+
+
+def grad_dtype(value: Any, dtype: Any) -> np.dtype:
+    """dtype of the gradient for a parameter passed as ``value`` to something computed
+    in ``dtype``: the parameter's own dtype when it is a float32/float64 array or NumPy
+    scalar, else ``dtype`` (Python scalars are weak, integers are promoted)."""
+    if not _is_weak_scalar(value):
+        dt = getattr(value, "dtype", None)
+        if dt is None:
+            dt = np.asarray(value).dtype
+        if dt in (np.dtype(np.float32), np.dtype(np.float64)):
+            return np.dtype(dt)
+    return np.dtype(dtype)
+
+
+def value_dtype(value: Any, arr: np.ndarray, dtype: Any) -> np.dtype:
+    """dtype in which a distribution of float ``dtype`` evaluates ``value`` (``arr`` is
+    ``np.asarray(value)``): NumPy promotion with Python scalars weak and integers
+    taking ``dtype``; never wider than float64."""
+    dtype = np.dtype(dtype)
+    if _is_weak_scalar(value) or arr.dtype.kind != "f":
+        return dtype
+    dt = np.result_type(arr.dtype, dtype)
+    return np.dtype(np.float64) if dt.itemsize > 8 else dt
+
+
+def as_cotangent(g: Any, shape: Sequence[int], dtype: Any) -> np.ndarray:
+    """A VJP's cotangent as an array of ``dtype`` broadcast to the value's ``shape``."""
+    g = np.asarray(g)
+    if g.dtype.kind not in "biuf":
+        raise TypeError(f"cotangent must be real, got dtype {g.dtype}")
+    try:
+        return np.broadcast_to(g.astype(dtype, copy=False), tuple(shape))
+    except ValueError:
+        raise ValueError(f"cotangent with shape {g.shape} does not broadcast to the value's shape "
+                         f"{tuple(shape)}") from None
 
 
 def sum_to_shape(grad: np.ndarray, shape: Sequence[int], dtype: Any = None) -> np.ndarray:
