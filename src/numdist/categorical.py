@@ -12,6 +12,10 @@ from numdist.utils import (as_float_params, as_shape, first_bad_index, lazy_prop
 
 __all__ = ["Categorical"]
 
+# Alias tables (16 bytes per category and row) are cached on the distribution up to
+# this size; larger ones are built per call (same numbers, no lasting memory).
+_TABLE_CACHE_BYTES = 256 << 20
+
 
 def check_probs(name: str, probs: np.ndarray) -> None:
     """ValueError naming ``name``, the row (batch index) and the reason."""
@@ -133,22 +137,42 @@ class Categorical(Distribution):
 
     # -- sampling -------------------------------------------------------------------
     def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        """int64 indices of shape ``sample_shape + batch_shape``; rows drawn from a
-        cached alias table when they get enough draws for it to pay, else by CDF."""
+        """int64 indices of shape ``sample_shape + batch_shape``.
+
+        Rows that get enough draws for it to pay (the kernels' cost model, a function
+        of K and the draws per row) are drawn from alias tables, built on the first
+        such call and cached on the distribution; other calls use the CDF path. The
+        numbers depend only on the rng and the shapes, not on whether the table was
+        already cached."""
         from numdist import _categorical
+        from numdist.alias import _bad_row_error
 
         shape = as_shape(sample_shape)
         n = int(np.prod(shape, dtype=np.int64))
-        rows = np.ascontiguousarray(self.probs.reshape(-1, self._num_events), dtype=np.float64)
-        table = self._alias_table if _categorical.prefer_alias(self._num_events, n, rows.shape[0]) else None
-        out = _categorical.sample_rows(rng, rows, n, table)
+        k = self._num_events
+        nrows = int(np.prod(self._batch_shape, dtype=np.int64))
+        alias = _categorical.prefer_alias(k, n)
+        table = None
+        if alias and ("_alias_table" in self.__dict__ or nrows * k * 16 <= _TABLE_CACHE_BYTES):
+            table = self._alias_table._table
+        rows = None if table is not None else self._rows64()
+        try:
+            out = _categorical.sample_rows(rng, rows, n, table, alias=alias)
+        except _categorical.BadRowError as exc:
+            raise _bad_row_error(self._param_name, self._raw, exc.row) from None
         return out.reshape(shape + self._batch_shape)
+
+    def _rows64(self) -> np.ndarray:
+        """The normalised probs as aligned float64 (nrows, K) rows for the kernels."""
+        from numdist.utils import aligned
+
+        return aligned(self.probs.astype(np.float64, copy=False).reshape(-1, self._num_events))
 
     @lazy_property
     def _alias_table(self) -> Any:
         from numdist.alias import AliasTable
 
-        return AliasTable(self.probs, validate_args=False)
+        return AliasTable._from_rows(self._rows64(), self._batch_shape, self._param_name, self._raw)
 
     # -- densities --------------------------------------------------------------------
     def _value_index(self, value: Any) -> np.ndarray:
