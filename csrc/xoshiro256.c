@@ -3,12 +3,17 @@
 
 #include <string.h>
 
-static inline uint64_t splitmix64(uint64_t *x)
+/* SplitMix64's output function: a bijective 64-bit mixer. */
+static inline uint64_t mix64(uint64_t z)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+static inline uint64_t splitmix64(uint64_t *x)
+{
+    return mix64(*x += 0x9e3779b97f4a7c15ULL);
 }
 
 void nd_xoshiro_seed(nd_xoshiro_t *xo, uint64_t key0, uint64_t key1)
@@ -22,7 +27,7 @@ void nd_xoshiro_seed(nd_xoshiro_t *xo, uint64_t key0, uint64_t key1)
  * vectors (SSE2 pairs by default; an AVX2 clone is picked at run time on x86-64
  * Linux). Integer ops only, so every path gives the same words. */
 #if defined(__GNUC__)
-#if defined(__x86_64__) && defined(__linux__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && !defined(__clang__)
 #define ND_XO_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define ND_XO_CLONES
@@ -72,10 +77,10 @@ static void xoshiro_lanes_run(uint64_t s[4][ND_XO_LANES], uint64_t *out)
 void nd_xoshiro_block(const nd_xoshiro_t *xo, uint64_t block, uint64_t *out)
 {
     uint64_t s[4][ND_XO_LANES];
-    /* Distinct SplitMix64 start for each (key, block): key1 and block are mixed
-     * through one SplitMix step so that nearby blocks share no state words. */
-    uint64_t x = block ^ xo->key[1];
-    uint64_t seed = xo->key[0] ^ splitmix64(&x);
+    /* Distinct SplitMix64 start for each (key, block). The block number is
+     * mixed before it meets key1, so keys that differ in a few low bits do not
+     * map onto each other's blocks (as block ^ key1 would). */
+    uint64_t seed = xo->key[0] ^ mix64(xo->key[1] + mix64(block + 0x9e3779b97f4a7c15ULL));
     int w, l;
     for (w = 0; w < 4; w++)
         for (l = 0; l < ND_XO_LANES; l++) s[w][l] = splitmix64(&seed);

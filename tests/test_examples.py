@@ -42,8 +42,10 @@ def test_seed_categorical_values_match_post():
     out = run("seed_categorical.py")
 
     def row(label):
-        text = out.split(label, 1)[1].split("\n", 2)
-        return np.array([float(v) for v in re.findall(r"-?\d+\.\d+", " ".join(text[:2]))])
+        # the array printed after `label`, up to the next labelled line
+        text = out.split(label + " ", 1)[1]
+        text = re.split(r"\n(?=[a-z])", text, maxsplit=1)[0]
+        return np.array([float(v) for v in re.findall(r"-?\d+\.\d*", text)])
 
     # The numbers printed in the seed document (torch, 4 decimals)
     np.testing.assert_allclose(row("dist1.probs"), [0.25] * 4 + [0.33, 0.33, 0.33, 0.01], atol=1e-4)

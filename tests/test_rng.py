@@ -10,12 +10,15 @@ from numdist.random import Xoshiro256x8
 MASK = (1 << 64) - 1
 
 
-def _splitmix(x):
-    x = (x + 0x9E3779B97F4A7C15) & MASK
-    z = x
+def _mix(z):
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return x, z ^ (z >> 31)
+    return z ^ (z >> 31)
+
+
+def _splitmix(x):
+    x = (x + 0x9E3779B97F4A7C15) & MASK
+    return x, _mix(x)
 
 
 def _rotl(x, k):
@@ -24,8 +27,7 @@ def _rotl(x, k):
 
 def reference_block(key0, key1, block, nwords):
     """Pure-Python Xoshiro256x8 block: 8 xoshiro256++ lanes seeded by SplitMix64 of (key, block)."""
-    _, mixed = _splitmix(block ^ key1)
-    seed = key0 ^ mixed
+    seed = key0 ^ _mix((key1 + _mix((block + 0x9E3779B97F4A7C15) & MASK)) & MASK)
     s = [[0] * 8 for _ in range(4)]
     for w in range(4):
         for lane in range(8):
@@ -55,6 +57,17 @@ def test_xoshiro_second_block_is_block_one():
     key = g.state["state"]["key"]
     raw = np.random.Generator(g).integers(0, 2**64, size=2048 + 5, dtype=np.uint64)
     assert [int(w) for w in raw[2048:]] == reference_block(key[0], key[1], 1, 5)
+
+
+def test_nearby_keys_give_unrelated_blocks():
+    a, b = Xoshiro256x8(0), Xoshiro256x8(0)
+    a.state = {"bit_generator": "Xoshiro256x8", "state": {"key": [5, 2], "counter": 0}, "buffered": 0}
+    b.state = {"bit_generator": "Xoshiro256x8", "state": {"key": [5, 3], "counter": 0}, "buffered": 0}
+    wa = np.random.Generator(a).integers(0, 2**64, size=3 * 2048, dtype=np.uint64).reshape(3, 2048)
+    wb = np.random.Generator(b).integers(0, 2**64, size=3 * 2048, dtype=np.uint64).reshape(3, 2048)
+    for i in range(3):
+        for j in range(3):
+            assert len(np.intersect1d(wa[i], wb[j])) == 0
 
 
 def test_same_seed_same_numbers():
