@@ -1,0 +1,1132 @@
+/*
+ * Multivariate normal kernels; see numdist/mvn.h for the contract.
+ *
+ * Every kernel is written once as an always-inline body taking the dimension D
+ * and the element type f (0 = double, 1 = float) as arguments; the public
+ * functions call it with constants (D = 1..4, and a runtime D for larger
+ * matrices), so the compiler emits fully unrolled code for small D with the
+ * element type resolved at compile time. All arithmetic is in double.
+ *
+ * D <= 4: Cholesky, the fused draw and the solve also run NW = 4 batch
+ * elements side by side ("lanes", see below), which the compiler turns into
+ * SIMD across matrices (sqrt and division included); each lane repeats the
+ * scalar operations exactly, so the scalar code handles tails and failures.
+ * Small matrices (D <= ND_MVN_MAXD) are copied into a double stack buffer,
+ * factorised / inverted / applied there; larger ones are worked on in the
+ * caller's output memory (no allocation, any D).
+ */
+#include "numdist/mvn.h"
+
+#include <math.h>
+#include <string.h>
+
+/* No FMA contraction: every route to a draw (lanes or scalar, fused or two
+ * steps) must round the same way, whatever flags or -march this is built with. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ND_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define ND_INLINE static __forceinline
+#else
+#define ND_INLINE static inline
+#endif
+
+#define MD ND_MVN_MAXD
+#define LOG_2PI 1.8378770664093454835606594728112
+
+#define BYTES(p, off) ((char *)(p) + (off))
+
+/* ---- typed access (f: 0 double, 1 float) --------------------------------- */
+
+ND_INLINE double ld(const void *p, intptr_t off, const int f)
+{
+    return f ? (double)*(const float *)((const char *)p + off) : *(const double *)((const char *)p + off);
+}
+
+ND_INLINE void st(void *p, intptr_t off, double v, const int f)
+{
+    if (f)
+        *(float *)((char *)p + off) = (float)v;
+    else
+        *(double *)((char *)p + off) = v;
+}
+
+/* (double)(float)x, kept through a volatile: GCC 12.2 (x86-64, -O2/-O3)
+ * SLP-vectorises this round trip into V2SF conversions and then drops it,
+ * silently returning x (seen in the fused float path below). */
+ND_INLINE double round_to_float(double x)
+{
+    volatile float t = (float)x;
+    return (double)t;
+}
+
+ND_INLINE int pivot_ok(double s) { return s > 0.0 && s < HUGE_VAL; }
+
+static void set_fail(intptr_t *fb, intptr_t *fc, intptr_t b, intptr_t c)
+{
+    if (fb) *fb = b;
+    if (fc) *fc = c;
+}
+
+/* a[i*n + j] = M[i][j] for j <= i (lower triangle of a strided matrix). */
+ND_INLINE void load_lower(double *a, const intptr_t n, const void *M, intptr_t rs, intptr_t cs,
+                          const intptr_t D, const int f)
+{
+    intptr_t i, j;
+    for (i = 0; i < D; i++)
+        for (j = 0; j <= i; j++) a[i * n + j] = ld(M, i * rs + j * cs, f);
+}
+
+/* Whole D x D of a strided matrix from the lower triangle of a, zeros above. */
+ND_INLINE void store_full(void *M, intptr_t rs, intptr_t cs, const double *a, const intptr_t n,
+                          const intptr_t D, const int f)
+{
+    intptr_t i, j;
+    for (i = 0; i < D; i++)
+        for (j = 0; j < D; j++) st(M, i * rs + j * cs, j <= i ? a[i * n + j] : 0.0, f);
+}
+
+ND_INLINE void load_vec(double *v, const void *p, intptr_t es, const intptr_t D, const int f)
+{
+    intptr_t i;
+    for (i = 0; i < D; i++) v[i] = p ? ld(p, i * es, f) : 0.0;
+}
+
+/* ---- cores, on a strided typed matrix (a double buffer or caller memory) -- */
+
+/* In-place Cholesky of the lower triangle (left-looking, by columns).
+ * Returns -1, or the column whose pivot is not finite and > 0. */
+ND_INLINE intptr_t chol_core(void *p, const intptr_t rs, const intptr_t cs, const intptr_t D,
+                             const int f)
+{
+    intptr_t i, j, k;
+    for (j = 0; j < D; j++) {
+        double s = ld(p, j * rs + j * cs, f), r;
+        for (k = 0; k < j; k++) {
+            double v = ld(p, j * rs + k * cs, f);
+            s -= v * v;
+        }
+        if (!pivot_ok(s)) return j;
+        s = sqrt(s);
+        st(p, j * rs + j * cs, s, f);
+        r = 1.0 / s;
+        for (i = j + 1; i < D; i++) {
+            double t = ld(p, i * rs + j * cs, f);
+            for (k = 0; k < j; k++) t -= ld(p, i * rs + k * cs, f) * ld(p, j * rs + k * cs, f);
+            st(p, i * rs + j * cs, t * r, f);
+        }
+    }
+    return -1;
+}
+
+/* In-place inverse of a lower triangular matrix (by columns, left to right:
+ * column j of the inverse only needs columns >= j of the input). */
+ND_INLINE void trinv_core(void *p, const intptr_t rs, const intptr_t cs, const intptr_t D,
+                          const int f)
+{
+    intptr_t i, j, k;
+    for (j = 0; j < D; j++) {
+        st(p, j * rs + j * cs, 1.0 / ld(p, j * rs + j * cs, f), f);
+        for (i = j + 1; i < D; i++) {
+            double t = 0.0;
+            for (k = j; k < i; k++) t += ld(p, i * rs + k * cs, f) * ld(p, k * rs + j * cs, f);
+            st(p, i * rs + j * cs, -t / ld(p, i * rs + i * cs, f), f);
+        }
+    }
+}
+
+/* sum_i log(diag_i), as the log of a product kept in [1e-200, 1e200]. */
+ND_INLINE double logdiag(const void *p, intptr_t ds, const intptr_t D, const int f)
+{
+    double acc = 0.0, prod = 1.0;
+    intptr_t i;
+    for (i = 0; i < D; i++) {
+        double v = ld(p, i * ds, f);
+        if (v > 1e-100 && v < 1e100) {
+            prod *= v;
+            if (!(prod > 1e-200 && prod < 1e200)) {
+                acc += log(prod);
+                prod = 1.0;
+            }
+        } else {
+            acc += log(v);
+        }
+    }
+    return acc + log(prod);
+}
+
+/* y = mu + l e, l lower with row stride n. The one product every draw path
+ * uses (same order of operations), so all routes give the same numbers. */
+ND_INLINE void trmv(const intptr_t D, const double *l, const intptr_t n, const double *mu,
+                    const double *e, double *y)
+{
+    intptr_t i, j;
+    for (i = 0; i < D; i++) {
+        double t = mu[i];
+        for (j = 0; j <= i; j++) t += l[i * n + j] * e[j];
+        y[i] = t;
+    }
+}
+
+/* ---- lanes: NW batch elements side by side (SIMD across matrices) ---------
+ * For D <= 4 the kernels work on NW matrices at once, stored lane-minor
+ * (element (i, j) of lane w at a[(i*D + j)*NW + w]), so that the compiler
+ * turns every operation into vector instructions (sqrt and division
+ * included). Each lane performs exactly the operations of the scalar code
+ * above, in the same order, so results do not depend on which path (or
+ * which SIMD width) ran. */
+#define NW 4
+
+ND_INLINE void lanes_load_lower(double *a, const intptr_t D, const void *M, intptr_t bs,
+                                intptr_t rs, intptr_t cs, const int f)
+{
+    intptr_t w, i, j;
+    for (w = 0; w < NW; w++)
+        for (i = 0; i < D; i++)
+            for (j = 0; j <= i; j++) a[(i * D + j) * NW + w] = ld(M, w * bs + i * rs + j * cs, f);
+}
+
+ND_INLINE void lanes_store_full(void *M, intptr_t bs, intptr_t rs, intptr_t cs, const double *a,
+                                const intptr_t D, const int f)
+{
+    intptr_t w, i, j;
+    for (w = 0; w < NW; w++)
+        for (i = 0; i < D; i++)
+            for (j = 0; j < D; j++)
+                st(M, w * bs + i * rs + j * cs, j <= i ? a[(i * D + j) * NW + w] : 0.0, f);
+}
+
+/* chol_core on NW lanes; returns nonzero when some lane has a bad pivot
+ * (its factor is then garbage and the caller redoes the group in scalar).
+ * The lane loops are innermost and branch-free so that each becomes vector
+ * instructions. A pivot s is good iff sqrt(s) is finite and > 0, so the
+ * check is done once, on the diagonal of the result. */
+ND_INLINE int chol_lanes(double *a, const intptr_t D)
+{
+    double s[NW], r[NW], t[NW];
+    intptr_t w, i, j, k;
+    for (j = 0; j < D; j++) {
+        for (w = 0; w < NW; w++) s[w] = a[(j * D + j) * NW + w];
+        for (k = 0; k < j; k++)
+            for (w = 0; w < NW; w++) s[w] -= a[(j * D + k) * NW + w] * a[(j * D + k) * NW + w];
+        for (w = 0; w < NW; w++) {
+            s[w] = sqrt(s[w]);
+            a[(j * D + j) * NW + w] = s[w];
+            r[w] = 1.0 / s[w];
+        }
+        for (i = j + 1; i < D; i++) {
+            for (w = 0; w < NW; w++) t[w] = a[(i * D + j) * NW + w];
+            for (k = 0; k < j; k++)
+                for (w = 0; w < NW; w++) t[w] -= a[(i * D + k) * NW + w] * a[(j * D + k) * NW + w];
+            for (w = 0; w < NW; w++) a[(i * D + j) * NW + w] = t[w] * r[w];
+        }
+    }
+    for (j = 0; j < D; j++)
+        for (w = 0; w < NW; w++)
+            if (!pivot_ok(a[(j * D + j) * NW + w])) return 1;
+    return 0;
+}
+
+/* trmv on NW lanes: y = mu + l e (l per lane). */
+ND_INLINE void trmv_lanes(const intptr_t D, const double *l, const double *mu, const double *e,
+                          double *y)
+{
+    intptr_t w, i, j;
+    for (i = 0; i < D; i++) {
+        for (w = 0; w < NW; w++) y[i * NW + w] = mu[i * NW + w];
+        for (j = 0; j <= i; j++)
+            for (w = 0; w < NW; w++) y[i * NW + w] += l[(i * D + j) * NW + w] * e[j * NW + w];
+    }
+}
+
+/* ---- 1. Cholesky ----------------------------------------------------------- */
+
+ND_INLINE int chol_batch_buf(intptr_t nb, const intptr_t D, const void *A, intptr_t a_bs,
+                             intptr_t a_rs, intptr_t a_cs, void *L, intptr_t l_bs, intptr_t l_rs,
+                             intptr_t l_cs, intptr_t *fb, intptr_t *fc, const int f, double *a,
+                             const intptr_t n)
+{
+    intptr_t b, c;
+    for (b = 0; b < nb; b++) {
+        load_lower(a, n, BYTES(A, b * a_bs), a_rs, a_cs, D, f);
+        c = chol_core(a, n * (intptr_t)sizeof(double), sizeof(double), D, 0);
+        if (c >= 0) {
+            set_fail(fb, fc, b, c);
+            return ND_E_NOT_PD;
+        }
+        store_full(BYTES(L, b * l_bs), l_rs, l_cs, a, n, D, f);
+    }
+    set_fail(fb, fc, -1, -1);
+    return ND_OK;
+}
+
+/* D > MD: copy the lower triangle into L, zero its upper part, factorise there. */
+static int chol_batch_mem(intptr_t nb, intptr_t D, const void *A, intptr_t a_bs, intptr_t a_rs,
+                          intptr_t a_cs, void *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                          intptr_t *fb, intptr_t *fc, const int f)
+{
+    intptr_t b, i, j, c;
+    for (b = 0; b < nb; b++) {
+        const char *Ab = BYTES(A, b * a_bs);
+        char *Lb = BYTES(L, b * l_bs);
+        for (i = 0; i < D; i++)
+            for (j = 0; j < D; j++)
+                st(Lb, i * l_rs + j * l_cs, j <= i ? ld(Ab, i * a_rs + j * a_cs, f) : 0.0, f);
+        c = chol_core(Lb, l_rs, l_cs, D, f);
+        if (c >= 0) {
+            set_fail(fb, fc, b, c);
+            return ND_E_NOT_PD;
+        }
+    }
+    set_fail(fb, fc, -1, -1);
+    return ND_OK;
+}
+
+/* D <= 4: groups of NW matrices in lanes; the remainder, and a group in
+ * which some matrix fails, go through the scalar path (which then finds and
+ * reports the first failure). */
+ND_INLINE int chol_batch_lanes(intptr_t nb, const intptr_t D, const void *A, intptr_t a_bs,
+                               intptr_t a_rs, intptr_t a_cs, void *L, intptr_t l_bs, intptr_t l_rs,
+                               intptr_t l_cs, intptr_t *fb, intptr_t *fc, const int f)
+{
+    double a[16 * NW], s[16];
+    intptr_t b = 0;
+    int r;
+    for (; b + NW <= nb; b += NW) {
+        lanes_load_lower(a, D, BYTES(A, b * a_bs), a_bs, a_rs, a_cs, f);
+        if (chol_lanes(a, D)) break;
+        lanes_store_full(BYTES(L, b * l_bs), l_bs, l_rs, l_cs, a, D, f);
+    }
+    r = chol_batch_buf(nb - b, D, BYTES(A, b * a_bs), a_bs, a_rs, a_cs, BYTES(L, b * l_bs), l_bs,
+                       l_rs, l_cs, fb, fc, f, s, D);
+    if (r != ND_OK && fb) *fb += b;
+    return r;
+}
+
+#define CHOL_CASE(DD)                                                                           \
+    case DD:                                                                                    \
+        return chol_batch_lanes(nb, DD, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fb, fc, f);
+
+ND_INLINE int chol_batch(intptr_t nb, intptr_t d, const void *A, intptr_t a_bs, intptr_t a_rs,
+                         intptr_t a_cs, void *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                         intptr_t *fb, intptr_t *fc, const int f)
+{
+    if (nb < 0 || d < 0) return ND_E_BAD_PARAM;
+    switch (d) {
+    case 0:
+        set_fail(fb, fc, -1, -1);
+        return ND_OK;
+        CHOL_CASE(1)
+        CHOL_CASE(2)
+        CHOL_CASE(3)
+        CHOL_CASE(4)
+    default:
+        if (d <= MD) {
+            double a[MD * MD];
+            return chol_batch_buf(nb, d, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fb, fc, f, a, d);
+        }
+        return chol_batch_mem(nb, d, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fb, fc, f);
+    }
+}
+
+int nd_cholesky_batch(intptr_t nbatch, intptr_t d, const double *A, intptr_t a_bs, intptr_t a_rs,
+                      intptr_t a_cs, double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                      intptr_t *fail_batch, intptr_t *fail_col)
+{
+    return chol_batch(nbatch, d, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fail_batch, fail_col, 0);
+}
+
+int nd_cholesky_batch_f(intptr_t nbatch, intptr_t d, const float *A, intptr_t a_bs, intptr_t a_rs,
+                        intptr_t a_cs, float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                        intptr_t *fail_batch, intptr_t *fail_col)
+{
+    return chol_batch(nbatch, d, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fail_batch, fail_col, 1);
+}
+
+/* ---- 2. precision -> scale_tril --------------------------------------------
+ * F = flip(P) (rows and columns reversed); its lower triangle F[i][j] (j <= i)
+ * is P[D-1-j][D-1-i], in the lower triangle of P. Lf = chol(F), M = Lf^{-1};
+ * the result is L = inv(flip(Lf)^T) = J M^T J, i.e. L[i][j] = M[D-1-j][D-1-i]. */
+
+ND_INLINE int prec_batch_buf(intptr_t nb, const intptr_t D, const void *P, intptr_t p_bs,
+                             intptr_t p_rs, intptr_t p_cs, void *L, intptr_t l_bs, intptr_t l_rs,
+                             intptr_t l_cs, intptr_t *fb, intptr_t *fc, const int f, double *a,
+                             const intptr_t n)
+{
+    intptr_t b, c, i, j;
+    const intptr_t ds = sizeof(double);
+    for (b = 0; b < nb; b++) {
+        const char *F = BYTES(P, b * p_bs + (D - 1) * (p_rs + p_cs));
+        char *Lb = BYTES(L, b * l_bs);
+        load_lower(a, n, F, -p_cs, -p_rs, D, f);
+        c = chol_core(a, n * ds, ds, D, 0);
+        if (c >= 0) {
+            set_fail(fb, fc, b, D - 1 - c);
+            return ND_E_NOT_PD;
+        }
+        trinv_core(a, n * ds, ds, D, 0);
+        for (i = 0; i < D; i++)
+            for (j = 0; j < D; j++)
+                st(Lb, i * l_rs + j * l_cs, j <= i ? a[(D - 1 - j) * n + (D - 1 - i)] : 0.0, f);
+    }
+    set_fail(fb, fc, -1, -1);
+    return ND_OK;
+}
+
+static int prec_batch_mem(intptr_t nb, intptr_t D, const void *P, intptr_t p_bs, intptr_t p_rs,
+                          intptr_t p_cs, void *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                          intptr_t *fb, intptr_t *fc, const int f)
+{
+    intptr_t b, c, i, j;
+    for (b = 0; b < nb; b++) {
+        const char *F = BYTES(P, b * p_bs + (D - 1) * (p_rs + p_cs));
+        char *Lb = BYTES(L, b * l_bs);
+        for (i = 0; i < D; i++)
+            for (j = 0; j <= i; j++) st(Lb, i * l_rs + j * l_cs, ld(F, -i * p_cs - j * p_rs, f), f);
+        c = chol_core(Lb, l_rs, l_cs, D, f);
+        if (c >= 0) {
+            set_fail(fb, fc, b, D - 1 - c);
+            return ND_E_NOT_PD;
+        }
+        trinv_core(Lb, l_rs, l_cs, D, f);
+        /* anti-transpose the lower triangle in place: (i, j) <-> (D-1-j, D-1-i) */
+        for (i = 0; i < D; i++)
+            for (j = 0; j <= i && i + j < D - 1; j++) {
+                intptr_t o1 = i * l_rs + j * l_cs, o2 = (D - 1 - j) * l_rs + (D - 1 - i) * l_cs;
+                double t = ld(Lb, o1, f);
+                st(Lb, o1, ld(Lb, o2, f), f);
+                st(Lb, o2, t, f);
+            }
+        for (i = 0; i < D; i++)
+            for (j = i + 1; j < D; j++) st(Lb, i * l_rs + j * l_cs, 0.0, f);
+    }
+    set_fail(fb, fc, -1, -1);
+    return ND_OK;
+}
+
+#define PREC_CASE(DD)                                                                           \
+    case DD: {                                                                                  \
+        double a[DD * DD];                                                                      \
+        return prec_batch_buf(nb, DD, P, p_bs, p_rs, p_cs, L, l_bs, l_rs, l_cs, fb, fc, f, a,   \
+                              DD);                                                              \
+    }
+
+ND_INLINE int prec_batch(intptr_t nb, intptr_t d, const void *P, intptr_t p_bs, intptr_t p_rs,
+                         intptr_t p_cs, void *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                         intptr_t *fb, intptr_t *fc, const int f)
+{
+    if (nb < 0 || d < 0) return ND_E_BAD_PARAM;
+    switch (d) {
+    case 0:
+        set_fail(fb, fc, -1, -1);
+        return ND_OK;
+        PREC_CASE(1)
+        PREC_CASE(2)
+        PREC_CASE(3)
+        PREC_CASE(4)
+    default:
+        if (d <= MD) {
+            double a[MD * MD];
+            return prec_batch_buf(nb, d, P, p_bs, p_rs, p_cs, L, l_bs, l_rs, l_cs, fb, fc, f, a, d);
+        }
+        return prec_batch_mem(nb, d, P, p_bs, p_rs, p_cs, L, l_bs, l_rs, l_cs, fb, fc, f);
+    }
+}
+
+int nd_precision_to_scale_tril_batch(intptr_t nbatch, intptr_t d, const double *P, intptr_t p_bs,
+                                     intptr_t p_rs, intptr_t p_cs, double *L, intptr_t l_bs,
+                                     intptr_t l_rs, intptr_t l_cs, intptr_t *fail_batch,
+                                     intptr_t *fail_col)
+{
+    return prec_batch(nbatch, d, P, p_bs, p_rs, p_cs, L, l_bs, l_rs, l_cs, fail_batch, fail_col, 0);
+}
+
+int nd_precision_to_scale_tril_batch_f(intptr_t nbatch, intptr_t d, const float *P, intptr_t p_bs,
+                                       intptr_t p_rs, intptr_t p_cs, float *L, intptr_t l_bs,
+                                       intptr_t l_rs, intptr_t l_cs, intptr_t *fail_batch,
+                                       intptr_t *fail_col)
+{
+    return prec_batch(nbatch, d, P, p_bs, p_rs, p_cs, L, l_bs, l_rs, l_cs, fail_batch, fail_col, 1);
+}
+
+/* ---- 3./4. draws ------------------------------------------------------------ */
+
+typedef union {
+    double d[ND_MVN_EPS_BUF];
+    float f[ND_MVN_EPS_BUF];
+} eps_buf_t;
+
+ND_INLINE void draw(nd_bits_t *bits, nd_normal_method m, intptr_t n, void *dst, intptr_t stride,
+                    const int f)
+{
+    if (f)
+        random_normal_fill_f(bits, m, n, (float *)dst, stride, NULL, 0, NULL, 0);
+    else
+        random_normal_fill(bits, m, n, (double *)dst, stride, NULL, 0, NULL, 0);
+}
+
+ND_INLINE void load_eps(double *e, const eps_buf_t *buf, intptr_t k, const intptr_t D, const int f)
+{
+    intptr_t j;
+    for (j = 0; j < D; j++) e[j] = f ? (double)buf->f[k * D + j] : buf->d[k * D + j];
+}
+
+/* Vectors n = s*nb + b for s < ns, b < nb, in chunks of nd_mvn_chunk(D).
+ * bcast: L and loc are the same for every b (loaded once). (A lanes version
+ * of this loop was measured slower: transposing eps costs more than it saves.) */
+ND_INLINE void fill_small(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t nb,
+                          const intptr_t D, const void *loc, intptr_t loc_bs, intptr_t loc_es,
+                          const void *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, void *out,
+                          intptr_t out_ss, intptr_t out_bs, intptr_t out_es, void *eps,
+                          intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es, const int f,
+                          const int bcast, double *l, const intptr_t n, double *mu, double *e,
+                          double *y, eps_buf_t *buf)
+{
+    const intptr_t K = nd_mvn_chunk(D), total = ns * nb;
+    const intptr_t es = f ? sizeof(float) : sizeof(double);
+    const intptr_t out_wrap = out_ss - (nb - 1) * out_bs, eps_wrap = eps_ss - (nb - 1) * eps_bs;
+    intptr_t done = 0, b = 0, oo = 0, eo = 0, lo = 0, mo = 0, i, k;
+    if (bcast) {
+        load_lower(l, n, L, l_rs, l_cs, D, f);
+        load_vec(mu, loc, loc_es, D, f);
+    }
+    while (done < total) {
+        const intptr_t cnt = total - done < K ? total - done : K;
+        draw(bits, m, cnt * D, buf, es, f);
+        for (k = 0; k < cnt; k++) {
+            if (!bcast) {
+                load_lower(l, n, BYTES(L, lo), l_rs, l_cs, D, f);
+                load_vec(mu, loc ? BYTES(loc, mo) : NULL, loc_es, D, f);
+            }
+            load_eps(e, buf, k, D, f);
+            trmv(D, l, n, mu, e, y);
+            for (i = 0; i < D; i++) st(out, oo + i * out_es, y[i], f);
+            if (eps)
+                for (i = 0; i < D; i++) st(eps, eo + i * eps_es, e[i], f);
+            if (++b == nb) {
+                b = 0;
+                oo += out_wrap;
+                eo += eps_wrap;
+                lo = 0;
+                mo = 0;
+            } else {
+                oo += out_bs;
+                eo += eps_bs;
+                lo += l_bs;
+                mo += loc_bs;
+            }
+        }
+        done += cnt;
+    }
+}
+
+/* out_i = loc_i + sum_{j<=i} L_ij e_j for i from D-1 down to 0, with L read
+ * from memory: in place when e is the out row itself. */
+static void trmv_mem(intptr_t D, const void *L, intptr_t l_rs, intptr_t l_cs, const void *loc,
+                     intptr_t loc_es, const void *e, intptr_t e_es, void *out, intptr_t out_es,
+                     const int f)
+{
+    intptr_t i, j;
+    for (i = D - 1; i >= 0; i--) {
+        double t = loc ? ld(loc, i * loc_es, f) : 0.0;
+        for (j = 0; j <= i; j++) t += ld(L, i * l_rs + j * l_cs, f) * ld(e, j * e_es, f);
+        st(out, i * out_es, t, f);
+    }
+}
+
+/* D > MD: L read from memory. For D > ND_MVN_EPS_BUF (chunks of one vector)
+ * the normals go straight into the eps row (or the out row, then in place). */
+static void fill_big(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t nb, intptr_t D,
+                     const void *loc, intptr_t loc_bs, intptr_t loc_es, const void *L, intptr_t l_bs,
+                     intptr_t l_rs, intptr_t l_cs, void *out, intptr_t out_ss, intptr_t out_bs,
+                     intptr_t out_es, void *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es,
+                     const int f, eps_buf_t *buf)
+{
+    const intptr_t K = nd_mvn_chunk(D), total = ns * nb;
+    const intptr_t es = f ? sizeof(float) : sizeof(double);
+    const intptr_t out_wrap = out_ss - (nb - 1) * out_bs, eps_wrap = eps_ss - (nb - 1) * eps_bs;
+    intptr_t done = 0, b = 0, oo = 0, eo = 0, lo = 0, mo = 0, i, k;
+    while (done < total) {
+        const intptr_t cnt = total - done < K ? total - done : K;
+        int direct = D > ND_MVN_EPS_BUF;
+        if (direct) {
+            if (eps)
+                draw(bits, m, D, BYTES(eps, eo), eps_es, f);
+            else
+                draw(bits, m, D, BYTES(out, oo), out_es, f);
+        } else {
+            draw(bits, m, cnt * D, buf, es, f);
+        }
+        for (k = 0; k < cnt; k++) {
+            const void *lb = BYTES(L, lo), *mb = loc ? BYTES(loc, mo) : NULL;
+            if (direct) {
+                if (eps)
+                    trmv_mem(D, lb, l_rs, l_cs, mb, loc_es, BYTES(eps, eo), eps_es, BYTES(out, oo),
+                             out_es, f);
+                else
+                    trmv_mem(D, lb, l_rs, l_cs, mb, loc_es, BYTES(out, oo), out_es, BYTES(out, oo),
+                             out_es, f);
+            } else {
+                const char *src = (const char *)buf + k * D * es;
+                trmv_mem(D, lb, l_rs, l_cs, mb, loc_es, src, es, BYTES(out, oo), out_es, f);
+                if (eps)
+                    for (i = 0; i < D; i++) st(eps, eo + i * eps_es, ld(src, i * es, f), f);
+            }
+            if (++b == nb) {
+                b = 0;
+                oo += out_wrap;
+                eo += eps_wrap;
+                lo = 0;
+                mo = 0;
+            } else {
+                oo += out_bs;
+                eo += eps_bs;
+                lo += l_bs;
+                mo += loc_bs;
+            }
+        }
+        done += cnt;
+    }
+}
+
+#define FILL_SMALL_ARGS(DD)                                                                          \
+    bits, m, ns, nb, DD, loc, loc_bs, loc_es, L, l_bs, l_rs, l_cs, out, out_ss, out_bs, out_es,  \
+        eps, eps_ss, eps_bs, eps_es, f
+#define FILL_CASE(DD)                                                                             \
+    case DD: {                                                                                    \
+        double l[DD * DD], mu[DD], e[DD], y[DD];                                                  \
+        if (bcast)                                                                                \
+            fill_small(FILL_SMALL_ARGS(DD), 1, l, DD, mu, e, y, &buf);                                \
+        else                                                                                      \
+            fill_small(FILL_SMALL_ARGS(DD), 0, l, DD, mu, e, y, &buf);                                \
+        return ND_OK;                                                                             \
+    }
+
+ND_INLINE int fill(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t nb, intptr_t d,
+                   const void *loc, intptr_t loc_bs, intptr_t loc_es, const void *L, intptr_t l_bs,
+                   intptr_t l_rs, intptr_t l_cs, void *out, intptr_t out_ss, intptr_t out_bs,
+                   intptr_t out_es, void *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es,
+                   const int f)
+{
+    eps_buf_t buf;
+    int bcast;
+    if (ns < 0 || nb < 0 || d < 0) return ND_E_BAD_PARAM;
+    if (ns == 0 || nb == 0 || d == 0) return ND_OK;
+    if (ns > INTPTR_MAX / nb || ns * nb > INTPTR_MAX / d) return ND_E_BAD_PARAM;
+    nd_bits_expect(bits, (size_t)(ns * nb * d));
+    bcast = nb == 1 || (l_bs == 0 && (loc == NULL || loc_bs == 0));
+    switch (d) {
+        FILL_CASE(1)
+        FILL_CASE(2)
+        FILL_CASE(3)
+        FILL_CASE(4)
+    default:
+        if (d <= MD) {
+            const intptr_t DD = d;
+            double l[MD * MD], mu[MD], e[MD], y[MD];
+            if (bcast)
+                fill_small(FILL_SMALL_ARGS(DD), 1, l, MD, mu, e, y, &buf);
+            else
+                fill_small(FILL_SMALL_ARGS(DD), 0, l, MD, mu, e, y, &buf);
+        } else {
+            fill_big(bits, m, ns, nb, d, loc, loc_bs, loc_es, L, l_bs, l_rs, l_cs, out, out_ss,
+                     out_bs, out_es, eps, eps_ss, eps_bs, eps_es, f, &buf);
+        }
+        return ND_OK;
+    }
+}
+
+int random_mvn_fill(nd_bits_t *bits, nd_normal_method m, intptr_t nsample, intptr_t nbatch,
+                    intptr_t d, const double *loc, intptr_t loc_bs, intptr_t loc_es, const double *L,
+                    intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, double *out, intptr_t out_ss,
+                    intptr_t out_bs, intptr_t out_es, double *eps, intptr_t eps_ss, intptr_t eps_bs,
+                    intptr_t eps_es)
+{
+    return fill(bits, m, nsample, nbatch, d, loc, loc_bs, loc_es, L, l_bs, l_rs, l_cs, out, out_ss,
+                out_bs, out_es, eps, eps_ss, eps_bs, eps_es, 0);
+}
+
+int random_mvn_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t nsample, intptr_t nbatch,
+                      intptr_t d, const float *loc, intptr_t loc_bs, intptr_t loc_es, const float *L,
+                      intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, float *out, intptr_t out_ss,
+                      intptr_t out_bs, intptr_t out_es, float *eps, intptr_t eps_ss,
+                      intptr_t eps_bs, intptr_t eps_es)
+{
+    return fill(bits, m, nsample, nbatch, d, loc, loc_bs, loc_es, L, l_bs, l_rs, l_cs, out, out_ss,
+                out_bs, out_es, eps, eps_ss, eps_bs, eps_es, 1);
+}
+
+/* Fused group of NW vectors b..b+NW-1 (k: index in the chunk) in lanes.
+ * Returns 0, or 1 (nothing written) when some matrix of the group is not PD. */
+ND_INLINE int cov_group_lanes(const intptr_t D, intptr_t b, intptr_t k, const void *loc,
+                              intptr_t loc_bs, intptr_t loc_es, const void *A, intptr_t a_bs,
+                              intptr_t a_rs, intptr_t a_cs, void *L, intptr_t l_bs,
+                              intptr_t l_rs, intptr_t l_cs, void *out, intptr_t out_bs,
+                              intptr_t out_es, void *eps, intptr_t eps_bs, intptr_t eps_es,
+                              const int f, const eps_buf_t *buf)
+{
+    double a[16 * NW], lr[16 * NW], mu[4 * NW], e[4 * NW], y[4 * NW];
+    intptr_t w, i, j;
+    lanes_load_lower(a, D, BYTES(A, b * a_bs), a_bs, a_rs, a_cs, f);
+    if (chol_lanes(a, D)) return 1;
+    if (L) lanes_store_full(BYTES(L, b * l_bs), l_bs, l_rs, l_cs, a, D, f);
+    if (f) /* the product uses L rounded to float, as the two-step route */
+        for (i = 0; i < D; i++)
+            for (j = 0; j <= i; j++)
+                for (w = 0; w < NW; w++)
+                    lr[(i * D + j) * NW + w] = round_to_float(a[(i * D + j) * NW + w]);
+    for (w = 0; w < NW; w++)
+        for (i = 0; i < D; i++) {
+            mu[i * NW + w] = loc ? ld(loc, (b + w) * loc_bs + i * loc_es, f) : 0.0;
+            e[i * NW + w] = f ? (double)buf->f[(k + w) * D + i] : buf->d[(k + w) * D + i];
+        }
+    trmv_lanes(D, f ? lr : a, mu, e, y);
+    for (w = 0; w < NW; w++)
+        for (i = 0; i < D; i++) st(out, (b + w) * out_bs + i * out_es, y[i * NW + w], f);
+    if (eps)
+        for (w = 0; w < NW; w++)
+            for (i = 0; i < D; i++) st(eps, (b + w) * eps_bs + i * eps_es, e[i * NW + w], f);
+    return 0;
+}
+
+/* Fused: factorise A[b] into the stack buffer and draw vector b from it.
+ * lanes (D <= 4): groups of NW vectors at once where possible; a group with
+ * a failing matrix is redone one by one (which reports the first failure). */
+ND_INLINE int cov_fill_small(nd_bits_t *bits, nd_normal_method m, intptr_t nb, const intptr_t D,
+                             const void *loc, intptr_t loc_bs, intptr_t loc_es, const void *A,
+                             intptr_t a_bs, intptr_t a_rs, intptr_t a_cs, void *L, intptr_t l_bs,
+                             intptr_t l_rs, intptr_t l_cs, void *out, intptr_t out_bs,
+                             intptr_t out_es, void *eps, intptr_t eps_bs, intptr_t eps_es,
+                             intptr_t *fb, intptr_t *fc, const int f, double *a, double *lr,
+                             const intptr_t n, double *mu, double *e, double *y, eps_buf_t *buf,
+                             const int lanes)
+{
+    const intptr_t K = nd_mvn_chunk(D);
+    const intptr_t es = f ? sizeof(float) : sizeof(double), ds = sizeof(double);
+    intptr_t done = 0, b = 0, i, j, k, c;
+    while (done < nb) {
+        const intptr_t cnt = nb - done < K ? nb - done : K;
+        draw(bits, m, cnt * D, buf, es, f);
+        for (k = 0; k < cnt; k++, b++) {
+            if (lanes && k + NW <= cnt &&
+                cov_group_lanes(D, b, k, loc, loc_bs, loc_es, A, a_bs, a_rs, a_cs, L, l_bs, l_rs,
+                                l_cs, out, out_bs, out_es, eps, eps_bs, eps_es, f, buf) == 0) {
+                k += NW - 1;
+                b += NW - 1;
+                continue;
+            }
+            load_lower(a, n, BYTES(A, b * a_bs), a_rs, a_cs, D, f);
+            c = chol_core(a, n * ds, ds, D, 0);
+            if (c >= 0) {
+                set_fail(fb, fc, b, c);
+                return ND_E_NOT_PD;
+            }
+            if (L) store_full(BYTES(L, b * l_bs), l_rs, l_cs, a, n, D, f);
+            if (f) /* the product uses L rounded to float, as the two-step route */
+                for (i = 0; i < D; i++)
+                    for (j = 0; j <= i; j++) lr[i * n + j] = round_to_float(a[i * n + j]);
+            load_vec(mu, loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, D, f);
+            load_eps(e, buf, k, D, f);
+            trmv(D, f ? lr : a, n, mu, e, y);
+            for (i = 0; i < D; i++) st(out, b * out_bs + i * out_es, y[i], f);
+            if (eps)
+                for (i = 0; i < D; i++) st(eps, b * eps_bs + i * eps_es, e[i], f);
+        }
+        done += cnt;
+    }
+    set_fail(fb, fc, -1, -1);
+    return ND_OK;
+}
+
+#define COV_SMALL_ARGS(DD)                                                                             \
+    bits, m, nb, DD, loc, loc_bs, loc_es, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, out, out_bs,   \
+        out_es, eps, eps_bs, eps_es, fb, fc, f
+#define COV_CASE(DD)                                                                               \
+    case DD: {                                                                                     \
+        double a[DD * DD], lr[DD * DD], mu[DD], e[DD], y[DD];                                      \
+        return cov_fill_small(COV_SMALL_ARGS(DD), a, lr, DD, mu, e, y, &buf, 1);                       \
+    }
+
+ND_INLINE int cov_fill(nd_bits_t *bits, nd_normal_method m, intptr_t nb, intptr_t d,
+                       const void *loc, intptr_t loc_bs, intptr_t loc_es, const void *A,
+                       intptr_t a_bs, intptr_t a_rs, intptr_t a_cs, void *L, intptr_t l_bs,
+                       intptr_t l_rs, intptr_t l_cs, void *out, intptr_t out_bs, intptr_t out_es,
+                       void *eps, intptr_t eps_bs, intptr_t eps_es, intptr_t *fb, intptr_t *fc,
+                       const int f)
+{
+    eps_buf_t buf;
+    if (nb < 0 || d < 0) return ND_E_BAD_PARAM;
+    if (d > MD && L == NULL) return ND_E_BAD_PARAM;
+    if (nb == 0 || d == 0) {
+        set_fail(fb, fc, -1, -1);
+        return ND_OK;
+    }
+    if (nb > INTPTR_MAX / d) return ND_E_BAD_PARAM;
+    nd_bits_expect(bits, (size_t)(nb * d));
+    switch (d) {
+        COV_CASE(1)
+        COV_CASE(2)
+        COV_CASE(3)
+        COV_CASE(4)
+    default:
+        if (d <= MD) {
+            const intptr_t DD = d;
+            double a[MD * MD], lr[MD * MD], mu[MD], e[MD], y[MD];
+            return cov_fill_small(COV_SMALL_ARGS(DD), a, lr, MD, mu, e, y, &buf, 0);
+        } else {
+            /* Large d: factorise into L (as nd_cholesky_batch does for this d),
+             * then the same product as random_mvn_fill, one chunk at a time. */
+            const intptr_t K = nd_mvn_chunk(d);
+            intptr_t done = 0, r;
+            while (done < nb) {
+                const intptr_t cnt = nb - done < K ? nb - done : K;
+                r = chol_batch_mem(cnt, d, BYTES(A, done * a_bs), a_bs, a_rs, a_cs,
+                                   BYTES(L, done * l_bs), l_bs, l_rs, l_cs, fb, fc, f);
+                if (r != ND_OK) {
+                    if (fb) *fb += done;
+                    return (int)r;
+                }
+                fill_big(bits, m, 1, cnt, d, loc ? BYTES(loc, done * loc_bs) : NULL, loc_bs,
+                         loc_es, BYTES(L, done * l_bs), l_bs, l_rs, l_cs, BYTES(out, done * out_bs),
+                         0, out_bs, out_es, eps ? BYTES(eps, done * eps_bs) : NULL, 0, eps_bs,
+                         eps_es, f, &buf);
+                done += cnt;
+            }
+            set_fail(fb, fc, -1, -1);
+            return ND_OK;
+        }
+    }
+}
+
+int random_mvn_cov_fill(nd_bits_t *bits, nd_normal_method m, intptr_t nbatch, intptr_t d,
+                        const double *loc, intptr_t loc_bs, intptr_t loc_es, const double *A,
+                        intptr_t a_bs, intptr_t a_rs, intptr_t a_cs, double *L, intptr_t l_bs,
+                        intptr_t l_rs, intptr_t l_cs, double *out, intptr_t out_bs,
+                        intptr_t out_es, double *eps, intptr_t eps_bs, intptr_t eps_es,
+                        intptr_t *fail_batch, intptr_t *fail_col)
+{
+    return cov_fill(bits, m, nbatch, d, loc, loc_bs, loc_es, A, a_bs, a_rs, a_cs, L, l_bs, l_rs,
+                    l_cs, out, out_bs, out_es, eps, eps_bs, eps_es, fail_batch, fail_col, 0);
+}
+
+int random_mvn_cov_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t nbatch, intptr_t d,
+                          const float *loc, intptr_t loc_bs, intptr_t loc_es, const float *A,
+                          intptr_t a_bs, intptr_t a_rs, intptr_t a_cs, float *L, intptr_t l_bs,
+                          intptr_t l_rs, intptr_t l_cs, float *out, intptr_t out_bs,
+                          intptr_t out_es, float *eps, intptr_t eps_bs, intptr_t eps_es,
+                          intptr_t *fail_batch, intptr_t *fail_col)
+{
+    return cov_fill(bits, m, nbatch, d, loc, loc_bs, loc_es, A, a_bs, a_rs, a_cs, L, l_bs, l_rs,
+                    l_cs, out, out_bs, out_es, eps, eps_bs, eps_es, fail_batch, fail_col, 1);
+}
+
+/* ---- 5. solve / log_prob ----------------------------------------------------- */
+
+/* b outer (L_b loaded once into the buffer), s inner. lpmode: write the log
+ * density instead of maha. */
+ND_INLINE void solve_small(intptr_t ns, intptr_t nb, const intptr_t D, const void *L,
+                           intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const void *x,
+                           intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const void *loc,
+                           intptr_t loc_bs, intptr_t loc_es, void *out, intptr_t out_ss,
+                           intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es,
+                           const int f, const int lpmode, double *l, const intptr_t n, double *r,
+                           double *mu, double *v)
+{
+    intptr_t b, s, i, j;
+    for (b = 0; b < nb; b++) {
+        double c0 = 0.0;
+        load_lower(l, n, BYTES(L, b * l_bs), l_rs, l_cs, D, f);
+        for (i = 0; i < D; i++) r[i] = 1.0 / l[i * n + i];
+        load_vec(mu, loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, D, f);
+        if (lpmode) c0 = -0.5 * (double)D * LOG_2PI - logdiag(l, (n + 1) * (intptr_t)sizeof(double), D, 0);
+        for (s = 0; s < ns; s++) {
+            const intptr_t xo = s * x_ss + b * x_bs;
+            double maha = 0.0;
+            for (i = 0; i < D; i++) {
+                double t = ld(x, xo + i * x_es, f) - mu[i];
+                for (j = 0; j < i; j++) t -= l[i * n + j] * v[j];
+                v[i] = t * r[i];
+                maha += v[i] * v[i];
+            }
+            if (y)
+                for (i = 0; i < D; i++) st(y, s * y_ss + b * y_bs + i * y_es, v[i], f);
+            if (out) st(out, s * out_ss + b * out_bs, lpmode ? c0 - 0.5 * maha : maha, f);
+        }
+    }
+}
+
+/* D <= 4, on NW lanes. A group is NW (b, s) pairs: NW consecutive b for
+ * one s ("lanes over b", L per lane), or NW consecutive s for one b ("lanes
+ * over s", L repeated). Lanes past the end repeat the last valid pair and
+ * are not stored. Per lane, the operations are those of solve_small. */
+typedef struct {
+    double l[16 * NW], r[4 * NW], mu[4 * NW], c0[NW];
+} solve_lanes_t;
+
+/* Parameters of batch element b into lane w. */
+ND_INLINE void solve_lanes_param(solve_lanes_t *p, int w, const intptr_t D, const void *Lb,
+                                 intptr_t l_rs, intptr_t l_cs, const void *locb, intptr_t loc_es,
+                                 const int f, const int lpmode)
+{
+    intptr_t i, j;
+    for (i = 0; i < D; i++)
+        for (j = 0; j <= i; j++) p->l[(i * D + j) * NW + w] = ld(Lb, i * l_rs + j * l_cs, f);
+    for (i = 0; i < D; i++) p->r[i * NW + w] = 1.0 / p->l[(i * D + i) * NW + w];
+    for (i = 0; i < D; i++) p->mu[i * NW + w] = locb ? ld(locb, i * loc_es, f) : 0.0;
+    if (lpmode)
+        p->c0[w] = -0.5 * (double)D * LOG_2PI -
+                   logdiag(p->l + w, (D + 1) * NW * (intptr_t)sizeof(double), D, 0);
+}
+
+/* Solve NW systems; xo[w], yo[w], oo[w]: byte offsets of lane w's x row, y
+ * row and out element; only the first nv lanes are stored. */
+ND_INLINE void solve_lanes_run(const solve_lanes_t *p, const intptr_t D, const void *x,
+                               const intptr_t *xo, intptr_t x_es, void *y, const intptr_t *yo,
+                               intptr_t y_es, void *out, const intptr_t *oo, int nv, const int f,
+                               const int lpmode)
+{
+    double v[4 * NW], t[NW], maha[NW];
+    intptr_t w, i, j;
+    for (i = 0; i < D; i++)
+        for (w = 0; w < NW; w++) v[i * NW + w] = ld(x, xo[w] + i * x_es, f);
+    for (w = 0; w < NW; w++) maha[w] = 0.0;
+    for (i = 0; i < D; i++) {
+        for (w = 0; w < NW; w++) t[w] = v[i * NW + w] - p->mu[i * NW + w];
+        for (j = 0; j < i; j++)
+            for (w = 0; w < NW; w++) t[w] -= p->l[(i * D + j) * NW + w] * v[j * NW + w];
+        for (w = 0; w < NW; w++) v[i * NW + w] = t[w] * p->r[i * NW + w];
+        for (w = 0; w < NW; w++) maha[w] += v[i * NW + w] * v[i * NW + w];
+    }
+    if (lpmode)
+        for (w = 0; w < NW; w++) maha[w] = p->c0[w] - 0.5 * maha[w];
+    for (w = 0; w < NW; w++) {
+        if (w >= nv) break;
+        if (y)
+            for (i = 0; i < D; i++) st(y, yo[w] + i * y_es, v[i * NW + w], f);
+        if (out) st(out, oo[w], maha[w], f);
+    }
+}
+
+ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const void *L,
+                           intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const void *x,
+                           intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const void *loc,
+                           intptr_t loc_bs, intptr_t loc_es, void *out, intptr_t out_ss,
+                           intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es,
+                           const int f, const int lpmode)
+{
+    solve_lanes_t p;
+    intptr_t xo[NW], yo[NW], oo[NW], b = 0, s;
+    int w;
+    /* lanes over b: full groups, and the tail too when there are few samples */
+    while (b < nb && (b + NW <= nb || ns < NW)) {
+        const int nv = nb - b < NW ? (int)(nb - b) : NW;
+        for (w = 0; w < NW; w++) {
+            const intptr_t bw = b + (w < nv ? w : nv - 1);
+            solve_lanes_param(&p, w, D, BYTES(L, bw * l_bs), l_rs, l_cs,
+                              loc ? BYTES(loc, bw * loc_bs) : NULL, loc_es, f, lpmode);
+        }
+        for (s = 0; s < ns; s++) {
+            for (w = 0; w < NW; w++) {
+                const intptr_t bw = b + (w < nv ? w : nv - 1);
+                xo[w] = s * x_ss + bw * x_bs;
+                yo[w] = s * y_ss + bw * y_bs;
+                oo[w] = s * out_ss + bw * out_bs;
+            }
+            solve_lanes_run(&p, D, x, xo, x_es, y, yo, y_es, out, oo, nv, f, lpmode);
+        }
+        b += nv;
+    }
+    /* remaining b (fewer than NW, with ns >= NW): lanes over s */
+    for (; b < nb; b++) {
+        for (w = 0; w < NW; w++)
+            solve_lanes_param(&p, w, D, BYTES(L, b * l_bs), l_rs, l_cs,
+                              loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, f, lpmode);
+        for (s = 0; s < ns; s += NW) {
+            const int nv = ns - s < NW ? (int)(ns - s) : NW;
+            for (w = 0; w < NW; w++) {
+                const intptr_t sw = s + (w < nv ? w : nv - 1);
+                xo[w] = sw * x_ss + b * x_bs;
+                yo[w] = sw * y_ss + b * y_bs;
+                oo[w] = sw * out_ss + b * out_bs;
+            }
+            solve_lanes_run(&p, D, x, xo, x_es, y, yo, y_es, out, oo, nv, f, lpmode);
+        }
+    }
+}
+
+/* D > MD: L read from memory, y (required) holds the solution as it grows. */
+static void solve_mem(intptr_t ns, intptr_t nb, intptr_t D, const void *L, intptr_t l_bs,
+                      intptr_t l_rs, intptr_t l_cs, const void *x, intptr_t x_ss, intptr_t x_bs,
+                      intptr_t x_es, const void *loc, intptr_t loc_bs, intptr_t loc_es, void *out,
+                      intptr_t out_ss, intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs,
+                      intptr_t y_es, const int f, const int lpmode)
+{
+    intptr_t b, s, i, j;
+    for (b = 0; b < nb; b++) {
+        const char *Lb = BYTES(L, b * l_bs);
+        double c0 = lpmode ? -0.5 * (double)D * LOG_2PI - logdiag(Lb, l_rs + l_cs, D, f) : 0.0;
+        for (s = 0; s < ns; s++) {
+            const char *xb = BYTES(x, s * x_ss + b * x_bs);
+            char *yb = BYTES(y, s * y_ss + b * y_bs);
+            double maha = 0.0;
+            for (i = 0; i < D; i++) {
+                double t = ld(xb, i * x_es, f) - (loc ? ld(loc, b * loc_bs + i * loc_es, f) : 0.0);
+                for (j = 0; j < i; j++) t -= ld(Lb, i * l_rs + j * l_cs, f) * ld(yb, j * y_es, f);
+                t /= ld(Lb, i * l_rs + i * l_cs, f);
+                st(yb, i * y_es, t, f);
+                maha += t * t;
+            }
+            if (out) st(out, s * out_ss + b * out_bs, lpmode ? c0 - 0.5 * maha : maha, f);
+        }
+    }
+}
+
+#define SOLVE_ARGS(DD)                                                                                 \
+    ns, nb, DD, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es, out, out_ss,        \
+        out_bs, y, y_ss, y_bs, y_es, f, lpmode
+#define SOLVE_CASE(DD)                                                                             \
+    case DD:                                                                                       \
+        solve_lanes(SOLVE_ARGS(DD));                                                               \
+        return ND_OK;
+
+ND_INLINE int solve(intptr_t ns, intptr_t nb, intptr_t d, const void *L, intptr_t l_bs,
+                    intptr_t l_rs, intptr_t l_cs, const void *x, intptr_t x_ss, intptr_t x_bs,
+                    intptr_t x_es, const void *loc, intptr_t loc_bs, intptr_t loc_es, void *out,
+                    intptr_t out_ss, intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs,
+                    intptr_t y_es, const int f, const int lpmode)
+{
+    if (ns < 0 || nb < 0 || d < 0) return ND_E_BAD_PARAM;
+    if (d > MD && y == NULL) return ND_E_BAD_PARAM;
+    if (d == 0) {
+        intptr_t s, b;
+        if (out)
+            for (b = 0; b < nb; b++)
+                for (s = 0; s < ns; s++) st(out, s * out_ss + b * out_bs, 0.0, f);
+        return ND_OK;
+    }
+    switch (d) {
+        SOLVE_CASE(1)
+        SOLVE_CASE(2)
+        SOLVE_CASE(3)
+        SOLVE_CASE(4)
+    default:
+        if (d <= MD) {
+            const intptr_t DD = d;
+            double l[MD * MD], r[MD], mu[MD], v[MD];
+            solve_small(SOLVE_ARGS(DD), l, MD, r, mu, v);
+        } else {
+            solve_mem(ns, nb, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es, out,
+                      out_ss, out_bs, y, y_ss, y_bs, y_es, f, lpmode);
+        }
+        return ND_OK;
+    }
+}
+
+int nd_mvn_solve_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const double *L,
+                       intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const double *x, intptr_t x_ss,
+                       intptr_t x_bs, intptr_t x_es, const double *loc, intptr_t loc_bs,
+                       intptr_t loc_es, double *maha, intptr_t maha_ss, intptr_t maha_bs,
+                       double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+{
+    return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
+                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 0, 0);
+}
+
+int nd_mvn_solve_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *L,
+                         intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const float *x, intptr_t x_ss,
+                         intptr_t x_bs, intptr_t x_es, const float *loc, intptr_t loc_bs,
+                         intptr_t loc_es, float *maha, intptr_t maha_ss, intptr_t maha_bs,
+                         float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+{
+    return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
+                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 1, 0);
+}
+
+int nd_mvn_log_prob_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const double *L,
+                          intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const double *x,
+                          intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const double *loc,
+                          intptr_t loc_bs, intptr_t loc_es, double *lp, intptr_t lp_ss,
+                          intptr_t lp_bs, double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+{
+    return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 0, 1);
+}
+
+int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *L,
+                            intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const float *x,
+                            intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const float *loc,
+                            intptr_t loc_bs, intptr_t loc_es, float *lp, intptr_t lp_ss,
+                            intptr_t lp_bs, float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+{
+    return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 1, 1);
+}
+
+/* ---- 6. log det ------------------------------------------------------------- */
+
+void nd_tril_logdet_batch(intptr_t nbatch, intptr_t d, const double *L, intptr_t l_bs,
+                          intptr_t l_rs, intptr_t l_cs, double *out, intptr_t out_bs)
+{
+    intptr_t b;
+    for (b = 0; b < nbatch; b++)
+        ND_AT(double, out, b * out_bs) = logdiag(BYTES(L, b * l_bs), l_rs + l_cs, d, 0);
+}
+
+void nd_tril_logdet_batch_f(intptr_t nbatch, intptr_t d, const float *L, intptr_t l_bs,
+                            intptr_t l_rs, intptr_t l_cs, float *out, intptr_t out_bs)
+{
+    intptr_t b;
+    for (b = 0; b < nbatch; b++)
+        ND_AT(float, out, b * out_bs) = (float)logdiag(BYTES(L, b * l_bs), l_rs + l_cs, d, 1);
+}
+
+/* ---- 7. symmetry check --------------------------------------------------- */
+
+ND_INLINE int close_to(double a, double b, double rtol, double atol)
+{
+    return a == b || fabs(a - b) <= atol + rtol * fabs(b);
+}
+
+ND_INLINE int symcheck(intptr_t nb, intptr_t d, const void *A, intptr_t a_bs, intptr_t a_rs,
+                       intptr_t a_cs, double rtol, double atol, intptr_t *fb, intptr_t *fr,
+                       intptr_t *fc, const int f)
+{
+    intptr_t b, i, j;
+    if (nb < 0 || d < 0) return ND_E_BAD_PARAM;
+    for (b = 0; b < nb; b++) {
+        const char *M = BYTES(A, b * a_bs);
+        for (i = 0; i < d; i++)
+            for (j = 0; j <= i; j++) {
+                double u = ld(M, i * a_rs + j * a_cs, f), v = ld(M, j * a_rs + i * a_cs, f);
+                if (!(close_to(u, v, rtol, atol) && close_to(v, u, rtol, atol))) {
+                    if (fb) *fb = b;
+                    if (fr) *fr = i;
+                    if (fc) *fc = j;
+                    return ND_E_BAD_PARAM;
+                }
+            }
+    }
+    if (fb) *fb = -1;
+    if (fr) *fr = -1;
+    if (fc) *fc = -1;
+    return ND_OK;
+}
+
+int nd_symmetric_check_batch(intptr_t nbatch, intptr_t d, const double *A, intptr_t a_bs,
+                             intptr_t a_rs, intptr_t a_cs, double rtol, double atol,
+                             intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+{
+    return symcheck(nbatch, d, A, a_bs, a_rs, a_cs, rtol, atol, fail_batch, fail_row, fail_col, 0);
+}
+
+int nd_symmetric_check_batch_f(intptr_t nbatch, intptr_t d, const float *A, intptr_t a_bs,
+                               intptr_t a_rs, intptr_t a_cs, double rtol, double atol,
+                               intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+{
+    return symcheck(nbatch, d, A, a_bs, a_rs, a_cs, rtol, atol, fail_batch, fail_row, fail_col, 1);
+}
