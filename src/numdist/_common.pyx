@@ -36,7 +36,14 @@ def set_num_threads(int n):
 
 
 def get_num_threads():
-    """Number of threads numdist uses for large draws."""
+    """Number of threads numdist uses for large draws (default: all cores).
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> nd.get_num_threads() >= 1
+    True
+    """
     return _num_threads
 
 

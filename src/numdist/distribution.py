@@ -22,7 +22,21 @@ VJP = Callable[[Any], dict[str, Any]]
 
 
 class Distribution:
-    """Abstract base class for probability distributions."""
+    """Abstract base class for probability distributions.
+
+    Subclasses set ``arg_constraints``, ``support`` and ``has_rsample`` and
+    implement sampling and densities; the base class owns shapes
+    (``batch_shape``, ``event_shape``, ``_extended_shape``) and validation.
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> d = nd.Normal(np.zeros((2, 3)), 1.0)
+    >>> isinstance(d, nd.Distribution), d.batch_shape, d.event_shape
+    (True, (2, 3), ())
+    >>> d._extended_shape((5,))
+    (5, 2, 3)
+    """
 
     has_rsample = False
     has_enumerate_support = False
@@ -32,7 +46,15 @@ class Distribution:
 
     @staticmethod
     def set_default_validate_args(value: bool) -> None:
-        """Turn value checks on (default, as in torch) or off for new instances."""
+        """Turn value checks on (default, as in torch) or off for new instances.
+
+        Examples
+        --------
+        >>> import numdist as nd
+        >>> nd.set_default_validate_args(False)
+        >>> d = nd.Normal(0.0, -1.0)  # no error: checks are off
+        >>> nd.set_default_validate_args(True)
+        """
         if value not in (True, False):
             raise ValueError("set_default_validate_args expects True or False")
         Distribution._validate_default = bool(value)

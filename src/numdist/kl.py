@@ -56,7 +56,20 @@ def register_kl(type_p: type, type_q: type) -> Callable:
 
 
 def register_kl_vjp(type_p: type, type_q: type) -> Callable:
-    """Decorator registering ``fn(p, q) -> (kl, vjp)`` for :func:`kl_divergence_vjp`."""
+    """Decorator registering ``fn(p, q) -> (kl, vjp)`` for :func:`kl_divergence_vjp`.
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> class Point(nd.Normal):
+    ...     pass
+    >>> @nd.register_kl_vjp(Point, Point)
+    ... def _kl_point_vjp(p, q):
+    ...     return 0.0 * p.loc, lambda g: {"p": {}, "q": {}}
+    >>> kl, vjp = nd.kl_divergence_vjp(Point(0.0, 1.0), Point(2.0, 1.0))
+    >>> float(kl), vjp(1.0)
+    (0.0, {'p': {}, 'q': {}})
+    """
     return _register(_KL_VJP_REGISTRY, type_p, type_q)
 
 
