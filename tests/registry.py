@@ -44,3 +44,53 @@ CASES = [
 ]
 
 SAMPLE_SHAPES = [(), (1,), (5,), (2, 3), 4]
+
+
+# -- Categorical family ------------------------------------------------------------------
+# torch's Categorical mean/variance are NaN-filled (numdist's too); RelaxedOneHotCategorical
+# has no mean, variance or entropy in torch (NotImplementedError in both).
+def _cat_param(name, shape, zeros):
+    if name == "probs":
+        v = _r.uniform(0.1, 2.0, size=shape)
+        if zeros:
+            v[..., 1] = 0.0
+    else:
+        v = _r.normal(size=shape) * 2
+        if zeros:
+            v[..., 0] = -np.inf
+    return v
+
+
+def _categorical(cls, name, shape, zeros=False):
+    value = _cat_param(name, shape, zeros)
+
+    def make(torch):
+        return (getattr(nd, cls)(**{name: value}),
+                getattr(torch.distributions, cls)(**{name: torch.tensor(value)}))
+
+    return make
+
+
+def _relaxed(name, shape, temperature):
+    value = _cat_param(name, shape, False)
+    temp = np.asarray(temperature, dtype=np.float64)
+
+    def make(torch):
+        return (nd.RelaxedOneHotCategorical(temp, **{name: value}),
+                torch.distributions.RelaxedOneHotCategorical(torch.tensor(temp), **{name: torch.tensor(value)}))
+
+    return make
+
+
+CASES += [
+    ("categorical-probs-vector", _categorical("Categorical", "probs", (5,))),
+    ("categorical-probs-batched", _categorical("Categorical", "probs", (3, 4))),
+    ("categorical-probs-zeros", _categorical("Categorical", "probs", (2, 3, 6), zeros=True)),
+    ("categorical-logits-batched", _categorical("Categorical", "logits", (2, 1, 7))),
+    ("categorical-logits-neginf", _categorical("Categorical", "logits", (4, 3), zeros=True)),
+    ("categorical-K1", _categorical("Categorical", "probs", (3, 1))),
+    ("onehot-probs-vector", _categorical("OneHotCategorical", "probs", (4,))),
+    ("onehot-logits-batched", _categorical("OneHotCategorical", "logits", (2, 3, 5), zeros=True)),
+    ("relaxed-logits-vector", _relaxed("logits", (4,), 0.8)),
+    ("relaxed-probs-batched", _relaxed("probs", (3, 5), 1.5)),
+]
