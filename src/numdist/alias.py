@@ -10,6 +10,7 @@ the same seed and shapes give the same numbers whatever the thread count.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -104,8 +105,8 @@ def _plan(rows_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[list[int
     pad = (1,) * (len(shape) - len(rows_shape)) + tuple(rows_shape)
     row_dims = [i for i, r in enumerate(pad) if r != 1]
     rep_dims = [i for i, r in enumerate(pad) if r == 1]
-    nrep = int(np.prod([shape[i] for i in rep_dims], dtype=np.int64))
-    nrows = int(np.prod(rows_shape, dtype=np.int64))
+    nrep = math.prod(shape[i] for i in rep_dims)
+    nrows = math.prod(rows_shape)
     return rep_dims + row_dims, nrep, nrows
 
 

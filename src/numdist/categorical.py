@@ -1,6 +1,7 @@
 """Categorical distribution over ``{0, ..., K-1}``, parameterised by ``probs`` or ``logits``."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -148,9 +149,9 @@ class Categorical(Distribution):
         from numdist.alias import _bad_row_error
 
         shape = as_shape(sample_shape)
-        n = int(np.prod(shape, dtype=np.int64))
+        n = math.prod(shape)
         k = self._num_events
-        nrows = int(np.prod(self._batch_shape, dtype=np.int64))
+        nrows = math.prod(self._batch_shape)
         alias = _categorical.prefer_alias(k, n)
         table = None
         if alias and ("_alias_table" in self.__dict__ or nrows * k * 16 <= _TABLE_CACHE_BYTES):
