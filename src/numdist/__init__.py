@@ -7,6 +7,7 @@ KL registry), C kernels for sampling, and analytic vector-Jacobian products
 from numdist import constraints, random
 from numdist._common import get_num_threads, set_num_threads
 from numdist._rng import manual_seed
+from numdist.alias import AliasTable
 from numdist.categorical import Categorical
 from numdist.distribution import Distribution, set_default_validate_args
 from numdist.independent import Independent

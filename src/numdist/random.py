@@ -137,3 +137,6 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
     if out is None and size is None and target.ndim == 0:
         return float(target[()])  # a Python float, as numpy.random.Generator
     return target
+
+
+from numdist.alias import categorical  # noqa: E402  (batched categorical sampler; see numdist.alias)
