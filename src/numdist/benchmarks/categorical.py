@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 import numdist as nd
-from numdist.alias import categorical
 from numdist.benchmarks import Workload, torch_or_none
 
 
@@ -33,7 +32,7 @@ def _one_row(torch, gen, scale):
     rows = [Workload(f"Categorical K={k}, {n:.0e} draws", lambda: d.sample((n,)), peers, ">= 25x")]
     out = np.empty(n, dtype=np.int64)
     rows.append(Workload(f"random.categorical K={k}, {n:.0e} draws, out=",
-                         lambda: categorical(p, out=out),
+                         lambda: nd.random.categorical(p, out=out),
                          {"numpy Generator.choice": lambda: gen.choice(k, n, p=p)}, ">= 25x"))
     return rows
 
