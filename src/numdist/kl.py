@@ -226,7 +226,8 @@ def _kl_categorical_categorical_vjp(p: Categorical, q: Categorical):
 
     def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
         g = np.asarray(g, dtype=kl.dtype)[..., None] * finite
-        diff = np.where(finite, p.logits - q.logits, 0)
+        with np.errstate(invalid="ignore"):  # -inf - -inf where both rows exclude a category
+            diff = np.where(finite, p.logits - q.logits, 0)
         return {"p": p._pull_back(g * diff, g * pp), "q": q._pull_back(None, -g * pp)}
 
     return kl, vjp
