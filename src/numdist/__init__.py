@@ -12,6 +12,7 @@ from numdist.categorical import Categorical
 from numdist.distribution import Distribution, set_default_validate_args
 from numdist.independent import Independent
 from numdist.kl import kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
+from numdist.multivariate_normal import MultivariateNormal
 from numdist.normal import Normal
 from numdist.one_hot_categorical import OneHotCategorical
 from numdist.relaxed_categorical import RelaxedOneHotCategorical
@@ -19,7 +20,7 @@ from numdist.relaxed_categorical import RelaxedOneHotCategorical
 __version__ = "0.1.0"
 
 __all__ = [
-    "Distribution", "Normal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
+    "Distribution", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]

@@ -231,3 +231,10 @@ def _kl_categorical_categorical_vjp(p: Categorical, q: Categorical):
         return {"p": p._pull_back(g * diff, g * pp), "q": q._pull_back(None, -g * pp)}
 
     return kl, vjp
+
+
+# -- MultivariateNormal || MultivariateNormal --------------------------------------------
+from numdist.multivariate_normal import MultivariateNormal, _kl_mvn_mvn, _kl_mvn_mvn_vjp  # noqa: E402
+
+register_kl(MultivariateNormal, MultivariateNormal)(_kl_mvn_mvn)
+register_kl_vjp(MultivariateNormal, MultivariateNormal)(_kl_mvn_mvn_vjp)

@@ -13,7 +13,7 @@ from numdist import _normal
 from numdist._rng import Xoshiro256x8
 from numdist.utils import aligned, as_float_params, as_shape, check_finite, check_out
 
-__all__ = ["standard_normal", "normal", "Xoshiro256x8", "default_rng"]
+__all__ = ["standard_normal", "normal", "Xoshiro256x8", "default_rng", "multivariate_normal"]
 
 _METHODS = ("ziggurat", "box_muller")
 
@@ -140,3 +140,4 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
 
 
 from numdist.alias import categorical  # noqa: E402  (batched categorical sampler; see numdist.alias)
+from numdist.multivariate_normal import multivariate_normal  # noqa: E402  (batched MVN sampler)
