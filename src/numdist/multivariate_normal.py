@@ -262,12 +262,13 @@ def _check_symmetric(name: str, mat: np.ndarray) -> None:
 
 def _check_scale_tril(name: str, L: np.ndarray) -> None:
     """Lower triangular, finite, with a positive diagonal (torch's lower_cholesky + finiteness)."""
+    iu = np.triu_indices(L.shape[-1], 1)
+    if np.isfinite(L).all() and not L[..., iu[0], iu[1]].any() and (np.diagonal(L, axis1=-2, axis2=-1) > 0).all():
+        return  # fast path; the per-matrix reductions below only on failure
     finite = np.isfinite(L).all((-2, -1))
     lower = ~(np.triu(L, 1) != 0).any((-2, -1))
     posdiag = (np.diagonal(L, axis1=-2, axis2=-1) > 0).all(-1)
     ok = finite & lower & posdiag
-    if ok.all():
-        return
     idx = first_bad_index(ok)
     m = L[idx]
     reason = _nonfinite_reason(m)
@@ -282,9 +283,9 @@ def _check_scale_tril(name: str, L: np.ndarray) -> None:
 
 
 def _check_vector(name: str, v: np.ndarray) -> None:
-    ok = np.isfinite(v).all(-1)
-    if ok.all():
+    if np.isfinite(v).all():  # fast path; the per-row reduction below only on failure
         return
+    ok = np.isfinite(v).all(-1)
     idx = first_bad_index(ok)
     row = v[idx]
     j = int(np.argmin(np.isfinite(row)))
@@ -510,6 +511,25 @@ class MultivariateNormal(Distribution):
         return x, vjp
 
     # -- densities --------------------------------------------------------------------------------
+    def _validate_sample(self, value: Any) -> np.ndarray:
+        """The base class's checks (event shape, broadcasting, support), with a fast
+        path for the support: one NaN scan of the whole array, per-index only on failure."""
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"value must be a real number or array, got dtype {arr.dtype}")
+        if self._validate_args and arr.dtype.kind == "f" and np.isnan(arr).any():
+            return super()._validate_sample(arr)  # names the first offending index
+        if arr.ndim < 1 or arr.shape[-1:] != self._event_shape:
+            raise ValueError(
+                f"The right-most size of value must match event_shape: {arr.shape} vs {self._event_shape}")
+        try:
+            np.broadcast_shapes(arr.shape[:-1], self._batch_shape)
+        except ValueError:
+            raise ValueError(
+                f"value with shape {arr.shape} is not broadcastable with "
+                f"batch_shape + event_shape {self._batch_shape + self._event_shape}") from None
+        return arr
+
     def _as_value(self, value: Any) -> np.ndarray:
         arr = self._validate_sample(value)
         return arr.astype(value_dtype(value, arr, self.dtype), copy=False)
