@@ -1,0 +1,446 @@
+"""MultivariateNormal and numdist.random.multivariate_normal: shapes and values against
+torch and scipy (all three parameterisations, broadcasting), sampling statistics,
+the random-stream contract, float32, strided inputs, out=, Independent, KL, and the
+seed document's batched example."""
+import numpy as np
+import pytest
+
+import numdist as nd
+
+from conftest import strided_views
+
+PARAMS = ("covariance_matrix", "precision_matrix", "scale_tril")
+
+# (loc shape, matrix shape): batch shapes that broadcast in every way torch allows
+COMBOS = [
+    ((2,), (2, 2)),
+    ((3, 2), (3, 2, 2)),       # the seed document: 3 means, 3 covariances
+    ((3, 2), (2, 2)),          # batched loc, one matrix
+    ((2,), (4, 2, 2)),         # one loc, batched matrices
+    ((5, 1, 3), (4, 3, 3)),    # loc and matrix batch dims broadcast against each other
+    ((1, 3), (2, 1, 3, 3)),
+    ((4, 1), (4, 1, 1)),       # d = 1
+    ((2, 3, 4), (3, 4, 4)),
+]
+SAMPLE_SHAPES = [(), 4, (2, 3), (1,)]
+combo_ids = [f"loc{a}-mat{b}" for a, b in COMBOS]
+
+
+def spd(rng, batch, d, jitter=0.5):
+    a = rng.normal(size=tuple(batch) + (d, d))
+    return a @ np.swapaxes(a, -1, -2) / d + jitter * np.eye(d)
+
+
+def param_value(name, cov):
+    if name == "covariance_matrix":
+        return cov
+    if name == "precision_matrix":
+        return np.linalg.inv(cov)
+    return np.linalg.cholesky(cov)
+
+
+def make_pair(torch, name, loc, mat, **kw):
+    return (nd.MultivariateNormal(loc, **{name: mat}, **kw),
+            torch.distributions.MultivariateNormal(torch.tensor(loc), **{name: torch.tensor(mat)}))
+
+
+def close(a, b, rtol=1e-10):
+    """Relative agreement: entries within rtol, tiny entries within rtol of the largest."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    scale = float(np.max(np.abs(b))) if b.size else 0.0
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale)
+
+
+def tshape(s):
+    return (s,) if isinstance(s, int) else tuple(s)
+
+
+# -- shapes and values against torch -------------------------------------------------------
+@pytest.mark.parametrize("name", PARAMS)
+@pytest.mark.parametrize("combo", COMBOS, ids=combo_ids)
+def test_shapes_and_values_match_torch(combo, name, torch):
+    r = np.random.default_rng([COMBOS.index(combo), PARAMS.index(name)])
+    loc_shape, mat_shape = combo
+    loc = r.normal(size=loc_shape)
+    mat = param_value(name, spd(r, mat_shape[:-2], mat_shape[-1]))
+    d, td = make_pair(torch, name, loc, mat)
+    assert d.batch_shape == tuple(td.batch_shape) and d.event_shape == tuple(td.event_shape)
+    for s in SAMPLE_SHAPES:
+        x = d.sample(s, rng=1)
+        assert x.shape == tuple(td.sample(tshape(s)).shape) == d.rsample(s, rng=1).shape
+        lp = d.log_prob(x)
+        tlp = td.log_prob(torch.as_tensor(x)).numpy()
+        assert np.shape(lp) == tlp.shape
+        close(lp, tlp)
+    # values broadcasting against the batch in other ways: one event, extra leading dims, size-1 dims
+    ev = d.event_shape
+    for vshape in [ev, (7,) + (1,) * len(d.batch_shape) + ev, (2,) + d.batch_shape + ev]:
+        v = r.normal(size=vshape)
+        close(d.log_prob(v), td.log_prob(torch.as_tensor(v)).numpy())
+    close(d.entropy(), td.entropy().numpy())
+    for attr in ("mean", "mode", "variance", "stddev", "scale_tril", "covariance_matrix", "precision_matrix"):
+        ours, theirs = getattr(d, attr), getattr(td, attr).numpy()
+        assert ours.shape == theirs.shape, attr
+        close(ours, theirs, 1e-9)
+
+
+@pytest.mark.parametrize("name", PARAMS)
+def test_log_prob_and_entropy_match_scipy(name):
+    from scipy import stats
+
+    r = np.random.default_rng(5)
+    covs = spd(r, (6,), 4)
+    loc = r.normal(size=(6, 4))
+    d = nd.MultivariateNormal(loc, **{name: param_value(name, covs)})
+    x = d.sample((9,), rng=2)
+    lp, h = d.log_prob(x), d.entropy()
+    for b in range(6):
+        ref = stats.multivariate_normal(loc[b], covs[b])
+        close(lp[:, b], ref.logpdf(x[:, b]))
+        close(h[b], ref.entropy())
+
+
+@pytest.mark.parametrize("name", PARAMS)
+def test_kl_matches_torch_and_closed_form(name, torch):
+    r = np.random.default_rng(6)
+    d = 3
+    cp, cq = spd(r, (4,), d), spd(r, (2, 1), d)        # batches (4,) and (2, 1) -> (2, 4)
+    lp_, lq_ = r.normal(size=(4, d)), r.normal(size=(d,))
+    p, tp = make_pair(torch, name, lp_, param_value(name, cp))
+    q, tq = make_pair(torch, "scale_tril", lq_, param_value("scale_tril", cq))
+    kl = nd.kl_divergence(p, q)
+    tkl = torch.distributions.kl_divergence(tp, tq).numpy()
+    assert kl.shape == tkl.shape == (2, 4)
+    close(kl, tkl)
+    ref = np.empty((2, 4))
+    for i in range(2):
+        for j in range(4):
+            sq_inv = np.linalg.inv(cq[i, 0])
+            delta = lq_ - lp_[j]
+            ref[i, j] = 0.5 * (np.trace(sq_inv @ cp[j]) + delta @ sq_inv @ delta - d
+                               + np.linalg.slogdet(cq[i, 0])[1] - np.linalg.slogdet(cp[j])[1])
+    close(kl, ref)
+    np.testing.assert_allclose(nd.kl_divergence(p, p), 0, atol=1e-12)
+    with pytest.raises(ValueError, match="event shapes"):
+        nd.kl_divergence(p, nd.MultivariateNormal(np.zeros(2), np.eye(2)))
+
+
+def test_expand_and_independent_match_torch(torch):
+    r = np.random.default_rng(7)
+    d, td = make_pair(torch, "covariance_matrix", r.normal(size=(3, 2)), spd(r, (3,), 2))
+    e, te = d.expand((4, 3)), td.expand((4, 3))
+    assert e.batch_shape == (4, 3) and e.loc.base is not None  # a view, no copy
+    assert np.shares_memory(e.covariance_matrix, d.covariance_matrix)
+    x = e.sample((2,), rng=0)
+    assert x.shape == (2, 4, 3, 2)
+    close(e.log_prob(x), te.log_prob(torch.as_tensor(x)).numpy())
+    close(e.entropy(), te.entropy().numpy())
+    with pytest.raises(ValueError, match="expand"):
+        d.expand((4,))
+    ind, tind = nd.Independent(d, 1), torch.distributions.Independent(td, 1)
+    assert ind.batch_shape == () and ind.event_shape == (3, 2)
+    x = ind.sample((5,), rng=0)
+    assert x.shape == (5, 3, 2)
+    close(ind.log_prob(x), tind.log_prob(torch.as_tensor(x)).numpy())
+    close(ind.entropy(), tind.entropy().numpy())
+    d2, td2 = make_pair(torch, "scale_tril", r.normal(size=(3, 2)), np.linalg.cholesky(spd(r, (3,), 2)))
+    close(nd.kl_divergence(ind, nd.Independent(d2, 1)),
+          torch.distributions.kl_divergence(tind, torch.distributions.Independent(td2, 1)).numpy())
+
+
+def test_lazy_parameters_are_lazy_and_consistent():
+    r = np.random.default_rng(8)
+    cov = spd(r, (5,), 3)
+    d = nd.MultivariateNormal(np.zeros(3), covariance_matrix=cov)
+    assert "scale_tril" not in d.__dict__ and "precision_matrix" not in d.__dict__
+    close(d.scale_tril @ np.swapaxes(d.scale_tril, -1, -2), cov, 1e-12)
+    close(d.precision_matrix, np.linalg.inv(cov), 1e-10)
+    assert "scale_tril" in d.__dict__
+    dp = nd.MultivariateNormal(np.zeros(3), precision_matrix=np.linalg.inv(cov))
+    close(dp.covariance_matrix, cov, 1e-10)
+    close(dp.scale_tril, np.linalg.cholesky(cov), 1e-10)
+    ds = nd.MultivariateNormal(np.zeros(3), scale_tril=np.linalg.cholesky(cov))
+    close(ds.covariance_matrix, cov, 1e-12)
+
+
+# -- sampling statistics --------------------------------------------------------------------------
+def _check_moments(x, mean, cov, z=5.0):
+    """Sample mean and covariance of draws x (n, d) within z standard errors."""
+    n = x.shape[0]
+    se_mean = np.sqrt(np.diag(cov) / n)
+    assert np.all(np.abs(x.mean(0) - mean) < z * se_mean), (x.mean(0), mean)
+    c = np.cov(x.T)
+    var = np.diag(cov)
+    se_cov = np.sqrt((np.outer(var, var) + cov**2) / n)
+    return np.all(np.abs(c - cov) < z * se_cov)
+
+
+@pytest.mark.parametrize("name", PARAMS)
+def test_one_distribution_1e6_draws_moments_and_mahalanobis_ks(name):
+    from scipy import stats
+
+    r = np.random.default_rng(9)
+    d = 4
+    cov = spd(r, (), d)
+    cov[0, 1] = cov[1, 0] = 0.8 * np.sqrt(cov[0, 0] * cov[1, 1])  # a strong correlation
+    cov += 0.2 * np.eye(d)
+    mean = np.array([1.0, -2.0, 0.5, 3.0])
+    dist = nd.MultivariateNormal(mean, **{name: param_value(name, cov)})
+    x = dist.sample(10**6, rng=123)
+    assert _check_moments(x, mean, cov)
+    # power: the same bounds reject a covariance 1% off and a transposed factor
+    assert not _check_moments(x, mean, cov * 1.01)
+    L = np.linalg.cholesky(cov)
+    assert not _check_moments(x, mean, L.T @ L)
+    maha = np.einsum("ni,ij,nj->n", x - mean, np.linalg.inv(cov), x - mean)
+    assert stats.kstest(maha, stats.chi2(d).cdf).pvalue > 1e-3
+    assert stats.kstest(maha * 1.01, stats.chi2(d).cdf).pvalue < 1e-6  # the test can fail
+
+
+def test_batched_draws_mahalanobis_ks_per_covariance():
+    """1e5 different covariances, one draw each (the fused path): the Mahalanobis
+    distance of each draw under its own covariance is chi-square(d)."""
+    from scipy import stats
+
+    r = np.random.default_rng(10)
+    n, d = 10**5, 3
+    covs = spd(r, (n,), d, jitter=0.1) * r.uniform(0.1, 10, size=(n, 1, 1))
+    means = r.normal(size=(n, d))
+    for x in (nd.random.multivariate_normal(means, covs, rng=4),
+              nd.MultivariateNormal(means, covs).sample(rng=5)):
+        diff = x - means
+        maha = np.einsum("ni,nij,nj->n", diff, np.linalg.inv(covs), diff)
+        assert stats.kstest(maha, stats.chi2(d).cdf).pvalue > 1e-3
+        # the same draws scored against the transposed factors' covariance fail
+        L = np.linalg.cholesky(covs)
+        wrong = np.einsum("ni,nij,nj->n", diff, np.linalg.inv(np.swapaxes(L, -1, -2) @ L), diff)
+        assert stats.kstest(wrong, stats.chi2(d).cdf).pvalue < 1e-6
+
+
+def test_float32_draws_have_the_right_moments():
+    r = np.random.default_rng(11)
+    cov = spd(r, (), 3).astype(np.float32)
+    mean = np.array([1, 2, 3], dtype=np.float32)
+    x = nd.MultivariateNormal(mean, cov).sample(10**6, rng=0)
+    assert x.dtype == np.float32
+    assert _check_moments(x.astype(np.float64), mean, cov.astype(np.float64))
+
+
+# -- the random-stream contract ------------------------------------------------------------------
+def test_same_seed_same_numbers_and_functional_equals_class():
+    r = np.random.default_rng(12)
+    covs, means = spd(r, (50,), 3), r.normal(size=(50, 3))
+    d = nd.MultivariateNormal(means, covs)
+    a = d.sample((4,), rng=7)
+    np.testing.assert_array_equal(a, d.sample((4,), rng=7))
+    np.testing.assert_array_equal(a, d.rsample((4,), rng=7))
+    np.testing.assert_array_equal(a, d.rsample_vjp((4,), rng=7)[0])
+    np.testing.assert_array_equal(a, nd.random.multivariate_normal(means, covs, size=(4, 50), rng=7))
+    assert not np.array_equal(a, d.sample((4,), rng=8))
+    # the three parameterisations give the same draws up to rounding of the factor
+    dp = nd.MultivariateNormal(means, precision_matrix=np.linalg.inv(covs))
+    ds = nd.MultivariateNormal(means, scale_tril=np.linalg.cholesky(covs))
+    close(dp.sample((4,), rng=7), a, 1e-9)
+    close(ds.sample((4,), rng=7), a, 1e-12)
+
+
+def test_fused_factorise_and_draw_equals_two_step():
+    r = np.random.default_rng(13)
+    n = 70_000  # several chunks
+    covs, means = spd(r, (n,), 4), r.normal(size=(n, 4))
+    fused = nd.random.multivariate_normal(means, covs, rng=3)            # one draw per covariance
+    out = np.empty((n, 4))
+    two_step = nd.random.multivariate_normal(means, covs, out=out, rng=3)  # factorise, validate, then draw
+    cls = nd.MultivariateNormal(means, covs).sample(rng=3)
+    np.testing.assert_array_equal(fused, two_step)
+    np.testing.assert_array_equal(fused, cls)
+    f32 = nd.random.multivariate_normal(means.astype(np.float32), covs.astype(np.float32), rng=3)
+    o32 = np.empty((n, 4), dtype=np.float32)
+    np.testing.assert_array_equal(f32, nd.random.multivariate_normal(means, covs, out=o32, rng=3, dtype=np.float32))
+
+
+@pytest.mark.parametrize("work", ["one-cov-many-draws", "many-covs", "log_prob"])
+def test_results_do_not_depend_on_thread_count(work):
+    r = np.random.default_rng(14)
+    covs, means = spd(r, (40_000,), 4), r.normal(size=(40_000, 4))
+    saved = nd.get_num_threads()
+    res = []
+    try:
+        for t in (1, 2, 3):
+            nd.set_num_threads(t)
+            if work == "one-cov-many-draws":
+                res.append(nd.random.multivariate_normal(means[0], covs[0], size=300_000, rng=5))
+            elif work == "many-covs":
+                res.append(nd.MultivariateNormal(means, covs).sample((3,), rng=5))
+            else:
+                d = nd.MultivariateNormal(means, covs)
+                res.append(d.log_prob(d.sample((2,), rng=5)))
+    finally:
+        nd.set_num_threads(saved)
+    for x in res[1:]:
+        np.testing.assert_array_equal(res[0], x)
+
+
+def test_numpy_generator_is_used_and_advanced():
+    cov = np.array([[2.0, 0.3], [0.3, 1.0]])
+    g1, g2 = np.random.default_rng(1), np.random.default_rng(1)
+    a = nd.random.multivariate_normal([0, 0], cov, size=1000, rng=g1)
+    b = nd.random.multivariate_normal([0, 0], cov, size=1000, rng=g2)
+    np.testing.assert_array_equal(a, b)
+    assert g1.random() == g2.random()
+    assert g1.bit_generator.state != np.random.default_rng(1).bit_generator.state
+    c = nd.random.multivariate_normal([0, 0], cov, size=1000, rng=g1)
+    assert not np.array_equal(a, c)
+    nd.manual_seed(3)
+    x = nd.MultivariateNormal(np.zeros(2), cov).sample((5,))
+    nd.manual_seed(3)
+    np.testing.assert_array_equal(x, nd.MultivariateNormal(np.zeros(2), cov).sample((5,)))
+
+
+# -- float32 ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", PARAMS)
+def test_float32_end_to_end(name):
+    r = np.random.default_rng(15)
+    cov = spd(r, (20,), 4)
+    loc = r.normal(size=(20, 4))
+    d64 = nd.MultivariateNormal(loc, **{name: param_value(name, cov)})
+    d32 = nd.MultivariateNormal(loc.astype(np.float32), **{name: param_value(name, cov).astype(np.float32)})
+    x32 = d32.sample((50,), rng=0)
+    assert x32.dtype == np.float32 and d32.dtype == np.float32
+    lp32 = d32.log_prob(x32)
+    assert lp32.dtype == np.float32
+    lp64 = d64.log_prob(x32.astype(np.float64))
+    np.testing.assert_allclose(lp32, lp64, rtol=1e-4)
+    for attr in ("mean", "variance", "scale_tril", "covariance_matrix", "precision_matrix"):
+        assert getattr(d32, attr).dtype == np.float32, attr
+        np.testing.assert_allclose(getattr(d32, attr), getattr(d64, attr), rtol=1e-4, atol=1e-5)
+    h = d32.entropy()
+    assert h.dtype == np.float32
+    np.testing.assert_allclose(h, d64.entropy(), rtol=1e-5)
+    kl = nd.kl_divergence(d32, d32.expand((20,)))
+    assert kl.dtype == np.float32
+    # float64 values promote, as NumPy would
+    assert d32.log_prob(x32.astype(np.float64)).dtype == np.float64
+    # mixed parameters follow NumPy's promotion
+    assert nd.MultivariateNormal(loc.astype(np.float32), cov).dtype == np.float64
+    assert nd.MultivariateNormal([0, 0], np.eye(2, dtype=np.int64)).sample().dtype == np.float64
+
+
+# -- strided parameters ----------------------------------------------------------------------------
+def test_non_contiguous_and_negative_stride_parameters_give_the_same_results():
+    r = np.random.default_rng(16)
+    cov = spd(r, (6,), 3)
+    loc = r.normal(size=(6, 3))
+    ref = nd.MultivariateNormal(loc, cov)
+    x = ref.sample((4,), rng=1)
+    big = np.zeros((12, 3, 6))
+    big[::2, :, ::2] = np.swapaxes(cov, -1, -2)[::-1]          # transposed storage (cov is symmetric)
+    cov_view = np.swapaxes(big[::2, :, ::2], -1, -2)[::-1]       # step 2, reversed batch, column-major
+    loc_view = np.ascontiguousarray(loc[::-1, ::-1])[::-1, ::-1]  # negative strides on both axes
+    assert not cov_view.flags.c_contiguous and cov_view.strides[0] < 0 and loc_view.strides[1] < 0
+    np.testing.assert_array_equal(cov_view, cov)
+    for name, mat in (("covariance_matrix", cov_view), ("precision_matrix", np.ascontiguousarray(np.linalg.inv(cov)[:, ::-1, ::-1])[:, ::-1, ::-1]),
+                      ("scale_tril", np.asfortranarray(np.linalg.cholesky(cov)))):
+        d = nd.MultivariateNormal(loc_view, **{name: mat})
+        close(d.sample((4,), rng=1), x, 1e-9)
+        close(d.log_prob(x), ref.log_prob(x), 1e-10)
+        close(d.log_prob(x[:, ::-1][:, ::-1]), ref.log_prob(x), 1e-10)
+        close(d.log_prob(np.asfortranarray(x)), ref.log_prob(x), 1e-10)
+    # misaligned float64 parameters (offset by one byte inside a byte buffer)
+    raw = np.zeros(cov.nbytes + 1, dtype=np.uint8)
+    mis = raw[1:].view(np.float64).reshape(cov.shape)
+    mis[...] = cov
+    assert not mis.flags.aligned
+    np.testing.assert_array_equal(nd.MultivariateNormal(loc, mis).sample((4,), rng=1), x)
+
+
+# -- the functional sampler -------------------------------------------------------------------------
+@pytest.mark.parametrize("mean_shape,cov_shape,size,expected", [
+    ((3,), (3, 3), None, (3,)),
+    ((3,), (3, 3), 5, (5, 3)),
+    ((3,), (3, 3), (2, 5), (2, 5, 3)),
+    ((4, 3), (3, 3), None, (4, 3)),
+    ((3,), (4, 3, 3), None, (4, 3)),
+    ((4, 3), (4, 3, 3), (6, 4), (6, 4, 3)),
+    ((2, 1, 3), (4, 3, 3), (5, 2, 4), (5, 2, 4, 3)),
+    ((1, 3), (3, 3), (7, 1), (7, 1, 3)),
+])
+def test_functional_shapes(mean_shape, cov_shape, size, expected):
+    r = np.random.default_rng(17)
+    mean, cov = r.normal(size=mean_shape), spd(r, cov_shape[:-2], cov_shape[-1])
+    x = nd.random.multivariate_normal(mean, cov, size, rng=0)
+    assert x.shape == expected and x.dtype == np.float64
+    if mean_shape == (3,) and cov_shape == (3, 3):
+        assert np.random.default_rng(0).multivariate_normal(mean, cov, size).shape == expected
+    out = np.full(expected, np.nan)
+    assert nd.random.multivariate_normal(mean, cov, size, out=out, rng=0) is out
+    np.testing.assert_array_equal(out, x)
+    # size=None takes the shape from out
+    out2 = np.full(expected, np.nan)
+    nd.random.multivariate_normal(mean, cov, out=out2, rng=0)
+    np.testing.assert_array_equal(out2, x)
+
+
+def test_functional_matches_numpy_statistics_and_dtype():
+    cov = np.array([[1.0, 0.5, 0.1], [0.5, 2.0, -0.3], [0.1, -0.3, 0.7]])
+    mean = np.array([0.5, -1.0, 2.0])
+    x = nd.random.multivariate_normal(mean, cov, size=10**6, rng=1)
+    assert _check_moments(x, mean, cov)
+    x32 = nd.random.multivariate_normal(mean, cov, size=10, dtype=np.float32, rng=1)
+    assert x32.dtype == np.float32
+    assert nd.random.multivariate_normal(mean.astype(np.float32), cov.astype(np.float32), 3, rng=1).dtype == np.float32
+    with pytest.raises(TypeError, match="float32 and float64"):
+        nd.random.multivariate_normal(mean, cov, dtype=np.float16)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "step2", "negative", "transposed"])
+def test_functional_out_views(layout):
+    r = np.random.default_rng(18)
+    covs, means = spd(r, (7,), 3), r.normal(size=(7, 3))
+    shape = (5, 7, 3)
+    ref = nd.random.multivariate_normal(means, covs, size=shape[:-1], rng=2)
+    base, view = strided_views(shape, np.float64)[layout]
+    res = nd.random.multivariate_normal(means, covs, size=shape[:-1], out=view, rng=2)
+    assert res is view
+    np.testing.assert_array_equal(view, ref)
+    assert np.isnan(base).sum() == base.size - ref.size  # nothing outside the view was written
+
+
+def test_functional_misaligned_out():
+    raw = np.zeros(8 * 3 * 10 + 1, dtype=np.uint8)
+    out = raw[1:].view(np.float64).reshape(10, 3)
+    assert not out.flags.aligned
+    cov = np.eye(3)
+    nd.random.multivariate_normal(np.zeros(3), cov, out=out, rng=4)
+    np.testing.assert_array_equal(out, nd.random.multivariate_normal(np.zeros(3), cov, size=10, rng=4))
+
+
+# -- the seed document (001): batched MultivariateNormal shapes ----------------------------------------
+def test_seed_document_batched_mvn_example(torch):
+    one_mean1 = np.array([1, 1], dtype=np.float32)
+    one_mean2 = np.array([2, 2], dtype=np.float32)
+    one_mean3 = np.array([3, 3], dtype=np.float32)
+    mean = np.stack([one_mean1, one_mean2, one_mean3], axis=0)
+    var = np.stack([np.array([0.1, 0.1], dtype=np.float32)] * 3, axis=0)
+    var_matrix = var[:, :, None] * np.eye(var.shape[1], dtype=np.float32)[None, :, :]
+    # the printed values of the post
+    np.testing.assert_array_equal(mean, [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    np.testing.assert_allclose(var_matrix, [[[0.1, 0.0], [0.0, 0.1]]] * 3, rtol=1e-7)
+    multi_normal = nd.MultivariateNormal(loc=mean, covariance_matrix=var_matrix)
+    assert multi_normal.batch_shape == (3,)        # torch.Size([3])
+    assert multi_normal.event_shape == (2,)        # torch.Size([2])
+    samples = multi_normal.sample()
+    assert samples.shape == (3, 2) and samples.dtype == np.float32       # torch.Size([3, 2])
+    samples = multi_normal.sample((100,))
+    assert samples.shape == (100, 3, 2)                                   # torch.Size([100, 3, 2])
+    for i in range(samples.shape[1]):   # the post's scatter loop over the batch dimension
+        each = samples[:, i, :]
+        assert each.shape == (100, 2)
+        assert np.all(np.abs(each.mean(0) - mean[i]) < 5 * np.sqrt(0.1 / 100))
+    # the same object in torch agrees on everything deterministic
+    tm = torch.distributions.MultivariateNormal(loc=torch.tensor(mean), covariance_matrix=torch.tensor(var_matrix))
+    assert tuple(tm.batch_shape) == multi_normal.batch_shape and tuple(tm.event_shape) == multi_normal.event_shape
+    np.testing.assert_allclose(multi_normal.log_prob(samples), tm.log_prob(torch.tensor(samples)).numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(multi_normal.scale_tril, tm.scale_tril.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(multi_normal.covariance_matrix, var_matrix)
