@@ -220,8 +220,8 @@ def _not_pd_error(name: str, mat: np.ndarray, flat: int, col: int) -> ValueError
     if name == "precision_matrix":
         block = np.tril(m[col:, col:])
         reason = _nonfinite_reason(block, col) or (
-            f"is not positive definite: its trailing block {name}[{col}:, {col}:] is not "
-            f"(Cholesky failed at column {col})")
+            f"is not positive definite: its trailing block {name}[{col}:, {col}:] is not positive "
+            f"definite (Cholesky failed at column {col})")
     else:
         block = np.tril(m[: col + 1, : col + 1])
         reason = _nonfinite_reason(block) or (
