@@ -94,3 +94,31 @@ CASES += [
     ("relaxed-logits-vector", _relaxed("logits", (4,), 0.8)),
     ("relaxed-probs-batched", _relaxed("probs", (3, 5), 1.5)),
 ]
+
+
+# -- MultivariateNormal: the three parameterisations, with broadcasting batch shapes ----------
+def _mvn(param, loc_shape, mat_batch):
+    d = loc_shape[-1]
+    loc = _r.normal(size=loc_shape)
+    a = _r.normal(size=tuple(mat_batch) + (d, d))
+    cov = a @ np.swapaxes(a, -1, -2) / d + 0.5 * np.eye(d)
+    value = {"covariance_matrix": cov, "precision_matrix": np.linalg.inv(cov),
+             "scale_tril": np.linalg.cholesky(cov)}[param]
+
+    def make(torch):
+        return (nd.MultivariateNormal(loc, **{param: value}),
+                torch.distributions.MultivariateNormal(torch.tensor(loc), **{param: torch.tensor(value)}))
+
+    return make
+
+
+CASES += [
+    ("mvn-cov-single", _mvn("covariance_matrix", (3,), ())),
+    ("mvn-cov-batched", _mvn("covariance_matrix", (3, 2), (3,))),
+    ("mvn-cov-loc-broadcast", _mvn("covariance_matrix", (4,), (2, 3))),
+    ("mvn-precision-batched", _mvn("precision_matrix", (5, 3), (5,))),
+    ("mvn-precision-broadcast", _mvn("precision_matrix", (2, 1, 3), (4,))),
+    ("mvn-scale_tril-single", _mvn("scale_tril", (2,), ())),
+    ("mvn-scale_tril-broadcast", _mvn("scale_tril", (3, 4), (2, 1))),
+    ("mvn-scale_tril-d1", _mvn("scale_tril", (4, 1), (4,))),
+]
