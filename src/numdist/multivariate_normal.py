@@ -390,7 +390,7 @@ class MultivariateNormal(Distribution):
     >>> d.sample(rng=0).shape, d.sample((100,), rng=0).shape
     ((3, 2), (100, 3, 2))
     >>> d.log_prob(mean).round(4)
-    array([0.4674, 0.4674, 0.4674])
+    array([0.4647, 0.4647, 0.4647])
     >>> d.scale_tril[0].round(4)
     array([[0.3162, 0.    ],
            [0.    , 0.3162]])
