@@ -158,7 +158,6 @@ def _tril_inverse(L: np.ndarray) -> np.ndarray:
 
 def _logdet(L: np.ndarray) -> np.ndarray:
     """``sum(log(diag(L)))`` over the batch of L."""
-    d = L.shape[-1]
     L3 = _param_layout(L, L.shape[:-2], 2)
     out = np.empty(L3.shape[0], dtype=L.dtype)
     _mvn.logdet(L3, out)

@@ -37,8 +37,7 @@ def workloads(scale: float = 1.0) -> list[Workload]:
     cov1 = _spd(1, d, seed=2)[0]
     mean1 = np.arange(d, dtype=np.float64)
     gen = np.random.default_rng(0)
-    peers = {"numpy multivariate_normal cholesky": lambda: gen.multivariate_normal(mean1, cov1, size=n,
-                                                                                     method="cholesky")}
+    peers = {"numpy mvn(cholesky)": lambda: gen.multivariate_normal(mean1, cov1, size=n, method="cholesky")}
     if torch is not None:
         td = torch.distributions.MultivariateNormal(torch.from_numpy(mean1), covariance_matrix=torch.from_numpy(cov1))
         peers["torch MVN.rsample"] = lambda: td.rsample((n,))
