@@ -373,10 +373,11 @@ class MultivariateNormal(Distribution):
     - ``scale_tril`` gets autograd's gradient of torch's formulas entry by
       entry: ``rsample`` (``loc + L @ eps``) gives the full outer product
       ``g eps^T`` (entries above the diagonal included), ``log_prob`` (a
-      triangular solve) and ``entropy`` only the lower triangle, KL the lower
-      triangle for ``q`` and a full matrix for ``p``. Entries above the
-      diagonal never affect the distribution; take ``np.tril`` of the gradient
-      when the upper triangle is not a free parameter.
+      triangular solve) the lower triangle, ``entropy`` the diagonal, KL the
+      lower triangle for ``q`` and a full matrix for ``p``. Entries above the
+      diagonal never affect the distribution (the kernels read the lower
+      triangle only); take ``np.tril`` of the gradient when the upper triangle
+      is not a free parameter.
 
     Examples
     --------
