@@ -11,7 +11,7 @@ the same seed and shapes give the same numbers whatever the thread count.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -138,10 +138,12 @@ def _draw(rng: Any, w2: np.ndarray | None, table: np.ndarray | None, rows_shape:
         tmp = o2 = np.empty((nrep, nrows), dtype=_INT64)
     try:
         if out is not None and table is None:
-            _categorical.check_rows(w2)  # nothing is written into out unless every row is good
+            # w2 is given whenever table is not
+            _categorical.check_rows(cast(np.ndarray, w2))  # nothing is written into out unless every row is good
         _categorical.sample_rows(rng, w2, nrep, table, alias=alias, out=o2)
     except _categorical.BadRowError as exc:
-        raise _bad_row_error(name, param, exc.row) from None
+        # only the weights path refuses rows, and it comes with its parameter
+        raise _bad_row_error(name, cast(np.ndarray, param), exc.row) from None
     if tmp is not None:
         moved[...] = tmp.reshape(moved.shape)
     return target

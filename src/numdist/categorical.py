@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from numdist import constraints
-from numdist.distribution import Distribution
+from numdist.distribution import VJP, Distribution
 from numdist.utils import (as_float_params, as_shape, first_bad_index, lazy_property, logits_to_probs,
                            logsumexp, probs_to_logits, sum_to_shape)
+
+if TYPE_CHECKING:
+    from numdist.alias import AliasTable
 
 __all__ = ["Categorical"]
 
@@ -130,7 +134,8 @@ class Categorical(Distribution):
 
     @property
     def mode(self) -> np.ndarray:
-        return self.probs.argmax(-1)
+        idx: np.ndarray = self.probs.argmax(-1)
+        return idx
 
     @property
     def variance(self) -> np.ndarray:
@@ -170,24 +175,25 @@ class Categorical(Distribution):
         return aligned(self.probs.astype(np.float64, copy=False).reshape(-1, self._num_events))
 
     @lazy_property
-    def _alias_table(self) -> Any:
+    def _alias_table(self) -> AliasTable:
         from numdist.alias import AliasTable
 
         return AliasTable._from_rows(self._rows64(), self._batch_shape, self._param_name, self._raw)
 
     # -- densities --------------------------------------------------------------------
-    def _value_index(self, value: Any) -> np.ndarray:
-        value = self._validate_sample(value)
-        if value.dtype.kind == "f" and not self._validate_args:
-            value = np.nan_to_num(value, nan=0.0)
-        return value.astype(np.int64)
+    def _value_index(self, value: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        arr = self._validate_sample(value)
+        if arr.dtype.kind == "f" and not self._validate_args:
+            arr = np.nan_to_num(arr, nan=0.0)
+        return arr.astype(np.int64)
 
     def log_prob(self, value: Any) -> np.ndarray:
         v = self._value_index(value)
         v, log_pmf = np.broadcast_arrays(v[..., None], self.logits)
-        return np.take_along_axis(log_pmf, np.clip(v[..., :1], 0, self._num_events - 1), -1)[..., 0]
+        lp: np.ndarray = np.take_along_axis(log_pmf, np.clip(v[..., :1], 0, self._num_events - 1), -1)[..., 0]
+        return lp
 
-    def log_prob_vjp(self, value: Any):
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         """``log_prob`` and its VJP with respect to the parameter given (``probs`` or
         ``logits``): the score function used by REINFORCE. Samples are integers, so
         there is no ``value`` gradient."""
@@ -207,9 +213,10 @@ class Categorical(Distribution):
     def entropy(self) -> np.ndarray:
         min_real = np.finfo(self.dtype).min
         logits = np.clip(self.logits, min_real, None)
-        return -(logits * self.probs).sum(-1)
+        h: np.ndarray = -(logits * self.probs).sum(-1)
+        return h
 
-    def entropy_vjp(self):
+    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
         h = self.entropy()
 
         def vjp(g: Any) -> dict[str, np.ndarray]:

@@ -5,13 +5,19 @@ dims reduced), so validation can name the first offending batch index.
 """
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "Constraint", "real", "positive", "positive_finite", "nonnegative", "unit_interval", "simplex",
     "real_vector", "independent", "integer_interval", "greater_than",
     "lower_cholesky", "positive_definite", "one_hot", "nonnegative_integer",
 ]
+
+# What ``check`` returns: booleans over the batch (a NumPy bool for a 0-d batch).
+_Check: TypeAlias = "npt.NDArray[np.bool_] | np.bool_"
 
 
 class Constraint:
@@ -20,7 +26,7 @@ class Constraint:
     is_discrete = False
     event_dim = 0
 
-    def check(self, value: np.ndarray) -> np.ndarray:
+    def check(self, value: np.ndarray) -> _Check:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -28,20 +34,22 @@ class Constraint:
 
 
 class _Real(Constraint):
-    def check(self, value):
-        return ~np.isnan(value)
+    def check(self, value: np.ndarray) -> _Check:
+        ok: _Check = ~np.isnan(value)
+        return ok
 
 
 class _Finite(Constraint):
-    def check(self, value):
-        return np.isfinite(value)
+    def check(self, value: np.ndarray) -> _Check:
+        ok: _Check = np.isfinite(value)
+        return ok
 
 
 class _GreaterThan(Constraint):
     def __init__(self, lower_bound: float) -> None:
         self.lower_bound = lower_bound
 
-    def check(self, value):
+    def check(self, value: np.ndarray) -> _Check:
         return value > self.lower_bound
 
     def __repr__(self) -> str:
@@ -49,7 +57,7 @@ class _GreaterThan(Constraint):
 
 
 class _GreaterThanEq(_GreaterThan):
-    def check(self, value):
+    def check(self, value: np.ndarray) -> _Check:
         return value >= self.lower_bound
 
     def __repr__(self) -> str:
@@ -63,8 +71,9 @@ class _PositiveFinite(_GreaterThan):
     def __init__(self) -> None:
         super().__init__(0.0)
 
-    def check(self, value):
-        return (value > 0) & np.isfinite(value)
+    def check(self, value: np.ndarray) -> _Check:
+        ok: _Check = (value > 0) & np.isfinite(value)
+        return ok
 
     def __repr__(self) -> str:
         return "PositiveFinite()"
@@ -74,7 +83,7 @@ class _Interval(Constraint):
     def __init__(self, lower_bound: float, upper_bound: float) -> None:
         self.lower_bound, self.upper_bound = lower_bound, upper_bound
 
-    def check(self, value):
+    def check(self, value: np.ndarray) -> _Check:
         return (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self) -> str:
@@ -84,8 +93,9 @@ class _Interval(Constraint):
 class _IntegerInterval(_Interval):
     is_discrete = True
 
-    def check(self, value):
-        return (value % 1 == 0) & super().check(value)
+    def check(self, value: np.ndarray) -> _Check:
+        ok: _Check = (value % 1 == 0) & super().check(value)
+        return ok
 
     def __repr__(self) -> str:
         return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
@@ -94,8 +104,9 @@ class _IntegerInterval(_Interval):
 class _NonnegativeInteger(Constraint):
     is_discrete = True
 
-    def check(self, value):
-        return (value % 1 == 0) & (value >= 0)
+    def check(self, value: np.ndarray) -> _Check:
+        ok: _Check = (value % 1 == 0) & (value >= 0)
+        return ok
 
 
 class _Independent(Constraint):
@@ -107,7 +118,7 @@ class _Independent(Constraint):
         self.event_dim = base.event_dim + reinterpreted_batch_ndims
         self.is_discrete = base.is_discrete
 
-    def check(self, value):
+    def check(self, value: np.ndarray) -> _Check:
         ok = self.base_constraint.check(value)
         n = self.reinterpreted_batch_ndims
         if n:
@@ -121,25 +132,28 @@ class _Independent(Constraint):
 class _Simplex(Constraint):
     event_dim = 1
 
-    def check(self, value):
-        return np.all(value >= 0, axis=-1) & (np.abs(value.sum(-1) - 1) < 1e-6)
+    def check(self, value: np.ndarray) -> _Check:
+        ok: _Check = np.all(value >= 0, axis=-1) & (np.abs(value.sum(-1) - 1) < 1e-6)
+        return ok
 
 
 class _OneHot(Constraint):
     is_discrete = True
     event_dim = 1
 
-    def check(self, value):
-        return np.all((value == 0) | (value == 1), axis=-1) & (value.sum(-1) == 1)
+    def check(self, value: np.ndarray) -> _Check:
+        ok: _Check = np.all((value == 0) | (value == 1), axis=-1) & (value.sum(-1) == 1)
+        return ok
 
 
 class _LowerCholesky(Constraint):
     event_dim = 2
 
-    def check(self, value):
+    def check(self, value: np.ndarray) -> _Check:
         lower = np.all(np.triu(value, 1) == 0, axis=(-2, -1))
         diag = np.all(np.diagonal(value, axis1=-2, axis2=-1) > 0, axis=-1)
-        return lower & diag
+        ok: _Check = lower & diag
+        return ok
 
 
 class _PositiveDefinite(Constraint):
@@ -148,9 +162,10 @@ class _PositiveDefinite(Constraint):
 
     event_dim = 2
 
-    def check(self, value):
+    def check(self, value: np.ndarray) -> _Check:
         sym = np.all(np.isclose(value, np.swapaxes(value, -1, -2), rtol=1e-6, atol=1e-8), axis=(-2, -1))
-        return sym & np.all(np.isfinite(value), axis=(-2, -1))
+        ok: _Check = sym & np.all(np.isfinite(value), axis=(-2, -1))
+        return ok
 
 
 real = _Real()

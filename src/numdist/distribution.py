@@ -8,9 +8,10 @@ vector-Jacobian products (``*_vjp``) because NumPy has no autograd.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from numdist import constraints
 from numdist.utils import as_shape, first_bad_index, lazy_property
@@ -18,7 +19,9 @@ from numdist.utils import as_shape, first_bad_index, lazy_property
 __all__ = ["Distribution", "set_default_validate_args"]
 
 Shape = tuple[int, ...]
-VJP = Callable[[Any], dict[str, Any]]
+VJP = Callable[[Any], dict[str, np.ndarray]]
+
+_D = TypeVar("_D", bound="Distribution")
 
 
 class Distribution:
@@ -89,16 +92,16 @@ class Distribution:
         raise NotImplementedError
 
     def _expand_shape(self, batch_shape: Any) -> Shape:
-        batch_shape = as_shape(batch_shape, "batch_shape")
+        shape = as_shape(batch_shape, "batch_shape")
         try:
-            np.broadcast_shapes(self._batch_shape, batch_shape)
+            np.broadcast_shapes(self._batch_shape, shape)
         except ValueError:
-            raise ValueError(f"cannot expand batch_shape {self._batch_shape} to {batch_shape}") from None
-        if np.broadcast_shapes(self._batch_shape, batch_shape) != batch_shape:
-            raise ValueError(f"cannot expand batch_shape {self._batch_shape} to {batch_shape}")
-        return batch_shape
+            raise ValueError(f"cannot expand batch_shape {self._batch_shape} to {shape}") from None
+        if np.broadcast_shapes(self._batch_shape, shape) != shape:
+            raise ValueError(f"cannot expand batch_shape {self._batch_shape} to {shape}")
+        return shape
 
-    def _get_checked_instance(self, cls: type, _instance: Any = None) -> Any:
+    def _get_checked_instance(self: _D, cls: type[Distribution], _instance: _D | None = None) -> _D:
         if _instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(
                 f"Subclass {type(self).__name__} of {cls.__name__} that defines a custom __init__ "
@@ -120,7 +123,8 @@ class Distribution:
 
     @property
     def stddev(self) -> np.ndarray:
-        return np.sqrt(self.variance)
+        std: np.ndarray = np.sqrt(self.variance)
+        return std
 
     # -- sampling ---------------------------------------------------------------
     def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
@@ -160,7 +164,8 @@ class Distribution:
         raise NotImplementedError
 
     def perplexity(self) -> np.ndarray:
-        return np.exp(self.entropy())
+        ppl: np.ndarray = np.exp(self.entropy())
+        return ppl
 
     # -- validation ---------------------------------------------------------------
     def _check_constraint(self, name: str, value: Any, constraint: constraints.Constraint) -> None:
@@ -177,7 +182,7 @@ class Distribution:
                 f"{type(self).__name__} to satisfy the constraint {constraint!r}, but the value at "
                 f"batch index {index} {reason}: {shown}")
 
-    def _validate_sample(self, value: Any) -> np.ndarray:
+    def _validate_sample(self, value: npt.ArrayLike) -> np.ndarray:
         """Check that ``value`` broadcasts with the batch and lies in the support."""
         value = np.asarray(value)
         if value.dtype.kind not in "biuf":

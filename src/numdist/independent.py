@@ -1,12 +1,12 @@
 """Independent: reinterpret batch dimensions of a distribution as event dimensions."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from numdist import constraints
-from numdist.distribution import Distribution
+from numdist.distribution import VJP, Distribution
 from numdist.utils import sum_rightmost
 
 __all__ = ["Independent"]
@@ -64,7 +64,9 @@ class Independent(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:  # type: ignore[override]
-        return constraints.independent(self.base_dist.support, self.reinterpreted_batch_ndims)
+        # every concrete family defines its support (None only on the abstract base class)
+        return constraints.independent(cast(constraints.Constraint, self.base_dist.support),
+                                       self.reinterpreted_batch_ndims)
 
     @property
     def mean(self) -> np.ndarray:
@@ -84,7 +86,7 @@ class Independent(Distribution):
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         return self.base_dist.rsample(sample_shape, rng=rng)
 
-    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None):
+    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         return self.base_dist.rsample_vjp(sample_shape, rng=rng)
 
     def _expand_cotangent(self, g: Any, like: np.ndarray) -> np.ndarray:
@@ -96,14 +98,14 @@ class Independent(Distribution):
     def log_prob(self, value: Any) -> np.ndarray:
         return sum_rightmost(self.base_dist.log_prob(value), self.reinterpreted_batch_ndims)
 
-    def log_prob_vjp(self, value: Any):
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         lp, base_vjp = self.base_dist.log_prob_vjp(value)
         return sum_rightmost(lp, self.reinterpreted_batch_ndims), lambda g: base_vjp(self._expand_cotangent(g, lp))
 
     def entropy(self) -> np.ndarray:
         return sum_rightmost(self.base_dist.entropy(), self.reinterpreted_batch_ndims)
 
-    def entropy_vjp(self):
+    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
         h, base_vjp = self.base_dist.entropy_vjp()
         return sum_rightmost(h, self.reinterpreted_batch_ndims), lambda g: base_vjp(self._expand_cotangent(g, h))
 

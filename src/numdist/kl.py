@@ -8,7 +8,7 @@ refuses an ambiguous pair rather than guessing.
 from __future__ import annotations
 
 from functools import total_ordering
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, cast
 
 import numpy as np
 
@@ -20,17 +20,26 @@ from numdist.utils import as_cotangent, sum_rightmost, sum_to_shape
 
 __all__ = ["register_kl", "register_kl_vjp", "kl_divergence", "kl_divergence_vjp"]
 
-_KL_REGISTRY: dict[tuple[type, type], Callable] = {}
-_KL_VJP_REGISTRY: dict[tuple[type, type], Callable] = {}
-_dispatch_cache: dict[tuple[int, type, type], Callable | None] = {}
+KLFn = Callable[[Any, Any], np.ndarray]  # fn(p, q) -> kl
+KLVJP = Callable[[Any], dict[str, dict[str, np.ndarray]]]  # vjp(g) -> {"p": {...}, "q": {...}}
+KLVJPFn = Callable[[Any, Any], tuple[np.ndarray, KLVJP]]  # fn(p, q) -> (kl, vjp)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_KLFnT = TypeVar("_KLFnT", bound=KLFn)
+_KLVJPFnT = TypeVar("_KLVJPFnT", bound=KLVJPFn)
+
+_KL_REGISTRY: dict[tuple[type, type], KLFn] = {}
+_KL_VJP_REGISTRY: dict[tuple[type, type], KLVJPFn] = {}
+_dispatch_cache: dict[tuple[int, type, type], Callable[..., Any] | None] = {}
 
 
-def _register(registry: dict, type_p: type, type_q: type) -> Callable:
+def _register(registry: dict[tuple[type, type], Any], type_p: type[Distribution],
+              type_q: type[Distribution]) -> Callable[[_F], _F]:
     for t in (type_p, type_q):
         if not (isinstance(t, type) and issubclass(t, Distribution)):
             raise TypeError(f"register_kl expects subclasses of Distribution, got {t!r}")
 
-    def decorator(fn: Callable) -> Callable:
+    def decorator(fn: _F) -> _F:
         registry[type_p, type_q] = fn
         _dispatch_cache.clear()
         return fn
@@ -38,7 +47,7 @@ def _register(registry: dict, type_p: type, type_q: type) -> Callable:
     return decorator
 
 
-def register_kl(type_p: type, type_q: type) -> Callable:
+def register_kl(type_p: type[Distribution], type_q: type[Distribution]) -> Callable[[_KLFnT], _KLFnT]:
     """Decorator registering ``fn(p, q)`` as ``KL(p || q)`` for ``p: type_p``, ``q: type_q``.
 
     Examples
@@ -55,7 +64,7 @@ def register_kl(type_p: type, type_q: type) -> Callable:
     return _register(_KL_REGISTRY, type_p, type_q)
 
 
-def register_kl_vjp(type_p: type, type_q: type) -> Callable:
+def register_kl_vjp(type_p: type[Distribution], type_q: type[Distribution]) -> Callable[[_KLVJPFnT], _KLVJPFnT]:
     """Decorator registering ``fn(p, q) -> (kl, vjp)`` for :func:`kl_divergence_vjp`.
 
     Examples
@@ -94,10 +103,11 @@ class _Match:
         return True
 
 
-def _dispatch(registry: dict, type_p: type, type_q: type) -> Callable | None:
+def _dispatch(registry: dict[tuple[type, type], _F], type_p: type, type_q: type) -> _F | None:
     key = (id(registry), type_p, type_q)
     if key in _dispatch_cache:
-        return _dispatch_cache[key]
+        # the entries keyed by id(registry) were found in that registry
+        return cast("_F | None", _dispatch_cache[key])
     matches = [(p, q) for p, q in registry if issubclass(type_p, p) and issubclass(type_q, q)]
     fn = None
     if matches:
@@ -130,7 +140,7 @@ def kl_divergence(p: Distribution, q: Distribution) -> np.ndarray:
     return fn(p, q)
 
 
-def kl_divergence_vjp(p: Distribution, q: Distribution) -> tuple[np.ndarray, Callable]:
+def kl_divergence_vjp(p: Distribution, q: Distribution) -> tuple[np.ndarray, KLVJP]:
     """``(kl, vjp)`` with ``vjp(g) -> {"p": {param: grad}, "q": {param: grad}}``.
 
     Examples
@@ -152,11 +162,12 @@ def kl_divergence_vjp(p: Distribution, q: Distribution) -> tuple[np.ndarray, Cal
 def _kl_normal_normal(p: Normal, q: Normal) -> np.ndarray:
     var_ratio = (p.scale / q.scale) ** 2
     t1 = ((p.loc - q.loc) / q.scale) ** 2
-    return 0.5 * (var_ratio + t1 - 1 - np.log(var_ratio))
+    kl: np.ndarray = 0.5 * (var_ratio + t1 - 1 - np.log(var_ratio))
+    return kl
 
 
 @register_kl_vjp(Normal, Normal)
-def _kl_normal_normal_vjp(p: Normal, q: Normal):
+def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
     kl = _kl_normal_normal(p, q)
     dtype = kl.dtype
 
@@ -189,7 +200,7 @@ def _kl_independent_independent(p: Independent, q: Independent) -> np.ndarray:
 
 
 @register_kl_vjp(Independent, Independent)
-def _kl_independent_independent_vjp(p: Independent, q: Independent):
+def _kl_independent_independent_vjp(p: Independent, q: Independent) -> tuple[np.ndarray, KLVJP]:
     n = _check_independent_pair(p, q)
     kl, base_vjp = kl_divergence_vjp(p.base_dist, q.base_dist)
 
@@ -215,11 +226,12 @@ def _kl_categorical_terms(p: Categorical, q: Categorical) -> tuple[np.ndarray, n
 
 @register_kl(Categorical, Categorical)
 def _kl_categorical_categorical(p: Categorical, q: Categorical) -> np.ndarray:
-    return _kl_categorical_terms(p, q)[0].sum(-1)
+    kl: np.ndarray = _kl_categorical_terms(p, q)[0].sum(-1)
+    return kl
 
 
 @register_kl_vjp(Categorical, Categorical)
-def _kl_categorical_categorical_vjp(p: Categorical, q: Categorical):
+def _kl_categorical_categorical_vjp(p: Categorical, q: Categorical) -> tuple[np.ndarray, KLVJP]:
     t, live, pp = _kl_categorical_terms(p, q)
     kl = t.sum(-1)
     finite = live & (np.broadcast_to(q.probs, pp.shape) != 0)

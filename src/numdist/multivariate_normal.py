@@ -15,14 +15,18 @@ convention used for the symmetric matrices).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from numdist import _mvn, constraints
-from numdist.distribution import Distribution
+from numdist.distribution import VJP, Distribution
 from numdist.utils import (aligned, as_cotangent, as_float_params, as_shape, check_out, first_bad_index,
                            grad_dtype, lazy_property, sum_to_shape, value_dtype)
+
+if TYPE_CHECKING:
+    from numdist.kl import KLVJP
 
 __all__ = ["MultivariateNormal", "multivariate_normal"]
 
@@ -93,6 +97,12 @@ def _sb_layout(arr: np.ndarray, full: tuple[int, ...], k: int, event: tuple[int,
     return v
 
 
+@overload
+def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: np.ndarray | None = ...,
+          want_eps: Literal[False] = ...) -> tuple[np.ndarray, None]: ...
+@overload
+def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: np.ndarray | None = ..., *,
+          want_eps: Literal[True]) -> tuple[np.ndarray, np.ndarray]: ...
 def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: np.ndarray | None = None,
           want_eps: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Draw ``loc + L @ eps`` of shape ``full + (d,)`` (into ``out`` if given, any strides).
@@ -106,7 +116,7 @@ def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: 
     target = np.empty(full + (d,), dtype=dtype) if out is None else out
     o3 = _reshape_view(target, (S, B, d))
     through_buffer = o3 is None or not o3.flags.aligned
-    if through_buffer:  # out= is a view whose dims cannot be merged, or misaligned
+    if o3 is None or through_buffer:  # out= is a view whose dims cannot be merged, or misaligned
         o3 = np.empty((S, B, d), dtype=dtype)
     eps = np.empty((S, B, d), dtype=dtype) if want_eps else None
     _mvn.draw(rng, o3, loc2, L3, eps)
@@ -115,6 +125,19 @@ def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: 
     return target, (None if eps is None else eps.reshape(full + (d,)))
 
 
+# (r, y): r unless want_r=False without log_prob, y with want_y
+@overload
+def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
+           log_prob: bool = ..., want_y: Literal[True], want_r: Literal[True] = ...,
+           transpose: bool = ...) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
+           log_prob: Literal[True], want_y: Literal[False] = ..., want_r: bool = ...,
+           transpose: bool = ...) -> tuple[np.ndarray, None]: ...
+@overload
+def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
+           log_prob: Literal[False] = ..., want_y: Literal[True], want_r: Literal[False],
+           transpose: bool = ...) -> tuple[None, np.ndarray]: ...
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: bool = False, want_y: bool = False, want_r: bool = True,
            transpose: bool = False) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -181,7 +204,7 @@ def _outer_sum(a: np.ndarray, b: np.ndarray, batch: tuple[int, ...]) -> np.ndarr
     m = _prod(tuple(full[i] for i in summed))
     at = a.transpose(perm).reshape(kshape + (m, d))
     bt = b.transpose(perm).reshape(kshape + (m, d))
-    res = np.matmul(np.swapaxes(at, -1, -2), bt)  # kshape + (d, d)
+    res: np.ndarray = np.matmul(np.swapaxes(at, -1, -2), bt)  # kshape + (d, d)
     return res.reshape(tuple(batch) + (d, d))
 
 
@@ -496,7 +519,7 @@ class MultivariateNormal(Distribution):
         full = as_shape(sample_shape) + self._batch_shape
         return _draw(rng, full, self._loc_raw, self._unbroadcasted_scale_tril)[0]
 
-    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, Callable]:
+    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """Sample (the same values as :meth:`rsample` for the same rng state) and its VJP
         ``vjp(g) -> {"loc": ..., <matrix>: ...}``: ``d/dloc = g``,
         ``d/dL = sum g eps^T``, pulled back to the matrix given (see the class notes)."""
@@ -548,7 +571,7 @@ class MultivariateNormal(Distribution):
         lp, _ = _solve(L, v, loc, full, log_prob=True)
         return lp if full else lp[()]
 
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, Callable]:
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         """``log_prob`` and its VJP w.r.t. ``loc``, the matrix given and ``"value"``:
         with ``y = L^{-1}(x - loc)`` and ``z = L^{-T} y``, ``d/dvalue = -g z``,
         ``d/dloc = g z``, ``d/dL = tril(g z y^T) - g diag(1 / diag L)``."""
@@ -573,11 +596,11 @@ class MultivariateNormal(Distribution):
     def entropy(self) -> np.ndarray:
         """``d (1 + log(2 pi)) / 2 + sum(log diag L)``, over ``batch_shape``."""
         d = self._event_shape[0]
-        h = self.dtype.type(0.5 * d * (1.0 + _LOG_2PI)) + _logdet(self._unbroadcasted_scale_tril)
+        h: np.ndarray = self.dtype.type(0.5 * d * (1.0 + _LOG_2PI)) + _logdet(self._unbroadcasted_scale_tril)
         h = np.array(np.broadcast_to(h, self._batch_shape))
         return h if self._batch_shape else h[()]
 
-    def entropy_vjp(self) -> tuple[np.ndarray, Callable]:
+    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
         """Entropy and its VJP: ``d/dL = g diag(1 / diag L)``, nothing for ``loc``."""
         h = self.entropy()
         L = self._unbroadcasted_scale_tril
@@ -619,7 +642,17 @@ class MultivariateNormal(Distribution):
 
 
 # -- KL(p || q), registered in numdist.kl ------------------------------------------------------
-def _kl_parts(p: MultivariateNormal, q: MultivariateNormal) -> dict[str, Any]:
+class _KLParts(TypedDict):
+    kl: np.ndarray
+    Lp: np.ndarray
+    Lq: np.ndarray
+    X: np.ndarray
+    w: np.ndarray
+    full: tuple[int, ...]
+    dtype: np.dtype
+
+
+def _kl_parts(p: MultivariateNormal, q: MultivariateNormal) -> _KLParts:
     if p.event_shape != q.event_shape:
         raise ValueError("KL-divergence between two Multivariate Normals with different event shapes "
                          "cannot be computed")
@@ -642,12 +675,12 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> np.ndarray:
     return _kl_parts(p, q)["kl"]
 
 
-def _kl_mvn_mvn_vjp(p: MultivariateNormal, q: MultivariateNormal) -> tuple[np.ndarray, Callable]:
+def _kl_mvn_mvn_vjp(p: MultivariateNormal, q: MultivariateNormal) -> tuple[np.ndarray, KLVJP]:
     """KL and its VJP ``vjp(g) -> {"p": {...}, "q": {...}}`` w.r.t. both distributions'
     ``loc`` and matrices (the convention of :class:`MultivariateNormal`)."""
     parts = _kl_parts(p, q)
     kl = parts["kl"]
-    Lp, Lq, X, w, full, dtype = (parts[k] for k in ("Lp", "Lq", "X", "w", "full", "dtype"))
+    Lp, Lq, X, w, full, dtype = parts["Lp"], parts["Lq"], parts["X"], parts["w"], parts["full"], parts["dtype"]
 
     def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
         g = as_cotangent(g, full, dtype)
@@ -668,7 +701,7 @@ def _kl_mvn_mvn_vjp(p: MultivariateNormal, q: MultivariateNormal) -> tuple[np.nd
 
 
 # -- functional sampler ---------------------------------------------------------------------------
-def _float_dtype(dtype: Any) -> np.dtype:
+def _float_dtype(dtype: npt.DTypeLike) -> np.dtype:
     dt = np.dtype(dtype)
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"Unsupported dtype {dt!r}: only float32 and float64 are supported")

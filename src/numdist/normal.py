@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from numdist import _normal, constraints
-from numdist.distribution import Distribution
+from numdist.distribution import VJP, Distribution
 from numdist.utils import as_cotangent, as_float_params, grad_dtype, sum_to_shape, value_dtype
 
 __all__ = ["Normal"]
@@ -99,7 +99,7 @@ class Normal(Distribution):
                             np.broadcast_to(self.loc, shape), np.broadcast_to(self.scale, shape))
         return out
 
-    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None):
+    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """Sample and its VJP: ``x = loc + scale * eps``, so
         ``d/dloc = g`` and ``d/dscale = g * eps`` (summed to the parameter shapes)."""
         shape = self._extended_shape(sample_shape)
@@ -118,9 +118,10 @@ class Normal(Distribution):
     def log_prob(self, value: Any) -> np.ndarray:
         value = self._as_value(value)
         var = self.scale**2
-        return -((value - self.loc) ** 2) / (2 * var) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
+        lp: np.ndarray = -((value - self.loc) ** 2) / (2 * var) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
+        return lp
 
-    def log_prob_vjp(self, value: Any):
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         """``log_prob`` and its VJP with respect to ``loc``, ``scale`` and ``value``."""
         v = self._as_value(value)
         lp = self.log_prob(v)
@@ -155,12 +156,14 @@ class Normal(Distribution):
             ok = (q >= 0) & (q <= 1)
             raise ValueError(f"icdf expects probabilities in [0, 1]; value at index {first_bad_index(ok)} "
                              f"is {q[first_bad_index(ok)]}")
-        return self.loc + self.scale * _normal.ndtri(q).astype(dt, copy=False)
+        x: np.ndarray = self.loc + self.scale * _normal.ndtri(q).astype(dt, copy=False)
+        return x
 
     def entropy(self) -> np.ndarray:
-        return self.dtype.type(0.5 + _HALF_LOG_2PI) + np.log(self.scale)
+        h: np.ndarray = self.dtype.type(0.5 + _HALF_LOG_2PI) + np.log(self.scale)
+        return h
 
-    def entropy_vjp(self):
+    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
         """Entropy ``0.5 + log(2 pi)/2 + log(scale)``; its VJP is ``g / scale`` for scale, 0 for loc."""
         h = self.entropy()
 

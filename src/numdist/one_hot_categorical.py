@@ -7,7 +7,7 @@ import numpy as np
 
 from numdist import constraints
 from numdist.categorical import Categorical
-from numdist.distribution import Distribution
+from numdist.distribution import VJP, Distribution
 
 __all__ = ["OneHotCategorical"]
 
@@ -62,32 +62,36 @@ class OneHotCategorical(Distribution):
     @property
     def mode(self) -> np.ndarray:
         probs = self._categorical.probs
-        return (probs.argmax(-1)[..., None] == np.arange(probs.shape[-1])).astype(probs.dtype)
+        mode: np.ndarray = (probs.argmax(-1)[..., None] == np.arange(probs.shape[-1])).astype(probs.dtype)
+        return mode
 
     @property
     def variance(self) -> np.ndarray:
         p = self._categorical.probs
-        return p * (1 - p)
+        var: np.ndarray = p * (1 - p)
+        return var
 
     def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         idx = self._categorical.sample(sample_shape, rng=rng)
         k = self.event_shape[0]
-        return (idx[..., None] == np.arange(k)).astype(self._categorical.dtype)
+        onehot: np.ndarray = (idx[..., None] == np.arange(k)).astype(self._categorical.dtype)
+        return onehot
 
     def _index(self, value: Any) -> np.ndarray:
-        value = self._validate_sample(value)
-        return value.argmax(-1)
+        arr = self._validate_sample(value)
+        idx: np.ndarray = arr.argmax(-1)
+        return idx
 
     def log_prob(self, value: Any) -> np.ndarray:
         return self._categorical.log_prob(self._index(value))
 
-    def log_prob_vjp(self, value: Any):
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         return self._categorical.log_prob_vjp(self._index(value))
 
     def entropy(self) -> np.ndarray:
         return self._categorical.entropy()
 
-    def entropy_vjp(self):
+    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
         return self._categorical.entropy_vjp()
 
     def enumerate_support(self, expand: bool = True) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from numdist import _normal
 from numdist._rng import Xoshiro256x8
@@ -37,7 +38,7 @@ def _check_method(method: str) -> str:
     return method
 
 
-def _float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+def _float_dtype(dtype: npt.DTypeLike, name: str = "dtype") -> np.dtype:
     dt = np.dtype(dtype)
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"Unsupported {name} {dt!r}: only float32 and float64 are supported")
@@ -139,5 +140,5 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
     return target
 
 
-from numdist.alias import categorical  # noqa: E402  (batched categorical sampler; see numdist.alias)
+from numdist.alias import categorical as categorical  # noqa: E402  (batched categorical sampler; see numdist.alias)
 from numdist.multivariate_normal import multivariate_normal  # noqa: E402  (batched MVN sampler)

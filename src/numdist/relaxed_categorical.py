@@ -9,7 +9,7 @@ import numpy as np
 from numdist import constraints
 from numdist._rng import as_bit_generator
 from numdist.categorical import Categorical
-from numdist.distribution import Distribution
+from numdist.distribution import VJP, Distribution
 from numdist.utils import as_float_params, as_shape, clamp_probs, logsumexp, sum_to_shape
 
 __all__ = ["RelaxedOneHotCategorical"]
@@ -84,9 +84,10 @@ class RelaxedOneHotCategorical(Distribution):
         return scores, scores - logsumexp(scores, keepdims=True)
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        return np.exp(self._scores(sample_shape, rng)[1])
+        y: np.ndarray = np.exp(self._scores(sample_shape, rng)[1])
+        return y
 
-    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None):
+    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """Sample ``y = softmax(s)``, ``s = (logits + G) / temperature``, and its VJP with
         respect to ``probs``/``logits`` (through the normalisation) and ``temperature``."""
         scores, log_y = self._scores(sample_shape, rng)
@@ -110,7 +111,8 @@ class RelaxedOneHotCategorical(Distribution):
         log_scale = math.lgamma(k) - np.log(t) * -(k - 1)
         score = self.logits - x * t
         score = (score - logsumexp(score, keepdims=True)).sum(-1)
-        return (score + log_scale - x.sum(-1)).astype(self.dtype, copy=False)
+        lp: np.ndarray = (score + log_scale - x.sum(-1)).astype(self.dtype, copy=False)
+        return lp
 
     def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         return self.rsample(as_shape(sample_shape), rng=rng)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar, overload
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["lazy_property", "as_float_params", "sum_to_shape", "as_shape", "sum_rightmost", "first_bad_index",
            "grad_dtype", "value_dtype", "as_cotangent"]
@@ -21,7 +22,13 @@ class lazy_property(Generic[T]):
         self.__doc__ = fn.__doc__
         self.name = fn.__name__
 
-    def __get__(self, instance: Any, owner: Any = None) -> Any:
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> lazy_property[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> lazy_property[T] | T:
         if instance is None:
             return self
         value = self.fn(instance)
@@ -82,12 +89,12 @@ def _is_weak_scalar(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, (bool, np.generic))
 
 
-def grad_dtype(value: Any, dtype: Any) -> np.dtype:
+def grad_dtype(value: Any, dtype: npt.DTypeLike) -> np.dtype:
     """dtype of the gradient for a parameter passed as ``value`` to something computed
     in ``dtype``: the parameter's own dtype when it is a float32/float64 array or NumPy
     scalar, else ``dtype`` (Python scalars are weak, integers are promoted)."""
     if not _is_weak_scalar(value):
-        dt = getattr(value, "dtype", None)
+        dt: npt.DTypeLike | None = getattr(value, "dtype", None)
         if dt is None:
             dt = np.asarray(value).dtype
         if dt in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -95,7 +102,7 @@ def grad_dtype(value: Any, dtype: Any) -> np.dtype:
     return np.dtype(dtype)
 
 
-def value_dtype(value: Any, arr: np.ndarray, dtype: Any) -> np.dtype:
+def value_dtype(value: Any, arr: np.ndarray, dtype: npt.DTypeLike) -> np.dtype:
     """dtype in which a distribution of float ``dtype`` evaluates ``value`` (``arr`` is
     ``np.asarray(value)``): NumPy promotion with Python scalars weak and integers
     taking ``dtype``; never wider than float64."""
@@ -106,7 +113,7 @@ def value_dtype(value: Any, arr: np.ndarray, dtype: Any) -> np.dtype:
     return np.dtype(np.float64) if dt.itemsize > 8 else dt
 
 
-def as_cotangent(g: Any, shape: Sequence[int], dtype: Any) -> np.ndarray:
+def as_cotangent(g: npt.ArrayLike, shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
     """A VJP's cotangent as an array of ``dtype`` broadcast to the value's ``shape``."""
     g = np.asarray(g)
     if g.dtype.kind not in "biuf":
@@ -118,25 +125,26 @@ def as_cotangent(g: Any, shape: Sequence[int], dtype: Any) -> np.ndarray:
                          f"{tuple(shape)}") from None
 
 
-def sum_to_shape(grad: np.ndarray, shape: Sequence[int], dtype: Any = None) -> np.ndarray:
+def sum_to_shape(grad: npt.ArrayLike, shape: Sequence[int], dtype: npt.DTypeLike | None = None) -> np.ndarray:
     """Sum ``grad`` over the dims that broadcasting added to an array of ``shape``."""
-    grad = np.asarray(grad)
+    g: np.ndarray = np.asarray(grad)
     shape = tuple(shape)
-    lead = grad.ndim - len(shape)
+    lead = g.ndim - len(shape)
     if lead > 0:
-        grad = grad.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    grad = np.broadcast_to(grad, shape) if grad.shape != shape else grad
-    return np.array(grad, dtype=dtype if dtype is not None else grad.dtype)
+        g = g.sum(axis=axes, keepdims=True)
+    g = np.broadcast_to(g, shape) if g.shape != shape else g
+    return np.array(g, dtype=dtype if dtype is not None else g.dtype)
 
 
 def sum_rightmost(value: np.ndarray, dim: int) -> np.ndarray:
     """Sum out the ``dim`` rightmost dimensions."""
     if dim == 0:
         return value
-    return value.reshape(value.shape[: value.ndim - dim] + (-1,)).sum(-1)
+    summed: np.ndarray = value.reshape(value.shape[: value.ndim - dim] + (-1,)).sum(-1)
+    return summed
 
 
 def first_bad_index(ok: np.ndarray) -> tuple[int, ...]:
@@ -182,7 +190,8 @@ def check_finite(name: str, arr: np.ndarray, positive: bool = False, nonnegative
 def clamp_probs(probs: np.ndarray) -> np.ndarray:
     """Clamp to ``[eps, 1 - eps]`` with eps the dtype's machine epsilon (torch's rule)."""
     eps = np.finfo(probs.dtype).eps
-    return np.clip(probs, eps, 1 - eps)
+    clamped: np.ndarray = np.clip(probs, eps, 1 - eps)
+    return clamped
 
 
 def logsumexp(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
@@ -190,15 +199,17 @@ def logsumexp(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarr
     m = np.max(x, axis=axis, keepdims=True)
     m_safe = np.where(np.isfinite(m), m, 0)
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - m_safe), axis=axis, keepdims=True)) + m_safe
+        out: np.ndarray = np.log(np.sum(np.exp(x - m_safe), axis=axis, keepdims=True)) + m_safe
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
 def logits_to_probs(logits: np.ndarray) -> np.ndarray:
     """Softmax over the last axis."""
-    return np.exp(logits - logsumexp(logits, keepdims=True))
+    probs: np.ndarray = np.exp(logits - logsumexp(logits, keepdims=True))
+    return probs
 
 
 def probs_to_logits(probs: np.ndarray) -> np.ndarray:
     """``log`` of the clamped probabilities (torch's ``probs_to_logits``)."""
-    return np.log(clamp_probs(probs))
+    logits: np.ndarray = np.log(clamp_probs(probs))
+    return logits

@@ -7,6 +7,8 @@ call that pays for one, so the first call (the harness warm-up) builds it.
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 import numdist as nd
@@ -19,13 +21,13 @@ def workloads(scale: float = 1.0) -> list[Workload]:
     return (_one_row(torch, gen, scale) + _batched(torch, gen, scale) + _one_draw_per_row(torch, gen, scale))
 
 
-def _one_row(torch, gen, scale):
+def _one_row(torch: Any, gen: np.random.Generator, scale: float) -> list[Workload]:
     """K = 1000, 1e7 draws from one row."""
     k, n = 1000, max(int(1e7 * scale), 1000)
     p = gen.random(k)
     p /= p.sum()
     d = nd.Categorical(probs=p)
-    peers = {"numpy Generator.choice": lambda: gen.choice(k, n, p=p)}
+    peers: dict[str, Callable[[], Any]] = {"numpy Generator.choice": lambda: gen.choice(k, n, p=p)}
     if torch is not None:
         td = torch.distributions.Categorical(probs=torch.from_numpy(p))
         peers["torch Categorical.sample"] = lambda: td.sample((n,))
@@ -37,12 +39,13 @@ def _one_row(torch, gen, scale):
     return rows
 
 
-def _batched(torch, gen, scale):
+def _batched(torch: Any, gen: np.random.Generator, scale: float) -> list[Workload]:
     """1000 rows x K = 100, 1000 draws per row."""
     nr, k, n = max(int(1000 * min(scale, 1.0)), 10), 100, 1000
     pb = gen.random((nr, k))
     db = nd.Categorical(probs=pb)
-    peers, peers_c = {}, {}
+    peers: dict[str, Callable[[], Any]] = {}
+    peers_c: dict[str, Callable[[], Any]] = {}
     if torch is not None:
         tpb = torch.from_numpy(pb)
         tdb = torch.distributions.Categorical(probs=tpb)
@@ -54,18 +57,19 @@ def _batched(torch, gen, scale):
                      lambda: nd.Categorical(probs=pb).sample((n,)), peers_c, ">= 10x torch")]
 
 
-def _one_draw_per_row(torch, gen, scale):
+def _one_draw_per_row(torch: Any, gen: np.random.Generator, scale: float) -> list[Workload]:
     """1e5 rows x K = 16, one draw each (the CDF path)."""
     nr, k = max(int(1e5 * scale), 100), 16
     pc = gen.random((nr, k))
     pc /= pc.sum(-1, keepdims=True)
     dc = nd.Categorical(probs=pc)
 
-    def numpy_rows():  # the vectorised NumPy idiom: inverse CDF by counting
+    def numpy_rows() -> np.ndarray:  # the vectorised NumPy idiom: inverse CDF by counting
         u = gen.random((nr, 1))
-        return (pc.cumsum(-1) < u).sum(-1)
+        counts: np.ndarray = (pc.cumsum(-1) < u).sum(-1)
+        return counts
 
-    peers = {"numpy cumsum + compare": numpy_rows}
+    peers: dict[str, Callable[[], Any]] = {"numpy cumsum + compare": numpy_rows}
     if torch is not None:
         tdc = torch.distributions.Categorical(probs=torch.from_numpy(pc))
         peers["torch Categorical.sample"] = lambda: tdc.sample()

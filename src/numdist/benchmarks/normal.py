@@ -1,6 +1,8 @@
 """Benchmark rows for the Normal family (DESIGN section 5)."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 import numdist as nd
@@ -10,11 +12,11 @@ from numdist.benchmarks import Workload, torch_or_none, with_threads
 def workloads(scale: float = 1.0) -> list[Workload]:
     torch = torch_or_none()
     n = max(int(1e7 * scale), 1000)
-    rows = []
+    rows: list[Workload] = []
 
     out64 = np.empty(n)
     gen = np.random.default_rng(0)
-    peers = {"numpy Generator": lambda: gen.standard_normal(out=out64)}
+    peers: dict[str, Callable[[], Any]] = {"numpy Generator": lambda: gen.standard_normal(out=out64)}
     if torch is not None:
         t64 = torch.empty(n, dtype=torch.float64)
         peers["torch.randn f64"] = lambda: torch.randn(n, dtype=torch.float64, out=t64)
