@@ -12,9 +12,11 @@ import numpy.typing as npt
 
 from numdist import _normal
 from numdist._rng import Xoshiro256x8
+from numdist.alias import categorical
+from numdist.multivariate_normal import multivariate_normal
 from numdist.utils import aligned, as_float_params, as_shape, check_finite, check_out
 
-__all__ = ["standard_normal", "normal", "Xoshiro256x8", "default_rng", "multivariate_normal"]
+__all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "Xoshiro256x8", "default_rng"]
 
 _METHODS = ("ziggurat", "box_muller")
 
@@ -138,7 +140,3 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
     if out is None and size is None and target.ndim == 0:
         return float(target[()])  # a Python float, as numpy.random.Generator
     return target
-
-
-from numdist.alias import categorical as categorical  # noqa: E402  (batched categorical sampler; see numdist.alias)
-from numdist.multivariate_normal import multivariate_normal  # noqa: E402  (batched MVN sampler)
