@@ -274,3 +274,12 @@ def test_maximum_of_1e7_draws_is_not_truncated():
         # P(max|X| <= m) = (1 - 2 sf(m))^n must not be extreme
         cdf_max = np.exp(n * np.log1p(-2 * stats.norm.sf(m)))
         assert 1e-6 < cdf_max < 1 - 1e-6, (method, m)
+
+
+def test_params_must_broadcast_to_out_when_size_is_omitted():
+    out = np.full(4, np.nan)
+    with pytest.raises(ValueError, match="shape mismatch: loc \\(3,\\)"):
+        nd.random.normal(np.zeros(3), 1.0, out=out, rng=0)
+    assert np.isnan(out).all()
+    nd.random.normal(np.zeros((1,)), np.ones(4), out=out, rng=0)
+    assert np.isfinite(out).all()

@@ -16,7 +16,7 @@ from typing import Any, cast
 import numpy as np
 
 from numdist import _categorical
-from numdist.utils import aligned, as_float_params, as_shape, check_out
+from numdist.utils import aligned, as_float_params, check_out, functional_out_shape
 
 __all__ = ["AliasTable", "categorical"]
 
@@ -79,24 +79,6 @@ def _weights(name: str, raw: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", over="ignore"):
             w = np.exp(w - w.max(-1, keepdims=True))
     return aligned(w.reshape(-1, k))
-
-
-def _out_shape(rows_shape: tuple[int, ...], size: Any, out: Any, name: str) -> tuple[int, ...]:
-    if size is not None:
-        shape = as_shape(size, "size")
-    elif isinstance(out, np.ndarray):
-        shape = out.shape
-    else:
-        shape = rows_shape
-    try:
-        ok = np.broadcast_shapes(rows_shape, shape) == shape
-    except ValueError:
-        ok = False
-    if not ok:
-        where = "size" if size is not None else "out.shape"
-        raise ValueError(f"shape mismatch: {name} rows of shape {rows_shape} cannot be broadcast to "
-                         f"{where} {shape}")
-    return shape
 
 
 def _plan(rows_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[list[int], int, int]:
@@ -270,7 +252,7 @@ class AliasTable:
             Written in place (any strides); a wrong dtype (TypeError), shape or a
             read-only array (ValueError) is refused before anything is written.
         """
-        shape = _out_shape(self.batch_shape, size, out, "probs")
+        shape = functional_out_shape(self.batch_shape, size, out, 0, f"probs rows of shape {self.batch_shape}")
         if out is not None:
             check_out(out, shape, _INT64)
         res = _draw(rng, None, self._table, self.batch_shape, shape, out, True, "probs", None)
@@ -335,7 +317,7 @@ def categorical(p: Any = None, logits: Any = None, size: Any = None, *, out: np.
     name = "p" if p is not None else "logits"
     raw = _rows(name, p if p is not None else logits)
     rows_shape = raw.shape[:-1]
-    shape = _out_shape(rows_shape, size, out, name)
+    shape = functional_out_shape(rows_shape, size, out, 0, f"{name} rows of shape {rows_shape}")
     if out is not None:
         check_out(out, shape, _INT64)
     w2 = _weights(name, raw)

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from numdist import _mvn, constraints
 from numdist.distribution import VJP, Distribution
 from numdist.utils import (aligned, as_cotangent, as_float_params, as_shape, check_out, first_bad_index,
-                           grad_dtype, lazy_property, sum_to_shape, value_dtype)
+                           functional_out_shape, grad_dtype, lazy_property, sum_to_shape, value_dtype)
 
 if TYPE_CHECKING:
     from numdist.kl import KLVJP
@@ -777,20 +777,8 @@ def multivariate_normal(mean: Any, cov: Any, size: Any = None, *, dtype: Any = N
     m, c = p["mean"].astype(dt, copy=False), p["cov"].astype(dt, copy=False)
     bshape = _check_shapes("mean", m, "cov", c)
     d = c.shape[-1]
-    if size is not None:
-        shape = as_shape(size, "size")
-    elif out is not None and isinstance(out, np.ndarray) and out.ndim >= 1:
-        shape = out.shape[:-1]
-    else:
-        shape = bshape
-    try:
-        ok = np.broadcast_shapes(bshape, shape) == shape
-    except ValueError:
-        ok = False
-    if not ok:
-        where = "size" if size is not None else "out.shape[:-1]"
-        raise ValueError(f"shape mismatch: mean {m.shape} and cov {c.shape} (batch shape {bshape}) cannot be "
-                         f"broadcast to {where} {shape}")
+    shape = functional_out_shape(bshape, size, out, 1,
+                                 f"mean {m.shape} and cov {c.shape} (batch shape {bshape})")
     if out is not None:
         check_out(out, shape + (d,), dt)
     m, c = aligned(m), aligned(c)

@@ -14,7 +14,7 @@ from numdist import _normal
 from numdist._rng import Xoshiro256x8
 from numdist.alias import categorical
 from numdist.multivariate_normal import multivariate_normal
-from numdist.utils import aligned, as_float_params, as_shape, check_finite, check_out
+from numdist.utils import aligned, as_float_params, as_shape, check_finite, check_out, functional_out_shape
 
 __all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "Xoshiro256x8", "default_rng"]
 
@@ -118,17 +118,10 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
     check_finite("scale", scale_a, nonnegative=True)
     try:
         bshape = np.broadcast_shapes(loc_a.shape, scale_a.shape)
-        if size is not None:
-            shape = as_shape(size, "size")
-            if np.broadcast_shapes(bshape, shape) != shape:
-                raise ValueError
-        elif out is not None:
-            shape = out.shape if isinstance(out, np.ndarray) else bshape
-        else:
-            shape = bshape
     except ValueError:
-        raise ValueError(f"shape mismatch: loc {loc_a.shape} and scale {scale_a.shape} cannot be "
-                         f"broadcast to size {size if size is not None else 'of out'}") from None
+        raise ValueError(f"shape mismatch: loc {loc_a.shape} and scale {scale_a.shape} "
+                         "do not broadcast together") from None
+    shape = functional_out_shape(bshape, size, out, 0, f"loc {loc_a.shape} and scale {scale_a.shape}")
     if out is not None:
         check_out(out, shape, dt)
         target = out

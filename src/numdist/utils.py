@@ -166,6 +166,28 @@ def check_out(out: Any, shape: tuple[int, ...] | None, dtype: np.dtype, name: st
     return out
 
 
+def functional_out_shape(batch_shape: tuple[int, ...], size: Any, out: Any, event_ndim: int,
+                         what: str) -> tuple[int, ...]:
+    """Output shape (without event dims) of a functional sampler, by NumPy's rules:
+    ``size`` if given, else ``out``'s shape less its event dims, else the parameters'
+    ``batch_shape``; the parameters must broadcast to it. ``what`` names the
+    parameters in the error message."""
+    if size is not None:
+        shape, where = as_shape(size, "size"), "size"
+    elif isinstance(out, np.ndarray) and out.ndim >= event_ndim:
+        shape = tuple(out.shape[: out.ndim - event_ndim])
+        where = "out.shape" if event_ndim == 0 else f"out.shape[:-{event_ndim}]"
+    else:
+        shape, where = tuple(batch_shape), "their own shape"
+    try:
+        ok = np.broadcast_shapes(batch_shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"shape mismatch: {what} cannot be broadcast to {where} {shape}")
+    return shape
+
+
 def aligned(arr: np.ndarray) -> np.ndarray:
     """``arr`` itself if its items are aligned for C access, else an aligned copy."""
     return arr if arr.flags.aligned else np.array(arr, order="K")
