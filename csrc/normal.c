@@ -138,12 +138,41 @@ static inline void nd_cossin_2pi53(uint64_t t, double *c_out, double *s_out)
 /* Ziggurat                                                                   */
 /* ------------------------------------------------------------------------- */
 
+/* The slow paths draw their extra words through a zig_src, which records whether
+ * the bit buffer was refilled meanwhile (a fast path then drops its view of the
+ * buffer: the words it was looking at are gone). */
+typedef struct {
+    nd_bits_t *b;
+    int refilled;
+} zig_src;
+
+static inline uint64_t zig_next64(zig_src *s)
+{
+    nd_bits_t *b = s->b;
+    if (ND_UNLIKELY(b->pos == b->end)) {
+        nd_bits_refill(b);
+        s->refilled = 1;
+    }
+    return *b->pos++;
+}
+
+/* As nd_bits_next_double (53 bits, [0,1)) and nd_bits_next_double_oc ((0,1]). */
+static inline double zig_next_double(zig_src *s)
+{
+    return (double)(zig_next64(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static inline double zig_next_double_oc(zig_src *s)
+{
+    return ((double)(zig_next64(s) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+}
+
 /* Marsaglia's exact tail beyond r, with 53-bit uniforms on (0,1]. */
-static double zig_tail(nd_bits_t *b, int negative)
+static double zig_tail(zig_src *s, int negative)
 {
     for (;;) {
-        double xx = -nd_log_pos(nd_bits_next_double_oc(b)) * ND_ZIG_INV_R;
-        double yy = -nd_log_pos(nd_bits_next_double_oc(b));
+        double xx = -nd_log_pos(zig_next_double_oc(s)) * ND_ZIG_INV_R;
+        double yy = -nd_log_pos(zig_next_double_oc(s));
         if (yy + yy > xx * xx) {
             double z = ND_ZIG_R + xx;
             return negative ? -z : z;
@@ -190,9 +219,9 @@ static int zig_wedge_exact(double y, double ax)
     return -2.0 * nd_log_pos(y) > xx;
 }
 
-static inline int zig_wedge_accept(nd_bits_t *b, unsigned i, double ax)
+static inline int zig_wedge_accept(zig_src *s, unsigned i, double ax)
 {
-    double u = nd_bits_next_double(b);
+    double u = zig_next_double(s);
     double t = (nd_zig_x[i] - ax) * nd_zig_idx[i];
     int acc = u < t + nd_zig_acc[i];
     int rej = u > t + nd_zig_rej[i];
@@ -201,132 +230,609 @@ static inline int zig_wedge_accept(nd_bits_t *b, unsigned i, double ax)
 }
 
 /* Slow path, float64: w is a word whose candidate may have failed the fast test
- * (it is tested again); draws further words from b as needed. */
-static ND_NOINLINE double zig_slow64(nd_bits_t *b, uint64_t w)
+ * (it is tested again); draws further words as needed. */
+static ND_NOINLINE double zig_slow64(zig_src *s, uint64_t w)
 {
     for (;;) {
         unsigned j = (unsigned)(w & 0x1ff), i = j & 0xff;
         uint64_t m = w >> 12;
         double x = (double)(int64_t)m * nd_zig_w64[j];
         if (m < nd_zig_k64[j]) return x;
-        if (i == 0) return zig_tail(b, (int)(j >> 8));
-        if (zig_wedge_accept(b, i, fabs(x))) return x;
-        w = nd_bits_next64(b);
+        if (i == 0) return zig_tail(s, (int)(j >> 8));
+        if (zig_wedge_accept(s, i, fabs(x))) return x;
+        w = zig_next64(s);
     }
 }
 
-/* Slow path, float32: h is a 32-bit candidate; a new candidate is the low half of
- * a fresh word.  Wedge and tail in double. */
-static ND_NOINLINE float zig_slow32(nd_bits_t *b, uint32_t h)
+/* Slow path, float32: h is a 32-bit candidate (tested again); a new candidate is
+ * the low half of a fresh word.  Wedge and tail in double. */
+static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
 {
     for (;;) {
         unsigned j = h & 0x1ff, i = j & 0xff;
         uint32_t m = h >> 9;
         float x = (float)(int32_t)m * nd_zig_w32[j];
         if (m < nd_zig_k32[j]) return x;
-        if (i == 0) return (float)zig_tail(b, (int)(j >> 8));
-        if (zig_wedge_accept(b, i, fabs((double)x))) return x;
-        h = (uint32_t)nd_bits_next64(b);
+        if (i == 0) return (float)zig_tail(s, (int)(j >> 8));
+        if (zig_wedge_accept(s, i, fabs((double)x))) return x;
+        h = (uint32_t)zig_next64(s);
     }
 }
 
-/* n standard normals into contiguous out, float64.  Reads words straight from the
- * buffer; the loop stops at the first candidate needing the slow path.  Unrolled
- * by four (one branch per sample, loop overhead per four). */
-#define ZIG64_STEP(k)                                                  \
-    do {                                                               \
-        uint64_t w_ = p[i + (k)];                                      \
-        size_t j_ = (size_t)(w_ & 0x1ff);                              \
-        uint64_t m_ = w_ >> 12;                                        \
-        double x_ = (double)(int64_t)m_ * W[j_];                       \
-        if (ND_UNLIKELY(m_ >= K[j_])) { i += (k); goto slow; }        \
-        out[i + (k)] = x_;                                             \
-    } while (0)
+/* ------------------------------------------------------------------------- */
+/* Ziggurat fast paths                                                        */
+/* ------------------------------------------------------------------------- */
 
-static void zig_std64(nd_bits_t *b, intptr_t n, double *out)
+/* The stream rule (normal.h) is sequential: a rejected candidate draws its extra
+ * words right after its own word, which moves every later candidate.  The
+ * float32 fast path keeps that rule exactly while doing the work in vectors, a
+ * window of words p[0..nw) at a time (as many as the buffer and the draw allow,
+ * at most ZIG_WIN), in three passes over the output itself:
+ *   1. every word of the window is taken as a candidate word: its two values go
+ *      to the output at the word's own position, and a bit mask marks the
+ *      candidates that failed the rectangle test (vectorised, branch-free);
+ *   2. the marked words are listed (without a branch per word) and resolved in
+ *      order.  The usual case - one failed candidate in the word, a wedge test
+ *      the chord/tangent filter decides, and if it rejects, a new candidate
+ *      that passes - needs no branch: the wedge uniform is the next word and
+ *      the new candidate is the low half of the word after, whose value pass 1
+ *      already has.  Anything else goes through the slow path.  The resolved
+ *      pair overwrites the word's entry, and the extra words are struck from a
+ *      keep mask; a marked word that is itself an extra word is skipped;
+ *   3. the kept entries are packed down (vectorised, branch-free, in place:
+ *      an entry never moves up).
+ * Every value is the one the sequential rule gives; pass 1 only wastes the work
+ * spent on words that turn out to be extra words (about 1.5%).  If a slow path
+ * runs past the window (or refills the buffer), the window ends after its word.
+ * The float64 path (further down) stays a scalar loop. */
+
+#define ZIG_WIN 256 /* words per window (a multiple of 64) */
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define ND_ZIG_X86 1
+#include <immintrin.h>
+#define ND_ZIG_TARGET(t) __attribute__((target(t)))
+#endif
+
+/* Instruction set of the fast paths: 0 portable C, 1 SSE2, 2 AVX2, 3 AVX-512
+ * with VBMI (byte permutes).  All give the same numbers: integer work and IEEE
+ * float/double multiplies only.  ND_ZIG_FORCE (compile time) pins a level, and
+ * nd_normal_level_cap (not in the public header) caps it at run time: the tests
+ * run every level the machine has and compare. */
+int nd_normal_level_cap = 3; /* tests only: lower it to run the narrower paths */
+
+static int zig_level(void)
 {
-    const uint64_t *K = nd_zig_k64;
-    const double *W = nd_zig_w64;
-    while (n > 0) {
-        uint64_t *p;
-        intptr_t cnt, i;
-        if (b->pos == b->end) nd_bits_refill(b);
-        p = b->pos;
-        cnt = b->end - p;
-        if (cnt > n) cnt = n;
-        for (i = 0; i + 4 <= cnt; i += 4) {
-            ZIG64_STEP(0);
-            ZIG64_STEP(1);
-            ZIG64_STEP(2);
-            ZIG64_STEP(3);
+    int level;
+#if defined(ND_ZIG_FORCE)
+    level = ND_ZIG_FORCE;
+#elif defined(ND_ZIG_X86)
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vbmi"))
+        level = 3;
+    else if (__builtin_cpu_supports("avx2"))
+        level = 2;
+    else
+        level = 1;
+#else
+    level = 0;
+#endif
+    return level < nd_normal_level_cap ? level : nd_normal_level_cap;
+}
+
+#ifdef ND_ZIG_X86
+#define ND_ZIG_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,popcnt"
+#endif
+
+#if defined(__GNUC__)
+static inline int zig_ctz64(uint64_t m) { return __builtin_ctzll(m); }
+#else
+static inline int zig_ctz64(uint64_t m)
+{
+    int k = 0;
+    while (!(m & 1)) { m >>= 1; k++; }
+    return k;
+}
+#endif
+
+/* Keep mask: one bit per word of the window, 64 per entry. */
+static inline void zig_keep_init(uint64_t *keep, intptr_t nw)
+{
+    intptr_t g;
+    for (g = 0; g < (nw >> 6); g++) keep[g] = ~UINT64_C(0);
+    keep[nw >> 6] = (UINT64_C(1) << (nw & 63)) - 1; /* needs nw / 64 + 1 entries */
+}
+
+static inline void zig_keep_clear(uint64_t *keep, intptr_t k) { keep[k >> 6] &= ~(UINT64_C(1) << (k & 63)); }
+
+/* Marked words in order, without a branch per word or per mask: list3 appends
+ * base + (bit >> sh) for the lowest three set bits of m, whose bits all lie
+ * below the single bit `sentinel`; returns how many (0..3), or -1 if m has more
+ * than three (then the caller lists them in a loop). */
+static inline int zig_list3(uint64_t m, uint64_t sentinel, int sh, intptr_t base, uint16_t *list)
+{
+    uint64_t m0 = m | sentinel, m1 = (m0 & (m0 - 1)) | sentinel, m2 = (m1 & (m1 - 1)) | sentinel;
+    list[0] = (uint16_t)(base + (zig_ctz64(m0) >> sh));
+    list[1] = (uint16_t)(base + (zig_ctz64(m1) >> sh));
+    list[2] = (uint16_t)(base + (zig_ctz64(m2) >> sh));
+    if (ND_UNLIKELY((m2 & (m2 - 1) & (sentinel - 1)) != 0)) return -1;
+    return (m0 != sentinel) + (m1 != sentinel) + (m2 != sentinel);
+}
+
+static inline int zig_list_all(uint64_t m, int sh, intptr_t base, uint16_t *list)
+{
+    int n = 0;
+    while (m) {
+        list[n++] = (uint16_t)(base + (zig_ctz64(m) >> sh));
+        m &= m - 1;
+    }
+    return n;
+}
+
+/* Strike the extra words r+1 .. r+used of a resolved word from keep; the usual
+ * used = 1 or 2 without a branch (keep has an entry to spare). */
+static inline void zig_keep_strike(uint64_t *keep, intptr_t r, intptr_t used)
+{
+    if (ND_LIKELY(used == 1 || used == 2)) {
+        intptr_t k1 = r + 1, k2 = r + 2;
+        keep[k1 >> 6] &= ~(UINT64_C(1) << (k1 & 63));
+        keep[k2 >> 6] &= ~((uint64_t)(used - 1) << (k2 & 63));
+    } else {
+        intptr_t k;
+        for (k = r + 1; k <= r + used; k++) zig_keep_clear(keep, k);
+    }
+}
+
+/* Packing: the 8-byte entries (float32 pairs) of the words [0, end) of tmp that
+ * are kept in keep go to out, in order; out may be tmp itself.  Returns the
+ * number of entries written.  May also write junk after them, but not beyond
+ * entry end. */
+static intptr_t zig_pack_c(const void *tmp, const uint64_t *keep, intptr_t end, void *out)
+{
+    intptr_t k, d = 0;
+    for (k = 0; k < end; k++) {
+        memmove((char *)out + 8 * d, (const char *)tmp + 8 * k, 8);
+        d += (intptr_t)((keep[k >> 6] >> (k & 63)) & 1);
+    }
+    return d;
+}
+
+#ifdef ND_ZIG_X86
+/* dword permutation that packs the kept 64-bit entries of 4 (mask bits 0-3) */
+static const uint8_t zig_pack_perm[16][8] = {
+    {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
+    {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0}, {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
+    {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
+    {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
+static const uint8_t zig_pop4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+
+ND_ZIG_TARGET("avx2")
+static intptr_t zig_pack_avx2(const void *tmp, const uint64_t *keep, intptr_t end, void *out)
+{
+    const char *t8 = (const char *)tmp;
+    char *o8 = (char *)out;
+    intptr_t k, d = 0;
+    for (k = 0; k + 4 <= end; k += 4) {
+        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xf;
+        __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)zig_pack_perm[m]));
+        __m256i v = _mm256_loadu_si256((const __m256i *)(t8 + 8 * k));
+        _mm256_storeu_si256((__m256i *)(o8 + 8 * d), _mm256_permutevar8x32_epi32(v, perm));
+        d += zig_pop4[m];
+    }
+    for (; k < end; k++) {
+        memmove(o8 + 8 * d, t8 + 8 * k, 8);
+        d += (intptr_t)((keep[k >> 6] >> (k & 63)) & 1);
+    }
+    return d;
+}
+#endif
+
+#ifdef ND_ZIG_X86
+ND_ZIG_TARGET(ND_ZIG_AVX512)
+static intptr_t zig_pack_avx512(const void *tmp, const uint64_t *keep, intptr_t end, void *out)
+{
+    const char *t8 = (const char *)tmp;
+    char *o8 = (char *)out;
+    intptr_t k, d = 0;
+    for (k = 0; k + 8 <= end; k += 8) {
+        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xff;
+        __m512i v = _mm512_maskz_compress_epi64((__mmask8)m, _mm512_loadu_si512(t8 + 8 * k));
+        _mm512_storeu_si512(o8 + 8 * d, v);
+        d += _mm_popcnt_u32(m);
+    }
+    for (; k < end; k++) {
+        memmove(o8 + 8 * d, t8 + 8 * k, 8);
+        d += (intptr_t)((keep[k >> 6] >> (k & 63)) & 1);
+    }
+    return d;
+}
+#endif
+
+static intptr_t zig_pack(int level, const void *tmp, const uint64_t *keep, intptr_t end, void *out)
+{
+#ifdef ND_ZIG_X86
+    if (level >= 3) return zig_pack_avx512(tmp, keep, end, out);
+    if (level == 2) return zig_pack_avx2(tmp, keep, end, out);
+#endif
+    (void)level;
+    return zig_pack_c(tmp, keep, end, out);
+}
+
+/* --- float32 ---------------------------------------------------------------
+ * pass 1: word k gives tmp[2k] (its low half) and tmp[2k+1] (its high half);
+ * bit 2(k%32) (low) / 2(k%32)+1 (high) of rej[k/32] is set when that candidate
+ * failed.  nw is a multiple of 4. */
+
+static void zig32_pass1_c(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
+{
+    intptr_t k;
+    for (k = 0; k < nw; k += 32) {
+        intptr_t e = nw - k < 32 ? nw - k : 32, t;
+        uint64_t acc = 0;
+        for (t = 0; t < 2 * e; t++) {
+            uint32_t h = (uint32_t)(p[k + (t >> 1)] >> (32 * (t & 1)));
+            unsigned j = h & 0x1ff;
+            uint32_t m = h >> 9;
+            tmp[2 * k + t] = (float)(int32_t)m * nd_zig_w32[j];
+            acc |= (uint64_t)(m >= nd_zig_k32[j]) << t;
         }
-        for (; i < cnt; i++) ZIG64_STEP(0);
-        /* all cnt words accepted */
-        b->pos = p + cnt;
-        out += cnt;
-        n -= cnt;
-        continue;
-    slow:
-        /* p[i] needs the slow path; p[0..i) are done */
-        b->pos = p + i + 1;
-        out[i] = zig_slow64(b, p[i]);
-        out += i + 1;
-        n -= i + 1;
+        rej[k >> 5] = acc;
     }
 }
 
-static inline float zig32_candidate(uint32_t h, int *ok)
+#ifdef ND_ZIG_X86
+/* (K, W) of the low and high candidate of word w: lanes K_lo, W_lo, K_hi, W_hi */
+#define ZIG32_PAIR(w)                                                                      \
+    _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd((const double *)(nd_zig_kw32 + ((w) & 0x1ff))), \
+                               (const double *)(nd_zig_kw32 + (((w) >> 32) & 0x1ff))))
+
+static void zig32_pass1_sse2(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
 {
-    unsigned j = h & 0x1ff;
-    uint32_t m = h >> 9;
-    *ok = m < nd_zig_k32[j];
-    return (float)(int32_t)m * nd_zig_w32[j];
+    intptr_t k;
+    for (k = 0; k < nw; k += 32) {
+        intptr_t e = nw - k < 32 ? nw - k : 32, t;
+        uint64_t acc = 0;
+        for (t = 0; t < e; t += 2) {
+            uint64_t w0 = p[k + t], w1 = p[k + t + 1];
+            __m128 a = ZIG32_PAIR(w0), c = ZIG32_PAIR(w1);
+            __m128i K = _mm_castps_si128(_mm_shuffle_ps(a, c, 0x88));
+            __m128 W = _mm_shuffle_ps(a, c, 0xdd);
+            __m128i m = _mm_srli_epi32(_mm_loadu_si128((const __m128i *)(p + k + t)), 9);
+            _mm_storeu_ps(tmp + 2 * (k + t), _mm_mul_ps(_mm_cvtepi32_ps(m), W));
+            acc |= (uint64_t)(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(K, m))) ^ 0xf) << (2 * t);
+        }
+        rej[k >> 5] = acc;
+    }
+}
+
+ND_ZIG_TARGET("avx2")
+static void zig32_pass1_avx2(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
+{
+    intptr_t k;
+    for (k = 0; k < nw; k += 32) {
+        intptr_t e = nw - k < 32 ? nw - k : 32, t;
+        uint64_t acc = 0;
+        for (t = 0; t < e; t += 4) {
+            const uint64_t *q = p + k + t;
+            uint64_t w0 = q[0], w1 = q[1], w2 = q[2], w3 = q[3];
+            /* a = (cand 0, 1 | 4, 5), c = (2, 3 | 6, 7): in-lane shuffles then give
+             * K and W in candidate order */
+            __m256 a = _mm256_insertf128_ps(_mm256_castps128_ps256(ZIG32_PAIR(w0)), ZIG32_PAIR(w2), 1);
+            __m256 c = _mm256_insertf128_ps(_mm256_castps128_ps256(ZIG32_PAIR(w1)), ZIG32_PAIR(w3), 1);
+            __m256i K = _mm256_castps_si256(_mm256_shuffle_ps(a, c, 0x88));
+            __m256 W = _mm256_shuffle_ps(a, c, 0xdd);
+            __m256i m = _mm256_srli_epi32(_mm256_loadu_si256((const __m256i *)q), 9);
+            _mm256_storeu_ps(tmp + 2 * (k + t), _mm256_mul_ps(_mm256_cvtepi32_ps(m), W));
+            acc |= (uint64_t)(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(K, m))) ^ 0xff)
+                   << (2 * t);
+        }
+        rej[k >> 5] = acc;
+    }
+}
+
+/* 32 words (64 candidates) per step, the tables in registers as byte planes
+ * (nd_zig_planes32): a layer's bytes come from two 128-byte permutes and a
+ * blend, are transposed back to dwords by in-lane unpacks, and the sign is
+ * applied by flipping the sign bit (x * -w = -(x * w) exactly).  The rectangle
+ * test uses the 16-bit thresholds: (m >> 7) < K16 implies m < K; a candidate
+ * marked only by this rounding is resolved exactly in pass 2.  The rest of the
+ * window (< 32 words) goes through the AVX2 code. */
+ND_ZIG_TARGET(ND_ZIG_AVX512)
+static void zig32_pass1_vbmi(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
+{
+    /* byte t of the index vector is the layer of candidate 16q + 4L + v, t = 16L + 4q
+     * + v: the order in which two rounds of in-lane unpacks give candidates back in
+     * order.  Candidates 16q.. are dwords of H_q; pairs (H0, H1), (H2, H3) are
+     * permuted together, then blended on bit 3 of t (q >= 2). */
+    static const uint8_t perm[64] = {
+        0, 4, 8, 12, 64, 68, 72, 76, 0, 4, 8, 12, 64, 68, 72, 76,
+        16, 20, 24, 28, 80, 84, 88, 92, 16, 20, 24, 28, 80, 84, 88, 92,
+        32, 36, 40, 44, 96, 100, 104, 108, 32, 36, 40, 44, 96, 100, 104, 108,
+        48, 52, 56, 60, 112, 116, 120, 124, 48, 52, 56, 60, 112, 116, 120, 124};
+    const __m512i P = _mm512_loadu_si512(perm), zero = _mm512_setzero_si512();
+    const __m512i signbit = _mm512_set1_epi32((int)0x80000000u);
+    const __mmask64 hiq = 0xff00ff00ff00ff00ULL;
+    __m512i T[6][2][2];
+    intptr_t k, b, nb = nw & ~(intptr_t)31;
+    for (b = 0; b < 6; b++) {
+        T[b][0][0] = _mm512_loadu_si512(nd_zig_planes32[b]);
+        T[b][0][1] = _mm512_loadu_si512(nd_zig_planes32[b] + 64);
+        T[b][1][0] = _mm512_loadu_si512(nd_zig_planes32[b] + 128);
+        T[b][1][1] = _mm512_loadu_si512(nd_zig_planes32[b] + 192);
+    }
+    for (k = 0; k < nb; k += 32) {
+        __m512i H[4], Pl[6], W[4], K[4], lo, hi, lo2, hi2, I;
+        __mmask64 top;
+        uint64_t acc = 0;
+        int q;
+        for (q = 0; q < 4; q++) H[q] = _mm512_loadu_si512(p + k + 8 * q);
+        I = _mm512_mask_blend_epi8(hiq, _mm512_permutex2var_epi8(H[0], P, H[1]),
+                                   _mm512_permutex2var_epi8(H[2], P, H[3]));
+        top = _mm512_movepi8_mask(I); /* layers 128..255 */
+        for (b = 0; b < 6; b++)
+            Pl[b] = _mm512_mask_blend_epi8(top, _mm512_permutex2var_epi8(T[b][0][0], I, T[b][0][1]),
+                                           _mm512_permutex2var_epi8(T[b][1][0], I, T[b][1][1]));
+        lo = _mm512_unpacklo_epi8(Pl[0], Pl[1]);
+        hi = _mm512_unpackhi_epi8(Pl[0], Pl[1]);
+        lo2 = _mm512_unpacklo_epi8(Pl[2], Pl[3]);
+        hi2 = _mm512_unpackhi_epi8(Pl[2], Pl[3]);
+        W[0] = _mm512_unpacklo_epi16(lo, lo2);
+        W[1] = _mm512_unpackhi_epi16(lo, lo2);
+        W[2] = _mm512_unpacklo_epi16(hi, hi2);
+        W[3] = _mm512_unpackhi_epi16(hi, hi2);
+        lo = _mm512_unpacklo_epi8(Pl[4], Pl[5]);
+        hi = _mm512_unpackhi_epi8(Pl[4], Pl[5]);
+        K[0] = _mm512_unpacklo_epi16(zero, lo); /* K16 << 16 */
+        K[1] = _mm512_unpackhi_epi16(zero, lo);
+        K[2] = _mm512_unpacklo_epi16(zero, hi);
+        K[3] = _mm512_unpackhi_epi16(zero, hi);
+        for (q = 0; q < 4; q++) {
+            __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32(H[q], 9)), _mm512_castsi512_ps(W[q]));
+            /* x ^ ((h << 23) & sign): bit 8 of h is the sign */
+            __m512i xs = _mm512_ternarylogic_epi32(_mm512_castps_si512(x), _mm512_slli_epi32(H[q], 23), signbit, 0x78);
+            _mm512_storeu_si512(tmp + 2 * k + 16 * q, xs);
+            /* h >= K16 << 16  <=>  (m >> 7) >= K16 */
+            acc |= (uint64_t)_mm512_cmpge_epu32_mask(H[q], K[q]) << (16 * q);
+        }
+        rej[k >> 5] = acc;
+    }
+    if (nb < nw) zig32_pass1_avx2(p + nb, nw - nb, tmp + 2 * nb, rej + (nb >> 5));
+}
+#endif
+
+static void zig32_pass1(int level, const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
+{
+#ifdef ND_ZIG_X86
+    if (level >= 3) zig32_pass1_vbmi(p, nw, tmp, rej);
+    else if (level == 2) zig32_pass1_avx2(p, nw, tmp, rej);
+    else if (level == 1) zig32_pass1_sse2(p, nw, tmp, rej);
+    else
+#endif
+    zig32_pass1_c(p, nw, tmp, rej);
+}
+
+/* One float32 candidate word through the sequential rule (low half, then high). */
+static void zig32_word(zig_src *s, uint64_t w, float *out)
+{
+    uint32_t lo = (uint32_t)w, hi = (uint32_t)(w >> 32);
+    float x0 = (float)(int32_t)(lo >> 9) * nd_zig_w32[lo & 0x1ff];
+    float x1 = (float)(int32_t)(hi >> 9) * nd_zig_w32[hi & 0x1ff];
+    if ((lo >> 9) >= nd_zig_k32[lo & 0x1ff]) x0 = zig_slow32(s, lo);
+    if ((hi >> 9) >= nd_zig_k32[hi & 0x1ff]) x1 = zig_slow32(s, hi);
+    out[0] = x0;
+    out[1] = x1;
+}
+
+/* Pass 2 for the marked word r (f: its two mask bits): its final pair goes to
+ * tmp[2r], tmp[2r+1]; returns the number of extra words it drew (meaningless
+ * if s->refilled). */
+/* Pass 2 for a marked word r that is not the window's last two and has one
+ * marked half (sh = 0 low, 32 high): the usual case without a branch.  Returns
+ * the number of extra words (1: the wedge accepted, 2: it rejected and the next
+ * candidate passed), the word's final pair in *pair; 0 if the case is not the
+ * usual one (then pass 2 uses the slow path). */
+static inline intptr_t zig32_event_fast(const uint64_t *p, intptr_t r, const float *tmp,
+                                        const uint64_t *rej, unsigned sh, uint64_t *pair)
+{
+    uint64_t w = p[r], pr, nx;
+    uint32_t h = (uint32_t)(w >> sh), xb, vb;
+    unsigned j = h & 0x1ff, i = j & 0xff;
+    intptr_t r2 = r + 2;
+    const double *wt = nd_zig_wedge[i];
+    float x;
+    double u, t;
+    int acc, rj, ok2, usual;
+    memcpy(&pr, tmp + 2 * r, 8);
+    memcpy(&nx, tmp + 2 * r2, 8);
+    xb = (uint32_t)(pr >> sh);
+    memcpy(&x, &xb, 4);
+    /* the wedge test (zig_wedge_accept) with u from the next word */
+    u = (double)(int64_t)(p[r + 1] >> 11) * (1.0 / 9007199254740992.0);
+    t = (wt[0] - fabs((double)x)) * wt[1];
+    acc = u < t + wt[2];
+    rj = u > t + wt[3];
+    ok2 = !((rej[r2 >> 5] >> (2 * (r2 & 31))) & 1);
+    usual = ((h >> 9) >= nd_zig_k32[j]) & (i != 0) & (acc | rj) & (acc | ok2);
+    vb = acc ? xb : (uint32_t)nx; /* or the low candidate of word r + 2 */
+    *pair = (pr & ~(UINT64_C(0xffffffff) << sh)) | ((uint64_t)vb << sh);
+    return usual ? 2 - acc : 0;
+}
+
+/* Pass 2 for the marked word r in general: the sequential rule, the word's
+ * final pair to tmp[2r..2r+1]; returns the number of extra words it drew
+ * (meaningless if s->refilled). */
+static ND_NOINLINE intptr_t zig32_event_slow(zig_src *s, const uint64_t *p, intptr_t r, float *tmp)
+{
+    s->b->pos = (uint64_t *)p + r + 1;
+    zig32_word(s, p[r], tmp + 2 * r);
+    return s->b->pos - (p + r + 1);
 }
 
 /* n standard normals into contiguous out, float32: two per word (low half first).
  * When n is odd the high half of the last word is not used. */
 static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
 {
-    const uint32_t *K = nd_zig_k32;
-    const float *W = nd_zig_w32;
+    uint64_t rej[ZIG_WIN / 32], keep[ZIG_WIN / 64 + 1];
+    uint16_t list[ZIG_WIN + 3];
     intptr_t npairs = n >> 1;
+    int level = zig_level();
+    zig_src s;
+    s.b = b;
     while (npairs > 0) {
         uint64_t *p;
-        intptr_t cnt, i;
+        intptr_t cnt, nw, end, nextw, g, d, ne, e;
         if (b->pos == b->end) nd_bits_refill(b);
         p = b->pos;
         cnt = b->end - p;
         if (cnt > npairs) cnt = npairs;
-        for (i = 0; i < cnt; i++) {
-            uint64_t w = p[i];
-            uint32_t lo = (uint32_t)w, hi = (uint32_t)(w >> 32);
-            unsigned j0 = lo & 0x1ff, j1 = hi & 0x1ff;
-            uint32_t m0 = lo >> 9, m1 = hi >> 9;
-            float x0 = (float)(int32_t)m0 * W[j0];
-            float x1 = (float)(int32_t)m1 * W[j1];
-            if (ND_UNLIKELY((m0 >= K[j0]) | (m1 >= K[j1]))) break;
-            out[2 * i] = x0;
-            out[2 * i + 1] = x1;
-        }
-        b->pos = p + i;
-        out += 2 * i;
-        npairs -= i;
-        if (i < cnt) {
-            uint64_t w = *b->pos++;
-            int ok;
-            float x = zig32_candidate((uint32_t)w, &ok);
-            out[0] = ok ? x : zig_slow32(b, (uint32_t)w);
-            x = zig32_candidate((uint32_t)(w >> 32), &ok);
-            out[1] = ok ? x : zig_slow32(b, (uint32_t)(w >> 32));
+        nw = cnt < ZIG_WIN ? (cnt & ~(intptr_t)3) : ZIG_WIN;
+        if (nw == 0) { /* fewer than 4 words: one at a time */
+            b->pos = p + 1;
+            zig32_word(&s, *p, out);
             out += 2;
             npairs--;
+            continue;
         }
+        zig32_pass1(level, p, nw, out, rej);
+        zig_keep_init(keep, nw);
+        s.refilled = 0;
+        end = nw;   /* words of the window that give output */
+        nextw = 0;  /* first word not used yet */
+        for (g = ne = 0; g < ((nw + 31) >> 5); g++) {
+            /* word marks at the even bits; bit 63 is free for the sentinel */
+            uint64_t wm = (rej[g] | (rej[g] >> 1)) & UINT64_C(0x5555555555555555);
+            int c = zig_list3(wm, UINT64_C(1) << 63, 1, g << 5, list + ne);
+            ne += c >= 0 ? c : zig_list_all(wm, 1, g << 5, list + ne);
+        }
+        for (e = 0; e < ne; e++) {
+            intptr_t r = list[e], used = 0;
+            unsigned f;
+            uint64_t pair;
+            if (r < nextw) continue; /* an extra word of an earlier candidate */
+            f = (unsigned)(rej[r >> 5] >> (2 * (r & 31))) & 3;
+            if (ND_LIKELY(f != 3 && r + 2 < nw)) used = zig32_event_fast(p, r, out, rej, 32 * (f >> 1), &pair);
+            if (ND_LIKELY(used != 0)) {
+                memcpy(out + 2 * r, &pair, 8);
+            } else {
+                used = zig32_event_slow(&s, p, r, out);
+                if (s.refilled || r + 1 + used > nw) { /* ran past the window */
+                    end = r + 1;
+                    goto pack;
+                }
+            }
+            zig_keep_strike(keep, r, used);
+            nextw = r + 1 + used;
+        }
+        b->pos = p + nw;
+    pack:
+        d = zig_pack(level, out, keep, end, out);
+        out += 2 * d;
+        npairs -= d;
     }
     if (n & 1) {
-        uint64_t w = nd_bits_next64(b);
-        int ok;
-        float x = zig32_candidate((uint32_t)w, &ok);
-        out[0] = ok ? x : zig_slow32(b, (uint32_t)w);
+        uint32_t h = (uint32_t)nd_bits_next64(b);
+        float x = (float)(int32_t)(h >> 9) * nd_zig_w32[h & 0x1ff];
+        if ((h >> 9) >= nd_zig_k32[h & 0x1ff]) x = zig_slow32(&s, h);
+        out[0] = x;
+    }
+}
+
+/* --- float64 ---------------------------------------------------------------
+ * One word per candidate, so the candidate loop needs no unpacking and stays
+ * scalar (a vector pass 1 costs more in table loads than it saves).  What
+ * matters is the rejection.  Its usual case - the wedge filter decided by the
+ * next word, and the word after that a candidate that passes - is resolved in
+ * line and without a branch, and in a way that lets the loop go on at the same
+ * word whatever the wedge decided: if it accepted, the candidate, then the
+ * word after as a candidate of its own; if it rejected, that word's candidate
+ * in its place.  Either way the loop resumes three words on, so the next loads
+ * do not wait for the wedge test (only the output index does). */
+
+/* Word i of p failed the rectangle test (w = p[i], x its candidate): resolve
+ * it into o[0] (o[1] as well if room >= 2).  Returns (words used) << 2 |
+ * (values written); meaningless if s->refilled.  Out of line, so that the
+ * candidate loop keeps its registers. */
+static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t i, uint64_t w, double x,
+                                        double *o, intptr_t room)
+{
+    uint64_t w2 = p[i + 2], m2 = w2 >> 12, sel;
+    unsigned li = (unsigned)(w & 0xff), j2 = (unsigned)(w2 & 0x1ff);
+    const double *wt = nd_zig_wedge[li];
+    double u = (double)(int64_t)(p[i + 1] >> 11) * (1.0 / 9007199254740992.0);
+    double t = (wt[0] - fabs(x)) * wt[1];
+    double x2 = (double)(int64_t)m2 * nd_zig_w64[j2];
+    int acc = u < t + wt[2], rj = u > t + wt[3], ok2 = m2 < nd_zig_k64[j2];
+    if (ND_LIKELY((li != 0) & (acc | rj) & ok2 & (room >= 2))) {
+        /* acc ? x : x2, then x2 (kept only if acc), without a branch */
+        sel = (uint64_t)0 - (uint64_t)acc;
+        o[0] = bits_dbl((dbl_bits(x) & sel) | (dbl_bits(x2) & ~sel));
+        o[1] = x2;
+        return (3 << 2) | (1 + acc);
+    }
+    s->b->pos = (uint64_t *)p + i + 1;
+    o[0] = zig_slow64(s, w);
+    return ((s->b->pos - (p + i)) << 2) | 1;
+}
+
+/* n standard normals into contiguous out, float64. */
+#define ZIG64_STEP(k)                                                  \
+    do {                                                               \
+        uint64_t w_ = p[i + (k)], m_ = w_ >> 12;                       \
+        unsigned j_ = (unsigned)(w_ & 0x1ff);                          \
+        double x_ = (double)(int64_t)m_ * nd_zig_w64[j_];              \
+        if (ND_UNLIKELY(m_ >= nd_zig_k64[j_])) {                       \
+            i += (k);                                                  \
+            d += (k);                                                  \
+            w = w_;                                                    \
+            x = x_;                                                    \
+            goto event;                                                \
+        }                                                              \
+        out[d + (k)] = x_;                                             \
+    } while (0)
+
+static void zig_std64(nd_bits_t *b, intptr_t n, double *out)
+{
+    zig_src s;
+    s.b = b;
+    while (n > 0) {
+        uint64_t *p, w;
+        intptr_t i, d, lim, r;
+        double x;
+        if (b->pos == b->end) nd_bits_refill(b);
+        p = b->pos;
+        /* i: next word, d: next output (d <= i); two words of look-ahead are
+         * kept for the usual resolution */
+        lim = (b->end - p) - 2;
+        i = d = 0;
+        s.refilled = 0;
+        for (;;) {
+            if (i + 4 > lim || d + 4 > n) break;
+            ZIG64_STEP(0);
+            ZIG64_STEP(1);
+            ZIG64_STEP(2);
+            ZIG64_STEP(3);
+            i += 4;
+            d += 4;
+            continue;
+        event: /* word i failed the rectangle test; outputs before d are done */
+            r = zig64_event(&s, p, i, w, x, out + d, n - d);
+            d += r & 3;
+            i += r >> 2;
+            if (s.refilled) break;
+        }
+        out += d;
+        n -= d;
+        if (s.refilled) continue; /* b->pos is in the new buffer */
+        /* the last few words of the buffer (fewer than 6) or of the draw (fewer
+         * than 4 values), one at a time */
+        b->pos = p + i;
+        while (n > 0 && b->pos != b->end) {
+            w = *b->pos++;
+            *out++ = zig_slow64(&s, w);
+            n--;
+            if (s.refilled) break;
+        }
     }
 }
 

@@ -26,6 +26,9 @@ Tables emitted (index j = i + 256 s, i = layer, s = sign):
   nd_zig_w64[512]  double  (-1)^s x_i / 2^52            (i = 0: q / 2^52), correctly rounded
   nd_zig_k32[512]  uint32  same with 2^23
   nd_zig_w32[512]  float   same with 2^23, correctly rounded to binary32 directly
+  nd_zig_kw32[512] uint64  nd_zig_k32[j] | (bits of nd_zig_w32[j]) << 32 (one load for both)
+  nd_zig_wedge[256][4]     x, idx, acc, rej of layer i in one row (one cache line half)
+  nd_zig_planes32[6][256]  bytes of nd_zig_w32[i] and of nd_zig_k32[i] >> 7, i = 0..255
   nd_zig_fd[256]   double  f(x_i), fd[0] = 1
   nd_zig_x[256]    double  x_i (x_0 = 0; index 0 unused)
   nd_zig_idx[256]  double  1 / (x_i - x_{i-1})               (index 0 unused)
@@ -180,6 +183,17 @@ def hexfloat(x, p):
     return s
 
 
+def binary32_bits(x):
+    """IEEE binary32 bit pattern of x correctly rounded to 24 bits (normal range)."""
+    m, e = round_binary(x, 24)
+    sign = 1 << 31 if m < 0 else 0
+    m = abs(m)
+    assert (1 << 23) <= m < (1 << 24)
+    biased = e + 23 + 127
+    assert 0 < biased < 255
+    return sign | (biased << 23) | (m - (1 << 23))
+
+
 def as_double(x):
     m, e = round_binary(x, 53)
     return float(m) * 2.0 ** e
@@ -205,6 +219,7 @@ def build():
     k32 = [floor_int(ratio(i) * TWO ** 23) for i in range(N)]
     w64 = [hexfloat(width(i) / TWO ** 52, 53) for i in range(N)]
     w32 = [hexfloat(width(i) / TWO ** 23, 24) for i in range(N)]
+    w32b = [binary32_bits(width(i) / TWO ** 23) for i in range(N)]
     fdh = [hexfloat(fd[i], 53) for i in range(N)]
     assert all(0 <= k < 2 ** 52 for k in k64) and all(0 <= k < 2 ** 23 for k in k32)
     xh = [hexfloat(xs[i], 53) for i in range(N)]
@@ -237,7 +252,7 @@ def build():
             acc[i], rej[i] = hexfloat(-margin, 53), hexfloat(band + margin, 53)
         else:
             acc[i], rej[i] = hexfloat(-band - margin, 53), hexfloat(margin, 53)
-    return dict(r=r, v=v, q=q, k64=k64, k32=k32, w64=w64, w32=w32, fd=fdh,
+    return dict(r=r, v=v, q=q, k64=k64, k32=k32, w64=w64, w32=w32, w32b=w32b, fd=fdh,
                 x=xh, idx=idx, acc=acc, rej=rej)
 
 
@@ -259,6 +274,12 @@ def emit(t):
     a("")
     a("#include <stdint.h>")
     a("")
+    a("#if defined(__GNUC__)")
+    a("#define ND_ZIG_ALIGNED __attribute__((aligned(64)))")
+    a("#else")
+    a("#define ND_ZIG_ALIGNED")
+    a("#endif")
+    a("")
     rd = as_double(t["r"])
     a("/* r = %.17g: start of the tail */" % rd)
     a("#define ND_ZIG_R %s" % hexfloat(t["r"], 53))
@@ -271,8 +292,8 @@ def emit(t):
     a("#define ND_ZIG_Q %s" % hexfloat(t["q"], 53))
     a("")
 
-    def table(ctype, name, vals, per_line, fmt):
-        a("static const %s %s[%d] = {" % (ctype, name, len(vals)))
+    def table(ctype, name, vals, per_line, fmt, attr=""):
+        a("static const %s %s[%d]%s = {" % (ctype, name, len(vals), attr))
         for i in range(0, len(vals), per_line):
             chunk = vals[i:i + per_line]
             a("    " + ", ".join(fmt(x) for x in chunk) + ",")
@@ -291,6 +312,24 @@ def emit(t):
     table("uint32_t", "nd_zig_k32", k32, 6, lambda k: "UINT32_C(%d)" % k)
     a("/* x = (float)m * nd_zig_w32[j] (sign included) */")
     table("float", "nd_zig_w32", w32, 4, lambda h: h + "f")
+    kw32 = [k | (wb << 32) for k, wb in zip(t["k32"], t["w32b"])]
+    kw32 += [k | ((wb ^ (1 << 31)) << 32) for k, wb in zip(t["k32"], t["w32b"])]
+    a("/* nd_zig_k32[j] | (binary32 bits of nd_zig_w32[j]) << 32: both in one load */")
+    table("uint64_t", "nd_zig_kw32", kw32, 3, lambda v: "UINT64_C(0x%016x)" % v, " ND_ZIG_ALIGNED")
+    # byte planes for table lookups by byte permutes: layer i (no sign)
+    planes = [[(wb >> (8 * b)) & 0xff for wb in t["w32b"]] for b in range(4)]
+    planes += [[((k >> 7) >> (8 * b)) & 0xff for k in t["k32"]] for b in range(2)]
+    a("/* byte planes of layer i = 0..255 for byte-permute lookups: planes 0-3 the")
+    a(" * bytes of the binary32 bits of nd_zig_w32[i] (low byte first), planes 4-5 the")
+    a(" * bytes of nd_zig_k32[i] >> 7 (a 16-bit threshold: (m >> 7) < it implies m < k) */")
+    a("static const uint8_t nd_zig_planes32[6][256] ND_ZIG_ALIGNED = {")
+    for pl in planes:
+        a("    {")
+        for i in range(0, 256, 16):
+            a("        " + ", ".join("%d" % v for v in pl[i:i + 16]) + ",")
+        a("    },")
+    a("};")
+    a("")
     a("/* f(x_i) = exp(-x_i^2 / 2), fd[0] = 1: wedge test bounds */")
     table("double", "nd_zig_fd", t["fd"], 3, lambda h: h)
     a("/* x_i (right edge of layer i) */")
@@ -300,6 +339,12 @@ def emit(t):
     a("/* wedge: u < t + acc[i] accepts, u > t + rej[i] rejects, t = (x_i - x) idx[i] */")
     table("double", "nd_zig_acc", t["acc"], 3, lambda h: h)
     table("double", "nd_zig_rej", t["rej"], 3, lambda h: h)
+    a("/* the same four per layer in one 32-byte row: x_i, idx, acc, rej */")
+    a("static const double nd_zig_wedge[256][4] ND_ZIG_ALIGNED = {")
+    for i in range(N):
+        a("    {%s, %s, %s, %s}," % (t["x"][i], t["idx"][i], t["acc"][i], t["rej"][i]))
+    a("};")
+    a("")
     a("#endif")
     return "\n".join(lines) + "\n"
 

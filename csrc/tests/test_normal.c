@@ -302,6 +302,51 @@ static void test_kat(void)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Every instruction-set level gives the same numbers                         */
+/* ------------------------------------------------------------------------- */
+
+/* normal.c's run-time cap on its fast-path level (0 portable C, 1 SSE2, 2 AVX2,
+ * 3 AVX-512 VBMI); not part of the public API. */
+extern int nd_normal_level_cap;
+
+static void test_levels(void)
+{
+    enum { NL = 300000 };
+    static const intptr_t pieces[] = {1, 2, 3, 7, 64, 255, 256, 257, 1000, 2047, 2048, 4099, 65536};
+    static double ref64[NL], got64[NL];
+    static float ref32[NL], got32[NL];
+    int cap, which;
+    for (which = 0; which < 2; which++) {
+        for (cap = 3; cap >= 0; cap--) {
+            intptr_t done = 0, k = 0;
+            long bad = 0, i;
+            nd_normal_level_cap = cap;
+            reseed(KEY0 + 5, KEY1 + (uint64_t)which);
+            /* in pieces of many sizes, so that windows start at many offsets of the
+             * buffer (float32: even sizes, as an odd draw drops a half word) */
+            while (done < NL) {
+                intptr_t c = pieces[k++ % (sizeof pieces / sizeof pieces[0])] << which;
+                if (c > NL - done) c = NL - done;
+                if (which) random_normal_fill_f(&bits, ND_NORMAL_ZIGGURAT, c, got32 + done, 4, NULL, 0, NULL, 0);
+                else random_normal_fill(&bits, ND_NORMAL_ZIGGURAT, c, got64 + done, 8, NULL, 0, NULL, 0);
+                done += c;
+            }
+            if (cap == 3) {
+                /* the reference: one contiguous draw (the pieces must agree with it) */
+                reseed(KEY0 + 5, KEY1 + (uint64_t)which);
+                if (which) random_normal_fill_f(&bits, ND_NORMAL_ZIGGURAT, NL, ref32, 4, NULL, 0, NULL, 0);
+                else random_normal_fill(&bits, ND_NORMAL_ZIGGURAT, NL, ref64, 8, NULL, 0, NULL, 0);
+            }
+            for (i = 0; i < NL; i++)
+                bad += which ? f2u(got32[i]) != f2u(ref32[i]) : d2u(got64[i]) != d2u(ref64[i]);
+            CHECK(bad == 0, "level cap %d, %s: %ld values differ from the widest level's", cap,
+                  kat_names[which], bad);
+        }
+    }
+    nd_normal_level_cap = 3;
+}
+
+/* ------------------------------------------------------------------------- */
 /* NumPy-style source: same words, refilled in small pieces                   */
 /* ------------------------------------------------------------------------- */
 
@@ -626,6 +671,7 @@ int main(int argc, char **argv)
     test_special();
     test_edges();
     test_kat();
+    test_levels();
     test_numpy_source();
     test_box_muller_libm();
     test_moments();
