@@ -229,6 +229,17 @@ static inline int zig_wedge_accept(zig_src *s, unsigned i, double ax)
     return zig_wedge_exact(nd_zig_fd[i] + u * (nd_zig_fd[i - 1] - nd_zig_fd[i]), ax);
 }
 
+/* The second filter of the wedge test (zig_wedge_exact without its last step)
+ * for a case the chord/tangent filter left open: sets *acc or *rej when it
+ * decides, neither when only the exact test can. */
+static ND_NOINLINE void zig_wedge_band(unsigned i, double u, double ax, int *acc, int *rej)
+{
+    double y = nd_zig_fd[i] + u * (nd_zig_fd[i - 1] - nd_zig_fd[i]);
+    double e = nd_exp_filter(-0.5 * (ax * ax));
+    *acc = y < e * (1.0 - 1e-6);
+    *rej = y > e * (1.0 + 1e-6);
+}
+
 /* Slow path, float64: w is a word whose candidate may have failed the fast test
  * (it is tested again); draws further words as needed. */
 static ND_NOINLINE double zig_slow64(zig_src *s, uint64_t w)
@@ -295,7 +306,7 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
 #endif
 
 /* Instruction set of the fast paths: 0 portable C, 1 SSE2, 2 AVX2, 3 AVX-512
- * with VBMI (byte permutes).  All give the same numbers: integer work and IEEE
+ * with VBMI and VBMI2 (byte permutes and byte compress; Ice Lake, Zen 4 on).  All give the same numbers: integer work and IEEE
  * float/double multiplies only.  ND_ZIG_FORCE (compile time) pins a level, and
  * nd_normal_level_cap (not in the public header) caps it at run time: the tests
  * run every level the machine has and compare. */
@@ -309,7 +320,8 @@ static int zig_level(void)
 #elif defined(ND_ZIG_X86)
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vbmi"))
+        __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
+        __builtin_cpu_supports("bmi2"))
         level = 3;
     else if (__builtin_cpu_supports("avx2"))
         level = 2;
@@ -322,7 +334,7 @@ static int zig_level(void)
 }
 
 #ifdef ND_ZIG_X86
-#define ND_ZIG_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,popcnt"
+#define ND_ZIG_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,bmi2,popcnt"
 #endif
 
 #if defined(__GNUC__)
@@ -336,51 +348,44 @@ static inline int zig_ctz64(uint64_t m)
 }
 #endif
 
-/* Keep mask: one bit per word of the window, 64 per entry. */
-static inline void zig_keep_init(uint64_t *keep, intptr_t nw)
-{
-    intptr_t g;
-    for (g = 0; g < (nw >> 6); g++) keep[g] = ~UINT64_C(0);
-    keep[nw >> 6] = (UINT64_C(1) << (nw & 63)) - 1; /* needs nw / 64 + 1 entries */
-}
-
-static inline void zig_keep_clear(uint64_t *keep, intptr_t k) { keep[k >> 6] &= ~(UINT64_C(1) << (k & 63)); }
+/* Keep marks: one byte per word of the window, 1 = the word gives output, 0 =
+ * it was an extra word of an earlier rejection. */
+static inline void zig_keep_init(uint8_t *keep, intptr_t nw) { memset(keep, 1, (size_t)nw); }
 
 /* Marked words in order, without a branch per word or per mask: list3 appends
  * base + (bit >> sh) for the lowest three set bits of m, whose bits all lie
  * below the single bit `sentinel`; returns how many (0..3), or -1 if m has more
  * than three (then the caller lists them in a loop). */
-static inline int zig_list3(uint64_t m, uint64_t sentinel, int sh, intptr_t base, uint16_t *list)
+static inline int zig_list3(uint64_t m, uint64_t sentinel, int sh, intptr_t base, uint8_t *list)
 {
     uint64_t m0 = m | sentinel, m1 = (m0 & (m0 - 1)) | sentinel, m2 = (m1 & (m1 - 1)) | sentinel;
-    list[0] = (uint16_t)(base + (zig_ctz64(m0) >> sh));
-    list[1] = (uint16_t)(base + (zig_ctz64(m1) >> sh));
-    list[2] = (uint16_t)(base + (zig_ctz64(m2) >> sh));
+    list[0] = (uint8_t)(base + (zig_ctz64(m0) >> sh));
+    list[1] = (uint8_t)(base + (zig_ctz64(m1) >> sh));
+    list[2] = (uint8_t)(base + (zig_ctz64(m2) >> sh));
     if (ND_UNLIKELY((m2 & (m2 - 1) & (sentinel - 1)) != 0)) return -1;
     return (m0 != sentinel) + (m1 != sentinel) + (m2 != sentinel);
 }
 
-static inline int zig_list_all(uint64_t m, int sh, intptr_t base, uint16_t *list)
+static inline int zig_list_all(uint64_t m, int sh, intptr_t base, uint8_t *list)
 {
     int n = 0;
     while (m) {
-        list[n++] = (uint16_t)(base + (zig_ctz64(m) >> sh));
+        list[n++] = (uint8_t)(base + (zig_ctz64(m) >> sh));
         m &= m - 1;
     }
     return n;
 }
 
 /* Strike the extra words r+1 .. r+used of a resolved word from keep; the usual
- * used = 1 or 2 without a branch (keep has an entry to spare). */
-static inline void zig_keep_strike(uint64_t *keep, intptr_t r, intptr_t used)
+ * used = 1 or 2 without a branch (keep has bytes to spare). */
+static inline void zig_keep_strike(uint8_t *keep, intptr_t r, intptr_t used)
 {
     if (ND_LIKELY(used == 1 || used == 2)) {
-        intptr_t k1 = r + 1, k2 = r + 2;
-        keep[k1 >> 6] &= ~(UINT64_C(1) << (k1 & 63));
-        keep[k2 >> 6] &= ~((uint64_t)(used - 1) << (k2 & 63));
+        keep[r + 1] = 0;
+        keep[r + 2] &= (uint8_t)(used == 1);
     } else {
         intptr_t k;
-        for (k = r + 1; k <= r + used; k++) zig_keep_clear(keep, k);
+        for (k = r + 1; k <= r + used; k++) keep[k] = 0;
     }
 }
 
@@ -388,12 +393,12 @@ static inline void zig_keep_strike(uint64_t *keep, intptr_t r, intptr_t used)
  * are kept in keep go to out, in order; out may be tmp itself.  Returns the
  * number of entries written.  May also write junk after them, but not beyond
  * entry end. */
-static intptr_t zig_pack_c(const void *tmp, const uint64_t *keep, intptr_t end, void *out)
+static intptr_t zig_pack_c(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
 {
     intptr_t k, d = 0;
     for (k = 0; k < end; k++) {
         memmove((char *)out + 8 * d, (const char *)tmp + 8 * k, 8);
-        d += (intptr_t)((keep[k >> 6] >> (k & 63)) & 1);
+        d += keep[k];
     }
     return d;
 }
@@ -408,13 +413,15 @@ static const uint8_t zig_pack_perm[16][8] = {
 static const uint8_t zig_pop4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
 
 ND_ZIG_TARGET("avx2")
-static intptr_t zig_pack_avx2(const void *tmp, const uint64_t *keep, intptr_t end, void *out)
+static intptr_t zig_pack_avx2(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
 {
     const char *t8 = (const char *)tmp;
     char *o8 = (char *)out;
     intptr_t k, d = 0;
     for (k = 0; k + 4 <= end; k += 4) {
-        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xf;
+        uint32_t kb, m;
+        memcpy(&kb, keep + k, 4);
+        m = ((kb & 0x01010101u) * 0x01020408u) >> 24; /* the four keep bytes as bits */
         __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)zig_pack_perm[m]));
         __m256i v = _mm256_loadu_si256((const __m256i *)(t8 + 8 * k));
         _mm256_storeu_si256((__m256i *)(o8 + 8 * d), _mm256_permutevar8x32_epi32(v, perm));
@@ -422,7 +429,7 @@ static intptr_t zig_pack_avx2(const void *tmp, const uint64_t *keep, intptr_t en
     }
     for (; k < end; k++) {
         memmove(o8 + 8 * d, t8 + 8 * k, 8);
-        d += (intptr_t)((keep[k >> 6] >> (k & 63)) & 1);
+        d += keep[k];
     }
     return d;
 }
@@ -430,26 +437,29 @@ static intptr_t zig_pack_avx2(const void *tmp, const uint64_t *keep, intptr_t en
 
 #ifdef ND_ZIG_X86
 ND_ZIG_TARGET(ND_ZIG_AVX512)
-static intptr_t zig_pack_avx512(const void *tmp, const uint64_t *keep, intptr_t end, void *out)
+static intptr_t zig_pack_avx512(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
 {
     const char *t8 = (const char *)tmp;
     char *o8 = (char *)out;
     intptr_t k, d = 0;
     for (k = 0; k + 8 <= end; k += 8) {
-        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xff;
+        uint64_t kb;
+        unsigned m;
+        memcpy(&kb, keep + k, 8);
+        m = (unsigned)_pext_u64(kb, UINT64_C(0x0101010101010101));
         __m512i v = _mm512_maskz_compress_epi64((__mmask8)m, _mm512_loadu_si512(t8 + 8 * k));
         _mm512_storeu_si512(o8 + 8 * d, v);
         d += _mm_popcnt_u32(m);
     }
     for (; k < end; k++) {
         memmove(o8 + 8 * d, t8 + 8 * k, 8);
-        d += (intptr_t)((keep[k >> 6] >> (k & 63)) & 1);
+        d += keep[k];
     }
     return d;
 }
 #endif
 
-static intptr_t zig_pack(int level, const void *tmp, const uint64_t *keep, intptr_t end, void *out)
+static intptr_t zig_pack(int level, const void *tmp, const uint8_t *keep, intptr_t end, void *out)
 {
 #ifdef ND_ZIG_X86
     if (level >= 3) return zig_pack_avx512(tmp, keep, end, out);
@@ -624,38 +634,31 @@ static void zig32_word(zig_src *s, uint64_t w, float *out)
     out[1] = x1;
 }
 
-/* Pass 2 for the marked word r (f: its two mask bits): its final pair goes to
- * tmp[2r], tmp[2r+1]; returns the number of extra words it drew (meaningless
- * if s->refilled). */
 /* Pass 2 for a marked word r that is not the window's last two and has one
- * marked half (sh = 0 low, 32 high): the usual case without a branch.  Returns
- * the number of extra words (1: the wedge accepted, 2: it rejected and the next
- * candidate passed), the word's final pair in *pair; 0 if the case is not the
- * usual one (then pass 2 uses the slow path). */
-static inline intptr_t zig32_event_fast(const uint64_t *p, intptr_t r, const float *tmp,
-                                        const uint64_t *rej, unsigned sh, uint64_t *pair)
+ * marked half (sh = 0 low, 32 high): the usual case, without a branch and
+ * from the words alone (not from pass 1's output, whose lines may still be on
+ * their way from memory).  Returns the number of extra words (1: the wedge
+ * accepted, 2: it rejected and the next candidate passed), the half's final
+ * value in *val; 0 if the case is not the usual one (then pass 2 uses the slow
+ * path). */
+static inline intptr_t zig32_event_fast(const uint64_t *p, intptr_t r, unsigned sh, float *val)
 {
-    uint64_t w = p[r], pr, nx;
-    uint32_t h = (uint32_t)(w >> sh), xb, vb;
-    unsigned j = h & 0x1ff, i = j & 0xff;
-    intptr_t r2 = r + 2;
+    uint32_t h = (uint32_t)(p[r] >> sh), h2 = (uint32_t)p[r + 2];
+    unsigned j = h & 0x1ff, i = j & 0xff, j2 = h2 & 0x1ff;
     const double *wt = nd_zig_wedge[i];
-    float x;
-    double u, t;
-    int acc, rj, ok2, usual;
-    memcpy(&pr, tmp + 2 * r, 8);
-    memcpy(&nx, tmp + 2 * r2, 8);
-    xb = (uint32_t)(pr >> sh);
-    memcpy(&x, &xb, 4);
+    float x = (float)(int32_t)(h >> 9) * nd_zig_w32[j];
+    float x2 = (float)(int32_t)(h2 >> 9) * nd_zig_w32[j2]; /* new candidate */
     /* the wedge test (zig_wedge_accept) with u from the next word */
-    u = (double)(int64_t)(p[r + 1] >> 11) * (1.0 / 9007199254740992.0);
-    t = (wt[0] - fabs((double)x)) * wt[1];
-    acc = u < t + wt[2];
-    rj = u > t + wt[3];
-    ok2 = !((rej[r2 >> 5] >> (2 * (r2 & 31))) & 1);
+    double u = (double)(int64_t)(p[r + 1] >> 11) * (1.0 / 9007199254740992.0);
+    double ax = fabs((double)x), t = (wt[0] - ax) * wt[1];
+    int acc = u < t + wt[2], rj = u > t + wt[3], ok2 = (h2 >> 9) < nd_zig_k32[j2], usual;
+    if (ND_UNLIKELY(!(acc | rj) && i != 0)) zig_wedge_band(i, u, ax, &acc, &rj);
     usual = ((h >> 9) >= nd_zig_k32[j]) & (i != 0) & (acc | rj) & (acc | ok2);
-    vb = acc ? xb : (uint32_t)nx; /* or the low candidate of word r + 2 */
-    *pair = (pr & ~(UINT64_C(0xffffffff) << sh)) | ((uint64_t)vb << sh);
+    uint32_t xb, x2b, sel = (uint32_t)0 - (uint32_t)acc;
+    memcpy(&xb, &x, 4);
+    memcpy(&x2b, &x2, 4);
+    xb = (xb & sel) | (x2b & ~sel);
+    memcpy(val, &xb, 4);
     return usual ? 2 - acc : 0;
 }
 
@@ -669,19 +672,57 @@ static ND_NOINLINE intptr_t zig32_event_slow(zig_src *s, const uint64_t *p, intp
     return s->b->pos - (p + r + 1);
 }
 
+/* The marked words of the window, in order (window positions < 256 fit a
+ * byte); returns how many. */
+#ifdef ND_ZIG_X86
+ND_ZIG_TARGET(ND_ZIG_AVX512)
+static intptr_t zig32_list_vbmi2(const uint64_t *rej, intptr_t nw, uint8_t *list)
+{
+    static const uint8_t idx[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+    const __m256i I = _mm256_loadu_si256((const __m256i *)idx);
+    intptr_t g, ne = 0;
+    for (g = 0; g < ((nw + 31) >> 5); g++) {
+        /* a word is marked if either half is: bit k of m for word 32g + k */
+        uint32_t m = (uint32_t)_pext_u64(rej[g] | (rej[g] >> 1), UINT64_C(0x5555555555555555));
+        __m256i v = _mm256_maskz_compress_epi8(m, _mm256_add_epi8(I, _mm256_set1_epi8((char)(g << 5))));
+        _mm256_storeu_si256((__m256i *)(list + ne), v);
+        ne += _mm_popcnt_u32(m);
+    }
+    return ne;
+}
+#endif
+
+static intptr_t zig32_list(int level, const uint64_t *rej, intptr_t nw, uint8_t *list)
+{
+    intptr_t g, ne = 0;
+#ifdef ND_ZIG_X86
+    if (level >= 3) return zig32_list_vbmi2(rej, nw, list);
+#endif
+    (void)level;
+    for (g = 0; g < ((nw + 31) >> 5); g++) {
+        /* word marks at the even bits; bit 63 is free for the sentinel */
+        uint64_t wm = (rej[g] | (rej[g] >> 1)) & UINT64_C(0x5555555555555555);
+        int c = zig_list3(wm, UINT64_C(1) << 63, 1, g << 5, list + ne);
+        ne += c >= 0 ? c : zig_list_all(wm, 1, g << 5, list + ne);
+    }
+    return ne;
+}
+
 /* n standard normals into contiguous out, float32: two per word (low half first).
  * When n is odd the high half of the last word is not used. */
 static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
 {
-    uint64_t rej[ZIG_WIN / 32], keep[ZIG_WIN / 64 + 1];
-    uint16_t list[ZIG_WIN + 3];
+    uint64_t rej[ZIG_WIN / 32];
+    uint8_t keep[ZIG_WIN + 8];
+    uint8_t list[ZIG_WIN + 32];
     intptr_t npairs = n >> 1;
     int level = zig_level();
     zig_src s;
     s.b = b;
     while (npairs > 0) {
         uint64_t *p;
-        intptr_t cnt, nw, end, nextw, g, d, ne, e;
+        intptr_t cnt, nw, end, nextw, d, ne, e;
         if (b->pos == b->end) nd_bits_refill(b);
         p = b->pos;
         cnt = b->end - p;
@@ -699,21 +740,16 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
         s.refilled = 0;
         end = nw;   /* words of the window that give output */
         nextw = 0;  /* first word not used yet */
-        for (g = ne = 0; g < ((nw + 31) >> 5); g++) {
-            /* word marks at the even bits; bit 63 is free for the sentinel */
-            uint64_t wm = (rej[g] | (rej[g] >> 1)) & UINT64_C(0x5555555555555555);
-            int c = zig_list3(wm, UINT64_C(1) << 63, 1, g << 5, list + ne);
-            ne += c >= 0 ? c : zig_list_all(wm, 1, g << 5, list + ne);
-        }
+        ne = zig32_list(level, rej, nw, list);
         for (e = 0; e < ne; e++) {
             intptr_t r = list[e], used = 0;
             unsigned f;
-            uint64_t pair;
+            float v;
             if (r < nextw) continue; /* an extra word of an earlier candidate */
             f = (unsigned)(rej[r >> 5] >> (2 * (r & 31))) & 3;
-            if (ND_LIKELY(f != 3 && r + 2 < nw)) used = zig32_event_fast(p, r, out, rej, 32 * (f >> 1), &pair);
+            if (ND_LIKELY(f != 3 && r + 2 < nw)) used = zig32_event_fast(p, r, 32 * (f >> 1), &v);
             if (ND_LIKELY(used != 0)) {
-                memcpy(out + 2 * r, &pair, 8);
+                out[2 * r + (f >> 1)] = v;
             } else {
                 used = zig32_event_slow(&s, p, r, out);
                 if (s.refilled || r + 1 + used > nw) { /* ran past the window */
@@ -763,6 +799,7 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
     double t = (wt[0] - fabs(x)) * wt[1];
     double x2 = (double)(int64_t)m2 * nd_zig_w64[j2];
     int acc = u < t + wt[2], rj = u > t + wt[3], ok2 = m2 < nd_zig_k64[j2];
+    if (ND_UNLIKELY(!(acc | rj) && li != 0)) zig_wedge_band(li, u, fabs(x), &acc, &rj);
     if (ND_LIKELY((li != 0) & (acc | rj) & ok2 & (room >= 2))) {
         /* acc ? x : x2, then x2 (kept only if acc), without a branch */
         sel = (uint64_t)0 - (uint64_t)acc;
