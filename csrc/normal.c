@@ -348,6 +348,21 @@ static inline int zig_ctz64(uint64_t m)
 }
 #endif
 
+/* Ask for the output lines of the next window (nbytes from next, of which
+ * room floats are ours) while this one is computed; into L2, not L1, where
+ * they would only push out the bit buffer and the tables.  The output is
+ * written twice (pass 1, then packing), so the line fills should not wait. */
+static inline void zig_prefetch_next(const float *next, intptr_t room, size_t nbytes)
+{
+#if defined(__GNUC__)
+    size_t o, lim = room > 0 ? (size_t)room * sizeof(float) : 0;
+    if (lim > nbytes) lim = nbytes;
+    for (o = 0; o < lim; o += 64) __builtin_prefetch((const char *)next + o, 1, 2);
+#else
+    (void)next; (void)room; (void)nbytes;
+#endif
+}
+
 /* Keep marks: one byte per word of the window, 1 = the word gives output, 0 =
  * it was an extra word of an earlier rejection. */
 static inline void zig_keep_init(uint8_t *keep, intptr_t nw) { memset(keep, 1, (size_t)nw); }
@@ -735,6 +750,7 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
             npairs--;
             continue;
         }
+        zig_prefetch_next(out + 2 * nw, 2 * npairs - 2 * nw, 2 * nw * sizeof(float));
         zig32_pass1(level, p, nw, out, rej);
         zig_keep_init(keep, nw);
         s.refilled = 0;
