@@ -301,6 +301,12 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
 
 #define ZIG_WIN 256 /* words per window (a multiple of 64) */
 
+/* SSE2 (part of x86-64) with any compiler; the wider levels need GCC's target
+ * attributes and __builtin_cpu_supports (tested with GCC; other compilers get
+ * the SSE2 level). */
+#if defined(__x86_64__) || defined(_M_X64)
+#define ND_ZIG_SSE2 1
+#endif
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define ND_ZIG_X86 1
 #include <immintrin.h>
@@ -308,10 +314,11 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
 #endif
 
 /* Instruction set of the fast paths: 0 portable C, 1 SSE2, 2 AVX2, 3 AVX-512
- * with VBMI and VBMI2 (byte permutes and byte compress; Ice Lake, Zen 4 on).  All give the same numbers: integer work and IEEE
- * float/double multiplies only.  ND_ZIG_FORCE (compile time) pins a level, and
- * nd_normal_level_cap (not in the public header) caps it at run time: the tests
- * run every level the machine has and compare. */
+ * with VBMI and VBMI2 (byte permutes and byte compress: Ice Lake, Zen 4 on).
+ * All give the same numbers: integer work and IEEE float multiplies only.
+ * ND_ZIG_FORCE (compile time) pins a level, and nd_normal_level_cap (not in the
+ * public header) caps it at run time: the tests run every level the machine
+ * has and compare. */
 int nd_normal_level_cap = 3; /* tests only: lower it to run the narrower paths */
 
 static int zig_level(void)
@@ -329,6 +336,8 @@ static int zig_level(void)
         level = 2;
     else
         level = 1;
+#elif defined(ND_ZIG_SSE2)
+    level = 1;
 #else
     level = 0;
 #endif
@@ -508,7 +517,7 @@ static void zig32_pass1_c(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *
     }
 }
 
-#ifdef ND_ZIG_X86
+#ifdef ND_ZIG_SSE2
 /* (K, W) of the low and high candidate of word w: lanes K_lo, W_lo, K_hi, W_hi */
 #define ZIG32_PAIR(w)                                                                      \
     _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd((const double *)(nd_zig_kw32 + ((w) & 0x1ff))), \
@@ -532,7 +541,9 @@ static void zig32_pass1_sse2(const uint64_t *p, intptr_t nw, float *tmp, uint64_
         rej[k >> 5] = acc;
     }
 }
+#endif
 
+#ifdef ND_ZIG_X86
 ND_ZIG_TARGET("avx2")
 static void zig32_pass1_avx2(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
 {
@@ -633,7 +644,10 @@ static void zig32_pass1(int level, const uint64_t *p, intptr_t nw, float *tmp, u
 #ifdef ND_ZIG_X86
     if (level >= 3) zig32_pass1_vbmi(p, nw, tmp, rej);
     else if (level == 2) zig32_pass1_avx2(p, nw, tmp, rej);
-    else if (level == 1) zig32_pass1_sse2(p, nw, tmp, rej);
+    else
+#endif
+#ifdef ND_ZIG_SSE2
+    if (level == 1) zig32_pass1_sse2(p, nw, tmp, rej);
     else
 #endif
     zig32_pass1_c(p, nw, tmp, rej);
@@ -742,9 +756,9 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
         intptr_t cnt, nw, end, nextw, d, ne, e;
         if (b->pos == b->end) nd_bits_refill(b);
         p = b->pos;
-        cnt = b->end - p;
-        if (cnt > npairs) cnt = npairs;
-        nw = cnt < ZIG_WIN ? (cnt & ~(intptr_t)3) : ZIG_WIN;
+        cnt = b->end - p; /* words in the buffer (look-ahead for pass 2 may use them all) */
+        nw = cnt < npairs ? cnt : npairs;
+        nw = nw < ZIG_WIN ? (nw & ~(intptr_t)3) : ZIG_WIN;
         if (nw == 0) { /* fewer than 4 words: one at a time */
             b->pos = p + 1;
             zig32_word(&s, *p, out);
@@ -765,9 +779,14 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
             float v;
             if (r < nextw) continue; /* an extra word of an earlier candidate */
             f = (unsigned)(rej[r >> 5] >> (2 * (r & 31))) & 3;
-            if (ND_LIKELY(f != 3 && r + 2 < nw)) used = zig32_event_fast(p, r, 32 * (f >> 1), &v);
+            if (ND_LIKELY(f != 3 && r + 2 < cnt)) used = zig32_event_fast(p, r, 32 * (f >> 1), &v);
             if (ND_LIKELY(used != 0)) {
                 out[2 * r + (f >> 1)] = v;
+                if (ND_UNLIKELY(r + 1 + used > nw)) { /* its extra words run past the window */
+                    b->pos = p + r + 1 + used;
+                    end = r + 1;
+                    goto pack;
+                }
             } else {
                 used = zig32_event_slow(&s, p, r, out);
                 if (s.refilled || r + 1 + used > nw) { /* ran past the window */

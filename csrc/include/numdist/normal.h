@@ -7,7 +7,10 @@
  *   of a draw of n >= k are the values of a draw of k (chunking, strides, loc and
  *   scale never change which z_i is produced).  Floating-point work is plain
  *   IEEE double/float arithmetic plus numdist's own log/sin/cos (no libm calls on
- *   the sampling path), so results do not depend on SIMD level or libm.
+ *   the sampling path), so results do not depend on SIMD level or libm.  (The
+ *   float32 ziggurat tests whole windows of words in vectors and then applies
+ *   this rule to the few that failed; the numbers are the rule's, whatever the
+ *   instruction set: csrc/tests/test_normal.c checks every level it can run.)
  *
  *   ND_NORMAL_ZIGGURAT, float64: one word per candidate.  Bits 0-7 layer, bit 8
  *     sign, bits 12-63 the 52-bit magnitude.  Rejected candidates use extra words:
