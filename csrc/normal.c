@@ -313,7 +313,7 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
 #define ND_ZIG_TARGET(t) __attribute__((target(t)))
 #endif
 
-/* Instruction set of the fast paths: 0 portable C, 1 SSE2, 2 AVX2, 3 AVX-512
+/* Instruction set of the fast paths: 0 portable C (a plain loop), 1 SSE2, 2 AVX2, 3 AVX-512
  * with VBMI and VBMI2 (byte permutes and byte compress: Ice Lake, Zen 4 on).
  * All give the same numbers: integer work and IEEE float multiplies only.
  * ND_ZIG_FORCE (compile time) pins a level, and nd_normal_level_cap (not in the
@@ -500,6 +500,9 @@ static intptr_t zig_pack(int level, const void *tmp, const uint8_t *keep, intptr
  * bit 2(k%32) (low) / 2(k%32)+1 (high) of rej[k/32] is set when that candidate
  * failed.  nw is a multiple of 4. */
 
+#ifndef ND_ZIG_SSE2
+/* Portable pass 1 (only reachable on builds without SSE2, and there only if
+ * level 0's plain loop is bypassed: kept so that those builds are complete). */
 static void zig32_pass1_c(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
 {
     intptr_t k;
@@ -516,6 +519,7 @@ static void zig32_pass1_c(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *
         rej[k >> 5] = acc;
     }
 }
+#endif
 
 #ifdef ND_ZIG_SSE2
 /* (K, W) of the low and high candidate of word w: lanes K_lo, W_lo, K_hi, W_hi */
@@ -641,16 +645,18 @@ static void zig32_pass1_vbmi(const uint64_t *p, intptr_t nw, float *tmp, uint64_
 
 static void zig32_pass1(int level, const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
 {
+    /* level >= 1 (level 0 uses zig_std32_scalar) */
 #ifdef ND_ZIG_X86
     if (level >= 3) zig32_pass1_vbmi(p, nw, tmp, rej);
     else if (level == 2) zig32_pass1_avx2(p, nw, tmp, rej);
     else
 #endif
 #ifdef ND_ZIG_SSE2
-    if (level == 1) zig32_pass1_sse2(p, nw, tmp, rej);
-    else
-#endif
+    zig32_pass1_sse2(p, nw, tmp, rej);
+#else
     zig32_pass1_c(p, nw, tmp, rej);
+#endif
+    (void)level;
 }
 
 /* One float32 candidate word through the sequential rule (low half, then high). */
@@ -740,6 +746,43 @@ static intptr_t zig32_list(int level, const uint64_t *rej, intptr_t nw, uint8_t 
     return ne;
 }
 
+/* Level 0 (no SIMD, e.g. not x86-64): the sequential rule as a plain loop, which
+ * scalar code runs faster than the three passes.  Stops at the first word with
+ * a failed candidate, resolves it, goes on. */
+static void zig_std32_scalar(nd_bits_t *b, intptr_t npairs, float *out)
+{
+    zig_src s;
+    s.b = b;
+    while (npairs > 0) {
+        uint64_t *p;
+        intptr_t cnt, i;
+        if (b->pos == b->end) nd_bits_refill(b);
+        p = b->pos;
+        cnt = b->end - p;
+        if (cnt > npairs) cnt = npairs;
+        for (i = 0; i < cnt; i++) {
+            uint64_t w = p[i];
+            uint32_t lo = (uint32_t)w, hi = (uint32_t)(w >> 32);
+            unsigned j0 = lo & 0x1ff, j1 = hi & 0x1ff;
+            uint32_t m0 = lo >> 9, m1 = hi >> 9;
+            float x0 = (float)(int32_t)m0 * nd_zig_w32[j0];
+            float x1 = (float)(int32_t)m1 * nd_zig_w32[j1];
+            if (ND_UNLIKELY((m0 >= nd_zig_k32[j0]) | (m1 >= nd_zig_k32[j1]))) break;
+            out[2 * i] = x0;
+            out[2 * i + 1] = x1;
+        }
+        b->pos = p + i;
+        out += 2 * i;
+        npairs -= i;
+        if (i < cnt) {
+            b->pos++;
+            zig32_word(&s, p[i], out);
+            out += 2;
+            npairs--;
+        }
+    }
+}
+
 /* n standard normals into contiguous out, float32: two per word (low half first).
  * When n is odd the high half of the last word is not used. */
 static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
@@ -751,6 +794,11 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
     int level = zig_level();
     zig_src s;
     s.b = b;
+    if (level == 0) {
+        zig_std32_scalar(b, npairs, out);
+        out += 2 * npairs;
+        npairs = 0;
+    }
     while (npairs > 0) {
         uint64_t *p;
         intptr_t cnt, nw, end, nextw, d, ne, e;
