@@ -24,11 +24,11 @@ void nd_xoshiro_seed(nd_xoshiro_t *xo, uint64_t key0, uint64_t key1)
 }
 
 /* The lane loop. With GCC/Clang vector extensions the 8 lanes are two 4x64-bit
- * vectors (SSE2 pairs by default; an AVX2 clone is picked at run time on x86-64
+ * vectors (SSE2 pairs by default; AVX2 and AVX-512 clones are picked at run time on x86-64
  * Linux). Integer ops only, so every path gives the same words. */
 #if defined(__GNUC__)
 #if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && !defined(__clang__)
-#define ND_XO_CLONES __attribute__((target_clones("avx2", "default")))
+#define ND_XO_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define ND_XO_CLONES
 #endif

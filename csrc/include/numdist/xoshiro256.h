@@ -6,7 +6,7 @@
  * (key, k). Blocks are independent substreams, so any block can be produced
  * without producing the ones before it: work split over threads gets the same
  * numbers whatever the thread count. The lane loop is plain C that compilers
- * vectorise; on x86-64 an AVX2 clone is chosen at run time (same results).
+ * vectorise; on x86-64 AVX2 / AVX-512 clones are chosen at run time (same results).
  */
 #ifndef NUMDIST_XOSHIRO256_H
 #define NUMDIST_XOSHIRO256_H
