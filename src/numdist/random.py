@@ -86,13 +86,9 @@ def standard_normal(size: Any = None, dtype: Any = np.float64, out: np.ndarray |
         check_out(out, shape, dt)
         _fill(out, rng, method)
         return out
-    if size is None:
-        res = np.empty((), dtype=dt)
-        _normal.normal_fill(rng, method, res)
-        return float(res[()])  # a Python float, as numpy.random.Generator
-    res = np.empty(as_shape(size, "size"), dtype=dt)
+    res = np.empty(() if size is None else as_shape(size, "size"), dtype=dt)
     _normal.normal_fill(rng, method, res)
-    return res
+    return float(res[()]) if size is None else res  # size=None: a Python float, as numpy
 
 
 def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = None,
