@@ -100,6 +100,56 @@ int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_
     return status;
 }
 
+typedef struct task_state {
+    intptr_t ntasks;
+    intptr_t next;
+    nd_task_fn fn;
+    void *ctx;
+} task_state;
+
+static void *task_worker(void *arg)
+{
+    task_state *st = (task_state *)arg;
+    intptr_t t;
+#if defined(__GNUC__)
+    while ((t = __sync_fetch_and_add(&st->next, 1)) < st->ntasks) st->fn(st->ctx, t);
+#else
+    while ((t = st->next++) < st->ntasks) st->fn(st->ctx, t);
+#endif
+    return NULL;
+}
+
+int nd_run_parallel(int nthreads, intptr_t ntasks, nd_task_fn fn, void *ctx)
+{
+    task_state st;
+    int status = 0;
+    st.ntasks = ntasks;
+    st.next = 0;
+    st.fn = fn;
+    st.ctx = ctx;
+    if (nthreads > ntasks) nthreads = (int)ntasks;
+#ifdef ND_HAVE_PTHREADS
+    if (nthreads > 1) {
+        pthread_t *tids = (pthread_t *)malloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
+        int started = 0, i;
+        if (tids != NULL) {
+            for (i = 0; i < nthreads - 1; i++) {
+                if (pthread_create(&tids[i], NULL, task_worker, &st) != 0) { status = -1; break; }
+                started++;
+            }
+        } else {
+            status = -1;
+        }
+        task_worker(&st);
+        for (i = 0; i < started; i++) pthread_join(tids[i], NULL);
+        free(tids);
+        return status;
+    }
+#endif
+    task_worker(&st);
+    return status;
+}
+
 int nd_cpu_count(void)
 {
 #ifdef ND_HAVE_PTHREADS

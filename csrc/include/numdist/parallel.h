@@ -17,8 +17,19 @@
 extern "C" {
 #endif
 
+/* The reproducibility contract (docs/stream-contract.md), defined here only:
+ * an output of n elements (C order) is cut into chunks of ND_CHUNK_ELEMS
+ * elements; chunk c draws from blocks [base + c * ND_CHUNK_BLOCKS, ...) of the
+ * generator's key.  Changing either constant changes the numbers of every seed. */
+#define ND_CHUNK_ELEMS ((intptr_t)65536)
 /* Blocks reserved per chunk: 2^20 blocks of 2048 words, far more than any chunk draws. */
 #define ND_CHUNK_BLOCKS ((uint64_t)1 << 20)
+
+/* Number of chunks for an output of n elements (0 for n <= 0). */
+static inline intptr_t nd_num_chunks(intptr_t n)
+{
+    return n > 0 ? (n - 1) / ND_CHUNK_ELEMS + 1 : 0;
+}
 
 typedef void (*nd_chunk_fn)(void *ctx, intptr_t chunk, nd_bits_t *bits);
 
@@ -31,6 +42,14 @@ typedef void (*nd_chunk_fn)(void *ctx, intptr_t chunk, nd_bits_t *bits);
  * the work, with the same result); -2 if no chunk could get its buffer. */
 int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_t nchunks,
                   nd_chunk_fn fn, void *ctx);
+
+/* Deterministic work (no random bits): run fn(ctx, task) for every task in
+ * [0, ntasks) on up to nthreads threads (the calling thread included).  The
+ * caller makes tasks independent, so results do not depend on nthreads.
+ * Returns 0, or -1 if threads could not be started (the calling thread then did
+ * all the work, with the same result). */
+typedef void (*nd_task_fn)(void *ctx, intptr_t task);
+int nd_run_parallel(int nthreads, intptr_t ntasks, nd_task_fn fn, void *ctx);
 
 /* Number of online CPUs (at least 1). */
 int nd_cpu_count(void);
