@@ -1,4 +1,4 @@
-"""Bad input to Normal, Independent and the functional samplers (DESIGN section 4):
+"""Bad input to Normal, Independent and the functional samplers (docs/architecture.md):
 ValueError naming the parameter, the batch index and the reason; TypeError for
 non-numeric input; a wrong out= refused before any write; validate_args=False
 never crashes."""

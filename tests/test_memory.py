@@ -1,4 +1,4 @@
-"""DESIGN section 5, memory: a large draw allocates its output and nothing else
+"""docs/performance.md, memory: a large draw allocates its output and nothing else
 proportional to it (peak RSS of a fresh process stays near baseline + output)."""
 import subprocess
 import sys

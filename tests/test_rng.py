@@ -1,4 +1,4 @@
-"""The random source (DESIGN section 2): rng= resolution, seeding, NumPy generators."""
+"""The random source (docs/stream-contract.md): rng= resolution, seeding, NumPy generators."""
 import pickle
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Results do not depend on the thread count (DESIGN sections 2 and 5)."""
+"""Results do not depend on the thread count (docs/stream-contract.md, docs/performance.md)."""
 import numpy as np
 import pytest
 

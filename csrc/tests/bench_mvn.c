@@ -3,7 +3,7 @@
  *   gcc -O3 -std=c99 -fno-math-errno -ffp-contract=off -Icsrc/include \
  *       csrc/bits.c csrc/xoshiro256.c csrc/normal.c csrc/mvn.c csrc/tests/bench_mvn.c -lm
  * Prints the best of several runs, in ns per draw / per evaluation, for the
- * three workloads of DESIGN.md section 5 (and the normal fill they rest on). */
+ * three workloads of docs/performance.md (and the normal fill they rest on). */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>

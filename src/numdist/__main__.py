@@ -10,7 +10,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m numdist")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("bench", help="time numdist against numpy, torch and scipy in one run")
-    b.add_argument("--scale", type=float, default=1.0, help="problem size factor (default 1: DESIGN sizes)")
+    b.add_argument("--scale", type=float, default=1.0, help="problem size factor (default 1: the sizes of docs/performance.md)")
     b.add_argument("--repeat", type=int, default=5, help="timing rounds per row; the best is kept")
     b.add_argument("--only", default=None, help="comma-separated families: normal,mvn,categorical")
     b.add_argument("--json", metavar="PATH", help="also write the records as JSON")

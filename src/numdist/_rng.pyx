@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""Random source for every numdist sampler (DESIGN section 2).
+"""Random source for every numdist sampler (docs/stream-contract.md).
 
 ``rng=`` follows SPEC 7: None (numdist's global generator), an int or a
 SeedSequence (a fresh generator seeded with it), a numpy BitGenerator or

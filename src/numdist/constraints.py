@@ -66,7 +66,7 @@ class _GreaterThanEq(_GreaterThan):
 
 class _PositiveFinite(_GreaterThan):
     """``0 < value < inf``: torch's ``positive`` without ``+inf`` (numdist refuses
-    infinite scales, DESIGN section 4)."""
+    infinite scales, docs/architecture.md)."""
 
     def __init__(self) -> None:
         super().__init__(0.0)

@@ -16,7 +16,14 @@ from typing import Any, Callable
 
 __all__ = ["Workload", "all_workloads", "time_call", "run", "with_threads", "FAMILIES"]
 
-FAMILIES = ("normal", "mvn", "categorical")
+def _discover() -> tuple[str, ...]:
+    """Every module of this package but the harness's own (a new family adds a file)."""
+    import pkgutil
+
+    return tuple(m.name for m in pkgutil.iter_modules(__path__) if m.name not in ("plot",))
+
+
+FAMILIES = _discover()
 
 
 @dataclasses.dataclass
@@ -26,7 +33,7 @@ class Workload:
     name: str
     numdist: Callable[[], Any]
     peers: dict[str, Callable[[], Any]]
-    target: str = ""  # DESIGN section 5 target, e.g. ">= 6x numpy"
+    target: str = ""  # docs/performance.md target, e.g. ">= 6x numpy"
 
 
 def torch_or_none() -> Any:

@@ -1,4 +1,4 @@
-"""Benchmark rows for the Categorical family (DESIGN section 5).
+"""Benchmark rows for the Categorical family (docs/performance.md).
 
 Peers get the same probabilities, set up outside the timed callables (torch
 distributions are constructed once, like numdist's; rows that include

@@ -1,4 +1,4 @@
-"""Benchmark rows for the MultivariateNormal family (DESIGN section 5)."""
+"""Benchmark rows for the MultivariateNormal family (docs/performance.md)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Benchmark rows for the Normal family (DESIGN section 5)."""
+"""Benchmark rows for the Normal family (docs/performance.md)."""
 from __future__ import annotations
 
 from typing import Any, Callable
