@@ -140,12 +140,12 @@ def bad_values(constraint: Any) -> tuple[float, ...]:
 
 def break_param(value: np.ndarray, constraint: Any, bad: float) -> np.ndarray:
     """A copy of ``value`` with its last element (for matrices: the last diagonal entry
-    of the last matrix) set to ``bad``."""
+    of the last matrix only, so the batch index is not all zeros) set to ``bad``."""
     v = np.array(value)
     if v.dtype.kind != "f":
         v = v.astype(np.float64)
     if constraint in (C.lower_cholesky, C.positive_definite):
-        v[..., -1, -1] = bad
+        v[(-1,) * v.ndim] = bad
     else:
         v.reshape(-1)[-1] = bad
     return v
