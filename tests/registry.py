@@ -45,6 +45,7 @@ class Case:
     family: str                                   # numdist (and by default torch) class name
     params: dict[str, np.ndarray]                 # differentiable parameters, float64 by default
     torch_family: str | None = None               # torch class name when it differs
+    const: dict[str, Any] = field(default_factory=dict)   # constructor arguments not differentiated (total_count)
     build: Callable[..., Any] | None = None       # build(D, p, **kw) for wrappers / extra arguments
     kl_with: tuple[str, ...] = ()                 # extra KL partners (case ids), on top of discovery
     rtol: float = 1e-12                           # values vs torch (float64)
@@ -57,10 +58,14 @@ class Case:
 
     # -- builders ---------------------------------------------------------------------
     def make(self, D: Any, p: dict[str, Any], **kw: Any) -> Any:
+        const = dict(self.const)
+        if D is not nd:
+            torch = __import__("torch")
+            const = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in const.items()}
         if self.build is not None:
-            return self.build(D, p, **kw)
+            return self.build(D, dict(p, **const), **kw)
         name = self.family if D is nd else (self.torch_family or self.family)
-        return getattr(D, name)(**p, **kw)
+        return getattr(D, name)(**p, **const, **kw)
 
     def nd(self, params: dict[str, np.ndarray] | None = None, **kw: Any) -> Any:
         return self.make(nd, dict(self.params if params is None else params), **kw)
@@ -216,17 +221,28 @@ def _relaxed_reparam(td, x):
     return torch.softmax((logits + g) / td.temperature, -1)
 
 
+_ONEHOT_XFAIL = {"test_kl_divergence_and_vjp_match_torch":
+                 "numdist registers no KL(OneHotCategorical, OneHotCategorical); torch does"}
+_NEGINF_ENTROPY_XFAIL = {"test_entropy_vjp_matches_torch":
+                         "entropy_vjp is NaN for every logit of a row with a -inf logit when |g| > 1 "
+                         "(g * finfo.min overflows; torch's autograd is NaN there too, finite "
+                         "differences are finite)"}
+_RELAXED_XFAIL = {"test_log_prob_vjp_matches_torch": "RelaxedOneHotCategorical has no log_prob_vjp",
+                  "test_vjp_dtypes_follow_parameters": "RelaxedOneHotCategorical has no log_prob_vjp"}
+
 CASES += [
     _categorical("categorical-probs-vector", "Categorical", "probs", (5,)),
     _categorical("categorical-probs-batched", "Categorical", "probs", (3, 4)),
     _categorical("categorical-probs-zeros", "Categorical", "probs", (2, 3, 6), zeros=True),
     _categorical("categorical-logits-batched", "Categorical", "logits", (2, 1, 7)),
-    _categorical("categorical-logits-neginf", "Categorical", "logits", (4, 3), zeros=True),
+    _categorical("categorical-logits-neginf", "Categorical", "logits", (4, 3), zeros=True,
+                 xfail=_NEGINF_ENTROPY_XFAIL),
     _categorical("categorical-K1", "Categorical", "probs", (3, 1)),
-    _categorical("onehot-probs-vector", "OneHotCategorical", "probs", (4,)),
-    _categorical("onehot-logits-batched", "OneHotCategorical", "logits", (2, 3, 5), zeros=True),
-    _relaxed("relaxed-logits-vector", "logits", (4,), 0.8),
-    _relaxed("relaxed-probs-batched", "probs", (3, 5), 1.5),
+    _categorical("onehot-probs-vector", "OneHotCategorical", "probs", (4,), xfail=_ONEHOT_XFAIL),
+    _categorical("onehot-logits-batched", "OneHotCategorical", "logits", (2, 3, 5), zeros=True,
+                 xfail=dict(_ONEHOT_XFAIL, **_NEGINF_ENTROPY_XFAIL)),
+    _relaxed("relaxed-logits-vector", "logits", (4,), 0.8, xfail=_RELAXED_XFAIL),
+    _relaxed("relaxed-probs-batched", "probs", (3, 5), 1.5, xfail=_RELAXED_XFAIL),
 ]
 
 

@@ -141,3 +141,16 @@ def test_expand_matches_torch_and_makes_views(case, torch):
     if d.batch_shape and d.batch_shape[-1] != 1:
         with pytest.raises(ValueError, match="expand"):
             d.expand(d.batch_shape[:-1] + (d.batch_shape[-1] + 1,))
+
+
+def test_registry_xfail_keys_name_generic_tests():
+    """A typo in ``Case.xfail`` would silently not apply: every key must be a test here."""
+    import pathlib
+    import re
+
+    here = pathlib.Path(__file__).parent
+    names = set()
+    for f in here.glob("test_generic*.py"):
+        names |= set(re.findall(r"^def (test_\w+)\(", f.read_text(), re.M))
+    for c in CASES:
+        assert set(c.xfail) <= names, (c.id, set(c.xfail) - names)

@@ -27,6 +27,14 @@ def test_dtypes_follow_parameters(case, dtype):
     assert x.shape == (3,) + d.batch_shape + d.event_shape
     lp = d.log_prob(x)
     assert lp.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@cases
+def test_vjp_dtypes_follow_parameters(case, dtype):
+    c = case.astype(dtype)
+    d = c.nd()
+    x = d.sample((3,), rng=0)
     if d.has_rsample:
         xr, vjp = d.rsample_vjp((3,), rng=0)
         assert xr.dtype == dtype

@@ -31,7 +31,7 @@ def _compare(case, grads, expected, params, what, value_fn=None):
     to ``case.grad_rtol`` relative (to the largest entry of that gradient).
 
     Where torch's autograd gives NaN (e.g. through -inf logits) and ``value_fn`` is given,
-    the reference for those entries is a central finite difference of
+    the reference for those entries is (NaN from numdist too fails) a central finite difference of
     ``value_fn(key, new_param) = sum(g * value)`` (numdist's value, itself checked
     against torch), to 1e-6; entries of a non-finite parameter get 0."""
     assert set(grads) == set(expected), f"{what}: keys {sorted(grads)} != {sorted(expected)}"
@@ -44,7 +44,7 @@ def _compare(case, grads, expected, params, what, value_fn=None):
         assert a.dtype == np.asarray(ref).dtype, f"{what}[{k}]: dtype {a.dtype} != {np.asarray(ref).dtype}"
         e = np.array(e, dtype=np.float64)
         nan = np.isnan(e)
-        if nan.any() and value_fn is not None and not np.isnan(a[nan]).any():
+        if nan.any() and value_fn is not None:
             p = np.asarray(params[k], dtype=np.float64)
             fd = np.zeros_like(e)
             for idx in zip(*np.nonzero(nan)):
@@ -158,18 +158,22 @@ def test_rsample_vjp_matches_torch_on_the_same_draw(case, torch):
     g = _cotangent(x.shape, 8)
     grads = vjp(g)
     xt = torch.as_tensor(x)
-    if case.reparam is not None:
-        out = case.reparam(td, xt)
-        np.testing.assert_allclose(out.detach().numpy(), x, rtol=1e-12, atol=1e-12)
-        expected = _autograd(torch, out, g, leaves)
-    else:
-        base = _base(torch, td)
-        try:
+    try:
+        if case.reparam is not None:
+            out = case.reparam(td, xt)
+            np.testing.assert_allclose(out.detach().numpy(), x, rtol=1e-12, atol=1e-12)
+            expected = _autograd(torch, out, g, leaves)
+        else:
+            base = _base(torch, td)
             F = base.cdf(xt)
-        except NotImplementedError:
-            pytest.skip(f"{case.family}: no base noise exposed (Case.reparam) and no cdf in torch")
-        dens = torch.exp(base.log_prob(xt)).detach()
-        expected = _autograd(torch, -F / dens, g, leaves)
+            dens = torch.exp(base.log_prob(xt)).detach()
+            expected = _autograd(torch, -F / dens, g, leaves)
+    except NotImplementedError:
+        pytest.skip(f"{case.family}: no base noise exposed (Case.reparam) and no cdf in torch")
+    except RuntimeError as exc:
+        if "not implemented" not in str(exc):
+            raise
+        pytest.skip(f"{case.family}: torch cannot differentiate its cdf ({exc}); give Case.reparam")
     _compare(case, grads, expected, case.params, "rsample_vjp")
 
 
