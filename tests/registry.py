@@ -22,6 +22,20 @@ torch computes a KL (torch registers the pair and the shapes fit), at most
 itself with perturbed parameters (``perturb``, derived from ``arg_constraints``); add
 explicit partners with ``kl_with=("other-id", ...)``.
 
+Adding a family: one entry is enough, e.g.::
+
+    Case("laplace-broadcast", "Laplace",
+         {"loc": _r.normal(size=(3, 1)), "scale": _r.uniform(0.5, 2.0, size=(4,))})
+    Case("bernoulli-probs", "Bernoulli", {"probs": _r.uniform(0.1, 0.9, size=(3,))})
+    Case("geometric-logits", "Geometric", {"logits": _r.normal(size=(2, 3))}, int_samples=True)
+    Case("binomial", "Binomial", {"probs": _r.uniform(0.1, 0.9, size=(3,))},
+         const={"total_count": np.array([1.0, 5.0, 20.0])}, int_samples=True)
+
+Two entries of one family whose batch shapes broadcast also give a discovered KL pair.
+For rsample_vjp, the exact same-draw check uses the implicit rule through torch's cdf
+(right for every location-scale or inverse-cdf sampler); give ``reparam`` when torch has no
+differentiable cdf (multivariate families) or the sampler is not one of those.
+
 Known failures of one entry in one generic test: ``xfail={"test_name": "reason"}``
 (strict: the test must fail).
 """

@@ -177,30 +177,35 @@ def test_rsample_vjp_matches_torch_on_the_same_draw(case, torch):
     _compare(case, grads, expected, case.params, "rsample_vjp")
 
 
-# Mean rule: d/dtheta E[sum(g * x)] = d/dtheta sum(g * mean). The Monte-Carlo mean of
-# vjp(g) over BATCHES x DRAWS draws must be within TOL_SE standard errors (estimated
-# from the spread of the batch means) of torch's autograd of sum(g * mean).
-BATCHES, DRAWS, TOL_SE = 24, 2000, 6.0
+# Mean rule: d/dtheta E[sum(g * x)] = d/dtheta sum(g * mean), and for the second moment
+# d/dtheta E[sum(g * x**2)] = d/dtheta sum(g * (mean**2 + variance)), estimated with the
+# cotangent 2 g x (the scale-like parameters do not move the mean of a location-scale
+# family). The Monte-Carlo mean of vjp over BATCHES x DRAWS draws must be within TOL_SE
+# standard errors (from the spread of the batch means) of torch's autograd.
+BATCHES, DRAWS, TOL_SE = 32, 8000, 5.0
 
 
+@pytest.mark.parametrize("moment", [1, 2])
 @rsample_cases
-def test_rsample_vjp_is_unbiased_mean_rule(case, torch):
+def test_rsample_vjp_is_unbiased_mean_rule(case, moment, torch):
     d = case.nd()
     td, leaves = case.torch(torch, requires_grad=True)
     if not _implemented(lambda: td.mean, lambda: d.mean):
         pytest.skip("torch has no mean (numdist neither): covered by the exact same-draw check")
-    tmean = td.mean
-    if not bool(torch.isfinite(tmean).all()):
-        pytest.skip("mean undefined (e.g. Cauchy): covered by the exact same-draw check")
+    if moment == 2 and not _implemented(lambda: td.variance, lambda: d.variance):
+        pytest.skip("torch has no variance (numdist neither): covered by the exact same-draw check")
+    target = td.mean if moment == 1 else td.mean**2 + td.variance
+    if not bool(torch.isfinite(target).all()):
+        pytest.skip("moment undefined (e.g. Cauchy): covered by the exact same-draw check")
     shape = d.batch_shape + d.event_shape
     g = _cotangent(shape, 9)
-    expected = _autograd(torch, tmean, g, leaves)
+    expected = _autograd(torch, target, g, leaves)
     rng = np.random.Generator(np.random.PCG64(2024))
-    gb = np.broadcast_to(g, (DRAWS,) + shape)
     estimates = {k: [] for k in expected}
     for _ in range(BATCHES):
-        _, vjp = d.rsample_vjp((DRAWS,), rng=rng)
-        for k, v in vjp(gb).items():
+        x, vjp = d.rsample_vjp((DRAWS,), rng=rng)
+        gx = np.broadcast_to(g, x.shape) if moment == 1 else 2 * g * x
+        for k, v in vjp(gx).items():
             estimates[k].append(np.asarray(v) / DRAWS)
     assert set(estimates) == set(expected)
     for k, e in expected.items():
