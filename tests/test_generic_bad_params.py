@@ -16,7 +16,10 @@ from registry import CASES, bad_values, break_param, param_constraint
 def _bad_cases():
     out = []
     for c in CASES:
-        d = c.nd()
+        try:
+            d = c.nd()
+        except Exception:  # a broken constructor: the class's constraints
+            d = getattr(__import__("numdist"), c.family).__new__(getattr(__import__("numdist"), c.family))
         for name in c.params:
             constraint = param_constraint(d, name)
             values = (c.bad or {}).get(name, bad_values(constraint))
