@@ -34,3 +34,29 @@ def strided_views(shape, dtype):
     base = np.full(n, np.nan, dtype=dtype)
     views["transposed"] = (base, base.reshape(shape[::-1]).T)
     return views
+
+
+def pytest_collection_modifyitems(config, items):
+    """Apply the registry's known failures: ``Case.xfail = {"test_name": "reason"}`` marks
+    that one test of that one entry (for KL pairs: of the pair's ``p`` or ``q``) as a
+    strict xfail."""
+    try:
+        from registry import Case
+    except ImportError:
+        return
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None:
+            continue
+        name = item.originalname
+        cases = []
+        for v in callspec.params.values():
+            if isinstance(v, Case):
+                cases.append(v)
+            elif isinstance(v, tuple) and v and all(isinstance(x, Case) for x in v):
+                cases.extend(v)
+        for c in cases:
+            reason = c.xfail.get(name)
+            if reason:
+                item.add_marker(pytest.mark.xfail(strict=True, reason=f"{c.id}: {reason}"))
+                break
