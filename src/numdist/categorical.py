@@ -74,10 +74,12 @@ class Categorical(Distribution):
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         name = "probs" if probs is not None else "logits"
-        dtype, p = as_float_params(**{name: probs if probs is not None else logits})
-        raw = p[name]
-        if raw.ndim < 1:
+        value = probs if probs is not None else logits
+        dtype, p = as_float_params(**{name: value})
+        if p[name].ndim < 1:
             raise ValueError(f"`{name}` parameter must be at least one-dimensional.")
+        batch_shape = self._record_params({name: value}, p, dtype, event_dims={name: 1})
+        raw: np.ndarray = getattr(self, name)
         if raw.shape[-1] == 0:
             raise ValueError(f"`{name}` must have at least one category (K = 0 given)")
         validate = self._validate_default if validate_args is None else bool(validate_args)
@@ -88,28 +90,15 @@ class Categorical(Distribution):
                 self.probs = raw / raw.sum(-1, keepdims=True)
             else:
                 self.logits = raw - logsumexp(raw, keepdims=True)
-        self.dtype = dtype
         self._param_name = name
-        self._param_shapes = {name: raw.shape}
         self._raw = raw
         self._num_events = raw.shape[-1]
-        super().__init__(raw.shape[:-1], validate_args=False)
+        super().__init__(batch_shape, validate_args=False)
         self._validate_args = validate
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "Categorical":
-        new = self._get_checked_instance(Categorical, _instance)
-        batch_shape = self._expand_shape(batch_shape)
-        shape = batch_shape + (self._num_events,)
-        for key in ("probs", "logits"):
-            if key in self.__dict__:
-                setattr(new, key, np.broadcast_to(self.__dict__[key], shape))
-        new.dtype = self.dtype
-        new._param_name = self._param_name
-        new._param_shapes = self._param_shapes
-        new._raw = np.broadcast_to(self._raw, shape)
-        new._num_events = self._num_events
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new = super().expand(batch_shape, _instance)
+        new._raw = np.broadcast_to(self._raw, new.batch_shape + (self._num_events,))
         return new
 
     @property
@@ -206,7 +195,7 @@ class Categorical(Distribution):
             onehot = np.zeros(shape, dtype=self.dtype)
             idx = np.broadcast_to(np.clip(v, 0, self._num_events - 1)[..., None], shape[:-1] + (1,))
             np.put_along_axis(onehot, idx, 1, -1)
-            return self._pull_back(None, g[..., None] * onehot)
+            return self._normalisation_vjp(None, g[..., None] * onehot)
 
         return lp, vjp
 
@@ -224,7 +213,7 @@ class Categorical(Distribution):
             min_real = np.finfo(self.dtype).min
             logits_c = np.clip(self.logits, min_real, None)
             mask = self.logits >= min_real
-            return self._pull_back(-g * logits_c, -g * self.probs * mask)
+            return self._normalisation_vjp(-g * logits_c, -g * self.probs * mask)
 
         return h, vjp
 
@@ -235,7 +224,7 @@ class Categorical(Distribution):
         return values
 
     # -- gradients through the normalisation -----------------------------------------------
-    def _pull_back(self, dprobs: np.ndarray | None, dlogits: np.ndarray | None) -> dict[str, np.ndarray]:
+    def _normalisation_vjp(self, dprobs: np.ndarray | None, dlogits: np.ndarray | None) -> dict[str, np.ndarray]:
         """Map cotangents on the normalised ``probs``/``logits`` (any broadcast shape
         ending in K) to the gradient of the parameter the user passed, as autograd
         through torch's normalisation and clamping would."""
@@ -256,4 +245,4 @@ class Categorical(Distribution):
                     dq = dq + np.where(mask, dlogits / np.where(mask, probs, 1), 0)
             dq = np.asarray(dq)
             grad = (dq - (probs * dq).sum(-1, keepdims=True)) / total
-        return {self._param_name: sum_to_shape(grad, self._param_shapes[self._param_name], self.dtype)}
+        return {self._param_name: self._grad(self._param_name, grad)}

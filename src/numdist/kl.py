@@ -177,10 +177,8 @@ def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
         dp_scale = p.scale / q.scale**2 - 1 / p.scale
         dq_scale = 1 / q.scale - (p.scale**2 + (p.loc - q.loc) ** 2) / q.scale**3
         return {
-            "p": {"loc": sum_to_shape(g * diff, p._param_shapes["loc"], p._grad_dtypes["loc"]),
-                  "scale": sum_to_shape(g * dp_scale, p._param_shapes["scale"], p._grad_dtypes["scale"])},
-            "q": {"loc": sum_to_shape(-g * diff, q._param_shapes["loc"], q._grad_dtypes["loc"]),
-                  "scale": sum_to_shape(g * dq_scale, q._param_shapes["scale"], q._grad_dtypes["scale"])},
+            "p": {"loc": p._grad("loc", g * diff), "scale": p._grad("scale", g * dp_scale)},
+            "q": {"loc": q._grad("loc", -g * diff), "scale": q._grad("scale", g * dq_scale)},
         }
 
     return kl, vjp
@@ -240,7 +238,7 @@ def _kl_categorical_categorical_vjp(p: Categorical, q: Categorical) -> tuple[np.
         g = np.asarray(g, dtype=kl.dtype)[..., None] * finite
         with np.errstate(invalid="ignore"):  # -inf - -inf where both rows exclude a category
             diff = np.where(finite, p.logits - q.logits, 0)
-        return {"p": p._pull_back(g * diff, g * pp), "q": q._pull_back(None, -g * pp)}
+        return {"p": p._normalisation_vjp(g * diff, g * pp), "q": q._normalisation_vjp(None, -g * pp)}
 
     return kl, vjp
 

@@ -432,6 +432,7 @@ class MultivariateNormal(Distribution):
                        "precision_matrix": constraints.positive_definite, "scale_tril": constraints.lower_cholesky}
     support = constraints.independent(constraints.real, 1)
     has_rsample = True
+    loc: np.ndarray
 
     def __init__(self, loc: Any, covariance_matrix: Any = None, precision_matrix: Any = None,
                  scale_tril: Any = None, validate_args: bool | None = None) -> None:
@@ -453,32 +454,14 @@ class MultivariateNormal(Distribution):
             else:
                 _check_symmetric(name, mat_a)
         L = mat_a if name == "scale_tril" else _factor(name, mat_a)
-        self.loc = np.broadcast_to(loc_a, batch_shape + (d,))
-        setattr(self, name, np.broadcast_to(mat_a, batch_shape + (d, d)))
+        self._record_params({"loc": loc, name: mat}, {"loc": loc_a, name: mat_a}, dtype,
+                            event_dims={"loc": 1, name: 2})
         self._unbroadcasted_scale_tril = L
         self._loc_raw = loc_a
         self._mat_raw = mat_a
         self._param_name = name
-        self._param_shapes = {"loc": loc_a.shape, name: mat_a.shape}
-        self._grad_dtypes = {"loc": grad_dtype(loc, dtype), name: grad_dtype(mat, dtype)}
-        self.dtype = dtype
         super().__init__(batch_shape, (d,), validate_args=False)
         self._validate_args = validate
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> "MultivariateNormal":
-        new = self._get_checked_instance(MultivariateNormal, _instance)
-        batch_shape = self._expand_shape(batch_shape)
-        ev = self._event_shape
-        new.loc = np.broadcast_to(self.loc, batch_shape + ev)
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for key in _MATRIX_NAMES:
-            if key in self.__dict__:
-                setattr(new, key, np.broadcast_to(self.__dict__[key], batch_shape + ev + ev))
-        for key in ("_loc_raw", "_mat_raw", "_param_name", "_param_shapes", "_grad_dtypes", "dtype"):
-            setattr(new, key, getattr(self, key))
-        Distribution.__init__(new, batch_shape, ev, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     # -- lazily computed parameters -------------------------------------------------------
     @lazy_property
@@ -529,7 +512,7 @@ class MultivariateNormal(Distribution):
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, x.shape, self.dtype)
             gL = _outer_sum(g, eps, self._unbroadcasted_scale_tril.shape[:-2])
-            return self._pull_back(gL, g)
+            return self._factor_vjp(gL, g)
 
         return x, vjp
 
@@ -587,7 +570,7 @@ class MultivariateNormal(Distribution):
             gz = g[..., None] * z
             gL = np.tril(_outer_sum(gz, y, L.shape[:-2]))
             gL -= _diag_matrix(sum_to_shape(g, L.shape[:-2])[..., None] / np.diagonal(L, axis1=-2, axis2=-1))
-            grads = self._pull_back(gL, gz, L)
+            grads = self._factor_vjp(gL, gz, L)
             grads["value"] = sum_to_shape(-gz, value_shape, dvalue_dtype)
             return grads
 
@@ -608,12 +591,12 @@ class MultivariateNormal(Distribution):
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, self._batch_shape, self.dtype)
             gL = _diag_matrix(sum_to_shape(g, L.shape[:-2])[..., None] / np.diagonal(L, axis1=-2, axis2=-1))
-            return self._pull_back(gL, None)
+            return self._factor_vjp(gL, None)
 
         return h, vjp
 
     # -- gradients --------------------------------------------------------------------------------
-    def _pull_back(self, gL: np.ndarray, gloc: np.ndarray | None, L: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def _factor_vjp(self, gL: np.ndarray, gloc: np.ndarray | None, L: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Map a cotangent on the unbroadcasted factor ``L`` (any shape whose batch dims
         broadcast to L's) and one on ``loc`` to the parameters the user passed."""
         L = self._unbroadcasted_scale_tril if L is None else L
@@ -633,12 +616,8 @@ class MultivariateNormal(Distribution):
                 # precision P = S^{-1}: dP-gradient is -S gS S = -L Phi L^T
                 gmat = -(L @ P @ np.swapaxes(L, -1, -2))
             gmat = 0.5 * (gmat + np.swapaxes(gmat, -1, -2))
-        out = {name: sum_to_shape(gmat, self._param_shapes[name], self._grad_dtypes[name])}
-        if gloc is None:
-            out["loc"] = np.zeros(self._param_shapes["loc"], dtype=self._grad_dtypes["loc"])
-        else:
-            out["loc"] = sum_to_shape(gloc, self._param_shapes["loc"], self._grad_dtypes["loc"])
-        return {"loc": out["loc"], name: out[name]}
+        gloc_out = self._zero_grad("loc") if gloc is None else self._grad("loc", gloc)
+        return {"loc": gloc_out, name: self._grad(name, gmat)}
 
 
 # -- KL(p || q), registered in numdist.kl ------------------------------------------------------
@@ -695,7 +674,7 @@ def _kl_mvn_mvn_vjp(p: MultivariateNormal, q: MultivariateNormal) -> tuple[np.nd
         gLq = np.tril(gLq) + _diag_matrix(sum_to_shape(g, Lq.shape[:-2])[..., None] / np.diagonal(Lq, axis1=-2, axis2=-1))
         gLp = sum_to_shape(gLp, Lp.shape) - _diag_matrix(
             sum_to_shape(g, Lp.shape[:-2])[..., None] / np.diagonal(Lp, axis1=-2, axis2=-1))
-        return {"p": p._pull_back(gLp, -gz, Lp), "q": q._pull_back(gLq, gz, Lq)}
+        return {"p": p._factor_vjp(gLp, -gz, Lp), "q": q._factor_vjp(gLq, gz, Lq)}
 
     return kl, vjp
 

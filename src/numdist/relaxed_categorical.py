@@ -9,8 +9,8 @@ import numpy as np
 from numdist import constraints
 from numdist._rng import as_bit_generator
 from numdist.categorical import Categorical
-from numdist.distribution import VJP, Distribution
-from numdist.utils import as_float_params, as_shape, clamp_probs, logsumexp, sum_to_shape
+from numdist.distribution import VJP, Distribution, ParamRecord
+from numdist.utils import as_float_params, as_shape, clamp_probs, grad_dtype, logsumexp
 
 __all__ = ["RelaxedOneHotCategorical"]
 
@@ -50,7 +50,8 @@ class RelaxedOneHotCategorical(Distribution):
                              f"logits of shape {self._categorical.param_shape}") from None
         batch_shape = self._categorical.batch_shape
         self.temperature = temp
-        self._temperature_shape = temp.shape
+        # temperature broadcasts against (..., K), not against batch_shape: recorded, not broadcast
+        self._params = {"temperature": ParamRecord(temp.shape, grad_dtype(temperature, dtype), 0)}
         self.dtype = dtype
         super().__init__(batch_shape, self._categorical.param_shape[-1:], validate_args=False)
         self._validate_args = self._categorical._validate_args
@@ -62,7 +63,7 @@ class RelaxedOneHotCategorical(Distribution):
         batch_shape = self._expand_shape(batch_shape)
         new._categorical = self._categorical.expand(batch_shape)
         new.temperature = self.temperature
-        new._temperature_shape = self._temperature_shape
+        new._params = self._params
         new.dtype = self.dtype
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
@@ -97,8 +98,8 @@ class RelaxedOneHotCategorical(Distribution):
             g = np.asarray(g, dtype=self.dtype)
             ds = y * (g - (y * g).sum(-1, keepdims=True))
             t = self.temperature
-            grads = self._categorical._pull_back(None, ds / t)
-            grads["temperature"] = sum_to_shape(-ds * scores / t, self._temperature_shape, self.dtype)
+            grads = self._categorical._normalisation_vjp(None, ds / t)
+            grads["temperature"] = self._grad("temperature", -ds * scores / t)
             return grads
 
         return y, vjp
