@@ -93,13 +93,7 @@ class Distribution:
         self._event_shape = tuple(event_shape)
         self._validate_args = self._validate_default if validate_args is None else bool(validate_args)
         if self._validate_args:
-            for param, constraint in self.arg_constraints.items():
-                if param not in self.__dict__ and isinstance(getattr(type(self), param, None), (property, lazy_property)):
-                    continue  # a lazily computed counterpart: not given, nothing to check
-                value = getattr(self, param)
-                if value is None:
-                    continue
-                self._check_constraint(param, value, constraint)
+            self._validate_params()
 
     # -- parameters and gradient bookkeeping -------------------------------------
     # ``_params`` maps each parameter the family was given (lazily computed
@@ -294,19 +288,35 @@ class Distribution:
         return ppl
 
     # -- validation ---------------------------------------------------------------
-    def _check_constraint(self, name: str, value: Any, constraint: constraints.Constraint) -> None:
-        value = np.asarray(value)
-        ok = np.asarray(constraint.check(value))
-        if not ok.all():
-            index = first_bad_index(ok)
-            bad = value[index] if value.ndim >= len(index) else value
-            reason = "contains NaN" if np.any(np.isnan(bad)) else (
-                "is infinite" if np.any(np.isinf(bad)) else f"violates {constraint!r}")
-            shown = np.array2string(np.asarray(bad), precision=6, threshold=16)
-            raise ValueError(
-                f"Expected parameter {name} (ndarray of shape {value.shape}) of distribution "
-                f"{type(self).__name__} to satisfy the constraint {constraint!r}, but the value at "
-                f"batch index {index} {reason}: {shown}")
+    # Constraints the parameters are validated against *as given*, where that differs
+    # from ``arg_constraints`` (e.g. Categorical checks the unnormalised ``probs``).
+    _param_constraints: dict[str, constraints.Constraint] = {}
+
+    def _validation_values(self) -> dict[str, Any]:
+        """The parameters the family was given, by name, as they are validated: the
+        recorded ones (:meth:`_init_params`), or, for a family that records none, every
+        ``arg_constraints`` entry that is set and not a lazily computed counterpart."""
+        records = self.__dict__.get("_params")
+        if records:
+            return {name: self.__dict__[name] for name in records if name in self.__dict__}
+        values = {}
+        for name in self.arg_constraints:
+            if name not in self.__dict__ and isinstance(getattr(type(self), name, None), (property, lazy_property)):
+                continue  # a lazily computed counterpart: not given, nothing to check
+            value = getattr(self, name, None)
+            if value is not None:
+                values[name] = value
+        return values
+
+    def _validate_params(self) -> None:
+        """The one validation path: every parameter given against its constraint, by
+        :func:`numdist.constraints.validate` (``ParameterError`` naming the parameter,
+        the batch index, the reason and the value)."""
+        where = f"distribution {type(self).__name__}"
+        for name, value in self._validation_values().items():
+            constraint = self._param_constraints.get(name) or self.arg_constraints.get(name)
+            if constraint is not None:
+                constraints.validate(name, value, constraint, where=where)
 
     def _validate_sample(self, value: npt.ArrayLike) -> np.ndarray:
         """Check that ``value`` broadcasts with the batch and lies in the support."""

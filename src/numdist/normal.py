@@ -8,6 +8,7 @@ import numpy as np
 
 from numdist import _normal, constraints
 from numdist.distribution import VJP, Distribution
+from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import as_cotangent, grad_dtype, sum_to_shape, value_dtype
 
 __all__ = ["Normal"]
@@ -154,3 +155,30 @@ class Normal(Distribution):
         parameters (Python scalars weak, integers take the distribution's dtype)."""
         arr = self._validate_sample(value)
         return arr.astype(value_dtype(value, arr, self.dtype), copy=False)
+
+
+# -- Normal || Normal ------------------------------------------------------------
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal) -> np.ndarray:
+    var_ratio = (p.scale / q.scale) ** 2
+    t1 = ((p.loc - q.loc) / q.scale) ** 2
+    kl: np.ndarray = 0.5 * (var_ratio + t1 - 1 - np.log(var_ratio))
+    return kl
+
+
+@register_kl_vjp(Normal, Normal)
+def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
+    kl = _kl_normal_normal(p, q)
+    dtype = kl.dtype
+
+    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
+        g = as_cotangent(g, kl.shape, dtype)
+        diff = (p.loc - q.loc) / q.scale**2
+        dp_scale = p.scale / q.scale**2 - 1 / p.scale
+        dq_scale = 1 / q.scale - (p.scale**2 + (p.loc - q.loc) ** 2) / q.scale**3
+        return {
+            "p": {"loc": p._grad("loc", g * diff), "scale": p._grad("scale", g * dp_scale)},
+            "q": {"loc": q._grad("loc", -g * diff), "scale": q._grad("scale", g * dq_scale)},
+        }
+
+    return kl, vjp

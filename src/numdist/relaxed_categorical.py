@@ -32,12 +32,13 @@ class RelaxedOneHotCategorical(Distribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector,
                        "temperature": constraints.positive}
+    _param_constraints = Categorical._param_constraints
     support = constraints.simplex
     has_rsample = True
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        self._categorical = Categorical(probs, logits, validate_args=validate_args)
+        self._categorical = Categorical(probs, logits, validate_args=False)
         dtype, p = as_float_params(temperature=temperature)
         dtype = np.result_type(dtype, self._categorical.dtype)
         temp = p["temperature"].astype(dtype, copy=False)
@@ -51,12 +52,15 @@ class RelaxedOneHotCategorical(Distribution):
         batch_shape = self._categorical.batch_shape
         self.temperature = temp
         # temperature broadcasts against (..., K), not against batch_shape: recorded, not broadcast
-        self._params = {"temperature": ParamRecord(temp.shape, grad_dtype(temperature, dtype), 0)}
+        self._params = {**self._categorical._params,
+                        "temperature": ParamRecord(temp.shape, grad_dtype(temperature, dtype), 0)}
         self.dtype = dtype
-        super().__init__(batch_shape, self._categorical.param_shape[-1:], validate_args=False)
-        self._validate_args = self._categorical._validate_args
-        if self._validate_args:
-            self._check_constraint("temperature", temp, constraints.positive)
+        super().__init__(batch_shape, self._categorical.param_shape[-1:], validate_args=validate_args)
+        self._categorical._validate_args = self._validate_args
+
+    def _validation_values(self) -> dict[str, Any]:
+        c = self._categorical
+        return {c._param_name: c._raw, "temperature": self.temperature}
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "RelaxedOneHotCategorical":
         new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
