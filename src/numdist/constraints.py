@@ -42,6 +42,9 @@ SIMPLEX_ATOL = 1e-6
 
 
 def _fmt(v: Any) -> str:
+    """A bound or an entry, short: 0, 1.5, -0.1, inf."""
+    if np.ndim(v) == 0 and np.asarray(v).dtype.kind in "biuf":
+        return f"{float(v):.6g}"
     return format_value(v)
 
 
