@@ -16,6 +16,8 @@ cdef extern from "numdist/parallel.h" nogil:
     ctypedef void (*nd_chunk_fn)(void *ctx, intptr_t chunk, nd_bits_t *bits) noexcept nogil
     int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_t nchunks,
                       nd_chunk_fn fn, void *ctx)
+    ctypedef void (*nd_task_fn)(void *ctx, intptr_t task) noexcept nogil
+    int nd_run_parallel(int nthreads, intptr_t ntasks, nd_task_fn fn, void *ctx)
     int nd_cpu_count()
 
 cdef struct strided_operand:

@@ -25,8 +25,8 @@ cimport numpy as cnp
 from libc.stdint cimport intptr_t
 from libc.stdlib cimport free, malloc
 
-from numdist._common cimport ND_E_BAD_PARAM, ND_E_NOT_PD, ND_OK, nd_chunk_fn, nd_run_chunks, run_chunks
-from numdist._rng cimport RandomSource, nd_bits_t, nd_xoshiro_t, random_source
+from numdist._common cimport ND_E_BAD_PARAM, ND_E_NOT_PD, ND_OK, nd_run_parallel, run_chunks
+from numdist._rng cimport RandomSource, nd_bits_t, random_source
 
 from numdist._common import get_num_threads
 
@@ -317,12 +317,16 @@ cdef intptr_t _nchunks(mvn_job *j) noexcept:
     return ((j.S + j.sc - 1) // j.sc) * j.nbp
 
 
+cdef void mvn_task(void *vjob, intptr_t c) noexcept nogil:
+    """A deterministic chunk (factorise, solve, log-determinant): no random bits."""
+    mvn_chunk(vjob, c, NULL)
+
+
 cdef object _run(mvn_job *j, RandomSource src):
     """Run the job over its grid (src None: deterministic, spread over threads).
     Returns (fail_batch, fail_col), (-1, -1) on success."""
     cdef intptr_t n = _nchunks(j), c, worst_b = -1, worst_c = -1
     cdef int bad = 0, nthreads
-    cdef nd_xoshiro_t dummy
     if n == 0:
         return -1, -1
     j.fail_b = <intptr_t *>malloc(<size_t>n * sizeof(intptr_t))
@@ -342,10 +346,8 @@ cdef object _run(mvn_job *j, RandomSource src):
             run_chunks(src, n, mvn_chunk, j)
         else:
             nthreads = get_num_threads()
-            dummy.key[0] = dummy.key[1] = 0
-            dummy.counter = 0
             with nogil:
-                nd_run_chunks(&dummy, NULL, nthreads if n > 1 else 1, n, mvn_chunk, j)
+                nd_run_parallel(nthreads if n > 1 else 1, n, mvn_task, j)
         for c in range(n):
             if j.fail_b[c] >= 0:
                 if worst_b < 0 or j.fail_b[c] < worst_b:

@@ -15,7 +15,9 @@ from typing import Any, cast
 
 import numpy as np
 
-from numdist import _categorical
+from numdist import _categorical, constraints
+from numdist._layout import aligned_view
+from numdist.errors import ParameterError
 from numdist.utils import aligned, as_float_params, check_out, functional_out_shape
 
 __all__ = ["AliasTable", "categorical"]
@@ -24,37 +26,16 @@ _INT64 = np.dtype(np.int64)
 
 
 # -- error messages --------------------------------------------------------------------
-def _reason(name: str, row: np.ndarray) -> str:
-    """Why the kernels refused ``row`` of the parameter ``name`` (probs or logits)."""
-    row = np.asarray(row)
-    nan = np.flatnonzero(np.isnan(row))
-    if nan.size:
-        return f"contains NaN (category {nan[0]})"
-    if name == "logits":
-        pinf = np.flatnonzero(row == np.inf)
-        if pinf.size:
-            return f"contains +inf (category {pinf[0]})"
-        if row.size and np.all(row == -np.inf):
-            return "are all -inf (no category has probability)"
-        return "cannot be normalised"
-    inf = np.flatnonzero(np.isinf(row))
-    if inf.size:
-        return f"contains inf (category {inf[0]})"
-    neg = np.flatnonzero(row < 0)
-    if neg.size:
-        return f"has a negative entry (category {neg[0]}: {row[neg[0]]})"
-    if not np.any(row > 0):
-        return "sums to zero"
-    return "cannot be normalised"
-
-
-def _bad_row_error(name: str, param: np.ndarray, row: int) -> ValueError:
-    """ValueError naming ``name``, the batch index of flat row ``row`` and the reason."""
+def _bad_row_error(name: str, param: np.ndarray, row: int, where: str) -> ValueError:
+    """The kernels refused flat row ``row`` of ``param`` (probs or logits): the one
+    error (:class:`numdist.errors.ParameterError`) naming ``name``, the batch index and
+    the reason."""
     batch = param.shape[:-1]
     if row < 0:
-        return ValueError(f"{name}: too many categories for an alias table (K = {param.shape[-1]})")
+        return ParameterError(f"{name}: too many categories for an alias table (K = {param.shape[-1]})", name)
     idx = tuple(int(i) for i in np.unravel_index(row, batch)) if batch else ()
-    return ValueError(f"{name} at batch index {idx} {_reason(name, param[idx])}")
+    constraint = constraints.logits_vector if name == "logits" else constraints.unnormalized_simplex
+    return constraints.explain_failure(name, param, constraint, idx, where)
 
 
 # -- parameters and shapes ---------------------------------------------------------------
@@ -92,29 +73,14 @@ def _plan(rows_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[list[int
     return rep_dims + row_dims, nrep, nrows
 
 
-def _view_2d(arr: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
-    """``arr`` reshaped without a copy, or None when its strides do not allow it."""
-    try:
-        v = np.reshape(arr, shape, copy=False)
-    except ValueError:
-        return None
-    except TypeError:  # NumPy 2.0: no copy= in reshape
-        v = arr.view()
-        try:
-            v.shape = shape
-        except AttributeError:
-            return None
-    return v if v.flags.aligned else None
-
-
 def _draw(rng: Any, w2: np.ndarray | None, table: np.ndarray | None, rows_shape: tuple[int, ...],
           shape: tuple[int, ...], out: np.ndarray | None, alias: bool | None, name: str,
-          param: np.ndarray | None) -> np.ndarray:
+          param: np.ndarray | None, where: str) -> np.ndarray:
     """Draw into ``out`` (or a new int64 array) of ``shape``; rows broadcast against it."""
     perm, nrep, nrows = _plan(rows_shape, shape)
     target = np.empty(shape, dtype=_INT64) if out is None else out
     moved = target.transpose(perm)
-    o2 = _view_2d(moved, (nrep, nrows))
+    o2 = aligned_view(moved, (nrep, nrows))
     tmp = None
     if o2 is None:  # out is a view whose draw dims cannot be flattened: go through a buffer
         tmp = o2 = np.empty((nrep, nrows), dtype=_INT64)
@@ -125,7 +91,7 @@ def _draw(rng: Any, w2: np.ndarray | None, table: np.ndarray | None, rows_shape:
         _categorical.sample_rows(rng, w2, nrep, table, alias=alias, out=o2)
     except _categorical.BadRowError as exc:
         # only the weights path refuses rows, and it comes with its parameter
-        raise _bad_row_error(name, cast(np.ndarray, param), exc.row) from None
+        raise _bad_row_error(name, cast(np.ndarray, param), exc.row, where) from None
     if tmp is not None:
         moved[...] = tmp.reshape(moved.shape)
     return target
@@ -200,20 +166,22 @@ class AliasTable:
 
     def __init__(self, probs: Any) -> None:
         raw = _rows("probs", probs)
-        self._init(_weights("probs", raw), raw.shape[:-1], "probs", raw)
+        self._init(_weights("probs", raw), raw.shape[:-1], "probs", raw, "AliasTable")
 
     @classmethod
-    def _from_rows(cls, w2: np.ndarray, batch_shape: tuple[int, ...], name: str, param: np.ndarray) -> "AliasTable":
-        """A table over prepared (nrows, K) float64 weights; errors name ``name``."""
+    def _from_rows(cls, w2: np.ndarray, batch_shape: tuple[int, ...], name: str, param: np.ndarray,
+                   where: str) -> "AliasTable":
+        """A table over prepared (nrows, K) float64 weights; errors name ``name`` of ``where``."""
         self = cls.__new__(cls)
-        self._init(w2, tuple(batch_shape), name, param)
+        self._init(w2, tuple(batch_shape), name, param, where)
         return self
 
-    def _init(self, w2: np.ndarray, batch_shape: tuple[int, ...], name: str, param: np.ndarray) -> None:
+    def _init(self, w2: np.ndarray, batch_shape: tuple[int, ...], name: str, param: np.ndarray,
+              where: str) -> None:
         try:
             self._table = _categorical.build_table(w2)
         except _categorical.BadRowError as exc:
-            raise _bad_row_error(name, param, exc.row) from None
+            raise _bad_row_error(name, param, exc.row, where) from None
         self.batch_shape = tuple(batch_shape)
         self.num_categories = int(w2.shape[1])
 
@@ -255,7 +223,7 @@ class AliasTable:
         shape = functional_out_shape(self.batch_shape, size, out, 0, f"probs rows of shape {self.batch_shape}")
         if out is not None:
             check_out(out, shape, _INT64)
-        res = _draw(rng, None, self._table, self.batch_shape, shape, out, True, "probs", None)
+        res = _draw(rng, None, self._table, self.batch_shape, shape, out, True, "probs", None, "AliasTable")
         if out is None and size is None and res.ndim == 0:
             return int(res[()])
         return res
@@ -321,7 +289,7 @@ def categorical(p: Any = None, logits: Any = None, size: Any = None, *, out: np.
     if out is not None:
         check_out(out, shape, _INT64)
     w2 = _weights(name, raw)
-    res = _draw(rng, w2, None, rows_shape, shape, out, None, name, raw)
+    res = _draw(rng, w2, None, rows_shape, shape, out, None, name, raw, "random.categorical")
     if out is None and size is None and res.ndim == 0:
         return int(res[()])
     return res

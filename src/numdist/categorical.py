@@ -9,8 +9,8 @@ import numpy.typing as npt
 
 from numdist import constraints
 from numdist.distribution import VJP, Distribution
-from numdist.utils import (as_float_params, as_shape, first_bad_index, lazy_property, logits_to_probs,
-                           logsumexp, probs_to_logits, sum_to_shape)
+from numdist.kl import KLVJP, register_kl, register_kl_vjp
+from numdist.utils import as_float_params, as_shape, lazy_property, logits_to_probs, logsumexp, probs_to_logits
 
 if TYPE_CHECKING:
     from numdist.alias import AliasTable
@@ -20,31 +20,6 @@ __all__ = ["Categorical"]
 # Alias tables (16 bytes per category and row) are cached on the distribution up to
 # this size; larger ones are built per call (same numbers, no lasting memory).
 _TABLE_CACHE_BYTES = 256 << 20
-
-
-def check_probs(name: str, probs: np.ndarray) -> None:
-    """ValueError naming ``name``, the row (batch index) and the reason."""
-    bad = ~np.isfinite(probs) | (probs < 0)
-    if bad.any():
-        idx = first_bad_index(~bad)
-        reason = "contains NaN" if np.isnan(probs[idx]) else "contains inf" if np.isinf(probs[idx]) else \
-            "has a negative entry"
-        raise ValueError(f"{name} at batch index {idx[:-1]} {reason} (category {idx[-1]}: {probs[idx]})")
-    zero = probs.sum(-1) <= 0
-    if zero.any():
-        idx = first_bad_index(~zero)
-        raise ValueError(f"{name} at batch index {idx} sums to zero")
-
-
-def check_logits(name: str, logits: np.ndarray) -> None:
-    bad = np.isnan(logits) | (logits == np.inf)
-    if bad.any():
-        idx = first_bad_index(~bad)
-        reason = "contains NaN" if np.isnan(logits[idx]) else "contains +inf"
-        raise ValueError(f"{name} at batch index {idx[:-1]} {reason} (category {idx[-1]})")
-    dead = np.all(logits == -np.inf, axis=-1)
-    if dead.any():
-        raise ValueError(f"{name} at batch index {first_bad_index(~dead)} are all -inf (no category has probability)")
 
 
 class Categorical(Distribution):
@@ -68,48 +43,35 @@ class Categorical(Distribution):
     """
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    # validated as given, before the normalisation
+    _param_constraints = {"probs": constraints.unnormalized_simplex, "logits": constraints.logits_vector}
     has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         name = "probs" if probs is not None else "logits"
-        dtype, p = as_float_params(**{name: probs if probs is not None else logits})
-        raw = p[name]
-        if raw.ndim < 1:
+        value = probs if probs is not None else logits
+        dtype, p = as_float_params(**{name: value})
+        if p[name].ndim < 1:
             raise ValueError(f"`{name}` parameter must be at least one-dimensional.")
+        batch_shape = self._record_params({name: value}, p, dtype, event_dims={name: 1})
+        raw: np.ndarray = getattr(self, name)
         if raw.shape[-1] == 0:
             raise ValueError(f"`{name}` must have at least one category (K = 0 given)")
-        validate = self._validate_default if validate_args is None else bool(validate_args)
-        if validate:
-            (check_probs if name == "probs" else check_logits)(name, raw)
+        self._param_name = name
+        self._raw = raw
+        self._num_events = raw.shape[-1]
+        super().__init__(batch_shape, validate_args=validate_args)  # validates the parameter as given
         with np.errstate(invalid="ignore", divide="ignore"):
             if name == "probs":
                 self.probs = raw / raw.sum(-1, keepdims=True)
             else:
                 self.logits = raw - logsumexp(raw, keepdims=True)
-        self.dtype = dtype
-        self._param_name = name
-        self._param_shapes = {name: raw.shape}
-        self._raw = raw
-        self._num_events = raw.shape[-1]
-        super().__init__(raw.shape[:-1], validate_args=False)
-        self._validate_args = validate
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "Categorical":
-        new = self._get_checked_instance(Categorical, _instance)
-        batch_shape = self._expand_shape(batch_shape)
-        shape = batch_shape + (self._num_events,)
-        for key in ("probs", "logits"):
-            if key in self.__dict__:
-                setattr(new, key, np.broadcast_to(self.__dict__[key], shape))
-        new.dtype = self.dtype
-        new._param_name = self._param_name
-        new._param_shapes = self._param_shapes
-        new._raw = np.broadcast_to(self._raw, shape)
-        new._num_events = self._num_events
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new = super().expand(batch_shape, _instance)
+        new._raw = np.broadcast_to(self._raw, new.batch_shape + (self._num_events,))
         return new
 
     @property
@@ -165,7 +127,7 @@ class Categorical(Distribution):
         try:
             out = _categorical.sample_rows(rng, rows, n, table, alias=alias)
         except _categorical.BadRowError as exc:
-            raise _bad_row_error(self._param_name, self._raw, exc.row) from None
+            raise _bad_row_error(self._param_name, self._raw, exc.row, self._where) from None
         return out.reshape(shape + self._batch_shape)
 
     def _rows64(self) -> np.ndarray:
@@ -178,7 +140,11 @@ class Categorical(Distribution):
     def _alias_table(self) -> AliasTable:
         from numdist.alias import AliasTable
 
-        return AliasTable._from_rows(self._rows64(), self._batch_shape, self._param_name, self._raw)
+        return AliasTable._from_rows(self._rows64(), self._batch_shape, self._param_name, self._raw, self._where)
+
+    @property
+    def _where(self) -> str:
+        return f"distribution {type(self).__name__}"
 
     # -- densities --------------------------------------------------------------------
     def _value_index(self, value: npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -206,7 +172,7 @@ class Categorical(Distribution):
             onehot = np.zeros(shape, dtype=self.dtype)
             idx = np.broadcast_to(np.clip(v, 0, self._num_events - 1)[..., None], shape[:-1] + (1,))
             np.put_along_axis(onehot, idx, 1, -1)
-            return self._pull_back(None, g[..., None] * onehot)
+            return self._normalisation_vjp(None, g[..., None] * onehot)
 
         return lp, vjp
 
@@ -224,7 +190,7 @@ class Categorical(Distribution):
             min_real = np.finfo(self.dtype).min
             logits_c = np.clip(self.logits, min_real, None)
             mask = self.logits >= min_real
-            return self._pull_back(-g * logits_c, -g * self.probs * mask)
+            return self._normalisation_vjp(-g * logits_c, -g * self.probs * mask)
 
         return h, vjp
 
@@ -235,7 +201,7 @@ class Categorical(Distribution):
         return values
 
     # -- gradients through the normalisation -----------------------------------------------
-    def _pull_back(self, dprobs: np.ndarray | None, dlogits: np.ndarray | None) -> dict[str, np.ndarray]:
+    def _normalisation_vjp(self, dprobs: np.ndarray | None, dlogits: np.ndarray | None) -> dict[str, np.ndarray]:
         """Map cotangents on the normalised ``probs``/``logits`` (any broadcast shape
         ending in K) to the gradient of the parameter the user passed, as autograd
         through torch's normalisation and clamping would."""
@@ -256,4 +222,36 @@ class Categorical(Distribution):
                     dq = dq + np.where(mask, dlogits / np.where(mask, probs, 1), 0)
             dq = np.asarray(dq)
             grad = (dq - (probs * dq).sum(-1, keepdims=True)) / total
-        return {self._param_name: sum_to_shape(grad, self._param_shapes[self._param_name], self.dtype)}
+        return {self._param_name: self._grad(self._param_name, grad)}
+
+
+# -- Categorical || Categorical --------------------------------------------------------
+def _kl_categorical_terms(p: Categorical, q: Categorical) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pp, lp, lq = np.broadcast_arrays(p.probs, p.logits, q.logits)
+    qp = np.broadcast_to(q.probs, pp.shape)
+    with np.errstate(invalid="ignore"):
+        t = pp * (lp - lq)
+    t = np.where(qp == 0, np.inf, t)
+    live = pp != 0
+    return np.where(live, t, 0), live, pp
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> np.ndarray:
+    kl: np.ndarray = _kl_categorical_terms(p, q)[0].sum(-1)
+    return kl
+
+
+@register_kl_vjp(Categorical, Categorical)
+def _kl_categorical_categorical_vjp(p: Categorical, q: Categorical) -> tuple[np.ndarray, KLVJP]:
+    t, live, pp = _kl_categorical_terms(p, q)
+    kl = t.sum(-1)
+    finite = live & (np.broadcast_to(q.probs, pp.shape) != 0)
+
+    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
+        g = np.asarray(g, dtype=kl.dtype)[..., None] * finite
+        with np.errstate(invalid="ignore"):  # -inf - -inf where both rows exclude a category
+            diff = np.where(finite, p.logits - q.logits, 0)
+        return {"p": p._normalisation_vjp(g * diff, g * pp), "q": q._normalisation_vjp(None, -g * pp)}
+
+    return kl, vjp

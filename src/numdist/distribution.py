@@ -8,13 +8,13 @@ vector-Jacobian products (``*_vjp``) because NumPy has no autograd.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from numdist import constraints
-from numdist.utils import as_shape, first_bad_index, lazy_property
+from numdist.utils import as_float_params, as_shape, first_bad_index, grad_dtype, lazy_property, sum_to_shape
 
 __all__ = ["Distribution", "set_default_validate_args"]
 
@@ -22,6 +22,32 @@ Shape = tuple[int, ...]
 VJP = Callable[[Any], dict[str, np.ndarray]]
 
 _D = TypeVar("_D", bound="Distribution")
+
+
+class ParamRecord(NamedTuple):
+    """What the base class remembers of a parameter a family was given: its shape
+    as passed (gradients are summed back to it), the dtype its gradient comes back
+    in, and how many of its rightmost dims are event dims (not broadcast)."""
+
+    shape: tuple[int, ...]
+    grad_dtype: np.dtype
+    event_dim: int = 0
+
+
+class _Broadcast(NamedTuple):
+    """Pickled form of a broadcast view: the compact data and the shape to broadcast to."""
+
+    data: np.ndarray
+    shape: tuple[int, ...]
+
+
+def _compact(arr: np.ndarray) -> _Broadcast | np.ndarray:
+    """A broadcast (zero-stride) view as its compact data, so pickles and deep copies
+    stay as small as the parameters that were passed; other arrays unchanged."""
+    if arr.ndim == 0 or arr.flags.writeable or 0 not in arr.strides or arr.size == 0:
+        return arr
+    idx = tuple(slice(0, 1) if st == 0 else slice(None) for st in arr.strides)
+    return _Broadcast(np.ascontiguousarray(arr[idx]), arr.shape)
 
 
 class Distribution:
@@ -67,13 +93,87 @@ class Distribution:
         self._event_shape = tuple(event_shape)
         self._validate_args = self._validate_default if validate_args is None else bool(validate_args)
         if self._validate_args:
-            for param, constraint in self.arg_constraints.items():
-                if param not in self.__dict__ and isinstance(getattr(type(self), param, None), (property, lazy_property)):
-                    continue  # a lazily computed counterpart: not given, nothing to check
-                value = getattr(self, param)
-                if value is None:
-                    continue
-                self._check_constraint(param, value, constraint)
+            self._validate_params()
+
+    # -- parameters and gradient bookkeeping -------------------------------------
+    # ``_params`` maps each parameter the family was given (lazily computed
+    # counterparts excluded) to its ParamRecord; filled by _init_params /
+    # _record_params, read by _grad, _zero_grad, expand and validation.
+    _params: dict[str, ParamRecord] = {}
+
+    def _init_params(self, event_dims: Mapping[str, int] | None = None, **params: Any) -> tuple[np.dtype, Shape]:
+        """Convert, record and broadcast the parameters ``params`` (name -> value as passed).
+
+        All are converted to one float dtype (:func:`numdist.utils.as_float_params`:
+        NumPy promotion, Python scalars weak, integers -> float64); for each name the
+        shape as passed and the gradient dtype (:func:`numdist.utils.grad_dtype`) are
+        recorded; their batch parts (all but ``event_dims[name]`` rightmost dims, 0 by
+        default) are broadcast together, and ``self.<name>`` is set to the read-only
+        view of shape ``batch_shape + own event shape``. Sets ``self.dtype`` and
+        returns ``(dtype, batch_shape)``; the caller then calls
+        ``super().__init__(batch_shape, event_shape, validate_args=...)``, which
+        validates every recorded parameter.
+
+        Examples
+        --------
+        >>> import numdist as nd
+        >>> class Pair(nd.Distribution):
+        ...     def __init__(self, a, b, validate_args=None):
+        ...         dtype, batch_shape = self._init_params(a=a, b=b)
+        ...         super().__init__(batch_shape, validate_args=validate_args)
+        >>> d = Pair(np.zeros(3, np.float32), 1.0)
+        >>> d.batch_shape, d.dtype, d.b.shape, d._grad("b", np.ones((4, 3))).shape
+        ((3,), dtype('float32'), (3,), ())
+        """
+        dtype, arrays = as_float_params(**params)
+        return dtype, self._record_params(params, arrays, dtype, event_dims)
+
+    def _record_params(self, given: Mapping[str, Any], arrays: Mapping[str, np.ndarray], dtype: np.dtype,
+                       event_dims: Mapping[str, int] | None = None) -> Shape:
+        """The part of :meth:`_init_params` after conversion, for families that convert
+        and check shapes themselves (``arrays`` already of ``dtype``; ``given`` the
+        values as passed, for the gradient dtypes). Returns ``batch_shape``."""
+        event_dims = {} if event_dims is None else dict(event_dims)
+        records = dict(self.__dict__.get("_params", {}))
+        batches = {}
+        for name, arr in arrays.items():
+            ed = int(event_dims.get(name, 0))
+            if arr.ndim < ed:
+                raise ValueError(f"{name} must be at least {ed}-dimensional, got shape {arr.shape}")
+            batches[name] = arr.shape[: arr.ndim - ed]
+            records[name] = ParamRecord(tuple(arr.shape), grad_dtype(given[name], dtype), ed)
+        try:
+            batch_shape: Shape = tuple(np.broadcast_shapes(*batches.values()))
+        except ValueError:
+            parts = [f"{n} with shape {arrays[n].shape}" for n in arrays]
+            joined = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+            raise ValueError(f"{joined} do not broadcast together") from None
+        for name, arr in arrays.items():
+            setattr(self, name, np.broadcast_to(arr, batch_shape + arr.shape[len(batches[name]):]))
+        self._params = records
+        self.dtype = np.dtype(dtype)
+        return batch_shape
+
+    def _grad(self, name: str, g: npt.ArrayLike) -> np.ndarray:
+        """Cotangent-shaped ``g`` summed to the shape of parameter ``name`` as passed
+        (broadcast dims summed away) and cast to its gradient dtype."""
+        rec = self._params[name]
+        return sum_to_shape(g, rec.shape, rec.grad_dtype)
+
+    def _zero_grad(self, name: str) -> np.ndarray:
+        """A zero gradient for parameter ``name`` (its shape as passed, its gradient dtype)."""
+        rec = self._params[name]
+        return np.zeros(rec.shape, dtype=rec.grad_dtype)
+
+    # -- pickling: broadcast views travel as their compact data --------------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: (_compact(v) if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            if isinstance(v, _Broadcast):
+                v = np.broadcast_to(v.data, v.shape)
+            self.__dict__[k] = v
 
     # -- shapes ---------------------------------------------------------------
     @property
@@ -87,9 +187,29 @@ class Distribution:
     def _extended_shape(self, sample_shape: Any = ()) -> Shape:
         return as_shape(sample_shape) + self._batch_shape + self._event_shape
 
-    def expand(self, batch_shape: Any, _instance: Any = None) -> "Distribution":
-        """A view of this distribution with a larger ``batch_shape`` (no copies)."""
-        raise NotImplementedError
+    def expand(self: _D, batch_shape: Any, _instance: Any = None) -> _D:
+        """A view of this distribution with a larger ``batch_shape`` (no copies).
+
+        Generic for every family whose recorded parameters (:meth:`_init_params`)
+        are broadcast to ``batch_shape`` (+ their event dims): those become
+        ``np.broadcast_to`` views, other attributes are shared, lazily computed
+        values (``lazy_property``) are dropped so they are recomputed for the new
+        shape, and validation is not repeated. Families with more state override
+        and call ``super().expand``.
+        """
+        shape = self._expand_shape(batch_shape)
+        new: _D = self.__new__(type(self)) if _instance is None else _instance
+        records = self.__dict__.get("_params", {})
+        nb = len(self._batch_shape)
+        cls = type(self)
+        for key, value in self.__dict__.items():
+            if key in records:
+                value = np.broadcast_to(value, shape + np.shape(value)[nb:])
+            elif isinstance(getattr(cls, key, None), lazy_property):
+                continue
+            new.__dict__[key] = value
+        new._batch_shape = shape
+        return new
 
     def _expand_shape(self, batch_shape: Any) -> Shape:
         shape = as_shape(batch_shape, "batch_shape")
@@ -168,19 +288,35 @@ class Distribution:
         return ppl
 
     # -- validation ---------------------------------------------------------------
-    def _check_constraint(self, name: str, value: Any, constraint: constraints.Constraint) -> None:
-        value = np.asarray(value)
-        ok = np.asarray(constraint.check(value))
-        if not ok.all():
-            index = first_bad_index(ok)
-            bad = value[index] if value.ndim >= len(index) else value
-            reason = "contains NaN" if np.any(np.isnan(bad)) else (
-                "is infinite" if np.any(np.isinf(bad)) else f"violates {constraint!r}")
-            shown = np.array2string(np.asarray(bad), precision=6, threshold=16)
-            raise ValueError(
-                f"Expected parameter {name} (ndarray of shape {value.shape}) of distribution "
-                f"{type(self).__name__} to satisfy the constraint {constraint!r}, but the value at "
-                f"batch index {index} {reason}: {shown}")
+    # Constraints the parameters are validated against *as given*, where that differs
+    # from ``arg_constraints`` (e.g. Categorical checks the unnormalised ``probs``).
+    _param_constraints: dict[str, constraints.Constraint] = {}
+
+    def _validation_values(self) -> dict[str, Any]:
+        """The parameters the family was given, by name, as they are validated: the
+        recorded ones (:meth:`_init_params`), or, for a family that records none, every
+        ``arg_constraints`` entry that is set and not a lazily computed counterpart."""
+        records = self.__dict__.get("_params")
+        if records:
+            return {name: self.__dict__[name] for name in records if name in self.__dict__}
+        values = {}
+        for name in self.arg_constraints:
+            if name not in self.__dict__ and isinstance(getattr(type(self), name, None), (property, lazy_property)):
+                continue  # a lazily computed counterpart: not given, nothing to check
+            value = getattr(self, name, None)
+            if value is not None:
+                values[name] = value
+        return values
+
+    def _validate_params(self) -> None:
+        """The one validation path: every parameter given against its constraint, by
+        :func:`numdist.constraints.validate` (``ParameterError`` naming the parameter,
+        the batch index, the reason and the value)."""
+        where = f"distribution {type(self).__name__}"
+        for name, value in self._validation_values().items():
+            constraint = self._param_constraints.get(name) or self.arg_constraints.get(name)
+            if constraint is not None:
+                constraints.validate(name, value, constraint, where=where)
 
     def _validate_sample(self, value: npt.ArrayLike) -> np.ndarray:
         """Check that ``value`` broadcasts with the batch and lies in the support."""

@@ -7,6 +7,7 @@ import numpy as np
 
 from numdist import constraints
 from numdist.distribution import VJP, Distribution
+from numdist.kl import KLVJP, kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
 from numdist.utils import sum_rightmost
 
 __all__ = ["Independent"]
@@ -116,3 +117,28 @@ class Independent(Distribution):
 
     def __repr__(self) -> str:
         return f"Independent({self.base_dist!r}, {self.reinterpreted_batch_ndims})"
+
+
+# -- Independent || Independent ------------------------------------------------------
+def _check_independent_pair(p: Independent, q: Independent) -> int:
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError("KL between Independents with different reinterpreted_batch_ndims")
+    return p.reinterpreted_batch_ndims
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p: Independent, q: Independent) -> np.ndarray:
+    n = _check_independent_pair(p, q)
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), n)
+
+
+@register_kl_vjp(Independent, Independent)
+def _kl_independent_independent_vjp(p: Independent, q: Independent) -> tuple[np.ndarray, KLVJP]:
+    n = _check_independent_pair(p, q)
+    kl, base_vjp = kl_divergence_vjp(p.base_dist, q.base_dist)
+
+    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
+        g = np.asarray(g)
+        return base_vjp(np.broadcast_to(g.reshape(g.shape + (1,) * n), kl.shape))
+
+    return sum_rightmost(kl, n), vjp

@@ -4,6 +4,9 @@
 registers ``fn(p, q) -> (kl, vjp)`` with ``vjp(g) -> {"p": {...}, "q": {...}}``.
 Dispatch picks the most specific registered pair by class hierarchy, and
 refuses an ambiguous pair rather than guessing.
+
+This module is only the registry: each family module registers its own pairs
+(Normal-Normal in ``normal.py``, ...), importing this one; it imports no family.
 """
 from __future__ import annotations
 
@@ -12,11 +15,7 @@ from typing import Any, Callable, TypeVar, cast
 
 import numpy as np
 
-from numdist.categorical import Categorical
 from numdist.distribution import Distribution
-from numdist.independent import Independent
-from numdist.normal import Normal
-from numdist.utils import as_cotangent, sum_rightmost, sum_to_shape
 
 __all__ = ["register_kl", "register_kl_vjp", "kl_divergence", "kl_divergence_vjp"]
 
@@ -155,98 +154,3 @@ def kl_divergence_vjp(p: Distribution, q: Distribution) -> tuple[np.ndarray, KLV
         raise NotImplementedError(f"No KL(p || q) gradient is implemented for p type {type(p).__name__} "
                                   f"and q type {type(q).__name__}")
     return fn(p, q)
-
-
-# -- Normal || Normal ------------------------------------------------------------
-@register_kl(Normal, Normal)
-def _kl_normal_normal(p: Normal, q: Normal) -> np.ndarray:
-    var_ratio = (p.scale / q.scale) ** 2
-    t1 = ((p.loc - q.loc) / q.scale) ** 2
-    kl: np.ndarray = 0.5 * (var_ratio + t1 - 1 - np.log(var_ratio))
-    return kl
-
-
-@register_kl_vjp(Normal, Normal)
-def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
-    kl = _kl_normal_normal(p, q)
-    dtype = kl.dtype
-
-    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
-        g = as_cotangent(g, kl.shape, dtype)
-        diff = (p.loc - q.loc) / q.scale**2
-        dp_scale = p.scale / q.scale**2 - 1 / p.scale
-        dq_scale = 1 / q.scale - (p.scale**2 + (p.loc - q.loc) ** 2) / q.scale**3
-        return {
-            "p": {"loc": sum_to_shape(g * diff, p._param_shapes["loc"], p._grad_dtypes["loc"]),
-                  "scale": sum_to_shape(g * dp_scale, p._param_shapes["scale"], p._grad_dtypes["scale"])},
-            "q": {"loc": sum_to_shape(-g * diff, q._param_shapes["loc"], q._grad_dtypes["loc"]),
-                  "scale": sum_to_shape(g * dq_scale, q._param_shapes["scale"], q._grad_dtypes["scale"])},
-        }
-
-    return kl, vjp
-
-
-# -- Independent || Independent ------------------------------------------------------
-def _check_independent_pair(p: Independent, q: Independent) -> int:
-    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
-        raise NotImplementedError("KL between Independents with different reinterpreted_batch_ndims")
-    return p.reinterpreted_batch_ndims
-
-
-@register_kl(Independent, Independent)
-def _kl_independent_independent(p: Independent, q: Independent) -> np.ndarray:
-    n = _check_independent_pair(p, q)
-    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), n)
-
-
-@register_kl_vjp(Independent, Independent)
-def _kl_independent_independent_vjp(p: Independent, q: Independent) -> tuple[np.ndarray, KLVJP]:
-    n = _check_independent_pair(p, q)
-    kl, base_vjp = kl_divergence_vjp(p.base_dist, q.base_dist)
-
-    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
-        g = np.asarray(g)
-        return base_vjp(np.broadcast_to(g.reshape(g.shape + (1,) * n), kl.shape))
-
-    return sum_rightmost(kl, n), vjp
-
-
-
-
-# -- Categorical || Categorical --------------------------------------------------------
-def _kl_categorical_terms(p: Categorical, q: Categorical) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    pp, lp, lq = np.broadcast_arrays(p.probs, p.logits, q.logits)
-    qp = np.broadcast_to(q.probs, pp.shape)
-    with np.errstate(invalid="ignore"):
-        t = pp * (lp - lq)
-    t = np.where(qp == 0, np.inf, t)
-    live = pp != 0
-    return np.where(live, t, 0), live, pp
-
-
-@register_kl(Categorical, Categorical)
-def _kl_categorical_categorical(p: Categorical, q: Categorical) -> np.ndarray:
-    kl: np.ndarray = _kl_categorical_terms(p, q)[0].sum(-1)
-    return kl
-
-
-@register_kl_vjp(Categorical, Categorical)
-def _kl_categorical_categorical_vjp(p: Categorical, q: Categorical) -> tuple[np.ndarray, KLVJP]:
-    t, live, pp = _kl_categorical_terms(p, q)
-    kl = t.sum(-1)
-    finite = live & (np.broadcast_to(q.probs, pp.shape) != 0)
-
-    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
-        g = np.asarray(g, dtype=kl.dtype)[..., None] * finite
-        with np.errstate(invalid="ignore"):  # -inf - -inf where both rows exclude a category
-            diff = np.where(finite, p.logits - q.logits, 0)
-        return {"p": p._pull_back(g * diff, g * pp), "q": q._pull_back(None, -g * pp)}
-
-    return kl, vjp
-
-
-# -- MultivariateNormal || MultivariateNormal --------------------------------------------
-from numdist.multivariate_normal import MultivariateNormal, _kl_mvn_mvn, _kl_mvn_mvn_vjp  # noqa: E402
-
-register_kl(MultivariateNormal, MultivariateNormal)(_kl_mvn_mvn)
-register_kl_vjp(MultivariateNormal, MultivariateNormal)(_kl_mvn_mvn_vjp)

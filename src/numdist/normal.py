@@ -8,7 +8,8 @@ import numpy as np
 
 from numdist import _normal, constraints
 from numdist.distribution import VJP, Distribution
-from numdist.utils import as_cotangent, as_float_params, grad_dtype, sum_to_shape, value_dtype
+from numdist.kl import KLVJP, register_kl, register_kl_vjp
+from numdist.utils import as_cotangent, grad_dtype, sum_to_shape, value_dtype
 
 __all__ = ["Normal"]
 
@@ -42,6 +43,8 @@ class Normal(Distribution):
     arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
     support = constraints.real
     has_rsample = True
+    loc: np.ndarray
+    scale: np.ndarray
 
     @property
     def mean(self) -> np.ndarray:
@@ -60,32 +63,8 @@ class Normal(Distribution):
         return self.scale**2
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        dtype, p = as_float_params(loc=loc, scale=scale)
-        self._param_shapes = {"loc": p["loc"].shape, "scale": p["scale"].shape}
-        # gradients come back in the dtype of each parameter as passed
-        self._grad_dtypes = {"loc": grad_dtype(loc, dtype), "scale": grad_dtype(scale, dtype)}
-        try:
-            batch_shape = np.broadcast_shapes(p["loc"].shape, p["scale"].shape)
-        except ValueError:
-            raise ValueError(
-                f"loc with shape {p['loc'].shape} and scale with shape {p['scale'].shape} "
-                "do not broadcast together") from None
-        self.loc = np.broadcast_to(p["loc"], batch_shape)
-        self.scale = np.broadcast_to(p["scale"], batch_shape)
-        self.dtype = dtype
+        _, batch_shape = self._init_params(loc=loc, scale=scale)
         super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> "Normal":
-        new = self._get_checked_instance(Normal, _instance)
-        batch_shape = self._expand_shape(batch_shape)
-        new.loc = np.broadcast_to(self.loc, batch_shape)
-        new.scale = np.broadcast_to(self.scale, batch_shape)
-        new.dtype = self.dtype
-        new._param_shapes = self._param_shapes
-        new._grad_dtypes = self._grad_dtypes
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     # -- sampling -----------------------------------------------------------------
     def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
@@ -109,8 +88,7 @@ class Normal(Distribution):
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, shape, self.dtype)
-            return {"loc": sum_to_shape(g, self._param_shapes["loc"], self._grad_dtypes["loc"]),
-                    "scale": sum_to_shape(g * eps, self._param_shapes["scale"], self._grad_dtypes["scale"])}
+            return {"loc": self._grad("loc", g), "scale": self._grad("scale", g * eps)}
 
         return x, vjp
 
@@ -132,9 +110,8 @@ class Normal(Distribution):
             g = as_cotangent(g, lp.shape, lp.dtype)
             z = (v - self.loc) / self.scale
             dloc = g * z / self.scale
-            return {"loc": sum_to_shape(dloc, self._param_shapes["loc"], self._grad_dtypes["loc"]),
-                    "scale": sum_to_shape(g * (z * z - 1) / self.scale, self._param_shapes["scale"],
-                                          self._grad_dtypes["scale"]),
+            return {"loc": self._grad("loc", dloc),
+                    "scale": self._grad("scale", g * (z * z - 1) / self.scale),
                     "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
 
         return lp, vjp
@@ -169,8 +146,7 @@ class Normal(Distribution):
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, h.shape, self.dtype)
-            return {"loc": np.zeros(self._param_shapes["loc"], dtype=self._grad_dtypes["loc"]),
-                    "scale": sum_to_shape(g / self.scale, self._param_shapes["scale"], self._grad_dtypes["scale"])}
+            return {"loc": self._zero_grad("loc"), "scale": self._grad("scale", g / self.scale)}
 
         return h, vjp
 
@@ -179,3 +155,30 @@ class Normal(Distribution):
         parameters (Python scalars weak, integers take the distribution's dtype)."""
         arr = self._validate_sample(value)
         return arr.astype(value_dtype(value, arr, self.dtype), copy=False)
+
+
+# -- Normal || Normal ------------------------------------------------------------
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal) -> np.ndarray:
+    var_ratio = (p.scale / q.scale) ** 2
+    t1 = ((p.loc - q.loc) / q.scale) ** 2
+    kl: np.ndarray = 0.5 * (var_ratio + t1 - 1 - np.log(var_ratio))
+    return kl
+
+
+@register_kl_vjp(Normal, Normal)
+def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
+    kl = _kl_normal_normal(p, q)
+    dtype = kl.dtype
+
+    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
+        g = as_cotangent(g, kl.shape, dtype)
+        diff = (p.loc - q.loc) / q.scale**2
+        dp_scale = p.scale / q.scale**2 - 1 / p.scale
+        dq_scale = 1 / q.scale - (p.scale**2 + (p.loc - q.loc) ** 2) / q.scale**3
+        return {
+            "p": {"loc": p._grad("loc", g * diff), "scale": p._grad("scale", g * dp_scale)},
+            "q": {"loc": q._grad("loc", -g * diff), "scale": q._grad("scale", g * dq_scale)},
+        }
+
+    return kl, vjp

@@ -7,7 +7,7 @@ import numpy as np
 
 from numdist import constraints
 from numdist.categorical import Categorical
-from numdist.distribution import VJP, Distribution
+from numdist.distribution import VJP, Distribution  # noqa: F401
 
 __all__ = ["OneHotCategorical"]
 
@@ -27,20 +27,24 @@ class OneHotCategorical(Distribution):
     """
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    _param_constraints = Categorical._param_constraints
     support = constraints.one_hot
     has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        self._categorical = Categorical(probs, logits, validate_args=validate_args)
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:], validate_args=False)
-        self._validate_args = self._categorical._validate_args
+        self._categorical = Categorical(probs, logits, validate_args=False)
+        self._params = self._categorical._params  # the same records: gradients come from the Categorical
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args=validate_args)
+        self._categorical._validate_args = self._validate_args
+
+    def _validation_values(self) -> dict[str, Any]:
+        c = self._categorical
+        return {c._param_name: c._raw}
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "OneHotCategorical":
-        new = self._get_checked_instance(OneHotCategorical, _instance)
-        batch_shape = self._expand_shape(batch_shape)
-        new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
+        new = super().expand(batch_shape, _instance)
+        new._categorical = self._categorical.expand(new.batch_shape)
         return new
 
     @property

@@ -10,11 +10,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from numdist import _normal
+from numdist import _mvn, _normal, constraints
+from numdist._layout import param_layout as _param_layout
+from numdist._layout import prod as _prod
+from numdist._mvn_linalg import _check_shapes, _draw, _factor, _not_pd_error
 from numdist._rng import Xoshiro256x8
 from numdist.alias import categorical
-from numdist.multivariate_normal import multivariate_normal
-from numdist.utils import aligned, as_float_params, as_shape, check_finite, check_out, functional_out_shape
+from numdist.constraints import validate
+from numdist.utils import aligned, as_float_params, as_shape, check_out, functional_out_shape
 
 __all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "Xoshiro256x8", "default_rng"]
 
@@ -110,8 +113,8 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
     pdtype, p = as_float_params(loc=loc, scale=scale)
     dt = pdtype if dtype is None else _float_dtype(dtype)
     loc_a, scale_a = p["loc"].astype(dt, copy=False), p["scale"].astype(dt, copy=False)
-    check_finite("loc", loc_a)
-    check_finite("scale", scale_a, nonnegative=True)
+    validate("loc", loc_a, constraints.finite, where="random.normal")
+    validate("scale", scale_a, constraints.nonnegative_finite, where="random.normal")
     try:
         bshape = np.broadcast_shapes(loc_a.shape, scale_a.shape)
     except ValueError:
@@ -129,3 +132,96 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
     if out is None and size is None and target.ndim == 0:
         return float(target[()])  # a Python float, as numpy.random.Generator
     return target
+
+
+_MVN = "random.multivariate_normal"
+
+
+def multivariate_normal(mean: Any, cov: Any, size: Any = None, *, dtype: Any = None,
+                        out: np.ndarray | None = None, rng: Any = None) -> np.ndarray:
+    """Multivariate normal draws, as ``numpy.random.Generator.multivariate_normal``
+    (``method="cholesky"``), batched over means and covariances.
+
+    Parameters
+    ----------
+    mean : array_like, shape (..., d)
+        Means; finite.
+    cov : array_like, shape (..., d, d)
+        Symmetric positive definite covariances (one per batch element, or one
+        for all). ``mean.shape[:-1]`` and ``cov.shape[:-2]`` broadcast together.
+    size : int or tuple of ints, optional
+        Output shape without the event dimension, as in NumPy: the result has
+        shape ``size + (d,)`` and the batch shape of the parameters must
+        broadcast to ``size``. None: the parameters' batch shape (or
+        ``out.shape[:-1]``).
+    dtype : {None, float32, float64}
+        Default: the parameters' dtype (float32 stays float32, integers become
+        float64).
+    out : ndarray, optional
+        Written in place, any strides. A wrong dtype (TypeError), shape or a
+        read-only array (ValueError) is refused before anything is written, and
+        so is a bad covariance.
+    rng : None, int, SeedSequence, BitGenerator or Generator
+        SPEC 7 random source; None uses numdist's global generator.
+
+    Returns
+    -------
+    ndarray, shape size + (d,)
+
+    Raises
+    ------
+    ValueError
+        ``mean`` with NaN or inf, ``cov`` not symmetric or not positive definite
+        (the message names the parameter, the batch index and, for a failed
+        Cholesky factorisation, the column), mismatched ``d``, shapes that do
+        not broadcast.
+
+    Notes
+    -----
+    Each covariance is factorised once (``L = chol(cov)``, by a batched C kernel)
+    and ``mean + L @ eps`` is drawn with ``eps`` standard normal; when every
+    covariance gets exactly one draw, factorisation and draw are fused in one
+    pass. The same seed gives the same numbers as
+    ``MultivariateNormal(mean, cov).sample(...)`` with the same shapes, and the
+    same numbers whatever the thread count.
+
+    Examples
+    --------
+    >>> import numpy as np, numdist as nd
+    >>> cov = np.array([[1.0, 0.8], [0.8, 1.0]])
+    >>> x = nd.random.multivariate_normal([0.0, 1.0], cov, size=100_000, rng=0)
+    >>> x.shape, np.round(np.cov(x.T), 1).tolist()
+    ((100000, 2), [[1.0, 0.8], [0.8, 1.0]])
+
+    A thousand different covariances, one draw each (NumPy cannot batch these):
+
+    >>> covs = np.eye(3) * np.linspace(1, 2, 1000)[:, None, None]
+    >>> nd.random.multivariate_normal(np.zeros(3), covs, rng=0).shape
+    (1000, 3)
+    >>> nd.random.multivariate_normal(np.zeros(3), covs, size=(5, 1000), rng=0).shape
+    (5, 1000, 3)
+    """
+    pdtype, p = as_float_params(mean=mean, cov=cov)
+    dt = pdtype if dtype is None else _float_dtype(dtype)
+    m, c = p["mean"].astype(dt, copy=False), p["cov"].astype(dt, copy=False)
+    bshape = _check_shapes("mean", m, "cov", c)
+    d = c.shape[-1]
+    shape = functional_out_shape(bshape, size, out, 1,
+                                 f"mean {m.shape} and cov {c.shape} (batch shape {bshape})")
+    if out is not None:
+        check_out(out, shape + (d,), dt)
+    m, c = aligned(m), aligned(c)
+    validate("mean", m, constraints.real_vector, where=_MVN)
+    validate("cov", c, constraints.positive_definite, where=_MVN)
+    cb = c.shape[:-2]
+    if out is None and (1,) * (len(shape) - len(cb)) + cb == shape:
+        # every covariance gets exactly one draw: factorise and draw in one pass
+        B = _prod(shape)
+        res = np.empty(shape + (d,), dtype=dt)
+        o2 = res.reshape(B, d)
+        fb, fc = _mvn.cov_draw(rng, o2, _param_layout(m, shape, 1), _param_layout(c, shape, 2))
+        if fb >= 0:
+            raise _not_pd_error("cov", c, fb, fc, _MVN)
+        return res
+    L = _factor("cov", c, _MVN)
+    return _draw(rng, shape, m, L, out=out)[0]

@@ -9,8 +9,8 @@ import numpy as np
 from numdist import constraints
 from numdist._rng import as_bit_generator
 from numdist.categorical import Categorical
-from numdist.distribution import VJP, Distribution
-from numdist.utils import as_float_params, as_shape, clamp_probs, logsumexp, sum_to_shape
+from numdist.distribution import VJP, Distribution, ParamRecord
+from numdist.utils import as_float_params, as_shape, clamp_probs, grad_dtype, logsumexp
 
 __all__ = ["RelaxedOneHotCategorical"]
 
@@ -32,12 +32,13 @@ class RelaxedOneHotCategorical(Distribution):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector,
                        "temperature": constraints.positive}
+    _param_constraints = Categorical._param_constraints
     support = constraints.simplex
     has_rsample = True
 
     def __init__(self, temperature: Any, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
-        self._categorical = Categorical(probs, logits, validate_args=validate_args)
+        self._categorical = Categorical(probs, logits, validate_args=False)
         dtype, p = as_float_params(temperature=temperature)
         dtype = np.result_type(dtype, self._categorical.dtype)
         temp = p["temperature"].astype(dtype, copy=False)
@@ -50,19 +51,23 @@ class RelaxedOneHotCategorical(Distribution):
                              f"logits of shape {self._categorical.param_shape}") from None
         batch_shape = self._categorical.batch_shape
         self.temperature = temp
-        self._temperature_shape = temp.shape
+        # temperature broadcasts against (..., K), not against batch_shape: recorded, not broadcast
+        self._params = {**self._categorical._params,
+                        "temperature": ParamRecord(temp.shape, grad_dtype(temperature, dtype), 0)}
         self.dtype = dtype
-        super().__init__(batch_shape, self._categorical.param_shape[-1:], validate_args=False)
-        self._validate_args = self._categorical._validate_args
-        if self._validate_args:
-            self._check_constraint("temperature", temp, constraints.positive)
+        super().__init__(batch_shape, self._categorical.param_shape[-1:], validate_args=validate_args)
+        self._categorical._validate_args = self._validate_args
+
+    def _validation_values(self) -> dict[str, Any]:
+        c = self._categorical
+        return {c._param_name: c._raw, "temperature": self.temperature}
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "RelaxedOneHotCategorical":
         new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
         batch_shape = self._expand_shape(batch_shape)
         new._categorical = self._categorical.expand(batch_shape)
         new.temperature = self.temperature
-        new._temperature_shape = self._temperature_shape
+        new._params = self._params
         new.dtype = self.dtype
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
@@ -97,8 +102,8 @@ class RelaxedOneHotCategorical(Distribution):
             g = np.asarray(g, dtype=self.dtype)
             ds = y * (g - (y * g).sum(-1, keepdims=True))
             t = self.temperature
-            grads = self._categorical._pull_back(None, ds / t)
-            grads["temperature"] = sum_to_shape(-ds * scores / t, self._temperature_shape, self.dtype)
+            grads = self._categorical._normalisation_vjp(None, ds / t)
+            grads["temperature"] = self._grad("temperature", -ds * scores / t)
             return grads
 
         return y, vjp

@@ -193,22 +193,6 @@ def aligned(arr: np.ndarray) -> np.ndarray:
     return arr if arr.flags.aligned else np.array(arr, order="K")
 
 
-def check_finite(name: str, arr: np.ndarray, positive: bool = False, nonnegative: bool = False) -> None:
-    """ValueError naming ``name``, the first offending index and the reason."""
-    if positive:
-        ok = np.isfinite(arr) & (arr > 0)
-    elif nonnegative:
-        ok = np.isfinite(arr) & (arr >= 0)
-    else:
-        ok = np.isfinite(arr)
-    if not ok.all():
-        idx = first_bad_index(ok)
-        v = arr[idx]
-        reason = "is NaN" if np.isnan(v) else "is infinite" if np.isinf(v) else (
-            "must be positive" if positive else "must be non-negative")
-        raise ValueError(f"{name} at index {idx} {reason} (got {v})")
-
-
 def clamp_probs(probs: np.ndarray) -> np.ndarray:
     """Clamp to ``[eps, 1 - eps]`` with eps the dtype's machine epsilon (torch's rule)."""
     eps = np.finfo(probs.dtype).eps
