@@ -235,28 +235,17 @@ def _relaxed_reparam(td, x):
     return torch.softmax((logits + g) / td.temperature, -1)
 
 
-_ONEHOT_XFAIL = {"test_kl_divergence_and_vjp_match_torch":
-                 "numdist registers no KL(OneHotCategorical, OneHotCategorical); torch does"}
-_NEGINF_ENTROPY_XFAIL = {"test_entropy_vjp_matches_torch":
-                         "entropy_vjp is NaN for every logit of a row with a -inf logit when |g| > 1 "
-                         "(g * finfo.min overflows; torch's autograd is NaN there too, finite "
-                         "differences are finite)"}
-_RELAXED_XFAIL = {"test_log_prob_vjp_matches_torch": "RelaxedOneHotCategorical has no log_prob_vjp",
-                  "test_vjp_dtypes_follow_parameters": "RelaxedOneHotCategorical has no log_prob_vjp"}
-
 CASES += [
     _categorical("categorical-probs-vector", "Categorical", "probs", (5,)),
     _categorical("categorical-probs-batched", "Categorical", "probs", (3, 4)),
     _categorical("categorical-probs-zeros", "Categorical", "probs", (2, 3, 6), zeros=True),
     _categorical("categorical-logits-batched", "Categorical", "logits", (2, 1, 7)),
-    _categorical("categorical-logits-neginf", "Categorical", "logits", (4, 3), zeros=True,
-                 xfail=_NEGINF_ENTROPY_XFAIL),
+    _categorical("categorical-logits-neginf", "Categorical", "logits", (4, 3), zeros=True),
     _categorical("categorical-K1", "Categorical", "probs", (3, 1)),
-    _categorical("onehot-probs-vector", "OneHotCategorical", "probs", (4,), xfail=_ONEHOT_XFAIL),
-    _categorical("onehot-logits-batched", "OneHotCategorical", "logits", (2, 3, 5), zeros=True,
-                 xfail=dict(_ONEHOT_XFAIL, **_NEGINF_ENTROPY_XFAIL)),
-    _relaxed("relaxed-logits-vector", "logits", (4,), 0.8, xfail=_RELAXED_XFAIL),
-    _relaxed("relaxed-probs-batched", "probs", (3, 5), 1.5, xfail=_RELAXED_XFAIL),
+    _categorical("onehot-probs-vector", "OneHotCategorical", "probs", (4,)),
+    _categorical("onehot-logits-batched", "OneHotCategorical", "logits", (2, 3, 5), zeros=True),
+    _relaxed("relaxed-logits-vector", "logits", (4,), 0.8),
+    _relaxed("relaxed-probs-batched", "probs", (3, 5), 1.5),
 ]
 
 
@@ -289,6 +278,29 @@ CASES += [
     _mvn("mvn-scale_tril-single", "scale_tril", (2,), ()),
     _mvn("mvn-scale_tril-broadcast", "scale_tril", (3, 4), (2, 1)),
     _mvn("mvn-scale_tril-d1", "scale_tril", (4, 1), (4,)),
+]
+
+# -- simple families -------------------------------------------------------------------------
+def _loc_scale(id, family, loc_shape, scale_shape, **kw):
+    return Case(id, family, {"loc": _r.normal(size=loc_shape), "scale": _r.uniform(0.5, 2.0, size=scale_shape)}, **kw)
+
+
+CASES += [
+    Case("uniform-scalar", "Uniform", {"low": np.array(-1.0), "high": np.array(2.5)}),
+    Case("uniform-broadcast", "Uniform", {"low": _r.uniform(-3.0, -1.0, size=(3, 1)), "high": _r.uniform(1.0, 3.0, size=(4,))}),
+    Case("exponential-vector", "Exponential", {"rate": _r.uniform(0.5, 2.0, size=(4,))}),
+    Case("exponential-matrix", "Exponential", {"rate": _r.uniform(0.5, 2.0, size=(2, 3))}),
+    _loc_scale("laplace-scalar", "Laplace", (), ()),
+    _loc_scale("laplace-broadcast", "Laplace", (3, 1), (4,)),
+    _loc_scale("cauchy-vector", "Cauchy", (4,), (4,)),
+    _loc_scale("cauchy-broadcast", "Cauchy", (2, 3), (3,)),
+    _loc_scale("gumbel-vector", "Gumbel", (4,), (4,)),
+    _loc_scale("gumbel-broadcast", "Gumbel", (2, 1), (3,)),
+    Case("bernoulli-probs-scalar", "Bernoulli", {"probs": np.array(0.3)}),
+    Case("bernoulli-probs", "Bernoulli", {"probs": _r.uniform(0.1, 0.9, size=(3,))}),
+    Case("bernoulli-logits", "Bernoulli", {"logits": _r.normal(size=(3, 4))}),
+    Case("geometric-probs", "Geometric", {"probs": _r.uniform(0.1, 0.9, size=(4,))}, int_samples=True),
+    Case("geometric-logits", "Geometric", {"logits": _r.normal(size=(2, 3))}, int_samples=True),
 ]
 
 BY_ID = {c.id: c for c in CASES}

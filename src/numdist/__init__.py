@@ -8,19 +8,27 @@ from numdist import constraints, random
 from numdist._common import get_num_threads, set_num_threads
 from numdist._rng import manual_seed
 from numdist.alias import AliasTable
+from numdist.bernoulli import Bernoulli
 from numdist.categorical import Categorical
+from numdist.cauchy import Cauchy
 from numdist.distribution import Distribution, set_default_validate_args
+from numdist.exponential import Exponential
+from numdist.geometric import Geometric
+from numdist.gumbel import Gumbel
 from numdist.independent import Independent
 from numdist.kl import kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
+from numdist.laplace import Laplace
 from numdist.multivariate_normal import MultivariateNormal
 from numdist.normal import Normal
 from numdist.one_hot_categorical import OneHotCategorical
 from numdist.relaxed_categorical import RelaxedOneHotCategorical
+from numdist.uniform import Uniform
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Distribution", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
+    "Distribution", "AliasTable", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
+    "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "Bernoulli", "Geometric",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]

@@ -188,7 +188,9 @@ class Categorical(Distribution):
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = np.asarray(g, dtype=self.dtype)[..., None]
             min_real = np.finfo(self.dtype).min
-            logits_c = np.clip(self.logits, min_real, None)
+            # where a probability is 0 its logit's factor does not matter (it meets p = 0 in
+            # the softmax Jacobian); 0 instead of finfo.min keeps g * logit from overflowing
+            logits_c = np.where(self.probs == 0, 0, np.clip(self.logits, min_real, None))
             mask = self.logits >= min_real
             return self._normalisation_vjp(-g * logits_c, -g * self.probs * mask)
 

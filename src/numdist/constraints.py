@@ -25,8 +25,8 @@ from numdist.utils import first_bad_index
 
 __all__ = [
     "Constraint", "real", "finite", "positive", "positive_finite", "nonnegative", "nonnegative_finite",
-    "unit_interval", "open_unit_interval", "simplex", "real_vector", "independent", "integer_interval",
-    "greater_than", "greater_than_eq", "less_than", "interval", "half_open_interval", "open_interval",
+    "unit_interval", "open_unit_interval", "left_open_unit_interval", "simplex", "real_vector", "independent", "integer_interval",
+    "greater_than", "greater_than_eq", "less_than", "interval", "half_open_interval", "open_interval", "left_open_interval",
     "boolean", "dependent", "dependent_property", "is_dependent", "lower_cholesky", "positive_definite",
     "one_hot", "nonnegative_integer", "positive_integer", "unnormalized_simplex", "logits_vector",
     "validate", "explain_failure", "SYMMETRY_RTOL", "SYMMETRY_ATOL", "SIMPLEX_ATOL",
@@ -241,7 +241,7 @@ class _Interval(Constraint):
 
     def __repr__(self) -> str:
         name = {(True, True): "Interval", (True, False): "HalfOpenInterval",
-                (False, False): "OpenInterval"}.get(self._closed, "Interval")
+                (False, False): "OpenInterval", (False, True): "LeftOpenInterval"}.get(self._closed, "Interval")
         return f"{name}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
@@ -251,6 +251,12 @@ class _HalfOpenInterval(_Interval):
 
 class _OpenInterval(_Interval):
     _closed = (False, False)
+
+
+class _LeftOpenInterval(_Interval):
+    """``(lower, upper]``: e.g. a success probability that must be positive."""
+
+    _closed = (False, True)
 
 
 class _IntegerInterval(_Interval):
@@ -543,6 +549,7 @@ nonnegative = _GreaterThanEq(0.0)
 nonnegative_finite = _NonnegativeFinite()
 unit_interval = _Interval(0.0, 1.0)
 open_unit_interval = _OpenInterval(0.0, 1.0)
+left_open_unit_interval = _LeftOpenInterval(0.0, 1.0)
 simplex = _Simplex()
 unnormalized_simplex = _UnnormalizedSimplex()
 logits_vector = _LogitsVector()
@@ -561,6 +568,7 @@ less_than = _LessThan
 interval = _Interval
 half_open_interval = _HalfOpenInterval
 open_interval = _OpenInterval
+left_open_interval = _LeftOpenInterval
 
 
 # -- the one validation path ---------------------------------------------------------------

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from numdist import constraints
-from numdist.utils import as_float_params, as_shape, first_bad_index, grad_dtype, lazy_property, sum_to_shape
+from numdist.utils import as_float_params, as_shape, first_bad_index, grad_dtype, lazy_property, sum_to_shape, value_dtype
 
 __all__ = ["Distribution", "set_default_validate_args"]
 
@@ -343,6 +343,26 @@ class Distribution:
                     f"({self.support!r}) of the distribution {type(self).__name__}, but found invalid "
                     f"values at index {index}")
         return value
+
+    def _as_value(self, value: Any) -> np.ndarray:
+        """``value`` checked against the batch and support, cast as NumPy would promote
+        it against the parameters (Python scalars weak, integers take ``self.dtype``)."""
+        arr = self._validate_sample(value)
+        return arr.astype(value_dtype(value, arr, self.dtype), copy=False)
+
+    def _value_grad_dtype(self, value: Any, arr: np.ndarray) -> np.dtype:
+        """dtype of the ``"value"`` gradient for ``value`` as passed (``arr`` as evaluated)."""
+        return grad_dtype(value, arr.dtype)
+
+    def _as_probability(self, value: Any) -> np.ndarray:
+        """``icdf``'s argument: real, cast like a value, in [0, 1] when validating."""
+        q = np.asarray(value)
+        if q.dtype.kind not in "biuf":
+            raise TypeError(f"icdf expects real probabilities, got dtype {q.dtype}")
+        q = q.astype(value_dtype(value, q, self.dtype), copy=False)
+        if self._validate_args:
+            constraints.validate("value", q, constraints.unit_interval, where=f"{type(self).__name__}.icdf")
+        return q
 
     def __repr__(self) -> str:
         names = [k for k in self.arg_constraints if k in self.__dict__]

@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from numdist import _normal, constraints
+from numdist import _special, constraints
+from numdist.sampling import loc_scale_rsample_vjp, sample_from
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
-from numdist.utils import as_cotangent, grad_dtype, sum_to_shape, value_dtype
+from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
 
 __all__ = ["Normal"]
 
@@ -67,30 +68,14 @@ class Normal(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     # -- sampling -----------------------------------------------------------------
-    def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        return self.rsample(sample_shape, rng=rng)
-
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + scale * eps`` with ``eps`` drawn by the fused C kernel."""
-        shape = self._extended_shape(sample_shape)
-        out = np.empty(shape, dtype=self.dtype)
-        _normal.normal_fill(rng, "ziggurat", out,
-                            np.broadcast_to(self.loc, shape), np.broadcast_to(self.scale, shape))
-        return out
+        return sample_from(self, "normal", sample_shape, rng, self.loc, self.scale)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """Sample and its VJP: ``x = loc + scale * eps``, so
         ``d/dloc = g`` and ``d/dscale = g * eps`` (summed to the parameter shapes)."""
-        shape = self._extended_shape(sample_shape)
-        eps = np.empty(shape, dtype=self.dtype)
-        _normal.normal_fill(rng, "ziggurat", eps)
-        x = self.loc + self.scale * eps
-
-        def vjp(g: Any) -> dict[str, np.ndarray]:
-            g = as_cotangent(g, shape, self.dtype)
-            return {"loc": self._grad("loc", g), "scale": self._grad("scale", g * eps)}
-
-        return x, vjp
+        return loc_scale_rsample_vjp(self, "normal", sample_shape, rng)
 
     # -- densities ------------------------------------------------------------------
     def log_prob(self, value: Any) -> np.ndarray:
@@ -119,21 +104,11 @@ class Normal(Distribution):
     def cdf(self, value: Any) -> np.ndarray:
         value = self._as_value(value)
         z = (value - self.loc) / self.scale
-        return _normal.ndtr(z).astype(z.dtype, copy=False)
+        return _special.ndtr(z).astype(z.dtype, copy=False)
 
     def icdf(self, value: Any) -> np.ndarray:
-        q = np.asarray(value)
-        if q.dtype.kind not in "biuf":
-            raise TypeError(f"icdf expects real probabilities, got dtype {q.dtype}")
-        dt = value_dtype(value, q, self.dtype)
-        q = q.astype(dt, copy=False)
-        if self._validate_args and not np.all((q >= 0) & (q <= 1)):
-            from numdist.utils import first_bad_index
-
-            ok = (q >= 0) & (q <= 1)
-            raise ValueError(f"icdf expects probabilities in [0, 1]; value at index {first_bad_index(ok)} "
-                             f"is {q[first_bad_index(ok)]}")
-        x: np.ndarray = self.loc + self.scale * _normal.ndtri(q).astype(dt, copy=False)
+        q = self._as_probability(value)
+        x: np.ndarray = self.loc + self.scale * _special.ndtri(q).astype(q.dtype, copy=False)
         return x
 
     def entropy(self) -> np.ndarray:
@@ -149,12 +124,6 @@ class Normal(Distribution):
             return {"loc": self._zero_grad("loc"), "scale": self._grad("scale", g / self.scale)}
 
         return h, vjp
-
-    def _as_value(self, value: Any) -> np.ndarray:
-        """``value`` validated and cast as NumPy would promote it against the
-        parameters (Python scalars weak, integers take the distribution's dtype)."""
-        arr = self._validate_sample(value)
-        return arr.astype(value_dtype(value, arr, self.dtype), copy=False)
 
 
 # -- Normal || Normal ------------------------------------------------------------

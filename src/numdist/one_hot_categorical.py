@@ -7,7 +7,8 @@ import numpy as np
 
 from numdist import constraints
 from numdist.categorical import Categorical
-from numdist.distribution import VJP, Distribution  # noqa: F401
+from numdist.distribution import VJP, Distribution
+from numdist.kl import KLVJP, kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
 
 __all__ = ["OneHotCategorical"]
 
@@ -104,3 +105,14 @@ class OneHotCategorical(Distribution):
         if expand:
             values = np.broadcast_to(values, (k,) + self.batch_shape + (k,))
         return values
+
+
+# -- OneHotCategorical || OneHotCategorical: the KL of the categoricals inside (as torch) ----------
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehot_onehot(p: OneHotCategorical, q: OneHotCategorical) -> np.ndarray:
+    return kl_divergence(p._categorical, q._categorical)
+
+
+@register_kl_vjp(OneHotCategorical, OneHotCategorical)
+def _kl_onehot_onehot_vjp(p: OneHotCategorical, q: OneHotCategorical) -> tuple[np.ndarray, KLVJP]:
+    return kl_divergence_vjp(p._categorical, q._categorical)

@@ -8,20 +8,28 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from numdist import _mvn, _normal, constraints
+from numdist import _mvn, constraints
 from numdist._layout import param_layout as _param_layout
 from numdist._layout import prod as _prod
 from numdist._mvn_linalg import _check_shapes, _draw, _factor, _not_pd_error
 from numdist._rng import Xoshiro256x8
 from numdist.alias import categorical
+from numdist.cauchy import standard_cauchy
+from numdist.exponential import exponential, standard_exponential
+from numdist.geometric import geometric
+from numdist.gumbel import gumbel
+from numdist.laplace import laplace
+from numdist.sampling import float_dtype, functional
+from numdist.uniform import uniform
 from numdist.constraints import validate
-from numdist.utils import aligned, as_float_params, as_shape, check_out, functional_out_shape
+from numdist.utils import aligned, as_float_params, check_out, functional_out_shape
 
-__all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "Xoshiro256x8", "default_rng"]
+__all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "uniform", "standard_exponential",
+           "exponential", "laplace", "gumbel", "standard_cauchy", "geometric", "Xoshiro256x8", "default_rng"]
 
-_METHODS = ("ziggurat", "box_muller")
+_NORMAL_KERNELS = {"ziggurat": "normal", "box_muller": "normal_box_muller"}
+_METHODS = tuple(_NORMAL_KERNELS)
 
 
 def default_rng(seed: Any = None) -> np.random.Generator:
@@ -41,21 +49,6 @@ def _check_method(method: str) -> str:
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     return method
-
-
-def _float_dtype(dtype: npt.DTypeLike, name: str = "dtype") -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"Unsupported {name} {dt!r}: only float32 and float64 are supported")
-    return dt
-
-
-def _fill(out: np.ndarray, rng: Any, method: str, *params: np.ndarray) -> None:
-    """Run the kernel into ``out`` (through an aligned buffer if out is misaligned)."""
-    target = aligned(out)
-    _normal.normal_fill(rng, method, target, *params)
-    if target is not out:
-        out[...] = target
 
 
 def standard_normal(size: Any = None, dtype: Any = np.float64, out: np.ndarray | None = None, *,
@@ -82,16 +75,7 @@ def standard_normal(size: Any = None, dtype: Any = np.float64, out: np.ndarray |
     >>> buf = np.empty(5, dtype=np.float32)
     >>> _ = nd.random.standard_normal(out=buf, dtype=np.float32, rng=0)
     """
-    dt = _float_dtype(dtype)
-    _check_method(method)
-    if out is not None:
-        shape = None if size is None else as_shape(size, "size")
-        check_out(out, shape, dt)
-        _fill(out, rng, method)
-        return out
-    res = np.empty(() if size is None else as_shape(size, "size"), dtype=dt)
-    _normal.normal_fill(rng, method, res)
-    return float(res[()]) if size is None else res  # size=None: a Python float, as numpy
+    return functional(_NORMAL_KERNELS[_check_method(method)], "standard_normal", {}, size, float_dtype(dtype), out, rng)
 
 
 def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = None,
@@ -109,29 +93,9 @@ def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = N
     >>> x.shape, bool(abs(x.mean(0) - np.arange(3)).max() < 0.05)
     ((1000, 3), True)
     """
-    _check_method(method)
-    pdtype, p = as_float_params(loc=loc, scale=scale)
-    dt = pdtype if dtype is None else _float_dtype(dtype)
-    loc_a, scale_a = p["loc"].astype(dt, copy=False), p["scale"].astype(dt, copy=False)
-    validate("loc", loc_a, constraints.finite, where="random.normal")
-    validate("scale", scale_a, constraints.nonnegative_finite, where="random.normal")
-    try:
-        bshape = np.broadcast_shapes(loc_a.shape, scale_a.shape)
-    except ValueError:
-        raise ValueError(f"shape mismatch: loc {loc_a.shape} and scale {scale_a.shape} "
-                         "do not broadcast together") from None
-    shape = functional_out_shape(bshape, size, out, 0, f"loc {loc_a.shape} and scale {scale_a.shape}")
-    if out is not None:
-        check_out(out, shape, dt)
-        target = out
-    else:
-        target = np.empty(shape, dtype=dt)
-    loc_b = np.broadcast_to(aligned(loc_a), shape)
-    scale_b = np.broadcast_to(aligned(scale_a), shape)
-    _fill(target, rng, method, loc_b, scale_b)
-    if out is None and size is None and target.ndim == 0:
-        return float(target[()])  # a Python float, as numpy.random.Generator
-    return target
+    return functional(_NORMAL_KERNELS[_check_method(method)], "normal",
+                      {"loc": (loc, constraints.finite), "scale": (scale, constraints.nonnegative_finite)},
+                      size, dtype, out, rng)
 
 
 _MVN = "random.multivariate_normal"
@@ -202,7 +166,7 @@ def multivariate_normal(mean: Any, cov: Any, size: Any = None, *, dtype: Any = N
     (5, 1000, 3)
     """
     pdtype, p = as_float_params(mean=mean, cov=cov)
-    dt = pdtype if dtype is None else _float_dtype(dtype)
+    dt = pdtype if dtype is None else float_dtype(dtype)
     m, c = p["mean"].astype(dt, copy=False), p["cov"].astype(dt, copy=False)
     bshape = _check_shapes("mean", m, "cov", c)
     d = c.shape[-1]

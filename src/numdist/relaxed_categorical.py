@@ -1,12 +1,14 @@
 """RelaxedOneHotCategorical: the Gumbel-softmax (concrete) relaxation, reparameterised."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import math
 from typing import Any
 
 import numpy as np
 
-from numdist import constraints
+from numdist import constraints, vjp
 from numdist._rng import as_bit_generator
 from numdist.categorical import Categorical
 from numdist.distribution import VJP, Distribution, ParamRecord
@@ -108,16 +110,40 @@ class RelaxedOneHotCategorical(Distribution):
 
         return y, vjp
 
+    @staticmethod
+    def _log_prob(p: Any, value: Any) -> Any:
+        """torch's form: the ExpRelaxedCategorical density of ``log(value)`` less the
+        log-Jacobian ``sum(log(value))`` of the exp transform."""
+        k = vjp.value_of(p.logits).shape[-1]
+        x = np.log(value)
+        log_scale = math.lgamma(k) + np.log(p.temperature) * (k - 1)
+        score = p.logits - x * p.temperature
+        score = (score - vjp.logsumexp(score, keepdims=True)).sum(-1)
+        return score + log_scale - x.sum(-1)
+
+    def _vjp_namespace(self, leaves: dict[str, Any]) -> Any:
+        """temperature and the normalised logits, from the leaves as given (torch's
+        normalisation: ``probs / sum`` clamped then logged, or ``logits - logsumexp``)."""
+        name = self._categorical._param_name
+        raw = leaves[name]
+        if name == "probs":
+            eps = float(np.finfo(self.dtype).eps)
+            logits = np.log(vjp.clip(raw / raw.sum(-1, keepdims=True), eps, 1 - eps))
+        else:
+            logits = raw - vjp.logsumexp(raw, keepdims=True)
+        return SimpleNamespace(temperature=leaves["temperature"], logits=logits)
+
     def log_prob(self, value: Any) -> np.ndarray:
         value = self._validate_sample(value)
-        k = self.event_shape[0]
-        x = np.log(value)
-        t = self.temperature
-        log_scale = math.lgamma(k) - np.log(t) * -(k - 1)
-        score = self.logits - x * t
-        score = (score - logsumexp(score, keepdims=True)).sum(-1)
-        lp: np.ndarray = (score + log_scale - x.sum(-1)).astype(self.dtype, copy=False)
+        lp: np.ndarray = np.asarray(self._log_prob(self, value)).astype(self.dtype, copy=False)
         return lp
+
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
+        """``log_prob`` and its VJP with respect to ``temperature``, ``probs``/``logits``
+        (through the normalisation) and ``value``."""
+        v = self._validate_sample(value)
+        vv = v.astype(np.result_type(v.dtype, self.dtype), copy=False)
+        return vjp.closed_form_vjp(self._log_prob, self, vv, v.shape, self._value_grad_dtype(value, vv))
 
     def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         return self.rsample(as_shape(sample_shape), rng=rng)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 __all__ = ["Node", "closed_form_vjp", "kl_vjp", "register_kl_closed_form", "infinite_kl", "where", "clip", "erf", "lgamma", "digamma", "softplus",
-           "sigmoid", "log_sigmoid", "xlogy", "value_of"]
+           "sigmoid", "log_sigmoid", "xlogy", "logsumexp", "value_of"]
 
 Grads = dict[str, np.ndarray]
 
@@ -280,6 +280,26 @@ def xlogy(x: Any, y: Any) -> Any:
                      (y, lambda g: np.where(zero, 0.0, g * vx / np.where(zero, 1.0, vy))))
 
 
+def logsumexp(x: Any, axis: int = -1, keepdims: bool = False) -> Any:
+    """``log(sum(exp(x)))`` along ``axis``, stable; its gradient is the softmax
+    (0 for -inf entries, and for rows that are all -inf)."""
+    from numdist.utils import logsumexp as _lse
+
+    vx = value_of(x)
+    out = _lse(vx, axis=axis, keepdims=keepdims)
+    if not isinstance(x, Node):
+        return out
+
+    def back(g: np.ndarray) -> np.ndarray:
+        gk = g if keepdims else np.expand_dims(g, axis)
+        ok = out if keepdims else np.expand_dims(out, axis)
+        with np.errstate(invalid="ignore"):
+            soft = np.exp(vx - ok)
+        return gk * np.where(np.isfinite(ok), soft, 0)
+
+    return Node(out, ((x, back),))
+
+
 # -- running an expression backwards ----------------------------------------------------
 def _backward(out: Node, g: np.ndarray) -> dict[int, np.ndarray]:
     order: list[Node] = []
@@ -308,7 +328,9 @@ def _backward(out: Node, g: np.ndarray) -> dict[int, np.ndarray]:
 
 
 def _leaves(dist: Any, names: Iterable[str]) -> dict[str, Node]:
-    return {name: Node(getattr(dist, name)) for name in names}
+    """One leaf per parameter, holding its value as given (before any normalisation)."""
+    given = dist._validation_values()
+    return {name: Node(given[name] if name in given else getattr(dist, name)) for name in names}
 
 
 def _namespace(dist: Any, leaves: dict[str, Node]) -> Any:
@@ -338,7 +360,7 @@ def closed_form_vjp(fn: Callable[..., Any], dist: Any, value: np.ndarray | None 
     and, when ``value`` is given, ``"value"`` (``value_shape``/``value_dtype``)."""
     from numdist.utils import sum_to_shape
 
-    names = dist._param_names()
+    names = list(dist._params)
     leaves = _leaves(dist, names)
     ns = _namespace(dist, leaves)
     if value is None:
@@ -362,7 +384,7 @@ def closed_form_vjp(fn: Callable[..., Any], dist: Any, value: np.ndarray | None 
 
 def kl_vjp(fn: Callable[[Any, Any], Any], p: Any, q: Any) -> tuple[np.ndarray, Callable[[Any], dict[str, Grads]]]:
     """``(fn(p, q), vjp)`` with ``vjp(g) -> {"p": {...}, "q": {...}}`` (see :func:`closed_form_vjp`)."""
-    pn, qn = p._param_names(), q._param_names()
+    pn, qn = list(p._params), list(q._params)
     pl, ql = _leaves(p, pn), _leaves(q, qn)
     out = fn(_namespace(p, pl), _namespace(q, ql))
     result = np.asarray(value_of(out))

@@ -1,0 +1,128 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The one element-wise sampling dispatcher (numpy's ``cont()``, for numdist).
+
+Every element-wise family (normal, uniform, exponential, laplace, cauchy,
+gumbel, bernoulli, geometric, ...) is a C kernel in the table of
+csrc/include/numdist/elementwise.h, found here by name. ``fill`` walks any
+strided output and up to two parameters already broadcast to it, cuts the
+output into the fixed chunks of the stream contract (parallel.h) and runs them
+on numdist's threads. It knows nothing of distributions: callers
+(numdist.sampling) validate, promote and broadcast first.
+"""
+cimport numpy as cnp
+from libc.stdint cimport intptr_t
+
+from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_chunks, strided_operand
+from numdist._kernels cimport ND_CHUNK_ELEMS, nd_ew_count, nd_ew_find, nd_ew_fn, nd_ew_kernel, nd_ew_table, nd_num_chunks
+from numdist._rng cimport RandomSource, nd_bits_t, random_source
+
+cnp.import_array()
+
+
+def kernel_names():
+    """Names of the element-wise kernels in the C table."""
+    cdef const nd_ew_kernel *t = nd_ew_table()
+    return tuple(t[i].name.decode() for i in range(nd_ew_count()))
+
+
+cdef struct ew_job:
+    strided_operand out
+    strided_operand p[2]
+    bint has[2]        # parameter i given (else NULL: the kernel's default)
+    nd_ew_fn fn
+    intptr_t n, total
+
+
+cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
+    cdef ew_job *job = <ew_job *>vjob
+    cdef strided_operand *o = &job.out
+    cdef strided_operand *a = &job.p[0]
+    cdef strided_operand *b = &job.p[1]
+    cdef intptr_t start = c * ND_CHUNK_ELEMS
+    cdef intptr_t stop = min(job.total, start + ND_CHUNK_ELEMS)
+    cdef intptr_t n = job.n, col = start % n, cnt
+    cdef const char *pa
+    cdef const char *pb
+    nd_outer_seek(&o.it, start // n)
+    if job.has[0]:
+        nd_outer_seek(&a.it, start // n)
+    if job.has[1]:
+        nd_outer_seek(&b.it, start // n)
+    while start < stop:
+        cnt = min(n - col, stop - start)
+        pa = a.data + a.it.offset + col * a.inner_stride if job.has[0] else NULL
+        pb = b.data + b.it.offset + col * b.inner_stride if job.has[1] else NULL
+        job.fn(bits, cnt, o.data + o.it.offset + col * o.inner_stride, o.inner_stride,
+               pa, a.inner_stride if job.has[0] else 0,
+               pb, b.inner_stride if job.has[1] else 0)
+        start += cnt
+        col = 0
+        nd_outer_next(&o.it)
+        if job.has[0]:
+            nd_outer_next(&a.it)
+        if job.has[1]:
+            nd_outer_next(&b.it)
+
+
+cdef const nd_ew_kernel *_find(str name) except NULL:
+    cdef bytes key = name.encode()
+    cdef const nd_ew_kernel *k = nd_ew_find(key)
+    if k == NULL:
+        raise ValueError(f"no element-wise kernel named {name!r}")
+    return k
+
+
+def kernel_info(str name):
+    """``(nparams, out_int64)`` of the kernel ``name``."""
+    cdef const nd_ew_kernel *k = _find(name)
+    return k.nparams, bool(k.out_int64)
+
+
+def fill(str name, rng, cnp.ndarray out, *params):
+    """Fill ``out`` in place with draws of the element-wise kernel ``name``.
+
+    ``out`` is writeable and aligned, of any strides; ``params`` (at most the
+    kernel's count; None for a default) are aligned float32/float64 arrays of
+    one dtype, already broadcast to ``out.shape``. ``out`` has that float dtype,
+    or int64 for integer kernels. Misuse raises ValueError before any write."""
+    cdef const nd_ew_kernel *k = _find(name)
+    cdef ew_job job
+    cdef int ndim = out.ndim, i
+    cdef RandomSource src
+    if len(params) > k.nparams:
+        raise ValueError(f"kernel {name!r} takes at most {k.nparams} parameters, got {len(params)}")
+    given = [p for p in params if p is not None]
+    dtypes = {p.dtype for p in given}
+    if len(dtypes) > 1:
+        raise ValueError(f"kernel {name!r}: parameters must share one dtype, got {sorted(map(str, dtypes))}")
+    pdtype = given[0].dtype if given else out.dtype
+    if pdtype not in (np_float32, np_float64):
+        raise ValueError(f"kernel {name!r}: parameters must be float32 or float64, got {pdtype}")
+    expected_out = np_int64 if k.out_int64 else pdtype
+    if out.dtype != expected_out:
+        raise ValueError(f"kernel {name!r}: out must be {expected_out}, got {out.dtype}")
+    if not out.flags.writeable or not out.flags.aligned:
+        raise ValueError("out must be writeable and aligned")
+    for p in given:
+        if p.shape != (<object>out).shape or not p.flags.aligned:
+            raise ValueError(f"kernel {name!r}: parameters must be aligned and broadcast to out.shape")
+    job.fn = k.f32 if pdtype == np_float32 else k.f64
+    job.total = out.size
+    if job.total == 0:
+        return out
+    job.n = out.shape[ndim - 1] if ndim > 0 else 1
+    operand_init(&job.out, out, ndim)
+    job.has[0] = job.has[1] = False
+    for i in range(len(params)):
+        if params[i] is not None:
+            operand_init(&job.p[i], params[i], ndim)
+            job.has[i] = True
+    src = random_source(rng)
+    run_chunks(src, nd_num_chunks(job.total), ew_chunk, &job)
+    return out
+
+
+import numpy as _np
+np_float32 = _np.dtype(_np.float32)
+np_float64 = _np.dtype(_np.float64)
+np_int64 = _np.dtype(_np.int64)

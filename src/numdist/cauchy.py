@@ -1,0 +1,101 @@
+"""Cauchy distribution."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from numdist import constraints, vjp
+from numdist.distribution import VJP, Distribution
+from numdist.sampling import functional, loc_scale_rsample_vjp, sample_from
+
+__all__ = ["Cauchy", "standard_cauchy"]
+
+
+class Cauchy(Distribution):
+    """Cauchy (Lorentz) distribution with location ``loc`` and scale ``scale``.
+
+    Its mean and variance do not exist: ``mean`` is NaN and ``variance`` inf, as torch.
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> round(float(nd.Cauchy(0.0, 1.0).cdf(1.0)), 6)
+    0.75
+    """
+
+    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
+    support = constraints.real
+    has_rsample = True
+
+    @property
+    def mean(self) -> np.ndarray:
+        return np.full(self.batch_shape, np.nan, dtype=self.dtype)
+
+    @property
+    def mode(self) -> np.ndarray:
+        return self.loc
+
+    @property
+    def variance(self) -> np.ndarray:
+        return np.full(self.batch_shape, np.inf, dtype=self.dtype)
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        _, batch_shape = self._init_params(loc=loc, scale=scale)
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        """``loc + scale * N1 / N2`` with two ziggurat normals."""
+        return sample_from(self, "cauchy", sample_shape, rng, self.loc, self.scale)
+
+    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
+        return loc_scale_rsample_vjp(self, "cauchy", sample_shape, rng)
+
+    @staticmethod
+    def _log_prob(p: Any, value: Any) -> Any:
+        return -math.log(math.pi) - np.log(p.scale) - np.log1p(((value - p.loc) / p.scale) ** 2)
+
+    @staticmethod
+    def _entropy(p: Any) -> Any:
+        return math.log(4 * math.pi) + np.log(p.scale)
+
+    def log_prob(self, value: Any) -> np.ndarray:
+        return self._log_prob(self, self._as_value(value))
+
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
+        v = self._as_value(value)
+        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
+
+    def cdf(self, value: Any) -> np.ndarray:
+        return np.arctan((self._as_value(value) - self.loc) / self.scale) / math.pi + 0.5
+
+    def icdf(self, value: Any) -> np.ndarray:
+        return np.tan(math.pi * (self._as_probability(value) - 0.5)) * self.scale + self.loc
+
+    def entropy(self) -> np.ndarray:
+        return self._entropy(self)
+
+    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
+        return vjp.closed_form_vjp(self._entropy, self)
+
+
+@vjp.register_kl_closed_form(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Any, q: Any) -> Any:
+    return np.log((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2) - np.log(4 * p.scale * q.scale)
+
+
+def standard_cauchy(size: Any = None, *, dtype: Any = np.float64, out: np.ndarray | None = None,
+                    rng: Any = None) -> Any:
+    """Standard Cauchy draws (ratio of two normals), as
+    ``numpy.random.Generator.standard_cauchy`` plus ``dtype=``, ``out=``, ``rng=``.
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> nd.random.standard_cauchy((2, 2), rng=0).shape
+    (2, 2)
+    """
+    from numdist.sampling import float_dtype
+
+    return functional("cauchy", "standard_cauchy", {}, size, float_dtype(dtype), out, rng)

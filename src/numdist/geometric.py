@@ -1,0 +1,110 @@
+"""Geometric distribution: failures before the first success (torch's convention)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numdist import constraints, vjp
+from numdist.bernoulli import binary_logits, binary_probs, init_probs_or_logits, probs_or_logits_namespace
+from numdist.distribution import VJP, Distribution
+from numdist.sampling import functional, sample_from
+from numdist.utils import lazy_property
+
+__all__ = ["Geometric", "geometric"]
+
+
+class Geometric(Distribution):
+    """Number of failures before the first success of Bernoulli(``probs``) trials.
+
+    Exactly one of ``probs`` (in (0, 1]) or ``logits`` is given, as for
+    :class:`numdist.Bernoulli`. Samples are int64 (NumPy's convention for counts;
+    torch returns floats); ``log_prob`` accepts integers or floats. Note that
+    :func:`numdist.random.geometric` follows NumPy and counts trials (>= 1).
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> d = nd.Geometric(probs=0.25)
+    >>> d.sample((4,), rng=0).dtype
+    dtype('int64')
+    >>> float(d.mean)
+    3.0
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
+        init_probs_or_logits(self, probs, logits, validate_args)
+        if self._validate_args and "probs" in self._params:
+            constraints.validate("probs", self.probs, constraints.left_open_unit_interval, where="distribution Geometric")
+
+    @lazy_property
+    def logits(self) -> np.ndarray:
+        return binary_logits(self.probs)
+
+    @lazy_property
+    def probs(self) -> np.ndarray:
+        return binary_probs(self.logits)
+
+    _vjp_namespace = staticmethod(probs_or_logits_namespace)
+
+    @property
+    def mean(self) -> np.ndarray:
+        return 1.0 / self.probs - 1.0
+
+    @property
+    def mode(self) -> np.ndarray:
+        return np.zeros_like(self.probs)
+
+    @property
+    def variance(self) -> np.ndarray:
+        return (1.0 / self.probs - 1.0) / self.probs
+
+    def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        """int64 failure counts, ``floor(E / -log1p(-probs))`` with ``E`` standard exponential."""
+        return sample_from(self, "geometric_failures", sample_shape, rng, self.probs)
+
+    @staticmethod
+    def _log_prob(p: Any, value: Any) -> Any:
+        certain = (vjp.value_of(p.probs) == 1) & (vjp.value_of(value) == 0)  # 0 * log(0) := 0, as torch
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return vjp.where(certain, 0.0, value * np.log1p(-p.probs)) + np.log(p.probs)
+
+    @staticmethod
+    def _entropy(p: Any) -> Any:
+        return (vjp.softplus(p.logits) - p.logits * p.probs) / p.probs
+
+    def log_prob(self, value: Any) -> np.ndarray:
+        return self._log_prob(self, self._as_value(value))
+
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
+        """``log_prob`` and its VJP with respect to ``probs`` or ``logits`` (no ``value`` key)."""
+        v = self._as_value(value)
+        return vjp.closed_form_vjp(lambda p: self._log_prob(p, v), self)
+
+    def entropy(self) -> np.ndarray:
+        return self._entropy(self)
+
+    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
+        return vjp.closed_form_vjp(self._entropy, self)
+
+
+@vjp.register_kl_closed_form(Geometric, Geometric)
+def _kl_geometric_geometric(p: Any, q: Any) -> Any:
+    return -Geometric._entropy(p) - np.log1p(-q.probs) / p.probs - q.logits
+
+
+def geometric(p: Any, size: Any = None, *, out: np.ndarray | None = None, rng: Any = None) -> Any:
+    """Number of trials up to and including the first success (>= 1), as
+    ``numpy.random.Generator.geometric`` plus ``out=`` and ``rng=``; int64.
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> x = nd.random.geometric(0.5, size=1000, rng=0)
+    >>> x.dtype, bool(x.min() >= 1)
+    (dtype('int64'), True)
+    """
+    return functional("geometric", "geometric", {"p": (p, constraints.left_open_unit_interval)}, size, None, out, rng)

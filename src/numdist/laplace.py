@@ -1,0 +1,134 @@
+"""Laplace distribution (the worked example of docs/adding-a-family.md)."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from numdist import constraints, vjp
+from numdist.distribution import VJP, Distribution
+from numdist.normal import Normal
+from numdist.sampling import functional, loc_scale_rsample_vjp, sample_from
+
+__all__ = ["Laplace", "laplace"]
+
+
+class Laplace(Distribution):
+    """Laplace (double exponential) distribution with location ``loc`` and scale ``scale``.
+
+    Parameters
+    ----------
+    loc, scale : array_like
+        Broadcast together to give ``batch_shape``; ``scale > 0``.
+    validate_args : bool, optional
+        Check parameter and sample values (default on).
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> d = nd.Laplace(0.0, 1.0)
+    >>> float(d.log_prob(0.0))
+    -0.6931471805599453
+    >>> x, vjp = nd.Laplace([0.0, 1.0], 2.0).rsample_vjp((5,), rng=0)
+    >>> {k: v.shape for k, v in vjp(np.ones_like(x)).items()}
+    {'loc': (2,), 'scale': ()}
+    """
+
+    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
+    support = constraints.real
+    has_rsample = True
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.loc
+
+    @property
+    def mode(self) -> np.ndarray:
+        return self.loc
+
+    @property
+    def variance(self) -> np.ndarray:
+        return 2 * self.scale**2
+
+    @property
+    def stddev(self) -> np.ndarray:
+        return math.sqrt(2) * self.scale
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        _, batch_shape = self._init_params(loc=loc, scale=scale)
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        """``loc + scale * s * E``: ``E`` standard exponential, ``s`` a random sign."""
+        return sample_from(self, "laplace", sample_shape, rng, self.loc, self.scale)
+
+    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
+        return loc_scale_rsample_vjp(self, "laplace", sample_shape, rng)
+
+    @staticmethod
+    def _log_prob(p: Any, value: Any) -> Any:
+        return -np.log(2 * p.scale) - np.abs(value - p.loc) / p.scale
+
+    @staticmethod
+    def _entropy(p: Any) -> Any:
+        return 1 + np.log(2 * p.scale)
+
+    def log_prob(self, value: Any) -> np.ndarray:
+        return self._log_prob(self, self._as_value(value))
+
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
+        v = self._as_value(value)
+        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
+
+    def cdf(self, value: Any) -> np.ndarray:
+        d = self._as_value(value) - self.loc
+        return 0.5 - 0.5 * np.sign(d) * np.expm1(-np.abs(d) / self.scale)
+
+    def icdf(self, value: Any) -> np.ndarray:
+        term = self._as_probability(value) - 0.5
+        return self.loc - self.scale * np.sign(term) * np.log1p(-2 * np.abs(term))
+
+    def entropy(self) -> np.ndarray:
+        return self._entropy(self)
+
+    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
+        return vjp.closed_form_vjp(self._entropy, self)
+
+
+@vjp.register_kl_closed_form(Laplace, Laplace)
+def _kl_laplace_laplace(p: Any, q: Any) -> Any:
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = np.abs(p.loc - q.loc)
+    return -np.log(scale_ratio) + loc_abs_diff / q.scale + scale_ratio * np.exp(-loc_abs_diff / p.scale) - 1
+
+
+@vjp.register_kl_closed_form(Laplace, Normal)
+def _kl_laplace_normal(p: Any, q: Any) -> Any:
+    var_normal = q.scale**2
+    scale_sqr_var_ratio = p.scale**2 / var_normal
+    t1 = 0.5 * np.log(2 * scale_sqr_var_ratio / math.pi)
+    return -t1 + scale_sqr_var_ratio + (0.5 * p.loc**2 - p.loc * q.loc + 0.5 * q.loc**2) / var_normal - 1
+
+
+@vjp.register_kl_closed_form(Normal, Laplace)
+def _kl_normal_laplace(p: Any, q: Any) -> Any:
+    loc_diff = p.loc - q.loc
+    scale_ratio = p.scale / q.scale
+    t2 = math.sqrt(2 / math.pi) * p.scale * np.exp(-0.5 * (loc_diff / p.scale) ** 2)
+    t3 = loc_diff * vjp.erf(math.sqrt(0.5) * loc_diff / p.scale)
+    return -np.log(scale_ratio) + (t2 + t3) / q.scale - 0.5 * (1 + math.log(0.5 * math.pi))
+
+
+def laplace(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = None,
+            out: np.ndarray | None = None, rng: Any = None) -> Any:
+    """Laplace draws, as ``numpy.random.Generator.laplace`` plus ``dtype=``, ``out=``, ``rng=``.
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> nd.random.laplace(0.0, [1.0, 2.0], size=(3, 2), rng=0).shape
+    (3, 2)
+    """
+    return functional("laplace", "laplace", {"loc": (loc, constraints.finite), "scale": (scale, constraints.nonnegative_finite)},
+                      size, dtype, out, rng)
