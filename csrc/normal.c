@@ -17,7 +17,9 @@
 #include <emmintrin.h>
 #endif
 
-#include "ziggurat_tables.h"
+#include "numdist/ndmath.h"
+#include "numdist/ziggurat_tables.h"
+#include "numdist/ziggurat.h"
 
 /* No fused multiply-add contraction, whatever the flags (-std=gnu99 with FMA
  * hardware would otherwise contract): results must not depend on the CPU. */
@@ -61,40 +63,8 @@ static inline double bits_dbl(uint64_t u)
     return x;
 }
 
-/* Natural log of a positive normal finite double (all callers pass values in
- * [2^-53, 1]).  x = 2^k (1+f), 1+f in [sqrt(2)/2, sqrt(2)); with s = f/(2+f),
- * log(1+f) = 2 atanh(s) = f - hf + s (hf + R), hf = f^2/2,
- * R = sum_{j>=1} 2 s^{2j} / (2j+1) (Taylor, |s| < 0.1716, 10 terms: < 1e-19).
- * Within 1 ulp of glibc's log over (0,1]; Box-Muller output, which uses it, is
- * compared with libm in test_normal.c. */
-#define ND_LN2_HI 0x1.62e42fee00000p-1  /* ln 2 rounded to 32 bits: k*HI exact */
-#define ND_LN2_LO 0x1.a39ef35793c76p-33 /* ln 2 - HI */
-static inline double nd_log_pos(double x)
-{
-    uint64_t ix = dbl_bits(x);
-    double f, hf, s, z, R, dk;
-    /* shift the mantissa range [sqrt(2)/2, sqrt(2)) onto one binade; k is the
-     * biased exponent field, turned into a double without an int conversion
-     * (2^52 + e, exact) so that loops over this function vectorise */
-    ix += UINT64_C(0x3ff0000000000000) - UINT64_C(0x3fe6a09e667f3bcd);
-    dk = bits_dbl(UINT64_C(0x4330000000000000) | (ix >> 52)) - (0x1p52 + 1023.0);
-    ix = (ix & UINT64_C(0x000fffffffffffff)) + UINT64_C(0x3fe6a09e667f3bcd);
-    f = bits_dbl(ix) - 1.0;
-    hf = 0.5 * f * f;
-    s = f / (2.0 + f);
-    z = s * s;
-    R = z * (0x1.5555555555555p-1 +      /* 2/3  */
-        z * (0x1.999999999999ap-2 +      /* 2/5  */
-        z * (0x1.2492492492492p-2 +      /* 2/7  */
-        z * (0x1.c71c71c71c71cp-3 +      /* 2/9  */
-        z * (0x1.745d1745d1746p-3 +      /* 2/11 */
-        z * (0x1.3b13b13b13b14p-3 +      /* 2/13 */
-        z * (0x1.1111111111111p-3 +      /* 2/15 */
-        z * (0x1.e1e1e1e1e1e1ep-4 +      /* 2/17 */
-        z * (0x1.af286bca1af28p-4 +      /* 2/19 */
-        z * 0x1.8618618618618p-4)))))))));  /* 2/21 */
-    return dk * ND_LN2_HI - ((hf - (s * (hf + R) + dk * ND_LN2_LO)) - f);
-}
+/* nd_log_pos (natural log of a positive normal double) is in numdist/ndmath.h,
+ * shared with the other samplers. */
 
 /* cos and sin of 2 pi t / 2^53 for an integer 0 <= t < 2^53 (t = the 53 bits of
  * a uniform).  Quadrant q = round(4 t / 2^53); the remainder gives |theta| <=
@@ -255,6 +225,16 @@ static ND_NOINLINE double zig_slow64(zig_src *s, uint64_t w)
         if (zig_wedge_accept(s, i, fabs(x))) return x;
         w = zig_next64(s);
     }
+}
+
+/* Exported for the scalar sampler nd_standard_normal (numdist/ziggurat.h): the
+ * float64 rule from candidate word w on. */
+double nd_standard_normal_slow(nd_bits_t *bits, uint64_t w)
+{
+    zig_src s;
+    s.b = bits;
+    s.refilled = 0;
+    return zig_slow64(&s, w);
 }
 
 /* Slow path, float32: h is a 32-bit candidate (tested again); a new candidate is

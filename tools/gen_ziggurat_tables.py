@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Generate csrc/ziggurat_tables.h: 256-layer ziggurat tables for the standard normal.
+"""Generate the 256-layer ziggurat tables of the standard normal and the standard
+exponential:
 
-Pure Python (stdlib ``decimal`` only), deterministic: running it again reproduces the
-committed header byte for byte.  Usage::
+  csrc/include/numdist/ziggurat_tables.h   constants and extern declarations
+                                           (hidden visibility: no GOT indirection)
+  csrc/ziggurat_tables.c                   the table definitions
 
-    python tools/gen_ziggurat_tables.py            # writes csrc/ziggurat_tables.h
-    python tools/gen_ziggurat_tables.py --check    # exit 1 if the file differs
+Pure Python (stdlib ``decimal`` only, 80 significant digits; no mpmath, no binary
+floats in the computation), deterministic: running it again reproduces the committed
+files byte for byte (tests/test_tables.py checks that).  Usage::
+
+    python tools/gen_ziggurat_tables.py                 # writes both files
+    python tools/gen_ziggurat_tables.py --check         # exit 1 if either differs
+    python tools/gen_ziggurat_tables.py -o DIR          # write both files into DIR
 
 Geometry (Marsaglia & Tsang 2000, numpy's layout).  f(x) = exp(-x^2/2) (unnormalised
 density), N = 256 regions of equal area v:
@@ -55,8 +62,9 @@ PREC = 80
 N = 256
 getcontext().prec = PREC
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "csrc",
-                   "ziggurat_tables.h")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
+OUT_H = os.path.join(ROOT, "csrc", "include", "numdist", "ziggurat_tables.h")
+OUT_C = os.path.join(ROOT, "csrc", "ziggurat_tables.c")
 
 
 def dec_pi():
@@ -260,14 +268,109 @@ def neg(h):
     return h[1:] if h.startswith("-") else "-" + h
 
 
-def emit(t):
-    lines = []
-    a = lines.append
+# --- standard exponential -------------------------------------------------------
+#
+# f(x) = exp(-x), N = 256 regions of equal area ve:
+#   * region 0 is the base strip [0, qe] x [0, f(re)] plus the tail x > re, where
+#     ve = re f(re) + int_re^inf f = (re + 1) exp(-re) and qe = ve / f(re) = re + 1;
+#   * region i = 1..255 is [0, xe_i] x [f(xe_i), f(xe_{i-1})], xe_255 = re, xe_0 = 0.
+# re solves "the top rectangle closes at f = 1" (bisection, as for the normal).
+# A candidate with layer i (8 bits) and magnitude m (53 bits) is x = m * nd_exp_w[i];
+# accepted at once when m < nd_exp_k[i]; region 0 beyond re is the tail (re + a fresh
+# exponential, by memorylessness); layers i >= 1 go to the wedge test with
+# nd_exp_fe[i-1], nd_exp_fe[i] and the quick decisions of nd_exp_wedge (f is convex
+# everywhere: the curve lies below the chord and above the parallel tangent, so
+# acc = -H_i - M, rej = M, margin M = 1e-9 of the layer height).
+#
+# Tables (i = layer):
+#   nd_exp_k[256]       uint64  floor(2^53 xe_{i-1} / xe_i)   (i = 0: floor(2^53 re / qe))
+#   nd_exp_w[256]       double  xe_i / 2^53                     (i = 0: qe / 2^53)
+#   nd_exp_fe[256]      double  f(xe_i), fe[0] = 1
+#   nd_exp_wedge[256][4]        xe_i, 1/(xe_i - xe_{i-1}), acc_i, rej_i (row 0 unused)
+
+
+def fexp(x):
+    return (-x).exp()
+
+
+def exp_layers(r):
+    v = (r + 1) * fexp(r)
+    xs = [Decimal(0)] * N
+    xs[N - 1] = r
+    for i in range(N - 1, 1, -1):
+        y = fexp(xs[i]) + v / xs[i]
+        if y >= 1:
+            return v, None
+        xs[i - 1] = -y.ln()
+    return v, xs
+
+
+def exp_top_residual(r):
+    v, xs = exp_layers(r)
+    if xs is None:
+        return Decimal(1)
+    return fexp(xs[1]) + v / xs[1] - 1
+
+
+def solve_exp_r():
+    lo, hi = Decimal(7), Decimal(8)
+    assert exp_top_residual(lo) > 0 and exp_top_residual(hi) < 0
+    tol = Decimal(10) ** (-(PREC - 10))
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        if exp_top_residual(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def build_exp():
+    r = solve_exp_r()
+    v, xs = exp_layers(r)
+    q = v / fexp(r)
+    fe = [Decimal(1)] + [fexp(xs[i]) for i in range(1, N)]
+
+    def ratio(i):
+        return (r / q) if i == 0 else (xs[i - 1] / xs[i])
+
+    def width(i):
+        return q if i == 0 else xs[i]
+
+    k = [floor_int(ratio(i) * TWO ** 53) for i in range(N)]
+    assert all(0 <= kk < 2 ** 53 for kk in k)
+    w = [hexfloat(width(i) / TWO ** 53, 53) for i in range(N)]
+    feh = [hexfloat(fe[i], 53) for i in range(N)]
+    margin = Decimal("1e-9")
+    wedge = [["0x0p+0"] * 4 for _ in range(N)]
+    for i in range(1, N):
+        a, c = xs[i - 1], xs[i]
+        dx, df = c - a, fe[i - 1] - fe[i]
+        # tangent parallel to the chord: f'(x*) = -df/dx, x* = -ln(df/dx)
+        xstar = -(df / dx).ln()
+        assert a < xstar < c
+        chord = fe[i] + (c - xstar) / dx * df
+        band = (chord - fexp(xstar)) / df
+        assert band > 0
+        wedge[i] = [hexfloat(c, 53), hexfloat(1 / dx, 53), hexfloat(-band - margin, 53),
+                    hexfloat(margin, 53)]
+    return dict(r=r, v=v, q=q, k=k, w=w, fe=feh, wedge=wedge)
+
+
+def emit(t, te):
+    """Return (header text, source text)."""
+    hdr, src = [], []
+    a = hdr.append
+    s = src.append
     a("/* GENERATED by tools/gen_ziggurat_tables.py -- do not edit by hand.")
     a(" *")
-    a(" * 256-layer ziggurat for the standard normal (Marsaglia & Tsang layout, as in")
-    a(" * numpy's random/src/distributions).  Index j = layer + 256 * sign; see the")
-    a(" * generator's docstring for the exact definitions.  Values are exact hex floats.")
+    a(" * 256-layer ziggurats for the standard normal (Marsaglia & Tsang layout, as in")
+    a(" * numpy's random/src/distributions) and for the standard exponential.  Normal")
+    a(" * tables: index j = layer + 256 * sign; exponential tables: index = layer; see the")
+    a(" * generator's docstring and comments for the exact definitions.  The tables")
+    a(" * are defined in csrc/ziggurat_tables.c (exact hex floats); they have hidden")
+    a(" * visibility, so code inlined into any TU of the kernel library addresses them")
+    a(" * directly.")
     a(" */")
     a("#ifndef NUMDIST_ZIGGURAT_TABLES_H")
     a("#define NUMDIST_ZIGGURAT_TABLES_H")
@@ -278,6 +381,15 @@ def emit(t):
     a("#define ND_ZIG_ALIGNED __attribute__((aligned(64)))")
     a("#else")
     a("#define ND_ZIG_ALIGNED")
+    a("#endif")
+    a("#if defined(__GNUC__) && !defined(_WIN32) && !defined(__CYGWIN__)")
+    a("#define ND_ZIG_HIDDEN __attribute__((visibility(\"hidden\")))")
+    a("#else")
+    a("#define ND_ZIG_HIDDEN")
+    a("#endif")
+    a("")
+    a("#ifdef __cplusplus")
+    a('extern "C" {')
     a("#endif")
     a("")
     rd = as_double(t["r"])
@@ -292,13 +404,29 @@ def emit(t):
     a("#define ND_ZIG_Q %s" % hexfloat(t["q"], 53))
     a("")
 
+    s("/* GENERATED by tools/gen_ziggurat_tables.py -- do not edit by hand.")
+    s(" * Definitions of the tables declared in numdist/ziggurat_tables.h. */")
+    s("#include \"numdist/ziggurat_tables.h\"")
+    s("")
+
     def table(ctype, name, vals, per_line, fmt, attr=""):
-        a("static const %s %s[%d]%s = {" % (ctype, name, len(vals), attr))
+        a("extern ND_ZIG_HIDDEN const %s %s[%d]%s;" % (ctype, name, len(vals), attr))
+        a("")
+        s("ND_ZIG_HIDDEN const %s %s[%d]%s = {" % (ctype, name, len(vals), attr))
         for i in range(0, len(vals), per_line):
             chunk = vals[i:i + per_line]
-            a("    " + ", ".join(fmt(x) for x in chunk) + ",")
-        a("};")
+            s("    " + ", ".join(fmt(x) for x in chunk) + ",")
+        s("};")
+        s("")
+
+    def rows(ctype, name, nrow, ncol, lines, attr=""):
+        a("extern ND_ZIG_HIDDEN const %s %s[%d][%d]%s;" % (ctype, name, nrow, ncol, attr))
         a("")
+        s("ND_ZIG_HIDDEN const %s %s[%d][%d]%s = {" % (ctype, name, nrow, ncol, attr))
+        for line in lines:
+            s(line)
+        s("};")
+        s("")
 
     k64 = t["k64"] + t["k64"]
     k32 = t["k32"] + t["k32"]
@@ -322,14 +450,13 @@ def emit(t):
     a("/* byte planes of layer i = 0..255 for byte-permute lookups: planes 0-3 the")
     a(" * bytes of the binary32 bits of nd_zig_w32[i] (low byte first), planes 4-5 the")
     a(" * bytes of nd_zig_k32[i] >> 7 (a 16-bit threshold: (m >> 7) < it implies m < k) */")
-    a("static const uint8_t nd_zig_planes32[6][256] ND_ZIG_ALIGNED = {")
+    lines = []
     for pl in planes:
-        a("    {")
+        lines.append("    {")
         for i in range(0, 256, 16):
-            a("        " + ", ".join("%d" % v for v in pl[i:i + 16]) + ",")
-        a("    },")
-    a("};")
-    a("")
+            lines.append("        " + ", ".join("%d" % v for v in pl[i:i + 16]) + ",")
+        lines.append("    },")
+    rows("uint8_t", "nd_zig_planes32", 6, 256, lines, " ND_ZIG_ALIGNED")
     a("/* f(x_i) = exp(-x_i^2 / 2), fd[0] = 1: wedge test bounds */")
     table("double", "nd_zig_fd", t["fd"], 3, lambda h: h)
     a("/* x_i (right edge of layer i) */")
@@ -340,38 +467,68 @@ def emit(t):
     table("double", "nd_zig_acc", t["acc"], 3, lambda h: h)
     table("double", "nd_zig_rej", t["rej"], 3, lambda h: h)
     a("/* the same four per layer in one 32-byte row: x_i, idx, acc, rej */")
-    a("static const double nd_zig_wedge[256][4] ND_ZIG_ALIGNED = {")
-    for i in range(N):
-        a("    {%s, %s, %s, %s}," % (t["x"][i], t["idx"][i], t["acc"][i], t["rej"][i]))
-    a("};")
+    rows("double", "nd_zig_wedge", N, 4,
+         ["    {%s, %s, %s, %s}," % (t["x"][i], t["idx"][i], t["acc"][i], t["rej"][i])
+          for i in range(N)], " ND_ZIG_ALIGNED")
+
+    a("/* --- standard exponential, f(x) = exp(-x) --- */")
+    a("/* re = %.17g: start of the tail */" % as_double(te["r"]))
+    a("#define ND_EXP_R %s" % hexfloat(te["r"], 53))
+    a("/* ve = (re + 1) exp(-re) = %.17g: area of each region */" % as_double(te["v"]))
+    a("#define ND_EXP_V %s" % hexfloat(te["v"], 53))
+    a("/* qe = ve / f(re) = re + 1 = %.17g: width of the base strip */" % as_double(te["q"]))
+    a("#define ND_EXP_Q %s" % hexfloat(te["q"], 53))
     a("")
+    a("/* accept m (53-bit magnitude) at once when m < nd_exp_k[i] */")
+    table("uint64_t", "nd_exp_k", te["k"], 4, lambda k: "UINT64_C(%d)" % k, " ND_ZIG_ALIGNED")
+    a("/* x = m * nd_exp_w[i] */")
+    table("double", "nd_exp_w", te["w"], 3, lambda h: h, " ND_ZIG_ALIGNED")
+    a("/* f(xe_i) = exp(-xe_i), fe[0] = 1: wedge test bounds */")
+    table("double", "nd_exp_fe", te["fe"], 3, lambda h: h)
+    a("/* wedge rows xe_i, 1/(xe_i - xe_{i-1}), acc_i, rej_i: with t = (xe_i - x) * row[1],")
+    a(" * u < t + acc accepts, u > t + rej rejects (row 0 unused) */")
+    rows("double", "nd_exp_wedge", N, 4,
+         ["    {%s}," % ", ".join(te["wedge"][i]) for i in range(N)], " ND_ZIG_ALIGNED")
+
+    a("#ifdef __cplusplus")
+    a("}")
     a("#endif")
-    return "\n".join(lines) + "\n"
+    a("#endif")
+    return "\n".join(hdr) + "\n", "\n".join(src)  + "\n"
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true",
-                    help="do not write; exit 1 if the header differs")
-    ap.add_argument("-o", "--output", default=OUT)
+                    help="do not write; exit 1 if a generated file differs")
+    ap.add_argument("-o", "--outdir", default=None,
+                    help="write both files into this directory (default: their places "
+                         "in the source tree)")
     args = ap.parse_args(argv)
-    text = emit(build())
-    path = os.path.normpath(args.output)
-    if args.check:
-        try:
-            with open(path, "r", newline="") as fh:
-                old = fh.read()
-        except OSError:
-            old = None
-        if old != text:
-            print("%s is out of date" % path, file=sys.stderr)
-            return 1
-        print("%s is up to date" % path)
-        return 0
-    with open(path, "w", newline="\n") as fh:
-        fh.write(text)
-    print("wrote %s" % path)
-    return 0
+    hdr, csrc = emit(build(), build_exp())
+    if args.outdir:
+        targets = [(os.path.join(args.outdir, "ziggurat_tables.h"), hdr),
+                   (os.path.join(args.outdir, "ziggurat_tables.c"), csrc)]
+    else:
+        targets = [(os.path.normpath(OUT_H), hdr), (os.path.normpath(OUT_C), csrc)]
+    status = 0
+    for path, text in targets:
+        if args.check:
+            try:
+                with open(path, "r", newline="") as fh:
+                    old = fh.read()
+            except OSError:
+                old = None
+            if old != text:
+                print("%s is out of date" % path, file=sys.stderr)
+                status = 1
+            else:
+                print("%s is up to date" % path)
+            continue
+        with open(path, "w", newline="\n") as fh:
+            fh.write(text)
+        print("wrote %s" % path)
+    return status
 
 
 if __name__ == "__main__":

@@ -1,0 +1,90 @@
+/*
+ * The element-wise kernel table (numdist/elementwise.h) and the normal
+ * adaptors.  Per entry: name, parameters in order with the default of a NULL
+ * parameter, output type, stream rule (details in the family's source):
+ *
+ *   normal             (loc = 0, scale = 1)  float: random_normal_fill(_f) with the
+ *                      ziggurat: the same numbers (normal.h's stream rule)
+ *   normal_box_muller  (loc = 0, scale = 1)  float: the same with Box-Muller
+ *   uniform            (low = 0, high = 1)   float: one word per element
+ *                      (uniform.c); f64 53-bit, f32 24-bit u; r < high when high > low
+ *   exponential        (scale = 1)           float: scale * E, E the exponential
+ *                      ziggurat of ziggurat.h (ew_exponential.c)
+ *   laplace            (loc = 0, scale = 1)  float: loc + scale * (+-E), sign from
+ *                      bit 8 of the element's first word
+ *   cauchy             (loc = 0, scale = 1)  float: loc + scale * N1 / N2, two
+ *                      ziggurat normals per element (cauchy.c)
+ *   gumbel             (loc = 0, scale = 1)  float: loc - scale * log(E)
+ *   bernoulli          (probs = 0.5)         float 0/1: one word, u = (w >> 12) 2^-52,
+ *                      1 iff u < p; NaN probs -> NaN (uniform.c)
+ *   geometric          (probs = 0.5)         int64: trials >= 1 (numpy's convention),
+ *                      1 + floor(E / -log1p(-p)); p = 1 -> 1, p = 0 -> INT64_MAX,
+ *                      p NaN or outside [0, 1] -> -1 (ew_exponential.c)
+ *   geometric_failures (probs = 0.5)         int64: failures >= 0 (torch's
+ *                      convention), floor(E / -log1p(-p)); p = 1 -> 0, otherwise
+ *                      as geometric minus 1 (INT64_MAX and -1 unchanged)
+ *
+ * f64 kernels read double parameters, f32 kernels float parameters; f32 results
+ * are computed in double and rounded once, except f32 uniform (float arithmetic,
+ * 24-bit u) and the f32 normal (normal.h's float32 rules).  Outputs and
+ * parameters must be aligned to their element type.
+ */
+#include <string.h>
+
+#include "numdist/elementwise.h"
+#include "numdist/normal.h"
+
+void nd_ew_normal_f64(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,
+                      intptr_t s0, const char *p1, intptr_t s1)
+{
+    random_normal_fill(bits, ND_NORMAL_ZIGGURAT, n, (double *)(void *)out, os,
+                       (const double *)(const void *)p0, s0, (const double *)(const void *)p1, s1);
+}
+
+void nd_ew_normal_f32(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,
+                      intptr_t s0, const char *p1, intptr_t s1)
+{
+    random_normal_fill_f(bits, ND_NORMAL_ZIGGURAT, n, (float *)(void *)out, os,
+                         (const float *)(const void *)p0, s0, (const float *)(const void *)p1, s1);
+}
+
+void nd_ew_normal_box_muller_f64(nd_bits_t *bits, intptr_t n, char *out, intptr_t os,
+                                 const char *p0, intptr_t s0, const char *p1, intptr_t s1)
+{
+    random_normal_fill(bits, ND_NORMAL_BOX_MULLER, n, (double *)(void *)out, os,
+                       (const double *)(const void *)p0, s0, (const double *)(const void *)p1, s1);
+}
+
+void nd_ew_normal_box_muller_f32(nd_bits_t *bits, intptr_t n, char *out, intptr_t os,
+                                 const char *p0, intptr_t s0, const char *p1, intptr_t s1)
+{
+    random_normal_fill_f(bits, ND_NORMAL_BOX_MULLER, n, (float *)(void *)out, os,
+                         (const float *)(const void *)p0, s0, (const float *)(const void *)p1, s1);
+}
+
+static const nd_ew_kernel ew_table[] = {
+    /* name, nparams, out_int64, f64, f32, expected words per element */
+    {"normal", 2, 0, nd_ew_normal_f64, nd_ew_normal_f32, 1.0125},
+    {"normal_box_muller", 2, 0, nd_ew_normal_box_muller_f64, nd_ew_normal_box_muller_f32, 1.0},
+    {"uniform", 2, 0, nd_ew_uniform_f64, nd_ew_uniform_f32, 1.0},
+    {"exponential", 1, 0, nd_ew_exponential_f64, nd_ew_exponential_f32, 1.034},
+    {"laplace", 2, 0, nd_ew_laplace_f64, nd_ew_laplace_f32, 1.034},
+    {"cauchy", 2, 0, nd_ew_cauchy_f64, nd_ew_cauchy_f32, 2.05},
+    {"gumbel", 2, 0, nd_ew_gumbel_f64, nd_ew_gumbel_f32, 1.034},
+    {"bernoulli", 1, 0, nd_ew_bernoulli_f64, nd_ew_bernoulli_f32, 1.0},
+    {"geometric", 1, 1, nd_ew_geometric_f64, nd_ew_geometric_f32, 1.034},
+    {"geometric_failures", 1, 1, nd_ew_geometric_failures_f64, nd_ew_geometric_failures_f32, 1.034},
+};
+
+const nd_ew_kernel *nd_ew_find(const char *name)
+{
+    size_t i;
+    if (name == NULL) return NULL;
+    for (i = 0; i < sizeof ew_table / sizeof ew_table[0]; i++)
+        if (strcmp(ew_table[i].name, name) == 0) return &ew_table[i];
+    return NULL;
+}
+
+const nd_ew_kernel *nd_ew_table(void) { return ew_table; }
+
+int nd_ew_count(void) { return (int)(sizeof ew_table / sizeof ew_table[0]); }
