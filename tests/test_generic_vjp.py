@@ -31,6 +31,8 @@ def _cotangent(shape, seed):
 def _autograd(torch, out, g, leaves):
     """Gradients of sum(out * g) w.r.t. ``leaves`` (a dict), zeros where unused."""
     names = list(leaves)
+    if not out.requires_grad:  # a constant (e.g. an infinite KL): zero gradients
+        return {k: np.zeros(tuple(leaves[k].shape)) for k in names}
     grads = torch.autograd.grad((out * torch.as_tensor(g)).sum(), [leaves[k] for k in names], allow_unused=True)
     return {k: (np.zeros(tuple(leaves[k].shape)) if gr is None else gr.numpy()) for k, gr in zip(names, grads)}
 

@@ -35,9 +35,8 @@ cdef struct ew_job:
 
 cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
     cdef ew_job *job = <ew_job *>vjob
-    cdef strided_operand *o = &job.out
-    cdef strided_operand *a = &job.p[0]
-    cdef strided_operand *b = &job.p[1]
+    # private copies: the iterators move, and chunks run on several threads at once
+    cdef strided_operand o = job.out, a = job.p[0], b = job.p[1]
     cdef intptr_t start = c * ND_CHUNK_ELEMS
     cdef intptr_t stop = min(job.total, start + ND_CHUNK_ELEMS)
     cdef intptr_t n = job.n, col = start % n, cnt

@@ -1,4 +1,6 @@
 """Bernoulli distribution, from ``probs`` or ``logits`` (torch's normalisation)."""
+# mypy: disable-error-code="no-any-return"
+# (closed forms take ndarrays or vjp.Node leaves, so their results are typed Any)
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -89,8 +91,7 @@ class Bernoulli(Distribution):
 
     @property
     def mode(self) -> np.ndarray:
-        mode = (self.probs >= 0.5).astype(self.dtype)
-        mode[self.probs == 0.5] = np.nan
+        mode: np.ndarray = np.where(self.probs == 0.5, np.nan, self.probs >= 0.5).astype(self.dtype)
         return mode
 
     @property

@@ -188,9 +188,11 @@ class Categorical(Distribution):
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = np.asarray(g, dtype=self.dtype)[..., None]
             min_real = np.finfo(self.dtype).min
-            # where a probability is 0 its logit's factor does not matter (it meets p = 0 in
-            # the softmax Jacobian); 0 instead of finfo.min keeps g * logit from overflowing
-            logits_c = np.where(self.probs == 0, 0, np.clip(self.logits, min_real, None))
+            logits_c = np.clip(self.logits, min_real, None)
+            if self._param_name == "logits":
+                # through the softmax a zero probability's factor meets p = 0 in the Jacobian,
+                # so it does not matter: 0 instead of finfo.min keeps g * logit finite
+                logits_c = np.where(self.probs == 0, 0, logits_c)
             mask = self.logits >= min_real
             return self._normalisation_vjp(-g * logits_c, -g * self.probs * mask)
 

@@ -1,4 +1,6 @@
 """Geometric distribution: failures before the first success (torch's convention)."""
+# mypy: disable-error-code="no-any-return"
+# (closed forms take ndarrays or vjp.Node leaves, so their results are typed Any)
 from __future__ import annotations
 
 from typing import Any
@@ -56,7 +58,8 @@ class Geometric(Distribution):
 
     @property
     def mode(self) -> np.ndarray:
-        return np.zeros_like(self.probs)
+        """0 (int64, like the samples)."""
+        return np.zeros(self.batch_shape, dtype=np.int64)
 
     @property
     def variance(self) -> np.ndarray:

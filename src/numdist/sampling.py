@@ -19,7 +19,7 @@ __all__ = ["draw", "functional", "float_dtype", "sample_from", "loc_scale_rsampl
 
 
 def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
-    dt = np.dtype(dtype)
+    dt: np.dtype = np.dtype(dtype)
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"Unsupported {name} {dt!r}: only float32 and float64 are supported")
     return dt
@@ -40,7 +40,7 @@ def draw(kernel: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, *params
     target = np.empty(shape, dtype=out_dtype) if out is None else out
     if target.size == 0:
         return target
-    ready = []
+    ready: list[np.ndarray | None] = []
     for p in params:
         if p is None:
             ready.append(None)
