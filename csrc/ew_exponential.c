@@ -37,7 +37,19 @@ EW_PASS2(pass_affine_f, float, a + b * x)
 EW_PASS2(pass_gumbel_d, double, a - b * exp_log(x))
 EW_PASS2(pass_gumbel_f, float, a - b * exp_log(x))
 
-EW_KERNEL_FILL(nd_ew_exponential_f64, double, fill_exp, pass_scale_d, &ew_one_d, &ew_one_d, EXP_WORDS)
+static EW_KERNEL_FILL(exponential_scaled_f64, double, fill_exp, pass_scale_d, &ew_one_d, &ew_one_d, EXP_WORDS)
+
+/* scale NULL: 1 * E == E exactly, so the contiguous case is the bare fill */
+void nd_ew_exponential_f64(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,
+                           intptr_t s0, const char *p1, intptr_t s1)
+{
+    if (p0 == NULL && os == 8 && n > 0) {
+        nd_bits_expect(bits, (size_t)((double)n * EXP_WORDS) + 1);
+        nd_exponential_fill(bits, n, (double *)(void *)out, 0);
+        return;
+    }
+    exponential_scaled_f64(bits, n, out, os, p0, s0, p1, s1);
+}
 EW_KERNEL_FILL(nd_ew_exponential_f32, float, fill_exp, pass_scale_f, &ew_one_f, &ew_one_f, EXP_WORDS)
 EW_KERNEL_FILL(nd_ew_laplace_f64, double, fill_lap, pass_affine_d, &ew_zero_d, &ew_one_d, EXP_WORDS)
 EW_KERNEL_FILL(nd_ew_laplace_f32, float, fill_lap, pass_affine_f, &ew_zero_f, &ew_one_f, EXP_WORDS)

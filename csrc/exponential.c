@@ -116,7 +116,8 @@ static EX_NOINLINE intptr_t ex_event(ex_src *s, const uint64_t *p, intptr_t i, u
     }
     s->b->pos = (uint64_t *)p + i + 1;
     o[0] = ex_sign(ex_slow(s, w), w, sg);
-    return ((s->b->pos - (p + i)) << 2) | 1;
+    if (s->refilled) return 1; /* the caller drops its view of the buffer */
+    return ((intptr_t)(s->b->pos - (p + i)) << 2) | 1;
 }
 
 #define EX_STEP(k)                                                     \

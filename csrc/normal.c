@@ -874,7 +874,8 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
     }
     s->b->pos = (uint64_t *)p + i + 1;
     o[0] = zig_slow64(s, w);
-    return ((s->b->pos - (p + i)) << 2) | 1;
+    if (s->refilled) return 1; /* meaningless then; avoids shifting a negative value (UB) */
+    return ((intptr_t)(s->b->pos - (p + i)) << 2) | 1;
 }
 
 /* n standard normals into contiguous out, float64. */
