@@ -5,6 +5,7 @@ Independent of the C code (csrc/xoshiro256.c): plain integers, no numdist import
 It writes the known-answer file the C and Python tests check the build against:
 
     python tools/xoshiro_reference.py > csrc/tests/data/xoshiro_kat.txt
+    python tools/xoshiro_reference.py --keys 64 > keys.txt   # for csrc/tools/rawstream.c
 
 The stream (docs/stream-contract.md):
   * a seed becomes a 128-bit key (key0, key1) = SeedSequence(seed).generate_state(2, uint64);
@@ -137,5 +138,20 @@ def write_kat(fp):
         fp.write("seed %d %s %s\n" % (seed, h(int(key[0])), h(int(key[1]))))
 
 
+def write_keys(fp, n):
+    """Keys of seeds 0 .. n-1 (hex "k0 k1" lines) for csrc/tools/rawstream.c keys FILE."""
+    import numpy as np
+
+    for seed in range(n):
+        key = np.random.SeedSequence(seed).generate_state(2, np.uint64)
+        fp.write("0x%016x 0x%016x\n" % (int(key[0]), int(key[1])))
+
+
 if __name__ == "__main__":
-    write_kat(sys.stdout)
+    if len(sys.argv) == 3 and sys.argv[1] == "--keys":
+        write_keys(sys.stdout, int(sys.argv[2]))
+    elif len(sys.argv) == 1:
+        write_kat(sys.stdout)
+    else:
+        sys.exit("usage: xoshiro_reference.py            (known-answer file on stdout)\n"
+                 "       xoshiro_reference.py --keys N   (keys of seeds 0..N-1, for rawstream)")

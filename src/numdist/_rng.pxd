@@ -21,6 +21,7 @@ cdef extern from "numdist/bitgen.h" nogil:
 cdef extern from "numdist/xoshiro256.h" nogil:
     void nd_xoshiro_seed(nd_xoshiro_t *xo, uint64_t key0, uint64_t key1)
     void nd_xoshiro_block(const nd_xoshiro_t *xo, uint64_t block, uint64_t *out)
+    void nd_xoshiro_row_seeds(const nd_xoshiro_t *xo, uint64_t block, uint64_t *rows)
 
 
 cdef struct xoshiro_bitgen_state:

@@ -160,6 +160,21 @@ cdef class Xoshiro256x8(BitGenerator):
         return _restore_xoshiro(self.state)
 
 
+def _row_seeds(key0, key1, first, Py_ssize_t n):
+    """Row seeds of blocks ``first .. first + n - 1`` of the stream keyed by
+    ``(key0, key1)``, an (n, 4) uint64 array (for the collision tests and the docs)."""
+    cdef nd_xoshiro_t xo
+    cdef uint64_t b0 = <uint64_t>first
+    cdef Py_ssize_t i
+    out = np.empty((n, 4), dtype=np.uint64)
+    cdef uint64_t[:, ::1] o = out
+    nd_xoshiro_seed(&xo, <uint64_t>key0, <uint64_t>key1)
+    with nogil:
+        for i in range(n):
+            nd_xoshiro_row_seeds(&xo, b0 + <uint64_t>i, &o[i, 0])
+    return out
+
+
 def _restore_xoshiro(state):
     g = Xoshiro256x8(0)
     g.state = state
