@@ -125,13 +125,13 @@ def test_near_collision_search():
     birthday structure visible with only 2**22 blocks the window is widened to
     |j| <= 2**23 (as if a block reached 2**23 steps along the SplitMix line): the
     version-1 model (one start per block) then finds about
-    N^2 * 2^23 / 2^64 = 8 such pairs, as expected; version 2's rows taken one at a
+    N^2/2 * 2 * 2^23 / 2^64 = 8 such pairs (5 here), as expected; version 2's rows taken one at a
     time find as many (they are 64-bit values too), but never all four rows of two
     blocks j apart: that would be a 256-bit coincidence (the Philox counter is a
     bijection, so identical row vectors cannot occur at all)."""
     n, window = 1 << 22, 1 << 23
     key = Xoshiro256x8(0).state["state"]["key"]
-    expected = n * (n - 1) / 2 * window / 2.0**64  # one-sided window on sorted values: ~8
+    expected = n * n * window / 2.0**64  # pairs with |j| <= window: N^2/2 * 2 window / 2^64 = 8
     ginv = np.uint64(GINV)
     with np.errstate(over="ignore"):
         blocks = np.arange(n, dtype=np.uint64)
