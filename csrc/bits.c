@@ -7,6 +7,7 @@ void nd_bits_init_numpy(nd_bits_t *b, nd_bitgen_t *bitgen)
     b->bitgen = bitgen;
     b->xo = NULL;
     b->expect = 0;
+    b->rows_valid = 0;
     b->pos = b->end = b->buf;
 }
 
@@ -15,13 +16,24 @@ void nd_bits_init_xoshiro(nd_bits_t *b, nd_xoshiro_t *xo)
     b->bitgen = NULL;
     b->xo = xo;
     b->expect = 0;
+    b->rows_valid = 0;
     b->pos = b->end = b->buf;
 }
 
 void nd_bits_refill(nd_bits_t *b)
 {
     if (b->xo != NULL) {
-        nd_xoshiro_block(b->xo, b->xo->counter++, b->buf);
+        /* Consecutive blocks: the next block's row seeds are computed while this
+         * block's lanes run (same words as nd_xoshiro_block). */
+        uint64_t k = b->xo->counter++;
+        if (!b->rows_valid || b->rows_block != k || b->rows_key[0] != b->xo->key[0] ||
+            b->rows_key[1] != b->xo->key[1])
+            nd_xoshiro_row_seeds(b->xo, k, b->rows);
+        nd_xoshiro_block_ahead(b->xo, k, b->rows, b->buf);
+        b->rows_block = k + 1;
+        b->rows_key[0] = b->xo->key[0];
+        b->rows_key[1] = b->xo->key[1];
+        b->rows_valid = 1;
         b->pos = b->buf;
         b->end = b->buf + ND_XO_BLOCK;
     } else {

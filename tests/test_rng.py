@@ -1,5 +1,7 @@
 """The random source (docs/stream-contract.md): rng= resolution, seeding, NumPy generators."""
+import pathlib
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -7,41 +9,25 @@ import pytest
 import numdist as nd
 from numdist.random import Xoshiro256x8
 
-MASK = (1 << 64) - 1
-
-
-def _mix(z):
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return z ^ (z >> 31)
-
-
-def _splitmix(x):
-    x = (x + 0x9E3779B97F4A7C15) & MASK
-    return x, _mix(x)
-
-
-def _rotl(x, k):
-    return ((x << k) | (x >> (64 - k))) & MASK
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tools"))
+import xoshiro_reference as ref  # noqa: E402  (pure-Python model of the generator)
 
 
 def reference_block(key0, key1, block, nwords):
-    """Pure-Python Xoshiro256x8 block: 8 xoshiro256++ lanes seeded by SplitMix64 of (key, block)."""
-    seed = key0 ^ _mix((key1 + _mix((block + 0x9E3779B97F4A7C15) & MASK)) & MASK)
-    s = [[0] * 8 for _ in range(4)]
-    for w in range(4):
-        for lane in range(8):
-            seed, s[w][lane] = _splitmix(seed)
-    out = []
-    while len(out) < nwords:
-        for lane in range(8):
-            s0, s1, s2, s3 = (s[w][lane] for w in range(4))
-            out.append((_rotl((s0 + s3) & MASK, 23) + s0) & MASK)
-            t = (s1 << 17) & MASK
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
-            s3 = _rotl(s3, 45)
-            s[0][lane], s[1][lane], s[2][lane], s[3][lane] = s0, s1, s2, s3
-    return out[:nwords]
+    """Pure-Python Xoshiro256x8 block (tools/xoshiro_reference.py)."""
+    return ref.block_words(key0, key1, block, nwords)
+
+
+def _same(a, b):
+    """Equality of bit generator state dicts (which may hold arrays)."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(np.array_equal(a, b))
+
+
+def _set(bg, key, counter=0, buffered=0):
+    bg.state = {"bit_generator": "Xoshiro256x8", "seeding": 2,
+                "state": {"key": list(key), "counter": counter}, "buffered": buffered}
 
 
 def test_xoshiro_matches_reference_algorithm():
@@ -61,8 +47,8 @@ def test_xoshiro_second_block_is_block_one():
 
 def test_nearby_keys_give_unrelated_blocks():
     a, b = Xoshiro256x8(0), Xoshiro256x8(0)
-    a.state = {"bit_generator": "Xoshiro256x8", "state": {"key": [5, 2], "counter": 0}, "buffered": 0}
-    b.state = {"bit_generator": "Xoshiro256x8", "state": {"key": [5, 3], "counter": 0}, "buffered": 0}
+    _set(a, [5, 2])
+    _set(b, [5, 3])
     wa = np.random.Generator(a).integers(0, 2**64, size=3 * 2048, dtype=np.uint64).reshape(3, 2048)
     wb = np.random.Generator(b).integers(0, 2**64, size=3 * 2048, dtype=np.uint64).reshape(3, 2048)
     for i in range(3):
@@ -110,17 +96,20 @@ def test_numpy_generator_is_used_and_advanced(make):
     np.testing.assert_array_equal(g3.random(3), g4.random(3))
 
 
-def test_numpy_stream_not_overconsumed_for_small_draws():
-    g = np.random.Generator(np.random.PCG64(0))
-    nd.random.standard_normal(4, rng=g)
-    # 4 ziggurat draws need ~4 words (a few more on rare rejections), never a whole block.
-    used = 0
-    probe = np.random.Generator(np.random.PCG64(0))
-    target = g.bit_generator.state
-    while probe.bit_generator.state != target and used < 64:
-        probe.bit_generator.random_raw()
-        used += 1
-    assert 4 <= used < 16
+@pytest.mark.parametrize("make", [np.random.PCG64, np.random.Philox, np.random.MT19937, np.random.SFC64])
+@pytest.mark.parametrize("n", [0, 4, 10**6])
+def test_numpy_generator_advanced_by_exactly_two_words(make, n):
+    """The rule: a draw takes two next_uint64 words (the same as
+    integers(0, 2**64, size=2, dtype=uint64)) whatever its size; an empty draw none."""
+    g, probe = np.random.Generator(make(0)), np.random.Generator(make(0))
+    x = nd.random.standard_normal(n, rng=g)
+    key = probe.integers(0, 2**64, size=2, dtype=np.uint64) if n else None
+    assert _same(g.bit_generator.state, probe.bit_generator.state)
+    if n:
+        # ...and the numbers are those of a Xoshiro256x8 stream keyed by those words
+        own = Xoshiro256x8(0)
+        _set(own, [int(key[0]), int(key[1])])
+        np.testing.assert_array_equal(x, nd.random.standard_normal(n, rng=own))
 
 
 def test_bitgenerator_accepted_directly():

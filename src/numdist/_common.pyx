@@ -3,9 +3,9 @@
 
 Sampling goes through ``run_chunks``: the binding cuts its output into chunks
 whose boundaries depend only on the output shape and supplies a nogil chunk
-function; this module holds the random source's lock, releases the GIL and
-spreads the chunks over ``get_num_threads()`` threads (numdist's generator) or
-runs them in order (a NumPy bit generator, which is one sequential stream).
+function; this module fixes the call's stream (``with src:``: numdist's
+generator, or a fresh one keyed by two words of a NumPy generator), releases the
+GIL and spreads the chunks over ``get_num_threads()`` threads.
 """
 cimport numpy as cnp
 from libc.stdint cimport intptr_t
@@ -18,8 +18,8 @@ cdef int _num_threads = nd_cpu_count()
 def set_num_threads(int n):
     """Use ``n`` threads for large draws (default: all cores).
 
-    Results do not depend on it: with numdist's generator each fixed chunk of
-    the output has its own stream. Draws from a NumPy Generator stay on one thread.
+    Results do not depend on it: each fixed chunk of the output has its own
+    stream, whatever ``rng=`` is (a NumPy Generator keys numdist's streams).
 
     Examples
     --------
@@ -62,6 +62,8 @@ cdef int operand_init(strided_operand *op, object arr, int ndim) except -1:
 
 
 cdef int run_chunks(RandomSource src, intptr_t nchunks, nd_chunk_fn fn, void *ctx) except -1:
+    # ``with src`` sets src.xo (never NULL inside): the Xoshiro256x8 stream this call
+    # draws from; chunk c takes blocks [counter + c * ND_CHUNK_BLOCKS, ...).
     cdef int status
     cdef int nthreads = _num_threads
     with src:

@@ -16,6 +16,7 @@ class _XoshiroInternal(TypedDict):
 
 class _XoshiroState(TypedDict):
     bit_generator: str
+    seeding: int  # 2 since numdist 0.2 (Philox4x64-10 row seeds); other versions are refused
     state: _XoshiroInternal
     buffered: NotRequired[int]
 

@@ -8,6 +8,9 @@
  *     Generator passed in is advanced by roughly what was used;
  *   - numdist's own Xoshiro256x8 (xoshiro256.h), which fills whole blocks with
  *     8 interleaved xoshiro256++ lanes (vectorised) keyed by (key, block counter).
+ * numdist's Python layer only uses the second: a NumPy Generator passed as rng=
+ * keys a fresh Xoshiro256x8 stream (docs/stream-contract.md). The first stays for
+ * C callers and the kernels' own tests.
  * Plain C99, no Python.
  */
 #ifndef NUMDIST_BITGEN_H
@@ -44,6 +47,9 @@ typedef struct nd_bits {
     nd_bitgen_t *bitgen; /* NumPy source, or NULL for numdist's generator */
     nd_xoshiro_t *xo;    /* numdist's generator, or NULL */
     size_t expect;       /* words the kernel still expects to draw (NumPy source) */
+    uint64_t rows[4];    /* row seeds of block rows_block (computed one block ahead) */
+    uint64_t rows_block, rows_key[2];
+    int rows_valid;
     uint64_t buf[ND_XO_BLOCK];
 } nd_bits_t;
 

@@ -5,8 +5,9 @@
  * output shape. With numdist's generator, chunk c draws from its own stream,
  * blocks [base + c * ND_CHUNK_BLOCKS, ...) of the same key, so whichever thread
  * runs a chunk, and however many threads there are, the numbers are the same.
- * With a NumPy bit generator there is one sequential stream: chunks then run
- * in order on the calling thread.
+ * (numdist's Python layer always passes a Xoshiro256x8 stream: a NumPy Generator
+ * keys a fresh one. A C caller may still pass a sequential NumPy source, whose
+ * chunks then run in order on the calling thread.)
  */
 #ifndef NUMDIST_PARALLEL_H
 #define NUMDIST_PARALLEL_H

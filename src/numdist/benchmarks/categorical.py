@@ -32,6 +32,10 @@ def _one_row(torch: Any, gen: np.random.Generator, scale: float) -> list[Workloa
         td = torch.distributions.Categorical(probs=torch.from_numpy(p))
         peers["torch Categorical.sample"] = lambda: td.sample((n,))
     rows = [Workload(f"Categorical K={k}, {n:.0e} draws", lambda: d.sample((n,)), peers, ">= 25x")]
+    ngen = np.random.default_rng(1)  # rng= a NumPy Generator: keys numdist's streams
+    rows.append(Workload(f"Categorical K={k}, {n:.0e} draws, rng=numpy Generator",
+                         lambda: d.sample((n,), rng=ngen),
+                         {"numpy Generator.choice": lambda: gen.choice(k, n, p=p)}, ">= 20x"))
     out = np.empty(n, dtype=np.int64)
     rows.append(Workload(f"random.categorical K={k}, {n:.0e} draws, out=",
                          lambda: nd.random.categorical(p, out=out),
