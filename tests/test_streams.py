@@ -1,4 +1,4 @@
-"""Stream contract of Xoshiro256x8 (DESIGN section 2, docs/stream-contract.md):
+"""Stream contract of Xoshiro256x8 (docs/stream-contract.md):
 known answers from the pure-Python reference, the collision analysis, the raw
 stream tool, NumPy generators as keys, and state round trips (issue 10 defects 2, 3)."""
 import copy
