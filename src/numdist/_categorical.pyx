@@ -29,33 +29,10 @@ from libc.stdint cimport int64_t, intptr_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 from numdist._common cimport run_chunks
+from numdist._kernels cimport *
 from numdist._rng cimport RandomSource, nd_bits_t, random_source
 
 cnp.import_array()
-
-cdef extern from "numdist/strided.h" nogil:
-    int ND_OK, ND_E_BAD_PARAM, ND_E_NOMEM
-
-cdef extern from "numdist/categorical.h" nogil:
-    ctypedef struct nd_alias_entry:
-        uint64_t thresh
-        int64_t alias
-    intptr_t ND_ALIAS_MAX_K
-    size_t nd_alias_work_bytes(intptr_t K)
-    int nd_alias_build_batch(intptr_t nrows, intptr_t K, const double *w, intptr_t w_rs,
-                             intptr_t w_cs, nd_alias_entry *table, void *work, intptr_t *bad_row)
-    void random_alias_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws, intptr_t K,
-                           const nd_alias_entry *table, int64_t *out, intptr_t out_rs,
-                           intptr_t out_ds)
-    int random_categorical_alias_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws,
-                                      intptr_t K, const double *w, intptr_t w_rs, intptr_t w_cs,
-                                      int64_t *out, intptr_t out_rs, intptr_t out_ds,
-                                      nd_alias_entry *table, void *work, intptr_t *bad_row)
-    int random_categorical_cdf_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws,
-                                    intptr_t K, const double *w, intptr_t w_rs, intptr_t w_cs,
-                                    int64_t *out, intptr_t out_rs, intptr_t out_ds,
-                                    double *work, intptr_t *bad_row)
-    int nd_categorical_prefer_alias(intptr_t K, intptr_t ndraws_per_row)
 
 #: One alias-table column, the layout of the C ``nd_alias_entry`` (16 bytes):
 #: a 64-bit fixed-point acceptance threshold and the alias category.
@@ -74,10 +51,9 @@ class BadRowError(ValueError):
         super().__init__(f"row {row} has a negative, NaN or infinite weight, or sums to zero")
 
 
-# Draws per chunk: large enough that per-chunk setup is noise, small enough
-# that two threads balance a 1e6 draw. Changing it changes the numbers.
-cdef enum:
-    CHUNK = 65536
+# Draws per chunk: the chunk size of the stream contract (parallel.h, the one
+# definition; changing it changes the numbers).
+cdef intptr_t CHUNK = ND_CHUNK_ELEMS
 
 cdef enum:
     MODE_CDF = 0

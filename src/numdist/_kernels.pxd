@@ -1,13 +1,46 @@
-# C declarations of numdist's kernels, for every Cython binding (one place).
-from libc.stdint cimport intptr_t
+# C declarations of numdist's kernels and bit source (csrc/include/numdist/*.h),
+# for every Cython binding: the one place they are written.
+from libc.stdint cimport int64_t, intptr_t, uint64_t
 
-from numdist._rng cimport nd_bits_t
+cdef extern from "numdist/bitgen.h" nogil:
+    ctypedef struct nd_bitgen_t:
+        pass
+    ctypedef struct nd_xoshiro_t:
+        uint64_t key[2]
+        uint64_t counter
+    ctypedef struct nd_bits_t:
+        uint64_t *pos
+        uint64_t *end
+    void nd_bits_init_numpy(nd_bits_t *b, nd_bitgen_t *bitgen)
+    void nd_bits_init_xoshiro(nd_bits_t *b, nd_xoshiro_t *xo)
+    void nd_bits_refill(nd_bits_t *b)
+    uint64_t nd_bits_next64(nd_bits_t *b)
+    double nd_bits_next_double(nd_bits_t *b)
+    int ND_XO_BLOCK
+
+cdef extern from "numdist/xoshiro256.h" nogil:
+    void nd_xoshiro_seed(nd_xoshiro_t *xo, uint64_t key0, uint64_t key1)
+    void nd_xoshiro_block(const nd_xoshiro_t *xo, uint64_t block, uint64_t *out)
+    void nd_xoshiro_row_seeds(const nd_xoshiro_t *xo, uint64_t block, uint64_t *rows)
+    int ND_XO_SEEDING_VERSION
+
+cdef extern from "numdist/strided.h" nogil:
+    int ND_OK, ND_E_NOT_PD, ND_E_BAD_PARAM, ND_E_NOMEM, ND_MAXDIM
+    ctypedef struct nd_outer_iter:
+        intptr_t offset
+    void nd_outer_init(nd_outer_iter *it, int ndim, const intptr_t *shape, const intptr_t *strides)
+    int nd_outer_next(nd_outer_iter *it)
+    void nd_outer_seek(nd_outer_iter *it, intptr_t row)
 
 cdef extern from "numdist/parallel.h" nogil:
     intptr_t ND_CHUNK_ELEMS
     intptr_t nd_num_chunks(intptr_t n)
     ctypedef void (*nd_task_fn)(void *ctx, intptr_t task) noexcept nogil
     int nd_run_parallel(int nthreads, intptr_t ntasks, nd_task_fn fn, void *ctx)
+    ctypedef void (*nd_chunk_fn)(void *ctx, intptr_t chunk, nd_bits_t *bits) noexcept nogil
+    int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_t nchunks,
+                      nd_chunk_fn fn, void *ctx)
+    int nd_cpu_count()
 
 cdef extern from "numdist/elementwise.h" nogil:
     ctypedef void (*nd_ew_fn)(nd_bits_t *bits, intptr_t n, char *out, intptr_t out_stride,
@@ -26,3 +59,113 @@ cdef extern from "numdist/elementwise.h" nogil:
 cdef extern from "numdist/special.h" nogil:
     void nd_ndtr_fill(intptr_t n, const double *x, intptr_t xs, double *out, intptr_t os)
     void nd_ndtri_fill(intptr_t n, const double *x, intptr_t xs, double *out, intptr_t os)
+
+cdef extern from "numdist/normal.h" nogil:
+    ctypedef enum nd_normal_method:
+        ND_NORMAL_ZIGGURAT
+        ND_NORMAL_BOX_MULLER
+
+cdef extern from "numdist/mvn.h" nogil:
+    intptr_t ND_MVN_MAXD
+    intptr_t nd_mvn_chunk(intptr_t d)
+    int nd_cholesky_batch(intptr_t nbatch, intptr_t d,
+                          const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                          double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                          intptr_t *fail_batch, intptr_t *fail_col)
+    int nd_cholesky_batch_f(intptr_t nbatch, intptr_t d,
+                            const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                            float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                            intptr_t *fail_batch, intptr_t *fail_col)
+    int nd_precision_to_scale_tril_batch(intptr_t nbatch, intptr_t d,
+                                         const double *P, intptr_t p_bs, intptr_t p_rs, intptr_t p_cs,
+                                         double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                         intptr_t *fail_batch, intptr_t *fail_col)
+    int nd_precision_to_scale_tril_batch_f(intptr_t nbatch, intptr_t d,
+                                           const float *P, intptr_t p_bs, intptr_t p_rs, intptr_t p_cs,
+                                           float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                           intptr_t *fail_batch, intptr_t *fail_col)
+    int random_mvn_fill(nd_bits_t *bits, nd_normal_method m,
+                        intptr_t nsample, intptr_t nbatch, intptr_t d,
+                        const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                        const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                        double *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es,
+                        double *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es)
+    int random_mvn_fill_f(nd_bits_t *bits, nd_normal_method m,
+                          intptr_t nsample, intptr_t nbatch, intptr_t d,
+                          const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                          const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                          float *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es,
+                          float *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es)
+    int random_mvn_cov_fill(nd_bits_t *bits, nd_normal_method m, intptr_t nbatch, intptr_t d,
+                            const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                            const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                            double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                            double *out, intptr_t out_bs, intptr_t out_es,
+                            double *eps, intptr_t eps_bs, intptr_t eps_es,
+                            intptr_t *fail_batch, intptr_t *fail_col)
+    int random_mvn_cov_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t nbatch, intptr_t d,
+                              const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                              const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                              float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                              float *out, intptr_t out_bs, intptr_t out_es,
+                              float *eps, intptr_t eps_bs, intptr_t eps_es,
+                              intptr_t *fail_batch, intptr_t *fail_col)
+    int nd_mvn_solve_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                           const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                           const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                           const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                           double *maha, intptr_t maha_ss, intptr_t maha_bs,
+                           double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+    int nd_mvn_solve_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                             const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                             const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                             const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                             float *maha, intptr_t maha_ss, intptr_t maha_bs,
+                             float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+    int nd_mvn_log_prob_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                              const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                              const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                              const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                              double *lp, intptr_t lp_ss, intptr_t lp_bs,
+                              double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+    int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                                float *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+    void nd_tril_logdet_batch(intptr_t nbatch, intptr_t d,
+                              const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                              double *out, intptr_t out_bs)
+    void nd_tril_logdet_batch_f(intptr_t nbatch, intptr_t d,
+                                const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                float *out, intptr_t out_bs)
+    int nd_symmetric_check_batch(intptr_t nbatch, intptr_t d,
+                                 const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                 double rtol, double atol,
+                                 intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+    int nd_symmetric_check_batch_f(intptr_t nbatch, intptr_t d,
+                                   const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                   double rtol, double atol,
+                                   intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+
+cdef extern from "numdist/categorical.h" nogil:
+    ctypedef struct nd_alias_entry:
+        uint64_t thresh
+        int64_t alias
+    intptr_t ND_ALIAS_MAX_K
+    size_t nd_alias_work_bytes(intptr_t K)
+    int nd_alias_build_batch(intptr_t nrows, intptr_t K, const double *w, intptr_t w_rs,
+                             intptr_t w_cs, nd_alias_entry *table, void *work, intptr_t *bad_row)
+    void random_alias_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws, intptr_t K,
+                           const nd_alias_entry *table, int64_t *out, intptr_t out_rs,
+                           intptr_t out_ds)
+    int random_categorical_alias_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws,
+                                      intptr_t K, const double *w, intptr_t w_rs, intptr_t w_cs,
+                                      int64_t *out, intptr_t out_rs, intptr_t out_ds,
+                                      nd_alias_entry *table, void *work, intptr_t *bad_row)
+    int random_categorical_cdf_fill(nd_bits_t *bits, intptr_t nrows, intptr_t ndraws,
+                                    intptr_t K, const double *w, intptr_t w_rs, intptr_t w_cs,
+                                    int64_t *out, intptr_t out_rs, intptr_t out_ds,
+                                    double *work, intptr_t *bad_row)
+    int nd_categorical_prefer_alias(intptr_t K, intptr_t ndraws_per_row)

@@ -26,109 +26,19 @@ from libc.stdint cimport intptr_t
 from libc.stdlib cimport free, malloc
 
 from numdist._common cimport ND_E_BAD_PARAM, ND_E_NOT_PD, ND_OK, nd_run_parallel, run_chunks
+from numdist._kernels cimport *
 from numdist._rng cimport RandomSource, nd_bits_t, random_source
 
 from numdist._common import get_num_threads
 
 cnp.import_array()
 
-cdef extern from "numdist/normal.h" nogil:
-    ctypedef enum nd_normal_method:
-        ND_NORMAL_ZIGGURAT
-        ND_NORMAL_BOX_MULLER
-
-cdef extern from "numdist/mvn.h" nogil:
-    intptr_t ND_MVN_MAXD
-    intptr_t nd_mvn_chunk(intptr_t d)
-    int nd_cholesky_batch(intptr_t nbatch, intptr_t d,
-                          const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
-                          double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                          intptr_t *fail_batch, intptr_t *fail_col)
-    int nd_cholesky_batch_f(intptr_t nbatch, intptr_t d,
-                            const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
-                            float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                            intptr_t *fail_batch, intptr_t *fail_col)
-    int nd_precision_to_scale_tril_batch(intptr_t nbatch, intptr_t d,
-                                         const double *P, intptr_t p_bs, intptr_t p_rs, intptr_t p_cs,
-                                         double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                                         intptr_t *fail_batch, intptr_t *fail_col)
-    int nd_precision_to_scale_tril_batch_f(intptr_t nbatch, intptr_t d,
-                                           const float *P, intptr_t p_bs, intptr_t p_rs, intptr_t p_cs,
-                                           float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                                           intptr_t *fail_batch, intptr_t *fail_col)
-    int random_mvn_fill(nd_bits_t *bits, nd_normal_method m,
-                        intptr_t nsample, intptr_t nbatch, intptr_t d,
-                        const double *loc, intptr_t loc_bs, intptr_t loc_es,
-                        const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                        double *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es,
-                        double *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es)
-    int random_mvn_fill_f(nd_bits_t *bits, nd_normal_method m,
-                          intptr_t nsample, intptr_t nbatch, intptr_t d,
-                          const float *loc, intptr_t loc_bs, intptr_t loc_es,
-                          const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                          float *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es,
-                          float *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es)
-    int random_mvn_cov_fill(nd_bits_t *bits, nd_normal_method m, intptr_t nbatch, intptr_t d,
-                            const double *loc, intptr_t loc_bs, intptr_t loc_es,
-                            const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
-                            double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                            double *out, intptr_t out_bs, intptr_t out_es,
-                            double *eps, intptr_t eps_bs, intptr_t eps_es,
-                            intptr_t *fail_batch, intptr_t *fail_col)
-    int random_mvn_cov_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t nbatch, intptr_t d,
-                              const float *loc, intptr_t loc_bs, intptr_t loc_es,
-                              const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
-                              float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                              float *out, intptr_t out_bs, intptr_t out_es,
-                              float *eps, intptr_t eps_bs, intptr_t eps_es,
-                              intptr_t *fail_batch, intptr_t *fail_col)
-    int nd_mvn_solve_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
-                           const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                           const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
-                           const double *loc, intptr_t loc_bs, intptr_t loc_es,
-                           double *maha, intptr_t maha_ss, intptr_t maha_bs,
-                           double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
-    int nd_mvn_solve_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
-                             const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                             const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
-                             const float *loc, intptr_t loc_bs, intptr_t loc_es,
-                             float *maha, intptr_t maha_ss, intptr_t maha_bs,
-                             float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
-    int nd_mvn_log_prob_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
-                              const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                              const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
-                              const double *loc, intptr_t loc_bs, intptr_t loc_es,
-                              double *lp, intptr_t lp_ss, intptr_t lp_bs,
-                              double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
-    int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
-                                const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                                const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
-                                const float *loc, intptr_t loc_bs, intptr_t loc_es,
-                                float *lp, intptr_t lp_ss, intptr_t lp_bs,
-                                float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
-    void nd_tril_logdet_batch(intptr_t nbatch, intptr_t d,
-                              const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                              double *out, intptr_t out_bs)
-    void nd_tril_logdet_batch_f(intptr_t nbatch, intptr_t d,
-                                const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
-                                float *out, intptr_t out_bs)
-    int nd_symmetric_check_batch(intptr_t nbatch, intptr_t d,
-                                 const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
-                                 double rtol, double atol,
-                                 intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
-    int nd_symmetric_check_batch_f(intptr_t nbatch, intptr_t d,
-                                   const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
-                                   double rtol, double atol,
-                                   intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
-
 #: Largest d for which the kernels need no caller-provided scratch output.
 MAXD = ND_MVN_MAXD
 
-# Normals per chunk of a draw (chunk = a rectangle of about CHUNK / d vectors):
-# large enough that per-chunk setup is noise, small enough that two threads
-# balance a 1e5-vector draw. Changing it changes the numbers.
-cdef enum:
-    CHUNK = 65536
+# Normals per chunk of a draw (a rectangle of about CHUNK / d vectors): the chunk
+# size of the stream contract (parallel.h, the one definition).
+cdef intptr_t CHUNK = ND_CHUNK_ELEMS
 # Work units (matrix entries) per chunk of a deterministic kernel: these only
 # decide how work is spread over threads, never the numbers.
 cdef enum:

@@ -17,11 +17,7 @@ from libc.stdlib cimport free, malloc
 from libc.stdint cimport uint64_t
 from numpy.random.bit_generator cimport BitGenerator, bitgen_t
 
-cdef extern from "numdist/bitgen.h":
-    int ND_XO_BLOCK
-
-cdef extern from "numdist/xoshiro256.h":
-    int ND_XO_SEEDING_VERSION
+from numdist._kernels cimport *
 
 SEEDING_VERSION = ND_XO_SEEDING_VERSION
 
