@@ -24,7 +24,7 @@ from numdist.one_hot_categorical import OneHotCategorical
 from numdist.relaxed_categorical import RelaxedOneHotCategorical
 from numdist.uniform import Uniform
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Distribution", "AliasTable", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
