@@ -17,7 +17,7 @@ from numdist.uniform import Uniform
 
 __all__ = ["Gumbel", "gumbel"]
 
-_EULER_GAMMA = 0.57721566490153286060
+_EULER_GAMMA = vjp.EULER_GAMMA
 
 
 class Gumbel(Distribution):

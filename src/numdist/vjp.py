@@ -18,9 +18,11 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 __all__ = ["Node", "closed_form_vjp", "kl_vjp", "register_kl_closed_form", "infinite_kl", "where", "clip", "erf", "lgamma", "digamma", "softplus",
-           "sigmoid", "log_sigmoid", "xlogy", "logsumexp", "value_of"]
+           "sigmoid", "log_sigmoid", "xlogy", "logsumexp", "expand_dims", "value_of", "EULER_GAMMA"]
 
 Grads = dict[str, np.ndarray]
+
+EULER_GAMMA = 0.57721566490153286061
 
 
 def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -278,6 +280,15 @@ def xlogy(x: Any, y: Any) -> Any:
         logy = np.log(np.where(zero, 1.0, vy))
         return _make(out, (x, lambda g: np.where(zero, 0.0, g * logy)),
                      (y, lambda g: np.where(zero, 0.0, g * vx / np.where(zero, 1.0, vy))))
+
+
+def expand_dims(x: Any, axis: int) -> Any:
+    """``np.expand_dims`` that records itself on Nodes."""
+    vx = value_of(x)
+    out = np.expand_dims(vx, axis)
+    if not isinstance(x, Node):
+        return out
+    return Node(out, ((x, lambda g: np.squeeze(g, axis)),))
 
 
 def logsumexp(x: Any, axis: int = -1, keepdims: bool = False) -> Any:
