@@ -47,6 +47,7 @@
 #define ND_LOG_SQRT_2PI 0.91893853320467274178
 #define ND_PI 3.14159265358979323846
 #define ND_MAXIT 1000000
+#define ND_CF_TOL 4.440892098500626e-16 /* 2^-51 */
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -302,17 +303,21 @@ static double lx_minus_psi(double a, double x, int shift)
 /* S = sum_{n>=0} x^n / ((a+1)...(a+n)), dS = dS/da; requires x < a + 1. */
 static void gamma_series(double a, double x, double *S, double *dS)
 {
+    /* two terms per division: r = 1/((a+n)(a+n+1)) */
     double term = 1.0, sum = 1.0, dsum = 0.0, H = 0.0;
     int n;
-    for (n = 1; n < ND_MAXIT; n++) {
-        double r = 1.0 / (a + n), tail;
-        term *= x * r;
-        H += r;
-        sum += term;
-        dsum -= term * H;
-        /* remaining tail <= term * x / (a + n + 1 - x) */
-        tail = x / (a + n + 1.0 - x);
-        if (term * tail <= ND_EPS * sum && term * H * tail <= ND_EPS * fabs(dsum)) break;
+    for (n = 1; n < ND_MAXIT; n += 2) {
+        double u = a + n, v = u + 1.0, r = 1.0 / (u * v);
+        double t1 = term * x * v * r, t2 = term * x * x * r;
+        double H1 = H + v * r, H2 = H + (u + v) * r;
+        sum += t1 + t2;
+        dsum -= t1 * H1 + t2 * H2;
+        term = t2;
+        H = H2;
+        /* remaining tail <= term * x / (a + n + 2 - x) */
+        if (term * x <= ND_EPS * sum * (v + 1.0 - x)
+            && term * H * x <= ND_EPS * fabs(dsum) * (v + 1.0 - x))
+            break;
     }
     *S = sum;
     *dS = dsum;
@@ -323,31 +328,38 @@ static void gamma_series(double a, double x, double *S, double *dS)
  * and dC/da, through the Wallis recurrences renormalised each step.
  * L: the log-derivative of the prefactor, so the tolerance on dC is relative
  * to dC + C L (what is used). */
-static void gamma_cf(double a, double x, double L, double *C, double *dC)
+static void gamma_cf(double a, double x, double L, int want_d, double *C, double *dC)
 {
-    /* convergents k-1 (A1/B1) and k-2 (A2/B2) and their a-derivatives, all
-     * divided by B_1 = b1: A_0 = 0, B_0 = 1, A_1 = 1, B_1 = b1, dB_1 = -1 */
+    /* convergents k-1 (A1/B1) and k-2 (A2/B2) and their a-derivatives:
+     * A_0 = 0, B_0 = 1, A_1 = 1, B_1 = b1, dB_1 = -1.  The recurrences run
+     * unnormalised for `block` steps (no division on the critical path), then
+     * are divided by B and tested for convergence. */
     double b1 = x + 1.0 - a;
-    double A2 = 0.0, B2 = 1.0 / b1, dA2 = 0.0, dB2 = 0.0;
-    double A1 = 1.0 / b1, B1 = 1.0, dA1 = 0.0, dB1 = -1.0 / b1;
-    double c = A1, dc = A1 * A1;
-    int k;
-    for (k = 2; k < ND_MAXIT; k++) {
-        double km1 = k - 1.0;
-        double ak = -km1 * (km1 - a), dak = km1;
-        double bk = x + 2.0 * k - 1.0 - a;
-        double A = bk * A1 + ak * A2, B = bk * B1 + ak * B2;
-        double dA = -A1 + bk * dA1 + dak * A2 + ak * dA2;
-        double dB = -B1 + bk * dB1 + dak * B2 + ak * dB2;
-        double s = 1.0 / B, cn, dcn;
-        A *= s; dA *= s; dB *= s;
-        A1 *= s; dA1 *= s; B1 *= s; dB1 *= s;
-        A2 = A1; B2 = B1; dA2 = dA1; dB2 = dB1;
-        A1 = A; B1 = 1.0; dA1 = dA; dB1 = dB;
-        cn = A;
-        dcn = dA - A * dB;
-        if (fabs(cn - c) <= ND_EPS * fabs(cn)
-            && fabs(dcn - dc) <= ND_EPS * (fabs(dcn) + fabs(cn * L))) {
+    double A2 = 0.0, B2 = 1.0, dA2 = 0.0, dB2 = 0.0;
+    double A1 = 1.0, B1 = b1, dA1 = 0.0, dB1 = -1.0;
+    double c = 1.0 / b1, dc = c * c;
+    int k = 2, j, block = x < 1e60 ? 4 : 1;
+    while (k < ND_MAXIT) {
+        double s, cn, dcn;
+        for (j = 0; j < block; j++, k++) {
+            double km1 = k - 1.0;
+            double ak = -km1 * (km1 - a), dak = km1;
+            double bk = x + 2.0 * k - 1.0 - a;
+            /* the k-2 terms first: off the critical path */
+            double A = bk * A1 + ak * A2, B = bk * B1 + ak * B2;
+            double dA = (bk * dA1 - A1) + (dak * A2 + ak * dA2);
+            double dB = (bk * dB1 - B1) + (dak * B2 + ak * dB2);
+            A2 = A1; B2 = B1; dA2 = dA1; dB2 = dB1;
+            A1 = A; B1 = B; dA1 = dA; dB1 = dB;
+        }
+        s = 1.0 / B1;
+        A1 *= s; dA1 *= s; dB1 *= s; B1 = 1.0;
+        A2 *= s; B2 *= s; dA2 *= s; dB2 *= s;
+        cn = A1;
+        dcn = dA1 - A1 * dB1;
+        /* a few ulps: the last bits are rounding noise of the recurrence */
+        if (fabs(cn - c) <= ND_CF_TOL * fabs(cn)
+            && (!want_d || fabs(dcn - dc) <= ND_CF_TOL * (fabs(dcn) + fabs(cn * L)))) {
             c = cn; dc = dcn;
             break;
         }
@@ -379,6 +391,14 @@ static int use_cf(double a, double x)
     return x > 1.1 && x >= a;
 }
 
+/* For dP/da and dz/da the series serves further, up to x < a + 1 + sqrt(a):
+ * there the cancellation in S' + S (log x - psi(a+1)) costs at most ~15 ulp,
+ * and the fraction, which converges slowly near x = a, is avoided. */
+static int use_cf_d(double a, double x)
+{
+    return x > 1.1 && x >= a + 1.0 + sqrt(a);
+}
+
 /* Q small-a rule (cephes): in the series region, Q by the complementary series? */
 static int q_by_small_a(double a, double x)
 {
@@ -400,7 +420,7 @@ double nd_gammainc_p(double a, double x)
     if (x == 0.0) return 0.0;
     if (isinf(x)) return 1.0;
     if (use_cf(a, x)) {
-        gamma_cf(a, x, 0.0, &C, &dC);
+        gamma_cf(a, x, 0.0, 0, &C, &dC);
         return 1.0 - exp(log_pref_q(a, x)) * C;
     }
     gamma_series(a, x, &S, &dS);
@@ -415,7 +435,7 @@ double nd_gammainc_q(double a, double x)
     if (x == 0.0) return 1.0;
     if (isinf(x)) return 0.0;
     if (use_cf(a, x)) {
-        gamma_cf(a, x, 0.0, &C, &dC);
+        gamma_cf(a, x, 0.0, 0, &C, &dC);
         return exp(log_pref_q(a, x)) * C;
     }
     if (q_by_small_a(a, x)) return gamma_q_small_a(a, x);
@@ -428,9 +448,9 @@ double nd_gammainc_p_da(double a, double x)
     double S, dS, C, dC, L;
     if (gamma_bad(a, x)) return NAN;
     if (x == 0.0 || isinf(x) || a == 0.0) return a == 0.0 && x > 0.0 ? -INFINITY : 0.0;
-    if (use_cf(a, x)) {
+    if (use_cf_d(a, x)) {
         L = lx_minus_psi(a, x, 0);
-        gamma_cf(a, x, L, &C, &dC);
+        gamma_cf(a, x, L, 1, &C, &dC);
         return -exp(log_pref_q(a, x)) * (dC + C * L);
     }
     L = lx_minus_psi(a, x, 1);
@@ -443,9 +463,9 @@ double nd_gamma_sample_grad(double a, double z)
     double S, dS, C, dC, L;
     if (a != a || z != z || !(a > 0.0) || z < 0.0 || isinf(a)) return NAN;
     if (z == 0.0 || isinf(z)) return z;
-    if (use_cf(a, z)) {
+    if (use_cf_d(a, z)) {
         L = lx_minus_psi(a, z, 0);
-        gamma_cf(a, z, L, &C, &dC);
+        gamma_cf(a, z, L, 1, &C, &dC);
         return z * (dC + C * L);
     }
     L = lx_minus_psi(a, z, 1);
