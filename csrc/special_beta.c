@@ -47,8 +47,17 @@ static double beta_log_pow(double a, double b, double x, double y)
 {
     double s = a + b, lx = log_of(x, y), ly = log_of(y, x);
     if (a >= 10.0 && b >= 10.0) {
-        double du = x * s - a, dv = y * s - b; /* a u, b v; sum = s(x+y-1) */
-        return a * nd_log1pmx(du / a) + b * nd_log1pmx(dv / b) + (du + dv)
+        /* a log(x/x0) + b log(y/y0), x0 = a/s: near the mode by log1pmx, whose
+         * linear parts a u + b v = s (x + y - 1) vanish exactly for y = 1 - x */
+        double du = x * s - a, dv = y * s - b, ea, eb;
+        if (fabs(du) < 0.5 * a && fabs(dv) < 0.5 * b) {
+            ea = a * nd_log1pmx(du / a);
+            eb = b * nd_log1pmx(dv / b);
+        } else {
+            ea = a * (lx + log(s / a));
+            eb = b * (ly + log(s / b));
+        }
+        return ea + eb
                + 0.5 * log(a / ND_2PI * (b / s)) - nd_i_stirling_corr(a) - nd_i_stirling_corr(b)
                + nd_i_stirling_corr(s);
     }
@@ -64,19 +73,27 @@ static double beta_log_pow(double a, double b, double x, double y)
     return a * lx + b * ly - (nd_lgamma(a) + nd_lgamma(b) - nd_lgamma(s));
 }
 
+/* log((a + d)/a) where d = v - a was formed from v (e.g. v = x s): log1p near
+ * v = a, log(v/a) (computed as lv - log a, lv = log v) elsewhere */
+static double log_ratio(double d, double a, double lv)
+{
+    double t = d / a;
+    return fabs(t) < 0.5 ? log1p(t) : lv - log(a);
+}
+
 /* La = log x - psi(a+1) + psi(a+b) and Lb = log y - psi(b) + psi(a+b) */
 static void beta_log_derivs(double a, double b, double x, double y, double *La, double *Lb)
 {
     double s = a + b;
     double ps = s >= 10.0 ? 0.0 : nd_i_psi_pos(s); /* used when s < 10 */
     if (a >= 10.0)
-        *La = log1p((x * s - a) / a) + nd_i_psi_minus_log(s) - nd_i_psi_minus_log(a) - 1.0 / a;
+        *La = log_ratio(x * s - a, a, log_of(x, y) + log(s)) + nd_i_psi_minus_log(s) - nd_i_psi_minus_log(a) - 1.0 / a;
     else if (s >= 10.0)
         *La = log_of(x, y) + log(s) + nd_i_psi_minus_log(s) - nd_i_psi_pos(a + 1.0);
     else
         *La = log_of(x, y) - nd_i_psi_pos(a + 1.0) + ps;
     if (b >= 10.0)
-        *Lb = log1p((y * s - b) / b) + nd_i_psi_minus_log(s) - nd_i_psi_minus_log(b);
+        *Lb = log_ratio(y * s - b, b, log_of(y, x) + log(s)) + nd_i_psi_minus_log(s) - nd_i_psi_minus_log(b);
     else if (s >= 10.0)
         *Lb = log_of(y, x) + log(s) + nd_i_psi_minus_log(s) - nd_i_psi_pos(b);
     else

@@ -284,8 +284,13 @@ double nd_trigamma(double x)
 /* log(x^a e^-x / Gamma(a)), a > 0, x > 0. */
 static double log_pref_q(double a, double x)
 {
-    if (a >= 10.0)
-        return a * nd_log1pmx((x - a) / a) + 0.5 * log(a) - ND_LOG_SQRT_2PI - nd_i_stirling_corr(a);
+    if (a >= 10.0) {
+        double t = (x - a) / a;
+        /* a (log(x/a) - t): log1pmx near x = a; far from it log(x/a) directly
+         * (1 + t would lose the low bits of a small x/a) */
+        double e = fabs(t) < 0.5 ? a * nd_log1pmx(t) : a * log(x / a) - (x - a);
+        return e + 0.5 * log(a) - ND_LOG_SQRT_2PI - nd_i_stirling_corr(a);
+    }
     if (a < 0.5) return a * log(x) - x - lgamma1p_small(a) + log(a);
     return a * log(x) - x - nd_lgamma(a);
 }
@@ -295,7 +300,10 @@ static double log_pref_q(double a, double x)
 static double lx_minus_psi(double a, double x, int shift)
 {
     double v;
-    if (a >= 10.0) v = log1p((x - a) / a) - nd_i_psi_minus_log(a);
+    if (a >= 10.0) {
+        double t = (x - a) / a;
+        v = (fabs(t) < 0.5 ? log1p(t) : log(x / a)) - nd_i_psi_minus_log(a);
+    }
     else v = log(x) - nd_i_psi_pos(a);
     return shift ? v - 1.0 / a : v;
 }
