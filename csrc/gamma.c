@@ -231,31 +231,73 @@ static inline double gw_u53p1(uint64_t w)
     return (hi * 0x1p26 + lo) + 1.0;
 }
 
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    !defined(__clang__)
+/* vector clones of the candidate passes (picked at run time; IEEE operations
+ * only, no contraction: the same numbers on every level) */
+#define G_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define G_CLONES
+#endif
+
 /* Candidate t (t + 1 < nw): the normal of word w[t] passed its rectangle test,
- * v = 1 + c x > 0 and the uniform of w[t + 1] passed the squeeze: then the try
- * is accepted by the rule and val[t] = d v^3 is its value, computed with the
- * rule's operations. */
-EW_CLONES static void gw_eval(const uint64_t *w, intptr_t nw, double d, double c, double *val,
-                              unsigned char *ok)
+ * v = 1 + c x > 0 and the uniform of w[t + 1] passed the squeeze or the log
+ * test: then the try is accepted by the rule and val[t] = d v^3 is its value,
+ * computed with the rule's operations.  Pass 1 (all t): rectangle, v, squeeze;
+ * pass 2 (the few that only failed the squeeze, listed): the log test. */
+G_CLONES static void gw_pass1(const uint64_t *restrict w, intptr_t nw, double d, double c,
+                              double *restrict val, int64_t *restrict ok, int64_t *restrict lg)
 {
     intptr_t t;
-    for (t = 0; t + 1 < nw; t++) {
-        uint64_t wn = w[t], m = wn >> 12;
-        unsigned j = (unsigned)(wn & 0x1ff);
+    for (t = 0; t < nw - 1; t++) {
+        uint64_t wn = w[t], m = wn >> 12, j = wn & 0x1ff;
         double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j];
         double v = 1.0 + c * x, x2 = x * x, v3 = v * v * v;
         double u = gw_u53p1(w[t + 1]) * 0x1p-53;
+        int64_t rect = m < nd_zig_k64[j] ? 1 : 0;
+        int64_t pos = v > 0.0 ? 1 : 0;
+        int64_t sq = u < 1.0 - 0.0331 * (x2 * x2) ? 1 : 0;
         val[t] = d * v3;
-        ok[t] = (unsigned char)((m < nd_zig_k64[j]) & (v > 0.0) & (u < 1.0 - 0.0331 * (x2 * x2)));
+        ok[t] = rect & pos & sq;
+        lg[t] = rect & pos & (sq ^ 1);
     }
 }
 
+G_CLONES static void gw_pass2(const uint64_t *restrict w0, const uint64_t *restrict w1, intptr_t nl,
+                              double d, double c, int64_t *restrict acc)
+{
+    intptr_t i;
+    for (i = 0; i < nl; i++) {
+        uint64_t wn = w0[i], m = wn >> 12, j = wn & 0x1ff;
+        double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j];
+        double v = 1.0 + c * x, v3 = v * v * v;
+        double u = gw_u53p1(w1[i]) * 0x1p-53;
+        acc[i] = nd_log_pos(u) < 0.5 * (x * x) + d * (1.0 - v3 + nd_log_pos(v3)) ? 1 : 0;
+    }
+}
+
+static void gw_eval(const uint64_t *w, intptr_t nw, double d, double c, double *val, int64_t *ok)
+{
+    int64_t lg[GW_MAX], acc[GW_MAX], idx[GW_MAX];
+    uint64_t w0[GW_MAX], w1[GW_MAX];
+    intptr_t nl = 0, i, t;
+    gw_pass1(w, nw, d, c, val, ok, lg);
+    for (t = 0; t < nw - 1; t++) { /* list the log tests (branch-free) */
+        idx[nl] = t;
+        w0[nl] = w[t];
+        w1[nl] = w[t + 1];
+        nl += lg[t];
+    }
+    gw_pass2(w0, w1, nl, d, c, acc);
+    for (i = 0; i < nl; i++) ok[idx[i]] = acc[i];
+}
+
 /* n draws of kind GK_MT (the values into z) or GK_BMT (the a + 1 draw into z,
- * log(u) of its boost word into zu), exactly the scalar rule's numbers. */
-static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, double *zu, const gprm *p)
+ * the boost word into zw), exactly the scalar rule's numbers. */
+static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const gprm *p)
 {
     double val[GW_MAX];
-    unsigned char ok[GW_MAX];
+    int64_t ok[GW_MAX];
     const int boost = p->kind == GK_BMT;
     const intptr_t need = boost ? 3 : 2;
     const double d = p->d, c = p->c;
@@ -268,7 +310,7 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, double *zu, const gp
         if (bits->xo == NULL || nw < need + 1) {
             /* a NumPy source (refills are not counted) or the end of a block */
             z[k] = mt_draw(bits, d, c);
-            if (boost) zu[k] = nd_log_pos(nd_u01_oc(nd_bits_next64(bits)));
+            if (boost) zw[k] = nd_bits_next64(bits);
             k++;
             continue;
         }
@@ -276,20 +318,37 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, double *zu, const gp
         if (nw > GW_MAX) nw = GW_MAX;
         if (nw > (n - k) * need + 16) nw = (n - k) * need + 16; /* about what the rest uses */
         gw_eval(w, nw, d, c, val, ok);
-        while (k < n && t + need <= nw) {
-            if (G_LIKELY(ok[t])) {
-                z[k] = val[t];
-                t += 2;
-                if (boost) zu[k] = nd_log_pos(nd_u01_oc(w[t++]));
-                k++;
-            } else {
-                uint64_t blk = bits->xo->counter;
-                bits->pos = (uint64_t *)w + t;
-                z[k] = mt_draw(bits, d, c);
-                if (boost) zu[k] = nd_log_pos(nd_u01_oc(nd_bits_next64(bits)));
-                k++;
-                if (bits->xo->counter != blk) goto next_window; /* refilled: w is stale */
-                t = bits->pos - w;
+        if (boost) {
+            while (k < n && t + need <= nw) {
+                if (G_LIKELY(ok[t])) {
+                    z[k] = val[t];
+                    zw[k] = w[t + 2];
+                    t += 3;
+                    k++;
+                } else {
+                    uint64_t blk = bits->xo->counter;
+                    bits->pos = (uint64_t *)w + t;
+                    z[k] = mt_draw(bits, d, c);
+                    zw[k] = nd_bits_next64(bits);
+                    k++;
+                    if (bits->xo->counter != blk) goto next_window; /* refilled: w is stale */
+                    t = bits->pos - w;
+                }
+            }
+        } else {
+            while (k < n && t + 2 <= nw) {
+                if (G_LIKELY(ok[t])) {
+                    z[k] = val[t];
+                    t += 2;
+                    k++;
+                } else {
+                    uint64_t blk = bits->xo->counter;
+                    bits->pos = (uint64_t *)w + t;
+                    z[k] = mt_draw(bits, d, c);
+                    k++;
+                    if (bits->xo->counter != blk) goto next_window; /* refilled: w is stale */
+                    t = bits->pos - w;
+                }
             }
         }
         bits->pos = (uint64_t *)w + t;
@@ -297,11 +356,37 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, double *zu, const gp
     }
 }
 
+/* boosting: z[k] = z[k] exp(log(u_k) / a) (log_ = 0) or log z[k] + log(u_k) / a,
+ * u_k = nd_u01_oc(zw[k]) */
+G_CLONES static void g_boost_pass(double *z, const uint64_t *zw, intptr_t c, double a, int log_)
+{
+    intptr_t k;
+    if (log_) {
+        for (k = 0; k < c; k++) {
+            double g = z[k], lu = nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) / a;
+            double lg = nd_log_pos(g);
+            z[k] = (g > 0.0 ? lg : -g_inf) + lu;
+        }
+    } else {
+        for (k = 0; k < c; k++)
+            z[k] = z[k] * nd_gamma_exp(nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) / a);
+    }
+}
+
+G_CLONES static void g_log_pass(double *z, intptr_t c)
+{
+    intptr_t k;
+    for (k = 0; k < c; k++) {
+        double g = z[k], lg = nd_log_pos(g);
+        z[k] = g > 0.0 ? lg : -g_inf;
+    }
+}
+
 /* Fill z[0..c) with G(a) (log = 0) or log G(a) (log = 1) for one constant a. */
 static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, int log_)
 {
     intptr_t k;
-    double zu[EW_CHUNK];
+    uint64_t zw[EW_CHUNK];
     switch (p->kind) {
     case GK_BAD:
     case GK_INF:
@@ -309,19 +394,18 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
         return;
     case GK_EXP:
         nd_exponential_fill(bits, c, z, 0);
-        if (log_) for (k = 0; k < c; k++) z[k] = g_log0(z[k]);
+        if (log_) g_log_pass(z, c);
         return;
     case GK_BEXP:
         for (k = 0; k < c; k++) z[k] = log_ ? g_logvalue(bits, p) : g_value(bits, p);
         return;
     case GK_MT:
         gw_fill(bits, c, z, NULL, p);
-        if (log_) for (k = 0; k < c; k++) z[k] = nd_log_pos(z[k]);
+        if (log_) g_log_pass(z, c);
         return;
     default: /* GK_BMT */
-        gw_fill(bits, c, z, zu, p);
-        if (log_) for (k = 0; k < c; k++) z[k] = g_log0(z[k]) + zu[k] / p->a;
-        else for (k = 0; k < c; k++) z[k] = z[k] * nd_gamma_exp(zu[k] / p->a);
+        gw_fill(bits, c, z, zw, p);
+        g_boost_pass(z, zw, c, p->a, log_);
         return;
     }
 }
