@@ -98,13 +98,14 @@ static inline int mt_log_accept(double d, double x, double v, double u)
  * drawn (x).  Returns d v. */
 static double mt_from(nd_bits_t *bits, double d, double c, double x)
 {
+    const double q = 108.0 * d;
     for (;;) {
-        double v = 1.0 + c * x, u, x2;
+        double cx = c * x, v = 1.0 + cx, u, x2;
         if (v > 0.0) {
             v = v * v * v;
             u = nd_u01_oc(nd_bits_next64(bits));
             x2 = x * x;
-            if (u < 1.0 - 0.0331 * (x2 * x2)) return d * v;
+            if (x2 * x2 < (1.0 - u) * (q * (1.0 + (cx < 0.0 ? cx : 0.0)))) return d * v;
             if (mt_log_accept(d, x, v, u)) return d * v;
         }
         x = nd_standard_normal(bits);
@@ -220,8 +221,6 @@ static const float g_one_f = 1.0f;
 
 /* The window walk for a constant concentration (kind GK_MT or GK_BMT; see the
  * top of this file). */
-#define GW_MAX 512 /* words per window */
-
 /* exact (double)(w >> 11) + 1, without an int64 -> double conversion */
 static inline double gw_u53p1(uint64_t w)
 {
@@ -240,74 +239,56 @@ static inline double gw_u53p1(uint64_t w)
 #define G_CLONES
 #endif
 
-/* Candidate t (t + 1 < nw): the normal of word w[t] passed its rectangle test,
- * v = 1 + c x > 0 and the uniform of w[t + 1] passed the squeeze or the log
- * test: then the try is accepted by the rule and val[t] = d v^3 is its value,
- * computed with the rule's operations.  Pass 1 (all t): rectangle, v, squeeze;
- * pass 2 (the few that only failed the squeeze, listed): the log test. */
-G_CLONES static void gw_pass1(const uint64_t *restrict w, intptr_t nw, double d, double c,
-                              double *restrict val, int64_t *restrict ok, int64_t *restrict lg)
-{
-    intptr_t t;
-    for (t = 0; t < nw - 1; t++) {
-        uint64_t wn = w[t], m = wn >> 12, j = wn & 0x1ff;
-        double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j];
-        double v = 1.0 + c * x, x2 = x * x, v3 = v * v * v;
-        double u = gw_u53p1(w[t + 1]) * 0x1p-53;
-        int64_t rect = m < nd_zig_k64[j] ? 1 : 0;
-        int64_t pos = v > 0.0 ? 1 : 0;
-        int64_t sq = u < 1.0 - 0.0331 * (x2 * x2) ? 1 : 0;
-        val[t] = d * v3;
-        ok[t] = rect & pos & sq;
-        lg[t] = rect & pos & (sq ^ 1);
-    }
-}
+/* Candidate i of a window: the try whose normal is word w[S i] and whose
+ * uniform is w[S i + 1] (S = 2, or 3 when boosting: the boost word follows).
+ * ok[i]: the normal passed its rectangle test, v = 1 + c x > 0 and the uniform
+ * passed the squeeze, i.e. the rule accepts this first try and val[i] = d v^3
+ * is its value, computed with the rule's operations.  Everything else (about
+ * 2-3% of the candidates: ziggurat slow path, squeeze failures) goes through
+ * the scalar rule. */
+#define GW_CAND 64 /* candidates per window */
 
-G_CLONES static void gw_pass2(const uint64_t *restrict w0, const uint64_t *restrict w1, intptr_t nl,
-                              double d, double c, int64_t *restrict acc)
-{
-    intptr_t i;
-    for (i = 0; i < nl; i++) {
-        uint64_t wn = w0[i], m = wn >> 12, j = wn & 0x1ff;
-        double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j];
-        double v = 1.0 + c * x, v3 = v * v * v;
-        double u = gw_u53p1(w1[i]) * 0x1p-53;
-        acc[i] = nd_log_pos(u) < 0.5 * (x * x) + d * (1.0 - v3 + nd_log_pos(v3)) ? 1 : 0;
+#define GW_PASS1(name, S)                                                                    \
+    G_CLONES static void name(const uint64_t *restrict w, intptr_t nc, double d, double c,   \
+                              double *restrict val, int64_t *restrict ok)                    \
+    {                                                                                        \
+        const double q = 108.0 * d;                                                          \
+        intptr_t i;                                                                          \
+        for (i = 0; i < nc; i++) {                                                           \
+            uint64_t wn = w[S * i], m = wn >> 12, j = wn & 0x1ff;                            \
+            double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j]; \
+            double cx = c * x, v = 1.0 + cx, x2 = x * x, v3 = v * v * v;                     \
+            double u = gw_u53p1(w[S * i + 1]) * 0x1p-53;                                     \
+            int64_t rect = m < nd_zig_k64[j] ? 1 : 0;                                        \
+            int64_t pos = v > 0.0 ? 1 : 0;                                                   \
+            int64_t sq = x2 * x2 < (1.0 - u) * (q * (1.0 + (cx < 0.0 ? cx : 0.0))) ? 1 : 0;  \
+            val[i] = d * v3;                                                                 \
+            ok[i] = rect & pos & sq;                                                         \
+        }                                                                                    \
     }
-}
-
-static void gw_eval(const uint64_t *w, intptr_t nw, double d, double c, double *val, int64_t *ok)
-{
-    int64_t lg[GW_MAX], acc[GW_MAX], idx[GW_MAX];
-    uint64_t w0[GW_MAX], w1[GW_MAX];
-    intptr_t nl = 0, i, t;
-    gw_pass1(w, nw, d, c, val, ok, lg);
-    for (t = 0; t < nw - 1; t++) { /* list the log tests (branch-free) */
-        idx[nl] = t;
-        w0[nl] = w[t];
-        w1[nl] = w[t + 1];
-        nl += lg[t];
-    }
-    gw_pass2(w0, w1, nl, d, c, acc);
-    for (i = 0; i < nl; i++) ok[idx[i]] = acc[i];
-}
+GW_PASS1(gw_pass1_2, 2)
+GW_PASS1(gw_pass1_3, 3)
 
 /* n draws of kind GK_MT (the values into z) or GK_BMT (the a + 1 draw into z,
- * the boost word into zw), exactly the scalar rule's numbers. */
+ * the boost word into zw), exactly the scalar rule's numbers.  A window holds
+ * the candidates at word offsets 0, S, 2S, ... from the stream's position;
+ * they are taken in order while they pass; a try that does not is resolved by
+ * the scalar rule, and if that ends a multiple of S words further, the walk
+ * goes on with the window's candidates, else a new window starts there. */
 static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const gprm *p)
 {
-    double val[GW_MAX];
-    int64_t ok[GW_MAX];
+    double val[GW_CAND];
+    int64_t ok[GW_CAND];
     const int boost = p->kind == GK_BMT;
-    const intptr_t need = boost ? 3 : 2;
+    const intptr_t S = boost ? 3 : 2;
     const double d = p->d, c = p->c;
     intptr_t k = 0;
     while (k < n) {
         const uint64_t *w;
-        intptr_t nw, t = 0;
+        intptr_t nc, i = 0, t;
         if (bits->pos == bits->end) nd_bits_refill(bits);
-        nw = bits->end - bits->pos;
-        if (bits->xo == NULL || nw < need + 1) {
+        nc = (bits->end - bits->pos) / S;
+        if (bits->xo == NULL || nc < 1) {
             /* a NumPy source (refills are not counted) or the end of a block */
             z[k] = mt_draw(bits, d, c);
             if (boost) zw[k] = nd_bits_next64(bits);
@@ -315,43 +296,29 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const 
             continue;
         }
         w = bits->pos;
-        if (nw > GW_MAX) nw = GW_MAX;
-        if (nw > (n - k) * need + 16) nw = (n - k) * need + 16; /* about what the rest uses */
-        gw_eval(w, nw, d, c, val, ok);
-        if (boost) {
-            while (k < n && t + need <= nw) {
-                if (G_LIKELY(ok[t])) {
-                    z[k] = val[t];
-                    zw[k] = w[t + 2];
-                    t += 3;
-                    k++;
-                } else {
-                    uint64_t blk = bits->xo->counter;
-                    bits->pos = (uint64_t *)w + t;
-                    z[k] = mt_draw(bits, d, c);
-                    zw[k] = nd_bits_next64(bits);
-                    k++;
-                    if (bits->xo->counter != blk) goto next_window; /* refilled: w is stale */
-                    t = bits->pos - w;
-                }
-            }
-        } else {
-            while (k < n && t + 2 <= nw) {
-                if (G_LIKELY(ok[t])) {
-                    z[k] = val[t];
-                    t += 2;
-                    k++;
-                } else {
-                    uint64_t blk = bits->xo->counter;
-                    bits->pos = (uint64_t *)w + t;
-                    z[k] = mt_draw(bits, d, c);
-                    k++;
-                    if (bits->xo->counter != blk) goto next_window; /* refilled: w is stale */
-                    t = bits->pos - w;
-                }
+        if (nc > GW_CAND) nc = GW_CAND;
+        if (nc > n - k) nc = n - k;
+        if (S == 2) gw_pass1_2(w, nc, d, c, val, ok);
+        else gw_pass1_3(w, nc, d, c, val, ok);
+        while (k < n && i < nc) {
+            if (G_LIKELY(ok[i])) {
+                z[k] = val[i];
+                if (boost) zw[k] = w[S * i + 2];
+                i++;
+                k++;
+            } else {
+                uint64_t blk = bits->xo->counter;
+                bits->pos = (uint64_t *)w + S * i;
+                z[k] = mt_draw(bits, d, c);
+                if (boost) zw[k] = nd_bits_next64(bits);
+                k++;
+                if (bits->xo->counter != blk) goto next_window; /* refilled: w is stale */
+                t = bits->pos - w;
+                if (t % S != 0) goto next_window; /* off the candidates' grid */
+                i = t / S;
             }
         }
-        bits->pos = (uint64_t *)w + t;
+        bits->pos = (uint64_t *)w + S * i;
     next_window:;
     }
 }

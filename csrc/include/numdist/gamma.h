@@ -16,9 +16,14 @@
  *       x = nd_standard_normal(bits) (the ziggurat's words); v = 1 + c x; if
  *       v <= 0 the try ends there (no more words); else v = v^3 and the next
  *       word gives u = nd_u01_oc(w) in (0, 1]; the try is accepted iff
- *       u < 1 - 0.0331 x^4   or   log(u) < x^2/2 + d (1 - v + log(v))
- *       (x^4 = (x x)(x x); numdist's log), and the value is d v; otherwise a
- *       new try follows.
+ *         x^4 < (1 - u) (108 d) (1 + min(c x, 0))             (squeeze)
+ *       or log(u) < x^2/2 + d (1 - v + log(v))                 (exact test)
+ *       (x^4 = (x x)(x x), c x and 108 d rounded once, numdist's log), and the
+ *       value is d v; otherwise a new try follows.  The squeeze is a lower
+ *       bound of the exact test: with y = c x, x^2/2 + d (1 - v + log v) =
+ *       3 d (log(1+y) - y + y^2/2 - y^3/3) >= -x^4 / (108 d (1 + min(y, 0))),
+ *       and exp(h) >= 1 + h; it is tighter than Marsaglia-Tsang's
+ *       1 - 0.0331 x^4 (about 1% of tries go on to the logs instead of 10%).
  *     - 0 < a < 1 (boosting): g = the value of this same rule for a + 1
  *       (rounded; a + 1 == 1 takes the exponential), then one word gives
  *       u = nd_u01_oc(w); the value is g * exp(log(u) / a).
