@@ -246,7 +246,8 @@ static inline double gw_u53p1(uint64_t w)
  * is its value, computed with the rule's operations.  Everything else (about
  * 2-3% of the candidates: ziggurat slow path, squeeze failures) goes through
  * the scalar rule. */
-#define GW_CAND 64 /* candidates per window */
+#define GW_CAND 64       /* candidates per window */
+#define GW_CAND_BOOST 24 /* when boosting: rejections (2 words) leave the 3-word grid */
 
 #define GW_PASS1(name, S)                                                                    \
     G_CLONES static void name(const uint64_t *restrict w, intptr_t nc, double d, double c,   \
@@ -296,7 +297,7 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const 
             continue;
         }
         w = bits->pos;
-        if (nc > GW_CAND) nc = GW_CAND;
+        if (nc > (boost ? GW_CAND_BOOST : GW_CAND)) nc = boost ? GW_CAND_BOOST : GW_CAND;
         if (nc > n - k) nc = n - k;
         if (S == 2) gw_pass1_2(w, nc, d, c, val, ok);
         else gw_pass1_3(w, nc, d, c, val, ok);
