@@ -502,12 +502,65 @@ G_KERNEL_SCALAR(nd_ew_beta_f32, float, beta_value(bits, a, b), &g_one_f, 2 * GAM
         }                                                                                \
     } while (0)
 
+/* Symmetric rows (one valid concentration a for every entry) into a C-contiguous
+ * block: the nrows K gammas are one constant-concentration run (gamma_const:
+ * the same words and values as the row rule), then each row is normalised
+ * with DIR_ROW's arithmetic, in the same order. */
+static void dir_symmetric(nd_bits_t *bits, intptr_t nrows, intptr_t K, double a, double *out)
+{
+    gprm p = gprm_of(a);
+    const int log_ = a < 1.0;
+    intptr_t n = nrows * K, off, r, k;
+    for (off = 0; off < n; off += EW_CHUNK)
+        gamma_const(bits, n - off < EW_CHUNK ? n - off : EW_CHUNK, out + off, &p, log_);
+    for (r = 0; r < nrows; r++) {
+        double *z = out + r * K, s = 0.0, mx = -g_inf;
+        if (!log_) {
+            for (k = 0; k < K; k++) s += z[k];
+            if (G_LIKELY(s > 0.0 && s < g_inf)) {
+                for (k = 0; k < K; k++) z[k] = z[k] / s;
+            } else {
+                mx = 0.0;
+                for (k = 0; k < K; k++) mx = z[k] > mx ? z[k] : mx;
+                if (mx > 0.0) {
+                    s = 0.0;
+                    for (k = 0; k < K; k++) s += z[k] / mx;
+                    for (k = 0; k < K; k++) z[k] = (z[k] / mx) / s;
+                } else {
+                    for (k = 0; k < K; k++) z[k] = 1.0 / (double)K;
+                }
+            }
+        } else {
+            for (k = 0; k < K; k++) mx = z[k] > mx ? z[k] : mx;
+            if (mx > -g_inf) {
+                for (k = 0; k < K; k++) {
+                    double e = nd_gamma_exp(z[k] - mx);
+                    z[k] = e;
+                    s += e;
+                }
+                for (k = 0; k < K; k++) z[k] = z[k] / s;
+            } else {
+                for (k = 0; k < K; k++) z[k] = 1.0 / (double)K;
+            }
+        }
+    }
+}
+
 int random_dirichlet_fill(nd_bits_t *bits, intptr_t nrows, intptr_t K, const double *alpha,
                           intptr_t a_rs, intptr_t a_cs, double *out, intptr_t o_rs, intptr_t o_cs)
 {
     intptr_t r;
     if (nrows <= 0 || K <= 0) return ND_OK;
     nd_bits_expect(bits, (size_t)((double)nrows * (double)K * GAMMA_WORDS_SMALL) + 1);
+    if ((a_rs == 0 || nrows == 1) && o_cs == 8 && o_rs == 8 * K) {
+        double a0 = alpha[0];
+        int sym = a0 > 0.0 && a0 < g_inf;
+        for (r = 1; r < K && sym; r++) sym = EW_AT(double, alpha, r * a_cs) == a0;
+        if (sym) {
+            dir_symmetric(bits, nrows, K, a0, out);
+            return ND_OK;
+        }
+    }
     for (r = 0; r < nrows; r++) {
         const char *ar = (const char *)alpha + r * a_rs;
         char *orow = (char *)out + r * o_rs;

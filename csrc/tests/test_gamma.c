@@ -497,6 +497,22 @@ static void test_dirichlet(void)
         }
         CHECK(diff == 0, "dirichlet log-space rule: %d differ", diff);
     }
+    /* symmetric rows (the constant-concentration fast path) = the row rule */
+    {
+        static const double sa[] = {1.0, 2.5, 0.3, 2e-3, 1e4};
+        enum { NR = 5000, NK = 6 };
+        static double o1[NR * NK], o2[NR * NK], av[NK];
+        int si, bad;
+        for (si = 0; si < 5; si++) {
+            for (k = 0; k < NK; k++) av[k] = sa[si];
+            reseed(990 + si);
+            random_dirichlet_fill(&bits, NR, NK, av, 0, 8, o1, NK * 8, 8); /* symmetric path */
+            reseed(990 + si);
+            random_dirichlet_fill(&bits, NR, NK, av, 0, 8, o2 + NR * NK - 1, -8 * NK, -8); /* generic */
+            for (r = 0, bad = 0; r < NR * NK; r++) bad += o1[r] != o2[NR * NK - 1 - r];
+            CHECK(bad == 0, "dirichlet symmetric path (%g): %d differ from the row rule", sa[si], bad);
+        }
+    }
     /* strides: transposed output, reversed alpha columns, per-row alpha; f32 = f64 rounded */
     {
         enum { NR = 300, NK = 7 };

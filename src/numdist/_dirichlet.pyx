@@ -38,11 +38,33 @@ def rows_per_chunk(K):
     return max(1, ND_CHUNK_ELEMS // int(K))
 
 
+def _row_stride(a):
+    """The byte stride between consecutive rows (C order over all but the last
+    dimension) if it is constant, else None."""
+    shape, strides = a.shape, a.strides
+    if a.ndim < 2:
+        return 0
+    rs = None
+    for i in range(a.ndim - 2, -1, -1):
+        if shape[i] == 1:
+            continue
+        if rs is None:
+            rs = strides[i]
+            inner = strides[i] * shape[i]
+        elif strides[i] != inner:
+            return None
+        else:
+            inner = strides[i] * shape[i]
+    return 0 if rs is None else rs
+
+
 cdef struct dir_job:
     strided_operand out      # over the (nrows, K) view: outer dims = the rows
     strided_operand alpha
     intptr_t nrows, K, rpc
     bint f32
+    bint even                # rows evenly strided in out and alpha: whole chunks per call
+    intptr_t o_rs, a_rs
     int *status              # per chunk: 0 fine, -1 no memory
 
 
@@ -58,10 +80,21 @@ cdef void dir_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
         if work == NULL:
             job.status[c] = -1
             return
+    if job.even:
+        if job.f32:
+            random_dirichlet_fill_f(bits, stop - r, job.K, <const float *>(a.data + r * job.a_rs),
+                                    job.a_rs, a.inner_stride, <float *>(o.data + r * job.o_rs),
+                                    job.o_rs, o.inner_stride, work)
+        else:
+            random_dirichlet_fill(bits, stop - r, job.K, <const double *>(a.data + r * job.a_rs),
+                                  job.a_rs, a.inner_stride, <double *>(o.data + r * job.o_rs),
+                                  job.o_rs, o.inner_stride)
+        free(work)
+        return
     nd_outer_seek(&o.it, r)
     nd_outer_seek(&a.it, r)
     while r < stop:
-        # one row at a time: rows are not evenly strided in general (any outer dims)
+        # one row at a time: rows are not evenly strided
         if job.f32:
             random_dirichlet_fill_f(bits, 1, job.K, <const float *>(a.data + a.it.offset), 0,
                                     a.inner_stride, <float *>(o.data + o.it.offset), 0,
@@ -103,6 +136,10 @@ def dirichlet_fill(rng, cnp.ndarray out, cnp.ndarray alpha):
     job.nrows = out.size // job.K
     job.rpc = rows_per_chunk(job.K)
     job.f32 = out.dtype == np_float32
+    o_rs, a_rs = _row_stride(out), _row_stride(alpha)
+    job.even = o_rs is not None and a_rs is not None
+    job.o_rs = o_rs if job.even else 0
+    job.a_rs = a_rs if job.even else 0
     operand_init(&job.out, out, ndim)
     operand_init(&job.alpha, alpha, ndim)
     nchunks = (job.nrows + job.rpc - 1) // job.rpc
