@@ -341,98 +341,177 @@ EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256(const uint64_t *q, double *o
     return a0 | (a1 << 4);
 }
 
-/* The vector fill: n values into o, which has room for max(n, room) values
- * (room > n lets the steps write past n: the staging buffer). */
-#define EX_FILL_SIMD(NAME, TGT, V, STEP)                                                   \
-    TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out,         \
-                                          intptr_t room, const int sg)                     \
+/* Windowed fill (as normal.c's float32 path): for a window of nw words,
+ *   1. (vector) every word's candidate to tmp[k], and a bit per word that the
+ *      filter did not pass;
+ *   2. (scalar) the marked words in order through the exact rule: a false mark
+ *      (m < k[i] after all) keeps its candidate; the usual rejection - wedge
+ *      decided by the quick tests with the next word, and if it rejected, the
+ *      word after a passing candidate - is resolved without a branch: word r+1
+ *      is struck from the keep mask, and if the wedge rejected, word r+2's
+ *      candidate takes r's place and r+2 is struck too; anything else runs
+ *      ex_slow, its extra words struck.  A marked word that is an extra word
+ *      of an earlier one is skipped.  If the extra words run past the window
+ *      (or the buffer is refilled), the window ends after the word;
+ *   3. (vector) the kept candidates packed down in order.
+ * Every value is the sequential rule's; only the candidates of extra words
+ * (about 3% of the words) are computed for nothing. */
+#define EX_WIN 256
+
+static inline void ex_strike(uint64_t *keep, intptr_t r, intptr_t used)
+{
+    intptr_t k;
+    for (k = r + 1; k <= r + used; k++) keep[k >> 6] &= ~(UINT64_C(1) << (k & 63));
+}
+
+/* Pass 2 over window [0, nw) of p (cnt words in the buffer): returns end
+ * (words of the window that give output); sets b->pos after the words used. */
+static inline intptr_t ex_pass2(ex_src *s, uint64_t *p, intptr_t cnt, intptr_t nw, double *tmp,
+                                const uint64_t *rej, uint64_t *keep, const int sg)
+{
+    intptr_t g, nextw = 0;
+    for (g = 0; g < ((nw + 63) >> 6); g++) {
+        uint64_t mk = rej[g];
+        while (mk) {
+            intptr_t r = (g << 6) + __builtin_ctzll(mk), used;
+            uint64_t w, m;
+            unsigned li;
+            double x;
+            mk &= mk - 1;
+            if (r < nextw) continue; /* an extra word of an earlier rejection */
+            w = p[r];
+            m = w >> 11;
+            li = (unsigned)(w & 0xff);
+            x = (double)(int64_t)m * nd_exp_w[li];
+            if (m < nd_exp_k[li]) continue; /* the filter's false mark: tmp[r] stands */
+            used = 0;
+            if (EX_LIKELY(r + 2 < cnt)) {
+                uint64_t w2 = p[r + 2], m2 = w2 >> 11, sel;
+                unsigned j2 = (unsigned)(w2 & 0xff);
+                const double *wt = nd_exp_wedge[li];
+                double u = nd_u01_co(p[r + 1]), t = (wt[0] - x) * wt[1];
+                double x2 = (double)(int64_t)m2 * nd_exp_w[j2];
+                int acc = u < t + wt[2], rj = u > t + wt[3], ok2 = m2 < nd_exp_k[j2];
+                if (EX_LIKELY((li != 0) & (acc | rj) & (acc | ok2))) {
+                    sel = (uint64_t)0 - (uint64_t)acc;
+                    tmp[r] = nd_bits_to_dbl((nd_dbl_to_bits(tmp[r]) & sel) |
+                                            (nd_dbl_to_bits(ex_sign(x2, w, sg)) & ~sel));
+                    used = 2 - acc;
+                    if (EX_UNLIKELY(r + 1 + used > nw)) {
+                        s->b->pos = p + r + 1 + used;
+                        return r + 1;
+                    }
+                }
+            }
+            if (used == 0) {
+                s->b->pos = p + r + 1;
+                tmp[r] = ex_sign(ex_slow(s, w), w, sg);
+                if (s->refilled) return r + 1;
+                used = s->b->pos - (p + r + 1);
+                if (r + 1 + used > nw) return r + 1;
+            }
+            ex_strike(keep, r, used);
+            nextw = r + 1 + used;
+        }
+    }
+    s->b->pos = p + nw;
+    return nw;
+}
+
+/* The kept (keep bit set) entries of tmp[0, end) to o in order (o may be tmp);
+ * returns how many; may write junk up to 8 entries after them, within o[0, end
+ * rounded up to 8). */
+EX_T512 static EX_ALWAYS_INLINE intptr_t ex_pack512(const double *tmp, const uint64_t *keep, intptr_t end,
+                                                   double *o)
+{
+    intptr_t k, d = 0;
+    for (k = 0; k < end; k += 8) {
+        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xff;
+        if (end - k < 8) m &= (1u << (end - k)) - 1;
+        _mm512_storeu_pd(o + d, _mm512_maskz_compress_pd((__mmask8)m, _mm512_loadu_pd(tmp + k)));
+        d += __builtin_popcount(m);
+    }
+    return d;
+}
+
+/* dword permutation that packs the kept 64-bit entries of 4 (mask bits 0-3) */
+static const uint8_t ex_pack_perm[16][8] = {
+    {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
+    {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0}, {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
+    {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
+    {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
+
+EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uint64_t *keep, intptr_t end,
+                                                   double *o)
+{
+    intptr_t k, d = 0;
+    for (k = 0; k < end; k += 4) {
+        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xf;
+        __m256i perm, v;
+        if (end - k < 4) m &= (1u << (end - k)) - 1;
+        perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)ex_pack_perm[m]));
+        v = _mm256_loadu_si256((const __m256i *)(tmp + k));
+        _mm256_storeu_si256((__m256i *)(o + d), _mm256_permutevar8x32_epi32(v, perm));
+        d += __builtin_popcount(m);
+    }
+    return d;
+}
+
+/* n values into out.  nt: out is 64-byte aligned and the output goes through
+ * the staging buffer with non-temporal stores (the caller fences). */
+#define EX_FILL_WIN(NAME, TGT, V, STEP, PACK, STREAM)                                      \
+    TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg, \
+                                          const int nt)                                    \
     {                                                                                      \
+        uint64_t rej[EX_WIN / 64], keep[EX_WIN / 64 + 1];                                  \
+        double tmp[EX_WIN] __attribute__((aligned(64)));                                   \
+        double stg[EX_WIN + 64] __attribute__((aligned(64)));                              \
+        intptr_t sd = 0, k;                                                                \
         ex_src s;                                                                          \
-        const unsigned full = (1u << (V)) - 1;                                             \
         s.b = b;                                                                           \
-        if (room < n) room = n;                                                            \
         while (n > 0) {                                                                    \
-            uint64_t *p, w, m;                                                             \
-            intptr_t i, d, lim, r;                                                         \
-            unsigned ok, li;                                                               \
-            double x;                                                                      \
+            uint64_t *p;                                                                   \
+            intptr_t cnt, nw, end, d;                                                      \
+            double *dst;                                                                   \
             if (b->pos == b->end) nd_bits_refill(b);                                       \
             p = b->pos;                                                                    \
-            lim = (b->end - p) - 2; /* two words of look-ahead for ex_event */             \
-            i = d = 0;                                                                     \
+            cnt = b->end - p;                                                              \
+            nw = cnt < n ? cnt : n;                                                        \
+            nw = nw < EX_WIN ? (nw & ~(intptr_t)((V) - 1)) : EX_WIN;                       \
             s.refilled = 0;                                                                \
-            for (;;) {                                                                     \
-                if (i + (V) > lim || d + (V) > room) break;                                \
-                ok = STEP(p + i, out + d, sg);                                             \
-                if (EX_LIKELY(ok == full) && d + (V) <= n) {                               \
-                    i += (V);                                                              \
-                    d += (V);                                                              \
-                    continue;                                                              \
-                }                                                                          \
-                r = (intptr_t)__builtin_ctz(~ok); /* <= V */                               \
-                if (d + r >= n) { /* the draw ends within the passing lanes */             \
-                    i += n - d;                                                            \
-                    d = n;                                                                 \
-                    break;                                                                 \
-                }                                                                          \
-                i += r;                                                                    \
-                d += r;                                                                    \
-                /* word i: the exact rule */                                               \
-                w = p[i];                                                                  \
-                m = w >> 11;                                                               \
-                li = (unsigned)(w & 0xff);                                                 \
-                x = (double)(int64_t)m * nd_exp_w[li];                                     \
-                if (m < nd_exp_k[li]) {                                                    \
-                    out[d++] = ex_sign(x, w, sg);                                          \
-                    i++;                                                                   \
-                    if (d == n) break;                                                     \
-                    continue;                                                              \
-                }                                                                          \
-                r = ex_event(&s, p, i, w, x, out + d, n - d, sg);                          \
-                d += r & 3;                                                                \
-                i += r >> 2;                                                               \
-                if (s.refilled || d >= n) break;                                           \
-            }                                                                              \
-            out += d;                                                                      \
-            n -= d;                                                                        \
-            room -= d;                                                                     \
-            if (s.refilled) continue; /* b->pos is in the new buffer */                    \
-            b->pos = p + i;                                                                \
-            while (n > 0 && b->pos != b->end) {                                            \
-                w = *b->pos++;                                                             \
-                *out++ = ex_sign(ex_slow(&s, w), w, sg);                                   \
+            if (nw == 0) { /* fewer than V words or values: one value */                   \
+                uint64_t w = *b->pos++;                                                    \
+                double v = ex_sign(ex_slow(&s, w), w, sg);                                 \
+                if (nt) stg[sd++] = v;                                                     \
+                else *out++ = v;                                                           \
                 n--;                                                                       \
-                room--;                                                                    \
-                if (s.refilled) break;                                                     \
+                continue;                                                                  \
             }                                                                              \
+            dst = nt ? tmp : out;                                                          \
+            for (k = 0; k < nw; k += 64) {                                                 \
+                intptr_t e = nw - k < 64 ? nw - k : 64, t;                                 \
+                uint64_t m = 0;                                                            \
+                for (t = 0; t < e; t += (V))                                               \
+                    m |= (uint64_t)(~STEP(p + k + t, dst + k + t, sg) & ((1u << (V)) - 1)) << t; \
+                rej[k >> 6] = m;                                                           \
+            }                                                                              \
+            for (k = 0; k < (nw >> 6); k++) keep[k] = ~UINT64_C(0);                        \
+            keep[(size_t)nw >> 6] = (UINT64_C(1) << (nw & 63)) - 1;                             \
+            end = ex_pass2(&s, p, cnt, nw, dst, rej, keep, sg);                            \
+            if (nt) {                                                                      \
+                d = PACK(tmp, keep, end, stg + sd);                                        \
+                sd += d;                                                                   \
+                for (k = 0; k + 8 <= sd; k += 8) STREAM(out + k, stg + k);                 \
+                out += k;                                                                  \
+                memcpy(stg, stg + k, (size_t)(sd - k) * 8);                                \
+                sd -= k;                                                                   \
+            } else {                                                                       \
+                d = PACK(out, keep, end, out);                                             \
+                out += d;                                                                  \
+            }                                                                              \
+            n -= d;                                                                        \
         }                                                                                  \
-    }
-
-EX_FILL_SIMD(ex_core512, EX_T512, 16, ex_step512)
-EX_FILL_SIMD(ex_core256, EX_T256, 8, ex_step256)
-
-/* Large fills: head to a 64-byte boundary directly, then EX_STAGE values at a
- * time through the staging buffer with non-temporal stores, then the rest. */
-#define EX_FILL_NT(NAME, TGT, CORE, V, STREAM)                                             \
-    TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg) \
-    {                                                                                      \
-        double tmp[EX_STAGE + (V)] __attribute__((aligned(64)));                           \
-        intptr_t head = (intptr_t)(((64 - ((uintptr_t)out & 63)) & 63) >> 3), k;           \
-        if (((uintptr_t)out & 7) != 0 || n < EX_NT_MIN) {                                  \
-            CORE(b, n, out, n, sg);                                                        \
-            return;                                                                        \
-        }                                                                                  \
-        CORE(b, head, out, head, sg);                                                      \
-        out += head;                                                                       \
-        n -= head;                                                                         \
-        while (n >= EX_STAGE) {                                                            \
-            CORE(b, EX_STAGE, tmp, EX_STAGE + (V), sg);                                    \
-            for (k = 0; k < EX_STAGE; k += 8) STREAM(out + k, tmp + k);                    \
-            out += EX_STAGE;                                                               \
-            n -= EX_STAGE;                                                                 \
-        }                                                                                  \
-        _mm_sfence();                                                                      \
-        CORE(b, n, out, n, sg);                                                            \
+        if (nt) memcpy(out, stg, (size_t)sd * 8);                                          \
     }
 
 #define EX_STREAM512(o, t) _mm512_stream_pd((o), _mm512_load_pd(t))
@@ -442,8 +521,26 @@ EX_FILL_SIMD(ex_core256, EX_T256, 8, ex_step256)
         _mm256_stream_pd((o) + 4, _mm256_load_pd((t) + 4));      \
     } while (0)
 
-EX_FILL_NT(ex_fill512, EX_T512, ex_core512, 16, EX_STREAM512)
-EX_FILL_NT(ex_fill256, EX_T256, ex_core256, 8, EX_STREAM256)
+EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_pack512, EX_STREAM512)
+EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_pack256, EX_STREAM256)
+
+/* Large fills: the head to a 64-byte boundary stored directly, the rest through
+ * the staging buffer with non-temporal stores. */
+#define EX_FILL_NT(NAME, TGT, CORE)                                                        \
+    TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg) \
+    {                                                                                      \
+        intptr_t head = (intptr_t)(((64 - ((uintptr_t)out & 63)) & 63) >> 3);              \
+        if (((uintptr_t)out & 7) != 0 || n < EX_NT_MIN) {                                  \
+            CORE(b, n, out, sg, 0);                                                        \
+            return;                                                                        \
+        }                                                                                  \
+        CORE(b, head, out, sg, 0);                                                         \
+        CORE(b, n - head, out + head, sg, 1);                                              \
+        _mm_sfence();                                                                      \
+    }
+
+EX_FILL_NT(ex_fill512, EX_T512, ex_core512)
+EX_FILL_NT(ex_fill256, EX_T256, ex_core256)
 
 EX_T512 static void ex_fill512_plain(nd_bits_t *b, intptr_t n, double *out) { ex_fill512(b, n, out, 0); }
 EX_T512 static void ex_fill512_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill512(b, n, out, 1); }
