@@ -120,6 +120,9 @@ static EX_NOINLINE intptr_t ex_event(ex_src *s, const uint64_t *p, intptr_t i, u
     return ((intptr_t)(s->b->pos - (p + i)) << 2) | 1;
 }
 
+
+/* ---- level 0: the scalar fill ------------------------------------------- */
+
 #define EX_STEP(k)                                                     \
     do {                                                               \
         uint64_t w_ = p[i + (k)], m_ = w_ >> 11;                       \
@@ -135,7 +138,7 @@ static EX_NOINLINE intptr_t ex_event(ex_src *s, const uint64_t *p, intptr_t i, u
         out[d + (k)] = ex_sign(x_, w_, sg);                            \
     } while (0)
 
-static inline void ex_fill(nd_bits_t *b, intptr_t n, double *out, const int sg)
+static inline void ex_fill_scalar(nd_bits_t *b, intptr_t n, double *out, const int sg)
 {
     ex_src s;
     s.b = b;
@@ -179,12 +182,390 @@ static inline void ex_fill(nd_bits_t *b, intptr_t n, double *out, const int sg)
     }
 }
 
-static void ex_fill_plain(nd_bits_t *b, intptr_t n, double *out) { ex_fill(b, n, out, 0); }
-static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill(b, n, out, 1); }
+static void ex_fill_plain(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scalar(b, n, out, 0); }
+static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scalar(b, n, out, 1); }
+
+/* ---- SIMD levels -----------------------------------------------------------
+ * The vector fill runs the same sequential rule: a step takes the next V
+ * candidate words (V = 16 at AVX-512, 8 at AVX2), computes all V candidates
+ * x = m * w[i] and stores them, and tests them with a filter that never
+ * accepts what the rule rejects.  While every lane passes, element j is word
+ * j's candidate and the loop moves on V words and V outputs.  At the first
+ * lane that did not pass, the outputs before it stand, and that word goes
+ * through the scalar rule exactly (the exact rectangle test, then ex_event /
+ * ex_slow with the following words, as in the scalar fill); the vector loop
+ * then resumes at the first word not used yet, and its stores overwrite the
+ * junk lanes of the interrupted step.  So every value is the scalar rule's,
+ * bit for bit, on every level.
+ *
+ * Table: one 64-bit entry per layer (ex_pack, built at load time from nd_exp_w
+ * and nd_exp_k): bits 0-54 hold w[i]'s bit pattern minus EX_E0 << 52 (every
+ * w[i] has a biased exponent in [EX_E0, EX_E0 + 7], checked at build time of
+ * the entry: otherwise the SIMD levels are off), bits 55-63 hold
+ * K9 = k[i] >> 44.  One gather gives both:
+ *   w[i] = (entry & (2^55 - 1)) + (EX_E0 << 52)       (exact);
+ *   filter: word < (entry & ~(2^55 - 1)), i.e. (m >> 44) < (k[i] >> 44), which
+ *   implies m < k[i]; it also turns away the m < k[i] whose top 9 bits equal
+ *   K9 (about 0.1% of candidates): the exact test in scalar code accepts them.
+ * m to double: AVX-512DQ vcvtqq2pd; AVX2: 2^52 + (m mod 2^52) from the bit
+ * pattern, minus 2^52 unless bit 52 of m is set (exact: m < 2^53).
+ *
+ * Large fills (n >= EX_NT_MIN, i.e. a whole dispatcher chunk of 512 KB or
+ * more) write through an L1 staging buffer of EX_STAGE values copied to the
+ * output with non-temporal stores: the output does not pass through the
+ * caches (no read for ownership), which at 1e7 values halves the memory
+ * traffic.  Smaller fills store directly.
+ *
+ * Level selection: 0 scalar (any machine), 2 AVX2, 3 AVX-512 (F, DQ, VL); the
+ * best the CPU has, capped by nd_exponential_level_cap (tests; not in a
+ * public header) and by the environment variable NUMDIST_SIMD_MAX, read once
+ * at load time (for tests and benchmarks: "avx512", "avx2", or "scalar"; also
+ * 3 / 2 / 0).  Only the exponential-ziggurat fills (exponential, laplace,
+ * gumbel, geometric) and the gumbel / geometric log passes honour it. */
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define EX_X86 1
+#include <immintrin.h>
+#include <stdlib.h>
+#define EX_T512 __attribute__((target("avx512f,avx512dq,avx512vl,popcnt")))
+#define EX_T256 __attribute__((target("avx2,popcnt")))
+#define EX_ALWAYS_INLINE inline __attribute__((always_inline))
+#endif
+
+int nd_exponential_level_cap = 3; /* tests only: lower it to run the narrower paths */
+
+#ifdef EX_X86
+static int ex_hw_level = 0;    /* best level of this CPU (and of ex_pack) */
+static int ex_env_cap = 3;     /* NUMDIST_SIMD_MAX */
+static uint64_t ex_pack[256] __attribute__((aligned(64)));
+#define EX_LOW55 ((UINT64_C(1) << 55) - 1)
+static uint64_t ex_e0; /* EX_E0 << 52 */
+
+__attribute__((constructor)) static void ex_init(void)
+{
+    const char *e = getenv("NUMDIST_SIMD_MAX");
+    unsigned emin = 0x7ff, emax = 0, i;
+    int lvl = 0;
+    for (i = 0; i < 256; i++) {
+        unsigned ex = (unsigned)(nd_dbl_to_bits(nd_exp_w[i]) >> 52);
+        if (ex < emin) emin = ex;
+        if (ex > emax) emax = ex;
+    }
+    if (emin >= 1 && emax < 0x7ff && emax - emin <= 7) {
+        ex_e0 = (uint64_t)emin << 52;
+        for (i = 0; i < 256; i++)
+            ex_pack[i] = ((nd_exp_k[i] >> 44) << 55) | (nd_dbl_to_bits(nd_exp_w[i]) - ex_e0);
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+            __builtin_cpu_supports("avx512vl"))
+            lvl = 3;
+        else if (__builtin_cpu_supports("avx2"))
+            lvl = 2;
+    }
+    ex_hw_level = lvl;
+    if (e != NULL) {
+        if (!strcmp(e, "avx512") || !strcmp(e, "3")) ex_env_cap = 3;
+        else if (!strcmp(e, "avx2") || !strcmp(e, "2")) ex_env_cap = 2;
+        else if (!strcmp(e, "sse2") || !strcmp(e, "1") || !strcmp(e, "scalar") || !strcmp(e, "0"))
+            ex_env_cap = 0;
+    }
+}
+
+static inline int ex_level(void)
+{
+    int l = ex_hw_level;
+    if (l > ex_env_cap) l = ex_env_cap;
+    if (l > nd_exponential_level_cap) l = nd_exponential_level_cap;
+    return l;
+}
+#else
+static inline int ex_level(void) { return 0; }
+#endif
+
+int nd_exponential_simd_level(void) { return ex_level(); }
+
+#ifdef EX_X86
+
+#define EX_NT_MIN ((intptr_t)65536)
+#define EX_STAGE 512
+
+/* V = 16 words: stores 16 candidates at o, returns the filter's pass mask. */
+EX_T512 static EX_ALWAYS_INLINE unsigned ex_step512(const uint64_t *q, double *o, const int sg)
+{
+    const __m512i ff = _mm512_set1_epi64(0xff), low = _mm512_set1_epi64((long long)EX_LOW55);
+    const __m512i e0 = _mm512_set1_epi64((long long)ex_e0), sb = _mm512_set1_epi64(INT64_MIN);
+    __m512i W0 = _mm512_loadu_si512(q), W1 = _mm512_loadu_si512(q + 8);
+    __m512i E0 = _mm512_i64gather_epi64(_mm512_and_si512(W0, ff), (const void *)ex_pack, 8);
+    __m512i E1 = _mm512_i64gather_epi64(_mm512_and_si512(W1, ff), (const void *)ex_pack, 8);
+    __m512d w0 = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(E0, low), e0));
+    __m512d w1 = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(E1, low), e0));
+    __m512d x0 = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W0, 11)), w0);
+    __m512d x1 = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W1, 11)), w1);
+    __mmask8 a0 = _mm512_cmplt_epu64_mask(W0, _mm512_andnot_si512(low, E0));
+    __mmask8 a1 = _mm512_cmplt_epu64_mask(W1, _mm512_andnot_si512(low, E1));
+    if (sg) {
+        /* x ^ ((word << 55) & sign): bit 8 is the sign */
+        x0 = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(x0), _mm512_slli_epi64(W0, 55), sb, 0x78));
+        x1 = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(x1), _mm512_slli_epi64(W1, 55), sb, 0x78));
+    }
+    _mm512_storeu_pd(o, x0);
+    _mm512_storeu_pd(o + 8, x1);
+    return (unsigned)a0 | ((unsigned)a1 << 8);
+}
+
+EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256_1(const uint64_t *q, double *o, const int sg)
+{
+    const __m256i ff = _mm256_set1_epi64x(0xff), low = _mm256_set1_epi64x((long long)EX_LOW55);
+    const __m256i e0 = _mm256_set1_epi64x((long long)ex_e0), sb = _mm256_set1_epi64x(INT64_MIN);
+    const __m256i m52 = _mm256_set1_epi64x((long long)((UINT64_C(1) << 52) - 1));
+    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(0x1p52);
+    __m256i W = _mm256_loadu_si256((const __m256i *)q);
+    __m256i E = _mm256_i64gather_epi64((const long long *)ex_pack, _mm256_and_si256(W, ff), 8);
+    __m256d w = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(E, low), e0));
+    /* m = word >> 11 < 2^53: 2^52 + (m mod 2^52), minus 2^52 unless bit 52 of m
+     * (bit 63 of the word, its sign) is set */
+    __m256d lo = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi64(W, 11), m52), magic));
+    __m256d md = _mm256_sub_pd(lo, _mm256_blendv_pd(two52, _mm256_setzero_pd(), _mm256_castsi256_pd(W)));
+    __m256d x = _mm256_mul_pd(md, w);
+    __m256i acc = _mm256_cmpgt_epi64(_mm256_srli_epi64(E, 55), _mm256_srli_epi64(W, 55));
+    if (sg) x = _mm256_xor_pd(x, _mm256_castsi256_pd(_mm256_and_si256(_mm256_slli_epi64(W, 55), sb)));
+    _mm256_storeu_pd(o, x);
+    return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(acc));
+}
+
+/* V = 8 words */
+EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256(const uint64_t *q, double *o, const int sg)
+{
+    unsigned a0 = ex_step256_1(q, o, sg), a1 = ex_step256_1(q + 4, o + 4, sg);
+    return a0 | (a1 << 4);
+}
+
+/* Windowed fill (as normal.c's float32 path): for a window of nw words,
+ *   1. (vector) every word's candidate to tmp[k], and a bit per word that the
+ *      filter did not pass;
+ *   2. (scalar) the marked words in order through the exact rule: a false mark
+ *      (m < k[i] after all) keeps its candidate; the usual rejection - wedge
+ *      decided by the quick tests with the next word, and if it rejected, the
+ *      word after a passing candidate - is resolved without a branch: word r+1
+ *      is struck from the keep mask, and if the wedge rejected, word r+2's
+ *      candidate takes r's place and r+2 is struck too; anything else runs
+ *      ex_slow, its extra words struck.  A marked word that is an extra word
+ *      of an earlier one is skipped.  If the extra words run past the window
+ *      (or the buffer is refilled), the window ends after the word;
+ *   3. (vector) the kept candidates packed down in order.
+ * Every value is the sequential rule's; only the candidates of extra words
+ * (about 3% of the words) are computed for nothing. */
+#define EX_WIN 256
+
+static inline void ex_strike(uint64_t *keep, intptr_t r, intptr_t used)
+{
+    intptr_t k;
+    for (k = r + 1; k <= r + used; k++) keep[k >> 6] &= ~(UINT64_C(1) << (k & 63));
+}
+
+/* Pass 2 over window [0, nw) of p (cnt words in the buffer): returns end
+ * (words of the window that give output); sets b->pos after the words used. */
+static inline intptr_t ex_pass2(ex_src *s, uint64_t *p, intptr_t cnt, intptr_t nw, double *tmp,
+                                const uint64_t *rej, uint64_t *keep, const int sg)
+{
+    intptr_t g, nextw = 0;
+    for (g = 0; g < ((nw + 63) >> 6); g++) {
+        uint64_t mk = rej[g];
+        while (mk) {
+            intptr_t r = (g << 6) + __builtin_ctzll(mk), used;
+            uint64_t w, m;
+            unsigned li;
+            double x;
+            mk &= mk - 1;
+            if (r < nextw) continue; /* an extra word of an earlier rejection */
+            w = p[r];
+            m = w >> 11;
+            li = (unsigned)(w & 0xff);
+            x = (double)(int64_t)m * nd_exp_w[li];
+            if (m < nd_exp_k[li]) continue; /* the filter's false mark: tmp[r] stands */
+            used = 0;
+            if (EX_LIKELY(r + 2 < cnt)) {
+                uint64_t w2 = p[r + 2], m2 = w2 >> 11, sel;
+                unsigned j2 = (unsigned)(w2 & 0xff);
+                const double *wt = nd_exp_wedge[li];
+                double u = nd_u01_co(p[r + 1]), t = (wt[0] - x) * wt[1];
+                double x2 = (double)(int64_t)m2 * nd_exp_w[j2];
+                int acc = u < t + wt[2], rj = u > t + wt[3], ok2 = m2 < nd_exp_k[j2];
+                if (EX_LIKELY((li != 0) & (acc | rj) & (acc | ok2))) {
+                    sel = (uint64_t)0 - (uint64_t)acc;
+                    tmp[r] = nd_bits_to_dbl((nd_dbl_to_bits(tmp[r]) & sel) |
+                                            (nd_dbl_to_bits(ex_sign(x2, w, sg)) & ~sel));
+                    used = 2 - acc;
+                    if (EX_UNLIKELY(r + 1 + used > nw)) {
+                        s->b->pos = p + r + 1 + used;
+                        return r + 1;
+                    }
+                }
+            }
+            if (used == 0) {
+                s->b->pos = p + r + 1;
+                tmp[r] = ex_sign(ex_slow(s, w), w, sg);
+                if (s->refilled) return r + 1;
+                used = s->b->pos - (p + r + 1);
+                if (r + 1 + used > nw) return r + 1;
+            }
+            ex_strike(keep, r, used);
+            nextw = r + 1 + used;
+        }
+    }
+    s->b->pos = p + nw;
+    return nw;
+}
+
+/* The kept (keep bit set) entries of tmp[0, end) to o in order (o may be tmp);
+ * returns how many; may write junk up to 8 entries after them, within o[0, end
+ * rounded up to 8). */
+EX_T512 static EX_ALWAYS_INLINE intptr_t ex_pack512(const double *tmp, const uint64_t *keep, intptr_t end,
+                                                   double *o)
+{
+    intptr_t k, d = 0;
+    for (k = 0; k < end; k += 8) {
+        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xff;
+        if (end - k < 8) m &= (1u << (end - k)) - 1;
+        _mm512_storeu_pd(o + d, _mm512_maskz_compress_pd((__mmask8)m, _mm512_loadu_pd(tmp + k)));
+        d += __builtin_popcount(m);
+    }
+    return d;
+}
+
+/* dword permutation that packs the kept 64-bit entries of 4 (mask bits 0-3) */
+static const uint8_t ex_pack_perm[16][8] = {
+    {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
+    {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0}, {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
+    {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
+    {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
+
+EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uint64_t *keep, intptr_t end,
+                                                   double *o)
+{
+    intptr_t k, d = 0;
+    for (k = 0; k < end; k += 4) {
+        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xf;
+        __m256i perm, v;
+        if (end - k < 4) m &= (1u << (end - k)) - 1;
+        perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)ex_pack_perm[m]));
+        v = _mm256_loadu_si256((const __m256i *)(tmp + k));
+        _mm256_storeu_si256((__m256i *)(o + d), _mm256_permutevar8x32_epi32(v, perm));
+        d += __builtin_popcount(m);
+    }
+    return d;
+}
+
+/* n values into out.  nt: out is 64-byte aligned and the output goes through
+ * the staging buffer with non-temporal stores (the caller fences). */
+#define EX_FILL_WIN(NAME, TGT, V, STEP, PACK, STREAM)                                      \
+    TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg, \
+                                          const int nt)                                    \
+    {                                                                                      \
+        uint64_t rej[EX_WIN / 64], keep[EX_WIN / 64 + 1];                                  \
+        double tmp[EX_WIN] __attribute__((aligned(64)));                                   \
+        double stg[EX_WIN + 64] __attribute__((aligned(64)));                              \
+        intptr_t sd = 0, k;                                                                \
+        ex_src s;                                                                          \
+        s.b = b;                                                                           \
+        while (n > 0) {                                                                    \
+            uint64_t *p;                                                                   \
+            intptr_t cnt, nw, end, d;                                                      \
+            double *dst;                                                                   \
+            if (b->pos == b->end) nd_bits_refill(b);                                       \
+            p = b->pos;                                                                    \
+            cnt = b->end - p;                                                              \
+            nw = cnt < n ? cnt : n;                                                        \
+            nw = nw < EX_WIN ? (nw & ~(intptr_t)((V) - 1)) : EX_WIN;                       \
+            s.refilled = 0;                                                                \
+            if (nw == 0) { /* fewer than V words or values: one value */                   \
+                uint64_t w = *b->pos++;                                                    \
+                double v = ex_sign(ex_slow(&s, w), w, sg);                                 \
+                if (nt) stg[sd++] = v;                                                     \
+                else *out++ = v;                                                           \
+                n--;                                                                       \
+                continue;                                                                  \
+            }                                                                              \
+            dst = nt ? tmp : out;                                                          \
+            for (k = 0; k < nw; k += 64) {                                                 \
+                intptr_t e = nw - k < 64 ? nw - k : 64, t;                                 \
+                uint64_t m = 0;                                                            \
+                for (t = 0; t < e; t += (V))                                               \
+                    m |= (uint64_t)(~STEP(p + k + t, dst + k + t, sg) & ((1u << (V)) - 1)) << t; \
+                rej[k >> 6] = m;                                                           \
+            }                                                                              \
+            for (k = 0; k < (nw >> 6); k++) keep[k] = ~UINT64_C(0);                        \
+            keep[(size_t)nw >> 6] = (UINT64_C(1) << (nw & 63)) - 1;                             \
+            end = ex_pass2(&s, p, cnt, nw, dst, rej, keep, sg);                            \
+            if (nt) {                                                                      \
+                d = PACK(tmp, keep, end, stg + sd);                                        \
+                sd += d;                                                                   \
+                for (k = 0; k + 8 <= sd; k += 8) STREAM(out + k, stg + k);                 \
+                out += k;                                                                  \
+                memcpy(stg, stg + k, (size_t)(sd - k) * 8);                                \
+                sd -= k;                                                                   \
+            } else {                                                                       \
+                d = PACK(out, keep, end, out);                                             \
+                out += d;                                                                  \
+            }                                                                              \
+            n -= d;                                                                        \
+        }                                                                                  \
+        if (nt) memcpy(out, stg, (size_t)sd * 8);                                          \
+    }
+
+#define EX_STREAM512(o, t) _mm512_stream_pd((o), _mm512_load_pd(t))
+#define EX_STREAM256(o, t)                                       \
+    do {                                                         \
+        _mm256_stream_pd((o), _mm256_load_pd(t));                \
+        _mm256_stream_pd((o) + 4, _mm256_load_pd((t) + 4));      \
+    } while (0)
+
+EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_pack512, EX_STREAM512)
+EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_pack256, EX_STREAM256)
+
+/* Large fills: the head to a 64-byte boundary stored directly, the rest through
+ * the staging buffer with non-temporal stores. */
+#define EX_FILL_NT(NAME, TGT, CORE)                                                        \
+    TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg) \
+    {                                                                                      \
+        intptr_t head = (intptr_t)(((64 - ((uintptr_t)out & 63)) & 63) >> 3);              \
+        if (((uintptr_t)out & 7) != 0 || n < EX_NT_MIN) {                                  \
+            CORE(b, n, out, sg, 0);                                                        \
+            return;                                                                        \
+        }                                                                                  \
+        CORE(b, head, out, sg, 0);                                                         \
+        CORE(b, n - head, out + head, sg, 1);                                              \
+        _mm_sfence();                                                                      \
+    }
+
+EX_FILL_NT(ex_fill512, EX_T512, ex_core512)
+EX_FILL_NT(ex_fill256, EX_T256, ex_core256)
+
+EX_T512 static void ex_fill512_plain(nd_bits_t *b, intptr_t n, double *out) { ex_fill512(b, n, out, 0); }
+EX_T512 static void ex_fill512_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill512(b, n, out, 1); }
+EX_T256 static void ex_fill256_plain(nd_bits_t *b, intptr_t n, double *out) { ex_fill256(b, n, out, 0); }
+EX_T256 static void ex_fill256_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill256(b, n, out, 1); }
+#endif
 
 void nd_exponential_fill(nd_bits_t *bits, intptr_t n, double *out, int signed_)
 {
+    int level;
     if (n <= 0) return;
+    level = ex_level();
+#ifdef EX_X86
+    if (level >= 3) {
+        if (signed_) ex_fill512_signed(bits, n, out);
+        else ex_fill512_plain(bits, n, out);
+        return;
+    }
+    if (level == 2) {
+        if (signed_) ex_fill256_signed(bits, n, out);
+        else ex_fill256_plain(bits, n, out);
+        return;
+    }
+#endif
+    (void)level;
     if (signed_) ex_fill_signed(bits, n, out);
     else ex_fill_plain(bits, n, out);
 }

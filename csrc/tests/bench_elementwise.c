@@ -4,7 +4,10 @@
  *       csrc/tests/bench_elementwise.c -lm -o /tmp/bench_ew && /tmp/bench_ew [n]
  * ns per element, best of REPS, thread CPU time, single thread.  Rows marked
  * [1000] draw n elements as n/1000 calls over parameter arrays of 1000
- * (stride 8 bytes), as the Python harness's "1e7 draws over 1000 parameters". */
+ * (stride 8 bytes), as the Python harness's "1e7 draws over 1000 parameters".
+ * The exponential fills run at the CPU's best SIMD level (printed); force a
+ * narrower one with NUMDIST_SIMD_MAX=avx2 (or scalar), e.g.
+ *   NUMDIST_SIMD_MAX=avx2 /tmp/bench_ew */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +62,7 @@ int main(int argc, char **argv)
         sc[i] = 1.0 + i * 0.001;
         pr[i] = (i + 0.5) / 1000.0;
     }
+    printf("exponential SIMD level %d (3 AVX-512, 2 AVX2, 0 scalar)\n", nd_exponential_simd_level());
     nd_xoshiro_seed(&xo, 1, 2);
     nd_bits_init_xoshiro(&bits, &xo);
     memset(d, 0, sizeof(double) * n);

@@ -113,6 +113,59 @@ static void test_scalars(void)
     }
 }
 
+/* ------------------------------------------------- exponential SIMD levels */
+
+/* exponential.c's run-time cap on its SIMD level (0 scalar, 2 AVX2, 3 AVX-512);
+ * not part of the public API. */
+extern int nd_exponential_level_cap;
+
+/* Every level gives the numbers of n scalar calls, in pieces of many sizes (so
+ * windows start at many buffer offsets, and pieces >= 65536 take the
+ * non-temporal path at several output alignments), plain and signed. */
+static void test_exp_levels(void)
+{
+    static const intptr_t pieces[] = {1, 2, 3, 7, 15, 16, 17, 31, 64, 255, 256, 257, 1000, 2047,
+                                      2048, 4099, 65536, 70001, 5, 131072};
+    const intptr_t nl = 400000;
+    double *ref = B, *got = A + 1, *sref; /* got: 8- but not 64-byte aligned */
+    intptr_t i;
+    int cap, sg;
+    reseed(21);
+    for (i = 0; i < nl; i++) ref[i] = nd_standard_exponential(&bits);
+    sref = malloc(sizeof(double) * (size_t)nl);
+    if (!sref) return;
+    nd_exponential_level_cap = 0;
+    reseed(21);
+    nd_exponential_fill(&bits, nl, sref, 1);
+    for (sg = 0; sg < 2; sg++) {
+        for (cap = 3; cap >= 0; cap--) {
+            intptr_t done = 0, k = 0;
+            long bad = 0;
+            nd_exponential_level_cap = cap;
+            reseed(21);
+            while (done < nl) {
+                intptr_t c = pieces[k++ % (sizeof pieces / sizeof pieces[0])];
+                if (c > nl - done) c = nl - done;
+                nd_exponential_fill(&bits, c, got + done, sg);
+                done += c;
+            }
+            for (i = 0; i < nl; i++) bad += fabs(got[i]) != ref[i] || (!sg && signbit(got[i]));
+            CHECK(bad == 0, "exponential level cap %d (runs at %d), signed %d: %ld values differ", cap,
+                  nd_exponential_simd_level(), sg, bad);
+            /* Laplace signs: bit 8 of each element's first word (the scalar
+             * level, checked in test_scalars, is the reference) */
+            if (sg) {
+                bad = 0;
+                for (i = 0; i < nl; i++) bad += memcmp(&sref[i], &got[i], 8) != 0;
+                CHECK(bad == 0, "laplace fill, level cap %d: %ld values differ from the scalar level", cap, bad);
+            }
+        }
+    }
+    free(sref);
+    nd_exponential_level_cap = 3;
+    if (verbose) printf("exponential SIMD level %d\n", nd_exponential_simd_level());
+}
+
 /* ---------------------------------------------------------------- table */
 
 typedef struct {
@@ -425,6 +478,7 @@ int main(int argc, char **argv)
     }
 
     test_scalars();
+    test_exp_levels();
     exp_gof();
     uniform_edges();
     for (f32 = 0; f32 < 2; f32++) {

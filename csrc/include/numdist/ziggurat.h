@@ -112,6 +112,12 @@ static inline double nd_standard_exponential(nd_bits_t *bits)
  * set.  n <= 0 draws nothing. */
 void nd_exponential_fill(nd_bits_t *bits, intptr_t n, double *out, int signed_);
 
+/* The SIMD level the exponential fills run at (0 scalar, 2 AVX2, 3 AVX-512;
+ * every level gives the same numbers): the best of this CPU, capped by the
+ * environment variable NUMDIST_SIMD_MAX ("avx512", "avx2", "scalar"; read at
+ * load time, for tests and benchmarks).  See exponential.c. */
+int nd_exponential_simd_level(void);
+
 #ifdef __cplusplus
 }
 #endif
