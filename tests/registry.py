@@ -69,6 +69,7 @@ class Case:
     bad: dict[str, tuple[float, ...]] | None = None   # parameter -> bad values; None: from arg_constraints
     reparam: Callable[..., Any] | None = None     # reparam(td, x) -> x as a torch function of td's parameters
     xfail: dict[str, str] = field(default_factory=dict)   # test function name -> reason (strict)
+    beyond_torch: tuple[str, ...] = ()            # quantities numdist has and torch lacks ("cdf")
 
     # -- builders ---------------------------------------------------------------------
     def make(self, D: Any, p: dict[str, Any], **kw: Any) -> Any:
@@ -120,6 +121,7 @@ def perturb(value: np.ndarray, constraint: Any, rng: np.random.Generator) -> np.
     """``value`` moved randomly within ``constraint`` (None: constraint not known here)."""
     v = np.asarray(value, dtype=np.float64)
     n = rng.normal(size=v.shape) * 0.4
+    constraint = getattr(constraint, "base_constraint", constraint)  # independent(positive, 1) and the like
     if constraint in (C.real, C.finite) or constraint is C.real_vector:
         return v + n
     if constraint in (C.positive, C.positive_finite):
@@ -140,6 +142,7 @@ def perturb(value: np.ndarray, constraint: Any, rng: np.random.Generator) -> np.
 
 def bad_values(constraint: Any) -> tuple[float, ...]:
     """Values one element of a parameter can be set to, violating ``constraint``."""
+    constraint = getattr(constraint, "base_constraint", constraint)
     if constraint is C.positive_finite:
         return (-1.0, 0.0, np.nan, np.inf)
     if constraint is C.positive:
@@ -301,6 +304,24 @@ CASES += [
     Case("bernoulli-logits", "Bernoulli", {"logits": _r.normal(size=(3, 4))}),
     Case("geometric-probs", "Geometric", {"probs": _r.uniform(0.1, 0.9, size=(4,))}, int_samples=True),
     Case("geometric-logits", "Geometric", {"logits": _r.normal(size=(2, 3))}, int_samples=True),
+]
+
+# -- gamma family --------------------------------------------------------------------------
+# VJPs to 1e-8: torch's trigamma (autograd of digamma/lgamma) is off by ~1e-9; numdist's
+# special functions are checked against mpmath to 1e-13 in tests/test_special.py.
+_TRIGAMMA = {"grad_rtol": 1e-8}
+CASES += [
+    Case("gamma-vector", "Gamma", {"concentration": _r.uniform(0.5, 3.0, size=(3,)), "rate": _r.uniform(0.5, 2.0, size=(3,))}, **_TRIGAMMA),
+    Case("gamma-broadcast", "Gamma", {"concentration": _r.uniform(0.5, 3.0, size=(2, 1)), "rate": _r.uniform(0.5, 2.0, size=(3,))}, **_TRIGAMMA),
+    Case("chi2-vector", "Chi2", {"df": _r.uniform(1.0, 5.0, size=(4,))}, **_TRIGAMMA),
+    Case("beta-broadcast", "Beta", {"concentration1": _r.uniform(0.5, 3.0, size=(3, 1)),
+                                    "concentration0": _r.uniform(0.5, 3.0, size=(4,))}, beyond_torch=("cdf",), **_TRIGAMMA),
+    Case("beta-scalar", "Beta", {"concentration1": np.array(2.5), "concentration0": np.array(0.8)},
+         beyond_torch=("cdf",), **_TRIGAMMA),
+    Case("dirichlet-batched", "Dirichlet", {"concentration": _r.uniform(0.5, 3.0, size=(2, 4))}, **_TRIGAMMA),
+    Case("dirichlet-vector", "Dirichlet", {"concentration": _r.uniform(0.5, 3.0, size=(3,))}, **_TRIGAMMA),
+    Case("studentt-vector", "StudentT", {"df": _r.uniform(2.5, 6.0, size=(3,)), "loc": _r.normal(size=(3,)),
+                                         "scale": _r.uniform(0.5, 2.0, size=(3,))}, beyond_torch=("cdf",), **_TRIGAMMA),
 ]
 
 BY_ID = {c.id: c for c in CASES}

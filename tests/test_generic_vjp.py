@@ -58,7 +58,7 @@ def _compare(case, grads, expected, params, what, value_fn=None):
         if nan.any() and value_fn is not None:
             p = np.asarray(params[k], dtype=np.float64)
             fd = np.zeros_like(e)
-            for idx in zip(*np.nonzero(nan)):
+            for idx in (tuple(i) for i in np.argwhere(nan)):
                 if not np.isfinite(p[idx]):
                     continue
                 h = 1e-6 * max(1.0, abs(p[idx]))

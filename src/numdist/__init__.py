@@ -9,10 +9,14 @@ from numdist._common import get_num_threads, set_num_threads
 from numdist._rng import manual_seed
 from numdist.alias import AliasTable
 from numdist.bernoulli import Bernoulli
+from numdist.beta import Beta
 from numdist.categorical import Categorical
 from numdist.cauchy import Cauchy
+from numdist.chi2 import Chi2
+from numdist.dirichlet import Dirichlet
 from numdist.distribution import Distribution, set_default_validate_args
 from numdist.exponential import Exponential
+from numdist.gamma import Gamma
 from numdist.geometric import Geometric
 from numdist.gumbel import Gumbel
 from numdist.independent import Independent
@@ -22,6 +26,7 @@ from numdist.multivariate_normal import MultivariateNormal
 from numdist.normal import Normal
 from numdist.one_hot_categorical import OneHotCategorical
 from numdist.relaxed_categorical import RelaxedOneHotCategorical
+from numdist.student_t import StudentT
 from numdist.uniform import Uniform
 
 __version__ = "0.2.0"
@@ -29,6 +34,7 @@ __version__ = "0.2.0"
 __all__ = [
     "Distribution", "AliasTable", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
     "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "Bernoulli", "Geometric",
+    "Gamma", "Chi2", "Beta", "Dirichlet", "StudentT",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]

@@ -59,11 +59,13 @@ def draw(kernel: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, *params
 
 
 def functional(kernel: str, where: str, params: dict[str, tuple[Any, constraints.Constraint]],
-               size: Any, dtype: Any, out: np.ndarray | None, rng: Any) -> Any:
+               size: Any, dtype: Any, out: np.ndarray | None, rng: Any, scale_by: str | None = None) -> Any:
     """A NumPy-style functional sampler: ``params`` maps each parameter name to
     ``(value, constraint)``; they broadcast against ``size`` (or ``out.shape``);
     float32 parameters give float32 draws unless ``dtype`` says otherwise; with no
-    ``size``/``out`` and scalar parameters the result is a Python scalar, as NumPy."""
+    ``size``/``out`` and scalar parameters the result is a Python scalar, as NumPy.
+    ``scale_by`` names a parameter the kernel does not take, by which the draws
+    are multiplied afterwards (NumPy's ``gamma(shape, scale)``)."""
     if params:
         pdtype, arrays = as_float_params(**{k: v for k, (v, _) in params.items()})
     else:
@@ -83,7 +85,13 @@ def functional(kernel: str, where: str, params: dict[str, tuple[Any, constraints
     out_dtype = np.dtype(np.int64) if out_int64 else dt
     if out is not None:
         check_out(out, shape, out_dtype)
-    res = draw(kernel, rng, shape, dt, *arrays.values(), out=out)
+    kernel_params = [a for k, a in arrays.items() if k != scale_by]
+    factor = arrays[scale_by] if scale_by is not None else None
+    if factor is not None and out is not None and np.may_share_memory(factor, out):
+        factor = factor.copy()  # read before the draw writes out=
+    res = draw(kernel, rng, shape, dt, *kernel_params, out=out)
+    if factor is not None:
+        np.multiply(res, factor, out=res)
     if out is None and size is None and res.ndim == 0:
         return res[()].item()  # a Python scalar, as numpy.random.Generator
     return res

@@ -193,7 +193,6 @@ def clip(x: Any, lo: float, hi: float) -> Any:
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
 
 
 def _as_float(y: Any, like: Any) -> Any:
@@ -205,53 +204,22 @@ def _erf_value(x: Any) -> Any:
     return _as_float(_erf(x), x)
 
 
-def _lgamma_value(x: Any) -> Any:
-    return _as_float(_lgamma(x), x)
+def _special_value(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A float64 C special function of numdist._special, returned in the input's float dtype."""
+    def apply(x: Any) -> Any:
+        return _as_float(fn(np.asarray(x, dtype=np.float64)), x)
+    return apply
 
 
-def _digamma_value(x: Any) -> Any:
-    """psi(x) for real x (reflection below 1/2, recurrence up to 10, asymptotic series)."""
-    x = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(x)
-    refl = x < 0.5
-    xr = np.where(refl, 1.0 - x, x)
-    acc = np.zeros_like(x)
-    while True:
-        small = xr < 10.0
-        if not small.any():
-            break
-        acc = np.where(small, acc - 1.0 / np.where(small, xr, 1.0), acc)
-        xr = np.where(small, xr + 1.0, xr)
-    inv2 = 1.0 / (xr * xr)
-    series = (np.log(xr) - 0.5 / xr
-              - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (
-                  1 / 132 - inv2 * (691 / 32760 - inv2 / 12)))))))
-    out = acc + series
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(refl, out - np.pi / np.tan(np.pi * x), out)
-    return out[()]
+def _c_special(name: str) -> Callable[[Any], Any]:
+    from numdist import _special
 
-
-def _trigamma_value(x: Any) -> Any:
-    x = np.asarray(x, dtype=np.float64)
-    acc = np.zeros_like(x)
-    xr = x.copy()
-    while True:
-        small = xr < 10.0
-        if not small.any():
-            break
-        acc = np.where(small, acc + 1.0 / np.where(small, xr, 1.0) ** 2, acc)
-        xr = np.where(small, xr + 1.0, xr)
-    inv = 1.0 / xr
-    inv2 = inv * inv
-    series = inv + 0.5 * inv2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (
-        1 / 30 - inv2 * (5 / 66 - inv2 * (691 / 2730 - inv2 * 7 / 6))))))
-    return (acc + series)[()]
+    return _special_value(getattr(_special, name))
 
 
 erf = _unary(_erf_value, lambda x, y: (2 / math.sqrt(math.pi)) * np.exp(-x * x))
-digamma = _unary(_digamma_value, lambda x, y: _trigamma_value(x))
-lgamma = _unary(_lgamma_value, lambda x, y: _digamma_value(x))
+digamma = _unary(_c_special("digamma"), lambda x, y: _c_special("trigamma")(x))
+lgamma = _unary(_c_special("lgamma"), lambda x, y: _c_special("digamma")(x))
 
 
 def _softplus_value(x: Any) -> Any:

@@ -1,0 +1,142 @@
+"""Gamma, Chi2, Beta, Dirichlet, StudentT: goodness of fit against scipy.stats, small
+concentrations, implicit reparameterisation gradients against mpmath (pointwise) and
+by unbiasedness (Monte Carlo mean of the VJP = gradient of the closed-form mean).
+Values, shapes and closed-form VJPs against torch are in the generic tests (registry)."""
+import numpy as np
+import pytest
+from scipy import stats
+
+import numdist as nd
+
+mpmath = pytest.importorskip("mpmath")
+N = 200_000
+ALPHA = 1e-4
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("family,params,ref", [
+    ("Gamma", dict(concentration=0.3, rate=2.0), stats.gamma(0.3, scale=0.5)),
+    ("Gamma", dict(concentration=40.0, rate=0.5), stats.gamma(40.0, scale=2.0)),
+    ("Gamma", dict(concentration=2.5, rate=1.0), stats.gamma(2.5)),
+    ("Chi2", dict(df=3.0), stats.chi2(3.0)),
+    ("Beta", dict(concentration1=0.3, concentration0=0.3), stats.beta(0.3, 0.3)),
+    ("Beta", dict(concentration1=40.0, concentration0=60.0), stats.beta(40.0, 60.0)),
+    ("Beta", dict(concentration1=5.0, concentration0=0.7), stats.beta(5.0, 0.7)),
+    ("StudentT", dict(df=0.3, loc=1.0, scale=2.0), stats.t(0.3, loc=1.0, scale=2.0)),
+    ("StudentT", dict(df=40.0), stats.t(40.0)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_goodness_of_fit(family, params, ref, dtype):
+    d = getattr(nd, family)(**{k: np.asarray(v, dtype=dtype) for k, v in params.items()})
+    x = d.sample((N,), rng=20261127)
+    assert x.dtype == dtype and np.isfinite(x).all()
+    assert stats.kstest(x.astype(np.float64), ref.cdf).pvalue > ALPHA
+    if family != "Chi2":
+        grid = ref.ppf(np.linspace(0.02, 0.98, 9)).astype(dtype)
+        np.testing.assert_allclose(d.cdf(grid), ref.cdf(grid.astype(np.float64)), rtol=2e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_functional_samplers_fit():
+    assert stats.kstest(nd.random.standard_gamma(0.3, size=N, rng=1), stats.gamma(0.3).cdf).pvalue > ALPHA
+    assert stats.kstest(nd.random.gamma(2.0, 3.0, size=N, rng=2), stats.gamma(2.0, scale=3.0).cdf).pvalue > ALPHA
+    assert stats.kstest(nd.random.beta(0.5, 2.0, size=N, rng=3), stats.beta(0.5, 2.0).cdf).pvalue > ALPHA
+    assert stats.kstest(nd.random.chisquare(5.0, size=N, rng=4), stats.chi2(5.0).cdf).pvalue > ALPHA
+    assert stats.kstest(nd.random.standard_t(2.5, size=N, rng=5), stats.t(2.5).cdf).pvalue > ALPHA
+    x = nd.random.dirichlet([[1.0, 2.0, 3.0]], size=(N, 1), rng=6)
+    assert x.shape == (N, 1, 3)
+    assert stats.kstest(x[:, 0, 0], stats.beta(1.0, 5.0).cdf).pvalue > ALPHA  # marginal Beta(a_i, a0 - a_i)
+    assert isinstance(nd.random.standard_gamma(2.0, rng=0), float)
+
+
+def test_tiny_concentrations():
+    x = nd.Beta(1e-3, 1e-3).sample((N,), rng=7)
+    assert np.isfinite(x).all() and ((x >= 0) & (x <= 1)).all()
+    assert abs((x > 0.5).mean() - 0.5) < 0.01
+    alpha = np.full(5, 2e-3)
+    rows = nd.Dirichlet(alpha).sample((N,), rng=8)
+    assert np.isfinite(rows).all() and np.allclose(rows.sum(-1), 1)
+    np.testing.assert_allclose(rows.mean(0), 0.2, atol=0.01)
+    g = nd.Gamma(1e-3, 1.0).sample((N,), rng=9)
+    assert (g > 0).all() and np.isfinite(g).all()
+    # P(G < 1e-100) = P(1e-3, 1e-100) = 1e-100**1e-3 / Gamma(1.001) ~ 0.79: most draws are tiny, none is 0
+    np.testing.assert_allclose((g < 1e-100).mean(), stats.gamma(1e-3).cdf(1e-100), atol=0.01)
+    for d in (nd.Beta(1e-3, 1e-3), nd.Dirichlet(alpha), nd.Gamma(1e-3, 1.0)):
+        x, vjp = d.rsample_vjp((1000,), rng=10)
+        for grad in vjp(np.ones_like(x)).values():
+            assert np.isfinite(grad).all()
+
+
+def _mp_gamma_grad(a, z):
+    a, z = mpmath.mpf(a), mpmath.mpf(z)
+    dP = mpmath.diff(lambda s: mpmath.gammainc(s, 0, z, regularized=True), a)
+    pdf = mpmath.exp((a - 1) * mpmath.log(z) - z - mpmath.loggamma(a))
+    return float(-dP / pdf)
+
+
+def _mp_beta_grad(a, b, x):
+    a, b, x = mpmath.mpf(a), mpmath.mpf(b), mpmath.mpf(x)
+    pdf = mpmath.exp((a - 1) * mpmath.log(x) + (b - 1) * mpmath.log1p(-x) - mpmath.log(mpmath.beta(a, b)))
+    da = mpmath.diff(lambda s: mpmath.betainc(s, b, 0, x, regularized=True), a)
+    db = mpmath.diff(lambda s: mpmath.betainc(a, s, 0, x, regularized=True), b)
+    return float(-da / pdf), float(-db / pdf)
+
+
+@pytest.mark.parametrize("a", [1e-3, 0.3, 1.0, 7.5, 1e3, 1e4])
+def test_gamma_rsample_vjp_pointwise_against_mpmath(a):
+    mpmath.mp.dps = 40
+    d = nd.Gamma(np.full(4, a), 1.0)
+    x, vjp = d.rsample_vjp(rng=11)
+    grad = vjp(np.eye(4)[0])["concentration"]  # d x_0 / d a_0
+    assert grad[1:].tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_allclose(grad[0], _mp_gamma_grad(a, x[0]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("a,b", [(0.3, 0.3), (1.0, 2.0), (5.0, 0.7), (40.0, 60.0)])
+def test_beta_rsample_vjp_pointwise_against_mpmath(a, b):
+    mpmath.mp.dps = 40
+    x, vjp = nd.Beta(a, b).rsample_vjp((3,), rng=12)
+    for i in range(3):
+        g = np.zeros(3)
+        g[i] = 1.0
+        grads = vjp(g)
+        ra, rb = _mp_beta_grad(a, b, x[i])
+        np.testing.assert_allclose(grads["concentration1"], ra, rtol=1e-10)
+        np.testing.assert_allclose(grads["concentration0"], rb, rtol=1e-10)
+
+
+def _batched_vjp_means(d, fn_of_x, batches, per_batch, rng):
+    """Per batch of draws, the VJP of mean(fn(x)) (one estimate of d E[fn(x)] / d param each)."""
+    x, vjp = d.rsample_vjp((batches, per_batch), rng=rng)
+    _, dfn = fn_of_x(x)
+    out = {k: [] for k in d._params}
+    for b in range(batches):
+        g = np.zeros_like(x)
+        g[b] = dfn[b] / per_batch
+        for k, v in vjp(g).items():
+            out[k].append(v)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+MOMENTS = {"mean": lambda x: (x, np.ones_like(x)), "second moment": lambda x: (x * x, 2 * x)}
+
+
+@pytest.mark.parametrize("moment", list(MOMENTS))
+@pytest.mark.parametrize("make", [
+    lambda: nd.Gamma(np.array([0.3, 2.5]), np.array([2.0, 0.5])),
+    lambda: nd.Beta(np.array([0.3, 5.0]), np.array([0.7, 2.0])),
+    lambda: nd.Chi2(np.array([0.7, 4.0])),
+    lambda: nd.StudentT(np.array([5.0, 9.0]), np.array([0.5, -1.0]), np.array([2.0, 0.5])),
+], ids=["gamma", "beta", "chi2", "studentt"])
+def test_rsample_vjp_unbiased(make, moment, torch):
+    """Monte Carlo mean of the VJP over 4e5 draws = gradient (torch autograd) of the
+    closed-form moment, within 5 standard errors."""
+    d = make()
+    est = _batched_vjp_means(d, MOMENTS[moment], 20, 20_000, 13)
+    leaves = {k: torch.tensor(np.asarray(d._validation_values()[k]), requires_grad=True) for k in d._params}
+    td = getattr(torch.distributions, type(d).__name__)(**leaves)
+    m = td.mean if moment == "mean" else td.variance + td.mean**2
+    m.sum().backward()
+    for k in d._params:
+        grad = leaves[k].grad  # None: the moment does not depend on k (StudentT's mean on df)
+        expected = np.zeros(leaves[k].shape) if grad is None else grad.numpy()
+        mean, se = est[k].mean(0), est[k].std(0, ddof=1) / np.sqrt(len(est[k]))
+        assert np.all(np.abs(mean - expected) <= 5 * se + 1e-12), (k, mean, expected, se)
