@@ -59,6 +59,34 @@ cdef extern from "numdist/elementwise.h" nogil:
 cdef extern from "numdist/special.h" nogil:
     void nd_ndtr_fill(intptr_t n, const double *x, intptr_t xs, double *out, intptr_t os)
     void nd_ndtri_fill(intptr_t n, const double *x, intptr_t xs, double *out, intptr_t os)
+    # Gamma/Beta family (csrc/special_gamma.c, csrc/special_beta.c)
+    ctypedef double (*nd_fn_d_d)(double) noexcept nogil
+    ctypedef double (*nd_fn_dd_d)(double, double) noexcept nogil
+    ctypedef double (*nd_fn_ddd_d)(double, double, double) noexcept nogil
+    ctypedef void (*nd_fn_ddd_dd)(double, double, double, double *, double *) noexcept nogil
+    double nd_lgamma(double x)
+    double nd_digamma(double x)
+    double nd_trigamma(double x)
+    double nd_log1pmx(double t)
+    double nd_gammainc_p(double a, double x)
+    double nd_gammainc_q(double a, double x)
+    double nd_gammainc_p_da(double a, double x)
+    double nd_gamma_sample_grad(double a, double z)
+    double nd_betainc(double a, double b, double x)
+    double nd_betainc_da(double a, double b, double x)
+    double nd_betainc_db(double a, double b, double x)
+    void nd_betainc_grad(double a, double b, double x, double *da, double *db)
+    void nd_beta_sample_grad(double a, double b, double x, double *dxda, double *dxdb)
+    double nd_student_t_cdf(double df, double t)
+    double nd_student_t_sample_grad_df(double df, double t)
+    void nd_fill_d_d(intptr_t n, nd_fn_d_d f, const double *x, intptr_t xs, double *out, intptr_t os)
+    void nd_fill_dd_d(intptr_t n, nd_fn_dd_d f, const double *a, intptr_t as_, const double *x,
+                      intptr_t xs, double *out, intptr_t os)
+    void nd_fill_ddd_d(intptr_t n, nd_fn_ddd_d f, const double *a, intptr_t as_, const double *b,
+                       intptr_t bs, const double *x, intptr_t xs, double *out, intptr_t os)
+    void nd_fill_ddd_dd(intptr_t n, nd_fn_ddd_dd f, const double *a, intptr_t as_, const double *b,
+                        intptr_t bs, const double *x, intptr_t xs, double *out0, intptr_t o0s,
+                        double *out1, intptr_t o1s)
 
 cdef extern from "numdist/normal.h" nogil:
     ctypedef enum nd_normal_method:

@@ -27,6 +27,63 @@ double nd_ndtri(double p);
 void nd_ndtr_fill(intptr_t n, const double *x, intptr_t xs, double *out, intptr_t os);
 void nd_ndtri_fill(intptr_t n, const double *x, intptr_t xs, double *out, intptr_t os);
 
+/* ---- Gamma and Beta families (csrc/special_gamma.c, csrc/special_beta.c) ----
+ * Pure functions (thread-safe, no allocation).  NaN in -> NaN out; arguments
+ * outside the domain give NaN; poles give +-inf as scipy.special.
+ *
+ *   nd_lgamma(x)             log|Gamma(x)|                       (scipy gammaln)
+ *   nd_digamma(x)            psi(x)                              (scipy digamma)
+ *   nd_trigamma(x)           psi'(x)                             (scipy polygamma(1, x))
+ *   nd_log1pmx(t)            log(1+t) - t
+ *   nd_gammainc_p(a, x)      P(a,x) = gamma(a,x)/Gamma(a)        (scipy gammainc)
+ *   nd_gammainc_q(a, x)      Q(a,x) = 1 - P(a,x)                 (scipy gammaincc)
+ *   nd_gammainc_p_da(a, x)   dP/da (a > 0)
+ *   nd_gamma_sample_grad(a, z)
+ *                            dz/da = -(dP/da)(z; a) / p(z; a) for z ~ Gamma(a, 1):
+ *                            the implicit reparameterisation gradient
+ *   nd_betainc(a, b, x)      I_x(a,b)                            (scipy betainc)
+ *   nd_betainc_da(a, b, x), nd_betainc_db(a, b, x)   dI/da, dI/db
+ *   nd_betainc_grad(a, b, x, *da, *db)               both at once
+ *   nd_beta_sample_grad(a, b, x, *dxda, *dxdb)
+ *                            -(dI/da)/p and -(dI/db)/p for x ~ Beta(a, b)
+ *   nd_student_t_cdf(df, t)  CDF of the standard Student t       (scipy stdtr)
+ *   nd_student_t_sample_grad_df(df, t)
+ *                            dt/d(df) = -(dF/d df)/p at fixed t
+ *
+ * Strided loops (byte strides; 0 broadcasts a scalar; out may alias an input
+ * exactly): out[i] = f(x[i]), f(a[i], x[i]), f(a[i], b[i], x[i]), and the
+ * two-output form f(a[i], b[i], x[i], &out0[i], &out1[i]).
+ */
+typedef double (*nd_fn_d_d)(double);
+typedef double (*nd_fn_dd_d)(double, double);
+typedef double (*nd_fn_ddd_d)(double, double, double);
+typedef void (*nd_fn_ddd_dd)(double, double, double, double *, double *);
+
+double nd_lgamma(double x);
+double nd_digamma(double x);
+double nd_trigamma(double x);
+double nd_log1pmx(double t);
+double nd_gammainc_p(double a, double x);
+double nd_gammainc_q(double a, double x);
+double nd_gammainc_p_da(double a, double x);
+double nd_gamma_sample_grad(double a, double z);
+double nd_betainc(double a, double b, double x);
+double nd_betainc_da(double a, double b, double x);
+double nd_betainc_db(double a, double b, double x);
+void nd_betainc_grad(double a, double b, double x, double *da, double *db);
+void nd_beta_sample_grad(double a, double b, double x, double *dxda, double *dxdb);
+double nd_student_t_cdf(double df, double t);
+double nd_student_t_sample_grad_df(double df, double t);
+
+void nd_fill_d_d(intptr_t n, nd_fn_d_d f, const double *x, intptr_t xs, double *out, intptr_t os);
+void nd_fill_dd_d(intptr_t n, nd_fn_dd_d f, const double *a, intptr_t as, const double *x,
+                  intptr_t xs, double *out, intptr_t os);
+void nd_fill_ddd_d(intptr_t n, nd_fn_ddd_d f, const double *a, intptr_t as, const double *b,
+                   intptr_t bs, const double *x, intptr_t xs, double *out, intptr_t os);
+void nd_fill_ddd_dd(intptr_t n, nd_fn_ddd_dd f, const double *a, intptr_t as, const double *b,
+                    intptr_t bs, const double *x, intptr_t xs, double *out0, intptr_t o0s,
+                    double *out1, intptr_t o1s);
+
 #ifdef __cplusplus
 }
 #endif
