@@ -72,3 +72,18 @@ cdef int run_chunks(RandomSource src, intptr_t nchunks, nd_chunk_fn fn, void *ct
     if status == -2:
         raise MemoryError("could not allocate the random bit buffer")
     return 0
+
+
+cdef int run_chunk_range(RandomSource src, intptr_t c0, intptr_t c1, int nthreads, nd_chunk_fn fn, void *ctx) except -1:
+    # Only the chunks [c0, c1) of a draw whose first block is the stream's counter
+    # (numdist.dask): chunk c takes blocks [counter + c * ND_CHUNK_BLOCKS, ...), as in
+    # run_chunks, and the counter is left where it is. nthreads <= 0: get_num_threads().
+    cdef int status
+    if nthreads <= 0:
+        nthreads = _num_threads
+    with src:
+        with nogil:
+            status = nd_run_chunk_range(src.xo, nthreads, c0, c1, fn, ctx)
+    if status == -2:
+        raise MemoryError("could not allocate the random bit buffer")
+    return 0
