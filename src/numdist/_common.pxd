@@ -2,7 +2,7 @@
 # dispatch every sampler goes through (C declarations in _kernels.pxd).
 from libc.stdint cimport intptr_t
 
-from numdist._kernels cimport (ND_E_BAD_PARAM, ND_E_NOMEM, ND_E_NOT_PD, ND_MAXDIM, ND_OK, nd_chunk_fn,
+from numdist._kernels cimport (ND_CHUNK_BLOCKS, ND_CHUNK_ELEMS, ND_E_BAD_PARAM, ND_E_NOMEM, ND_E_NOT_PD, ND_MAXDIM, ND_OK, nd_chunk_fn,
                                nd_cpu_count, nd_outer_init, nd_outer_iter, nd_outer_next, nd_outer_seek,
                                nd_run_chunk_range, nd_run_chunks, nd_run_parallel)
 from numdist._rng cimport RandomSource, nd_bits_t, nd_xoshiro_t

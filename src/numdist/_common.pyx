@@ -14,6 +14,11 @@ cnp.import_array()
 
 cdef int _num_threads = nd_cpu_count()
 
+#: Elements per chunk of an output and blocks reserved per chunk (parallel.h, the
+#: one definition; docs/stream-contract.md section 3).
+CHUNK_ELEMS = ND_CHUNK_ELEMS
+CHUNK_BLOCKS = ND_CHUNK_BLOCKS
+
 
 def set_num_threads(int n):
     """Use ``n`` threads for large draws (default: all cores).

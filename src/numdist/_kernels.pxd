@@ -34,6 +34,7 @@ cdef extern from "numdist/strided.h" nogil:
 
 cdef extern from "numdist/parallel.h" nogil:
     intptr_t ND_CHUNK_ELEMS
+    uint64_t ND_CHUNK_BLOCKS
     intptr_t nd_num_chunks(intptr_t n)
     ctypedef void (*nd_task_fn)(void *ctx, intptr_t task) noexcept nogil
     int nd_run_parallel(int nthreads, intptr_t ntasks, nd_task_fn fn, void *ctx)
