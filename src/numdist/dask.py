@@ -54,7 +54,7 @@ except ImportError as _e:  # pragma: no cover - exercised without the extra
 
 from numdist import _common
 from numdist._rng import Xoshiro256x8
-from numdist.utils import as_shape
+from numdist.utils import aligned, as_shape
 
 __all__ = ["sample", "log_prob", "supported_families"]
 
@@ -356,8 +356,9 @@ class _MVNPlan(_GridPlan):
 
         s0, b0 = i * self.sc, j * self.bc
         ns, nb = min(self.sc, self.S - s0), min(self.bc, self.B - b0)
-        loc = np.broadcast_to(self.loc2, (self.B, self.d))[b0:b0 + nb]
-        L = np.broadcast_to(self.L3, (self.B, self.d, self.d))[b0:b0 + nb]
+        # aligned(): arrays unpickled on a worker may come out of a misaligned buffer
+        loc = np.broadcast_to(aligned(self.loc2), (self.B, self.d))[b0:b0 + nb]
+        L = np.broadcast_to(aligned(self.L3), (self.B, self.d, self.d))[b0:b0 + nb]
         out = np.empty((ns, nb, self.d), dtype=self.dtype)
         # one chunk of the same geometry, at the block range of chunk i * nbp + j
         _mvn.draw(s.at_block(s.counter + (i * self.nbp + j) * CHUNK_BLOCKS), out, loc, L)
@@ -419,7 +420,7 @@ class _CategoricalPlan(_GridPlan):
             chunk = j
         else:
             chunk = j * -(-self.S // CHUNK) + i
-        out = _categorical.sample_rows(s.at_block(s.counter + chunk * CHUNK_BLOCKS), self.rows[r0:r0 + m], ns,
+        out = _categorical.sample_rows(s.at_block(s.counter + chunk * CHUNK_BLOCKS), aligned(self.rows)[r0:r0 + m], ns,
                                        alias=self.alias)
         return out[:, :, None]
 
