@@ -109,14 +109,14 @@ def _resolve_rng(rng: Any, plan: "_Plan") -> _Stream:
         raise TypeError("rng must be an int, a SeedSequence, a Xoshiro256x8 (or its state) or a "
                         "numpy Generator, not bool")
     if isinstance(rng, dict):
-        g = Xoshiro256x8(0)
-        g.state = rng  # validates (seeding version, ranges)
-        st = g.state
+        g0 = Xoshiro256x8(0)
+        g0.state = rng  # type: ignore[assignment]  # validates (seeding version, ranges)
+        st = g0.state
         return _Stream(st["state"]["key"][0], st["state"]["key"][1], st["state"]["counter"], st["buffered"])
     if isinstance(rng, (int, np.integer, np.random.SeedSequence)):
         if isinstance(rng, (int, np.integer)) and rng < 0:
             raise ValueError(f"rng seed must be non-negative, got {rng}")
-        st = Xoshiro256x8(rng).state
+        st = Xoshiro256x8(rng if isinstance(rng, np.random.SeedSequence) else int(rng)).state
         return _Stream(st["state"]["key"][0], st["state"]["key"][1], 0, 0)
     bg = rng.bit_generator if isinstance(rng, np.random.Generator) else rng
     if isinstance(bg, Xoshiro256x8):
@@ -136,8 +136,8 @@ def _resolve_rng(rng: Any, plan: "_Plan") -> _Stream:
                 "workers; pass an int seed or a numdist.random.Xoshiro256x8")
         if plan.empty:
             return _Stream(0, 0, 0, 0)  # an empty draw takes no words
-        g = rng if isinstance(rng, np.random.Generator) else np.random.Generator(bg)
-        k = g.integers(0, 2**64, size=2, dtype=np.uint64)  # next_uint64 twice, under its lock
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.Generator(bg)
+        k = gen.integers(0, 2**64, size=2, dtype=np.uint64)  # next_uint64 twice, under its lock
         return _Stream(int(k[0]), int(k[1]), 0, 0)
     raise TypeError(
         "rng must be an int, a SeedSequence, a numdist Xoshiro256x8 (or its state), or a numpy "
@@ -281,6 +281,7 @@ class _GridPlan(_Plan):
     kernel's call, so it draws from blocks base + (i * nbp + j) * CHUNK_BLOCKS."""
 
     k: int        # output dims [:k] -> S, [k:ndim-event] -> B
+    tile_dtype: np.dtype
     nevent: int   # trailing event dims (full in every tile)
     S: int
     B: int
@@ -380,7 +381,7 @@ class _CategoricalPlan(_GridPlan):
         from numdist import _categorical
 
         cat = dist if onehot is None else onehot._categorical
-        self.onehot_dtype = None if onehot is None else np.dtype(cat.dtype)
+        self.onehot_dtype: np.dtype | None = None if onehot is None else np.dtype(cat.dtype)
         K = cat._num_events
         n = math.prod(sample_shape)
         nrows = math.prod(cat.batch_shape)
@@ -390,7 +391,7 @@ class _CategoricalPlan(_GridPlan):
         self.k = len(sample_shape)
         self.nevent = 0 if onehot is None else 1
         self.shape = sample_shape + cat.batch_shape + (() if onehot is None else (K,))
-        self.dtype = np.dtype(np.int64) if onehot is None else self.onehot_dtype
+        self.dtype = np.dtype(np.int64) if self.onehot_dtype is None else self.onehot_dtype
         self.tile_dtype = np.dtype(np.int64)
         self.S, self.B, self.d = n, nrows, 1
         if n <= CHUNK:
@@ -425,11 +426,12 @@ class _CategoricalPlan(_GridPlan):
         return out[:, :, None]
 
     def finish(self, res: np.ndarray, bshape: tuple[int, ...], ebox: Box) -> np.ndarray:
-        idx = res.reshape(bshape)
+        idx: np.ndarray = res.reshape(bshape)
         if self.onehot_dtype is None:
             return idx
         (e0, e1), = ebox
-        return (idx[..., None] == np.arange(e0, e1)).astype(self.onehot_dtype)
+        onehot: np.ndarray = (idx[..., None] == np.arange(e0, e1)).astype(self.onehot_dtype)
+        return onehot
 
 
 class _RelaxedPlan(_Plan):
@@ -487,7 +489,7 @@ class _RelaxedPlan(_Plan):
         for a, t in enumerate(ts.tolist()):
             y = self.tile(s, t)
             store[a, :y.shape[0]] = y
-        res = store[tpos, r_idx % self.rpt]
+        res: np.ndarray = store[tpos, r_idx % self.rpt]
         return res.reshape(bshape + (self.K,))[..., e0:e1]
 
 
