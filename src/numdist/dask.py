@@ -196,8 +196,8 @@ class _ElementwisePlan(_Plan):
     the C-ordered output; chunk c draws from blocks base + c * CHUNK_BLOCKS."""
 
     def __init__(self, family: str, kernel: str, shape: tuple[int, ...], dtype: np.dtype,
-                 params: tuple[Any, ...], post: Callable[[np.ndarray, Any], None] | None = None,
-                 post_arg: Any = None) -> None:
+                 params: tuple[Any, ...], post: Callable[..., None] | None = None,
+                 post_args: tuple[Any, ...] = ()) -> None:
         from numdist import _elementwise
 
         self.family = family
@@ -208,7 +208,7 @@ class _ElementwisePlan(_Plan):
         self.dtype = np.dtype(np.int64) if out_int64 else self.pdtype
         self.params = tuple(_compact(p) for p in params)
         self.post = post
-        self.post_arg = _compact(post_arg)
+        self.post_args = tuple(_compact(a) for a in post_args)
         self.total = math.prod(shape)
         self.nchunks = -(-self.total // CHUNK) if self.total > 0 else 0
         self.empty = self.total == 0
@@ -265,13 +265,10 @@ class _ElementwisePlan(_Plan):
             out = store[pos[:, None] + np.arange(R, dtype=np.int64)[None, :]]
         out = out.reshape(bshape)
         if self.post is not None:
-            arg = np.broadcast_to(self.post_arg, shape)[tuple(slice(lo, hi) for lo, hi in box)]
-            self.post(out, arg)  # out is a fresh array or a view of this block's tiles
+            index = tuple(slice(lo, hi) for lo, hi in box)
+            # out is a fresh array or a view of this block's tiles
+            self.post(out, *(np.broadcast_to(a, shape)[index] for a in self.post_args))
         return out
-
-
-def _divide(x: np.ndarray, rate: np.ndarray) -> None:
-    np.divide(x, rate, out=x)
 
 
 class _GridPlan(_Plan):
@@ -495,20 +492,12 @@ class _RelaxedPlan(_Plan):
 
 def supported_families() -> tuple[str, ...]:
     """Names of the families :func:`sample` reproduces exactly."""
-    return tuple(sorted(set(_ELEMENTWISE) | {"Exponential", "Categorical", "OneHotCategorical",
-                                             "RelaxedOneHotCategorical", "MultivariateNormal", "Independent"}))
+    import numdist as nd
 
-
-# family -> (kernel, names of the parameters passed to it)
-_ELEMENTWISE: dict[str, tuple[str, tuple[str, ...]]] = {
-    "Normal": ("normal", ("loc", "scale")),
-    "Uniform": ("uniform", ("low", "high")),
-    "Laplace": ("laplace", ("loc", "scale")),
-    "Cauchy": ("cauchy", ("loc", "scale")),
-    "Gumbel": ("gumbel", ("loc", "scale")),
-    "Bernoulli": ("bernoulli", ("probs",)),
-    "Geometric": ("geometric_failures", ("probs",)),
-}
+    elementwise = {name for name in nd.__all__
+                   if isinstance(getattr(nd, name), type) and getattr(getattr(nd, name), "_kernel", None)}
+    return tuple(sorted(elementwise | {"Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
+                                       "MultivariateNormal", "Independent"}))
 
 
 def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
@@ -523,11 +512,11 @@ def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
     if name == "Independent":
         return _plan(dist.base_dist, sample_shape)
     shape = dist._extended_shape(sample_shape)
-    if name in _ELEMENTWISE:
-        kernel, pnames = _ELEMENTWISE[name]
-        return _ElementwisePlan(name, kernel, shape, dist.dtype, tuple(getattr(dist, p) for p in pnames))
-    if name == "Exponential":
-        return _ElementwisePlan(name, "exponential", shape, dist.dtype, (), _divide, dist.rate)
+    if cls._kernel is not None:  # one element-wise kernel, declared by the family
+        kernel, pnames = cls._kernel
+        post = cls._finish_draw if cls._finish_params else None
+        return _ElementwisePlan(name, kernel, shape, dist.dtype, tuple(getattr(dist, p) for p in pnames),
+                                post, tuple(getattr(dist, p) for p in cls._finish_params))
     if name == "Categorical":
         return _CategoricalPlan(dist, sample_shape)
     if name == "OneHotCategorical":
