@@ -49,19 +49,6 @@
 /* Deterministic elementary functions                                         */
 /* ------------------------------------------------------------------------- */
 
-static inline uint64_t dbl_bits(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static inline double bits_dbl(uint64_t u)
-{
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
 
 /* nd_log_pos (natural log of a positive normal double) is in numdist/ndmath.h,
  * shared with the other samplers. */
@@ -75,7 +62,7 @@ static inline void nd_cossin_2pi53(uint64_t t, double *c_out, double *s_out)
     uint64_t q = (t + (UINT64_C(1) << 50)) >> 51;             /* 0..4 */
     uint64_t rem = t - (q << 51);            /* in [-2^50, 2^50), two's complement */
     /* (double)rem via 1.5 * 2^52 + rem (exact), vectorisable */
-    double th = (bits_dbl(UINT64_C(0x4338000000000000) + rem) - 0x1.8p52) *
+    double th = (nd_bits_to_dbl(UINT64_C(0x4338000000000000) + rem) - 0x1.8p52) *
                 0x1.921fb54442d18p-51;                         /* 2 pi / 2^53 */
     double z = th * th;
     double sp = z * (-0x1.5555555555555p-3 +                   /* -1/3!  */
@@ -95,15 +82,15 @@ static inline void nd_cossin_2pi53(uint64_t t, double *c_out, double *s_out)
                 z * 0x1.ae7f3e733b81fp-45))))));               /*  1/16! */
     double s = th + th * sp;
     double c = (1.0 - 0.5 * z) + cp;
-    uint64_t cb = dbl_bits(c), sb = dbl_bits(s);
+    uint64_t cb = nd_dbl_to_bits(c), sb = nd_dbl_to_bits(s);
     uint64_t swap = (uint64_t)0 - (q & 1);
     uint64_t cosb = (cb & ~swap) | (sb & swap);
     uint64_t sinb = (sb & ~swap) | (cb & swap);
     /* cos(th + q pi/2) = {c, -s, -c, s}[q&3], sin = {s, c, -s, -c}[q&3] */
     cosb ^= (((q + 1) >> 1) & 1) << 63;
     sinb ^= ((q >> 1) & 1) << 63;
-    *c_out = bits_dbl(cosb);
-    *s_out = bits_dbl(sinb);
+    *c_out = nd_bits_to_dbl(cosb);
+    *s_out = nd_bits_to_dbl(sinb);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -159,7 +146,7 @@ static inline double nd_exp_filter(double t)
 {
     const double shift = 0x1.8p52;
     double kd = t * 0x1.71547652b82fep+0 + shift; /* round(t / ln 2) + shift */
-    uint64_t kb = dbl_bits(kd);
+    uint64_t kb = nd_dbl_to_bits(kd);
     double r, r2, p;
     kd -= shift;
     r = t - kd * 0x1.62e42fefa39efp-1;
@@ -168,7 +155,7 @@ static inline double nd_exp_filter(double t)
         (r2 * r2) * ((0x1.5555555555555p-5 + r * 0x1.1111111111111p-7) +
                      r2 * (0x1.6c16c16c16c17p-10 + r * 0x1.a01a01a01a01ap-13));
     /* 2^k, k = low bits of kb (two's complement), -12 <= k <= 0 */
-    return p * bits_dbl((uint64_t)(0x3ff + (int64_t)(int32_t)(uint32_t)kb) << 52);
+    return p * nd_bits_to_dbl((uint64_t)(0x3ff + (int64_t)(int32_t)(uint32_t)kb) << 52);
 }
 
 /* Wedge test of layer i >= 1 for a candidate of magnitude ax: y uniform in
@@ -868,7 +855,7 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
     if (ND_LIKELY((li != 0) & (acc | rj) & ok2 & (room >= 2))) {
         /* acc ? x : x2, then x2 (kept only if acc), without a branch */
         sel = (uint64_t)0 - (uint64_t)acc;
-        o[0] = bits_dbl((dbl_bits(x) & sel) | (dbl_bits(x2) & ~sel));
+        o[0] = nd_bits_to_dbl((nd_dbl_to_bits(x) & sel) | (nd_dbl_to_bits(x2) & ~sel));
         o[1] = x2;
         return (3 << 2) | (1 + acc);
     }
@@ -968,8 +955,8 @@ static void bm_batch1(const uint64_t *w1, const uint64_t *w2, intptr_t np,
          * integer becomes a double through two exact 2^52 + x tricks rather
          * than an int64 conversion (none in SSE2), so that the loop vectorises */
         uint64_t t = w1[k] >> 11;
-        double hi = bits_dbl(UINT64_C(0x4330000000000000) | (t >> 26)) - 0x1p52;
-        double lo = bits_dbl(UINT64_C(0x4330000000000000) | (t & 0x3ffffff)) - 0x1p52;
+        double hi = nd_bits_to_dbl(UINT64_C(0x4330000000000000) | (t >> 26)) - 0x1p52;
+        double lo = nd_bits_to_dbl(UINT64_C(0x4330000000000000) | (t & 0x3ffffff)) - 0x1p52;
         double u1 = ((hi * 0x1p26 + lo) + 1.0) * 0x1p-53; /* exact: (t + 1) / 2^53 */
         r2[k] = -2.0 * nd_log_pos(u1);
         nd_cossin_2pi53(w2[k] >> 11, &c[k], &s[k]);

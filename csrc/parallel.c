@@ -47,11 +47,53 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Chunks [first, nchunks) of the draw whose first block is st->base. */
+static int run_range(run_state *st, int nthreads)
+{
+    int status = 0;
+    intptr_t c, n = st->nchunks - st->next;
+    if (n <= 0) return 0;
+    if (nthreads > n) nthreads = (int)n;
+#ifdef ND_HAVE_PTHREADS
+    if (nthreads > 1) {
+        pthread_t *tids = (pthread_t *)malloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
+        int started = 0, i;
+        if (tids != NULL) {
+            for (i = 0; i < nthreads - 1; i++) {
+                if (pthread_create(&tids[i], NULL, worker, st) != 0) { status = -1; break; }
+                started++;
+            }
+        } else {
+            status = -1;
+        }
+        worker(st);
+        for (i = 0; i < started; i++) pthread_join(tids[i], NULL);
+        free(tids);
+    } else
+#endif
+    {
+        worker(st);
+    }
+    /* A worker that could not allocate leaves chunks behind only if all failed. */
+    if (st->next < st->nchunks) {
+        nd_bits_t *bits = (nd_bits_t *)malloc(sizeof(nd_bits_t));
+        nd_xoshiro_t x = *st->xo;
+        if (bits == NULL) return -2;
+        for (c = st->next; c < st->nchunks; c++) {
+            x.counter = st->base + (uint64_t)c * ND_CHUNK_BLOCKS;
+            nd_bits_init_xoshiro(bits, &x);
+            st->fn(st->ctx, c, bits);
+        }
+        free(bits);
+    }
+    return status;
+}
+
 int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_t nchunks,
                   nd_chunk_fn fn, void *ctx)
 {
     run_state st;
-    int status = 0;
+    int status;
     intptr_t c;
     if (xo == NULL) {
         for (c = 0; c < nchunks; c++) fn(ctx, c, numpy_bits);
@@ -63,41 +105,24 @@ int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_
     st.next = 0;
     st.fn = fn;
     st.ctx = ctx;
-    if (nthreads > nchunks) nthreads = (int)nchunks;
-#ifdef ND_HAVE_PTHREADS
-    if (nthreads > 1) {
-        pthread_t *tids = (pthread_t *)malloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
-        int started = 0, i;
-        if (tids != NULL) {
-            for (i = 0; i < nthreads - 1; i++) {
-                if (pthread_create(&tids[i], NULL, worker, &st) != 0) { status = -1; break; }
-                started++;
-            }
-        } else {
-            status = -1;
-        }
-        worker(&st);
-        for (i = 0; i < started; i++) pthread_join(tids[i], NULL);
-        free(tids);
-    } else
-#endif
-    {
-        worker(&st);
-    }
-    /* A worker that could not allocate leaves chunks behind only if all failed. */
-    if (st.next < nchunks) {
-        nd_bits_t *bits = (nd_bits_t *)malloc(sizeof(nd_bits_t));
-        nd_xoshiro_t x = *xo;
-        if (bits == NULL) return -2;
-        for (c = st.next; c < nchunks; c++) {
-            x.counter = st.base + (uint64_t)c * ND_CHUNK_BLOCKS;
-            nd_bits_init_xoshiro(bits, &x);
-            fn(ctx, c, bits);
-        }
-        free(bits);
-    }
-    xo->counter = st.base + (uint64_t)nchunks * ND_CHUNK_BLOCKS;
+    status = run_range(&st, nthreads);
+    if (status == -2) return -2;
+    xo->counter = st.base + (uint64_t)(nchunks > 0 ? nchunks : 0) * ND_CHUNK_BLOCKS;
     return status;
+}
+
+int nd_run_chunk_range(const nd_xoshiro_t *xo, int nthreads, intptr_t c0, intptr_t c1,
+                       nd_chunk_fn fn, void *ctx)
+{
+    run_state st;
+    if (xo == NULL || c0 < 0) return -2;
+    st.xo = xo;
+    st.base = xo->counter;
+    st.nchunks = c1;
+    st.next = c0;
+    st.fn = fn;
+    st.ctx = ctx;
+    return run_range(&st, nthreads);
 }
 
 typedef struct task_state {

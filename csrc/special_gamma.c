@@ -205,9 +205,14 @@ double nd_i_psi_pos(double x)
 {
     double s = 0.0;
     if (x < 10.0) {
+        /* sum_{i<n} 1/(x+i) = N/D with D = prod (x+i): one division (all terms
+         * positive: no cancellation); below 1e-5 the first term separately */
         int n = (int)(10.0 - x) + 1, i;
-        for (i = n - 1; i >= 0; i--) s += 1.0 / (x + i);
-        x += n;
+        double N = 0.0, D = 1.0, s0 = 0.0, y = x;
+        if (x < 1e-5) { s0 = 1.0 / x; y = x + 1.0; n--; }
+        for (i = 0; i < n; i++) { N = N * (y + i) + D; D *= y + i; }
+        s = s0 + N / D;
+        x = y + n;
     }
     return log(x) + nd_i_psi_minus_log(x) - s;
 }
@@ -304,7 +309,7 @@ static double lx_minus_psi(double a, double x, int shift)
         double t = (x - a) / a;
         v = (fabs(t) < 0.5 ? log1p(t) : log(x / a)) - nd_i_psi_minus_log(a);
     }
-    else v = log(x) - nd_i_psi_pos(a);
+    else return log(x) - nd_i_psi_pos(shift ? a + 1.0 : a); /* no 1/a cancellation */
     return shift ? v - 1.0 / a : v;
 }
 
@@ -312,11 +317,12 @@ static double lx_minus_psi(double a, double x, int shift)
 static void gamma_series(double a, double x, double *S, double *dS)
 {
     /* two terms per division: r = 1/((a+n)(a+n+1)) */
-    double term = 1.0, sum = 1.0, dsum = 0.0, H = 0.0;
+    double term = 1.0, sum = 1.0, dsum = 0.0, H = 0.0, x2 = x * x;
     int n;
     for (n = 1; n < ND_MAXIT; n += 2) {
         double u = a + n, v = u + 1.0, r = 1.0 / (u * v);
-        double t1 = term * x * v * r, t2 = term * x * x * r;
+        /* one multiplication per step on the recurrence's critical path */
+        double t1 = term * (x * v * r), t2 = term * (x2 * r);
         double H1 = H + v * r, H2 = H + (u + v) * r;
         sum += t1 + t2;
         dsum -= t1 * H1 + t2 * H2;

@@ -14,6 +14,11 @@ cnp.import_array()
 
 cdef int _num_threads = nd_cpu_count()
 
+#: Elements per chunk of an output and blocks reserved per chunk (parallel.h, the
+#: one definition; docs/stream-contract.md section 3).
+CHUNK_ELEMS = ND_CHUNK_ELEMS
+CHUNK_BLOCKS = ND_CHUNK_BLOCKS
+
 
 def set_num_threads(int n):
     """Use ``n`` threads for large draws (default: all cores).
@@ -69,6 +74,21 @@ cdef int run_chunks(RandomSource src, intptr_t nchunks, nd_chunk_fn fn, void *ct
     with src:
         with nogil:
             status = nd_run_chunks(src.xo, src.bits, nthreads, nchunks, fn, ctx)
+    if status == -2:
+        raise MemoryError("could not allocate the random bit buffer")
+    return 0
+
+
+cdef int run_chunk_range(RandomSource src, intptr_t c0, intptr_t c1, int nthreads, nd_chunk_fn fn, void *ctx) except -1:
+    # Only the chunks [c0, c1) of a draw whose first block is the stream's counter
+    # (numdist.dask): chunk c takes blocks [counter + c * ND_CHUNK_BLOCKS, ...), as in
+    # run_chunks, and the counter is left where it is. nthreads <= 0: get_num_threads().
+    cdef int status
+    if nthreads <= 0:
+        nthreads = _num_threads
+    with src:
+        with nogil:
+            status = nd_run_chunk_range(src.xo, nthreads, c0, c1, fn, ctx)
     if status == -2:
         raise MemoryError("could not allocate the random bit buffer")
     return 0

@@ -12,7 +12,7 @@ on numdist's threads. It knows nothing of distributions: callers
 cimport numpy as cnp
 from libc.stdint cimport intptr_t
 
-from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_chunks, strided_operand
+from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_chunk_range, run_chunks, strided_operand
 from numdist._kernels cimport ND_CHUNK_ELEMS, nd_ew_count, nd_ew_find, nd_ew_fn, nd_ew_kernel, nd_ew_table, nd_num_chunks
 from numdist._rng cimport RandomSource, nd_bits_t, random_source
 
@@ -31,6 +31,9 @@ cdef struct ew_job:
     bint has[2]        # parameter i given (else NULL: the kernel's default)
     nd_ew_fn fn
     intptr_t n, total
+    char *flat         # not NULL: chunks [c0, c1) of the output go to this contiguous buffer
+    intptr_t flat0     # output element at flat[0] (c0 * ND_CHUNK_ELEMS)
+    intptr_t itemsize
 
 
 cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
@@ -42,7 +45,10 @@ cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
     cdef intptr_t n = job.n, col = start % n, cnt
     cdef const char *pa
     cdef const char *pb
-    nd_outer_seek(&o.it, start // n)
+    cdef char *po
+    cdef intptr_t so
+    if job.flat == NULL:
+        nd_outer_seek(&o.it, start // n)
     if job.has[0]:
         nd_outer_seek(&a.it, start // n)
     if job.has[1]:
@@ -51,12 +57,19 @@ cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
         cnt = min(n - col, stop - start)
         pa = a.data + a.it.offset + col * a.inner_stride if job.has[0] else NULL
         pb = b.data + b.it.offset + col * b.inner_stride if job.has[1] else NULL
-        job.fn(bits, cnt, o.data + o.it.offset + col * o.inner_stride, o.inner_stride,
+        if job.flat == NULL:
+            po = o.data + o.it.offset + col * o.inner_stride
+            so = o.inner_stride
+        else:
+            po = job.flat + (start - job.flat0) * job.itemsize
+            so = job.itemsize
+        job.fn(bits, cnt, po, so,
                pa, a.inner_stride if job.has[0] else 0,
                pb, b.inner_stride if job.has[1] else 0)
         start += cnt
         col = 0
-        nd_outer_next(&o.it)
+        if job.flat == NULL:
+            nd_outer_next(&o.it)
         if job.has[0]:
             nd_outer_next(&a.it)
         if job.has[1]:
@@ -106,6 +119,7 @@ def fill(str name, rng, cnp.ndarray out, *params):
         if p.shape != (<object>out).shape or not p.flags.aligned:
             raise ValueError(f"kernel {name!r}: parameters must be aligned and broadcast to out.shape")
     job.fn = k.f32 if pdtype == np_float32 else k.f64
+    job.flat = NULL
     job.total = out.size
     if job.total == 0:
         return out
@@ -119,6 +133,64 @@ def fill(str name, rng, cnp.ndarray out, *params):
     src = random_source(rng)
     run_chunks(src, nd_num_chunks(job.total), ew_chunk, &job)
     return out
+
+
+def fill_tiles(str name, rng, tuple shape, intptr_t c0, intptr_t c1, cnp.ndarray buf, *params,
+               int nthreads=0):
+    """Chunks ``[c0, c1)`` of the draw ``fill(name, rng, empty(shape), *params)`` would
+    make, without the others: ``buf`` (C-contiguous, writeable, aligned, of the output
+    dtype) receives output elements ``c0 * ND_CHUNK_ELEMS`` up to
+    ``min(prod(shape), c1 * ND_CHUNK_ELEMS)`` (C order), with the numbers the full draw
+    gives them. ``rng`` is numdist's generator positioned where the full draw would
+    start (its counter is not moved); ``params`` are broadcast to ``shape`` (zero
+    strides are free). ``nthreads`` <= 0: :func:`numdist.get_num_threads`."""
+    cdef const nd_ew_kernel *k = _find(name)
+    cdef ew_job job
+    cdef int ndim = len(shape), i
+    cdef RandomSource src
+    cdef intptr_t total = 1, nch, first, last
+    for d in shape:
+        total *= <intptr_t>d
+    if len(params) > k.nparams:
+        raise ValueError(f"kernel {name!r} takes at most {k.nparams} parameters, got {len(params)}")
+    given = [p for p in params if p is not None]
+    dtypes = {p.dtype for p in given}
+    if len(dtypes) > 1:
+        raise ValueError(f"kernel {name!r}: parameters must share one dtype, got {sorted(map(str, dtypes))}")
+    pdtype = given[0].dtype if given else buf.dtype
+    if pdtype not in (np_float32, np_float64):
+        raise ValueError(f"kernel {name!r}: parameters must be float32 or float64, got {pdtype}")
+    expected_out = np_int64 if k.out_int64 else pdtype
+    if buf.dtype != expected_out:
+        raise ValueError(f"kernel {name!r}: buf must be {expected_out}, got {buf.dtype}")
+    if not buf.flags.c_contiguous or not buf.flags.writeable or not buf.flags.aligned:
+        raise ValueError("buf must be C-contiguous, writeable and aligned")
+    for p in given:
+        if p.shape != shape or not p.flags.aligned:
+            raise ValueError(f"kernel {name!r}: parameters must be aligned and broadcast to shape")
+    nch = nd_num_chunks(total)
+    if not (0 <= c0 <= c1 <= nch):
+        raise ValueError(f"chunk range [{c0}, {c1}) outside the {nch} chunks of shape {shape}")
+    first = c0 * ND_CHUNK_ELEMS
+    last = min(total, c1 * ND_CHUNK_ELEMS)
+    if buf.size != last - first:
+        raise ValueError(f"buf must hold {last - first} elements, got {buf.size}")
+    if c0 == c1:
+        return buf
+    job.fn = k.f32 if pdtype == np_float32 else k.f64
+    job.total = total
+    job.n = shape[ndim - 1] if ndim > 0 else 1
+    job.flat = <char *>cnp.PyArray_DATA(buf)
+    job.flat0 = first
+    job.itemsize = buf.itemsize
+    job.has[0] = job.has[1] = False
+    for i in range(len(params)):
+        if params[i] is not None:
+            operand_init(&job.p[i], params[i], ndim)
+            job.has[i] = True
+    src = random_source(rng)
+    run_chunk_range(src, c0, c1, nthreads, ew_chunk, &job)
+    return buf
 
 
 import numpy as _np

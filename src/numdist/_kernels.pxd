@@ -34,12 +34,15 @@ cdef extern from "numdist/strided.h" nogil:
 
 cdef extern from "numdist/parallel.h" nogil:
     intptr_t ND_CHUNK_ELEMS
+    uint64_t ND_CHUNK_BLOCKS
     intptr_t nd_num_chunks(intptr_t n)
     ctypedef void (*nd_task_fn)(void *ctx, intptr_t task) noexcept nogil
     int nd_run_parallel(int nthreads, intptr_t ntasks, nd_task_fn fn, void *ctx)
     ctypedef void (*nd_chunk_fn)(void *ctx, intptr_t chunk, nd_bits_t *bits) noexcept nogil
     int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_t nchunks,
                       nd_chunk_fn fn, void *ctx)
+    int nd_run_chunk_range(const nd_xoshiro_t *xo, int nthreads, intptr_t c0, intptr_t c1,
+                           nd_chunk_fn fn, void *ctx)
     int nd_cpu_count()
 
 cdef extern from "numdist/elementwise.h" nogil:

@@ -10,7 +10,6 @@ import numpy as np
 
 from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
-from numdist.sampling import sample_from
 from numdist.utils import lazy_property
 
 __all__ = ["Bernoulli", "binary_logits", "binary_probs"]
@@ -64,6 +63,7 @@ class Bernoulli(Distribution):
     (2,)
     """
 
+    _kernel = ("bernoulli", ("probs",))
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
@@ -100,7 +100,7 @@ class Bernoulli(Distribution):
 
     def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """0/1 draws in the parameter's float dtype (one 64-bit word per draw)."""
-        return sample_from(self, "bernoulli", sample_shape, rng, self.probs)
+        return self._draw_elementwise(sample_shape, rng)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:

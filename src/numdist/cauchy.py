@@ -10,7 +10,7 @@ import numpy as np
 
 from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
-from numdist.sampling import functional, loc_scale_rsample_vjp, sample_from
+from numdist.sampling import functional, loc_scale_rsample_vjp
 
 __all__ = ["Cauchy", "standard_cauchy"]
 
@@ -29,6 +29,7 @@ class Cauchy(Distribution):
 
     loc: np.ndarray
     scale: np.ndarray
+    _kernel = ("cauchy", ("loc", "scale"))
     arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
     support = constraints.real
     has_rsample = True
@@ -51,7 +52,7 @@ class Cauchy(Distribution):
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + scale * N1 / N2`` with two ziggurat normals."""
-        return sample_from(self, "cauchy", sample_shape, rng, self.loc, self.scale)
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         return loc_scale_rsample_vjp(self, "cauchy", sample_shape, rng)

@@ -344,6 +344,31 @@ class Distribution:
                     f"values at index {index}")
         return value
 
+    # -- element-wise sampling, declared by the family -------------------------------
+    #: ``(kernel, parameter names)`` of a family drawn by one element-wise kernel of
+    #: csrc/elementwise.c (``None``: the family samples otherwise). ``numdist.dask``
+    #: reads it too, so such a family is reproducible tile by tile with no more code.
+    _kernel: tuple[str, tuple[str, ...]] | None = None
+    #: parameters :meth:`_finish_draw` needs (its arguments after the draws)
+    _finish_params: tuple[str, ...] = ()
+
+    @staticmethod
+    def _finish_draw(x: np.ndarray, *params: np.ndarray) -> None:
+        """In-place step after the kernel (e.g. ``x /= rate``); ``params`` are the
+        ``_finish_params`` broadcast to ``x``'s shape."""
+
+    def _draw_elementwise(self, sample_shape: Any, rng: Any) -> np.ndarray:
+        """``sample_shape + batch_shape`` draws of the family's ``_kernel``, finished."""
+        from numdist.sampling import draw
+
+        assert self._kernel is not None
+        kernel, names = self._kernel
+        shape = self._extended_shape(sample_shape)
+        x = draw(kernel, rng, shape, self.dtype, *(np.broadcast_to(getattr(self, n), shape) for n in names))
+        if self._finish_params:
+            self._finish_draw(x, *(np.broadcast_to(getattr(self, n), shape) for n in self._finish_params))
+        return x
+
     def _as_value(self, value: Any) -> np.ndarray:
         """``value`` checked against the batch and support, cast as NumPy would promote
         it against the parameters (Python scalars weak, integers take ``self.dtype``)."""

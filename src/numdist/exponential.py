@@ -11,7 +11,7 @@ import numpy as np
 from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
 from numdist.normal import Normal
-from numdist.sampling import draw, functional
+from numdist.sampling import functional
 from numdist.utils import as_cotangent
 
 __all__ = ["Exponential", "exponential", "standard_exponential"]
@@ -31,6 +31,8 @@ class Exponential(Distribution):
     """
 
     rate: np.ndarray
+    _kernel = ("exponential", ())
+    _finish_params = ("rate",)
     arg_constraints = {"rate": constraints.positive_finite}
     support = constraints.nonnegative
     has_rsample = True
@@ -57,9 +59,11 @@ class Exponential(Distribution):
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``E / rate`` with ``E`` from the exponential ziggurat (torch's form)."""
-        x = draw("exponential", rng, self._extended_shape(sample_shape), self.dtype)
-        np.divide(x, self.rate, out=x)
-        return x
+        return self._draw_elementwise(sample_shape, rng)
+
+    @staticmethod
+    def _finish_draw(x: np.ndarray, rate: np.ndarray) -> None:  # type: ignore[override]
+        np.divide(x, rate, out=x)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """``x = E / rate``, so ``d/drate = -g * x / rate``."""

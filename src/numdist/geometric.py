@@ -10,7 +10,7 @@ import numpy as np
 from numdist import constraints, vjp
 from numdist.bernoulli import binary_logits, binary_probs, init_probs_or_logits, probs_or_logits_namespace
 from numdist.distribution import VJP, Distribution
-from numdist.sampling import functional, sample_from
+from numdist.sampling import functional
 from numdist.utils import lazy_property
 
 __all__ = ["Geometric", "geometric"]
@@ -34,6 +34,7 @@ class Geometric(Distribution):
     3.0
     """
 
+    _kernel = ("geometric_failures", ("probs",))
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
@@ -67,7 +68,7 @@ class Geometric(Distribution):
 
     def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """int64 failure counts, ``floor(E / -log1p(-probs))`` with ``E`` standard exponential."""
-        return sample_from(self, "geometric_failures", sample_shape, rng, self.probs)
+        return self._draw_elementwise(sample_shape, rng)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:

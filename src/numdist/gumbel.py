@@ -12,7 +12,7 @@ from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
 from numdist.exponential import Exponential
 from numdist.normal import Normal
-from numdist.sampling import functional, loc_scale_rsample_vjp, sample_from
+from numdist.sampling import functional, loc_scale_rsample_vjp
 from numdist.uniform import Uniform
 
 __all__ = ["Gumbel", "gumbel"]
@@ -33,6 +33,7 @@ class Gumbel(Distribution):
 
     loc: np.ndarray
     scale: np.ndarray
+    _kernel = ("gumbel", ("loc", "scale"))
     arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
     support = constraints.real
     has_rsample = True
@@ -59,7 +60,7 @@ class Gumbel(Distribution):
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc - scale * log(E)`` with ``E`` standard exponential."""
-        return sample_from(self, "gumbel", sample_shape, rng, self.loc, self.scale)
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         return loc_scale_rsample_vjp(self, "gumbel", sample_shape, rng)

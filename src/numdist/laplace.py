@@ -12,7 +12,7 @@ from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
 from numdist.exponential import Exponential
 from numdist.normal import Normal
-from numdist.sampling import functional, loc_scale_rsample_vjp, sample_from
+from numdist.sampling import functional, loc_scale_rsample_vjp
 from numdist.uniform import Uniform
 
 __all__ = ["Laplace", "laplace"]
@@ -41,6 +41,7 @@ class Laplace(Distribution):
 
     loc: np.ndarray
     scale: np.ndarray
+    _kernel = ("laplace", ("loc", "scale"))
     arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
     support = constraints.real
     has_rsample = True
@@ -67,7 +68,7 @@ class Laplace(Distribution):
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + scale * s * E``: ``E`` standard exponential, ``s`` a random sign."""
-        return sample_from(self, "laplace", sample_shape, rng, self.loc, self.scale)
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         return loc_scale_rsample_vjp(self, "laplace", sample_shape, rng)

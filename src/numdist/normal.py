@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from numdist import _special, constraints
-from numdist.sampling import loc_scale_rsample_vjp, sample_from
+from numdist.sampling import loc_scale_rsample_vjp
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
@@ -41,6 +41,7 @@ class Normal(Distribution):
     ['loc', 'scale']
     """
 
+    _kernel = ("normal", ("loc", "scale"))
     arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
     support = constraints.real
     has_rsample = True
@@ -70,7 +71,7 @@ class Normal(Distribution):
     # -- sampling -----------------------------------------------------------------
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + scale * eps`` with ``eps`` drawn by the fused C kernel."""
-        return sample_from(self, "normal", sample_shape, rng, self.loc, self.scale)
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """Sample and its VJP: ``x = loc + scale * eps``, so

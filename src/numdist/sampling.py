@@ -15,7 +15,7 @@ import numpy as np
 from numdist import _elementwise, constraints
 from numdist.utils import aligned, as_float_params, check_out, functional_out_shape
 
-__all__ = ["draw", "functional", "float_dtype", "sample_from", "loc_scale_rsample_vjp"]
+__all__ = ["draw", "draw_tiles", "functional", "float_dtype", "sample_from", "loc_scale_rsample_vjp"]
 
 
 def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
@@ -56,6 +56,27 @@ def draw(kernel: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, *params
     if buf is not target:
         target[...] = buf
     return target
+
+
+def draw_tiles(kernel: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, c0: int, c1: int,
+               *params: np.ndarray | None, out: np.ndarray | None = None, nthreads: int = 1) -> np.ndarray:
+    """Chunks ``[c0, c1)`` (docs/stream-contract.md, section 3) of ``draw(kernel, rng,
+    shape, dtype, *params)``, flattened: output elements ``c0 * CHUNK_ELEMS`` up to
+    ``min(prod(shape), c1 * CHUNK_ELEMS)`` in C order, bit for bit those of the full
+    draw, computed without the other chunks (numdist.dask). ``rng`` is numdist's
+    ``Xoshiro256x8`` at the block counter the full draw starts from; it is not moved.
+    ``out``: a C-contiguous buffer of that length to write into."""
+    from numdist._common import CHUNK_ELEMS
+
+    _, out_int64 = _elementwise.kernel_info(kernel)
+    out_dtype = np.dtype(np.int64) if out_int64 else dtype
+    total = int(np.prod(shape, dtype=np.int64))
+    n = max(0, min(total, c1 * CHUNK_ELEMS) - c0 * CHUNK_ELEMS)
+    buf = np.empty(n, dtype=out_dtype) if out is None else out
+    ready = [None if p is None else np.broadcast_to(aligned(np.asarray(p).astype(dtype, copy=False)), shape)
+             for p in params]
+    _elementwise.fill_tiles(kernel, rng, tuple(shape), c0, c1, buf, *ready, nthreads=nthreads)
+    return buf
 
 
 def functional(kernel: str, where: str, params: dict[str, tuple[Any, constraints.Constraint]],

@@ -12,7 +12,7 @@ from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
 from numdist.exponential import Exponential
 from numdist.normal import Normal
-from numdist.sampling import draw, functional, sample_from
+from numdist.sampling import draw, functional
 from numdist.utils import as_cotangent
 
 __all__ = ["Uniform", "uniform"]
@@ -31,6 +31,7 @@ class Uniform(Distribution):
 
     low: np.ndarray
     high: np.ndarray
+    _kernel = ("uniform", ("low", "high"))
     arg_constraints = {"low": constraints.finite, "high": constraints.finite}
     has_rsample = True
 
@@ -62,7 +63,7 @@ class Uniform(Distribution):
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``low + (high - low) * u`` with ``u`` uniform on [0, 1)."""
-        return sample_from(self, "uniform", sample_shape, rng, self.low, self.high)
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """``x = low + (high - low) * u``: ``d/dlow = g * (1 - u)``, ``d/dhigh = g * u``."""

@@ -44,6 +44,15 @@ typedef void (*nd_chunk_fn)(void *ctx, intptr_t chunk, nd_bits_t *bits);
 int nd_run_chunks(nd_xoshiro_t *xo, nd_bits_t *numpy_bits, int nthreads, intptr_t nchunks,
                   nd_chunk_fn fn, void *ctx);
 
+/* Run fn(ctx, c, bits) for the chunks c in [c0, c1) of a larger output only
+ * (numdist.dask: one block of a distributed array computes the chunks it
+ * overlaps).  Chunk c draws from blocks [xo->counter + c * ND_CHUNK_BLOCKS, ...),
+ * exactly as in nd_run_chunks with the same counter, so these chunks get the
+ * numbers of the full draw; xo->counter is not moved.  xo must not be NULL.
+ * Returns as nd_run_chunks. */
+int nd_run_chunk_range(const nd_xoshiro_t *xo, int nthreads, intptr_t c0, intptr_t c1,
+                       nd_chunk_fn fn, void *ctx);
+
 /* Deterministic work (no random bits): run fn(ctx, task) for every task in
  * [0, ntasks) on up to nthreads threads (the calling thread included).  The
  * caller makes tasks independent, so results do not depend on nthreads.
