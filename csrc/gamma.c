@@ -411,12 +411,15 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
         if (s0 == 0) {                                                                    \
             double a0 = (double)EW_AT(T, p0, 0) * (SCALE);                                \
             gprm p = gprm_of(a0);                                                         \
-            double z[EW_CHUNK];                                                           \
+            double buf[EW_CHUNK];                                                         \
             nd_bits_expect(bits, (size_t)((double)n * (a0 < 1 ? GAMMA_WORDS_SMALL : GAMMA_WORDS)) + 1); \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
+                /* contiguous float64 output: drawn in place (a0 was read first) */       \
+                double *z = sizeof(T) == 8 && os == 8 ? (double *)(void *)out : buf;      \
                 gamma_const(bits, c, z, &p, LOG);                                         \
-                for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE));     \
+                if ((void *)z != (void *)out || (SCALE) != 1.0)                           \
+                    for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE)); \
                 out += c * os;                                                            \
                 n -= c;                                                                   \
             }                                                                             \
