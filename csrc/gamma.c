@@ -268,7 +268,7 @@ static inline double gw_u53p1(uint64_t w)
         }                                                                                    \
     }
 GW_PASS1(gw_pass1_2, 2)
-GW_PASS1(gw_pass1_3, 3)
+
 
 /* n draws of kind GK_MT (the values into z) or GK_BMT (the a + 1 draw into z,
  * the boost word into zw), exactly the scalar rule's numbers.  A window holds
@@ -280,6 +280,7 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const 
 {
     double val[GW_CAND];
     int64_t ok[GW_CAND];
+    uint64_t wd[2 * GW_CAND];
     const int boost = p->kind == GK_BMT;
     const intptr_t S = boost ? 3 : 2;
     const double d = p->d, c = p->c;
@@ -299,8 +300,13 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const 
         w = bits->pos;
         if (nc > (boost ? GW_CAND_BOOST : GW_CAND)) nc = boost ? GW_CAND_BOOST : GW_CAND;
         if (nc > n - k) nc = n - k;
-        if (S == 2) gw_pass1_2(w, nc, d, c, val, ok);
-        else gw_pass1_3(w, nc, d, c, val, ok);
+        if (S == 2) {
+            gw_pass1_2(w, nc, d, c, val, ok);
+        } else { /* deinterleave first: contiguous loads vectorise without gathers */
+            intptr_t ii;
+            for (ii = 0; ii < nc; ii++) { wd[2 * ii] = w[3 * ii]; wd[2 * ii + 1] = w[3 * ii + 1]; }
+            gw_pass1_2(wd, nc, d, c, val, ok);
+        }
         while (k < n && i < nc) {
             if (G_LIKELY(ok[i])) {
                 z[k] = val[i];
