@@ -58,6 +58,7 @@ enum { GK_BAD = 0, GK_INF, GK_EXP, GK_MT, GK_BEXP, GK_BMT };
 typedef struct gprm {
     int kind;
     double a, d, c; /* d, c of Marsaglia-Tsang (for a, or a + 1 when boosting) */
+    double ia;      /* 1 / a (boosting) */
 } gprm;
 
 static inline gprm gprm_of(double a)
@@ -66,6 +67,7 @@ static inline gprm gprm_of(double a)
     double m;
     p.a = a;
     p.d = p.c = 0.0;
+    p.ia = 1.0 / a;
     if (!(a > 0.0)) { p.kind = GK_BAD; return p; }
     if (!(a < g_inf)) { p.kind = GK_INF; return p; }
     if (a == 1.0) { p.kind = GK_EXP; return p; }
@@ -134,7 +136,7 @@ static inline double g_value(nd_bits_t *bits, const gprm *p)
     case GK_MT: return mt_draw(bits, p->d, p->c);
     default:
         g = g_base(bits, p);
-        return g * nd_gamma_exp(nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) / p->a);
+        return g * nd_gamma_exp(nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) * p->ia);
     }
 }
 
@@ -148,7 +150,7 @@ static inline double g_logvalue(nd_bits_t *bits, const gprm *p)
     case GK_MT: return nd_log_pos(mt_draw(bits, p->d, p->c));
     default:
         g = g_base(bits, p);
-        return g_log0(g) + nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) / p->a;
+        return g_log0(g) + nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) * p->ia;
     }
 }
 
@@ -330,20 +332,20 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const 
     }
 }
 
-/* boosting: z[k] = z[k] exp(log(u_k) / a) (log_ = 0) or log z[k] + log(u_k) / a,
+/* boosting: z[k] = z[k] exp(log(u_k) ia) (log_ = 0) or log z[k] + log(u_k) ia, ia = 1/a,
  * u_k = nd_u01_oc(zw[k]) */
-G_CLONES static void g_boost_pass(double *z, const uint64_t *zw, intptr_t c, double a, int log_)
+G_CLONES static void g_boost_pass(double *z, const uint64_t *zw, intptr_t c, double ia, int log_)
 {
     intptr_t k;
     if (log_) {
         for (k = 0; k < c; k++) {
-            double g = z[k], lu = nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) / a;
+            double g = z[k], lu = nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) * ia;
             double lg = nd_log_pos(g);
             z[k] = (g > 0.0 ? lg : -g_inf) + lu;
         }
     } else {
         for (k = 0; k < c; k++)
-            z[k] = z[k] * nd_gamma_exp(nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) / a);
+            z[k] = z[k] * nd_gamma_exp(nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) * ia);
     }
 }
 
@@ -379,7 +381,7 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
         return;
     default: /* GK_BMT */
         gw_fill(bits, c, z, zw, p);
-        g_boost_pass(z, zw, c, p->a, log_);
+        g_boost_pass(z, zw, c, p->ia, log_);
         return;
     }
 }
