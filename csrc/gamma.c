@@ -252,8 +252,9 @@ static inline double gw_u53p1(uint64_t w)
  * is its value, computed with the rule's operations.  Everything else (about
  * 2-3% of the candidates: ziggurat slow path, squeeze failures) goes through
  * the scalar rule. */
-#define GW_CAND 64       /* candidates per window */
+#define GW_CAND 32       /* candidates per window */
 #define GW_CAND_BOOST 24 /* when boosting: rejections (2 words) leave the 3-word grid */
+#define GW_CAND_MAX (GW_CAND > GW_CAND_BOOST ? GW_CAND : GW_CAND_BOOST) /* buffer sizes */
 
 #define GW_PASS1(name, S)                                                                    \
     G_CLONES static void name(const uint64_t *restrict w, intptr_t nc, double d, double c,   \
@@ -284,9 +285,9 @@ GW_PASS1(gw_pass1_2, 2)
  * goes on with the window's candidates, else a new window starts there. */
 static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const gprm *p)
 {
-    double val[GW_CAND];
-    int64_t ok[GW_CAND];
-    uint64_t wd[2 * GW_CAND];
+    double val[GW_CAND_MAX];
+    int64_t ok[GW_CAND_MAX];
+    uint64_t wd[2 * GW_CAND_MAX];
     const int boost = p->kind == GK_BMT;
     const intptr_t S = boost ? 3 : 2;
     const double d = p->d, c = p->c;
