@@ -179,37 +179,35 @@ static inline double chisq_value(nd_bits_t *bits, double df)
     return 2.0 * g_value(bits, &p);
 }
 
-static inline double t_value(nd_bits_t *bits, double df)
+/* p = gprm_of(df / 2), pb unused */
+static inline double t_value(nd_bits_t *bits, double df, const gprm *p, const gprm *pb)
 {
     double z, a = 0.5 * df;
-    gprm p;
+    (void)pb;
     if (!(df > 0.0)) return g_nan;
     z = nd_standard_normal(bits);
     if (!(df < g_inf)) return z;
-    p = gprm_of(a);
-    if (p.kind == GK_BAD) return g_nan; /* df/2 underflowed to 0 */
-    if (a >= 1.0) return z / sqrt(g_value(bits, &p) / a);
-    return z * nd_gamma_exp(0.5 * (nd_log_pos(a) - g_logvalue(bits, &p)));
+    if (p->kind == GK_BAD) return g_nan; /* df/2 underflowed to 0 */
+    if (a >= 1.0) return z / sqrt(g_value(bits, p) / a);
+    return z * nd_gamma_exp(0.5 * (nd_log_pos(a) - g_logvalue(bits, p)));
 }
 
-static inline double beta_value(nd_bits_t *bits, double a, double b)
+/* pa = gprm_of(a), pb = gprm_of(b) */
+static inline double beta_value(nd_bits_t *bits, double a, double b, const gprm *pa, const gprm *pb)
 {
-    gprm pa, pb;
     double ga, gb, s, x;
     if (!(a > 0.0) || !(b > 0.0)) return g_nan;
     if (!(a < g_inf) || !(b < g_inf)) return (a < g_inf) ? 0.0 : ((b < g_inf) ? 1.0 : g_nan);
-    pa = gprm_of(a);
-    pb = gprm_of(b);
     if (a >= 1.0 && b >= 1.0) {
-        ga = g_value(bits, &pa);
-        gb = g_value(bits, &pb);
+        ga = g_value(bits, pa);
+        gb = g_value(bits, pb);
         s = ga + gb;
         if (G_LIKELY(s > 0.0 && s < g_inf)) return ga / s;
         if (s > 0.0) return 1.0 / (1.0 + gb / ga); /* both huge */
         return 0.5;                                 /* both 0: exponential zeros */
     }
-    ga = g_logvalue(bits, &pa);
-    gb = g_logvalue(bits, &pb);
+    ga = g_logvalue(bits, pa);
+    gb = g_logvalue(bits, pb);
     s = gb - ga;
     if (s != s) return 0.5; /* both -inf (concentrations below ~1e-305) */
     x = 1.0 / (1.0 + nd_gamma_exp(s));
@@ -391,25 +389,31 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
     }
 }
 
-/* out[k] = F(bits, p0[k], p1[k]) in element order, parameters read before the
- * element's output is written (out may be a parameter). */
-#define G_KERNEL_SCALAR(fname, T, EXPR, D0, WORDS)                                        \
+/* out[k] = F(bits, p0[k], p1[k], &pa, &pb) in element order, pa / pb the
+ * gprm of PA(p0[k]) / p1[k], recomputed only when a parameter changes;
+ * parameters are read before the element's output is written (out may be a
+ * parameter). */
+#define G_KERNEL_SCALAR(fname, T, F, PA, D0, WORDS)                                       \
     void fname(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,       \
                intptr_t s0, const char *p1, intptr_t s1)                                  \
     {                                                                                     \
         intptr_t i;                                                                       \
+        double la = g_nan, lb = g_nan;                                                    \
+        gprm pa = gprm_of(g_nan), pb = gprm_of(g_nan);                                    \
         if (n <= 0) return;                                                               \
         nd_bits_expect(bits, (size_t)((double)n * (WORDS)) + 1);                          \
         ew_default(&p0, &s0, D0);                                                         \
         ew_default(&p1, &s1, D0);                                                         \
         for (i = 0; i < n; i++) {                                                         \
             double a = (double)EW_AT(T, p0, i * s0), b = (double)EW_AT(T, p1, i * s1);    \
-            double r;                                                                     \
-            (void)b;                                                                      \
-            r = (EXPR);                                                                   \
-            EW_OUT(T, out, i * os) = (T)r;                                                \
+            if (!(a == la)) { la = a; pa = gprm_of(PA); }                                  \
+            if (!(b == lb)) { lb = b; pb = gprm_of(b); }                                   \
+            EW_OUT(T, out, i * os) = (T)F(bits, a, &pa, &pb, b);                          \
         }                                                                                 \
     }
+
+#define G_T(bits, a, pa, pb, b) t_value(bits, a, pa, pb)
+#define G_BETA(bits, a, pa, pb, b) beta_value(bits, a, b, pa, pb)
 
 /* gamma / log gamma: a constant concentration goes through gamma_const in
  * pieces of EW_CHUNK; varying ones element by element. */
@@ -456,10 +460,10 @@ G_KERNEL_GAMMA(nd_ew_log_standard_gamma_f32, float, 1, 1.0)
 G_KERNEL_GAMMA(nd_ew_chisquare_f64, double, 0, 0.5)
 G_KERNEL_GAMMA(nd_ew_chisquare_f32, float, 0, 0.5)
 
-G_KERNEL_SCALAR(nd_ew_standard_t_f64, double, t_value(bits, a), &g_one_d, GAMMA_WORDS + 1.0125)
-G_KERNEL_SCALAR(nd_ew_standard_t_f32, float, t_value(bits, a), &g_one_f, GAMMA_WORDS + 1.0125)
-G_KERNEL_SCALAR(nd_ew_beta_f64, double, beta_value(bits, a, b), &g_one_d, 2 * GAMMA_WORDS)
-G_KERNEL_SCALAR(nd_ew_beta_f32, float, beta_value(bits, a, b), &g_one_f, 2 * GAMMA_WORDS)
+G_KERNEL_SCALAR(nd_ew_standard_t_f64, double, G_T, 0.5 * a, &g_one_d, GAMMA_WORDS + 1.0125)
+G_KERNEL_SCALAR(nd_ew_standard_t_f32, float, G_T, 0.5 * a, &g_one_f, GAMMA_WORDS + 1.0125)
+G_KERNEL_SCALAR(nd_ew_beta_f64, double, G_BETA, a, &g_one_d, 2 * GAMMA_WORDS)
+G_KERNEL_SCALAR(nd_ew_beta_f32, float, G_BETA, a, &g_one_f, 2 * GAMMA_WORDS)
 
 /* ---- Dirichlet ------------------------------------------------------------ */
 
