@@ -23,6 +23,16 @@
  *   geometric_failures (probs = 0.5)         int64: failures >= 0 (torch's
  *                      convention), floor(E / -log1p(-p)); p = 1 -> 0, otherwise
  *                      as geometric minus 1 (INT64_MAX and -1 unchanged)
+ *   standard_gamma     (concentration = 1)   float: G(a), the rule of
+ *                      nd_standard_gamma (numdist/gamma.h: Marsaglia-Tsang,
+ *                      boosting below 1); bad a -> NaN, a = inf -> inf (gamma.c)
+ *   log_standard_gamma (concentration = 1)   float: log G(a) in log space, the
+ *                      same words as standard_gamma
+ *   chisquare          (df = 1)              float: 2 G(df/2)
+ *   standard_t         (df = 1)              float: N, then G(df/2): N / sqrt(G/(df/2));
+ *                      df = inf -> N
+ *   beta               (a = 1, b = 1)        float: G(a), then G(b): G(a)/(G(a)+G(b)),
+ *                      in log space unless a, b >= 1
  *
  * f64 kernels read double parameters, f32 kernels float parameters; f32 results
  * are computed in double and rounded once, except f32 uniform (float arithmetic,
@@ -74,6 +84,11 @@ static const nd_ew_kernel ew_table[] = {
     {"bernoulli", 1, 0, nd_ew_bernoulli_f64, nd_ew_bernoulli_f32, 1.0},
     {"geometric", 1, 1, nd_ew_geometric_f64, nd_ew_geometric_f32, 1.034},
     {"geometric_failures", 1, 1, nd_ew_geometric_failures_f64, nd_ew_geometric_failures_f32, 1.034},
+    {"standard_gamma", 1, 0, nd_ew_standard_gamma_f64, nd_ew_standard_gamma_f32, 2.1},
+    {"log_standard_gamma", 1, 0, nd_ew_log_standard_gamma_f64, nd_ew_log_standard_gamma_f32, 2.1},
+    {"chisquare", 1, 0, nd_ew_chisquare_f64, nd_ew_chisquare_f32, 2.1},
+    {"standard_t", 1, 0, nd_ew_standard_t_f64, nd_ew_standard_t_f32, 3.1},
+    {"beta", 2, 0, nd_ew_beta_f64, nd_ew_beta_f32, 4.2},
 };
 
 const nd_ew_kernel *nd_ew_find(const char *name)

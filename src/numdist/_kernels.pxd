@@ -200,3 +200,13 @@ cdef extern from "numdist/categorical.h" nogil:
                                     int64_t *out, intptr_t out_rs, intptr_t out_ds,
                                     double *work, intptr_t *bad_row)
     int nd_categorical_prefer_alias(intptr_t K, intptr_t ndraws_per_row)
+
+cdef extern from "numdist/gamma.h" nogil:
+    intptr_t ND_DIRICHLET_STACK_K
+    double nd_standard_gamma(nd_bits_t *bits, double a)
+    double nd_log_standard_gamma(nd_bits_t *bits, double a)
+    int random_dirichlet_fill(nd_bits_t *bits, intptr_t nrows, intptr_t K, const double *alpha,
+                              intptr_t a_rs, intptr_t a_cs, double *out, intptr_t o_rs, intptr_t o_cs)
+    int random_dirichlet_fill_f(nd_bits_t *bits, intptr_t nrows, intptr_t K, const float *alpha,
+                                intptr_t a_rs, intptr_t a_cs, float *out, intptr_t o_rs, intptr_t o_cs,
+                                double *work)

@@ -60,6 +60,12 @@ ND_EW_DECLARE(gumbel);
 ND_EW_DECLARE(bernoulli);
 ND_EW_DECLARE(geometric);
 ND_EW_DECLARE(geometric_failures);
+/* gamma.c (numdist/gamma.h) */
+ND_EW_DECLARE(standard_gamma);
+ND_EW_DECLARE(log_standard_gamma);
+ND_EW_DECLARE(chisquare);
+ND_EW_DECLARE(standard_t);
+ND_EW_DECLARE(beta);
 
 /* The kernel called `name`, or NULL. */
 const nd_ew_kernel *nd_ew_find(const char *name);

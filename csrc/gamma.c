@@ -1,0 +1,616 @@
+/*
+ * Gamma sampler (Marsaglia-Tsang, boosting for a < 1, log space for tiny a) and
+ * the samplers built on it: the element-wise kernels standard_gamma,
+ * log_standard_gamma, chisquare, standard_t, beta, and the Dirichlet rows.
+ * Stream rules: numdist/gamma.h (gamma, Dirichlet) and below (element-wise).
+ *
+ *   standard_gamma     (p0 concentration = 1)  nd_standard_gamma's rule
+ *   log_standard_gamma (p0 concentration = 1)  nd_log_standard_gamma's rule
+ *   chisquare          (p0 df = 1)   2 G(df/2); df = +inf -> +inf; df NaN or
+ *                                    <= 0 -> NaN (no words)
+ *   standard_t         (p0 df = 1)   N first (nd_standard_normal), then
+ *                                    G(df/2) by the gamma rule; with a = df/2,
+ *                                    N / sqrt(G / a) for a >= 1, and
+ *                                    N exp((log a - log G) / 2) (log G in log
+ *                                    space) for a < 1; df = +inf -> N alone;
+ *                                    df NaN or <= 0 -> NaN (no words)
+ *   beta               (p0 a = 1, p1 b = 1)  G(a) then G(b) by the gamma rule;
+ *                                    a, b >= 1: G(a) / (G(a) + G(b)); otherwise
+ *                                    in log space, 1 / (1 + exp(logG(b) - logG(a)))
+ *                                    (Beta(1e-3, 1e-3): half the mass each side
+ *                                    of 1/2, values in [0, 1], no NaN).  a or b
+ *                                    NaN or <= 0 -> NaN; a = +inf -> 1, b = +inf
+ *                                    -> 0, both -> NaN (no words)
+ *
+ * f32 kernels read float parameters, compute in double and round once.
+ *
+ * Speed: the draws of a constant concentration (stride 0, the common
+ * `standard_gamma(a, size=n)`, and symmetric Dirichlet rows) are evaluated a
+ * window of words at a time: candidate i takes word S i as the normal of a
+ * first try and word S i + 1 as its uniform (S = 2; 3 when boosting, the boost
+ * word third), and a vector pass (AVX-512 / AVX2 clones) applies the
+ * ziggurat's rectangle test, v > 0 and the squeeze.  The window is then walked
+ * in element order: a candidate that passed is taken as it is; anything else
+ * (ziggurat slow path, v <= 0, squeeze failure: about 2.5% at a = 2.5) is
+ * resolved by the scalar rule from that word on, and the walk continues with
+ * the window's candidates if the rule stopped on their grid, else from a new
+ * window.  The numbers and words are the scalar rule's (test_gamma.c checks
+ * them against nd_standard_gamma word for word).  Varying concentrations go
+ * element by element through the scalar rule.
+ */
+#include "numdist/gamma.h"
+
+#include <math.h>
+
+#include "numdist/strided.h"
+#include "ew_common.h"
+
+#if defined(__GNUC__)
+#define G_LIKELY(x) __builtin_expect(!!(x), 1)
+#define G_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define G_LIKELY(x) (x)
+#define G_UNLIKELY(x) (x)
+#endif
+
+static const double g_nan = 0.0 / 0.0, g_inf = 1.0 / 0.0;
+
+/* ---- the scalar rule ------------------------------------------------------ */
+
+enum { GK_BAD = 0, GK_INF, GK_EXP, GK_MT, GK_BEXP, GK_BMT };
+
+typedef struct gprm {
+    int kind;
+    double a, d, c; /* d, c of Marsaglia-Tsang (for a, or a + 1 when boosting) */
+    double ia;      /* 1 / a (boosting) */
+} gprm;
+
+static inline gprm gprm_of(double a)
+{
+    gprm p;
+    double m;
+    p.a = a;
+    p.d = p.c = 0.0;
+    p.ia = 1.0 / a;
+    if (!(a > 0.0)) { p.kind = GK_BAD; return p; }
+    if (!(a < g_inf)) { p.kind = GK_INF; return p; }
+    if (a == 1.0) { p.kind = GK_EXP; return p; }
+    m = a;
+    if (a < 1.0) {
+        m = a + 1.0;
+        if (m == 1.0) { p.kind = GK_BEXP; return p; }
+        p.kind = GK_BMT;
+    } else {
+        p.kind = GK_MT;
+    }
+    p.d = m - 1.0 / 3.0;
+    p.c = 1.0 / (3.0 * sqrt(p.d));
+    return p;
+}
+
+/* log of x >= 0 (0 -> -inf) */
+static inline double g_log0(double x)
+{
+    return x > 0.0 ? nd_log_pos(x) : -g_inf;
+}
+
+/* The log test of a try that failed the squeeze: x, v = (1 + c x)^3 > 0, u. */
+static inline int mt_log_accept(double d, double x, double v, double u)
+{
+    return nd_log_pos(u) < 0.5 * (x * x) + d * (1.0 - v + nd_log_pos(v));
+}
+
+/* Marsaglia-Tsang from its first try on; the normal of that try is already
+ * drawn (x).  Returns d v. */
+static double mt_from(nd_bits_t *bits, double d, double c, double x)
+{
+    const double q = 108.0 * d;
+    for (;;) {
+        double cx = c * x, v = 1.0 + cx, u, x2;
+        if (v > 0.0) {
+            v = v * v * v;
+            u = nd_u01_oc(nd_bits_next64(bits));
+            x2 = x * x;
+            if (x2 * x2 < (1.0 - u) * (q * (1.0 + (cx < 0.0 ? cx : 0.0)))) return d * v;
+            if (mt_log_accept(d, x, v, u)) return d * v;
+        }
+        x = nd_standard_normal(bits);
+    }
+}
+
+static inline double mt_draw(nd_bits_t *bits, double d, double c)
+{
+    return mt_from(bits, d, c, nd_standard_normal(bits));
+}
+
+/* the value g of the base draw (a >= 1 part) of a valid, finite a */
+static inline double g_base(nd_bits_t *bits, const gprm *p)
+{
+    if (p->kind == GK_EXP || p->kind == GK_BEXP) return nd_standard_exponential(bits);
+    return mt_draw(bits, p->d, p->c);
+}
+
+static inline double g_value(nd_bits_t *bits, const gprm *p)
+{
+    double g;
+    switch (p->kind) {
+    case GK_BAD: return g_nan;
+    case GK_INF: return g_inf;
+    case GK_EXP: return nd_standard_exponential(bits);
+    case GK_MT: return mt_draw(bits, p->d, p->c);
+    default:
+        g = g_base(bits, p);
+        return g * nd_gamma_exp(nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) * p->ia);
+    }
+}
+
+static inline double g_logvalue(nd_bits_t *bits, const gprm *p)
+{
+    double g;
+    switch (p->kind) {
+    case GK_BAD: return g_nan;
+    case GK_INF: return g_inf;
+    case GK_EXP: return g_log0(nd_standard_exponential(bits));
+    case GK_MT: return nd_log_pos(mt_draw(bits, p->d, p->c));
+    default:
+        g = g_base(bits, p);
+        return g_log0(g) + nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) * p->ia;
+    }
+}
+
+double nd_standard_gamma(nd_bits_t *bits, double a)
+{
+    gprm p = gprm_of(a);
+    return g_value(bits, &p);
+}
+
+double nd_log_standard_gamma(nd_bits_t *bits, double a)
+{
+    gprm p = gprm_of(a);
+    return g_logvalue(bits, &p);
+}
+
+/* ---- derived scalar draws ------------------------------------------------- */
+
+static inline double chisq_value(nd_bits_t *bits, double df)
+{
+    gprm p = gprm_of(0.5 * df);
+    if (df != df || df <= 0.0) return g_nan;
+    return 2.0 * g_value(bits, &p);
+}
+
+/* p = gprm_of(df / 2), pb unused */
+static inline double t_value(nd_bits_t *bits, double df, const gprm *p, const gprm *pb)
+{
+    double z, a = 0.5 * df;
+    (void)pb;
+    if (!(df > 0.0)) return g_nan;
+    z = nd_standard_normal(bits);
+    if (!(df < g_inf)) return z;
+    if (p->kind == GK_BAD) return g_nan; /* df/2 underflowed to 0 */
+    if (a >= 1.0) return z / sqrt(g_value(bits, p) / a);
+    return z * nd_gamma_exp(0.5 * (nd_log_pos(a) - g_logvalue(bits, p)));
+}
+
+/* pa = gprm_of(a), pb = gprm_of(b) */
+static inline double beta_value(nd_bits_t *bits, double a, double b, const gprm *pa, const gprm *pb)
+{
+    double ga, gb, s, x;
+    if (!(a > 0.0) || !(b > 0.0)) return g_nan;
+    if (!(a < g_inf) || !(b < g_inf)) return (a < g_inf) ? 0.0 : ((b < g_inf) ? 1.0 : g_nan);
+    if (a >= 1.0 && b >= 1.0) {
+        ga = g_value(bits, pa);
+        gb = g_value(bits, pb);
+        s = ga + gb;
+        if (G_LIKELY(s > 0.0 && s < g_inf)) return ga / s;
+        if (s > 0.0) return 1.0 / (1.0 + gb / ga); /* both huge */
+        return 0.5;                                 /* both 0: exponential zeros */
+    }
+    ga = g_logvalue(bits, pa);
+    gb = g_logvalue(bits, pb);
+    s = gb - ga;
+    if (s != s) return 0.5; /* both -inf (concentrations below ~1e-305) */
+    x = 1.0 / (1.0 + nd_gamma_exp(s));
+    return x;
+}
+
+/* ---- element-wise kernels ------------------------------------------------- */
+
+/* words per element (hints for NumPy sources) */
+#define GAMMA_WORDS 2.1
+#define GAMMA_WORDS_SMALL 3.1
+
+static const double g_one_d = 1.0;
+static const float g_one_f = 1.0f;
+
+/* The window walk for a constant concentration (kind GK_MT or GK_BMT; see the
+ * top of this file). */
+/* exact (double)(w >> 11) + 1, without an int64 -> double conversion */
+static inline double gw_u53p1(uint64_t w)
+{
+    uint64_t t = w >> 11;
+    double hi = nd_bits_to_dbl(UINT64_C(0x4330000000000000) | (t >> 26)) - 0x1p52;
+    double lo = nd_bits_to_dbl(UINT64_C(0x4330000000000000) | (t & 0x3ffffff)) - 0x1p52;
+    return (hi * 0x1p26 + lo) + 1.0;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    !defined(__clang__)
+/* vector clones of the candidate passes (picked at run time; IEEE operations
+ * only, no contraction: the same numbers on every level) */
+#define G_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define G_CLONES
+#endif
+
+/* Candidate i of a window: the try whose normal is word w[S i] and whose
+ * uniform is w[S i + 1] (S = 2, or 3 when boosting: the boost word follows).
+ * ok[i]: the normal passed its rectangle test, v = 1 + c x > 0 and the uniform
+ * passed the squeeze, i.e. the rule accepts this first try and val[i] = d v^3
+ * is its value, computed with the rule's operations.  Everything else (about
+ * 2-3% of the candidates: ziggurat slow path, squeeze failures) goes through
+ * the scalar rule. */
+#define GW_CAND 32       /* candidates per window */
+#define GW_CAND_BOOST 24 /* when boosting: rejections (2 words) leave the 3-word grid */
+#define GW_CAND_MAX (GW_CAND > GW_CAND_BOOST ? GW_CAND : GW_CAND_BOOST) /* buffer sizes */
+
+#define GW_PASS1(name, S)                                                                    \
+    G_CLONES static void name(const uint64_t *restrict w, intptr_t nc, double d, double c,   \
+                              double *restrict val, int64_t *restrict ok)                    \
+    {                                                                                        \
+        const double q = 108.0 * d;                                                          \
+        intptr_t i;                                                                          \
+        for (i = 0; i < nc; i++) {                                                           \
+            uint64_t wn = w[S * i], m = wn >> 12, j = wn & 0x1ff;                            \
+            double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j]; \
+            double cx = c * x, v = 1.0 + cx, x2 = x * x, v3 = v * v * v;                     \
+            double u = gw_u53p1(w[S * i + 1]) * 0x1p-53;                                     \
+            int64_t rect = m < nd_zig_k64[j] ? 1 : 0;                                        \
+            int64_t pos = v > 0.0 ? 1 : 0;                                                   \
+            int64_t sq = x2 * x2 < (1.0 - u) * (q * (1.0 + (cx < 0.0 ? cx : 0.0))) ? 1 : 0;  \
+            val[i] = d * v3;                                                                 \
+            ok[i] = rect & pos & sq;                                                         \
+        }                                                                                    \
+    }
+GW_PASS1(gw_pass1_2, 2)
+
+
+/* n draws of kind GK_MT (the values into z) or GK_BMT (the a + 1 draw into z,
+ * the boost word into zw), exactly the scalar rule's numbers.  A window holds
+ * the candidates at word offsets 0, S, 2S, ... from the stream's position;
+ * they are taken in order while they pass; a try that does not is resolved by
+ * the scalar rule, and if that ends a multiple of S words further, the walk
+ * goes on with the window's candidates, else a new window starts there. */
+static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const gprm *p)
+{
+    double val[GW_CAND_MAX];
+    int64_t ok[GW_CAND_MAX];
+    uint64_t wd[2 * GW_CAND_MAX];
+    const int boost = p->kind == GK_BMT;
+    const intptr_t S = boost ? 3 : 2;
+    const double d = p->d, c = p->c;
+    intptr_t k = 0;
+    while (k < n) {
+        const uint64_t *w;
+        intptr_t nc, i = 0, t;
+        if (bits->pos == bits->end) nd_bits_refill(bits);
+        nc = (bits->end - bits->pos) / S;
+        if (bits->xo == NULL || nc < 1) {
+            /* a NumPy source (refills are not counted) or the end of a block */
+            z[k] = mt_draw(bits, d, c);
+            if (boost) zw[k] = nd_bits_next64(bits);
+            k++;
+            continue;
+        }
+        w = bits->pos;
+        if (nc > (boost ? GW_CAND_BOOST : GW_CAND)) nc = boost ? GW_CAND_BOOST : GW_CAND;
+        if (nc > n - k) nc = n - k;
+        if (S == 2) {
+            gw_pass1_2(w, nc, d, c, val, ok);
+        } else { /* deinterleave first: contiguous loads vectorise without gathers */
+            intptr_t ii;
+            for (ii = 0; ii < nc; ii++) { wd[2 * ii] = w[3 * ii]; wd[2 * ii + 1] = w[3 * ii + 1]; }
+            gw_pass1_2(wd, nc, d, c, val, ok);
+        }
+        while (k < n && i < nc) {
+            if (G_LIKELY(ok[i])) {
+                z[k] = val[i];
+                if (boost) zw[k] = w[S * i + 2];
+                i++;
+                k++;
+            } else {
+                uint64_t blk = bits->xo->counter;
+                bits->pos = (uint64_t *)w + S * i;
+                z[k] = mt_draw(bits, d, c);
+                if (boost) zw[k] = nd_bits_next64(bits);
+                k++;
+                if (bits->xo->counter != blk) goto next_window; /* refilled: w is stale */
+                t = bits->pos - w;
+                if (t % S != 0) goto next_window; /* off the candidates' grid */
+                i = t / S;
+            }
+        }
+        bits->pos = (uint64_t *)w + S * i;
+    next_window:;
+    }
+}
+
+/* boosting: z[k] = z[k] exp(log(u_k) ia) (log_ = 0) or log z[k] + log(u_k) ia, ia = 1/a,
+ * u_k = nd_u01_oc(zw[k]) */
+G_CLONES static void g_boost_pass(double *z, const uint64_t *zw, intptr_t c, double ia, int log_)
+{
+    intptr_t k;
+    if (log_) {
+        for (k = 0; k < c; k++) {
+            double g = z[k], lu = nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) * ia;
+            double lg = nd_log_pos(g);
+            z[k] = (g > 0.0 ? lg : -g_inf) + lu;
+        }
+    } else {
+        for (k = 0; k < c; k++)
+            z[k] = z[k] * nd_gamma_exp(nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) * ia);
+    }
+}
+
+G_CLONES static void g_log_pass(double *z, intptr_t c)
+{
+    intptr_t k;
+    for (k = 0; k < c; k++) {
+        double g = z[k], lg = nd_log_pos(g);
+        z[k] = g > 0.0 ? lg : -g_inf;
+    }
+}
+
+/* Fill z[0..c) with G(a) (log = 0) or log G(a) (log = 1) for one constant a. */
+static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, int log_)
+{
+    intptr_t k;
+    uint64_t zw[EW_CHUNK];
+    switch (p->kind) {
+    case GK_BAD:
+    case GK_INF:
+        for (k = 0; k < c; k++) z[k] = p->kind == GK_BAD ? g_nan : g_inf;
+        return;
+    case GK_EXP:
+        nd_exponential_fill(bits, c, z, 0);
+        if (log_) g_log_pass(z, c);
+        return;
+    case GK_BEXP:
+        for (k = 0; k < c; k++) z[k] = log_ ? g_logvalue(bits, p) : g_value(bits, p);
+        return;
+    case GK_MT:
+        gw_fill(bits, c, z, NULL, p);
+        if (log_) g_log_pass(z, c);
+        return;
+    default: /* GK_BMT */
+        gw_fill(bits, c, z, zw, p);
+        g_boost_pass(z, zw, c, p->ia, log_);
+        return;
+    }
+}
+
+/* out[k] = F(bits, p0[k], p1[k], &pa, &pb) in element order, pa / pb the
+ * gprm of PA(p0[k]) / p1[k], recomputed only when a parameter changes;
+ * parameters are read before the element's output is written (out may be a
+ * parameter). */
+#define G_KERNEL_SCALAR(fname, T, F, PA, D0, WORDS)                                       \
+    void fname(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,       \
+               intptr_t s0, const char *p1, intptr_t s1)                                  \
+    {                                                                                     \
+        intptr_t i;                                                                       \
+        double la = g_nan, lb = g_nan;                                                    \
+        gprm pa = gprm_of(g_nan), pb = gprm_of(g_nan);                                    \
+        if (n <= 0) return;                                                               \
+        nd_bits_expect(bits, (size_t)((double)n * (WORDS)) + 1);                          \
+        ew_default(&p0, &s0, D0);                                                         \
+        ew_default(&p1, &s1, D0);                                                         \
+        for (i = 0; i < n; i++) {                                                         \
+            double a = (double)EW_AT(T, p0, i * s0), b = (double)EW_AT(T, p1, i * s1);    \
+            if (!(a == la)) { la = a; pa = gprm_of(PA); }                                  \
+            if (!(b == lb)) { lb = b; pb = gprm_of(b); }                                   \
+            EW_OUT(T, out, i * os) = (T)F(bits, a, &pa, &pb, b);                          \
+        }                                                                                 \
+    }
+
+#define G_T(bits, a, pa, pb, b) t_value(bits, a, pa, pb)
+#define G_BETA(bits, a, pa, pb, b) beta_value(bits, a, b, pa, pb)
+
+/* gamma / log gamma: a constant concentration goes through gamma_const in
+ * pieces of EW_CHUNK; varying ones element by element. */
+#define G_KERNEL_GAMMA(fname, T, LOG, SCALE)                                              \
+    void fname(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,       \
+               intptr_t s0, const char *p1, intptr_t s1)                                  \
+    {                                                                                     \
+        intptr_t i;                                                                       \
+        (void)p1; (void)s1;                                                               \
+        if (n <= 0) return;                                                               \
+        ew_default(&p0, &s0, sizeof(T) == 8 ? (const void *)&g_one_d : (const void *)&g_one_f); \
+        if (s0 == 0) {                                                                    \
+            double a0 = (double)EW_AT(T, p0, 0) * (SCALE);                                \
+            gprm p = gprm_of(a0);                                                         \
+            double buf[EW_CHUNK];                                                         \
+            nd_bits_expect(bits, (size_t)((double)n * (a0 < 1 ? GAMMA_WORDS_SMALL : GAMMA_WORDS)) + 1); \
+            while (n > 0) {                                                               \
+                intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
+                /* contiguous float64 output: drawn in place (a0 was read first) */       \
+                double *z = sizeof(T) == 8 && os == 8 ? (double *)(void *)out : buf;      \
+                gamma_const(bits, c, z, &p, LOG);                                         \
+                if ((void *)z != (void *)out || (SCALE) != 1.0)                           \
+                    for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE)); \
+                out += c * os;                                                            \
+                n -= c;                                                                   \
+            }                                                                             \
+            return;                                                                       \
+        }                                                                                 \
+        nd_bits_expect(bits, (size_t)((double)n * GAMMA_WORDS_SMALL) + 1);                \
+        for (i = 0; i < n; i++) {                                                         \
+            double a = (double)EW_AT(T, p0, i * s0) * (SCALE);                            \
+            gprm p = gprm_of(a);                                                          \
+            double r;                                                                     \
+            r = LOG ? g_logvalue(bits, &p) : g_value(bits, &p);                           \
+            EW_OUT(T, out, i * os) = (T)(r / (SCALE));                                    \
+        }                                                                                 \
+    }
+
+G_KERNEL_GAMMA(nd_ew_standard_gamma_f64, double, 0, 1.0)
+G_KERNEL_GAMMA(nd_ew_standard_gamma_f32, float, 0, 1.0)
+G_KERNEL_GAMMA(nd_ew_log_standard_gamma_f64, double, 1, 1.0)
+G_KERNEL_GAMMA(nd_ew_log_standard_gamma_f32, float, 1, 1.0)
+/* chisquare: 2 G(df/2) = G(df * 0.5) / 0.5 (exact scaling by powers of two) */
+G_KERNEL_GAMMA(nd_ew_chisquare_f64, double, 0, 0.5)
+G_KERNEL_GAMMA(nd_ew_chisquare_f32, float, 0, 0.5)
+
+G_KERNEL_SCALAR(nd_ew_standard_t_f64, double, G_T, 0.5 * a, &g_one_d, GAMMA_WORDS + 1.0125)
+G_KERNEL_SCALAR(nd_ew_standard_t_f32, float, G_T, 0.5 * a, &g_one_f, GAMMA_WORDS + 1.0125)
+G_KERNEL_SCALAR(nd_ew_beta_f64, double, G_BETA, a, &g_one_d, 2 * GAMMA_WORDS)
+G_KERNEL_SCALAR(nd_ew_beta_f32, float, G_BETA, a, &g_one_f, 2 * GAMMA_WORDS)
+
+/* ---- Dirichlet ------------------------------------------------------------ */
+
+/* One row: alpha via a(k) (double), the K draws into z[k * zs] (doubles),
+ * normalised in place. */
+#define DIR_ROW(AK)                                                                      \
+    do {                                                                                 \
+        int bad = 0, small = 0;                                                          \
+        intptr_t k;                                                                      \
+        for (k = 0; k < K; k++) {                                                        \
+            double a_ = (AK);                                                            \
+            bad |= !(a_ > 0.0 && a_ < g_inf);                                            \
+            small |= a_ < 1.0;                                                           \
+        }                                                                                \
+        if (bad) {                                                                       \
+            for (k = 0; k < K; k++) Z(k) = g_nan;                                        \
+        } else if (!small) {                                                             \
+            double s = 0.0;                                                              \
+            for (k = 0; k < K; k++) {                                                    \
+                gprm p = gprm_of(AK);                                                    \
+                double g = g_value(bits, &p);                                            \
+                Z(k) = g;                                                                \
+                s += g;                                                                  \
+            }                                                                            \
+            if (G_LIKELY(s > 0.0 && s < g_inf)) {                                        \
+                for (k = 0; k < K; k++) Z(k) = Z(k) / s;                                 \
+            } else {                                                                     \
+                double mx = 0.0;                                                         \
+                for (k = 0; k < K; k++) mx = Z(k) > mx ? Z(k) : mx;                      \
+                if (mx > 0.0) {                                                          \
+                    s = 0.0;                                                             \
+                    for (k = 0; k < K; k++) s += Z(k) / mx;                              \
+                    for (k = 0; k < K; k++) Z(k) = (Z(k) / mx) / s;                      \
+                } else {                                                                 \
+                    for (k = 0; k < K; k++) Z(k) = 1.0 / (double)K;                      \
+                }                                                                        \
+            }                                                                            \
+        } else {                                                                         \
+            double mx = -g_inf, s = 0.0;                                                 \
+            for (k = 0; k < K; k++) {                                                    \
+                gprm p = gprm_of(AK);                                                    \
+                double l = g_logvalue(bits, &p);                                         \
+                Z(k) = l;                                                                \
+                mx = l > mx ? l : mx;                                                    \
+            }                                                                            \
+            if (mx > -g_inf) {                                                           \
+                for (k = 0; k < K; k++) {                                                \
+                    double e = nd_gamma_exp(Z(k) - mx);                                  \
+                    Z(k) = e;                                                            \
+                    s += e;                                                              \
+                }                                                                        \
+                for (k = 0; k < K; k++) Z(k) = Z(k) / s;                                 \
+            } else {                                                                     \
+                for (k = 0; k < K; k++) Z(k) = 1.0 / (double)K;                          \
+            }                                                                            \
+        }                                                                                \
+    } while (0)
+
+/* Symmetric rows (one valid concentration a for every entry) into a C-contiguous
+ * block: the nrows K gammas are one constant-concentration run (gamma_const:
+ * the same words and values as the row rule), then each row is normalised
+ * with DIR_ROW's arithmetic, in the same order. */
+static void dir_symmetric(nd_bits_t *bits, intptr_t nrows, intptr_t K, double a, double *out)
+{
+    gprm p = gprm_of(a);
+    const int log_ = a < 1.0;
+    intptr_t n = nrows * K, off, r, k;
+    for (off = 0; off < n; off += EW_CHUNK)
+        gamma_const(bits, n - off < EW_CHUNK ? n - off : EW_CHUNK, out + off, &p, log_);
+    for (r = 0; r < nrows; r++) {
+        double *z = out + r * K, s = 0.0, mx = -g_inf;
+        if (!log_) {
+            for (k = 0; k < K; k++) s += z[k];
+            if (G_LIKELY(s > 0.0 && s < g_inf)) {
+                for (k = 0; k < K; k++) z[k] = z[k] / s;
+            } else {
+                mx = 0.0;
+                for (k = 0; k < K; k++) mx = z[k] > mx ? z[k] : mx;
+                if (mx > 0.0) {
+                    s = 0.0;
+                    for (k = 0; k < K; k++) s += z[k] / mx;
+                    for (k = 0; k < K; k++) z[k] = (z[k] / mx) / s;
+                } else {
+                    for (k = 0; k < K; k++) z[k] = 1.0 / (double)K;
+                }
+            }
+        } else {
+            for (k = 0; k < K; k++) mx = z[k] > mx ? z[k] : mx;
+            if (mx > -g_inf) {
+                for (k = 0; k < K; k++) {
+                    double e = nd_gamma_exp(z[k] - mx);
+                    z[k] = e;
+                    s += e;
+                }
+                for (k = 0; k < K; k++) z[k] = z[k] / s;
+            } else {
+                for (k = 0; k < K; k++) z[k] = 1.0 / (double)K;
+            }
+        }
+    }
+}
+
+int random_dirichlet_fill(nd_bits_t *bits, intptr_t nrows, intptr_t K, const double *alpha,
+                          intptr_t a_rs, intptr_t a_cs, double *out, intptr_t o_rs, intptr_t o_cs)
+{
+    intptr_t r;
+    if (nrows <= 0 || K <= 0) return ND_OK;
+    nd_bits_expect(bits, (size_t)((double)nrows * (double)K * GAMMA_WORDS_SMALL) + 1);
+    if ((a_rs == 0 || nrows == 1) && o_cs == 8 && o_rs == 8 * K) {
+        double a0 = alpha[0];
+        int sym = a0 > 0.0 && a0 < g_inf;
+        for (r = 1; r < K && sym; r++) sym = EW_AT(double, alpha, r * a_cs) == a0;
+        if (sym) {
+            dir_symmetric(bits, nrows, K, a0, out);
+            return ND_OK;
+        }
+    }
+    for (r = 0; r < nrows; r++) {
+        const char *ar = (const char *)alpha + r * a_rs;
+        char *orow = (char *)out + r * o_rs;
+#define Z(k) EW_OUT(double, orow, (k) * o_cs)
+        DIR_ROW(EW_AT(double, ar, k * a_cs));
+#undef Z
+    }
+    return ND_OK;
+}
+
+int random_dirichlet_fill_f(nd_bits_t *bits, intptr_t nrows, intptr_t K, const float *alpha,
+                            intptr_t a_rs, intptr_t a_cs, float *out, intptr_t o_rs, intptr_t o_cs,
+                            double *work)
+{
+    double stack[ND_DIRICHLET_STACK_K];
+    double *z = work;
+    intptr_t r, k;
+    if (nrows <= 0 || K <= 0) return ND_OK;
+    if (z == NULL) {
+        if (K > ND_DIRICHLET_STACK_K) return ND_E_NOMEM;
+        z = stack;
+    }
+    nd_bits_expect(bits, (size_t)((double)nrows * (double)K * GAMMA_WORDS_SMALL) + 1);
+    for (r = 0; r < nrows; r++) {
+        const char *ar = (const char *)alpha + r * a_rs;
+        char *orow = (char *)out + r * o_rs;
+#define Z(k) z[k]
+        DIR_ROW((double)EW_AT(float, ar, k * a_cs));
+#undef Z
+        for (k = 0; k < K; k++) EW_OUT(float, orow, k * o_cs) = (float)z[k];
+    }
+    return ND_OK;
+}

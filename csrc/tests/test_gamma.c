@@ -1,0 +1,681 @@
+/* Standalone checks of the gamma family kernels (numdist/gamma.h and the
+ * element-wise entries standard_gamma, log_standard_gamma, chisquare,
+ * standard_t, beta), and of the Dirichlet rows; no Python.
+ *   test_gamma      run all checks
+ *   test_gamma -v   print the statistics too
+ * The general element-wise checks (strides, prefix, pieces, NULL defaults,
+ * aliasing) run on these entries in test_elementwise.c as well.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numdist/bitgen.h"
+#include "numdist/elementwise.h"
+#include "numdist/gamma.h"
+#include "numdist/strided.h"
+#include "numdist/xoshiro256.h"
+#include "numdist/ziggurat.h"
+
+static int fails = 0, verbose = 0;
+#define CHECK(cond, ...)                                 \
+    do {                                                 \
+        if (!(cond)) {                                   \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);  \
+            printf(__VA_ARGS__);                         \
+            printf("\n");                                \
+            fails++;                                     \
+        }                                                \
+    } while (0)
+
+static nd_bits_t bits;
+static nd_xoshiro_t xo;
+
+static void reseed(uint64_t a)
+{
+    uint64_t k0 = (a + 3) * UINT64_C(0x9e3779b97f4a7c15), k1 = (a + 11) * UINT64_C(0xd1b54a32d192ed03);
+    nd_xoshiro_seed(&xo, k0 ^ (k0 >> 29), k1 ^ (k1 >> 31));
+    nd_bits_init_xoshiro(&bits, &xo);
+}
+
+static uint64_t consumed(void) { return xo.counter * ND_XO_BLOCK - (uint64_t)(bits.end - bits.pos); }
+
+#define NBIG 1000000
+static double *A, *B;
+static float *F;
+
+static const nd_ew_kernel *K(const char *name)
+{
+    const nd_ew_kernel *k = nd_ew_find(name);
+    if (!k) { printf("missing kernel %s\n", name); exit(1); }
+    return k;
+}
+
+static void draw1(const char *name, intptr_t n, double *out, double a)
+{
+    K(name)->f64(&bits, n, (char *)out, 8, (const char *)&a, 0, NULL, 0);
+}
+
+/* ---------------------------------------------------------- reference CDF */
+
+/* regularised lower incomplete gamma P(a, x), x = exp(lx) (test-only, libm) */
+static double gammainc_p(double a, double lx)
+{
+    double x = exp(lx);
+    if (x <= 0.0 || x < a + 1.0) {
+        /* series: x^a e^-x / Gamma(a+1) sum_n x^n / ((a+1)...(a+n)) */
+        double term = 1.0, sum = 1.0;
+        int n;
+        for (n = 1; n < 100000; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (term < sum * 1e-17) break;
+        }
+        return exp(a * lx - x - lgamma(a + 1.0)) * sum;
+    } else {
+        /* continued fraction for Q (Lentz) */
+        double b = x + 1.0 - a, c = 1e300, d = 1.0 / b, h = d;
+        int i;
+        for (i = 1; i < 100000; i++) {
+            double an = -i * (i - a), del;
+            b += 2.0;
+            d = an * d + b;
+            if (fabs(d) < 1e-300) d = 1e-300;
+            c = b + an / c;
+            if (fabs(c) < 1e-300) c = 1e-300;
+            d = 1.0 / d;
+            del = d * c;
+            h *= del;
+            if (fabs(del - 1.0) < 1e-16) break;
+        }
+        return 1.0 - exp(a * lx - x - lgamma(a)) * h;
+    }
+}
+
+static int cmp_d(const void *p, const void *q)
+{
+    double a = *(const double *)p, b = *(const double *)q;
+    return (a > b) - (a < b);
+}
+
+/* Kolmogorov-Smirnov distance of the n log-gamma samples L against P(a, e^L) */
+static double ks_log(double a, double *L, intptr_t n)
+{
+    double dmax = 0.0;
+    intptr_t i;
+    qsort(L, (size_t)n, sizeof(double), cmp_d);
+    for (i = 0; i < n; i++) {
+        double f = gammainc_p(a, L[i]);
+        double d1 = fabs(f - (double)i / n), d2 = fabs((double)(i + 1) / n - f);
+        if (d1 > dmax) dmax = d1;
+        if (d2 > dmax) dmax = d2;
+    }
+    return dmax;
+}
+
+/* a NumPy-style bit generator replaying a word array */
+typedef struct { const uint64_t *w; uint64_t i; } replay_t;
+static uint64_t replay_next(void *st)
+{
+    replay_t *r = (replay_t *)st;
+    return r->w[r->i++];
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void test_exp(void)
+{
+    double worst = 0, y;
+    for (y = -745.0; y < 709.7; y += 0.0137) {
+        double e = exp(y), r = nd_gamma_exp(y), rel;
+        if (e < 0x1p-1022) continue;
+        rel = fabs(r - e) / e;
+        if (rel > worst) worst = rel;
+    }
+    if (verbose) printf("nd_gamma_exp worst rel err %.3g\n", worst);
+    CHECK(worst < 3e-16, "nd_gamma_exp rel err %g", worst);
+    CHECK(nd_gamma_exp(0.0) == 1.0, "exp(0)");
+    CHECK(nd_gamma_exp(710.0) == INFINITY && nd_gamma_exp(1e308) == INFINITY, "exp overflow");
+    CHECK(nd_gamma_exp(-746.0) == 0.0 && nd_gamma_exp(-INFINITY) == 0.0, "exp underflow");
+    CHECK(isnan(nd_gamma_exp(NAN)), "exp NaN");
+    CHECK(fabs(nd_gamma_exp(-740.0) - exp(-740.0)) <= 0x1p-1074, "exp subnormal %g vs %g",
+          nd_gamma_exp(-740.0), exp(-740.0));
+}
+
+/* The kernels (constant concentration: the window walk) give exactly the
+ * scalar rule's numbers and words; f32 = rounded f64; log kernel = scalar log. */
+static void test_stream_rule(void)
+{
+    static const double as[] = {2.5, 0.3, 1.0, 40.0, 1e4, 1e-3, 1e-6, 1.0000001, 0.9999999, 1.5, 1e-17};
+    intptr_t n = 300000, i;
+    int j;
+    for (j = 0; j < (int)(sizeof as / sizeof as[0]); j++) {
+        double a = as[j];
+        float af = (float)a;
+        uint64_t c1, c2;
+        int bad = 0;
+        reseed(10 + j);
+        draw1("standard_gamma", n, A, a);
+        c1 = consumed();
+        reseed(10 + j);
+        for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, a);
+        c2 = consumed();
+        CHECK(memcmp(A, B, (size_t)n * 8) == 0, "standard_gamma(%g): kernel differs from the scalar rule", a);
+        CHECK(c1 == c2, "standard_gamma(%g): words %llu vs %llu", a, (unsigned long long)c1,
+              (unsigned long long)c2);
+        if (verbose) printf("standard_gamma(%g): %.4f words per value\n", a, (double)c1 / n);
+        reseed(10 + j);
+        draw1("log_standard_gamma", n, A, a);
+        CHECK(consumed() == c1, "log_standard_gamma(%g) words", a);
+        reseed(10 + j);
+        for (i = 0; i < n; i++) bad += A[i] != nd_log_standard_gamma(&bits, a) && !(A[i] != A[i]);
+        CHECK(bad == 0, "log_standard_gamma(%g): %d differ from the scalar rule", a, bad);
+        /* f32: the same numbers rounded (parameter exactly representable or not) */
+        reseed(10 + j);
+        K("standard_gamma")->f32(&bits, n, (char *)F, 4, (const char *)&af, 0, NULL, 0);
+        reseed(10 + j);
+        for (i = 0, bad = 0; i < n; i++) bad += F[i] != (float)nd_standard_gamma(&bits, (double)af);
+        CHECK(bad == 0, "standard_gamma f32(%g): %d differ", a, bad);
+        /* chisquare(2a) = 2 G(a), same words */
+        reseed(10 + j);
+        draw1("chisquare", n, A, 2 * a);
+        for (i = 0, bad = 0; i < n; i++) bad += A[i] != 2 * B[i];
+        CHECK(bad == 0 && consumed() == c1, "chisquare(%g) is not 2 G(%g)", 2 * a, a);
+        /* prefix and pieces of the constant path */
+        {
+            intptr_t m;
+            for (m = 1; m < 20000; m = m * 3 + 1) {
+                reseed(10 + j);
+                draw1("standard_gamma", m, A, a);
+                CHECK(memcmp(A, B, (size_t)m * 8) == 0, "standard_gamma(%g) prefix %ld", a, (long)m);
+            }
+            reseed(10 + j);
+            for (i = 0, m = 1; i < 20000; m = m % 700 + 3) {
+                intptr_t c = m < 20000 - i ? m : 20000 - i;
+                draw1("standard_gamma", c, A + i, a);
+                i += c;
+            }
+            CHECK(memcmp(A, B, 20000 * 8) == 0, "standard_gamma(%g) pieces", a);
+            /* strided output, reversed */
+            reseed(10 + j);
+            K("standard_gamma")->f64(&bits, 5000, (char *)(A + 3 * 4999), -24, (const char *)&a, 0, NULL, 0);
+            for (i = 0, bad = 0; i < 5000; i++) bad += A[3 * (4999 - i)] != B[i];
+            CHECK(bad == 0, "standard_gamma(%g) output stride -3", a);
+        }
+    }
+    /* a NumPy-style source (the kernels' scalar path) gives the same numbers */
+    {
+        static const double as2[] = {2.5, 0.3};
+        for (j = 0; j < 2; j++) {
+            double a = as2[j];
+            nd_bitgen_t bg;
+            nd_bits_t *nb = malloc(sizeof(nd_bits_t));
+            uint64_t *W = (uint64_t *)B;
+            replay_t st;
+            intptr_t nn = 100000;
+            int bad = 0;
+            reseed(30 + j);
+            for (i = 0; i < NBIG; i++) W[i] = nd_bits_next64(&bits);
+            reseed(30 + j);
+            draw1("standard_gamma", nn, A, a);
+            st.w = W;
+            st.i = 0;
+            bg.state = &st;
+            bg.next_uint64 = replay_next;
+            nd_bits_init_numpy(nb, &bg);
+            for (i = 0; i < nn; i++) {
+                double v;
+                if (i % 1000 == 0) nd_bits_expect(nb, 3);
+                K("standard_gamma")->f64(nb, 1, (char *)&v, 8, (const char *)&a, 0, NULL, 0);
+                bad += v != A[i];
+            }
+            CHECK(bad == 0, "standard_gamma(%g): NumPy source differs in %d", a, bad);
+            CHECK(st.i - (uint64_t)(nb->end - nb->pos) == consumed(), "NumPy source words");
+            free(nb);
+        }
+    }
+}
+
+typedef struct { const char *name; double p0, p1, mean, var; } mcase;
+
+static void test_moments(void)
+{
+    static const mcase cs[] = {
+        {"standard_gamma", 1e-3, 0, 1e-3, 1e-3},
+        {"standard_gamma", 0.3, 0, 0.3, 0.3},
+        {"standard_gamma", 1.0, 0, 1.0, 1.0},
+        {"standard_gamma", 2.5, 0, 2.5, 2.5},
+        {"standard_gamma", 40.0, 0, 40.0, 40.0},
+        {"standard_gamma", 1e4, 0, 1e4, 1e4},
+        {"chisquare", 5.0, 0, 5.0, 10.0},
+        {"chisquare", 0.5, 0, 0.5, 1.0},
+        {"standard_t", 5.0, 0, 0.0, 5.0 / 3.0},
+        {"standard_t", 10.0, 0, 0.0, 1.25},
+        {"beta", 2.0, 3.0, 0.4, 0.04},
+        {"beta", 0.3, 0.3, 0.5, 0.15625},
+        {"beta", 0.5, 4.0, 0.5 / 4.5, 2.0 / (4.5 * 4.5 * 5.5)},
+        {"beta", 1e-3, 1e-3, 0.5, 1e-6 / (4e-6 * 1.002)},
+    };
+    int j, f32;
+    for (f32 = 0; f32 < 2; f32++)
+        for (j = 0; j < (int)(sizeof cs / sizeof cs[0]); j++) {
+            const mcase *c = &cs[j];
+            const nd_ew_kernel *k = K(c->name);
+            intptr_t n = NBIG, i;
+            double s = 0, s2 = 0, mean, var, se, lo = INFINITY, hi = -INFINITY;
+            int nan = 0, varying = j % 2; /* every other case through a parameter array */
+            reseed(100 + j + 50 * f32);
+            if (varying) {
+                for (i = 0; i < n; i++) { B[i] = c->p0; }
+                if (f32) {
+                    float *p0 = (float *)malloc(4 * (size_t)n), p1 = (float)c->p1;
+                    for (i = 0; i < n; i++) p0[i] = (float)c->p0;
+                    k->f32(&bits, n, (char *)F, 4, (const char *)p0, 4, (const char *)&p1, 0);
+                    free(p0);
+                } else {
+                    k->f64(&bits, n, (char *)A, 8, (const char *)B, 8, (const char *)&c->p1, 0);
+                }
+            } else if (f32) {
+                float p0 = (float)c->p0, p1 = (float)c->p1;
+                k->f32(&bits, n, (char *)F, 4, (const char *)&p0, 0, (const char *)&p1, 0);
+            } else {
+                k->f64(&bits, n, (char *)A, 8, (const char *)&c->p0, 0, (const char *)&c->p1, 0);
+            }
+            for (i = 0; i < n; i++) {
+                double v = f32 ? (double)F[i] : A[i];
+                nan += v != v;
+                s += v;
+                s2 += v * v;
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+            mean = s / n;
+            var = s2 / n - mean * mean;
+            se = sqrt(c->var / n);
+            if (verbose)
+                printf("%-15s(%g, %g) %s mean %.6g (%.6g) var %.6g (%.6g)\n", c->name, c->p0, c->p1,
+                       f32 ? "f32" : "f64", mean, c->mean, var, c->var);
+            CHECK(nan == 0, "%s(%g, %g): %d NaN", c->name, c->p0, c->p1, nan);
+            CHECK(fabs(mean - c->mean) < 5 * se, "%s(%g, %g) %s mean %g expected %g (se %g)", c->name,
+                  c->p0, c->p1, f32 ? "f32" : "f64", mean, c->mean, se);
+            if (c->p0 >= 0.3 || !strcmp(c->name, "beta"))
+                CHECK(fabs(var - c->var) < 0.04 * c->var, "%s(%g, %g) %s var %g expected %g", c->name,
+                      c->p0, c->p1, f32 ? "f32" : "f64", var, c->var);
+            if (!strcmp(c->name, "beta")) CHECK(lo >= 0 && hi <= 1, "beta outside [0, 1]: %g %g", lo, hi);
+            else if (strcmp(c->name, "standard_t")) CHECK(lo >= 0, "%s negative value %g", c->name, lo);
+        }
+}
+
+/* KS against the gamma CDF, through the log kernel (also for tiny a) and the
+ * value kernel where it does not underflow. */
+static void test_gof(void)
+{
+    static const double as[] = {1e-6, 1e-3, 0.3, 1.0, 2.5, 40.0, 1e4, 0.9999, 1.0001};
+    intptr_t n = 200000, i;
+    int j;
+    double crit = 1.95 / sqrt((double)n); /* 0.1% */
+    for (j = 0; j < (int)(sizeof as / sizeof as[0]); j++) {
+        double a = as[j], d1, d2 = 0;
+        reseed(400 + j);
+        draw1("log_standard_gamma", n, A, a);
+        d1 = ks_log(a, A, n);
+        if (a >= 0.3) {
+            reseed(500 + j);
+            draw1("standard_gamma", n, A, a);
+            for (i = 0; i < n; i++) A[i] = log(A[i]);
+            d2 = ks_log(a, A, n);
+        }
+        if (verbose) printf("KS gamma(%g): log kernel %.5f, value kernel %.5f (crit %.5f)\n", a, d1, d2, crit);
+        CHECK(d1 < crit, "KS log_standard_gamma(%g) = %g", a, d1);
+        CHECK(d2 < crit, "KS standard_gamma(%g) = %g", a, d2);
+    }
+    /* tiny a: E log G(a) = digamma(a) ~ -1/a - gamma_E; the value kernel
+     * underflows to 0 about as often as P(a, 2^-1074) says, never NaN */
+    {
+        double a = 1e-3, s = 0, p0 = gammainc_p(a, -744.44), zeros = 0;
+        reseed(600);
+        draw1("log_standard_gamma", NBIG, A, a);
+        for (i = 0; i < NBIG; i++) s += A[i];
+        s /= NBIG;
+        /* digamma(a) = -1/a - 0.5772156649 + 1.6449 a + ... ; sd of log G ~ 1/a */
+        CHECK(fabs(s - (-1.0 / a - 0.5772156649015329 + 1.6449340668482264 * a)) < 5 * (1.0 / a) / sqrt(NBIG),
+              "mean log G(1e-3) = %g", s);
+        reseed(601);
+        draw1("standard_gamma", NBIG, A, a);
+        for (i = 0; i < NBIG; i++) {
+            zeros += A[i] == 0.0;
+            CHECK((A[i] == A[i] && A[i] >= 0) || (i = NBIG, 0), "standard_gamma(1e-3) NaN or negative");
+        }
+        zeros /= NBIG;
+        if (verbose) printf("gamma(1e-3): fraction 0 = %.5f (P(G < 2^-1075) = %.5f)\n", zeros, p0);
+        CHECK(fabs(zeros - p0) < 5 * sqrt(p0 * (1 - p0) / NBIG), "gamma(1e-3) zeros %g expected %g", zeros, p0);
+    }
+}
+
+static void test_beta_small(void)
+{
+    double ab[] = {1e-3, 1e-3}, s = 0;
+    intptr_t n = NBIG, i, below = 0, bad = 0, half = 0;
+    reseed(700);
+    K("beta")->f64(&bits, n, (char *)A, 8, (const char *)&ab[0], 0, (const char *)&ab[1], 0);
+    for (i = 0; i < n; i++) {
+        bad += !(A[i] >= 0.0 && A[i] <= 1.0);
+        below += A[i] < 0.5;
+        half += A[i] == 0.5;
+        s += A[i];
+    }
+    if (verbose) printf("Beta(1e-3, 1e-3): P(X < 1/2) = %.5f, mean %.5f\n", (double)below / n, s / n);
+    CHECK(bad == 0, "Beta(1e-3, 1e-3): %ld outside [0, 1] or NaN", (long)bad);
+    CHECK(fabs((double)below / n - 0.5) < 5 * sqrt(0.25 / n), "Beta(1e-3, 1e-3) P(X < 1/2) = %g",
+          (double)below / n);
+    /* Beta(1e-3, 1): P(X < x) = x^a: P(X < 1e-300) = exp(-0.6908) */
+    {
+        double p[2] = {1e-3, 1.0}, cnt = 0, e = exp(1e-3 * log(1e-300));
+        reseed(701);
+        K("beta")->f64(&bits, n, (char *)A, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+        for (i = 0; i < n; i++) cnt += A[i] < 1e-300;
+        CHECK(fabs(cnt / n - e) < 5 * sqrt(e * (1 - e) / n), "Beta(1e-3, 1) P(X < 1e-300) = %g expected %g",
+              cnt / n, e);
+    }
+    /* stream rule: beta = G(a) then G(b) by the gamma rule */
+    {
+        double p[2] = {0.3, 2.5};
+        int diff = 0;
+        reseed(702);
+        K("beta")->f64(&bits, 1000, (char *)A, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+        reseed(702);
+        for (i = 0; i < 1000; i++) {
+            double la = nd_log_standard_gamma(&bits, 0.3), lb = nd_log_standard_gamma(&bits, 2.5);
+            diff += A[i] != 1.0 / (1.0 + nd_gamma_exp(lb - la));
+        }
+        CHECK(diff == 0, "beta(0.3, 2.5): %d differ from the log-space rule", diff);
+        p[0] = 2.0; p[1] = 3.0;
+        reseed(703);
+        K("beta")->f64(&bits, 1000, (char *)A, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+        reseed(703);
+        for (i = 0, diff = 0; i < 1000; i++) {
+            double ga = nd_standard_gamma(&bits, 2.0), gb = nd_standard_gamma(&bits, 3.0);
+            diff += A[i] != ga / (ga + gb);
+        }
+        CHECK(diff == 0, "beta(2, 3): %d differ from the direct rule", diff);
+    }
+}
+
+static void test_t(void)
+{
+    double inf = INFINITY;
+    intptr_t n = 100000, i;
+    int diff = 0;
+    /* df = inf: the normals themselves */
+    reseed(800);
+    draw1("standard_t", n, A, inf);
+    reseed(800);
+    for (i = 0; i < n; i++) diff += A[i] != nd_standard_normal(&bits);
+    CHECK(diff == 0, "standard_t(inf) is not N");
+    /* rule: N then G(df/2) */
+    reseed(801);
+    draw1("standard_t", 1000, A, 7.0);
+    reseed(801);
+    for (i = 0, diff = 0; i < 1000; i++) {
+        double z = nd_standard_normal(&bits), g = nd_standard_gamma(&bits, 3.5);
+        diff += A[i] != z / sqrt(g / 3.5);
+    }
+    CHECK(diff == 0, "standard_t(7): %d differ from the rule", diff);
+    /* t(1) is Cauchy: quartiles at +-1; t(0.01): finite or +-inf, never NaN, symmetric */
+    {
+        double df = 1.0, q = 0;
+        reseed(802);
+        draw1("standard_t", NBIG, A, df);
+        for (i = 0; i < NBIG; i++) q += fabs(A[i]) < 1.0;
+        CHECK(fabs(q / NBIG - 0.5) < 0.0025, "t(1) P(|T| < 1) = %g", q / NBIG);
+        df = 0.01;
+        reseed(803);
+        draw1("standard_t", NBIG, A, df);
+        for (i = 0, q = 0, diff = 0; i < NBIG; i++) { q += A[i] > 0; diff += A[i] != A[i]; }
+        CHECK(diff == 0 && fabs(q / NBIG - 0.5) < 0.0025, "t(0.01): %d NaN, P(T > 0) = %g", diff, q / NBIG);
+    }
+}
+
+static void test_dirichlet(void)
+{
+    enum { R = 200000, KK = 5 };
+    static double al[KK], out[R * KK];
+    static float outf[R * KK], alf[KK];
+    intptr_t r, k;
+    int f32;
+    const double alphas[3][KK] = {{1, 2, 3, 0.5, 4}, {2e-3, 2e-3, 2e-3, 2e-3, 2e-3}, {1.0, 1.0, 1.0, 1.0, 1.0}};
+    int set;
+    for (f32 = 0; f32 < 2; f32++)
+        for (set = 0; set < 3; set++) {
+            double a0 = 0, mean[KK] = {0}, worst = 0;
+            int nan = 0;
+            for (k = 0; k < KK; k++) { al[k] = alphas[set][k]; alf[k] = (float)al[k]; a0 += al[k]; }
+            reseed(900 + set + 10 * f32);
+            if (f32) CHECK(random_dirichlet_fill_f(&bits, R, KK, alf, 0, 4, outf, KK * 4, 4, NULL) == ND_OK, "f32 status");
+            else CHECK(random_dirichlet_fill(&bits, R, KK, al, 0, 8, out, KK * 8, 8) == ND_OK, "status");
+            for (r = 0; r < R; r++) {
+                double s = 0;
+                for (k = 0; k < KK; k++) {
+                    double v = f32 ? outf[r * KK + k] : out[r * KK + k];
+                    nan += !(v >= 0 && v <= 1);
+                    s += v;
+                    mean[k] += v;
+                }
+                if (fabs(s - 1) > worst) worst = fabs(s - 1);
+            }
+            CHECK(nan == 0, "dirichlet set %d %s: %d NaN / outside", set, f32 ? "f32" : "f64", nan);
+            CHECK(worst < (f32 ? 1e-6 : 1e-14), "dirichlet set %d: row sum off by %g", set, worst);
+            for (k = 0; k < KK; k++) {
+                double m = al[k] / a0, v = m * (1 - m) / (a0 + 1), e = mean[k] / R;
+                if (verbose && k < 2) printf("dirichlet set %d %s: mean[%ld] %.5f (%.5f)\n", set, f32 ? "f32" : "f64", (long)k, e, m);
+                CHECK(fabs(e - m) < 5 * sqrt(v / R), "dirichlet set %d %s mean[%ld] %g expected %g", set,
+                      f32 ? "f32" : "f64", (long)k, e, m);
+            }
+        }
+    /* stream rule: rows of gammas in order, normalised (direct / log space) */
+    {
+        double a2[4] = {1.5, 2.0, 3.0, 1.0}, a3[4] = {0.3, 2.0, 1e-3, 5.0}, o[8], z[4];
+        int diff = 0, rr;
+        reseed(950);
+        random_dirichlet_fill(&bits, 2, 4, a2, 0, 8, o, 32, 8);
+        reseed(950);
+        for (rr = 0; rr < 2; rr++) {
+            double s = 0;
+            for (k = 0; k < 4; k++) { z[k] = nd_standard_gamma(&bits, a2[k]); s += z[k]; }
+            for (k = 0; k < 4; k++) diff += o[rr * 4 + k] != z[k] / s;
+        }
+        CHECK(diff == 0, "dirichlet direct rule: %d differ", diff);
+        reseed(951);
+        random_dirichlet_fill(&bits, 2, 4, a3, 0, 8, o, 32, 8);
+        reseed(951);
+        for (rr = 0, diff = 0; rr < 2; rr++) {
+            double s = 0, m = -INFINITY;
+            for (k = 0; k < 4; k++) { z[k] = nd_log_standard_gamma(&bits, a3[k]); m = z[k] > m ? z[k] : m; }
+            for (k = 0; k < 4; k++) { z[k] = nd_gamma_exp(z[k] - m); s += z[k]; }
+            for (k = 0; k < 4; k++) diff += o[rr * 4 + k] != z[k] / s;
+        }
+        CHECK(diff == 0, "dirichlet log-space rule: %d differ", diff);
+    }
+    /* symmetric rows (the constant-concentration fast path) = the row rule */
+    {
+        static const double sa[] = {1.0, 2.5, 0.3, 2e-3, 1e4};
+        enum { NR = 5000, NK = 6 };
+        static double o1[NR * NK], o2[NR * NK], av[NK];
+        int si, bad;
+        for (si = 0; si < 5; si++) {
+            for (k = 0; k < NK; k++) av[k] = sa[si];
+            reseed(990 + si);
+            random_dirichlet_fill(&bits, NR, NK, av, 0, 8, o1, NK * 8, 8); /* symmetric path */
+            reseed(990 + si);
+            random_dirichlet_fill(&bits, NR, NK, av, 0, 8, o2 + NR * NK - 1, -8 * NK, -8); /* generic */
+            for (r = 0, bad = 0; r < NR * NK; r++) bad += o1[r] != o2[NR * NK - 1 - r];
+            CHECK(bad == 0, "dirichlet symmetric path (%g): %d differ from the row rule", sa[si], bad);
+        }
+    }
+    /* strides: transposed output, reversed alpha columns, per-row alpha; f32 = f64 rounded */
+    {
+        enum { NR = 300, NK = 7 };
+        static double alph[NR * NK], o1[NR * NK], o2[NK * NR], arev[NR * NK];
+        static float o3[NR * NK], alphf[NR * NK];
+        int bad = 0;
+        for (r = 0; r < NR; r++)
+            for (k = 0; k < NK; k++) {
+                alph[r * NK + k] = 0.05 + 0.37 * ((r * 7 + k * 3) % 11);
+                alphf[r * NK + k] = (float)alph[r * NK + k];
+                alph[r * NK + k] = (double)alphf[r * NK + k];
+                arev[r * NK + (NK - 1 - k)] = alph[r * NK + k];
+            }
+        reseed(960);
+        random_dirichlet_fill(&bits, NR, NK, alph, NK * 8, 8, o1, NK * 8, 8);
+        reseed(960);
+        random_dirichlet_fill(&bits, NR, NK, arev + NK - 1, NK * 8, -8, o2, 8, NR * 8);
+        for (r = 0; r < NR; r++)
+            for (k = 0; k < NK; k++) bad += o1[r * NK + k] != o2[k * NR + r];
+        CHECK(bad == 0, "dirichlet strides: %d differ", bad);
+        reseed(960);
+        random_dirichlet_fill_f(&bits, NR, NK, alphf, NK * 4, 4, o3, NK * 4, 4, NULL);
+        for (r = 0, bad = 0; r < NR * NK; r++) bad += o3[r] != (float)o1[r];
+        CHECK(bad == 0, "dirichlet f32: %d differ from rounded f64", bad);
+        /* prefix over rows */
+        reseed(960);
+        random_dirichlet_fill(&bits, 17, NK, alph, NK * 8, 8, o2, NK * 8, 8);
+        CHECK(memcmp(o1, o2, 17 * NK * 8) == 0, "dirichlet row prefix");
+        /* work buffer for large K (f32) */
+        {
+            double *wk = malloc(sizeof(double) * 3000);
+            float *of = malloc(sizeof(float) * 3000), af1 = 0.5f;
+            double s = 0;
+            reseed(961);
+            CHECK(random_dirichlet_fill_f(&bits, 1, 3000, &af1, 0, 0, of, 0, 4, NULL) == ND_E_NOMEM,
+                  "large K without work should be refused");
+            CHECK(consumed() == 0, "refused call drew words");
+            CHECK(random_dirichlet_fill_f(&bits, 1, 3000, &af1, 0, 0, of, 0, 4, wk) == ND_OK, "large K");
+            for (k = 0; k < 3000; k++) s += of[k];
+            CHECK(fabs(s - 1) < 1e-4, "large K row sum %g", s);
+            free(wk);
+            free(of);
+        }
+    }
+    /* bad rows: NaN, no words; good rows unaffected */
+    {
+        static const double bads[] = {NAN, 0.0, -1.0, INFINITY, -INFINITY};
+        double a[3 * 3], o[9], ref[6];
+        int b;
+        for (b = 0; b < 5; b++) {
+            uint64_t c0;
+            for (k = 0; k < 9; k++) a[k] = 1.5;
+            a[4] = bads[b];
+            reseed(970);
+            random_dirichlet_fill(&bits, 2, 3, a, 0, 8, ref, 24, 8); /* two good rows */
+            c0 = consumed();
+            reseed(970);
+            random_dirichlet_fill(&bits, 3, 3, a, 24, 8, o, 24, 8);
+            CHECK(o[3] != o[3] && o[4] != o[4] && o[5] != o[5], "bad alpha %g: row not NaN", bads[b]);
+            CHECK(memcmp(o, ref, 24) == 0 && memcmp(o + 6, ref + 3, 24) == 0,
+                  "bad alpha %g: good rows changed", bads[b]);
+            CHECK(consumed() == c0, "bad alpha %g: the bad row drew words", bads[b]);
+        }
+    }
+    /* tiny concentrations: 1e-300 rows (every log gamma may be -inf): no NaN */
+    {
+        double a[4] = {1e-300, 1e-300, 1e-300, 1e-300}, o[4 * 1000];
+        int nan = 0;
+        reseed(980);
+        random_dirichlet_fill(&bits, 1000, 4, a, 0, 8, o, 32, 8);
+        for (k = 0; k < 4000; k++) nan += !(o[k] >= 0 && o[k] <= 1);
+        CHECK(nan == 0, "dirichlet(1e-300): %d NaN", nan);
+    }
+}
+
+/* Out-of-domain parameters terminate with NaN (or the documented limit) and
+ * draw no words; extreme valid ones terminate with finite values. */
+static void test_bad_params(void)
+{
+    static const double badv[] = {NAN, 0.0, -0.0, -1.0, -INFINITY};
+    static const char *names[] = {"standard_gamma", "log_standard_gamma", "chisquare", "standard_t", "beta"};
+    int i, j, f32;
+    for (f32 = 0; f32 < 2; f32++)
+        for (i = 0; i < 5; i++)
+            for (j = 0; j < 5; j++) {
+                const nd_ew_kernel *k = K(names[i]);
+                double p[2] = {badv[j], 1.0}, v;
+                float pf[2] = {(float)badv[j], 1.0f};
+                reseed(1000);
+                if (f32) {
+                    float of;
+                    k->f32(&bits, 1, (char *)&of, 4, (const char *)&pf[0], 0, (const char *)&pf[1], 0);
+                    v = of;
+                } else {
+                    k->f64(&bits, 1, (char *)&v, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+                }
+                CHECK(v != v, "%s(%g) gives %g, not NaN", names[i], badv[j], v);
+                CHECK(consumed() == 0, "%s(%g) drew words", names[i], badv[j]);
+                if (i == 4) { /* beta's second parameter */
+                    p[0] = 1.0; p[1] = badv[j];
+                    k->f64(&bits, 1, (char *)&v, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+                    CHECK(v != v && consumed() == 0, "beta(1, %g) gives %g", badv[j], v);
+                }
+            }
+    {
+        double inf = INFINITY, v, p[2];
+        reseed(1001);
+        draw1("standard_gamma", 1, &v, inf);
+        CHECK(v == INFINITY, "gamma(inf) = %g", v);
+        draw1("log_standard_gamma", 1, &v, inf);
+        CHECK(v == INFINITY, "log gamma(inf) = %g", v);
+        draw1("chisquare", 1, &v, inf);
+        CHECK(v == INFINITY, "chisquare(inf) = %g", v);
+        CHECK(consumed() == 0, "infinite parameters drew words");
+        p[0] = inf; p[1] = 2.0;
+        K("beta")->f64(&bits, 1, (char *)&v, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+        CHECK(v == 1.0, "beta(inf, 2) = %g", v);
+        p[0] = 2.0; p[1] = inf;
+        K("beta")->f64(&bits, 1, (char *)&v, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+        CHECK(v == 0.0, "beta(2, inf) = %g", v);
+        p[0] = inf;
+        K("beta")->f64(&bits, 1, (char *)&v, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+        CHECK(v != v, "beta(inf, inf) = %g", v);
+    }
+    /* extreme valid values terminate */
+    {
+        static const double ext[] = {5e-324, 1e-300, 1e-17, 1e308, 1.7976931348623157e308, 1e150};
+        int e, n;
+        for (e = 0; e < 6; e++)
+            for (n = 0; n < 5; n++) {
+                double v[64], p[2] = {ext[e], ext[(e + 1) % 6]};
+                int m;
+                reseed(1100 + e);
+                K(names[n])->f64(&bits, 64, (char *)v, 8, (const char *)&p[0], 0, (const char *)&p[1], 0);
+                for (m = 0; m < 64; m++)
+                    CHECK(!(v[m] != v[m]) || (n == 0 && 0) || (n == 3 && 1) || (n == 2 && ext[e] < 1e-320),
+                          "%s(%g, %g) gives NaN", names[n], p[0], p[1]);
+            }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "-v")) verbose = 1;
+    A = malloc(sizeof(double) * NBIG);
+    B = malloc(sizeof(double) * NBIG);
+    F = malloc(sizeof(float) * NBIG);
+    if (!A || !B || !F) return 2;
+    test_exp();
+    test_stream_rule();
+    test_moments();
+    test_gof();
+    test_beta_small();
+    test_t();
+    test_dirichlet();
+    test_bad_params();
+    free(A);
+    free(B);
+    free(F);
+    if (fails) {
+        printf("test_gamma: %d failures\n", fails);
+        return 1;
+    }
+    printf("test_gamma: ok\n");
+    return 0;
+}
