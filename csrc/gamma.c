@@ -25,14 +25,18 @@
  * f32 kernels read float parameters, compute in double and round once.
  *
  * Speed: the draws of a constant concentration (stride 0, the common
- * `standard_gamma(a, size=n)`) are evaluated a window of words at a time: every
- * word of the window is taken as the normal of a try and its successor as the
- * uniform (vectorised: the rectangle test of the ziggurat, v, the squeeze),
- * then the window is walked in element order; a candidate that passed is
- * taken, anything else (ziggurat slow path, v <= 0, squeeze failure) is
- * resolved by the scalar rule from that word on, and the walk continues at
- * whatever word the rule stopped at (all offsets were evaluated, so nothing is
- * recomputed).  The numbers are the scalar rule's, word for word.
+ * `standard_gamma(a, size=n)`, and symmetric Dirichlet rows) are evaluated a
+ * window of words at a time: candidate i takes word S i as the normal of a
+ * first try and word S i + 1 as its uniform (S = 2; 3 when boosting, the boost
+ * word third), and a vector pass (AVX-512 / AVX2 clones) applies the
+ * ziggurat's rectangle test, v > 0 and the squeeze.  The window is then walked
+ * in element order: a candidate that passed is taken as it is; anything else
+ * (ziggurat slow path, v <= 0, squeeze failure: about 2.5% at a = 2.5) is
+ * resolved by the scalar rule from that word on, and the walk continues with
+ * the window's candidates if the rule stopped on their grid, else from a new
+ * window.  The numbers and words are the scalar rule's (test_gamma.c checks
+ * them against nd_standard_gamma word for word).  Varying concentrations go
+ * element by element through the scalar rule.
  */
 #include "numdist/gamma.h"
 
@@ -58,6 +62,7 @@ enum { GK_BAD = 0, GK_INF, GK_EXP, GK_MT, GK_BEXP, GK_BMT };
 typedef struct gprm {
     int kind;
     double a, d, c; /* d, c of Marsaglia-Tsang (for a, or a + 1 when boosting) */
+    double ia;      /* 1 / a (boosting) */
 } gprm;
 
 static inline gprm gprm_of(double a)
@@ -66,6 +71,7 @@ static inline gprm gprm_of(double a)
     double m;
     p.a = a;
     p.d = p.c = 0.0;
+    p.ia = 1.0 / a;
     if (!(a > 0.0)) { p.kind = GK_BAD; return p; }
     if (!(a < g_inf)) { p.kind = GK_INF; return p; }
     if (a == 1.0) { p.kind = GK_EXP; return p; }
@@ -134,7 +140,7 @@ static inline double g_value(nd_bits_t *bits, const gprm *p)
     case GK_MT: return mt_draw(bits, p->d, p->c);
     default:
         g = g_base(bits, p);
-        return g * nd_gamma_exp(nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) / p->a);
+        return g * nd_gamma_exp(nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) * p->ia);
     }
 }
 
@@ -148,7 +154,7 @@ static inline double g_logvalue(nd_bits_t *bits, const gprm *p)
     case GK_MT: return nd_log_pos(mt_draw(bits, p->d, p->c));
     default:
         g = g_base(bits, p);
-        return g_log0(g) + nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) / p->a;
+        return g_log0(g) + nd_log_pos(nd_u01_oc(nd_bits_next64(bits))) * p->ia;
     }
 }
 
@@ -173,37 +179,35 @@ static inline double chisq_value(nd_bits_t *bits, double df)
     return 2.0 * g_value(bits, &p);
 }
 
-static inline double t_value(nd_bits_t *bits, double df)
+/* p = gprm_of(df / 2), pb unused */
+static inline double t_value(nd_bits_t *bits, double df, const gprm *p, const gprm *pb)
 {
     double z, a = 0.5 * df;
-    gprm p;
+    (void)pb;
     if (!(df > 0.0)) return g_nan;
     z = nd_standard_normal(bits);
     if (!(df < g_inf)) return z;
-    p = gprm_of(a);
-    if (p.kind == GK_BAD) return g_nan; /* df/2 underflowed to 0 */
-    if (a >= 1.0) return z / sqrt(g_value(bits, &p) / a);
-    return z * nd_gamma_exp(0.5 * (nd_log_pos(a) - g_logvalue(bits, &p)));
+    if (p->kind == GK_BAD) return g_nan; /* df/2 underflowed to 0 */
+    if (a >= 1.0) return z / sqrt(g_value(bits, p) / a);
+    return z * nd_gamma_exp(0.5 * (nd_log_pos(a) - g_logvalue(bits, p)));
 }
 
-static inline double beta_value(nd_bits_t *bits, double a, double b)
+/* pa = gprm_of(a), pb = gprm_of(b) */
+static inline double beta_value(nd_bits_t *bits, double a, double b, const gprm *pa, const gprm *pb)
 {
-    gprm pa, pb;
     double ga, gb, s, x;
     if (!(a > 0.0) || !(b > 0.0)) return g_nan;
     if (!(a < g_inf) || !(b < g_inf)) return (a < g_inf) ? 0.0 : ((b < g_inf) ? 1.0 : g_nan);
-    pa = gprm_of(a);
-    pb = gprm_of(b);
     if (a >= 1.0 && b >= 1.0) {
-        ga = g_value(bits, &pa);
-        gb = g_value(bits, &pb);
+        ga = g_value(bits, pa);
+        gb = g_value(bits, pb);
         s = ga + gb;
         if (G_LIKELY(s > 0.0 && s < g_inf)) return ga / s;
         if (s > 0.0) return 1.0 / (1.0 + gb / ga); /* both huge */
         return 0.5;                                 /* both 0: exponential zeros */
     }
-    ga = g_logvalue(bits, &pa);
-    gb = g_logvalue(bits, &pb);
+    ga = g_logvalue(bits, pa);
+    gb = g_logvalue(bits, pb);
     s = gb - ga;
     if (s != s) return 0.5; /* both -inf (concentrations below ~1e-305) */
     x = 1.0 / (1.0 + nd_gamma_exp(s));
@@ -246,8 +250,9 @@ static inline double gw_u53p1(uint64_t w)
  * is its value, computed with the rule's operations.  Everything else (about
  * 2-3% of the candidates: ziggurat slow path, squeeze failures) goes through
  * the scalar rule. */
-#define GW_CAND 64       /* candidates per window */
+#define GW_CAND 32       /* candidates per window */
 #define GW_CAND_BOOST 24 /* when boosting: rejections (2 words) leave the 3-word grid */
+#define GW_CAND_MAX (GW_CAND > GW_CAND_BOOST ? GW_CAND : GW_CAND_BOOST) /* buffer sizes */
 
 #define GW_PASS1(name, S)                                                                    \
     G_CLONES static void name(const uint64_t *restrict w, intptr_t nc, double d, double c,   \
@@ -268,7 +273,7 @@ static inline double gw_u53p1(uint64_t w)
         }                                                                                    \
     }
 GW_PASS1(gw_pass1_2, 2)
-GW_PASS1(gw_pass1_3, 3)
+
 
 /* n draws of kind GK_MT (the values into z) or GK_BMT (the a + 1 draw into z,
  * the boost word into zw), exactly the scalar rule's numbers.  A window holds
@@ -278,8 +283,9 @@ GW_PASS1(gw_pass1_3, 3)
  * goes on with the window's candidates, else a new window starts there. */
 static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const gprm *p)
 {
-    double val[GW_CAND];
-    int64_t ok[GW_CAND];
+    double val[GW_CAND_MAX];
+    int64_t ok[GW_CAND_MAX];
+    uint64_t wd[2 * GW_CAND_MAX];
     const int boost = p->kind == GK_BMT;
     const intptr_t S = boost ? 3 : 2;
     const double d = p->d, c = p->c;
@@ -299,8 +305,13 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const 
         w = bits->pos;
         if (nc > (boost ? GW_CAND_BOOST : GW_CAND)) nc = boost ? GW_CAND_BOOST : GW_CAND;
         if (nc > n - k) nc = n - k;
-        if (S == 2) gw_pass1_2(w, nc, d, c, val, ok);
-        else gw_pass1_3(w, nc, d, c, val, ok);
+        if (S == 2) {
+            gw_pass1_2(w, nc, d, c, val, ok);
+        } else { /* deinterleave first: contiguous loads vectorise without gathers */
+            intptr_t ii;
+            for (ii = 0; ii < nc; ii++) { wd[2 * ii] = w[3 * ii]; wd[2 * ii + 1] = w[3 * ii + 1]; }
+            gw_pass1_2(wd, nc, d, c, val, ok);
+        }
         while (k < n && i < nc) {
             if (G_LIKELY(ok[i])) {
                 z[k] = val[i];
@@ -324,20 +335,20 @@ static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const 
     }
 }
 
-/* boosting: z[k] = z[k] exp(log(u_k) / a) (log_ = 0) or log z[k] + log(u_k) / a,
+/* boosting: z[k] = z[k] exp(log(u_k) ia) (log_ = 0) or log z[k] + log(u_k) ia, ia = 1/a,
  * u_k = nd_u01_oc(zw[k]) */
-G_CLONES static void g_boost_pass(double *z, const uint64_t *zw, intptr_t c, double a, int log_)
+G_CLONES static void g_boost_pass(double *z, const uint64_t *zw, intptr_t c, double ia, int log_)
 {
     intptr_t k;
     if (log_) {
         for (k = 0; k < c; k++) {
-            double g = z[k], lu = nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) / a;
+            double g = z[k], lu = nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) * ia;
             double lg = nd_log_pos(g);
             z[k] = (g > 0.0 ? lg : -g_inf) + lu;
         }
     } else {
         for (k = 0; k < c; k++)
-            z[k] = z[k] * nd_gamma_exp(nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) / a);
+            z[k] = z[k] * nd_gamma_exp(nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) * ia);
     }
 }
 
@@ -373,30 +384,36 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
         return;
     default: /* GK_BMT */
         gw_fill(bits, c, z, zw, p);
-        g_boost_pass(z, zw, c, p->a, log_);
+        g_boost_pass(z, zw, c, p->ia, log_);
         return;
     }
 }
 
-/* out[k] = F(bits, p0[k], p1[k]) in element order, parameters read before the
- * element's output is written (out may be a parameter). */
-#define G_KERNEL_SCALAR(fname, T, EXPR, D0, WORDS)                                        \
+/* out[k] = F(bits, p0[k], p1[k], &pa, &pb) in element order, pa / pb the
+ * gprm of PA(p0[k]) / p1[k], recomputed only when a parameter changes;
+ * parameters are read before the element's output is written (out may be a
+ * parameter). */
+#define G_KERNEL_SCALAR(fname, T, F, PA, D0, WORDS)                                       \
     void fname(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,       \
                intptr_t s0, const char *p1, intptr_t s1)                                  \
     {                                                                                     \
         intptr_t i;                                                                       \
+        double la = g_nan, lb = g_nan;                                                    \
+        gprm pa = gprm_of(g_nan), pb = gprm_of(g_nan);                                    \
         if (n <= 0) return;                                                               \
         nd_bits_expect(bits, (size_t)((double)n * (WORDS)) + 1);                          \
         ew_default(&p0, &s0, D0);                                                         \
         ew_default(&p1, &s1, D0);                                                         \
         for (i = 0; i < n; i++) {                                                         \
             double a = (double)EW_AT(T, p0, i * s0), b = (double)EW_AT(T, p1, i * s1);    \
-            double r;                                                                     \
-            (void)b;                                                                      \
-            r = (EXPR);                                                                   \
-            EW_OUT(T, out, i * os) = (T)r;                                                \
+            if (!(a == la)) { la = a; pa = gprm_of(PA); }                                  \
+            if (!(b == lb)) { lb = b; pb = gprm_of(b); }                                   \
+            EW_OUT(T, out, i * os) = (T)F(bits, a, &pa, &pb, b);                          \
         }                                                                                 \
     }
+
+#define G_T(bits, a, pa, pb, b) t_value(bits, a, pa, pb)
+#define G_BETA(bits, a, pa, pb, b) beta_value(bits, a, b, pa, pb)
 
 /* gamma / log gamma: a constant concentration goes through gamma_const in
  * pieces of EW_CHUNK; varying ones element by element. */
@@ -411,12 +428,15 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
         if (s0 == 0) {                                                                    \
             double a0 = (double)EW_AT(T, p0, 0) * (SCALE);                                \
             gprm p = gprm_of(a0);                                                         \
-            double z[EW_CHUNK];                                                           \
+            double buf[EW_CHUNK];                                                         \
             nd_bits_expect(bits, (size_t)((double)n * (a0 < 1 ? GAMMA_WORDS_SMALL : GAMMA_WORDS)) + 1); \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
+                /* contiguous float64 output: drawn in place (a0 was read first) */       \
+                double *z = sizeof(T) == 8 && os == 8 ? (double *)(void *)out : buf;      \
                 gamma_const(bits, c, z, &p, LOG);                                         \
-                for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE));     \
+                if ((void *)z != (void *)out || (SCALE) != 1.0)                           \
+                    for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE)); \
                 out += c * os;                                                            \
                 n -= c;                                                                   \
             }                                                                             \
@@ -440,10 +460,10 @@ G_KERNEL_GAMMA(nd_ew_log_standard_gamma_f32, float, 1, 1.0)
 G_KERNEL_GAMMA(nd_ew_chisquare_f64, double, 0, 0.5)
 G_KERNEL_GAMMA(nd_ew_chisquare_f32, float, 0, 0.5)
 
-G_KERNEL_SCALAR(nd_ew_standard_t_f64, double, t_value(bits, a), &g_one_d, GAMMA_WORDS + 1.0125)
-G_KERNEL_SCALAR(nd_ew_standard_t_f32, float, t_value(bits, a), &g_one_f, GAMMA_WORDS + 1.0125)
-G_KERNEL_SCALAR(nd_ew_beta_f64, double, beta_value(bits, a, b), &g_one_d, 2 * GAMMA_WORDS)
-G_KERNEL_SCALAR(nd_ew_beta_f32, float, beta_value(bits, a, b), &g_one_f, 2 * GAMMA_WORDS)
+G_KERNEL_SCALAR(nd_ew_standard_t_f64, double, G_T, 0.5 * a, &g_one_d, GAMMA_WORDS + 1.0125)
+G_KERNEL_SCALAR(nd_ew_standard_t_f32, float, G_T, 0.5 * a, &g_one_f, GAMMA_WORDS + 1.0125)
+G_KERNEL_SCALAR(nd_ew_beta_f64, double, G_BETA, a, &g_one_d, 2 * GAMMA_WORDS)
+G_KERNEL_SCALAR(nd_ew_beta_f32, float, G_BETA, a, &g_one_f, 2 * GAMMA_WORDS)
 
 /* ---- Dirichlet ------------------------------------------------------------ */
 

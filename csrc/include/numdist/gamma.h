@@ -26,11 +26,12 @@
  *       1 - 0.0331 x^4 (about 1% of tries go on to the logs instead of 10%).
  *     - 0 < a < 1 (boosting): g = the value of this same rule for a + 1
  *       (rounded; a + 1 == 1 takes the exponential), then one word gives
- *       u = nd_u01_oc(w); the value is g * exp(log(u) / a).
+ *       u = nd_u01_oc(w); the value is g * exp(log(u) * ia), ia = 1 / a
+ *       rounded once.
  *
  *   nd_log_standard_gamma(bits, a): the same words as nd_standard_gamma(bits, a)
  *     (bad a: NaN, a = +inf: +inf, no words).  The value is log(g) for a >= 1
- *     (log(0) = -inf for the exponential's 0), and log(g) + log(u) / a for
+ *     (log(0) = -inf for the exponential's 0), and log(g) + log(u) * ia for
  *     a < 1 (g drawn for a + 1): computed in log space, so it neither underflows
  *     nor loses the law for tiny a (1e-3, 1e-6, ...: exp of it is often below
  *     the smallest double).
