@@ -210,3 +210,6 @@ cdef extern from "numdist/gamma.h" nogil:
     int random_dirichlet_fill_f(nd_bits_t *bits, intptr_t nrows, intptr_t K, const float *alpha,
                                 intptr_t a_rs, intptr_t a_cs, float *out, intptr_t o_rs, intptr_t o_cs,
                                 double *work)
+
+cdef extern from "numdist/ziggurat.h" nogil:
+    int nd_exponential_simd_level()

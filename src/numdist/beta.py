@@ -15,7 +15,7 @@ from numdist.gamma import Gamma
 from numdist.gumbel import Gumbel
 from numdist.laplace import Laplace
 from numdist.normal import Normal
-from numdist.sampling import functional, sample_from
+from numdist.sampling import functional
 from numdist.uniform import Uniform
 from numdist.utils import as_cotangent
 
@@ -43,6 +43,7 @@ class Beta(Distribution):
 
     concentration1: np.ndarray
     concentration0: np.ndarray
+    _kernel = ("beta", ("concentration1", "concentration0"))
     arg_constraints = {"concentration1": constraints.positive_finite, "concentration0": constraints.positive_finite}
     support = constraints.unit_interval
     has_rsample = True
@@ -70,7 +71,7 @@ class Beta(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        return sample_from(self, "beta", sample_shape, rng, self.concentration1, self.concentration0)
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """The draw and its implicit VJP ``-(dI_x/da) / p(x)`` per concentration."""

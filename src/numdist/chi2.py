@@ -37,12 +37,12 @@ class Chi2(Gamma):
         _, batch_shape = self._init_params(df=df)
         Distribution.__init__(self, batch_shape, validate_args=validate_args)
 
-    @property  # type: ignore[override]
-    def concentration(self) -> np.ndarray:
+    @property
+    def concentration(self) -> np.ndarray:  # type: ignore[override]
         return 0.5 * self.df
 
-    @property  # type: ignore[override]
-    def rate(self) -> np.ndarray:
+    @property
+    def rate(self) -> np.ndarray:  # type: ignore[override]
         return np.full_like(self.df, 0.5)
 
     def _vjp_namespace(self, leaves: dict[str, Any]) -> Any:

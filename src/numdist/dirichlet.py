@@ -9,8 +9,8 @@ import numpy as np
 
 from numdist import _dirichlet, _special, constraints, vjp
 from numdist.distribution import VJP, Distribution
-from numdist.sampling import float_dtype
-from numdist.utils import aligned, as_cotangent, as_float_params, check_out, functional_out_shape
+from numdist.sampling import draw, float_dtype
+from numdist.utils import aligned, as_cotangent, as_float_params, check_out, functional_out_shape, logsumexp
 
 __all__ = ["Dirichlet", "dirichlet"]
 
@@ -64,7 +64,7 @@ class Dirichlet(Distribution):
         cm1 = np.maximum(self.concentration - 1, 0)
         with np.errstate(invalid="ignore"):
             mode = cm1 / cm1.sum(-1, keepdims=True)
-        all_below = (self.concentration < 1).all(-1)
+        all_below = np.asarray((self.concentration < 1).all(-1))
         k = self.concentration.shape[-1]
         # torch: one-hot at argmax of the (NaN) mode, i.e. the first category
         onehot = np.broadcast_to(np.eye(k, dtype=self.dtype)[np.nanargmax(np.where(np.isnan(mode), np.inf, mode), -1)],
@@ -77,20 +77,25 @@ class Dirichlet(Distribution):
         c0 = c.sum(-1, keepdims=True)
         return c * (c0 - c) / (c0**2 * (c0 + 1))
 
-    def _draw(self, sample_shape: Any, rng: Any, log_gammas: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def _draw(self, sample_shape: Any, rng: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, log G)``: log-gammas of the concentrations (element-wise kernel, C order)
+        normalised in log space, so that ``rsample_vjp`` has the gammas of its draw.
+        (:func:`numdist.random.dirichlet` draws whole rows in one C kernel instead.)"""
         shape = self._extended_shape(sample_shape)
-        out = np.empty(shape, dtype=self.dtype)
-        lg = np.empty(shape, dtype=self.dtype) if log_gammas else None
-        _dirichlet.dirichlet_fill(rng, out, np.broadcast_to(aligned(self.concentration), shape), lg)
-        return out, lg
+        lg = draw("log_standard_gamma", rng, shape, self.dtype, np.broadcast_to(self.concentration, shape))
+        lse = logsumexp(lg, axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            x = np.exp(lg - lse)
+        # rows whose gammas all underflow even in log space (concentrations below ~1e-305)
+        x = np.where(np.isfinite(lse), x, self.dtype.type(1.0 / shape[-1])) if not np.isfinite(lse).all() else x
+        return x, lg
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        return self._draw(sample_shape, rng, False)[0]
+        return self._draw(sample_shape, rng)[0]
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """``x = G / sum(G)`` with gammas ``G_k``: ``d/dalpha_k = x_k (g_k - sum_i g_i x_i) dlog G_k / dalpha_k``."""
-        x, lg = self._draw(sample_shape, rng, True)
-        assert lg is not None
+        x, lg = self._draw(sample_shape, rng)
         shape = x.shape
 
         def vjp_fn(g: Any) -> dict[str, np.ndarray]:
@@ -163,7 +168,7 @@ def dirichlet(alpha: Any, size: Any = None, *, dtype: Any = None, out: np.ndarra
     if out is not None:
         check_out(out, full, dt)
     target = out if out is not None and out.flags.aligned and not np.may_share_memory(out, a) else np.empty(full, dt)
-    _dirichlet.dirichlet_fill(rng, target, np.broadcast_to(aligned(a), full), None)
+    _dirichlet.dirichlet_fill(rng, target, np.broadcast_to(aligned(a), full))
     if out is not None and target is not out:
         out[...] = target
         return out

@@ -52,6 +52,8 @@ class Gamma(Distribution):
 
     concentration: np.ndarray
     rate: np.ndarray
+    _kernel = ("standard_gamma", ("concentration",))
+    _finish_params = ("rate",)
     arg_constraints = {"concentration": constraints.positive_finite, "rate": constraints.positive_finite}
     support = constraints.nonnegative
     has_rsample = True
@@ -72,11 +74,14 @@ class Gamma(Distribution):
         _, batch_shape = self._init_params(concentration=concentration, rate=rate)
         super().__init__(batch_shape, validate_args=validate_args)
 
+    @staticmethod
+    def _finish_draw(x: np.ndarray, rate: np.ndarray) -> None:  # type: ignore[override]
+        np.maximum(x, np.finfo(x.dtype).tiny, out=x)  # torch's rule (see _standard_gamma_draw)
+        np.divide(x, rate, out=x)
+
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``z / rate`` with ``z`` standard gamma (Marsaglia-Tsang; boosted in log space below 1)."""
-        z = _standard_gamma_draw(self, self.concentration, sample_shape, rng)
-        np.divide(z, self.rate, out=z)
-        return z
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """``x = z / rate``: ``d/dconcentration = g * (dz/da) / rate`` (implicit),
