@@ -15,8 +15,8 @@ on clean inputs (contiguous, aligned copies) with the same rng; a clean call and
 fuzzed call fail or succeed together; ``out=`` is untouched after any refusal.
 
 Profiles (tests/conftest.py): "ci" (default) is derandomised (the same examples every
-run): 20 examples per registry case, 100 per functional sampler; ``NUMDIST_FUZZ=long``
-runs 20x as many random examples (400 / 2000, about 20 minutes on 2 cores), e.g.
+run): 60 examples per registry case, 300 per functional sampler; ``NUMDIST_FUZZ=long``
+runs about 13x as many random examples (800 / 4000; a few minutes), e.g.
 ``NUMDIST_FUZZ=long python -m pytest tests/test_fuzz.py``.
 """
 import inspect
@@ -35,8 +35,8 @@ from numdist.utils import as_float_params
 sys.path.insert(0, os.path.dirname(__file__))
 from registry import CASES  # noqa: E402
 
-# examples per test (conftest.py's profile: "ci" 100, "long" 2000): a fifth of it per
-# registry case (20 / 400), all of it per functional sampler (100 / 2000)
+# examples per test (conftest.py's profile: "ci" 300, "long" 4000): a fifth of it per
+# registry case (60 / 800), all of it per functional sampler (300 / 4000)
 SAMPLER_EXAMPLES = settings.default.max_examples
 FAMILY_EXAMPLES = max(1, SAMPLER_EXAMPLES // 5)
 ALLOWED = (ValueError, TypeError, OverflowError, MemoryError)
@@ -96,7 +96,8 @@ def fuzzed_param(draw, value):
 
 
 shapes = st.one_of(st.just(()), st.integers(0, 3),
-                   st.lists(st.integers(0, 3), min_size=1, max_size=3).map(tuple))
+                   st.lists(st.integers(0, 3), min_size=1, max_size=3).map(tuple),
+                   st.sampled_from([(2**40, 2**40), 2**63 - 1, (0, 2**62, 4)]))  # too large: ValueError
 
 
 def _same(a, b):
