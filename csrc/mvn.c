@@ -934,8 +934,9 @@ ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const voi
             for (w = 0; w < NW; w++) {
                 const intptr_t bw = b + (w < nv ? w : nv - 1);
                 xo[w] = s * x_ss + bw * x_bs;
-                yo[w] = s * y_ss + bw * y_bs;
-                oo[w] = s * out_ss + bw * out_bs;
+                /* absent outputs: their strides are not read (may be anything) */
+                yo[w] = y ? s * y_ss + bw * y_bs : 0;
+                oo[w] = out ? s * out_ss + bw * out_bs : 0;
             }
             solve_lanes_run(&p, D, x, xo, x_es, y, yo, y_es, out, oo, nv, f, lpmode);
         }
@@ -951,8 +952,9 @@ ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const voi
             for (w = 0; w < NW; w++) {
                 const intptr_t sw = s + (w < nv ? w : nv - 1);
                 xo[w] = sw * x_ss + b * x_bs;
-                yo[w] = sw * y_ss + b * y_bs;
-                oo[w] = sw * out_ss + b * out_bs;
+                /* absent outputs: their strides are not read (may be anything) */
+                yo[w] = y ? sw * y_ss + b * y_bs : 0;
+                oo[w] = out ? sw * out_ss + b * out_bs : 0;
             }
             solve_lanes_run(&p, D, x, xo, x_es, y, yo, y_es, out, oo, nv, f, lpmode);
         }

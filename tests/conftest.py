@@ -1,5 +1,17 @@
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles (tests/test_fuzz.py and every @given test):
+#   ci    (default, NUMDIST_FUZZ unset): derandomised, the same examples every run,
+#         300 examples per property (the fuzz tests take a fifth of that per registry case)
+#   long  (NUMDIST_FUZZ=long): random examples, 4000 per property, for local runs
+settings.register_profile("ci", derandomize=True, max_examples=300, deadline=None, database=None,
+                          print_blob=True)
+settings.register_profile("long", max_examples=4000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("NUMDIST_FUZZ") or "ci")
 
 
 @pytest.fixture

@@ -866,6 +866,34 @@ static void test_known(void)
     CHECK(fabs(lp - -7.623166051377739) < 1e-13, "known log_prob (precision) %.17g", lp);
 }
 
+/* Absent outputs (y or the Mahalanobis/log-density output NULL): their strides are
+ * never used, so any values are fine (issue 10, defect 5: the binding passed
+ * uninitialised strides and the kernel multiplied them; UBSan reported the
+ * overflow). Same numbers as with zero strides. */
+static void test_absent_strides(void)
+{
+    const intptr_t junk = INTPTR_MAX / 3;
+    double A[4 * 4 * 9], L[4 * 4 * 9], x[9 * 7 * 4], mu[9 * 4], lp1[9 * 7], lp2[9 * 7];
+    intptr_t fb, fc, i;
+    int b, r, d;
+    for (d = 1; d <= 4; d++) {
+        const intptr_t dd = d * d, nb = 9, ns = 7;
+        for (b = 0; b < nb; b++) rand_spd(d, A + b * dd);
+        nd_cholesky_batch(nb, d, A, dd * DS, d * DS, DS, L, dd * DS, d * DS, DS, &fb, &fc);
+        for (i = 0; i < nb * d; i++) mu[i] = tnorm();
+        for (i = 0; i < ns * nb * d; i++) x[i] = tnorm();
+        r = nd_mvn_log_prob_batch(ns, nb, d, L, dd * DS, d * DS, DS, x, nb * d * DS, d * DS, DS, mu, d * DS, DS,
+                                  lp1, nb * DS, DS, NULL, 0, 0, 0);
+        r |= nd_mvn_log_prob_batch(ns, nb, d, L, dd * DS, d * DS, DS, x, nb * d * DS, d * DS, DS, mu, d * DS, DS,
+                                   lp2, nb * DS, DS, NULL, junk, junk, junk);
+        CHECK(r == ND_OK && memcmp(lp1, lp2, sizeof(double) * ns * nb) == 0,
+              "log_prob d=%d with junk strides of an absent y", d);
+        r = nd_mvn_solve_batch(ns, nb, d, L, dd * DS, d * DS, DS, x, nb * d * DS, d * DS, DS, mu, d * DS, DS,
+                               NULL, junk, junk, x, nb * d * DS, d * DS, DS);
+        CHECK(r == ND_OK, "solve d=%d with junk strides of an absent maha", d);
+    }
+}
+
 int main(void)
 {
     test_known();
@@ -879,6 +907,7 @@ int main(void)
     test_solve();
     test_grouping();
     test_symmetric();
+    test_absent_strides();
     printf("test_mvn: %d checks, %s\n", checks, fails ? "FAILED" : "ok");
     return fails != 0;
 }

@@ -60,7 +60,7 @@ def param_layout(arr: np.ndarray, batch: tuple[int, ...], event_ndim: int) -> np
     shape = (prod(batch),) + event
     v = aligned_view(b, shape)
     if v is None:
-        v = np.ascontiguousarray(b).reshape(shape)
+        v = np.array(b, order="C").reshape(shape)  # a copy: ascontiguousarray keeps a misaligned array
     return v
 
 
@@ -70,5 +70,5 @@ def sb_layout(arr: np.ndarray, full: tuple[int, ...], k: int, event: tuple[int, 
     shape = (prod(full[:k]), prod(full[k:])) + event
     v = aligned_view(b, shape)
     if v is None:
-        v = np.ascontiguousarray(b).reshape(shape)
+        v = np.array(b, order="C").reshape(shape)  # a copy: ascontiguousarray keeps a misaligned array
     return v

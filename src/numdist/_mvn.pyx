@@ -24,6 +24,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport intptr_t
 from libc.stdlib cimport free, malloc
+from libc.string cimport memset
 
 from numdist._common cimport ND_E_BAD_PARAM, ND_E_NOT_PD, ND_OK, nd_run_parallel, run_chunks
 from numdist._kernels cimport *
@@ -277,6 +278,10 @@ cdef object _run(mvn_job *j, RandomSource src):
 
 
 cdef void _init(mvn_job *j, int kind, int f32, intptr_t S, intptr_t B, intptr_t d) noexcept:
+    # every operand starts absent with zero strides: the kernels compute offsets from the
+    # strides of absent operands too (e.g. y when only maha is wanted), and reading
+    # uninitialised stack memory there was undefined behaviour (issue 10, defect 5)
+    memset(j, 0, sizeof(mvn_job))
     j.kind = kind
     j.f32 = f32
     j.method = ND_NORMAL_ZIGGURAT

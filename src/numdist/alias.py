@@ -18,7 +18,7 @@ import numpy as np
 from numdist import _categorical, constraints
 from numdist._layout import aligned_view
 from numdist.errors import ParameterError
-from numdist.utils import aligned, as_float_params, check_out, functional_out_shape
+from numdist.utils import aligned, as_float_params, check_out, copy_if_overlaps, functional_out_shape
 
 __all__ = ["AliasTable", "categorical"]
 
@@ -223,7 +223,8 @@ class AliasTable:
         shape = functional_out_shape(self.batch_shape, size, out, 0, f"probs rows of shape {self.batch_shape}")
         if out is not None:
             check_out(out, shape, _INT64)
-        res = _draw(rng, None, self._table, self.batch_shape, shape, out, True, "probs", None, "AliasTable")
+        table = copy_if_overlaps(self._table, out)  # out= may be a view of self.table["alias"]
+        res = _draw(rng, None, table, self.batch_shape, shape, out, True, "probs", None, "AliasTable")
         if out is None and size is None and res.ndim == 0:
             return int(res[()])
         return res
@@ -288,7 +289,7 @@ def categorical(p: Any = None, logits: Any = None, size: Any = None, *, out: np.
     shape = functional_out_shape(rows_shape, size, out, 0, f"{name} rows of shape {rows_shape}")
     if out is not None:
         check_out(out, shape, _INT64)
-    w2 = _weights(name, raw)
+    w2 = copy_if_overlaps(_weights(name, raw), out)  # read before any write (NumPy's ufunc rule)
     res = _draw(rng, w2, None, rows_shape, shape, out, None, name, raw, "random.categorical")
     if out is None and size is None and res.ndim == 0:
         return int(res[()])

@@ -10,7 +10,7 @@ import numpy.typing as npt
 from numdist import constraints
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
-from numdist.utils import as_float_params, as_shape, lazy_property, logits_to_probs, logsumexp, probs_to_logits
+from numdist.utils import as_float_params, as_shape, check_size, first_bad_index, lazy_property, logits_to_probs, logsumexp, probs_to_logits
 
 if TYPE_CHECKING:
     from numdist.alias import AliasTable
@@ -116,6 +116,7 @@ class Categorical(Distribution):
         from numdist.alias import _bad_row_error
 
         shape = as_shape(sample_shape)
+        check_size(shape + self._batch_shape, "sample_shape", requested=shape)
         n = math.prod(shape)
         k = self._num_events
         nrows = math.prod(self._batch_shape)
@@ -148,15 +149,27 @@ class Categorical(Distribution):
 
     # -- densities --------------------------------------------------------------------
     def _value_index(self, value: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """``value`` as int64 category indices (floats truncated, as torch's ``long()``).
+        An index outside ``[0, K)`` (or NaN/inf) is an error whatever ``validate_args``
+        says, as in torch: turning it into some category's log-probability would give a
+        plausible number for a wrong input (issue 10, defect 7)."""
         arr = self._validate_sample(value)
-        if arr.dtype.kind == "f" and not self._validate_args:
-            arr = np.nan_to_num(arr, nan=0.0)
+        if arr.dtype.kind == "b":
+            arr = arr.astype(np.int64)
+        k = self._num_events
+        with np.errstate(invalid="ignore"):
+            bad = ~((arr >= 0) & (arr < k))
+        if bad.any():
+            index = first_bad_index(~bad)
+            raise ValueError(
+                f"value (ndarray of shape {arr.shape}) of distribution {type(self).__name__} must hold "
+                f"category indices in [0, {k - 1}], but value at index {index} is {arr[index]!r}")
         return arr.astype(np.int64)
 
     def log_prob(self, value: Any) -> np.ndarray:
         v = self._value_index(value)
         v, log_pmf = np.broadcast_arrays(v[..., None], self.logits)
-        lp: np.ndarray = np.take_along_axis(log_pmf, np.clip(v[..., :1], 0, self._num_events - 1), -1)[..., 0]
+        lp: np.ndarray = np.take_along_axis(log_pmf, v[..., :1], -1)[..., 0]
         return lp
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
@@ -170,7 +183,7 @@ class Categorical(Distribution):
             g = np.asarray(g, dtype=self.dtype)
             shape = np.broadcast_shapes(lp.shape, g.shape) + (self._num_events,)
             onehot = np.zeros(shape, dtype=self.dtype)
-            idx = np.broadcast_to(np.clip(v, 0, self._num_events - 1)[..., None], shape[:-1] + (1,))
+            idx = np.broadcast_to(v[..., None], shape[:-1] + (1,))
             np.put_along_axis(onehot, idx, 1, -1)
             return self._normalisation_vjp(None, g[..., None] * onehot)
 

@@ -59,7 +59,19 @@ class Cauchy(Distribution):
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:
-        return -math.log(math.pi) - np.log(p.scale) - np.log1p(((value - p.loc) / p.scale) ** 2)
+        z = (value - p.loc) / p.scale
+        # log1p(z**2), without z**2 overflowing where the density is finite (tiny scale,
+        # far tails): 2 log|z| + log1p(z**-2) past sqrt(max) / 2 (issue 10, defect 8)
+        a = np.abs(z)
+        va = np.asarray(vjp.value_of(a))
+        big = va > math.sqrt(np.finfo(va.dtype if va.dtype.kind == "f" else np.float64).max) / 2
+        if np.any(big):
+            ab = vjp.where(big, a, 1.0)
+            asm = vjp.where(big, 0.0, a)
+            t = vjp.where(big, 2 * np.log(ab) + np.log1p((1 / ab) ** 2), np.log1p(asm**2))
+        else:
+            t = np.log1p(z**2)
+        return -math.log(math.pi) - np.log(p.scale) - t
 
     @staticmethod
     def _entropy(p: Any) -> Any:

@@ -263,7 +263,8 @@ class _IntegerInterval(_Interval):
     is_discrete = True
 
     def check(self, value: np.ndarray) -> _Check:
-        ok: _Check = (value % 1 == 0) & super().check(value)
+        with np.errstate(invalid="ignore"):  # inf % 1 is NaN: not an integer
+            ok: _Check = (value % 1 == 0) & super().check(value)
         return ok
 
     def explain(self, value: np.ndarray) -> str:

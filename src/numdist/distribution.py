@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from numdist import constraints
-from numdist.utils import as_float_params, as_shape, first_bad_index, grad_dtype, lazy_property, sum_to_shape, value_dtype
+from numdist.utils import as_float_params, as_shape, check_size, first_bad_index, grad_dtype, lazy_property, sum_to_shape, value_dtype
 
 __all__ = ["Distribution", "set_default_validate_args"]
 
@@ -185,7 +185,8 @@ class Distribution:
         return self._event_shape
 
     def _extended_shape(self, sample_shape: Any = ()) -> Shape:
-        return as_shape(sample_shape) + self._batch_shape + self._event_shape
+        shape = as_shape(sample_shape)
+        return check_size(shape + self._batch_shape + self._event_shape, "sample_shape", requested=shape)
 
     def expand(self: _D, batch_shape: Any, _instance: Any = None) -> _D:
         """A view of this distribution with a larger ``batch_shape`` (no copies).
@@ -213,6 +214,7 @@ class Distribution:
 
     def _expand_shape(self, batch_shape: Any) -> Shape:
         shape = as_shape(batch_shape, "batch_shape")
+        check_size(shape + self._event_shape, "batch_shape", requested=shape)
         try:
             np.broadcast_shapes(self._batch_shape, shape)
         except ValueError:

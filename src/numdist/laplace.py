@@ -17,6 +17,8 @@ from numdist.uniform import Uniform
 
 __all__ = ["Laplace", "laplace"]
 
+_LOG2 = math.log(2.0)
+
 
 class Laplace(Distribution):
     """Laplace (double exponential) distribution with location ``loc`` and scale ``scale``.
@@ -75,11 +77,12 @@ class Laplace(Distribution):
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:
-        return -np.log(2 * p.scale) - np.abs(value - p.loc) / p.scale
+        # log(scale) + log 2, not log(2 * scale): that overflows past max / 2 (issue 10, defect 8)
+        return -(np.log(p.scale) + _LOG2) - np.abs(value - p.loc) / p.scale
 
     @staticmethod
     def _entropy(p: Any) -> Any:
-        return 1 + np.log(2 * p.scale)
+        return (1 + _LOG2) + np.log(p.scale)
 
     def log_prob(self, value: Any) -> np.ndarray:
         return self._log_prob(self, self._as_value(value))

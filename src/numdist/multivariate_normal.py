@@ -191,14 +191,14 @@ class MultivariateNormal(Distribution):
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + L @ eps``, shape ``sample_shape + batch_shape + (d,)``, drawn by the fused
         C kernel (one factor per matrix, never copied to the sample shape)."""
-        full = as_shape(sample_shape) + self._batch_shape
+        full = self._extended_shape(sample_shape)[:-1]
         return _draw(rng, full, self._loc_raw, self._unbroadcasted_scale_tril)[0]
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """Sample (the same values as :meth:`rsample` for the same rng state) and its VJP
         ``vjp(g) -> {"loc": ..., <matrix>: ...}``: ``d/dloc = g``,
         ``d/dL = sum g eps^T``, pulled back to the matrix given (see the class notes)."""
-        full = as_shape(sample_shape) + self._batch_shape
+        full = self._extended_shape(sample_shape)[:-1]
         x, eps = _draw(rng, full, self._loc_raw, self._unbroadcasted_scale_tril, want_eps=True)
 
         def vjp(g: Any) -> dict[str, np.ndarray]:

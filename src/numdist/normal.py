@@ -81,8 +81,10 @@ class Normal(Distribution):
     # -- densities ------------------------------------------------------------------
     def log_prob(self, value: Any) -> np.ndarray:
         value = self._as_value(value)
-        var = self.scale**2
-        lp: np.ndarray = -((value - self.loc) ** 2) / (2 * var) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
+        # z first: scale**2 underflows (scale 1e-300) or overflows (1e200) where the
+        # density is finite (issue 10, defect 8)
+        z = (value - self.loc) / self.scale
+        lp: np.ndarray = -0.5 * (z * z) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
         return lp
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:

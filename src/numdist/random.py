@@ -28,7 +28,7 @@ from numdist.sampling import float_dtype, functional
 from numdist.student_t import standard_t
 from numdist.uniform import uniform
 from numdist.constraints import validate
-from numdist.utils import aligned, as_float_params, check_out, functional_out_shape
+from numdist.utils import aligned, as_float_params, check_out, copy_if_overlaps, functional_out_shape
 
 __all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "uniform", "standard_exponential",
            "exponential", "laplace", "gumbel", "standard_cauchy", "geometric", "standard_gamma", "gamma", "beta",
@@ -177,9 +177,13 @@ def multivariate_normal(mean: Any, cov: Any, size: Any = None, *, dtype: Any = N
     bshape = _check_shapes("mean", m, "cov", c)
     d = c.shape[-1]
     shape = functional_out_shape(bshape, size, out, 1,
-                                 f"mean {m.shape} and cov {c.shape} (batch shape {bshape})")
+                                 f"mean {m.shape} and cov {c.shape} (batch shape {bshape})", event_shape=(d,))
     if out is not None:
         check_out(out, shape + (d,), dt)
+        # an input overlapping out= is read before any write (NumPy's ufunc rule); the
+        # kernel writes a vector while later ones still read their mean, so even
+        # out= being exactly mean is copied
+        m, c = copy_if_overlaps(m, out), copy_if_overlaps(c, out)
     m, c = aligned(m), aligned(c)
     validate("mean", m, constraints.real_vector, where=_MVN)
     validate("cov", c, constraints.positive_definite, where=_MVN)

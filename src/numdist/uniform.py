@@ -81,11 +81,23 @@ class Uniform(Distribution):
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:
         inside = (vjp.value_of(p.low) <= vjp.value_of(value)) & (vjp.value_of(p.high) > vjp.value_of(value))
-        return vjp.where(inside, -np.log(p.high - p.low), -np.inf)
+        return vjp.where(inside, -Uniform._log_width(p), -np.inf)
+
+    @staticmethod
+    def _log_width(p: Any) -> Any:
+        """``log(high - low)``, also when ``high - low`` overflows (low -1e308, high 1e308:
+        the density is finite) (issue 10, defect 8)."""
+        with np.errstate(over="ignore"):
+            width = p.high - p.low
+        over = np.isinf(vjp.value_of(width))
+        if not np.any(over):
+            return np.log(width)
+        half = vjp.where(over, p.high * 0.5 - p.low * 0.5, 1.0)
+        return vjp.where(over, np.log(half) + math.log(2.0), np.log(vjp.where(over, 1.0, width)))
 
     @staticmethod
     def _entropy(p: Any) -> Any:
-        return np.log(p.high - p.low)
+        return Uniform._log_width(p)
 
     def log_prob(self, value: Any) -> np.ndarray:
         with np.errstate(divide="ignore"):

@@ -7,8 +7,8 @@ from typing import Any, Callable, Generic, Sequence, TypeVar, overload
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["lazy_property", "as_float_params", "sum_to_shape", "as_shape", "sum_rightmost", "first_bad_index",
-           "grad_dtype", "value_dtype", "as_cotangent"]
+__all__ = ["lazy_property", "as_float_params", "sum_to_shape", "as_shape", "check_size", "sum_rightmost", "first_bad_index",
+           "grad_dtype", "value_dtype", "as_cotangent", "copy_if_overlaps"]
 
 T = TypeVar("T")
 
@@ -46,7 +46,29 @@ def as_shape(shape: Any, name: str = "sample_shape") -> tuple[int, ...]:
         raise TypeError(f"{name} must be an int or a tuple of ints, got {shape!r}") from None
     if any(s < 0 for s in out):
         raise ValueError(f"{name} must not have negative dimensions, got {out}")
-    return out
+    return check_size(out, name)
+
+
+#: Largest number of bytes an array may have (NumPy's limit: ``size * itemsize`` fits in intp).
+_MAX_BYTES = int(np.iinfo(np.intp).max)
+
+
+def check_size(shape: tuple[int, ...], name: str = "sample_shape", itemsize: int = 8,
+               requested: tuple[int, ...] | None = None) -> tuple[int, ...]:
+    """``shape`` itself, or the one ``ValueError`` every sampler raises for an array of
+    ``shape`` (items of ``itemsize`` bytes) larger than NumPy can index: "... is too
+    large". ``requested`` is the shape the user asked for, named in the message
+    (default ``shape``). As in NumPy, a zero dimension does not excuse the others:
+    the product of the non-zero dimensions must fit."""
+    total = itemsize
+    for s in shape:
+        total *= max(s, 1)  # as NumPy: zero-size arrays still need the other dims to fit
+    if total > _MAX_BYTES:
+        req = tuple(shape) if requested is None else tuple(requested)
+        extra = "" if requested is None or tuple(requested) == tuple(shape) else f" (an array of shape {tuple(shape)})"
+        raise ValueError(f"{name} {req} is too large: the requested size{extra} exceeds the largest array "
+                         f"NumPy can allocate ({_MAX_BYTES} bytes)")
+    return tuple(shape)
 
 
 def operator_index(x: Any) -> int:
@@ -167,13 +189,16 @@ def check_out(out: Any, shape: tuple[int, ...] | None, dtype: np.dtype, name: st
 
 
 def functional_out_shape(batch_shape: tuple[int, ...], size: Any, out: Any, event_ndim: int,
-                         what: str) -> tuple[int, ...]:
+                         what: str, event_shape: tuple[int, ...] = ()) -> tuple[int, ...]:
     """Output shape (without event dims) of a functional sampler, by NumPy's rules:
     ``size`` if given, else ``out``'s shape less its event dims, else the parameters'
     ``batch_shape``; the parameters must broadcast to it. ``what`` names the
-    parameters in the error message."""
+    parameters in the error message. A ``size`` (times ``event_shape``) too large
+    for an array is refused first (:func:`check_size`)."""
     if size is not None:
         shape, where = as_shape(size, "size"), "size"
+        if event_shape:
+            check_size(shape + tuple(event_shape), "size", requested=shape)
     elif isinstance(out, np.ndarray) and out.ndim >= event_ndim:
         shape = tuple(out.shape[: out.ndim - event_ndim])
         where = "out.shape" if event_ndim == 0 else f"out.shape[:-{event_ndim}]"
@@ -186,6 +211,14 @@ def functional_out_shape(batch_shape: tuple[int, ...], size: Any, out: Any, even
     if not ok:
         raise ValueError(f"shape mismatch: {what} cannot be broadcast to {where} {shape}")
     return shape
+
+
+def copy_if_overlaps(arr: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``arr``, or a copy of it when it may share memory with ``out`` (an input that
+    overlaps ``out=`` is read before any write: NumPy's ufunc rule)."""
+    if out is not None and np.may_share_memory(arr, out):
+        return np.array(arr, order="K")
+    return arr
 
 
 def aligned(arr: np.ndarray) -> np.ndarray:
