@@ -186,9 +186,15 @@ SAMPLER_PARAMS = {
     "gumbel": {"loc": np.array(0.5), "scale": _r.uniform(0.5, 2, size=(3,))},
     "standard_cauchy": {},
     "geometric": {"p": _r.uniform(0.1, 0.9, size=(3,))},
+    "standard_gamma": {"shape": _r.uniform(0.2, 3, size=(3,))},
+    "gamma": {"shape": _r.uniform(0.2, 3, size=(2, 1)), "scale": _r.uniform(0.5, 2, size=(3,))},
+    "beta": {"a": _r.uniform(0.2, 3, size=(3,)), "b": np.array(1.5)},
+    "dirichlet": {"alpha": _r.uniform(0.2, 3, size=(2, 4))},
+    "chisquare": {"df": _r.uniform(0.5, 5, size=(3,))},
+    "standard_t": {"df": _r.uniform(0.5, 5, size=(3,))},
 }
 SAMPLERS = [n for n in nd.random.__all__ if n not in ("Xoshiro256x8", "default_rng")]
-EVENT = {"multivariate_normal": 1}
+EVENT = {"multivariate_normal": 1, "dirichlet": 1}
 
 
 def test_every_functional_sampler_is_fuzzed():

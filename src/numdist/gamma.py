@@ -195,9 +195,10 @@ vjp.register_kl_closed_form(Laplace, Gamma)(vjp.infinite_kl("loc"))
 vjp.register_kl_closed_form(Gumbel, Gamma)(vjp.infinite_kl("loc"))
 
 
-def standard_gamma(shape: Any, size: Any = None, dtype: Any = np.float64, out: np.ndarray | None = None, *,
+def standard_gamma(shape: Any, size: Any = None, dtype: Any = None, out: np.ndarray | None = None, *,
                    rng: Any = None) -> Any:
-    """Standard gamma draws, as ``numpy.random.Generator.standard_gamma`` plus ``rng=``.
+    """Standard gamma draws, as ``numpy.random.Generator.standard_gamma`` plus ``rng=``;
+    the dtype follows ``shape`` (float32 stays float32) unless given.
 
     Examples
     --------
@@ -205,10 +206,8 @@ def standard_gamma(shape: Any, size: Any = None, dtype: Any = np.float64, out: n
     >>> nd.random.standard_gamma(2.5, size=3, rng=0).shape
     (3,)
     """
-    from numdist.sampling import float_dtype
-
     return functional("standard_gamma", "standard_gamma", {"shape": (shape, constraints.nonnegative_finite)},
-                      size, float_dtype(dtype), out, rng)
+                      size, dtype, out, rng)
 
 
 def gamma(shape: Any, scale: Any = 1.0, size: Any = None, *, dtype: Any = None, out: np.ndarray | None = None,

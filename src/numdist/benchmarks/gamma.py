@@ -15,14 +15,16 @@ def workloads(scale: float = 1.0) -> list[Workload]:
     rows: list[Workload] = []
     gen = np.random.default_rng(0)
     out = np.empty(n)
-    for a, target in ((2.5, ">= 5x numpy"), (0.3, ">= 4x numpy")):
-        peers: dict[str, Callable[[], Any]] = {"numpy Generator": lambda a=a: gen.standard_gamma(a, out=out)}
-        rows.append(Workload(f"standard_gamma({a}) {n:.0e} f64 out=",
-                             lambda a=a: nd.random.standard_gamma(a, out=out), peers, target))
+    def gamma_row(a: float, target: str) -> Workload:
+        peers: dict[str, Callable[[], Any]] = {"numpy Generator": lambda: gen.standard_gamma(a, out=out)}
+        return Workload(f"standard_gamma({a}) {n:.0e} f64 out=", lambda: nd.random.standard_gamma(a, out=out),
+                        peers, target)
+
+    rows += [gamma_row(2.5, ">= 5x numpy"), gamma_row(0.3, ">= 4x numpy")]
 
     m, k = max(int(1e5 * scale), 100), 10
     alpha = np.ones(k)
-    peers = {"numpy Generator.dirichlet": lambda: gen.dirichlet(alpha, size=m)}
+    peers: dict[str, Callable[[], Any]] = {"numpy Generator.dirichlet": lambda: gen.dirichlet(alpha, size=m)}
     if torch is not None:
         td = torch.distributions.Dirichlet(torch.ones(m, k, dtype=torch.float64))
         peers["torch Dirichlet.sample"] = lambda: td.sample()
