@@ -9,7 +9,7 @@
  *   uniform            (low = 0, high = 1)   float: one word per element
  *                      (uniform.c); f64 53-bit, f32 24-bit u; r < high when high > low
  *   exponential        (scale = 1)           float: scale * E, E the exponential
- *                      ziggurat of ziggurat.h (ew_exponential.c)
+ *                      ziggurat of ziggurat.h (below)
  *   laplace            (loc = 0, scale = 1)  float: loc + scale * (+-E), sign from
  *                      bit 8 of the element's first word
  *   cauchy             (loc = 0, scale = 1)  float: loc + scale * N1 / N2, two
@@ -41,8 +41,22 @@
  */
 #include <string.h>
 
-#include "numdist/elementwise.h"
+#include "ew_common.h"
 #include "numdist/normal.h"
+
+/* kernels defined in the family sources */
+ND_EW_DECLARE(uniform);
+ND_EW_DECLARE(bernoulli);
+ND_EW_DECLARE(cauchy);
+ND_EW_DECLARE(geometric);
+ND_EW_DECLARE(geometric_failures);
+ND_EW_DECLARE(standard_gamma);
+ND_EW_DECLARE(log_standard_gamma);
+ND_EW_DECLARE(chisquare);
+ND_EW_DECLARE(standard_t);
+ND_EW_DECLARE(beta);
+
+/* ---- thin compositions of other kernels' fills ------------------------------ */
 
 void nd_ew_normal_f64(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,
                       intptr_t s0, const char *p1, intptr_t s1)
@@ -71,6 +85,46 @@ void nd_ew_normal_box_muller_f32(nd_bits_t *bits, intptr_t n, char *out, intptr_
     random_normal_fill_f(bits, ND_NORMAL_BOX_MULLER, n, (float *)(void *)out, os,
                          (const float *)(const void *)p0, s0, (const float *)(const void *)p1, s1);
 }
+
+/* Over the exponential ziggurat fill of ziggurat.h (one exponential per element,
+ * in element order; f32 computes in double and rounds once; products rounded,
+ * then sums). */
+static void fill_exp(nd_bits_t *b, intptr_t c, double *z) { nd_exponential_fill(b, c, z, 0); }
+static void fill_lap(nd_bits_t *b, intptr_t c, double *z) { nd_exponential_fill(b, c, z, 1); }
+
+/* log of E >= 0 with log(0) = -inf, branch-free (nd_log_pos(0) is finite junk,
+ * never used) */
+static inline double exp_log(double x)
+{
+    double l = nd_log_pos(x);
+    return x > 0.0 ? l : -1.0 / 0.0;
+}
+
+EW_PASS2(pass_scale_d, double, a * x)
+EW_PASS2(pass_scale_f, float, a * x)
+EW_PASS2(pass_affine_d, double, a + b * x)
+EW_PASS2(pass_affine_f, float, a + b * x)
+EW_PASS2(pass_gumbel_d, double, a - b * exp_log(x))
+EW_PASS2(pass_gumbel_f, float, a - b * exp_log(x))
+
+static EW_KERNEL_FILL(exponential_scaled_f64, double, fill_exp, pass_scale_d, &ew_one_d, &ew_one_d, EW_EXP_WORDS)
+
+/* scale NULL: 1 * E == E exactly, so the contiguous case is the bare fill */
+void nd_ew_exponential_f64(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,
+                           intptr_t s0, const char *p1, intptr_t s1)
+{
+    if (p0 == NULL && os == 8 && n > 0) {
+        nd_bits_expect(bits, (size_t)((double)n * EW_EXP_WORDS) + 1);
+        nd_exponential_fill(bits, n, (double *)(void *)out, 0);
+        return;
+    }
+    exponential_scaled_f64(bits, n, out, os, p0, s0, p1, s1);
+}
+EW_KERNEL_FILL(nd_ew_exponential_f32, float, fill_exp, pass_scale_f, &ew_one_f, &ew_one_f, EW_EXP_WORDS)
+EW_KERNEL_FILL(nd_ew_laplace_f64, double, fill_lap, pass_affine_d, &ew_zero_d, &ew_one_d, EW_EXP_WORDS)
+EW_KERNEL_FILL(nd_ew_laplace_f32, float, fill_lap, pass_affine_f, &ew_zero_f, &ew_one_f, EW_EXP_WORDS)
+EW_KERNEL_FILL(nd_ew_gumbel_f64, double, fill_exp, pass_gumbel_d, &ew_zero_d, &ew_one_d, EW_EXP_WORDS)
+EW_KERNEL_FILL(nd_ew_gumbel_f32, float, fill_exp, pass_gumbel_f, &ew_zero_f, &ew_one_f, EW_EXP_WORDS)
 
 static const nd_ew_kernel ew_table[] = {
     /* name, nparams, out_int64, f64, f32, expected words per element */

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from numdist import constraints, vjp
-from numdist.distribution import VJP, Distribution
+from numdist.distribution import Distribution
 from numdist.utils import lazy_property
 
 __all__ = ["Bernoulli", "binary_logits", "binary_probs"]
@@ -110,20 +110,6 @@ class Bernoulli(Distribution):
     def _entropy(p: Any) -> Any:
         return vjp.softplus(p.logits) - p.logits * p.probs
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        """``log_prob`` and its VJP with respect to ``probs`` or ``logits`` (the score
-        function of REINFORCE); samples are discrete, so there is no ``value`` key."""
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(lambda p: self._log_prob(p, v), self)
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
     def enumerate_support(self, expand: bool = True) -> np.ndarray:
         values = np.arange(2, dtype=self.dtype).reshape((2,) + (1,) * len(self.batch_shape))

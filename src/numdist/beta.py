@@ -100,23 +100,10 @@ class Beta(Distribution):
         return (vjp.lgamma(a) + vjp.lgamma(b) - vjp.lgamma(a0) - (2 - a0) * vjp.digamma(a0)
                 - ((a - 1) * vjp.digamma(a) + (b - 1) * vjp.digamma(b)))
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
     def cdf(self, value: Any) -> np.ndarray:
         """The regularised incomplete beta function ``I_x(concentration1, concentration0)`` (as scipy)."""
         v = self._as_value(value)
         return _special.betainc(self.concentration1, self.concentration0, v).astype(v.dtype, copy=False)
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 def _x_log_x(x: Any) -> Any:

@@ -55,7 +55,7 @@ class Cauchy(Distribution):
         return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        return loc_scale_rsample_vjp(self, "cauchy", sample_shape, rng)
+        return loc_scale_rsample_vjp(self, sample_shape, rng)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:
@@ -77,24 +77,11 @@ class Cauchy(Distribution):
     def _entropy(p: Any) -> Any:
         return math.log(4 * math.pi) + np.log(p.scale)
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
     def cdf(self, value: Any) -> np.ndarray:
         return np.arctan((self._as_value(value) - self.loc) / self.scale) / math.pi + 0.5
 
     def icdf(self, value: Any) -> np.ndarray:
         return np.tan(math.pi * (self._as_probability(value) - 0.5)) * self.scale + self.loc
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 @vjp.register_kl_closed_form(Cauchy, Cauchy)

@@ -120,19 +120,6 @@ class Dirichlet(Distribution):
         return (vjp.lgamma(c).sum(-1) - vjp.lgamma(a0) - (k - a0) * vjp.digamma(a0)
                 - ((c - 1.0) * vjp.digamma(c)).sum(-1))
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
-
 
 @vjp.register_kl_closed_form(Dirichlet, Dirichlet)
 def _kl_dirichlet_dirichlet(p: Any, q: Any) -> Any:

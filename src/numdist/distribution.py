@@ -264,11 +264,34 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} has no rsample")
 
     # -- densities --------------------------------------------------------------
-    def log_prob(self, value: Any) -> np.ndarray:
+    # A family gives its closed forms as static functions of a parameter namespace
+    # (the distribution itself, or recorded leaves: numdist.vjp); the base turns them
+    # into log_prob / entropy and their VJPs. Families without them override these.
+    @staticmethod
+    def _log_prob(p: Any, value: Any) -> Any:
         raise NotImplementedError
 
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
+    @staticmethod
+    def _entropy(p: Any) -> Any:
         raise NotImplementedError
+
+    def log_prob(self, value: Any) -> np.ndarray:
+        if type(self)._log_prob is Distribution._log_prob:
+            raise NotImplementedError
+        lp: np.ndarray = self._log_prob(self, self._as_value(value))
+        return lp
+
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
+        """``log_prob`` and its VJP: a gradient per parameter given, and ``"value"``
+        for continuous families (discrete samples have none: the score function)."""
+        if type(self)._log_prob is Distribution._log_prob:
+            raise NotImplementedError
+        from numdist import vjp
+
+        v = self._as_value(value)
+        if self.support is not None and self.support.is_discrete:
+            return vjp.closed_form_vjp(lambda p: self._log_prob(p, v), self)
+        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
 
     def cdf(self, value: Any) -> np.ndarray:
         raise NotImplementedError
@@ -277,10 +300,15 @@ class Distribution:
         raise NotImplementedError
 
     def entropy(self) -> np.ndarray:
-        raise NotImplementedError
+        h: np.ndarray = self._entropy(self)
+        return h
 
     def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        raise NotImplementedError
+        if type(self)._entropy is Distribution._entropy:
+            raise NotImplementedError
+        from numdist import vjp
+
+        return vjp.closed_form_vjp(self._entropy, self)
 
     def enumerate_support(self, expand: bool = True) -> np.ndarray:
         raise NotImplementedError

@@ -84,24 +84,11 @@ class Exponential(Distribution):
     def _entropy(p: Any) -> Any:
         return 1.0 - np.log(p.rate)
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
     def cdf(self, value: Any) -> np.ndarray:
         return 1 - np.exp(-self.rate * self._as_value(value))
 
     def icdf(self, value: Any) -> np.ndarray:
         return -np.log1p(-self._as_probability(value)) / self.rate
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 @vjp.register_kl_closed_form(Exponential, Exponential)

@@ -111,23 +111,10 @@ class Gamma(Distribution):
         c = p.concentration
         return c - np.log(p.rate) + vjp.lgamma(c) + (1.0 - c) * vjp.digamma(c)
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
     def cdf(self, value: Any) -> np.ndarray:
         """The regularised lower incomplete gamma ``P(concentration, rate * value)`` (as scipy)."""
         v = self._as_value(value)
         return _special.gammainc(self.concentration, self.rate * v).astype(v.dtype, copy=False)
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 def _x_log_x(x: Any) -> Any:

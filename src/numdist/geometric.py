@@ -9,7 +9,7 @@ import numpy as np
 
 from numdist import constraints, vjp
 from numdist.bernoulli import binary_logits, binary_probs, init_probs_or_logits, probs_or_logits_namespace
-from numdist.distribution import VJP, Distribution
+from numdist.distribution import Distribution
 from numdist.sampling import functional
 from numdist.utils import lazy_property
 
@@ -79,20 +79,6 @@ class Geometric(Distribution):
     @staticmethod
     def _entropy(p: Any) -> Any:
         return (vjp.softplus(p.logits) - p.logits * p.probs) / p.probs
-
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        """``log_prob`` and its VJP with respect to ``probs`` or ``logits`` (no ``value`` key)."""
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(lambda p: self._log_prob(p, v), self)
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 @vjp.register_kl_closed_form(Geometric, Geometric)

@@ -63,7 +63,7 @@ class Gumbel(Distribution):
         return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        return loc_scale_rsample_vjp(self, "gumbel", sample_shape, rng)
+        return loc_scale_rsample_vjp(self, sample_shape, rng)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:
@@ -74,24 +74,11 @@ class Gumbel(Distribution):
     def _entropy(p: Any) -> Any:
         return np.log(p.scale) + (1 + _EULER_GAMMA)
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
     def cdf(self, value: Any) -> np.ndarray:
         return np.exp(-np.exp(-(self._as_value(value) - self.loc) / self.scale))
 
     def icdf(self, value: Any) -> np.ndarray:
         return self.loc - self.scale * np.log(-np.log(self._as_probability(value)))
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 @vjp.register_kl_closed_form(Gumbel, Gumbel)

@@ -73,7 +73,7 @@ class Laplace(Distribution):
         return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        return loc_scale_rsample_vjp(self, "laplace", sample_shape, rng)
+        return loc_scale_rsample_vjp(self, sample_shape, rng)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:
@@ -84,13 +84,6 @@ class Laplace(Distribution):
     def _entropy(p: Any) -> Any:
         return (1 + _LOG2) + np.log(p.scale)
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
     def cdf(self, value: Any) -> np.ndarray:
         d = self._as_value(value) - self.loc
         return 0.5 - 0.5 * np.sign(d) * np.expm1(-np.abs(d) / self.scale)
@@ -98,12 +91,6 @@ class Laplace(Distribution):
     def icdf(self, value: Any) -> np.ndarray:
         term = self._as_probability(value) - 0.5
         return self.loc - self.scale * np.sign(term) * np.log1p(-2 * np.abs(term))
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 @vjp.register_kl_closed_form(Laplace, Laplace)

@@ -24,7 +24,7 @@ from numdist._mvn_linalg import (_check_shapes, _diag_matrix, _draw, _factor, _l
                                  _solve, _tril_inverse)
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
-from numdist.utils import (aligned, as_cotangent, as_float_params, as_shape, grad_dtype, lazy_property,
+from numdist.utils import (aligned, as_cotangent, as_float_params, grad_dtype, lazy_property,
                            sum_to_shape, value_dtype)
 
 __all__ = ["MultivariateNormal"]

@@ -76,7 +76,7 @@ class Normal(Distribution):
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """Sample and its VJP: ``x = loc + scale * eps``, so
         ``d/dloc = g`` and ``d/dscale = g * eps`` (summed to the parameter shapes)."""
-        return loc_scale_rsample_vjp(self, "normal", sample_shape, rng)
+        return loc_scale_rsample_vjp(self, sample_shape, rng)
 
     # -- densities ------------------------------------------------------------------
     def log_prob(self, value: Any) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from numdist import _elementwise, constraints
 from numdist.utils import aligned, as_float_params, check_out, functional_out_shape
 
-__all__ = ["draw", "draw_tiles", "functional", "float_dtype", "sample_from", "loc_scale_rsample_vjp"]
+__all__ = ["draw", "draw_tiles", "functional", "float_dtype", "loc_scale_rsample_vjp"]
 
 
 def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
@@ -118,15 +118,12 @@ def functional(kernel: str, where: str, params: dict[str, tuple[Any, constraints
     return res
 
 
-def sample_from(dist: Any, kernel: str, sample_shape: Any, rng: Any, *params: np.ndarray | None) -> np.ndarray:
-    """``dist``'s draws of ``sample_shape + batch_shape`` from ``kernel`` with ``params``."""
-    return draw(kernel, rng, dist._extended_shape(sample_shape), dist.dtype, *params)
-
-
-def loc_scale_rsample_vjp(dist: Any, kernel: str, sample_shape: Any, rng: Any) -> tuple[np.ndarray, Any]:
-    """``x = loc + scale * eps`` with ``eps`` the standard draw of ``kernel``: the
-    same numbers as ``kernel`` with loc and scale (the C kernels round the same
-    way), and the VJP ``{"loc": g, "scale": g * eps}`` summed to each parameter."""
+def loc_scale_rsample_vjp(dist: Any, sample_shape: Any, rng: Any) -> tuple[np.ndarray, Any]:
+    """``x = loc + scale * eps`` with ``eps`` the standard draw of the family's
+    kernel (``dist._kernel``): the same numbers as the kernel with loc and scale
+    (the C kernels round the same way), and the VJP ``{"loc": g, "scale": g * eps}``
+    summed to each parameter."""
+    kernel = dist._kernel[0]
     from numdist.utils import as_cotangent
 
     shape = dist._extended_shape(sample_shape)

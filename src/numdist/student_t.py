@@ -102,23 +102,10 @@ class StudentT(Distribution):
         return (np.log(p.scale) + 0.5 * (p.df + 1) * (vjp.digamma(0.5 * (p.df + 1)) - vjp.digamma(0.5 * p.df))
                 + 0.5 * np.log(p.df) + lbeta)
 
-    def log_prob(self, value: Any) -> np.ndarray:
-        return self._log_prob(self, self._as_value(value))
-
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
     def cdf(self, value: Any) -> np.ndarray:
         """As ``scipy.stats.t.cdf`` (torch has none)."""
         v = self._as_value(value)
         return _special.student_t_cdf(self.df, (v - self.loc) / self.scale).astype(v.dtype, copy=False)
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 def standard_t(df: Any, size: Any = None, *, dtype: Any = None, out: np.ndarray | None = None, rng: Any = None) -> Any:

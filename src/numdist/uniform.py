@@ -103,21 +103,11 @@ class Uniform(Distribution):
         with np.errstate(divide="ignore"):
             return np.asarray(self._log_prob(self, self._as_value(value)))[()]
 
-    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        v = self._as_value(value)
-        return vjp.closed_form_vjp(self._log_prob, self, v, np.shape(value), self._value_grad_dtype(value, v))
-
     def cdf(self, value: Any) -> np.ndarray:
         return np.clip((self._as_value(value) - self.low) / (self.high - self.low), 0, 1)
 
     def icdf(self, value: Any) -> np.ndarray:
         return self._as_probability(value) * (self.high - self.low) + self.low
-
-    def entropy(self) -> np.ndarray:
-        return self._entropy(self)
-
-    def entropy_vjp(self) -> tuple[np.ndarray, VJP]:
-        return vjp.closed_form_vjp(self._entropy, self)
 
 
 @vjp.register_kl_closed_form(Uniform, Uniform)

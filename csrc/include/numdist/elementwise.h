@@ -43,29 +43,14 @@ typedef struct nd_ew_kernel {
     double words_per_element;  /* expected words per element: a hint for NumPy sources */
 } nd_ew_kernel;
 
-/* The kernels of the table (entries, parameters, defaults and stream rules are
- * listed in csrc/elementwise.c), also callable directly. */
+/* The prototypes of a table kernel pair, nd_ew_<name>_f64 / _f32 (the table in
+ * csrc/elementwise.c lists them, with parameters, defaults and stream rules;
+ * callers find them by name with nd_ew_find). */
 #define ND_EW_DECLARE(name)                                                              \
     void nd_ew_##name##_f64(nd_bits_t *bits, intptr_t n, char *out, intptr_t out_stride, \
                             const char *p0, intptr_t s0, const char *p1, intptr_t s1);   \
     void nd_ew_##name##_f32(nd_bits_t *bits, intptr_t n, char *out, intptr_t out_stride, \
                             const char *p0, intptr_t s0, const char *p1, intptr_t s1)
-ND_EW_DECLARE(normal);
-ND_EW_DECLARE(normal_box_muller);
-ND_EW_DECLARE(uniform);
-ND_EW_DECLARE(exponential);
-ND_EW_DECLARE(laplace);
-ND_EW_DECLARE(cauchy);
-ND_EW_DECLARE(gumbel);
-ND_EW_DECLARE(bernoulli);
-ND_EW_DECLARE(geometric);
-ND_EW_DECLARE(geometric_failures);
-/* gamma.c (numdist/gamma.h) */
-ND_EW_DECLARE(standard_gamma);
-ND_EW_DECLARE(log_standard_gamma);
-ND_EW_DECLARE(chisquare);
-ND_EW_DECLARE(standard_t);
-ND_EW_DECLARE(beta);
 
 /* The kernel called `name`, or NULL. */
 const nd_ew_kernel *nd_ew_find(const char *name);
