@@ -13,7 +13,6 @@ from numdist.distribution import VJP, Distribution
 from numdist.exponential import Exponential
 from numdist.gamma import Gamma
 from numdist.gumbel import Gumbel
-from numdist.laplace import Laplace
 from numdist.normal import Normal
 from numdist.sampling import functional
 from numdist.uniform import Uniform
@@ -164,7 +163,7 @@ def _kl_uniform_beta(p: Any, q: Any) -> Any:
     return vjp.where(outside, np.inf, t3 + t4 - np.log(common_term) - t2)
 
 
-for _p, _param in ((Exponential, "rate"), (Gamma, "concentration"), (Gumbel, "loc"), (Laplace, "loc"),
+for _p, _param in ((Exponential, "rate"), (Gamma, "concentration"), (Gumbel, "loc"),
                    (Normal, "loc")):
     vjp.register_kl_closed_form(_p, Beta)(vjp.infinite_kl(_param))
 

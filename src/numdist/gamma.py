@@ -12,7 +12,6 @@ from numdist import _special, constraints, vjp
 from numdist.distribution import VJP, Distribution
 from numdist.exponential import Exponential
 from numdist.gumbel import Gumbel
-from numdist.laplace import Laplace
 from numdist.normal import Normal
 from numdist.sampling import draw, functional
 from numdist.uniform import Uniform
@@ -178,7 +177,6 @@ def _kl_uniform_gamma(p: Any, q: Any) -> Any:
 
 vjp.register_kl_closed_form(Gamma, Uniform)(vjp.infinite_kl("concentration"))
 vjp.register_kl_closed_form(Normal, Gamma)(vjp.infinite_kl("loc"))
-vjp.register_kl_closed_form(Laplace, Gamma)(vjp.infinite_kl("loc"))
 vjp.register_kl_closed_form(Gumbel, Gamma)(vjp.infinite_kl("loc"))
 
 

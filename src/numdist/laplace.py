@@ -10,7 +10,9 @@ import numpy as np
 
 from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
+from numdist.beta import Beta
 from numdist.exponential import Exponential
+from numdist.gamma import Gamma
 from numdist.normal import Normal
 from numdist.sampling import functional, loc_scale_rsample_vjp
 from numdist.uniform import Uniform
@@ -117,8 +119,8 @@ def _kl_normal_laplace(p: Any, q: Any) -> Any:
     return -np.log(scale_ratio) + (t2 + t3) / q.scale - 0.5 * (1 + math.log(0.5 * math.pi))
 
 
-vjp.register_kl_closed_form(Laplace, Exponential)(vjp.infinite_kl("loc"))
-vjp.register_kl_closed_form(Laplace, Uniform)(vjp.infinite_kl("loc"))
+for _q in (Beta, Exponential, Gamma, Uniform):  # supports that miss part of the real line
+    vjp.register_kl_closed_form(Laplace, _q)(vjp.infinite_kl("loc"))
 
 
 def laplace(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, dtype: Any = None,
