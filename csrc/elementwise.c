@@ -10,6 +10,8 @@
  *                      (uniform.c); f64 53-bit, f32 24-bit u; r < high when high > low
  *   exponential        (scale = 1)           float: scale * E, E the exponential
  *                      ziggurat of ziggurat.h (below)
+ *   laplace            (loc = 0, scale = 1)  float: loc + scale * (+-E), sign from
+ *                      bit 8 of the element's first word
  *   cauchy             (loc = 0, scale = 1)  float: loc + scale * N1 / N2, two
  *                      ziggurat normals per element (cauchy.c)
  *   gumbel             (loc = 0, scale = 1)  float: loc - scale * log(E)
@@ -88,6 +90,7 @@ void nd_ew_normal_box_muller_f32(nd_bits_t *bits, intptr_t n, char *out, intptr_
  * in element order; f32 computes in double and rounds once; products rounded,
  * then sums). */
 static void fill_exp(nd_bits_t *b, intptr_t c, double *z) { nd_exponential_fill(b, c, z, 0); }
+static void fill_lap(nd_bits_t *b, intptr_t c, double *z) { nd_exponential_fill(b, c, z, 1); }
 
 /* log of E >= 0 with log(0) = -inf, branch-free (nd_log_pos(0) is finite junk,
  * never used) */
@@ -99,6 +102,8 @@ static inline double exp_log(double x)
 
 EW_PASS2(pass_scale_d, double, a * x)
 EW_PASS2(pass_scale_f, float, a * x)
+EW_PASS2(pass_affine_d, double, a + b * x)
+EW_PASS2(pass_affine_f, float, a + b * x)
 EW_PASS2(pass_gumbel_d, double, a - b * exp_log(x))
 EW_PASS2(pass_gumbel_f, float, a - b * exp_log(x))
 
@@ -116,6 +121,8 @@ void nd_ew_exponential_f64(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, 
     exponential_scaled_f64(bits, n, out, os, p0, s0, p1, s1);
 }
 EW_KERNEL_FILL(nd_ew_exponential_f32, float, fill_exp, pass_scale_f, &ew_one_f, &ew_one_f, EW_EXP_WORDS)
+EW_KERNEL_FILL(nd_ew_laplace_f64, double, fill_lap, pass_affine_d, &ew_zero_d, &ew_one_d, EW_EXP_WORDS)
+EW_KERNEL_FILL(nd_ew_laplace_f32, float, fill_lap, pass_affine_f, &ew_zero_f, &ew_one_f, EW_EXP_WORDS)
 EW_KERNEL_FILL(nd_ew_gumbel_f64, double, fill_exp, pass_gumbel_d, &ew_zero_d, &ew_one_d, EW_EXP_WORDS)
 EW_KERNEL_FILL(nd_ew_gumbel_f32, float, fill_exp, pass_gumbel_f, &ew_zero_f, &ew_one_f, EW_EXP_WORDS)
 
@@ -125,6 +132,7 @@ static const nd_ew_kernel ew_table[] = {
     {"normal_box_muller", 2, 0, nd_ew_normal_box_muller_f64, nd_ew_normal_box_muller_f32, 1.0},
     {"uniform", 2, 0, nd_ew_uniform_f64, nd_ew_uniform_f32, 1.0},
     {"exponential", 1, 0, nd_ew_exponential_f64, nd_ew_exponential_f32, 1.034},
+    {"laplace", 2, 0, nd_ew_laplace_f64, nd_ew_laplace_f32, 1.034},
     {"cauchy", 2, 0, nd_ew_cauchy_f64, nd_ew_cauchy_f32, 2.05},
     {"gumbel", 2, 0, nd_ew_gumbel_f64, nd_ew_gumbel_f32, 1.034},
     {"bernoulli", 1, 0, nd_ew_bernoulli_f64, nd_ew_bernoulli_f32, 1.0},

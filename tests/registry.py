@@ -293,6 +293,8 @@ CASES += [
     Case("uniform-broadcast", "Uniform", {"low": _r.uniform(-3.0, -1.0, size=(3, 1)), "high": _r.uniform(1.0, 3.0, size=(4,))}),
     Case("exponential-vector", "Exponential", {"rate": _r.uniform(0.5, 2.0, size=(4,))}),
     Case("exponential-matrix", "Exponential", {"rate": _r.uniform(0.5, 2.0, size=(2, 3))}),
+    _loc_scale("laplace-scalar", "Laplace", (), ()),
+    _loc_scale("laplace-broadcast", "Laplace", (3, 1), (4,)),
     _loc_scale("cauchy-vector", "Cauchy", (4,), (4,)),
     _loc_scale("cauchy-broadcast", "Cauchy", (2, 3), (3,)),
     _loc_scale("gumbel-vector", "Gumbel", (4,), (4,)),

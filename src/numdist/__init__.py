@@ -21,6 +21,7 @@ from numdist.geometric import Geometric
 from numdist.gumbel import Gumbel
 from numdist.independent import Independent
 from numdist.kl import kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
+from numdist.laplace import Laplace
 from numdist.multivariate_normal import MultivariateNormal
 from numdist.normal import Normal
 from numdist.one_hot_categorical import OneHotCategorical
@@ -32,7 +33,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "Distribution", "AliasTable", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
-    "Uniform", "Exponential", "Cauchy", "Gumbel", "Bernoulli", "Geometric",
+    "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "Bernoulli", "Geometric",
     "Gamma", "Chi2", "Beta", "Dirichlet", "StudentT",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",

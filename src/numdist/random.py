@@ -23,6 +23,7 @@ from numdist.exponential import exponential, standard_exponential
 from numdist.gamma import gamma, standard_gamma
 from numdist.geometric import geometric
 from numdist.gumbel import gumbel
+from numdist.laplace import laplace
 from numdist.sampling import float_dtype, functional
 from numdist.student_t import standard_t
 from numdist.uniform import uniform
@@ -30,7 +31,7 @@ from numdist.constraints import validate
 from numdist.utils import aligned, as_float_params, check_out, copy_if_overlaps, functional_out_shape
 
 __all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "uniform", "standard_exponential",
-           "exponential", "gumbel", "standard_cauchy", "geometric", "standard_gamma", "gamma", "beta",
+           "exponential", "laplace", "gumbel", "standard_cauchy", "geometric", "standard_gamma", "gamma", "beta",
            "dirichlet", "chisquare", "standard_t", "Xoshiro256x8", "default_rng"]
 
 _NORMAL_KERNELS = {"ziggurat": "normal", "box_muller": "normal_box_muller"}

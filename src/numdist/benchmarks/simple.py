@@ -31,4 +31,13 @@ def workloads(scale: float = 1.0) -> list[Workload]:
         tb = torch.distributions.Bernoulli(probs=torch.from_numpy(probs))
         peers["torch Bernoulli.sample"] = lambda: tb.sample((s,))
     rows.append(Workload(f"Bernoulli(probs[{k}]).sample(({s},)) f64", lambda: bern.sample((s,)), peers, ">= 5x torch"))
+
+    loc, sc = np.linspace(-1, 1, k), np.linspace(0.5, 2, k)
+    lap = nd.Laplace(loc, sc)
+    peers = {"numpy Generator.laplace": lambda: gen.laplace(loc, sc, size=(s, k))}
+    if torch is not None:
+        tl = torch.distributions.Laplace(torch.from_numpy(loc), torch.from_numpy(sc))
+        peers["torch Laplace.rsample"] = lambda: tl.rsample((s,))
+    rows.append(Workload(f"Laplace(loc[{k}], scale[{k}]).rsample(({s},)) f64", lambda: lap.rsample((s,)),
+                         peers, ">= 5x torch"))
     return rows
