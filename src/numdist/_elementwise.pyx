@@ -90,17 +90,11 @@ def kernel_info(str name):
     return k.nparams, bool(k.out_int64)
 
 
-def fill(str name, rng, cnp.ndarray out, *params):
-    """Fill ``out`` in place with draws of the element-wise kernel ``name``.
-
-    ``out`` is writeable and aligned, of any strides; ``params`` (at most the
-    kernel's count; None for a default) are aligned float32/float64 arrays of
-    one dtype, already broadcast to ``out.shape``. ``out`` has that float dtype,
-    or int64 for integer kernels. Misuse raises ValueError before any write."""
-    cdef const nd_ew_kernel *k = _find(name)
-    cdef ew_job job
-    cdef int ndim = out.ndim, i
-    cdef RandomSource src
+cdef int _check_args(const nd_ew_kernel *k, str name, cnp.ndarray out, tuple shape, tuple params,
+                     ew_job *job) except -1:
+    """Refuse misuse before any write: parameter count, one float dtype, the output
+    dtype the kernel writes, parameters aligned and broadcast to ``shape``; pick the
+    float64 or float32 kernel."""
     if len(params) > k.nparams:
         raise ValueError(f"kernel {name!r} takes at most {k.nparams} parameters, got {len(params)}")
     given = [p for p in params if p is not None]
@@ -112,24 +106,45 @@ def fill(str name, rng, cnp.ndarray out, *params):
         raise ValueError(f"kernel {name!r}: parameters must be float32 or float64, got {pdtype}")
     expected_out = np_int64 if k.out_int64 else pdtype
     if out.dtype != expected_out:
-        raise ValueError(f"kernel {name!r}: out must be {expected_out}, got {out.dtype}")
+        raise ValueError(f"kernel {name!r}: the output must be {expected_out}, got {out.dtype}")
+    for p in given:
+        if p.shape != shape or not p.flags.aligned:
+            raise ValueError(f"kernel {name!r}: parameters must be aligned and broadcast to the output shape")
+    job.fn = k.f32 if pdtype == np_float32 else k.f64
+    return 0
+
+
+cdef int _init_params(ew_job *job, tuple params, int ndim) except -1:
+    cdef int i
+    job.has[0] = job.has[1] = False
+    for i in range(len(params)):
+        if params[i] is not None:
+            operand_init(&job.p[i], params[i], ndim)
+            job.has[i] = True
+    return 0
+
+
+def fill(str name, rng, cnp.ndarray out, *params):
+    """Fill ``out`` in place with draws of the element-wise kernel ``name``.
+
+    ``out`` is writeable and aligned, of any strides; ``params`` (at most the
+    kernel's count; None for a default) are aligned float32/float64 arrays of
+    one dtype, already broadcast to ``out.shape``. ``out`` has that float dtype,
+    or int64 for integer kernels. Misuse raises ValueError before any write."""
+    cdef const nd_ew_kernel *k = _find(name)
+    cdef ew_job job
+    cdef int ndim = out.ndim, i
+    cdef RandomSource src
     if not out.flags.writeable or not out.flags.aligned:
         raise ValueError("out must be writeable and aligned")
-    for p in given:
-        if p.shape != (<object>out).shape or not p.flags.aligned:
-            raise ValueError(f"kernel {name!r}: parameters must be aligned and broadcast to out.shape")
-    job.fn = k.f32 if pdtype == np_float32 else k.f64
+    _check_args(k, name, out, (<object>out).shape, params, &job)
     job.flat = NULL
     job.total = out.size
     if job.total == 0:
         return out
     job.n = out.shape[ndim - 1] if ndim > 0 else 1
     operand_init(&job.out, out, ndim)
-    job.has[0] = job.has[1] = False
-    for i in range(len(params)):
-        if params[i] is not None:
-            operand_init(&job.p[i], params[i], ndim)
-            job.has[i] = True
+    _init_params(&job, params, ndim)
     src = random_source(rng)
     run_chunks(src, nd_num_chunks(job.total), ew_chunk, &job)
     return out
@@ -151,23 +166,9 @@ def fill_tiles(str name, rng, tuple shape, intptr_t c0, intptr_t c1, cnp.ndarray
     cdef intptr_t total = 1, nch, first, last
     for d in shape:
         total *= <intptr_t>d
-    if len(params) > k.nparams:
-        raise ValueError(f"kernel {name!r} takes at most {k.nparams} parameters, got {len(params)}")
-    given = [p for p in params if p is not None]
-    dtypes = {p.dtype for p in given}
-    if len(dtypes) > 1:
-        raise ValueError(f"kernel {name!r}: parameters must share one dtype, got {sorted(map(str, dtypes))}")
-    pdtype = given[0].dtype if given else buf.dtype
-    if pdtype not in (np_float32, np_float64):
-        raise ValueError(f"kernel {name!r}: parameters must be float32 or float64, got {pdtype}")
-    expected_out = np_int64 if k.out_int64 else pdtype
-    if buf.dtype != expected_out:
-        raise ValueError(f"kernel {name!r}: buf must be {expected_out}, got {buf.dtype}")
     if not buf.flags.c_contiguous or not buf.flags.writeable or not buf.flags.aligned:
         raise ValueError("buf must be C-contiguous, writeable and aligned")
-    for p in given:
-        if p.shape != shape or not p.flags.aligned:
-            raise ValueError(f"kernel {name!r}: parameters must be aligned and broadcast to shape")
+    _check_args(k, name, buf, shape, params, &job)
     nch = nd_num_chunks(total)
     if not (0 <= c0 <= c1 <= nch):
         raise ValueError(f"chunk range [{c0}, {c1}) outside the {nch} chunks of shape {shape}")
@@ -177,17 +178,12 @@ def fill_tiles(str name, rng, tuple shape, intptr_t c0, intptr_t c1, cnp.ndarray
         raise ValueError(f"buf must hold {last - first} elements, got {buf.size}")
     if c0 == c1:
         return buf
-    job.fn = k.f32 if pdtype == np_float32 else k.f64
     job.total = total
     job.n = shape[ndim - 1] if ndim > 0 else 1
     job.flat = <char *>cnp.PyArray_DATA(buf)
     job.flat0 = first
     job.itemsize = buf.itemsize
-    job.has[0] = job.has[1] = False
-    for i in range(len(params)):
-        if params[i] is not None:
-            operand_init(&job.p[i], params[i], ndim)
-            job.has[i] = True
+    _init_params(&job, params, ndim)
     src = random_source(rng)
     run_chunk_range(src, c0, c1, nthreads, ew_chunk, &job)
     return buf

@@ -8,14 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from numdist import constraints, vjp
-from numdist.distribution import VJP, Distribution
-from numdist.sampling import functional, loc_scale_rsample_vjp
+from numdist import vjp
+from numdist.loc_scale import LocScale
+from numdist.sampling import functional
 
 __all__ = ["Cauchy", "standard_cauchy"]
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScale):
     """Cauchy (Lorentz) distribution with location ``loc`` and scale ``scale``.
 
     Its mean and variance do not exist: ``mean`` is NaN and ``variance`` inf, as torch.
@@ -27,35 +27,17 @@ class Cauchy(Distribution):
     0.75
     """
 
-    loc: np.ndarray
-    scale: np.ndarray
     _kernel = ("cauchy", ("loc", "scale"))
-    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
-    support = constraints.real
-    has_rsample = True
 
     @property
     def mean(self) -> np.ndarray:
         return np.full(self.batch_shape, np.nan, dtype=self.dtype)
 
-    @property
-    def mode(self) -> np.ndarray:
-        return self.loc
 
     @property
     def variance(self) -> np.ndarray:
         return np.full(self.batch_shape, np.inf, dtype=self.dtype)
 
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        _, batch_shape = self._init_params(loc=loc, scale=scale)
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        """``loc + scale * N1 / N2`` with two ziggurat normals."""
-        return self._draw_elementwise(sample_shape, rng)
-
-    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        return loc_scale_rsample_vjp(self, sample_shape, rng)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from numdist import constraints, vjp
-from numdist.distribution import VJP, Distribution
 from numdist.exponential import Exponential
 from numdist.normal import Normal
-from numdist.sampling import functional, loc_scale_rsample_vjp
+from numdist.loc_scale import LocScale
+from numdist.sampling import functional
 from numdist.uniform import Uniform
 
 __all__ = ["Gumbel", "gumbel"]
@@ -20,7 +20,7 @@ __all__ = ["Gumbel", "gumbel"]
 _EULER_GAMMA = vjp.EULER_GAMMA
 
 
-class Gumbel(Distribution):
+class Gumbel(LocScale):
     """Gumbel distribution with location ``loc`` and scale ``scale``.
 
     Examples
@@ -31,20 +31,12 @@ class Gumbel(Distribution):
     0.577216
     """
 
-    loc: np.ndarray
-    scale: np.ndarray
     _kernel = ("gumbel", ("loc", "scale"))
-    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
-    support = constraints.real
-    has_rsample = True
 
     @property
     def mean(self) -> np.ndarray:
         return self.loc + self.scale * _EULER_GAMMA
 
-    @property
-    def mode(self) -> np.ndarray:
-        return self.loc
 
     @property
     def stddev(self) -> np.ndarray:
@@ -54,16 +46,6 @@ class Gumbel(Distribution):
     def variance(self) -> np.ndarray:
         return self.stddev**2
 
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        _, batch_shape = self._init_params(loc=loc, scale=scale)
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        """``loc - scale * log(E)`` with ``E`` standard exponential."""
-        return self._draw_elementwise(sample_shape, rng)
-
-    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        return loc_scale_rsample_vjp(self, sample_shape, rng)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 
 from numdist import constraints, vjp
-from numdist.distribution import VJP, Distribution
 from numdist.beta import Beta
 from numdist.exponential import Exponential
 from numdist.gamma import Gamma
 from numdist.normal import Normal
-from numdist.sampling import functional, loc_scale_rsample_vjp
+from numdist.loc_scale import LocScale
+from numdist.sampling import functional
 from numdist.uniform import Uniform
 
 __all__ = ["Laplace", "laplace"]
@@ -22,7 +22,7 @@ __all__ = ["Laplace", "laplace"]
 _LOG2 = math.log(2.0)
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """Laplace (double exponential) distribution with location ``loc`` and scale ``scale``.
 
     Parameters
@@ -43,20 +43,12 @@ class Laplace(Distribution):
     {'loc': (2,), 'scale': ()}
     """
 
-    loc: np.ndarray
-    scale: np.ndarray
     _kernel = ("laplace", ("loc", "scale"))
-    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
-    support = constraints.real
-    has_rsample = True
 
     @property
     def mean(self) -> np.ndarray:
         return self.loc
 
-    @property
-    def mode(self) -> np.ndarray:
-        return self.loc
 
     @property
     def variance(self) -> np.ndarray:
@@ -66,16 +58,6 @@ class Laplace(Distribution):
     def stddev(self) -> np.ndarray:
         return math.sqrt(2) * self.scale
 
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        _, batch_shape = self._init_params(loc=loc, scale=scale)
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        """``loc + scale * s * E``: ``E`` standard exponential, ``s`` a random sign."""
-        return self._draw_elementwise(sample_shape, rng)
-
-    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        return loc_scale_rsample_vjp(self, sample_shape, rng)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:

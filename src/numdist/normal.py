@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from numdist import _special, constraints
-from numdist.sampling import loc_scale_rsample_vjp
-from numdist.distribution import VJP, Distribution
+from numdist import _special
+from numdist.loc_scale import LocScale
+from numdist.distribution import VJP
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
 
@@ -17,7 +17,7 @@ __all__ = ["Normal"]
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(LocScale):
     """Normal distribution with mean ``loc`` and standard deviation ``scale``.
 
     Parameters
@@ -42,19 +42,11 @@ class Normal(Distribution):
     """
 
     _kernel = ("normal", ("loc", "scale"))
-    arg_constraints = {"loc": constraints.finite, "scale": constraints.positive_finite}
-    support = constraints.real
-    has_rsample = True
-    loc: np.ndarray
-    scale: np.ndarray
 
     @property
     def mean(self) -> np.ndarray:
         return self.loc
 
-    @property
-    def mode(self) -> np.ndarray:
-        return self.loc
 
     @property
     def stddev(self) -> np.ndarray:
@@ -64,19 +56,6 @@ class Normal(Distribution):
     def variance(self) -> np.ndarray:
         return self.scale**2
 
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        _, batch_shape = self._init_params(loc=loc, scale=scale)
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    # -- sampling -----------------------------------------------------------------
-    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        """``loc + scale * eps`` with ``eps`` drawn by the fused C kernel."""
-        return self._draw_elementwise(sample_shape, rng)
-
-    def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        """Sample and its VJP: ``x = loc + scale * eps``, so
-        ``d/dloc = g`` and ``d/dscale = g * eps`` (summed to the parameter shapes)."""
-        return loc_scale_rsample_vjp(self, sample_shape, rng)
 
     # -- densities ------------------------------------------------------------------
     def log_prob(self, value: Any) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from numdist import _elementwise, constraints
 from numdist.utils import aligned, as_float_params, check_out, functional_out_shape
 
-__all__ = ["draw", "draw_tiles", "functional", "float_dtype", "loc_scale_rsample_vjp"]
+__all__ = ["draw", "draw_tiles", "functional", "float_dtype"]
 
 
 def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
@@ -116,22 +116,3 @@ def functional(kernel: str, where: str, params: dict[str, tuple[Any, constraints
     if out is None and size is None and res.ndim == 0:
         return res[()].item()  # a Python scalar, as numpy.random.Generator
     return res
-
-
-def loc_scale_rsample_vjp(dist: Any, sample_shape: Any, rng: Any) -> tuple[np.ndarray, Any]:
-    """``x = loc + scale * eps`` with ``eps`` the standard draw of the family's
-    kernel (``dist._kernel``): the same numbers as the kernel with loc and scale
-    (the C kernels round the same way), and the VJP ``{"loc": g, "scale": g * eps}``
-    summed to each parameter."""
-    kernel = dist._kernel[0]
-    from numdist.utils import as_cotangent
-
-    shape = dist._extended_shape(sample_shape)
-    eps = draw(kernel, rng, shape, dist.dtype)
-    x: np.ndarray = dist.loc + dist.scale * eps
-
-    def vjp(g: Any) -> dict[str, np.ndarray]:
-        g = as_cotangent(g, shape, dist.dtype)
-        return {"loc": dist._grad("loc", g), "scale": dist._grad("scale", g * eps)}
-
-    return x, vjp
