@@ -110,11 +110,11 @@ cdef object _apply(void *f, tuple args, int nout):
         if k < j.nin:
             a = arrs[k]
             if a.size > 1 and all(st == 0 for st in a.strides):
-                a = a.reshape(-1)[:1]
+                a = np.array(a.reshape(-1)[:1])  # one aligned element
                 j.s[k] = 0
             else:
-                if not a.flags.c_contiguous:
-                    a = np.ascontiguousarray(a)
+                if not (a.flags.c_contiguous and a.flags.aligned):
+                    a = np.array(a, order="C")  # ascontiguousarray keeps a misaligned array as it is
                 j.s[k] = sizeof(double)
             keep.append(a)
             j.p[k] = <const char *><size_t>a.ctypes.data
