@@ -29,6 +29,11 @@ families = [
     nd.Bernoulli(probs=np.array([0.3, 0.7])),
     nd.Geometric(probs=np.array([0.3, 0.7])),
     nd.Normal(np.zeros(3, np.float32), np.float32(1.0)),
+    nd.Gamma(np.array([0.3, 2.5]), 1.0),
+    nd.Chi2(3.0),
+    nd.Beta(0.5, np.array([0.5, 2.0])),
+    nd.Dirichlet(np.ones((2, 3))),
+    nd.StudentT(4.0, 0.0, 2.0),
 ]
 for d in families:
     x = d.sample((1000,), rng=0)
@@ -45,7 +50,9 @@ for name in nd.random.__all__:
     if name in ("Xoshiro256x8", "default_rng"):
         continue
     fn = getattr(nd.random, name)
-    args = {"multivariate_normal": (np.zeros(2), cov), "categorical": ([0.5, 0.5],), "geometric": (0.5,)}.get(name, ())
+    args = {"multivariate_normal": (np.zeros(2), cov), "categorical": ([0.5, 0.5],), "geometric": (0.5,),
+            "standard_gamma": (2.5,), "gamma": (2.5, 2.0), "beta": (0.5, 0.5), "dirichlet": ([1.0, 2.0],),
+            "chisquare": (3.0,), "standard_t": (4.0,)}.get(name, ())
     r = fn(*args, size=100, rng=2)
     assert np.shape(r)[0] == 100, name
 g = nd.random.default_rng(3)
