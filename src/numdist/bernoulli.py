@@ -12,7 +12,7 @@ from numdist import constraints, vjp
 from numdist.distribution import Distribution
 from numdist.utils import lazy_property
 
-__all__ = ["Bernoulli", "binary_logits", "binary_probs"]
+__all__ = ["Bernoulli", "BinaryProbsLogits", "binary_logits", "binary_probs"]
 
 
 def binary_logits(probs: Any) -> Any:
@@ -35,15 +35,31 @@ def probs_or_logits_namespace(leaves: dict[str, Any]) -> Any:
     return SimpleNamespace(logits=leaves["logits"], probs=binary_probs(leaves["logits"]))
 
 
-def init_probs_or_logits(dist: Distribution, probs: Any, logits: Any, validate_args: bool | None) -> None:
-    """Shared ``__init__`` of the binary probs/logits families (Bernoulli, Geometric)."""
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-    _, batch_shape = dist._init_params(**({"probs": probs} if probs is not None else {"logits": logits}))
-    Distribution.__init__(dist, batch_shape, validate_args=validate_args)
+class BinaryProbsLogits(Distribution):
+    """Base of the families of one success probability given as ``probs`` or
+    ``logits`` (Bernoulli, Geometric): the constructor, the lazily computed other
+    parameterisation, and the namespace through which gradients reach the given one."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        _, batch_shape = self._init_params(**({"probs": probs} if probs is not None else {"logits": logits}))
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    @lazy_property
+    def logits(self) -> np.ndarray:
+        return binary_logits(self.probs)
+
+    @lazy_property
+    def probs(self) -> np.ndarray:
+        return binary_probs(self.logits)
+
+    _vjp_namespace = staticmethod(probs_or_logits_namespace)
 
 
-class Bernoulli(Distribution):
+class Bernoulli(BinaryProbsLogits):
     """Bernoulli distribution: 1 with probability ``probs``, else 0.
 
     Exactly one of ``probs`` (in [0, 1]) or ``logits`` (log-odds) is given; the
@@ -64,22 +80,8 @@ class Bernoulli(Distribution):
     """
 
     _kernel = ("bernoulli", ("probs",))
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
-
-    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        init_probs_or_logits(self, probs, logits, validate_args)
-
-    @lazy_property
-    def logits(self) -> np.ndarray:
-        return binary_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> np.ndarray:
-        return binary_probs(self.logits)
-
-    _vjp_namespace = staticmethod(probs_or_logits_namespace)
 
     @property
     def param_shape(self) -> tuple[int, ...]:

@@ -8,15 +8,13 @@ from typing import Any
 import numpy as np
 
 from numdist import constraints, vjp
-from numdist.bernoulli import binary_logits, binary_probs, init_probs_or_logits, probs_or_logits_namespace
-from numdist.distribution import Distribution
+from numdist.bernoulli import BinaryProbsLogits
 from numdist.sampling import functional
-from numdist.utils import lazy_property
 
 __all__ = ["Geometric", "geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbsLogits):
     """Number of failures before the first success of Bernoulli(``probs``) trials.
 
     Exactly one of ``probs`` (in (0, 1]) or ``logits`` is given, as for
@@ -35,23 +33,12 @@ class Geometric(Distribution):
     """
 
     _kernel = ("geometric_failures", ("probs",))
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        init_probs_or_logits(self, probs, logits, validate_args)
+        super().__init__(probs, logits, validate_args)
         if self._validate_args and "probs" in self._params:
             constraints.validate("probs", self.probs, constraints.left_open_unit_interval, where="distribution Geometric")
-
-    @lazy_property
-    def logits(self) -> np.ndarray:
-        return binary_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> np.ndarray:
-        return binary_probs(self.logits)
-
-    _vjp_namespace = staticmethod(probs_or_logits_namespace)
 
     @property
     def mean(self) -> np.ndarray:
