@@ -47,6 +47,36 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* fn(arg) on the calling thread and nthreads - 1 more (all of them taking work
+ * from the shared state in arg); 0, or -1 if threads could not be started (the
+ * calling thread then did what they would have). */
+static int run_on_threads(int nthreads, void *(*fn)(void *), void *arg)
+{
+    int status = 0;
+#ifdef ND_HAVE_PTHREADS
+    if (nthreads > 1) {
+        pthread_t *tids = (pthread_t *)malloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
+        int started = 0, i;
+        if (tids != NULL) {
+            for (i = 0; i < nthreads - 1; i++) {
+                if (pthread_create(&tids[i], NULL, fn, arg) != 0) { status = -1; break; }
+                started++;
+            }
+        } else {
+            status = -1;
+        }
+        fn(arg);
+        for (i = 0; i < started; i++) pthread_join(tids[i], NULL);
+        free(tids);
+        return status;
+    }
+#else
+    (void)nthreads;
+#endif
+    fn(arg);
+    return status;
+}
+
 /* Chunks [first, nchunks) of the draw whose first block is st->base. */
 static int run_range(run_state *st, int nthreads)
 {
@@ -54,26 +84,7 @@ static int run_range(run_state *st, int nthreads)
     intptr_t c, n = st->nchunks - st->next;
     if (n <= 0) return 0;
     if (nthreads > n) nthreads = (int)n;
-#ifdef ND_HAVE_PTHREADS
-    if (nthreads > 1) {
-        pthread_t *tids = (pthread_t *)malloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
-        int started = 0, i;
-        if (tids != NULL) {
-            for (i = 0; i < nthreads - 1; i++) {
-                if (pthread_create(&tids[i], NULL, worker, st) != 0) { status = -1; break; }
-                started++;
-            }
-        } else {
-            status = -1;
-        }
-        worker(st);
-        for (i = 0; i < started; i++) pthread_join(tids[i], NULL);
-        free(tids);
-    } else
-#endif
-    {
-        worker(st);
-    }
+    status = run_on_threads(nthreads, worker, st);
     /* A worker that could not allocate leaves chunks behind only if all failed. */
     if (st->next < st->nchunks) {
         nd_bits_t *bits = (nd_bits_t *)malloc(sizeof(nd_bits_t));
@@ -147,32 +158,12 @@ static void *task_worker(void *arg)
 int nd_run_parallel(int nthreads, intptr_t ntasks, nd_task_fn fn, void *ctx)
 {
     task_state st;
-    int status = 0;
     st.ntasks = ntasks;
     st.next = 0;
     st.fn = fn;
     st.ctx = ctx;
     if (nthreads > ntasks) nthreads = (int)ntasks;
-#ifdef ND_HAVE_PTHREADS
-    if (nthreads > 1) {
-        pthread_t *tids = (pthread_t *)malloc(sizeof(pthread_t) * (size_t)(nthreads - 1));
-        int started = 0, i;
-        if (tids != NULL) {
-            for (i = 0; i < nthreads - 1; i++) {
-                if (pthread_create(&tids[i], NULL, task_worker, &st) != 0) { status = -1; break; }
-                started++;
-            }
-        } else {
-            status = -1;
-        }
-        task_worker(&st);
-        for (i = 0; i < started; i++) pthread_join(tids[i], NULL);
-        free(tids);
-        return status;
-    }
-#endif
-    task_worker(&st);
-    return status;
+    return run_on_threads(nthreads, task_worker, &st);
 }
 
 int nd_cpu_count(void)

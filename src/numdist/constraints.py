@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from numdist.errors import ParameterError, format_value, parameter_error
-from numdist.utils import first_bad_index
+from numdist.utils import first_bad_index, unbroadcast_view
 
 __all__ = [
     "Constraint", "real", "finite", "positive", "positive_finite", "nonnegative", "nonnegative_finite",
@@ -333,6 +333,18 @@ class _Independent(Constraint):
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
+def _bad_weight_entry(v: np.ndarray) -> str | None:
+    """The reason a row of category weights is refused for one of its entries (NaN,
+    infinite, negative), or None."""
+    r = _nonfinite_entry(v, "category")
+    if r is not None:
+        return r
+    neg = np.flatnonzero(v < 0)
+    if neg.size:
+        return f"has a negative entry (category {neg[0]}: {_fmt(v[neg[0]])})"
+    return None
+
+
 class _Simplex(Constraint):
     event_dim = 1
 
@@ -342,13 +354,7 @@ class _Simplex(Constraint):
 
     def explain(self, value: np.ndarray) -> str:
         v = np.asarray(value)
-        r = _nonfinite_entry(v, "category")
-        if r is not None:
-            return r
-        neg = np.flatnonzero(v < 0)
-        if neg.size:
-            return f"has a negative entry (category {neg[0]}: {_fmt(v[neg[0]])})"
-        return f"does not sum to 1 (sum {_fmt(v.sum())})"
+        return _bad_weight_entry(v) or f"does not sum to 1 (sum {_fmt(v.sum())})"
 
 
 class _UnnormalizedSimplex(Constraint):
@@ -368,12 +374,9 @@ class _UnnormalizedSimplex(Constraint):
 
     def explain(self, value: np.ndarray) -> str:
         v = np.asarray(value)
-        r = _nonfinite_entry(v, "category")
+        r = _bad_weight_entry(v)
         if r is not None:
             return r
-        neg = np.flatnonzero(v < 0)
-        if neg.size:
-            return f"has a negative entry (category {neg[0]}: {_fmt(v[neg[0]])})"
         if not np.any(v > 0):
             return "sums to zero (rows must sum to a positive number)"
         return "cannot be normalised"
@@ -576,11 +579,7 @@ left_open_interval = _LeftOpenInterval
 def _compact_batch(value: np.ndarray, event_dim: int) -> np.ndarray:
     """``value`` with its broadcast (zero-stride) batch dims cut to size 1: the same
     first offending index in C order, without checking a broadcast element twice."""
-    nb = value.ndim - event_dim
-    if nb <= 0 or 0 not in value.strides[:nb] or value.size == 0:
-        return value
-    idx = tuple(slice(0, 1) if st == 0 else slice(None) for st in value.strides[:nb])
-    return value[idx]
+    return unbroadcast_view(value, value.ndim - event_dim)
 
 
 def explain_failure(name: str, value: Any, constraint: Constraint, index: tuple[int, ...], where: str,

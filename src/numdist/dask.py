@@ -54,7 +54,7 @@ except ImportError as _e:  # pragma: no cover - exercised without the extra
 
 from numdist import _common
 from numdist._rng import Xoshiro256x8
-from numdist.utils import aligned, as_shape
+from numdist.utils import aligned, as_shape, unbroadcast_view
 
 __all__ = ["sample", "log_prob", "supported_families"]
 
@@ -161,8 +161,7 @@ def _compact(arr: Any) -> Any:
     """A broadcast view as its small underlying data (size-1 dims), so plans pickle small."""
     if not isinstance(arr, np.ndarray) or arr.ndim == 0 or 0 not in arr.strides:
         return arr
-    idx = tuple(slice(0, 1) if st == 0 else slice(None) for st in arr.strides)
-    return np.ascontiguousarray(arr[idx])
+    return np.ascontiguousarray(unbroadcast_view(arr))
 
 
 def _runs(ids: np.ndarray) -> list[tuple[int, int]]:

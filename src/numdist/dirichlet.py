@@ -86,8 +86,9 @@ class Dirichlet(Distribution):
         lse = logsumexp(lg, axis=-1, keepdims=True)
         with np.errstate(invalid="ignore"):
             x = np.exp(lg - lse)
-        # rows whose gammas all underflow even in log space (concentrations below ~1e-305)
-        x = np.where(np.isfinite(lse), x, self.dtype.type(1.0 / shape[-1])) if not np.isfinite(lse).all() else x
+        finite = np.isfinite(lse)
+        if not finite.all():  # rows whose gammas all underflow even in log space (alpha below ~1e-305)
+            x = np.where(finite, x, self.dtype.type(1.0 / shape[-1]))
         return x, lg
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from numdist import constraints
-from numdist.utils import as_float_params, as_shape, check_size, first_bad_index, grad_dtype, lazy_property, sum_to_shape, value_dtype
+from numdist.utils import as_float_params, as_shape, check_size, first_bad_index, grad_dtype, lazy_property, sum_to_shape, unbroadcast_view, value_dtype
 
 __all__ = ["Distribution", "set_default_validate_args"]
 
@@ -46,8 +46,7 @@ def _compact(arr: np.ndarray) -> _Broadcast | np.ndarray:
     stay as small as the parameters that were passed; other arrays unchanged."""
     if arr.ndim == 0 or arr.flags.writeable or 0 not in arr.strides or arr.size == 0:
         return arr
-    idx = tuple(slice(0, 1) if st == 0 else slice(None) for st in arr.strides)
-    return _Broadcast(np.ascontiguousarray(arr[idx]), arr.shape)
+    return _Broadcast(np.ascontiguousarray(unbroadcast_view(arr)), arr.shape)
 
 
 class Distribution:

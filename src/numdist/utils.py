@@ -147,18 +147,34 @@ def as_cotangent(g: npt.ArrayLike, shape: Sequence[int], dtype: npt.DTypeLike) -
                          f"{tuple(shape)}") from None
 
 
-def sum_to_shape(grad: npt.ArrayLike, shape: Sequence[int], dtype: npt.DTypeLike | None = None) -> np.ndarray:
-    """Sum ``grad`` over the dims that broadcasting added to an array of ``shape``."""
-    g: np.ndarray = np.asarray(grad)
-    shape = tuple(shape)
+def reduce_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``grad`` summed over the dims that broadcasting added to an array of ``shape``
+    (leading dims, and size-1 dims of ``shape``); no copy when nothing is summed."""
+    g = grad
     lead = g.ndim - len(shape)
     if lead > 0:
         g = g.sum(axis=tuple(range(lead)))
     axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+def sum_to_shape(grad: npt.ArrayLike, shape: Sequence[int], dtype: npt.DTypeLike | None = None) -> np.ndarray:
+    """Sum ``grad`` over the dims that broadcasting added to an array of ``shape``."""
+    shape = tuple(shape)
+    g = reduce_to_shape(np.asarray(grad), shape)
     g = np.broadcast_to(g, shape) if g.shape != shape else g
     return np.array(g, dtype=dtype if dtype is not None else g.dtype)
+
+
+def unbroadcast_view(arr: np.ndarray, ndims: int | None = None) -> np.ndarray:
+    """``arr`` with its broadcast (zero-stride) dims among the first ``ndims`` (all by
+    default) cut to size 1: a view of the distinct elements, broadcastable back."""
+    n = arr.ndim if ndims is None else ndims
+    if n <= 0 or 0 not in arr.strides[:n] or arr.size == 0:
+        return arr
+    return arr[tuple(slice(0, 1) if st == 0 else slice(None) for st in arr.strides[:n])]
 
 
 def sum_rightmost(value: np.ndarray, dim: int) -> np.ndarray:

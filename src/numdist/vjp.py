@@ -17,24 +17,14 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from numdist.utils import reduce_to_shape
+
 __all__ = ["Node", "closed_form_vjp", "kl_vjp", "register_kl_closed_form", "infinite_kl", "where", "clip", "erf", "lgamma", "digamma", "softplus",
            "sigmoid", "log_sigmoid", "xlogy", "logsumexp", "expand_dims", "value_of", "EULER_GAMMA"]
 
 Grads = dict[str, np.ndarray]
 
 EULER_GAMMA = 0.57721566490153286061
-
-
-def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g
 
 
 class Node:
@@ -300,7 +290,7 @@ def _backward(out: Node, g: np.ndarray) -> dict[int, np.ndarray]:
         if gn is None:
             continue
         for parent, fn in node.parents:
-            contrib = _unbroadcast(np.asarray(fn(gn)), parent.value.shape)
+            contrib = reduce_to_shape(np.asarray(fn(gn)), parent.value.shape)
             key = id(parent)
             grads[key] = grads[key] + contrib if key in grads else contrib
     return grads
