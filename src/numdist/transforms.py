@@ -1,0 +1,797 @@
+"""Invertible (and a few non-invertible) maps between constrained spaces, as
+``torch.distributions.transforms``, with vector-Jacobian products.
+
+A transform ``t`` maps ``x`` in ``t.domain`` to ``y = t(x)`` in ``t.codomain``;
+``t.inv`` is its inverse, ``t.log_abs_det_jacobian(x, y)`` the log of
+``|det dy/dx|`` summed over ``t.domain.event_dim`` event dims. Each transform
+writes its forward map, inverse and log-det once (``_call``, ``_inverse``,
+``_log_abs_det_jacobian``) with NumPy ufuncs and the functions of
+:mod:`numdist.vjp`; called on arrays they give values, and
+:func:`numdist.vjp.function_vjp` records them to give the VJPs:
+
+- ``y, vjp = t.forward_vjp(x)``; ``vjp(gy) -> gx``
+- ``x, vjp = t.inv_vjp(y)``; ``vjp(gx) -> gy`` (also ``t.inv.forward_vjp(y)``)
+- ``ladj, vjp = t.log_abs_det_jacobian_vjp(x, y)``; ``vjp(g) -> {"x": gx, "y": gy}``
+
+Parameters of a transform (``AffineTransform``'s ``loc``/``scale``,
+``PowerTransform``'s ``exponent``) are constants: they get no gradient.
+
+``cache_size=1`` keeps the last ``(x, y)`` pair, so ``t.inv(t(x))`` returns
+``x`` itself (torch's cache): ``TransformedDistribution.log_prob`` of its own
+``rsample`` then needs no inverse (``atanh`` of values rounded to 1 is infinite).
+"""
+# mypy: disable-error-code="no-any-return"
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from numdist import constraints
+from numdist import vjp as _v
+
+__all__ = [
+    "Transform", "ComposeTransform", "IndependentTransform", "ExpTransform", "AffineTransform",
+    "SigmoidTransform", "TanhTransform", "SoftplusTransform", "PowerTransform", "AbsTransform",
+    "StickBreakingTransform", "SoftmaxTransform", "LowerCholeskyTransform", "identity_transform",
+]
+
+_LOG2 = math.log(2.0)
+Shape = tuple[int, ...]
+
+
+def _as_input(x: Any) -> np.ndarray:
+    """An array argument of a transform: real, integers promoted to float64."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"transforms take real arrays, got dtype {arr.dtype}")
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+
+
+def _sum_rightmost(value: Any, n: int) -> Any:
+    """Sum the ``n`` rightmost dims (arrays or recorded values)."""
+    if n <= 0:
+        return value
+    return value.sum(axis=tuple(range(-n, 0)))
+
+
+def _finfo(x: Any) -> Any:
+    dt = np.asarray(_v.value_of(x)).dtype
+    return np.finfo(dt if dt.kind == "f" else np.float64)
+
+
+class Transform:
+    """Base class: ``domain``, ``codomain``, ``bijective``, ``sign``, ``event_dim``,
+    ``inv``, ``__call__``, ``log_abs_det_jacobian`` and their VJPs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numdist.transforms import ExpTransform
+    >>> t = ExpTransform()
+    >>> y, vjp = t.forward_vjp(np.array([0.0, 1.0]))
+    >>> y.tolist(), vjp(np.ones(2)).tolist()
+    ([1.0, 2.718281828459045], [1.0, 2.718281828459045])
+    >>> t.inv(y).tolist()
+    [0.0, 1.0]
+    """
+
+    bijective = False
+    domain: constraints.Constraint = constraints.real
+    codomain: constraints.Constraint = constraints.real
+
+    def __init__(self, cache_size: int = 0) -> None:
+        if cache_size not in (0, 1):
+            raise ValueError("cache_size must be 0 or 1")
+        self._cache_size = cache_size
+        self._inv: Transform | None = None
+        self._cached_x_y: tuple[Any, Any] = (None, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_inv"] = None
+        state["_cached_x_y"] = (None, None)
+        return state
+
+    @property
+    def event_dim(self) -> int:
+        if self.domain.event_dim == self.codomain.event_dim:
+            return self.domain.event_dim
+        raise ValueError("Please use either .domain.event_dim or .codomain.event_dim")
+
+    @property
+    def inv(self) -> Transform:
+        """The inverse transform (``t.inv.inv is t``)."""
+        inv = self._inv
+        if inv is None:
+            inv = _InverseTransform(self)
+            self._inv = inv
+        return inv
+
+    @property
+    def sign(self) -> Any:
+        """+1 or -1 for a monotone increasing or decreasing univariate bijection."""
+        raise NotImplementedError
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        if type(self).__init__ is Transform.__init__:
+            return type(self)(cache_size=cache_size)
+        raise NotImplementedError(f"{type(self).__name__}.with_cache is not implemented")
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+    # -- values ----------------------------------------------------------------------
+    def __call__(self, x: Any) -> np.ndarray:
+        """``y = t(x)``."""
+        if self._cache_size and x is self._cached_x_y[0]:
+            return self._cached_x_y[1]
+        y = np.asarray(self._call(_as_input(x)))
+        if self._cache_size:
+            self._cached_x_y = (x, y)
+        return y
+
+    def _inv_call(self, y: Any) -> np.ndarray:
+        if self._cache_size and y is self._cached_x_y[1]:
+            return self._cached_x_y[0]
+        x = np.asarray(self._inverse(_as_input(y)))
+        if self._cache_size:
+            self._cached_x_y = (x, y)
+        return x
+
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> np.ndarray:
+        """``log |det dy/dx|``, summed over ``domain.event_dim`` event dims."""
+        return np.asarray(self._log_abs_det_jacobian(_as_input(x), _as_input(y)))
+
+    # -- vector-Jacobian products ---------------------------------------------------------
+    def forward_vjp(self, x: Any) -> tuple[np.ndarray, Callable[[Any], np.ndarray]]:
+        """``(t(x), vjp)`` with ``vjp(gy)`` the cotangent of ``x`` (shaped like ``x``)."""
+        x = _as_input(x)
+        y, pull = _v.function_vjp(self._call, x)
+        if self._cache_size:
+            y = self(x)  # the cached value, if x was seen
+        return y, lambda g: pull(g)[0]
+
+    def inv_vjp(self, y: Any) -> tuple[np.ndarray, Callable[[Any], np.ndarray]]:
+        """``(t.inv(y), vjp)`` with ``vjp(gx)`` the cotangent of ``y``."""
+        y = _as_input(y)
+        x, pull = _v.function_vjp(self._inverse, y)
+        if self._cache_size:
+            x = self._inv_call(y)
+        return x, lambda g: pull(g)[0]
+
+    def log_abs_det_jacobian_vjp(self, x: Any, y: Any) -> tuple[np.ndarray, Callable[[Any], dict[str, np.ndarray]]]:
+        """``(log_abs_det_jacobian(x, y), vjp)`` with ``vjp(g) -> {"x": gx, "y": gy}``
+        (the formula's own dependence on each argument; for ``y = t(x)`` the total
+        derivative in ``x`` is ``gx + forward_vjp(x)[1](gy)``)."""
+        x, y = _as_input(x), _as_input(y)
+        ladj, pull = _v.function_vjp(self._log_abs_det_jacobian, x, y)
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            gx, gy = pull(g)
+            return {"x": gx, "y": gy}
+
+        return ladj, vjp
+
+    # -- formulas (arrays or recorded values) ------------------------------------------------
+    def _call(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def _inverse(self, y: Any) -> Any:
+        raise NotImplementedError
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no log_abs_det_jacobian (it is not bijective)")
+
+    # -- shapes --------------------------------------------------------------------------
+    def forward_shape(self, shape: Sequence[int]) -> Shape:
+        return tuple(shape)
+
+    def inverse_shape(self, shape: Sequence[int]) -> Shape:
+        return tuple(shape)
+
+    def __repr__(self) -> str:
+        return type(self).__name__ + "()"
+
+
+class _InverseTransform(Transform):
+    """``t.inv``: swaps the forward map and the inverse of ``t``."""
+
+    def __init__(self, transform: Transform) -> None:
+        super().__init__(cache_size=transform._cache_size)
+        self._inv = transform
+
+    @property
+    def _base(self) -> Transform:
+        assert self._inv is not None
+        return self._inv
+
+    @property  # type: ignore[override]
+    def domain(self) -> constraints.Constraint:
+        return self._base.codomain
+
+    @property  # type: ignore[override]
+    def codomain(self) -> constraints.Constraint:
+        return self._base.domain
+
+    @property  # type: ignore[override]
+    def bijective(self) -> bool:
+        return self._base.bijective
+
+    @property
+    def sign(self) -> Any:
+        return self._base.sign
+
+    @property
+    def inv(self) -> Transform:
+        return self._base
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        return self._base.with_cache(cache_size).inv
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _InverseTransform) and self._base == other._base
+
+    __hash__ = object.__hash__
+
+    def __call__(self, x: Any) -> np.ndarray:
+        return self._base._inv_call(x)
+
+    def _inv_call(self, y: Any) -> np.ndarray:
+        return self._base(y)
+
+    def forward_vjp(self, x: Any) -> tuple[np.ndarray, Callable[[Any], np.ndarray]]:
+        return self._base.inv_vjp(x)
+
+    def inv_vjp(self, y: Any) -> tuple[np.ndarray, Callable[[Any], np.ndarray]]:
+        return self._base.forward_vjp(y)
+
+    def _call(self, x: Any) -> Any:
+        return self._base._inverse(x)
+
+    def _inverse(self, y: Any) -> Any:
+        return self._base._call(y)
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        return -self._base._log_abs_det_jacobian(y, x)
+
+    def forward_shape(self, shape: Sequence[int]) -> Shape:
+        return self._base.inverse_shape(shape)
+
+    def inverse_shape(self, shape: Sequence[int]) -> Shape:
+        return self._base.forward_shape(shape)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._base!r})"
+
+
+class ComposeTransform(Transform):
+    """``parts[-1] o ... o parts[0]``; ``ComposeTransform([])`` is the identity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numdist.transforms import ComposeTransform, ExpTransform, AffineTransform
+    >>> t = ComposeTransform([ExpTransform(), AffineTransform(1.0, 2.0)])
+    >>> t(np.array(0.0)).item(), t.inv(np.array(3.0)).item()
+    (3.0, 0.0)
+    """
+
+    def __init__(self, parts: Sequence[Transform], cache_size: int = 0) -> None:
+        parts = list(parts)
+        if not all(isinstance(p, Transform) for p in parts):
+            raise TypeError("ComposeTransform expects a list of Transforms")
+        if cache_size:
+            parts = [p.with_cache(cache_size) for p in parts]
+        super().__init__(cache_size=cache_size)
+        self.parts = parts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ComposeTransform) and self.parts == other.parts
+
+    __hash__ = object.__hash__
+
+    @property  # type: ignore[override]
+    def domain(self) -> constraints.Constraint:
+        if not self.parts:
+            return constraints.real
+        domain = self.parts[0].domain
+        event_dim = self.parts[-1].codomain.event_dim
+        for part in reversed(self.parts):
+            event_dim += part.domain.event_dim - part.codomain.event_dim
+            event_dim = max(event_dim, part.domain.event_dim)
+        if event_dim > domain.event_dim:
+            domain = constraints.independent(domain, event_dim - domain.event_dim)
+        return domain
+
+    @property  # type: ignore[override]
+    def codomain(self) -> constraints.Constraint:
+        if not self.parts:
+            return constraints.real
+        codomain = self.parts[-1].codomain
+        event_dim = self.parts[0].domain.event_dim
+        for part in self.parts:
+            event_dim += part.codomain.event_dim - part.domain.event_dim
+            event_dim = max(event_dim, part.codomain.event_dim)
+        if event_dim > codomain.event_dim:
+            codomain = constraints.independent(codomain, event_dim - codomain.event_dim)
+        return codomain
+
+    @property  # type: ignore[override]
+    def bijective(self) -> bool:
+        return all(p.bijective for p in self.parts)
+
+    @property
+    def sign(self) -> Any:
+        sign: Any = 1
+        for p in self.parts:
+            sign = sign * p.sign
+        return sign
+
+    @property
+    def inv(self) -> Transform:
+        inv = self._inv
+        if inv is None:
+            inv = ComposeTransform([p.inv for p in reversed(self.parts)])
+            self._inv = inv
+            inv._inv = self
+        return inv
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return ComposeTransform(self.parts, cache_size=cache_size)
+
+    def __call__(self, x: Any) -> np.ndarray:
+        for part in self.parts:
+            x = part(x)
+        return np.asarray(x)
+
+    def _inv_call(self, y: Any) -> np.ndarray:
+        for part in reversed(self.parts):
+            y = part.inv(y)
+        return np.asarray(y)
+
+    def _call(self, x: Any) -> Any:
+        for part in self.parts:
+            x = part._call(x)
+        return x
+
+    def _inverse(self, y: Any) -> Any:
+        for part in reversed(self.parts):
+            y = part._inverse(y)
+        return y
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        if not self.parts:
+            return _v.value_of(x) * 0.0  # constant zeros: no gradient
+        xs = [x]
+        for part in self.parts[:-1]:
+            xs.append(part._call(xs[-1]))
+        xs.append(y)
+        total: Any = 0.0
+        event_dim = self.domain.event_dim
+        for part, a, b in zip(self.parts, xs[:-1], xs[1:]):
+            total = total + _sum_rightmost(part._log_abs_det_jacobian(a, b), event_dim - part.domain.event_dim)
+            event_dim += part.codomain.event_dim - part.domain.event_dim
+        return total
+
+    def forward_shape(self, shape: Sequence[int]) -> Shape:
+        for part in self.parts:
+            shape = part.forward_shape(shape)
+        return tuple(shape)
+
+    def inverse_shape(self, shape: Sequence[int]) -> Shape:
+        for part in reversed(self.parts):
+            shape = part.inverse_shape(shape)
+        return tuple(shape)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}([{', '.join(repr(p) for p in self.parts)}])"
+
+
+identity_transform = ComposeTransform([])
+
+
+class IndependentTransform(Transform):
+    """``base_transform`` with ``reinterpreted_batch_ndims`` more rightmost dims treated
+    as event dims (summed in ``log_abs_det_jacobian``)."""
+
+    def __init__(self, base_transform: Transform, reinterpreted_batch_ndims: int, cache_size: int = 0) -> None:
+        super().__init__(cache_size=cache_size)
+        self.base_transform = base_transform.with_cache(cache_size)
+        self.reinterpreted_batch_ndims = int(reinterpreted_batch_ndims)
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return IndependentTransform(self.base_transform, self.reinterpreted_batch_ndims, cache_size=cache_size)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, IndependentTransform) and self.base_transform == other.base_transform
+                and self.reinterpreted_batch_ndims == other.reinterpreted_batch_ndims)
+
+    __hash__ = object.__hash__
+
+    @property  # type: ignore[override]
+    def domain(self) -> constraints.Constraint:
+        return constraints.independent(self.base_transform.domain, self.reinterpreted_batch_ndims)
+
+    @property  # type: ignore[override]
+    def codomain(self) -> constraints.Constraint:
+        return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
+
+    @property  # type: ignore[override]
+    def bijective(self) -> bool:
+        return self.base_transform.bijective
+
+    @property
+    def sign(self) -> Any:
+        return self.base_transform.sign
+
+    def _call(self, x: Any) -> Any:
+        if np.ndim(_v.value_of(x)) < self.domain.event_dim:
+            raise ValueError("Too few dimensions on input")
+        return self.base_transform._call(x)
+
+    def _inverse(self, y: Any) -> Any:
+        if np.ndim(_v.value_of(y)) < self.codomain.event_dim:
+            raise ValueError("Too few dimensions on input")
+        return self.base_transform._inverse(y)
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        return _sum_rightmost(self.base_transform._log_abs_det_jacobian(x, y), self.reinterpreted_batch_ndims)
+
+    def forward_shape(self, shape: Sequence[int]) -> Shape:
+        return self.base_transform.forward_shape(shape)
+
+    def inverse_shape(self, shape: Sequence[int]) -> Shape:
+        return self.base_transform.inverse_shape(shape)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_transform!r}, {self.reinterpreted_batch_ndims})"
+
+
+# -- element-wise bijections ---------------------------------------------------------------
+class ExpTransform(Transform):
+    """``y = exp(x)``; ``log|dy/dx| = x``."""
+
+    domain = constraints.real
+    codomain = constraints.positive
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExpTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        return np.exp(x)
+
+    def _inverse(self, y: Any) -> Any:
+        return np.log(y)
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        return x
+
+
+class PowerTransform(Transform):
+    """``y = x ** exponent`` on the positive reals (``exponent`` a constant array)."""
+
+    domain = constraints.positive
+    codomain = constraints.positive
+    bijective = True
+
+    def __init__(self, exponent: Any, cache_size: int = 0) -> None:
+        super().__init__(cache_size=cache_size)
+        self.exponent = _as_input(exponent)
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return PowerTransform(self.exponent, cache_size=cache_size)
+
+    @property
+    def sign(self) -> Any:
+        return np.sign(self.exponent)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PowerTransform) and bool(np.all(self.exponent == other.exponent))
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        return _v.power(x, self.exponent)
+
+    def _inverse(self, y: Any) -> Any:
+        return _v.power(y, 1 / self.exponent)
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        return np.log(np.abs(self.exponent * y / x))
+
+    def forward_shape(self, shape: Sequence[int]) -> Shape:
+        return tuple(np.broadcast_shapes(tuple(shape), self.exponent.shape))
+
+    def inverse_shape(self, shape: Sequence[int]) -> Shape:
+        return tuple(np.broadcast_shapes(tuple(shape), self.exponent.shape))
+
+    def __repr__(self) -> str:
+        return f"PowerTransform(exponent={self.exponent})"
+
+
+def _clipped_sigmoid(x: Any) -> Any:
+    """sigmoid(x) kept in [tiny, 1 - eps] of x's dtype (torch's), so logs of it and of
+    1 - it stay finite."""
+    fi = _finfo(x)
+    return _v.clip(_v.sigmoid(x), float(fi.tiny), float(1.0 - fi.eps))
+
+
+class SigmoidTransform(Transform):
+    """``y = 1 / (1 + exp(-x))``; ``log|dy/dx| = -softplus(-x) - softplus(x)`` (finite for
+    every finite x)."""
+
+    domain = constraints.real
+    codomain = constraints.unit_interval
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SigmoidTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        return _clipped_sigmoid(x)
+
+    def _inverse(self, y: Any) -> Any:
+        fi = _finfo(y)
+        y = _v.clip(y, float(fi.tiny), float(1.0 - fi.eps))
+        return np.log(y) - np.log1p(-y)
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        return -_v.softplus(-x) - _v.softplus(x)
+
+
+class TanhTransform(Transform):
+    """``y = tanh(x)``; ``log|dy/dx| = 2 (log 2 - x - softplus(-2x))``, finite where
+    ``1 - tanh(x)**2`` underflows (|x| > 19 in float64)."""
+
+    domain = constraints.real
+    codomain = constraints.interval(-1.0, 1.0)
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TanhTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        return np.tanh(x)
+
+    def _inverse(self, y: Any) -> Any:
+        return _v.atanh(y)
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        return 2.0 * (_LOG2 - x - _v.softplus(-2.0 * x))
+
+
+class SoftplusTransform(Transform):
+    """``y = log(1 + exp(x))``; inverse ``log(-expm1(-y)) + y``; ``log|dy/dx| = -softplus(-x)``."""
+
+    domain = constraints.real
+    codomain = constraints.positive
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SoftplusTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        return _v.softplus(x)
+
+    def _inverse(self, y: Any) -> Any:
+        return np.log(-np.expm1(-y)) + y
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        return -_v.softplus(-x)
+
+
+class AbsTransform(Transform):
+    """``y = |x|`` (not bijective: ``inv`` is the identity on the non-negative half)."""
+
+    domain = constraints.real
+    codomain = constraints.positive
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AbsTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        return np.abs(x)
+
+    def _inverse(self, y: Any) -> Any:
+        return y
+
+
+class AffineTransform(Transform):
+    """``y = loc + scale * x`` (``loc``, ``scale`` constants broadcasting with ``x``);
+    ``event_dim`` rightmost dims are summed in ``log_abs_det_jacobian``."""
+
+    bijective = True
+
+    def __init__(self, loc: Any, scale: Any, event_dim: int = 0, cache_size: int = 0) -> None:
+        super().__init__(cache_size=cache_size)
+        self.loc = loc
+        self.scale = scale
+        self._event_dim = int(event_dim)
+
+    @property
+    def event_dim(self) -> int:
+        return self._event_dim
+
+    @property  # type: ignore[override]
+    def domain(self) -> constraints.Constraint:
+        return constraints.real if self._event_dim == 0 else constraints.independent(constraints.real, self._event_dim)
+
+    codomain = domain  # type: ignore[assignment]
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return AffineTransform(self.loc, self.scale, self._event_dim, cache_size=cache_size)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, AffineTransform) and bool(np.all(np.asarray(self.loc) == np.asarray(other.loc)))
+                and bool(np.all(np.asarray(self.scale) == np.asarray(other.scale))))
+
+    __hash__ = object.__hash__
+
+    @property
+    def sign(self) -> Any:
+        s = np.sign(self.scale)
+        return int(s) if np.ndim(s) == 0 else s
+
+    def _call(self, x: Any) -> Any:
+        return self.loc + self.scale * x
+
+    def _inverse(self, y: Any) -> Any:
+        return (y - self.loc) / self.scale
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        vx = np.asarray(_v.value_of(x))
+        shape = vx.shape
+        result = np.log(np.abs(np.asarray(self.scale, dtype=vx.dtype)))
+        if self._event_dim:
+            result = np.broadcast_to(result, np.broadcast_shapes(result.shape, shape))
+            result = result.reshape(result.shape[: result.ndim - self._event_dim] + (-1,)).sum(-1)
+            shape = shape[: len(shape) - self._event_dim]
+        return np.broadcast_to(result, np.broadcast_shapes(result.shape, shape)).astype(vx.dtype)
+
+    def forward_shape(self, shape: Sequence[int]) -> Shape:
+        return tuple(np.broadcast_shapes(tuple(shape), np.shape(self.loc), np.shape(self.scale)))
+
+    inverse_shape = forward_shape
+
+    def __repr__(self) -> str:
+        return f"AffineTransform(loc={self.loc}, scale={self.scale}, event_dim={self._event_dim})"
+
+
+# -- transforms with event dims ------------------------------------------------------------
+def _offset(k: int, first: int, dtype: Any) -> np.ndarray:
+    """[first, first - 1, ..., first - k + 1] (torch's ``n + 1 - ones.cumsum``)."""
+    return (first - np.arange(k)).astype(dtype)
+
+
+class StickBreakingTransform(Transform):
+    """Real vectors of length K to the simplex of K + 1 by stick breaking (bijective):
+    ``z_i = sigmoid(x_i - log(K - i))``, ``y_i = z_i prod_{j<i} (1 - z_j)``, the last
+    entry the rest of the stick."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+    bijective = True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StickBreakingTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        vx = np.asarray(_v.value_of(x))
+        offset = _offset(vx.shape[-1], vx.shape[-1], vx.dtype)
+        z = _clipped_sigmoid(x - np.log(offset))
+        z_cumprod = _v.cumprod(1 - z, -1)
+        return _v.pad_last(z, 0, 1, 1.0) * _v.pad_last(z_cumprod, 1, 0, 1.0)
+
+    def _inverse(self, y: Any) -> Any:
+        vy = np.asarray(_v.value_of(y))
+        y_crop = y[..., :-1]
+        offset = _offset(vy.shape[-1] - 1, vy.shape[-1] - 1, vy.dtype)
+        sf = 1 - _v.cumsum(y_crop, -1)
+        # clamped: sf can round to 0 or below when y[-1] ~ 0 (torch does the same)
+        sf = _v.clip(sf, float(_finfo(vy).tiny), np.inf)
+        return np.log(y_crop) - np.log(sf) + np.log(offset)
+
+    def _log_abs_det_jacobian(self, x: Any, y: Any) -> Any:
+        vx = np.asarray(_v.value_of(x))
+        offset = _offset(vx.shape[-1], vx.shape[-1], vx.dtype)
+        x = x - np.log(offset)
+        # 1 - sigmoid(x) = exp(-x) sigmoid(x)
+        return (-x + _v.log_sigmoid(x) + np.log(y[..., :-1])).sum(axis=-1)
+
+    def forward_shape(self, shape: Sequence[int]) -> Shape:
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape: Sequence[int]) -> Shape:
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+
+class SoftmaxTransform(Transform):
+    """Real vectors to the simplex of the same length, ``exp(x) / sum(exp(x))`` (not
+    bijective: ``inv`` is ``log``, defined up to a constant; no log-det)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SoftmaxTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        m = np.max(np.asarray(_v.value_of(x)), axis=-1, keepdims=True)  # softmax does not see it
+        probs = np.exp(x - m)
+        return probs / probs.sum(axis=-1, keepdims=True)
+
+    def _inverse(self, y: Any) -> Any:
+        return np.log(y)
+
+    def forward_shape(self, shape: Sequence[int]) -> Shape:
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape)
+
+    inverse_shape = forward_shape
+
+
+class LowerCholeskyTransform(Transform):
+    """Square matrices to lower-triangular ones with a positive diagonal:
+    ``tril(x, -1) + diag(exp(diag(x)))`` (not bijective: the upper triangle is dropped)."""
+
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.lower_cholesky
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LowerCholeskyTransform)
+
+    __hash__ = object.__hash__
+
+    @staticmethod
+    def _masks(x: Any) -> tuple[np.ndarray, np.ndarray]:
+        n = np.shape(_v.value_of(x))[-1]
+        return np.tri(n, k=-1, dtype=bool), np.eye(n, dtype=bool)
+
+    def _call(self, x: Any) -> Any:
+        strict, eye = self._masks(x)
+        return _v.where(strict, x, 0.0) + _v.where(eye, np.exp(_v.where(eye, x, 0.0)), 0.0)
+
+    def _inverse(self, y: Any) -> Any:
+        strict, eye = self._masks(y)
+        return _v.where(strict, y, 0.0) + _v.where(eye, np.log(_v.where(eye, y, 1.0)), 0.0)
