@@ -260,9 +260,11 @@ def _kl_transformed_transformed_vjp(p: TransformedDistribution, q: TransformedDi
 
 
 def closed_form_on_base(fn: Callable[..., Any], d: Any, *args: Any, drop: tuple[str, ...] = ()) -> tuple[np.ndarray, VJP]:
-    """``vjp.closed_form_vjp`` of ``fn(base_params, *args)`` over ``d.base_dist``'s
-    parameters, for derived families whose closed forms read their base's parameters;
-    keys in ``drop`` (fixed base parameters, e.g. HalfNormal's ``loc = 0``) removed."""
+    """``vjp.closed_form_vjp(fn, d.base_dist, *args)``: a closed form of a derived family
+    written over its base's parameters (``fn(base_params[, value])``; ``args`` are
+    ``value, value_shape, value_dtype`` as :func:`numdist.vjp.closed_form_vjp` takes
+    them), with the base's gradient dict minus the keys in ``drop`` (fixed base
+    parameters, e.g. HalfNormal's ``loc = 0``)."""
     out, pull = vjp.closed_form_vjp(fn, d.base_dist, *args)
 
     def vjp_fn(g: Any) -> dict[str, np.ndarray]:
