@@ -9,7 +9,7 @@ import numpy as np
 
 from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
-from numdist.kl import KLVJP, register_kl, register_kl_vjp
+from numdist.kl import KLVJP, kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
 from numdist.normal import Normal
 from numdist.transformed_distribution import TransformedDistribution, closed_form_on_base
 from numdist.transforms import AbsTransform
@@ -124,4 +124,17 @@ def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> np.ndarray:
 @register_kl_vjp(HalfNormal, HalfNormal)
 def _kl_halfnormal_halfnormal_vjp(p: HalfNormal, q: HalfNormal) -> tuple[np.ndarray, KLVJP]:
     kl, pull = vjp.kl_vjp(_kl_halfnormal_halfnormal_form, p.base_dist, q.base_dist)
+    return kl, lambda g: {k: {"scale": v["scale"]} for k, v in pull(g).items()}
+
+
+@register_kl(Folded, Folded)
+def _kl_folded_folded(p: Folded, q: Folded) -> np.ndarray:
+    """torch's TransformedDistribution rule (both fold by AbsTransform): the KL of the
+    bases, e.g. HalfCauchy || HalfCauchy is Cauchy(0, .) || Cauchy(0, .)."""
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl_vjp(Folded, Folded)
+def _kl_folded_folded_vjp(p: Folded, q: Folded) -> tuple[np.ndarray, KLVJP]:
+    kl, pull = kl_divergence_vjp(p.base_dist, q.base_dist)
     return kl, lambda g: {k: {"scale": v["scale"]} for k, v in pull(g).items()}

@@ -11,7 +11,7 @@ from numdist import constraints
 from numdist.distribution import VJP
 from numdist.loc_scale import LocScale
 from numdist.normal import Normal
-from numdist.sampling import draw, functional
+from numdist.sampling import functional
 from numdist.transformed_distribution import TransformedDistribution, closed_form_on_base
 from numdist.transforms import ExpTransform
 from numdist.utils import as_cotangent
@@ -42,6 +42,7 @@ class LogNormal(TransformedDistribution):
     support = constraints.positive  # type: ignore[assignment]
     has_rsample = True  # type: ignore[assignment]
     base_dist: Normal
+    _kernel = ("lognormal", ("loc", "scale"))  # numdist.dask reproduces it tile by tile too
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         super().__init__(Normal(loc, scale, validate_args=False), ExpTransform(), validate_args=validate_args)
@@ -70,11 +71,12 @@ class LogNormal(TransformedDistribution):
         scale_sq = self.scale**2
         return np.expm1(scale_sq) * np.exp(2 * self.loc + scale_sq)
 
+    def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        return self.rsample(sample_shape, rng)
+
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``exp(loc + scale * z)`` in one C pass (the ``lognormal`` kernel)."""
-        shape = self._extended_shape(sample_shape)
-        return draw("lognormal", rng, shape, self.dtype, np.broadcast_to(self.loc, shape),
-                    np.broadcast_to(self.scale, shape))
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """The kernel's draws ``y`` (the values of ``rsample``) and ``dy/dloc = y``,

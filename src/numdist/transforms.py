@@ -56,6 +56,14 @@ def _sum_rightmost(value: Any, n: int) -> Any:
     return value.sum(axis=tuple(range(-n, 0)))
 
 
+def _all_equal(a: Any, b: Any) -> bool:
+    """Parameters equal element for element (False when their shapes do not broadcast)."""
+    try:
+        return bool(np.all(np.asarray(a) == np.asarray(b)))
+    except ValueError:
+        return False
+
+
 def _finfo(x: Any) -> Any:
     dt = np.asarray(_v.value_of(x)).dtype
     return np.finfo(dt if dt.kind == "f" else np.float64)
@@ -505,7 +513,7 @@ class PowerTransform(Transform):
         return np.sign(self.exponent)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, PowerTransform) and bool(np.all(self.exponent == other.exponent))
+        return isinstance(other, PowerTransform) and _all_equal(self.exponent, other.exponent)
 
     __hash__ = object.__hash__
 
@@ -654,8 +662,8 @@ class AffineTransform(Transform):
         return AffineTransform(self.loc, self.scale, self._event_dim, cache_size=cache_size)
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, AffineTransform) and bool(np.all(np.asarray(self.loc) == np.asarray(other.loc)))
-                and bool(np.all(np.asarray(self.scale) == np.asarray(other.scale))))
+        return (isinstance(other, AffineTransform) and _all_equal(self.loc, other.loc)
+                and _all_equal(self.scale, other.scale))
 
     __hash__ = object.__hash__
 

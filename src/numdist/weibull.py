@@ -44,7 +44,8 @@ class Weibull(TransformedDistribution):
 
     def __init__(self, scale: Any, concentration: Any, validate_args: bool | None = None) -> None:
         dtype, batch_shape = self._init_params(scale=scale, concentration=concentration)
-        self.concentration_reciprocal = 1 / self.concentration
+        with np.errstate(divide="ignore"):  # concentration 0 is refused by validation below
+            self.concentration_reciprocal = 1 / self.concentration
         base = Exponential(np.broadcast_to(np.ones((), dtype), batch_shape), validate_args=False)
         super().__init__(base, self._transforms(), validate_args=validate_args)
 
