@@ -7,6 +7,12 @@
  * f32 computes in double and rounds once.  NaN parameters give NaN; overflow
  * gives +inf, underflow 0: never undefined behaviour.
  */
+#if defined(__GNUC__) && !defined(__clang__)
+/* The clamps of nd_gamma_exp are selects only without trapping math: then the pass
+ * vectorises (AVX2 clone).  Values are unchanged (IEEE results do not depend on it;
+ * only floating-point exception flags, which numdist never reads). */
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "ew_common.h"
 #include "numdist/gamma.h"
 #include "numdist/normal.h"
