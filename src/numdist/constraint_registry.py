@@ -132,3 +132,8 @@ def _logits_vector(constraint: Any) -> T.Transform:
 @transform_to.register(C.lower_cholesky)
 def _transform_to_lower_cholesky(constraint: Any) -> T.Transform:
     return T.LowerCholeskyTransform()
+
+
+@transform_to.register(C.positive_definite)
+def _transform_to_positive_definite(constraint: Any) -> T.Transform:
+    return T.PositiveDefiniteTransform()

@@ -34,7 +34,8 @@ from numdist import vjp as _v
 __all__ = [
     "Transform", "ComposeTransform", "IndependentTransform", "ExpTransform", "AffineTransform",
     "SigmoidTransform", "TanhTransform", "SoftplusTransform", "PowerTransform", "AbsTransform",
-    "StickBreakingTransform", "SoftmaxTransform", "LowerCholeskyTransform", "identity_transform",
+    "StickBreakingTransform", "SoftmaxTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
+    "identity_transform",
 ]
 
 _LOG2 = math.log(2.0)
@@ -803,3 +804,24 @@ class LowerCholeskyTransform(Transform):
     def _inverse(self, y: Any) -> Any:
         strict, eye = self._masks(y)
         return _v.where(strict, y, 0.0) + _v.where(eye, np.log(_v.where(eye, y, 1.0)), 0.0)
+
+
+class PositiveDefiniteTransform(Transform):
+    """Square matrices to symmetric positive definite ones, ``L @ L.T`` with ``L`` of
+    :class:`LowerCholeskyTransform`; inverse through the Cholesky factor (not bijective:
+    the upper triangle of the input is dropped)."""
+
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.positive_definite
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PositiveDefiniteTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x: Any) -> Any:
+        lower = LowerCholeskyTransform()._call(x)
+        return _v.matmul(lower, _v.matrix_transpose(lower))
+
+    def _inverse(self, y: Any) -> Any:
+        return LowerCholeskyTransform()._inverse(_v.cholesky(y))

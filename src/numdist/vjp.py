@@ -471,3 +471,44 @@ def function_vjp(fn: Callable[..., Any], *args: np.ndarray) -> tuple[np.ndarray,
         return tuple(result)
 
     return value, vjp
+
+
+# -- matrices (PositiveDefiniteTransform) -------------------------------------------------------
+__all__ += ["matmul", "matrix_transpose", "cholesky"]
+
+
+def matrix_transpose(x: Any) -> Any:
+    """``x`` with its last two dims swapped."""
+    vx = value_of(x)
+    out = np.swapaxes(vx, -1, -2)
+    if not isinstance(x, Node):
+        return out
+    return Node(out, ((x, lambda g: np.swapaxes(g, -1, -2)),))
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` over batched matrices; VJPs ``g @ b^T`` and ``a^T @ g`` (broadcast batch
+    dims summed back by the backward pass)."""
+    va, vb = value_of(a), value_of(b)
+    out = va @ vb
+    return _make(out, (a, lambda g: g @ np.swapaxes(vb, -1, -2)), (b, lambda g: np.swapaxes(va, -1, -2) @ g))
+
+
+def cholesky(a: Any) -> Any:
+    """Lower Cholesky factor ``L`` of symmetric positive definite ``a`` (NumPy's); the VJP
+    is torch's symmetric rule ``L^-T sym(tril(L^T gL)) L^-1`` with ``sym(T)`` the
+    symmetric matrix of ``T``'s lower triangle and half its diagonal."""
+    va = value_of(a)
+    L = np.linalg.cholesky(va)
+    if not isinstance(a, Node):
+        return L
+
+    def back(g: np.ndarray) -> np.ndarray:
+        t = np.tril(np.swapaxes(L, -1, -2) @ g)
+        m = 0.5 * (t + np.swapaxes(np.tril(t, -1), -1, -2))
+        # L^-T m L^-1 by two solves: x = L^-T m, then (L^-T (x^T))^T = x L^-1 (x symmetric)
+        lt = np.swapaxes(L, -1, -2)
+        x = np.linalg.solve(lt, m)
+        return np.swapaxes(np.linalg.solve(lt, np.swapaxes(x, -1, -2)), -1, -2)
+
+    return Node(L, ((a, back),))
