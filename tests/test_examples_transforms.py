@@ -71,7 +71,8 @@ def test_vi_elbo_gradient_matches_torch_autograd():
     # the same draws: numdist's Normal noise for this rng
     z = __import__("numdist").Normal(m, np.exp(log_s)).rsample((ex.SAMPLES,), rng=np.random.default_rng(4))
     eps = torch.tensor((z - m) / np.exp(log_s))
-    tm, tls = torch.tensor(m, requires_grad=True), torch.tensor(log_s, requires_grad=True)
+    tm = torch.tensor(m, dtype=torch.float64, requires_grad=True)
+    tls = torch.tensor(log_s, dtype=torch.float64, requires_grad=True)
     q = D.TransformedDistribution(D.Normal(tm, torch.exp(tls)), [D.transforms.ExpTransform()])
     rate = torch.exp(tm + torch.exp(tls) * eps)
     tx = torch.tensor(x)
