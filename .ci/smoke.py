@@ -34,6 +34,11 @@ families = [
     nd.Beta(0.5, np.array([0.5, 2.0])),
     nd.Dirichlet(np.ones((2, 3))),
     nd.StudentT(4.0, 0.0, 2.0),
+    nd.LogNormal(np.zeros(3), 0.5),
+    nd.HalfNormal(np.array([1.0, 2.0])),
+    nd.Weibull(1.5, np.array([0.8, 2.0])),
+    nd.LogisticNormal(np.zeros(3), 1.0),
+    nd.TransformedDistribution(nd.Normal(np.zeros(2), 1.0), [nd.transforms.TanhTransform()]),
 ]
 for d in families:
     x = d.sample((1000,), rng=0)
