@@ -17,7 +17,7 @@ constraint instance (its bounds).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, overload
 
 import numpy as np
 
@@ -30,10 +30,30 @@ Factory = Callable[[Any], T.Transform]
 
 
 class ConstraintRegistry:
-    """Maps constraint classes to factories ``factory(constraint) -> Transform``."""
+    """Maps constraint classes to factories ``factory(constraint) -> Transform``;
+    ``numdist.biject_to`` and ``numdist.transform_to`` are the two instances.
+
+    Examples
+    --------
+    >>> import numpy as np, numdist as nd
+    >>> nd.biject_to(nd.constraints.positive)
+    ExpTransform()
+    >>> t = nd.biject_to(nd.constraints.simplex)
+    >>> y = t(np.zeros(3))
+    >>> y.round(3).tolist(), nd.constraints.simplex.check(y)
+    ([0.25, 0.25, 0.25, 0.25], np.True_)
+    >>> nd.transform_to(nd.constraints.simplex)
+    SoftmaxTransform()
+    """
 
     def __init__(self) -> None:
         self._registry: dict[type, Factory] = {}
+
+    @overload
+    def register(self, constraint: Any, factory: None = None) -> Callable[[Factory], Factory]: ...
+
+    @overload
+    def register(self, constraint: Any, factory: Factory) -> Factory: ...
 
     def register(self, constraint: Any, factory: Factory | None = None) -> Any:
         """Register ``factory`` for ``constraint`` (a Constraint subclass or an instance,

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from numdist import constraints, vjp
-from numdist.distribution import VJP, Distribution
+from numdist.distribution import VJP
+from numdist.loc_scale import LocScale
 from numdist.kl import KLVJP, kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
 from numdist.normal import Normal
 from numdist.transformed_distribution import TransformedDistribution, closed_form_on_base
@@ -26,13 +27,13 @@ class Folded(TransformedDistribution):
     (``log_prob + log 2`` on ``[0, inf)``, ``2 cdf - 1``, ``entropy - log 2``); the
     gradient dicts have ``scale`` only (the base's fixed ``loc`` is dropped)."""
 
-    _base_family: type[Distribution]
+    _base_family: type[LocScale]
     arg_constraints = {"scale": constraints.positive_finite}
-    support = constraints.nonnegative  # type: ignore[assignment]
-    has_rsample = True  # type: ignore[assignment]
+    support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, scale: Any, validate_args: bool | None = None) -> None:
-        base = self._base_family(0.0, scale, validate_args=False)  # type: ignore[call-arg]
+        base = self._base_family(0.0, scale, validate_args=False)
         super().__init__(base, AbsTransform(), validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Any:

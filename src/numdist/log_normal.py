@@ -39,8 +39,8 @@ class LogNormal(TransformedDistribution):
     """
 
     arg_constraints = LocScale.arg_constraints
-    support = constraints.positive  # type: ignore[assignment]
-    has_rsample = True  # type: ignore[assignment]
+    support = constraints.positive
+    has_rsample = True
     base_dist: Normal
     _kernel = ("lognormal", ("loc", "scale"))  # numdist.dask reproduces it tile by tile too
 

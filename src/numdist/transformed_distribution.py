@@ -7,6 +7,7 @@ VJPs chain the transforms' VJPs (:mod:`numdist.transforms`) back to the base's
 parameters, so the gradient dict is the base's, unchanged (``"value"`` added by
 ``log_prob_vjp``); transform parameters are constants.
 """
+# mypy: disable-error-code="no-any-return"
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence

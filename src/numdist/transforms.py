@@ -86,10 +86,6 @@ class Transform:
     [0.0, 1.0]
     """
 
-    bijective = False
-    domain: constraints.Constraint = constraints.real
-    codomain: constraints.Constraint = constraints.real
-
     def __init__(self, cache_size: int = 0) -> None:
         if cache_size not in (0, 1):
             raise ValueError("cache_size must be 0 or 1")
@@ -102,6 +98,21 @@ class Transform:
         state["_inv"] = None
         state["_cached_x_y"] = (None, None)
         return state
+
+    @property
+    def domain(self) -> constraints.Constraint:
+        """Where ``x`` lives (a subclass sets it as a class attribute or a property)."""
+        raise NotImplementedError
+
+    @property
+    def codomain(self) -> constraints.Constraint:
+        """Where ``y = t(x)`` lives."""
+        raise NotImplementedError
+
+    @property
+    def bijective(self) -> bool:
+        """``t.inv(t(x)) == x`` and ``t(t.inv(y)) == y`` on the domain and codomain."""
+        return False
 
     @property
     def event_dim(self) -> int:
@@ -223,15 +234,15 @@ class _InverseTransform(Transform):
         assert self._inv is not None
         return self._inv
 
-    @property  # type: ignore[override]
+    @property
     def domain(self) -> constraints.Constraint:
         return self._base.codomain
 
-    @property  # type: ignore[override]
+    @property
     def codomain(self) -> constraints.Constraint:
         return self._base.domain
 
-    @property  # type: ignore[override]
+    @property
     def bijective(self) -> bool:
         return self._base.bijective
 
@@ -308,7 +319,7 @@ class ComposeTransform(Transform):
 
     __hash__ = object.__hash__
 
-    @property  # type: ignore[override]
+    @property
     def domain(self) -> constraints.Constraint:
         if not self.parts:
             return constraints.real
@@ -321,7 +332,7 @@ class ComposeTransform(Transform):
             domain = constraints.independent(domain, event_dim - domain.event_dim)
         return domain
 
-    @property  # type: ignore[override]
+    @property
     def codomain(self) -> constraints.Constraint:
         if not self.parts:
             return constraints.real
@@ -334,7 +345,7 @@ class ComposeTransform(Transform):
             codomain = constraints.independent(codomain, event_dim - codomain.event_dim)
         return codomain
 
-    @property  # type: ignore[override]
+    @property
     def bijective(self) -> bool:
         return all(p.bijective for p in self.parts)
 
@@ -430,15 +441,15 @@ class IndependentTransform(Transform):
 
     __hash__ = object.__hash__
 
-    @property  # type: ignore[override]
+    @property
     def domain(self) -> constraints.Constraint:
         return constraints.independent(self.base_transform.domain, self.reinterpreted_batch_ndims)
 
-    @property  # type: ignore[override]
+    @property
     def codomain(self) -> constraints.Constraint:
         return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
 
-    @property  # type: ignore[override]
+    @property
     def bijective(self) -> bool:
         return self.base_transform.bijective
 
@@ -651,11 +662,11 @@ class AffineTransform(Transform):
     def event_dim(self) -> int:
         return self._event_dim
 
-    @property  # type: ignore[override]
+    @property
     def domain(self) -> constraints.Constraint:
         return constraints.real if self._event_dim == 0 else constraints.independent(constraints.real, self._event_dim)
 
-    codomain = domain  # type: ignore[assignment]
+    codomain = domain
 
     def with_cache(self, cache_size: int = 1) -> Transform:
         if self._cache_size == cache_size:

@@ -420,8 +420,8 @@ def cumprod(x: Any, axis: int = -1) -> Any:
         return out
 
     def back(g: np.ndarray) -> np.ndarray:
-        tail = np.flip(np.cumsum(np.flip(g * out, axis), axis=axis), axis)
-        return tail / vx
+        tail: np.ndarray = np.flip(np.cumsum(np.flip(g * out, axis), axis=axis), axis) / vx
+        return tail
 
     return Node(out, ((x, back),))
 

@@ -39,8 +39,8 @@ class Weibull(TransformedDistribution):
     scale: np.ndarray
     concentration: np.ndarray
     arg_constraints = {"scale": constraints.positive_finite, "concentration": constraints.positive_finite}
-    support = constraints.positive  # type: ignore[assignment]
-    has_rsample = True  # type: ignore[assignment]
+    support = constraints.positive
+    has_rsample = True
 
     def __init__(self, scale: Any, concentration: Any, validate_args: bool | None = None) -> None:
         dtype, batch_shape = self._init_params(scale=scale, concentration=concentration)
