@@ -221,3 +221,23 @@ def test_random_lognormal_numpy_semantics():
         nd.random.lognormal(size=3, out=ro)
     with pytest.raises(TypeError):
         nd.random.lognormal(size=3, out=np.empty(3, np.float32))
+
+
+def test_random_weibull_numpy_semantics():
+    x = nd.random.weibull(1.7, size=N_DRAWS, rng=5)
+    _ks(x, stats.weibull_min(c=1.7).cdf)
+    np.testing.assert_array_equal(nd.random.weibull(0.0, size=4, rng=1), 0.0)  # NumPy's a = 0
+    assert isinstance(nd.random.weibull(2.0, rng=1), float)
+    assert nd.random.weibull(np.ones((2, 1)), size=(2, 3), rng=1).shape == (2, 3)
+    assert nd.random.weibull(np.float32(2.0), size=3, rng=1).dtype == np.float32
+    with pytest.raises(ValueError, match="parameter a"):
+        nd.random.weibull(-1.0, size=3)
+
+
+def test_weibull_kernel_is_the_power_of_the_exponential_kernel():
+    k = np.array([0.5, 1.0, 2.5])
+    y = nd.Weibull(2.0, k).rsample((300,), rng=6)
+    e = nd.Exponential(np.ones(3)).rsample((300,), rng=6)
+    np.testing.assert_allclose(y, 2.0 * e ** (1 / k), rtol=1e-13)
+    a, _ = nd.Weibull(2.0, k).rsample_vjp((300,), rng=6)
+    np.testing.assert_array_equal(a, y)

@@ -10,12 +10,12 @@ from numdist import constraints, vjp
 from numdist.distribution import VJP, Distribution
 from numdist.exponential import Exponential
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
-from numdist.sampling import draw
+from numdist.sampling import functional
 from numdist.transformed_distribution import TransformedDistribution
 from numdist.transforms import AffineTransform, PowerTransform
 from numdist.utils import as_cotangent
 
-__all__ = ["Weibull"]
+__all__ = ["Weibull", "weibull"]
 
 
 class Weibull(TransformedDistribution):
@@ -41,6 +41,8 @@ class Weibull(TransformedDistribution):
     arg_constraints = {"scale": constraints.positive_finite, "concentration": constraints.positive_finite}
     support = constraints.positive
     has_rsample = True
+    _kernel = ("weibull", ("concentration",))  # E ** (1/k); numdist.dask reproduces it tile by tile
+    _finish_params = ("scale",)
 
     def __init__(self, scale: Any, concentration: Any, validate_args: bool | None = None) -> None:
         dtype, batch_shape = self._init_params(scale=scale, concentration=concentration)
@@ -73,26 +75,29 @@ class Weibull(TransformedDistribution):
         kr = self.concentration_reciprocal
         return self.scale**2 * (np.exp(vjp.lgamma(1 + 2 * kr)) - np.exp(2 * vjp.lgamma(1 + kr)))
 
-    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        return self._draw(sample_shape, rng)[0]
+    def sample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        return self.rsample(sample_shape, rng)
 
-    def _draw(self, sample_shape: Any, rng: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``(y, E)``: ``E`` from the exponential ziggurat, ``y = scale * E ** (1/k)``
-        (torch's order: the power, then the affine map)."""
-        shape = self._extended_shape(sample_shape)
-        e = draw("exponential", rng, shape, self.dtype)
-        return self.scale * e ** self.concentration_reciprocal, e
+    def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
+        """``scale * E ** (1 / concentration)``: the ``weibull`` C kernel (``E`` the
+        exponential ziggurat's draw), then the scale."""
+        return self._draw_elementwise(sample_shape, rng)
+
+    @staticmethod
+    def _finish_draw(x: np.ndarray, scale: np.ndarray) -> None:  # type: ignore[override]
+        np.multiply(x, scale, out=x)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        """``dy/dscale = y / scale``, ``dy/dconcentration = -y log(E) / concentration**2``."""
-        y, e = self._draw(sample_shape, rng)
+        """The draws ``y = scale * t``, ``t = E ** (1/k)``: ``dy/dscale = t`` and
+        ``dy/dconcentration = -y log(E) / k**2 = -y log(t) / k``."""
+        y = self.rsample(sample_shape, rng)
 
         def vjp_fn(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, y.shape, self.dtype)
+            t = y / self.scale
             with np.errstate(divide="ignore", invalid="ignore"):
-                dk = np.where(e > 0, -y * np.log(e) / self.concentration**2, 0.0)
-            return {"scale": self._grad("scale", g * e ** self.concentration_reciprocal),
-                    "concentration": self._grad("concentration", g * dk)}
+                dk = np.where(y > 0, -y * np.log(t) / self.concentration, 0.0)
+            return {"scale": self._grad("scale", g * t), "concentration": self._grad("concentration", g * dk)}
 
         return y, vjp_fn
 
@@ -144,3 +149,16 @@ def _kl_weibull_weibull(p: Weibull, q: Weibull) -> np.ndarray:
 def _kl_weibull_weibull_vjp(p: Weibull, q: Weibull) -> tuple[np.ndarray, KLVJP]:
     kl = _kl_weibull_weibull(p, q)
     return kl, lambda g: {d: {k: x._zero_grad(k) for k in ("scale", "concentration")} for d, x in (("p", p), ("q", q))}
+
+
+def weibull(a: Any, size: Any = None, *, dtype: Any = None, out: np.ndarray | None = None, rng: Any = None) -> Any:
+    """Weibull draws ``E ** (1 / a)`` (scale 1), as ``numpy.random.Generator.weibull``
+    (plus ``dtype=``, ``out=``, ``rng=``); ``a >= 0``, ``a = 0`` gives 0 as NumPy.
+
+    Examples
+    --------
+    >>> import numdist as nd
+    >>> nd.random.weibull(1.5, size=(2, 3), rng=0).shape
+    (2, 3)
+    """
+    return functional("weibull", "weibull", {"a": (a, constraints.nonnegative_finite)}, size, dtype, out, rng)

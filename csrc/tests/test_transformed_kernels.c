@@ -1,7 +1,9 @@
-/* Checks of the lognormal element-wise kernel (csrc/lognormal.c); no Python.
- * It must give exactly nd_gamma_exp(loc + scale * z) with z the normal kernel's
- * standard draws (same words), whatever the strides and its SIMD clone, and never
- * fail on non-finite parameters. */
+/* Checks of the element-wise kernels of the transformed families; no Python.
+ * lognormal (csrc/lognormal.c) must give exactly nd_gamma_exp(loc + scale * z) with
+ * z the normal kernel's standard draws (same words), weibull (csrc/weibull.c)
+ * exactly nd_gamma_exp(nd_log_pos(E) / a) with E the exponential kernel's draws,
+ * whatever the strides and their SIMD clones, and neither may fail on non-finite
+ * parameters. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "numdist/bitgen.h"
 #include "numdist/elementwise.h"
 #include "numdist/gamma.h"
+#include "numdist/ndmath.h"
 #include "numdist/xoshiro256.h"
 
 static int fails = 0;
@@ -105,6 +108,41 @@ static void check_exp_accuracy(void)
     CHECK(worst <= 2.0, "nd_gamma_exp is %g ulp from exp", worst);
 }
 
+static void check_weibull(void)
+{
+    static double a[N], e[N], out[N];
+    float outf[N], af[N];
+    const nd_ew_kernel *wb = nd_ew_find("weibull"), *ex = nd_ew_find("exponential");
+    double special_a[5] = {0.0, NAN, 1.0, 1e-3, 1e3}, so[5];
+    intptr_t i, bad = 0, badf = 0;
+    uint64_t c_w, c_e;
+    for (i = 0; i < N; i++) { a[i] = 0.2 + 5.0 * (double)(i % 101) / 101; af[i] = (float)a[i]; }
+    reseed(9);
+    ex->f64(&bits, N, (char *)e, 8, NULL, 0, NULL, 0);
+    c_e = consumed();
+    reseed(9);
+    wb->f64(&bits, N, (char *)out, 8, (const char *)a, 8, NULL, 0);
+    c_w = consumed();
+    CHECK(c_w == c_e, "weibull used %llu words, exponential %llu", (unsigned long long)c_w, (unsigned long long)c_e);
+    for (i = 0; i < N; i++) {
+        double ref = e[i] > 0 ? nd_gamma_exp(nd_log_pos(e[i]) / a[i]) : 0.0;
+        if (memcmp(&ref, &out[i], 8) != 0) bad++;
+    }
+    CHECK(bad == 0, "weibull f64: %ld elements differ from the reference", (long)bad);
+    reseed(9);
+    wb->f32(&bits, N, (char *)outf, 4, (const char *)af, 4, NULL, 0);
+    for (i = 0; i < N; i++) {
+        float ref = (float)(e[i] > 0 ? nd_gamma_exp(nd_log_pos(e[i]) / (double)af[i]) : 0.0);
+        if (memcmp(&ref, &outf[i], 4) != 0) badf++;
+    }
+    CHECK(badf == 0, "weibull f32: %ld elements differ from the reference", (long)badf);
+    reseed(10);
+    wb->f64(&bits, 5, (char *)so, 8, (const char *)special_a, 8, NULL, 0);
+    CHECK(so[0] == 0.0, "a = 0 gives %g (NumPy: 0)", so[0]);
+    CHECK(isnan(so[1]), "NaN a gives %g", so[1]);
+    CHECK(so[2] >= 0.0 && so[3] >= 0.0 && so[4] > 0.0, "finite a: %g %g %g", so[2], so[3], so[4]);
+}
+
 int main(void)
 {
     check_against_reference(1, 1, 1);
@@ -113,10 +151,11 @@ int main(void)
     check_against_reference(0, 0, 1);
     check_defaults_and_nonfinite();
     check_exp_accuracy();
+    check_weibull();
     if (fails) {
-        printf("test_lognormal: %d failures\n", fails);
+        printf("test_transformed_kernels: %d failures\n", fails);
         return 1;
     }
-    printf("test_lognormal: ok\n");
+    printf("test_transformed_kernels: ok\n");
     return 0;
 }
