@@ -174,18 +174,22 @@ class Transform:
     # -- vector-Jacobian products ---------------------------------------------------------
     def forward_vjp(self, x: Any) -> tuple[np.ndarray, Callable[[Any], np.ndarray]]:
         """``(t(x), vjp)`` with ``vjp(gy)`` the cotangent of ``x`` (shaped like ``x``)."""
-        x = _as_input(x)
-        y, pull = _v.function_vjp(self._call, x)
-        if self._cache_size:
-            y = self(x)  # the cached value, if x was seen
+        cached = self._cache_size and x is self._cached_x_y[0]
+        y, pull = _v.function_vjp(self._call, _as_input(x))
+        if cached:
+            y = self._cached_x_y[1]
+        elif self._cache_size:
+            self._cached_x_y = (x, y)
         return y, lambda g: pull(g)[0]
 
     def inv_vjp(self, y: Any) -> tuple[np.ndarray, Callable[[Any], np.ndarray]]:
         """``(t.inv(y), vjp)`` with ``vjp(gx)`` the cotangent of ``y``."""
-        y = _as_input(y)
-        x, pull = _v.function_vjp(self._inverse, y)
-        if self._cache_size:
-            x = self._inv_call(y)
+        cached = self._cache_size and y is self._cached_x_y[1]
+        x, pull = _v.function_vjp(self._inverse, _as_input(y))
+        if cached:
+            x = self._cached_x_y[0]  # exact: no inverse of a rounded value
+        elif self._cache_size:
+            self._cached_x_y = (x, y)
         return x, lambda g: pull(g)[0]
 
     def log_abs_det_jacobian_vjp(self, x: Any, y: Any) -> tuple[np.ndarray, Callable[[Any], dict[str, np.ndarray]]]:
@@ -776,7 +780,7 @@ class SoftmaxTransform(Transform):
     __hash__ = object.__hash__
 
     def _call(self, x: Any) -> Any:
-        m = np.max(np.asarray(_v.value_of(x)), axis=-1, keepdims=True)  # softmax does not see it
+        m = np.max(np.asarray(_v.value_of(x)), axis=-1, keepdims=True, initial=-np.inf)  # softmax does not see it
         probs = np.exp(x - m)
         return probs / probs.sum(axis=-1, keepdims=True)
 
