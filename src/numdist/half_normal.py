@@ -62,7 +62,7 @@ class Folded(TransformedDistribution):
     def log_prob(self, value: Any) -> np.ndarray:
         return np.asarray(self._log_prob_of_base(self.base_dist, self._base_value(value)))
 
-    def log_prob_vjp(self, value: Any, _values_only: bool = False) -> tuple[np.ndarray, VJP]:
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         v = self._base_value(value)
         return closed_form_on_base(self._log_prob_of_base, self, v, np.shape(value),
                                    self._value_grad_dtype(value, v), drop=("loc",))

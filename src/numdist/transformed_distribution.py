@@ -169,17 +169,23 @@ class TransformedDistribution(Distribution):
         return v.astype(value_dtype(value, v, self.dtype), copy=False)
 
     def log_prob(self, value: Any) -> np.ndarray:
-        return self.log_prob_vjp(value, _values_only=True)[0]
+        return self._log_prob_chain(value, with_vjp=False)[0]
 
-    def log_prob_vjp(self, value: Any, _values_only: bool = False) -> tuple[np.ndarray, VJP]:
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         """``log_prob`` and its VJP: the base's dict (its parameters and ``"value"``, the
         cotangent of ``value`` through every inverse and log-det)."""
+        return self._log_prob_chain(value, with_vjp=True)
+
+    def _log_prob_chain(self, value: Any, with_vjp: bool) -> tuple[np.ndarray, VJP]:
+        """torch's loop: invert the transforms one by one from the value side, subtract
+        each log-det (summed over the event dims it does not see), add the base's
+        log_prob; with ``with_vjp`` the VJPs of every step are kept and chained."""
         y = self._base_value(value)
         event_dim = len(self.event_shape)
         lp: Any = 0.0
         steps = []
         for t in reversed(self.transforms):
-            if _values_only:
+            if not with_vjp:
                 x = t.inv(y)
                 ladj = t.log_abs_det_jacobian(x, y)
                 inv_step = ladj_step = None
@@ -192,7 +198,7 @@ class TransformedDistribution(Distribution):
             steps.append((np.shape(x), inv_step, np.shape(ladj), n, ladj_step))
             y = x
         nb = event_dim - len(self.base_dist.event_shape)
-        if _values_only:
+        if not with_vjp:
             blp = self.base_dist.log_prob(y)
             return np.asarray(lp + sum_rightmost(blp, nb)), lambda g: {}
         blp, base_vjp = self.base_dist.log_prob_vjp(y)

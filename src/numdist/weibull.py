@@ -115,7 +115,7 @@ class Weibull(TransformedDistribution):
     def log_prob(self, value: Any) -> np.ndarray:
         return Distribution.log_prob(self, value)
 
-    def log_prob_vjp(self, value: Any, _values_only: bool = False) -> tuple[np.ndarray, VJP]:
+    def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         return Distribution.log_prob_vjp(self, value)
 
     def entropy(self) -> np.ndarray:
