@@ -23,4 +23,13 @@ def workloads(scale: float = 1.0) -> list[Workload]:
         peers["torch LogNormal.rsample"] = lambda: tl.rsample((s,))
     rows.append(Workload(f"LogNormal(loc[{k}], scale[{k}]).rsample(({s},)) f64", lambda: lognormal.rsample((s,)),
                          peers, ">= 5x torch"))
+
+    conc = np.linspace(0.5, 3, k)
+    weibull = nd.Weibull(sc, conc)
+    peers = {"numpy Generator.weibull * scale": lambda: gen.weibull(conc, size=(s, k)) * sc}
+    if torch is not None:
+        tw = torch.distributions.Weibull(torch.from_numpy(sc), torch.from_numpy(conc))
+        peers["torch Weibull.rsample"] = lambda: tw.rsample((s,))
+    rows.append(Workload(f"Weibull(scale[{k}], concentration[{k}]).rsample(({s},)) f64",
+                         lambda: weibull.rsample((s,)), peers))
     return rows
