@@ -241,3 +241,30 @@ def test_weibull_kernel_is_the_power_of_the_exponential_kernel():
     np.testing.assert_allclose(y, 2.0 * e ** (1 / k), rtol=1e-13)
     a, _ = nd.Weibull(2.0, k).rsample_vjp((300,), rng=6)
     np.testing.assert_array_equal(a, y)
+
+
+def test_transformed_distribution_refuses_bad_construction():
+    with pytest.raises(TypeError, match="Distribution"):
+        nd.TransformedDistribution(np.zeros(3), [T.ExpTransform()])
+    with pytest.raises(ValueError, match="Transform"):
+        nd.TransformedDistribution(nd.Normal(0.0, 1.0), [T.ExpTransform(), "exp"])
+    with pytest.raises(ValueError, match="at least 1"):
+        nd.TransformedDistribution(nd.Normal(0.0, 1.0), [T.StickBreakingTransform()])
+    d = nd.TransformedDistribution(nd.Normal(np.zeros(2), 1.0), [T.TanhTransform()])
+    with pytest.raises(ValueError, match="support"):
+        d.log_prob(np.array([0.5, 1.5]))
+    with pytest.raises(NotImplementedError):
+        d.entropy()
+
+
+def test_transformed_distribution_float32():
+    d = nd.TransformedDistribution(nd.Normal(np.zeros(3, np.float32), np.float32(0.7)),
+                                   [T.TanhTransform(), T.AffineTransform(1.0, 2.0)])
+    y, rs_vjp = d.rsample_vjp((4,), rng=1)
+    lp, lp_vjp = d.log_prob_vjp(y)
+    assert y.dtype == lp.dtype == np.float32
+    g = lp_vjp(np.ones(lp.shape, np.float32))
+    assert g["loc"].dtype == g["value"].dtype == np.float32 and g["scale"].shape == ()
+    assert rs_vjp(np.ones(y.shape, np.float32))["scale"].dtype == np.float32
+    ref = nd.TransformedDistribution(nd.Normal(np.zeros(3), 0.7), [T.TanhTransform(), T.AffineTransform(1.0, 2.0)])
+    np.testing.assert_allclose(lp, ref.log_prob(y.astype(np.float64)), rtol=2e-5)
