@@ -33,6 +33,10 @@
  *                      df = inf -> N
  *   beta               (a = 1, b = 1)        float: G(a), then G(b): G(a)/(G(a)+G(b)),
  *                      in log space unless a, b >= 1
+ *   lognormal          (loc = 0, scale = 1)  float: exp(loc + scale * z), z the normal
+ *                      kernel's ziggurat normal (lognormal.c)
+ *   weibull            (concentration = 1)   float: E ** (1/a), E the exponential
+ *                      kernel's draw; E = 0 or a = 0 -> 0 (weibull.c)
  *
  * f64 kernels read double parameters, f32 kernels float parameters; f32 results
  * are computed in double and rounded once, except f32 uniform (float arithmetic,
@@ -55,6 +59,8 @@ ND_EW_DECLARE(log_standard_gamma);
 ND_EW_DECLARE(chisquare);
 ND_EW_DECLARE(standard_t);
 ND_EW_DECLARE(beta);
+ND_EW_DECLARE(lognormal);
+ND_EW_DECLARE(weibull);
 
 /* ---- thin compositions of other kernels' fills ------------------------------ */
 
@@ -143,6 +149,8 @@ static const nd_ew_kernel ew_table[] = {
     {"chisquare", 1, 0, nd_ew_chisquare_f64, nd_ew_chisquare_f32, 2.1},
     {"standard_t", 1, 0, nd_ew_standard_t_f64, nd_ew_standard_t_f32, 3.1},
     {"beta", 2, 0, nd_ew_beta_f64, nd_ew_beta_f32, 4.2},
+    {"lognormal", 2, 0, nd_ew_lognormal_f64, nd_ew_lognormal_f32, 1.0125},
+    {"weibull", 1, 0, nd_ew_weibull_f64, nd_ew_weibull_f32, 1.034},
 };
 
 const nd_ew_kernel *nd_ew_find(const char *name)

@@ -192,6 +192,8 @@ SAMPLER_PARAMS = {
     "dirichlet": {"alpha": _r.uniform(0.2, 3, size=(2, 4))},
     "chisquare": {"df": _r.uniform(0.5, 5, size=(3,))},
     "standard_t": {"df": _r.uniform(0.5, 5, size=(3,))},
+    "lognormal": {"mean": _r.normal(size=(2, 3)), "sigma": _r.uniform(0.5, 2, size=(3,))},
+    "weibull": {"a": _r.uniform(0.3, 4, size=(3,))},
 }
 SAMPLERS = [n for n in nd.random.__all__ if n not in ("Xoshiro256x8", "default_rng")]
 EVENT = {"multivariate_normal": 1, "dirichlet": 1}

@@ -355,7 +355,8 @@ no_pieces:
     /* broadcast parameter (stride 0) equals the repeated array; NULL equals the default */
     {
         int gam = !strcmp(nm, "standard_gamma") || !strcmp(nm, "log_standard_gamma") ||
-                  !strcmp(nm, "chisquare") || !strcmp(nm, "standard_t") || !strcmp(nm, "beta");
+                  !strcmp(nm, "chisquare") || !strcmp(nm, "standard_t") || !strcmp(nm, "beta") ||
+                  !strcmp(nm, "weibull");
         double d0 = k->nparams && (!strcmp(nm, "bernoulli") || !strncmp(nm, "geometric", 9)) ? 0.5
                     : (!strcmp(nm, "exponential") || gam ? 1.0 : 0.0);
         double d1 = 1.0;
@@ -462,6 +463,8 @@ int main(int argc, char **argv)
         {"bernoulli", 0.3, 0, 0.3, 0.21},
         {"geometric", 0.3, 0, 1.0 / 0.3, 0.7 / 0.09},
         {"geometric_failures", 0.3, 0, 0.7 / 0.3, 0.7 / 0.09},
+        {"lognormal", 0.5, 0.6, 1.9738777322304475, 1.6883351624808391},   /* exp(m + s^2/2), expm1(s^2) exp(2m + s^2) */
+        {"weibull", 2.0, 0, 0.88622692545275801, 0.21460183660255170},  /* G(1.5), G(2) - G(1.5)^2 */
     };
     int i, f32;
     if (argc > 1 && !strcmp(argv[1], "-v")) verbose = 1;
@@ -469,7 +472,7 @@ int main(int argc, char **argv)
     B = malloc(sizeof(double) * NBIG);
     if (!A || !B) return 2;
 
-    CHECK(nd_ew_count() == 15, "table has %d entries", nd_ew_count());
+    CHECK(nd_ew_count() == 17, "table has %d entries", nd_ew_count());
     CHECK(nd_ew_find("nope") == NULL && nd_ew_find(NULL) == NULL, "unknown name found");
     for (i = 0; i < nd_ew_count(); i++) {
         const nd_ew_kernel *k = &nd_ew_table()[i];

@@ -28,6 +28,14 @@ from numdist.one_hot_categorical import OneHotCategorical
 from numdist.relaxed_categorical import RelaxedOneHotCategorical
 from numdist.student_t import StudentT
 from numdist.uniform import Uniform
+from numdist import transforms
+from numdist.transformed_distribution import TransformedDistribution
+from numdist.log_normal import LogNormal
+from numdist.half_normal import HalfNormal
+from numdist.half_cauchy import HalfCauchy
+from numdist.weibull import Weibull
+from numdist.logistic_normal import LogisticNormal
+from numdist.constraint_registry import biject_to, transform_to
 
 __version__ = "0.2.0"
 
@@ -38,3 +46,5 @@ __all__ = [
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]
+__all__ += ["TransformedDistribution", "LogNormal", "HalfNormal", "HalfCauchy", "Weibull", "LogisticNormal",
+            "biject_to", "transform_to", "transforms"]
