@@ -85,13 +85,14 @@ static inline int64_t po_inv_table(const po_table *t, uint64_t w)
 /* ---- PTRS (lam >= 10) ------------------------------------------------------- */
 
 typedef struct po_ptrs {
-    double lam, loglam, b, a, twoa, invalpha, vr, lamc;
+    double lam, loglam, inv_lam, b, a, twoa, invalpha, vr, lamc;
 } po_ptrs;
 
 static inline void po_ptrs_init(po_ptrs *c, double lam)
 {
     c->lam = lam;
     c->loglam = nd_log_pos(lam);
+    c->inv_lam = 1.0 / lam;
     c->b = 0.931 + 2.53 * sqrt(lam);
     c->a = -0.059 + 0.02483 * c->b;
     c->twoa = 2.0 * c->a;
@@ -108,31 +109,69 @@ static const double po_logfact[10] = {
 };
 #define PO_LOG_2PI 0x1.d67f1c864beb5p+0
 
-/* h(x) = (1 + x) log(1 + x) - x for x > -1, with kl = 1 + x given exactly
- * (k / lam).  Near 0, with t = x / (2 + x): (1 + x) 2t - x = x^2 / (2 + x)
- * exactly, and log(1 + x) = 2 (t + t^3/3 + t^5/5 + ...), so
- * h = x^2 / (2 + x) + 2 (1 + x) t^3 (1/3 + t^2/5 + ...): no cancellation. */
-static inline double po_h(double x, double kl)
+/* floor of 0 <= x < 2^63, exactly, branch-free (loops over it vectorise) */
+static inline double po_floor(double x)
 {
-    double t = x / (2.0 + x), t2, s;
-    if (t > 0.25 || t < -0.25) return kl * nd_log_pos(kl) - x;
-    t2 = t * t; /* t2 <= 1/16: 13 terms leave < 1e-17 */
+    double y;
+    if (x >= 0x1p52) return x; /* already an integer */
+    y = (x + 0x1p52) - 0x1p52; /* x rounded to an integer */
+    return y > x ? y - 1.0 : y;
+}
+
+/* The series branch of the acceptance test for k >= 10 (see po_ptrs_accept):
+ * *ok = 0 when |t| > 1/4 (the result is then not the rule's). */
+static inline int64_t po_accept_series(double kd, double us, double V, const po_ptrs *c, int64_t *ok)
+{
+    double x = (kd - c->lam) * c->inv_lam, kl = kd * c->inv_lam, q = 2.0 + x, u2 = us * us;
+    double qk = q * kd, ku2 = kd * u2, R = 1.0 / (qk * u2);
+    double t = x * ku2 * R, r = q * u2 * R, a_u2 = c->a * qk * R, t2 = t * t, s, h, logk, r2 = r * r, corr, l;
     s = 1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9 + t2 * (1.0 / 11 + t2 * (1.0 / 13 +
         t2 * (1.0 / 15 + t2 * (1.0 / 17 + t2 * (1.0 / 19 + t2 * (1.0 / 21 + t2 * (1.0 / 23 +
         t2 * (1.0 / 25 + t2 * (1.0 / 27))))))))))));
-    return x * x / (2.0 + x) + 2.0 * kl * (t * t2) * s;
+    h = x * t + 2.0 * kl * (t * t2) * s; /* x^2 / (2 + x) = x t */
+    logk = c->loglam + 2.0 * t * (1.0 + t2 * s);
+    corr = r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 * (1.0 / 1188)))));
+    l = -c->lam * h - 0.5 * (PO_LOG_2PI + logk) - corr;
+    *ok = (t <= 0.25) & (t >= -0.25);
+    return V * c->invalpha <= (a_u2 + c->b) * nd_gamma_exp(l) ? 1 : 0;
 }
 
-/* log P(k; lam), k >= 0 (see poisson.h) */
-static inline double po_logpmf(int64_t k, const po_ptrs *c)
+/* The acceptance test of a try that was neither accepted at once nor rejected
+ * by the first tests: V (1/alpha) <= (a / us^2 + b) P(k; lam), for k = kd
+ * (an integer, 0 <= k < 2^63).  log P(k; lam) is
+ *   k < 10:  -lam + k log(lam) - log k!  (a table), with a / us^2 divided;
+ *   k >= 10: -lam h(x) - (log(2 pi) + log k) / 2 - c(k),  x = (k - lam) (1/lam),
+ * with h(x) = (1 + x) log(1 + x) - x and c(k) the Stirling series of
+ * log k! - (k log k - k + log(2 pi k) / 2) to the k^-9 term (< 2e-14 at k = 10).
+ * For k >= 10 one reciprocal R = 1 / ((2 + x) k us^2) gives t = x / (2 + x),
+ * 1/k and a / us^2 (as x (k us^2) R, (2 + x) us^2 R, a ((2 + x) k) R).  h has
+ * no cancellation: (1 + x) 2t - x = x^2 / (2 + x) = x t exactly and
+ * log(1 + x) = 2t (1 + t^2 s), s = 1/3 + t^2/5 + t^4/7 + ... (13 terms: < 1e-17
+ * for |t| <= 1/4), so h = x t + 2 (1 + x) t^3 s and log k = log(lam) +
+ * 2t (1 + t^2 s) when |t| <= 1/4; otherwise h = (1 + x) log(1 + x) - x and
+ * log k = log(lam) + log(1 + x) with numdist's log (1 + x = k (1/lam)). */
+static int64_t po_ptrs_accept(double kd, double us, double V, const po_ptrs *c)
 {
-    double kd = (double)k, x, r, r2, corr;
-    if (k < 10) return -c->lam + kd * c->loglam - po_logfact[k];
-    x = (kd - c->lam) / c->lam;
-    r = 1.0 / kd;
+    int64_t ok, acc;
+    double x, kl, qk, R, r, r2, a_u2, logkl, h, corr, l;
+    if (kd < 10.0) {
+        l = -c->lam + kd * c->loglam - po_logfact[(int)kd];
+        return V * c->invalpha <= (c->a / (us * us) + c->b) * nd_gamma_exp(l) ? 1 : 0;
+    }
+    acc = po_accept_series(kd, us, V, c, &ok);
+    if (ok) return acc;
+    x = (kd - c->lam) * c->inv_lam;
+    kl = kd * c->inv_lam;
+    qk = (2.0 + x) * kd;
+    R = 1.0 / (qk * (us * us));
+    r = (2.0 + x) * (us * us) * R;
+    a_u2 = c->a * qk * R;
     r2 = r * r;
+    logkl = nd_log_pos(kl);
+    h = kl * logkl - x;
     corr = r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 * (1.0 / 1188)))));
-    return -c->lam * po_h(x, kd / c->lam) - 0.5 * (PO_LOG_2PI + nd_log_pos(kd)) - corr;
+    l = -c->lam * h - 0.5 * (PO_LOG_2PI + (c->loglam + logkl)) - corr;
+    return V * c->invalpha <= (a_u2 + c->b) * nd_gamma_exp(l) ? 1 : 0;
 }
 
 static inline int64_t po_ptrs_draw(nd_bits_t *bits, const po_ptrs *c)
@@ -143,11 +182,117 @@ static inline int64_t po_ptrs_draw(nd_bits_t *bits, const po_ptrs *c)
         double us = 0.5 - (U < 0.0 ? -U : U);
         double x = (c->twoa / us + c->b) * U + c->lamc;
         int in_range = x >= 0.0 && x < 0x1p63;
-        int64_t k;
         if (us >= 0.07 && V <= c->vr && in_range) return (int64_t)x;
         if (!in_range || (us < 0.013 && V > us)) continue;
-        k = (int64_t)x; /* 0 <= x < 2^63: truncation is floor */
-        if (nd_log_pos(V * c->invalpha / (c->a / (us * us) + c->b)) <= po_logpmf(k, c)) return k;
+        if (po_ptrs_accept(po_floor(x), us, V, c)) return (int64_t)x; /* 0 <= x < 2^63: truncation is floor */
+    }
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    !defined(__clang__)
+/* vector clones of the window passes (picked at run time; IEEE operations
+ * only, no contraction: the same numbers on every level) */
+#define PO_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PO_CLONES
+#endif
+
+#define PO_WIN 256 /* tries per window of a constant rate */
+#define PO_PAD 8   /* the undecided tries are padded to a multiple of this (no vector epilogue) */
+
+/* (int64_t)k for an integer-valued 0 <= k < 2^63 by bit arithmetic (no
+ * double -> int64 conversion: loops over it vectorise on AVX2) */
+static inline int64_t po_to_int(double k)
+{
+    uint64_t small = nd_dbl_to_bits(k + 0x1p52) - nd_dbl_to_bits(0x1p52); /* k < 2^52 */
+    uint64_t bits = nd_dbl_to_bits(k), e = (bits >> 52) - 1075;            /* k >= 2^52 */
+    uint64_t big = ((bits & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x0010000000000000)) << (e & 63);
+    return (int64_t)(k < 0x1p52 ? small : big);
+}
+
+/* Tries i = 0 .. nc-1 of a window, try i made of words w[2i], w[2i+1], with
+ * the rule's operations (uniforms by exact bit arithmetic: the values of
+ * nd_u01_oo / nd_u01_oc).  flag 1: accepted at once; 2: neither accepted at
+ * once nor rejected (po_ptrs_accept decides); 0: rejected.  ks: floor(x)
+ * where 0 <= x < 2^63, else 0; ki: the same as an int64. */
+PO_CLONES static void po_ptrs_pass(const uint64_t *restrict w, intptr_t nc, const po_ptrs *c,
+                                   double *restrict ks, int64_t *restrict ki, double *restrict uss,
+                                   double *restrict vs, int64_t *restrict flag)
+{
+    const double twoa = c->twoa, b = c->b, lamc = c->lamc, vr = c->vr;
+    intptr_t i;
+    for (i = 0; i < nc; i++) {
+        double U = ((nd_bits_to_dbl(UINT64_C(0x3ff0000000000000) | (w[2 * i] >> 12)) - 1.0) + 0x1p-53) - 0.5;
+        double V = ew_u53(w[2 * i + 1]) + 0x1p-53;
+        double us = 0.5 - (U < 0.0 ? -U : U);
+        double x = (twoa / us + b) * U + lamc;
+        int64_t in_range = (x >= 0.0) & (x < 0x1p63);
+        int64_t fast = in_range & (us >= 0.07) & (V <= vr);
+        int64_t cut = (us < 0.013) & (V > us);
+        double k = po_floor(in_range ? x : 0.0);
+        ks[i] = k;
+        ki[i] = po_to_int(k);
+        uss[i] = us;
+        vs[i] = V;
+        flag[i] = fast | ((in_range & (fast ^ 1) & (cut ^ 1)) << 1);
+    }
+}
+
+/* the series branch over the m undecided tries gi[0 .. m-1] of a window:
+ * flag[gi[j]] = its result, ok[j] = whether it is the rule's */
+PO_CLONES static void po_ptrs_accept_pass(intptr_t m, const intptr_t *restrict gi, const double *restrict ks,
+                                          const double *restrict uss, const double *restrict vs,
+                                          const po_ptrs *c, int64_t *restrict acc, int64_t *restrict ok)
+{
+    intptr_t j;
+    for (j = 0; j < m; j++) acc[j] = po_accept_series(ks[gi[j]], uss[gi[j]], vs[gi[j]], c, &ok[j]);
+}
+
+/* n PTRS values of one rate into out (stride os): the tries of the rule, a
+ * window at a time (quick tests; the series test of the undecided tries
+ * together, the others one by one; then the values in order); a try that
+ * straddles two blocks goes through the scalar rule. */
+static void po_ptrs_fill(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const po_ptrs *c)
+{
+    double ks[PO_WIN], uss[PO_WIN], vs[PO_WIN];
+    int64_t ki[PO_WIN], flag[PO_WIN], acc[PO_WIN + PO_PAD], ok[PO_WIN + PO_PAD];
+    intptr_t gi[PO_WIN + PO_PAD];
+    intptr_t j = 0;
+    while (j < n) {
+        intptr_t nc, i, m, mp;
+        if (bits->pos == bits->end) nd_bits_refill(bits);
+        nc = (bits->end - bits->pos) / 2;
+        if (nc < 1) {
+            EW_OUT(int64_t, out, j * os) = po_ptrs_draw(bits, c);
+            j++;
+            continue;
+        }
+        if (nc > PO_WIN) nc = PO_WIN;
+        if (nc > n - j) nc = n - j; /* at most one value per try: no try is wasted */
+        po_ptrs_pass(bits->pos, nc, c, ks, ki, uss, vs, flag);
+        for (i = 0, m = 0; i < nc; i++) { /* the undecided tries, branch-free */
+            gi[m] = i;
+            m += flag[i] >> 1;
+        }
+        for (mp = m; mp % PO_PAD != 0; mp++) gi[mp] = 0; /* padding: results unused */
+        po_ptrs_accept_pass(mp, gi, ks, uss, vs, c, acc, ok);
+        for (i = 0; i < m; i++) {
+            intptr_t g = gi[i];
+            flag[g] = ok[i] ? acc[i] : po_ptrs_accept(ks[g], uss[g], vs[g], c);
+        }
+        if (os == 8) {
+            int64_t *o = (int64_t *)(void *)out;
+            for (i = 0; i < nc && j < n; i++) {
+                o[j] = ki[i];
+                j += flag[i];
+            }
+        } else {
+            for (i = 0; i < nc && j < n; i++) {
+                EW_OUT(int64_t, out, j * os) = ki[i];
+                j += flag[i];
+            }
+        }
+        bits->pos += 2 * i;
     }
 }
 
@@ -208,7 +353,7 @@ static void po_fill_const(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, d
     } else {
         po_ptrs c;
         po_ptrs_init(&c, lam);
-        for (i = 0; i < n; i++) EW_OUT(int64_t, out, i * os) = po_ptrs_draw(bits, &c);
+        po_ptrs_fill(bits, n, out, os, &c);
     }
 }
 
