@@ -24,21 +24,69 @@
 #include "numdist/gamma.h"
 #include "ew_common.h"
 
+/* exp(y) with nd_gamma_exp's argument reduction and degree-13 Taylor polynomial,
+ * evaluated by Estrin's scheme instead of Horner's (a dependency chain of about
+ * 5 products instead of 13: the per-element paths wait for it); y NaN -> NaN,
+ * y > 709.78 -> +inf, y < -745.14 -> 0.  IEEE operations only, within about
+ * 2 ulp of exp. */
+static inline double po_exp(double y)
+{
+    double t, k, r, r2, r4, r8, p, s1, s2;
+    uint64_t ki, k1;
+    if (y > 710.0) y = 710.0; /* NaN passes both tests unchanged */
+    if (y < -746.0) y = -746.0;
+    t = y * 0x1.71547652b82fep0 + 0x1.8p52;
+    k = t - 0x1.8p52;
+    r = (y - k * ND_LN2_HI) - k * ND_LN2_LO;
+    r2 = r * r;
+    r4 = r2 * r2;
+    r8 = r4 * r4;
+    p = ((1.0 + r) + r2 * (1.0 / 2 + r * (1.0 / 6)))
+        + r4 * ((1.0 / 24 + r * (1.0 / 120)) + r2 * (1.0 / 720 + r * (1.0 / 5040)))
+        + r8 * (((1.0 / 40320 + r * (1.0 / 362880)) + r2 * (1.0 / 3628800 + r * (1.0 / 39916800)))
+                + r4 * (1.0 / 479001600 + r * (1.0 / 6227020800.0)));
+    ki = nd_dbl_to_bits(t) - nd_dbl_to_bits(0x1.8p52) + 2048; /* k + 2048 >= 0 */
+    k1 = ki >> 1;
+    s1 = nd_bits_to_dbl((k1 - 1024 + 1023) << 52);
+    s2 = nd_bits_to_dbl((ki - k1 - 1024 + 1023) << 52);
+    return p * s1 * s2;
+}
+
 /* ---- inversion (0 < lam < 10) ------------------------------------------------ */
 
 #define PO_KCAP 63       /* the search stops here (the CDF stagnates by k ~ 40) */
 #define PO_GUIDE_BITS 7  /* guide table of 128 entries */
 
+/* 1/k rounded, k = 0 .. PO_KCAP: the recurrence multiplies (no division in the loop) */
+static const double po_recip[PO_KCAP + 1] = {
+    0.0, 0x1.0000000000000p+0, 0x1.0000000000000p-1, 0x1.5555555555555p-2,
+    0x1.0000000000000p-2, 0x1.999999999999ap-3, 0x1.5555555555555p-3, 0x1.2492492492492p-3,
+    0x1.0000000000000p-3, 0x1.c71c71c71c71cp-4, 0x1.999999999999ap-4, 0x1.745d1745d1746p-4,
+    0x1.5555555555555p-4, 0x1.3b13b13b13b14p-4, 0x1.2492492492492p-4, 0x1.1111111111111p-4,
+    0x1.0000000000000p-4, 0x1.e1e1e1e1e1e1ep-5, 0x1.c71c71c71c71cp-5, 0x1.af286bca1af28p-5,
+    0x1.999999999999ap-5, 0x1.8618618618618p-5, 0x1.745d1745d1746p-5, 0x1.642c8590b2164p-5,
+    0x1.5555555555555p-5, 0x1.47ae147ae147bp-5, 0x1.3b13b13b13b14p-5, 0x1.2f684bda12f68p-5,
+    0x1.2492492492492p-5, 0x1.1a7b9611a7b96p-5, 0x1.1111111111111p-5, 0x1.0842108421084p-5,
+    0x1.0000000000000p-5, 0x1.f07c1f07c1f08p-6, 0x1.e1e1e1e1e1e1ep-6, 0x1.d41d41d41d41dp-6,
+    0x1.c71c71c71c71cp-6, 0x1.bacf914c1bad0p-6, 0x1.af286bca1af28p-6, 0x1.a41a41a41a41ap-6,
+    0x1.999999999999ap-6, 0x1.8f9c18f9c18fap-6, 0x1.8618618618618p-6, 0x1.7d05f417d05f4p-6,
+    0x1.745d1745d1746p-6, 0x1.6c16c16c16c17p-6, 0x1.642c8590b2164p-6, 0x1.5c9882b931057p-6,
+    0x1.5555555555555p-6, 0x1.4e5e0a72f0539p-6, 0x1.47ae147ae147bp-6, 0x1.4141414141414p-6,
+    0x1.3b13b13b13b14p-6, 0x1.3521cfb2b78c1p-6, 0x1.2f684bda12f68p-6, 0x1.29e4129e4129ep-6,
+    0x1.2492492492492p-6, 0x1.1f7047dc11f70p-6, 0x1.1a7b9611a7b96p-6, 0x1.15b1e5f75270dp-6,
+    0x1.1111111111111p-6, 0x1.0c9714fbcda3bp-6, 0x1.0842108421084p-6, 0x1.0410410410410p-6,
+};
+
 /* The rule's search, element by element: smallest k with u < F_k, stopping at
  * the first stagnant F_k or at PO_KCAP. */
 static inline int64_t po_inv_scalar(double u, double lam)
 {
-    double p = nd_gamma_exp(-lam), F = p, Fn;
+    double p = po_exp(-lam), F = p, Fn;
     int64_t k = 0;
     while (u >= F) {
         if (k == PO_KCAP) return k;
         k++;
-        p = p * lam / (double)k;
+        p = (p * lam) * po_recip[k];
         Fn = F + p;
         if (Fn == F) return k;
         F = Fn;
@@ -55,12 +103,12 @@ typedef struct po_table {
 
 static void po_table_init(po_table *t, double lam)
 {
-    double p = nd_gamma_exp(-lam), F = p, Fn;
+    double p = po_exp(-lam), F = p, Fn;
     int k = 0, j;
     t->F[0] = F;
     while (k < PO_KCAP) {
         k++;
-        p = p * lam / (double)k;
+        p = (p * lam) * po_recip[k];
         Fn = F + p;
         if (Fn == F) break;
         t->F[k] = Fn;
@@ -85,20 +133,35 @@ static inline int64_t po_inv_table(const po_table *t, uint64_t w)
 /* ---- PTRS (lam >= 10) ------------------------------------------------------- */
 
 typedef struct po_ptrs {
-    double lam, loglam, inv_lam, b, a, twoa, invalpha, vr, lamc;
+    double lam, b, a, twoa, vr, lamc;  /* the quick tests */
+    double loglam, inv_lam, invalpha;  /* the acceptance test (computed when first needed) */
+    int slow_ready;
 } po_ptrs;
 
-static inline void po_ptrs_init(po_ptrs *c, double lam)
+static inline void po_ptrs_init_quick(po_ptrs *c, double lam)
 {
     c->lam = lam;
-    c->loglam = nd_log_pos(lam);
-    c->inv_lam = 1.0 / lam;
     c->b = 0.931 + 2.53 * sqrt(lam);
     c->a = -0.059 + 0.02483 * c->b;
     c->twoa = 2.0 * c->a;
-    c->invalpha = 1.1239 + 1.1328 / (c->b - 3.4);
     c->vr = 0.9277 - 3.6224 / (c->b - 2.0);
     c->lamc = lam + 0.43;
+    c->slow_ready = 0;
+}
+
+static inline void po_ptrs_init_slow(po_ptrs *c)
+{
+    if (c->slow_ready) return;
+    c->loglam = nd_log_pos(c->lam);
+    c->inv_lam = 1.0 / c->lam;
+    c->invalpha = 1.1239 + 1.1328 / (c->b - 3.4);
+    c->slow_ready = 1;
+}
+
+static inline void po_ptrs_init(po_ptrs *c, double lam)
+{
+    po_ptrs_init_quick(c, lam);
+    po_ptrs_init_slow(c);
 }
 
 /* log k! for k < 10 */
@@ -124,16 +187,18 @@ static inline int64_t po_accept_series(double kd, double us, double V, const po_
 {
     double x = (kd - c->lam) * c->inv_lam, kl = kd * c->inv_lam, q = 2.0 + x, u2 = us * us;
     double qk = q * kd, ku2 = kd * u2, R = 1.0 / (qk * u2);
-    double t = x * ku2 * R, r = q * u2 * R, a_u2 = c->a * qk * R, t2 = t * t, s, h, logk, r2 = r * r, corr, l;
-    s = 1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9 + t2 * (1.0 / 11 + t2 * (1.0 / 13 +
-        t2 * (1.0 / 15 + t2 * (1.0 / 17 + t2 * (1.0 / 19 + t2 * (1.0 / 21 + t2 * (1.0 / 23 +
-        t2 * (1.0 / 25 + t2 * (1.0 / 27))))))))))));
+    double t = x * ku2 * R, r = q * u2 * R, a_u2 = c->a * qk * R, t2 = t * t, t4, t8, s, h, logk, r2 = r * r, corr, l;
+    t4 = t2 * t2;
+    t8 = t4 * t4;
+    s = ((1.0 / 3 + t2 * (1.0 / 5)) + t4 * (1.0 / 7 + t2 * (1.0 / 9)))
+        + t8 * ((1.0 / 11 + t2 * (1.0 / 13)) + t4 * (1.0 / 15 + t2 * (1.0 / 17)))
+        + (t8 * t8) * (((1.0 / 19 + t2 * (1.0 / 21)) + t4 * (1.0 / 23 + t2 * (1.0 / 25))) + t8 * (1.0 / 27));
     h = x * t + 2.0 * kl * (t * t2) * s; /* x^2 / (2 + x) = x t */
     logk = c->loglam + 2.0 * t * (1.0 + t2 * s);
     corr = r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 * (1.0 / 1188)))));
     l = -c->lam * h - 0.5 * (PO_LOG_2PI + logk) - corr;
     *ok = (t <= 0.25) & (t >= -0.25);
-    return V * c->invalpha <= (a_u2 + c->b) * nd_gamma_exp(l) ? 1 : 0;
+    return V * c->invalpha <= (a_u2 + c->b) * po_exp(l) ? 1 : 0;
 }
 
 /* The acceptance test of a try that was neither accepted at once nor rejected
@@ -156,7 +221,7 @@ static int64_t po_ptrs_accept(double kd, double us, double V, const po_ptrs *c)
     double x, kl, qk, R, r, r2, a_u2, logkl, h, corr, l;
     if (kd < 10.0) {
         l = -c->lam + kd * c->loglam - po_logfact[(int)kd];
-        return V * c->invalpha <= (c->a / (us * us) + c->b) * nd_gamma_exp(l) ? 1 : 0;
+        return V * c->invalpha <= (c->a / (us * us) + c->b) * po_exp(l) ? 1 : 0;
     }
     acc = po_accept_series(kd, us, V, c, &ok);
     if (ok) return acc;
@@ -171,10 +236,10 @@ static int64_t po_ptrs_accept(double kd, double us, double V, const po_ptrs *c)
     h = kl * logkl - x;
     corr = r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 * (1.0 / 1188)))));
     l = -c->lam * h - 0.5 * (PO_LOG_2PI + (c->loglam + logkl)) - corr;
-    return V * c->invalpha <= (a_u2 + c->b) * nd_gamma_exp(l) ? 1 : 0;
+    return V * c->invalpha <= (a_u2 + c->b) * po_exp(l) ? 1 : 0;
 }
 
-static inline int64_t po_ptrs_draw(nd_bits_t *bits, const po_ptrs *c)
+static inline int64_t po_ptrs_draw(nd_bits_t *bits, po_ptrs *c)
 {
     for (;;) {
         double U = nd_u01_oo(nd_bits_next64(bits)) - 0.5;
@@ -184,6 +249,7 @@ static inline int64_t po_ptrs_draw(nd_bits_t *bits, const po_ptrs *c)
         int in_range = x >= 0.0 && x < 0x1p63;
         if (us >= 0.07 && V <= c->vr && in_range) return (int64_t)x;
         if (!in_range || (us < 0.013 && V > us)) continue;
+        po_ptrs_init_slow(c);
         if (po_ptrs_accept(po_floor(x), us, V, c)) return (int64_t)x; /* 0 <= x < 2^63: truncation is floor */
     }
 }
@@ -252,7 +318,7 @@ PO_CLONES static void po_ptrs_accept_pass(intptr_t m, const intptr_t *restrict g
  * window at a time (quick tests; the series test of the undecided tries
  * together, the others one by one; then the values in order); a try that
  * straddles two blocks goes through the scalar rule. */
-static void po_ptrs_fill(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const po_ptrs *c)
+static void po_ptrs_fill(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, po_ptrs *c)
 {
     double ks[PO_WIN], uss[PO_WIN], vs[PO_WIN];
     int64_t ki[PO_WIN], flag[PO_WIN], acc[PO_WIN + PO_PAD], ok[PO_WIN + PO_PAD];
@@ -282,12 +348,12 @@ static void po_ptrs_fill(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, co
         }
         if (os == 8) {
             int64_t *o = (int64_t *)(void *)out;
-            for (i = 0; i < nc && j < n; i++) {
+            for (i = 0; i < nc; i++) { /* nc <= n - j: j stays below n */
                 o[j] = ki[i];
                 j += flag[i];
             }
         } else {
-            for (i = 0; i < nc && j < n; i++) {
+            for (i = 0; i < nc; i++) {
                 EW_OUT(int64_t, out, j * os) = ki[i];
                 j += flag[i];
             }
@@ -313,7 +379,7 @@ int64_t nd_poisson(nd_bits_t *bits, double lam)
     po_ptrs c;
     if (po_special(lam, &v)) return v;
     if (lam < ND_POISSON_INV_MAX) return po_inv_scalar(nd_u01_co(nd_bits_next64(bits)), lam);
-    po_ptrs_init(&c, lam);
+    po_ptrs_init_quick(&c, lam);
     return po_ptrs_draw(bits, &c);
 }
 
@@ -379,7 +445,7 @@ static void po_fill_const(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, d
             } else if (lam < ND_POISSON_INV_MAX) {                                        \
                 v = po_inv_scalar(nd_u01_co(nd_bits_next64(bits)), lam);                 \
             } else {                                                                      \
-                if (lam != c.lam) po_ptrs_init(&c, lam);                                  \
+                if (lam != c.lam) po_ptrs_init_quick(&c, lam);                                  \
                 v = po_ptrs_draw(bits, &c);                                               \
             }                                                                             \
             EW_OUT(int64_t, out, i * os) = v;                                             \

@@ -6,16 +6,17 @@
  *
  * Stream rule of nd_poisson(bits, lam) (fixed: same words, same values on every
  * machine and SIMD level; IEEE double arithmetic, sqrt, numdist's own log
- * (ndmath.h) and exp (nd_gamma_exp, gamma.h), never libm's):
+ * (nd_log_pos, ndmath.h) and exp (po_exp in poisson.c: nd_gamma_exp's reduction
+ * and polynomial, evaluated by Estrin's scheme), never libm's):
  *
  *   - lam NaN or lam < 0: -1 (not a count); lam == 0: 0;
  *     lam > ND_POISSON_LAM_MAX (including +inf): INT64_MAX.  No words.
  *   - 0 < lam < ND_POISSON_INV_MAX (10): inversion with one word w,
- *     u = (w >> 11) 2^-53.  With p_0 = nd_gamma_exp(-lam), F_0 = p_0 and for
- *     k >= 1 p_k = (p_{k-1} lam) / k, F_k = F_{k-1} + p_k (each rounded once),
- *     the value is the smallest k with u < F_k, except that the search stops at
- *     the first k where F_k == F_{k-1} (the rounded CDF has stopped growing: u
- *     is in its last ulps) or at k = 63, and returns that k.
+ *     u = (w >> 11) 2^-53.  With p_0 = exp(-lam), F_0 = p_0 and for k >= 1
+ *     p_k = (p_{k-1} lam) r_k (r_k = 1/k rounded), F_k = F_{k-1} + p_k (each
+ *     operation rounded), the value is the smallest k with u < F_k, except that
+ *     the search stops at the first k where F_k == F_{k-1} (the rounded CDF has
+ *     stopped growing: u is in its last ulps) or at k = 63, and returns that k.
  *   - lam >= 10: PTRS, Hormann's transformed rejection with squeeze (1993).
  *     With b = 0.931 + 2.53 sqrt(lam), a = -0.059 + 0.02483 b,
  *     1/alpha = 1.1239 + 1.1328 / (b - 3.4), v_r = 0.9277 - 3.6224 / (b - 2),
@@ -24,16 +25,17 @@
  *     k = floor(x).  Accepted at once if us >= 0.07, V <= v_r and
  *     0 <= x < 2^63; rejected if x < 0 or x >= 2^63, or if us < 0.013 and
  *     V > us; otherwise accepted iff
- *         log(V (1/alpha) / (a / us^2 + b)) <= log P(k; lam),
+ *         V (1/alpha) <= (a / us^2 + b) exp(log P(k; lam)),
  *     where log P(k; lam) = -lam + k log(lam) - log(k!) (a table of log k! for
- *     k < 10) and, for k >= 10, -lam h((k - lam) / lam) - log(2 pi k)/2 - c(k)
- *     with h(x) = (1 + x) log(1 + x) - x (no cancellation: a series in
- *     t = x / (2 + x) for |t| < 1/4) and c(k) the Stirling series of
+ *     k < 10) and, for k >= 10, -lam h(x) - (log(2 pi) + log k)/2 - c(k) with
+ *     x = (k - lam)(1/lam), h(x) = (1 + x) log(1 + x) - x (no cancellation: a
+ *     series in t = x / (2 + x) for |t| <= 1/4) and c(k) the Stirling series of
  *     log k! - (k log k - k + log(2 pi k)/2) to the k^-9 term, so the test is
- *     accurate for every lam up to ND_POISSON_LAM_MAX (1e18 included).  A
- *     rejected try is followed by a new one.  About 2.2 words per value.
+ *     accurate for every lam up to ND_POISSON_LAM_MAX (1e18 included); the exact
+ *     operations are po_ptrs_accept's in poisson.c.  A rejected try is followed
+ *     by a new one.
  *
- *   Expected words: 1 per value for lam < 10, about 2.2 for lam >= 10.
+ *   Expected words: 1 per value for lam < 10, 2.1-2.3 for lam >= 10.
  *
  * Plain C99, no Python.
  */
