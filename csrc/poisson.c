@@ -243,7 +243,7 @@ static inline int64_t po_ptrs_draw(nd_bits_t *bits, po_ptrs *c)
 {
     for (;;) {
         double U = nd_u01_oo(nd_bits_next64(bits)) - 0.5;
-        double V = nd_u01_oc(nd_bits_next64(bits));
+        double V = nd_u01_oo(nd_bits_next64(bits));
         double us = 0.5 - (U < 0.0 ? -U : U);
         double x = (c->twoa / us + c->b) * U + c->lamc;
         int in_range = x >= 0.0 && x < 0x1p63;
@@ -278,7 +278,7 @@ static inline int64_t po_to_int(double k)
 
 /* Tries i = 0 .. nc-1 of a window, try i made of words w[2i], w[2i+1], with
  * the rule's operations (uniforms by exact bit arithmetic: the values of
- * nd_u01_oo / nd_u01_oc).  flag 1: accepted at once; 2: neither accepted at
+ * nd_u01_oo).  flag 1: accepted at once; 2: neither accepted at
  * once nor rejected (po_ptrs_accept decides); 0: rejected.  ks: floor(x)
  * where 0 <= x < 2^63, else 0; ki: the same as an int64. */
 PO_CLONES static void po_ptrs_pass(const uint64_t *restrict w, intptr_t nc, const po_ptrs *c,
@@ -289,7 +289,7 @@ PO_CLONES static void po_ptrs_pass(const uint64_t *restrict w, intptr_t nc, cons
     intptr_t i;
     for (i = 0; i < nc; i++) {
         double U = ((nd_bits_to_dbl(UINT64_C(0x3ff0000000000000) | (w[2 * i] >> 12)) - 1.0) + 0x1p-53) - 0.5;
-        double V = ew_u53(w[2 * i + 1]) + 0x1p-53;
+        double V = (nd_bits_to_dbl(UINT64_C(0x3ff0000000000000) | (w[2 * i + 1] >> 12)) - 1.0) + 0x1p-53;
         double us = 0.5 - (U < 0.0 ? -U : U);
         double x = (twoa / us + b) * U + lamc;
         int64_t in_range = (x >= 0.0) & (x < 0x1p63);

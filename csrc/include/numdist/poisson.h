@@ -21,7 +21,7 @@
  *     With b = 0.931 + 2.53 sqrt(lam), a = -0.059 + 0.02483 b,
  *     1/alpha = 1.1239 + 1.1328 / (b - 3.4), v_r = 0.9277 - 3.6224 / (b - 2),
  *     a try takes two words: U = nd_u01_oo(w1) - 0.5 (so |U| < 1/2),
- *     V = nd_u01_oc(w2); us = 0.5 - |U|, x = (2a / us + b) U + (lam + 0.43) and
+ *     V = nd_u01_oo(w2); us = 0.5 - |U|, x = (2a / us + b) U + (lam + 0.43) and
  *     k = floor(x).  Accepted at once if us >= 0.07, V <= v_r and
  *     0 <= x < 2^63; rejected if x < 0 or x >= 2^63, or if us < 0.013 and
  *     V > us; otherwise accepted iff
