@@ -12,7 +12,11 @@
  * Speed: a constant rate (stride 0, the common `poisson(lam, size=n)`) is
  * prepared once per call: below 10 the rounded CDF F_0, F_1, ... of the rule
  * and a guide table (the answer for u = j / 128) so that most draws take one
- * comparison; from 10 on PTRS's constants.  Varying rates reuse the previous
+ * comparison; from 10 on PTRS's constants, tries a window at a time (vector
+ * quick tests, then the acceptance tests of the undecided tries together),
+ * and, when a call draws at least 64 values per entry, a table of P(k) within
+ * 10 standard deviations (the values po_pmf computes: the test then costs a
+ * lookup).  Varying rates reuse the previous
  * element's PTRS constants when the rate repeats, and otherwise run the rule
  * directly.  Both paths compute the same rounded F_k with the same operations,
  * so the numbers do not depend on the path (test_poisson.c checks it).
@@ -181,13 +185,12 @@ static inline double po_floor(double x)
     return y > x ? y - 1.0 : y;
 }
 
-/* The series branch of the acceptance test for k >= 10 (see po_ptrs_accept):
- * *ok = 0 when |t| > 1/4 (the result is then not the rule's). */
-static inline int64_t po_accept_series(double kd, double us, double V, const po_ptrs *c, int64_t *ok)
+/* P(k; lam) for k >= 10 by the series branch (see po_pmf): *ok = 0 when k < 10
+ * or |t| > 1/4 (the value is then not the rule's). */
+static inline double po_pmf_series(double kd, const po_ptrs *c, int64_t *ok)
 {
-    double x = (kd - c->lam) * c->inv_lam, kl = kd * c->inv_lam, q = 2.0 + x, u2 = us * us;
-    double qk = q * kd, ku2 = kd * u2, R = 1.0 / (qk * u2);
-    double t = x * ku2 * R, r = q * u2 * R, a_u2 = c->a * qk * R, t2 = t * t, t4, t8, s, h, logk, r2 = r * r, corr, l;
+    double x = (kd - c->lam) * c->inv_lam, kl = kd * c->inv_lam, q = 2.0 + x, R = 1.0 / (q * kd);
+    double t = x * kd * R, r = q * R, t2 = t * t, t4, t8, s, h, logk, r2 = r * r, corr, l;
     t4 = t2 * t2;
     t8 = t4 * t4;
     s = ((1.0 / 3 + t2 * (1.0 / 5)) + t4 * (1.0 / 7 + t2 * (1.0 / 9)))
@@ -197,46 +200,53 @@ static inline int64_t po_accept_series(double kd, double us, double V, const po_
     logk = c->loglam + 2.0 * t * (1.0 + t2 * s);
     corr = r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 * (1.0 / 1188)))));
     l = -c->lam * h - 0.5 * (PO_LOG_2PI + logk) - corr;
-    *ok = (t <= 0.25) & (t >= -0.25);
-    return V * c->invalpha <= (a_u2 + c->b) * po_exp(l) ? 1 : 0;
+    *ok = (t <= 0.25) & (t >= -0.25) & (kd >= 10.0);
+    return po_exp(l);
 }
 
-/* The acceptance test of a try that was neither accepted at once nor rejected
- * by the first tests: V (1/alpha) <= (a / us^2 + b) P(k; lam), for k = kd
- * (an integer, 0 <= k < 2^63).  log P(k; lam) is
- *   k < 10:  -lam + k log(lam) - log k!  (a table), with a / us^2 divided;
+/* P(k; lam) as the acceptance test uses it, for k = kd (an integer,
+ * 0 <= k < 2^63); a function of k and lam only.  log P(k; lam) is
+ *   k < 10:  -lam + k log(lam) - log k!  (a table);
  *   k >= 10: -lam h(x) - (log(2 pi) + log k) / 2 - c(k),  x = (k - lam) (1/lam),
  * with h(x) = (1 + x) log(1 + x) - x and c(k) the Stirling series of
  * log k! - (k log k - k + log(2 pi k) / 2) to the k^-9 term (< 2e-14 at k = 10).
- * For k >= 10 one reciprocal R = 1 / ((2 + x) k us^2) gives t = x / (2 + x),
- * 1/k and a / us^2 (as x (k us^2) R, (2 + x) us^2 R, a ((2 + x) k) R).  h has
- * no cancellation: (1 + x) 2t - x = x^2 / (2 + x) = x t exactly and
- * log(1 + x) = 2t (1 + t^2 s), s = 1/3 + t^2/5 + t^4/7 + ... (13 terms: < 1e-17
- * for |t| <= 1/4), so h = x t + 2 (1 + x) t^3 s and log k = log(lam) +
- * 2t (1 + t^2 s) when |t| <= 1/4; otherwise h = (1 + x) log(1 + x) - x and
- * log k = log(lam) + log(1 + x) with numdist's log (1 + x = k (1/lam)). */
-static int64_t po_ptrs_accept(double kd, double us, double V, const po_ptrs *c)
+ * For k >= 10 one reciprocal R = 1 / ((2 + x) k) gives t = x / (2 + x) = x k R
+ * and 1/k = (2 + x) R.  h has no cancellation: (1 + x) 2t - x = x^2 / (2 + x)
+ * = x t exactly and log(1 + x) = 2t (1 + t^2 s), s = 1/3 + t^2/5 + t^4/7 + ...
+ * (13 terms: < 1e-17 for |t| <= 1/4), so h = x t + 2 (1 + x) t^3 s and
+ * log k = log(lam) + 2t (1 + t^2 s) when |t| <= 1/4; otherwise
+ * h = (1 + x) log(1 + x) - x and log k = log(lam) + log(1 + x) with numdist's
+ * log (1 + x = k (1/lam)).  P = po_exp(log P). */
+static double po_pmf(double kd, const po_ptrs *c)
 {
-    int64_t ok, acc;
-    double x, kl, qk, R, r, r2, a_u2, logkl, h, corr, l;
-    if (kd < 10.0) {
-        l = -c->lam + kd * c->loglam - po_logfact[(int)kd];
-        return V * c->invalpha <= (c->a / (us * us) + c->b) * po_exp(l) ? 1 : 0;
-    }
-    acc = po_accept_series(kd, us, V, c, &ok);
-    if (ok) return acc;
+    int64_t ok;
+    double P, x, kl, q, R, r, r2, logkl, h, corr, l;
+    if (kd < 10.0) return po_exp(-c->lam + kd * c->loglam - po_logfact[(int)kd]);
+    P = po_pmf_series(kd, c, &ok);
+    if (ok) return P;
     x = (kd - c->lam) * c->inv_lam;
     kl = kd * c->inv_lam;
-    qk = (2.0 + x) * kd;
-    R = 1.0 / (qk * (us * us));
-    r = (2.0 + x) * (us * us) * R;
-    a_u2 = c->a * qk * R;
+    q = 2.0 + x;
+    R = 1.0 / (q * kd);
+    r = q * R;
     r2 = r * r;
     logkl = nd_log_pos(kl);
     h = kl * logkl - x;
     corr = r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 * (1.0 / 1188)))));
     l = -c->lam * h - 0.5 * (PO_LOG_2PI + (c->loglam + logkl)) - corr;
-    return V * c->invalpha <= (a_u2 + c->b) * po_exp(l) ? 1 : 0;
+    return po_exp(l);
+}
+
+/* The acceptance test of a try that was neither accepted at once nor rejected
+ * by the first tests: V (1/alpha) <= (a / us^2 + b) P(k; lam). */
+static inline int64_t po_accept_with(double P, double us, double V, const po_ptrs *c)
+{
+    return V * c->invalpha <= (c->a / (us * us) + c->b) * P ? 1 : 0;
+}
+
+static int64_t po_ptrs_accept(double kd, double us, double V, const po_ptrs *c)
+{
+    return po_accept_with(po_pmf(kd, c), us, V, c);
 }
 
 static inline int64_t po_ptrs_draw(nd_bits_t *bits, po_ptrs *c)
@@ -265,6 +275,8 @@ static inline int64_t po_ptrs_draw(nd_bits_t *bits, po_ptrs *c)
 
 #define PO_WIN 256 /* tries per window of a constant rate */
 #define PO_PAD 8   /* the undecided tries are padded to a multiple of this (no vector epilogue) */
+#define PO_PTAB_MAX 1024  /* P(k) table of a constant rate: at most this many entries */
+#define PO_PTAB_PER 64.0  /* ... and only for at least this many draws per entry */
 
 /* (int64_t)k for an integer-valued 0 <= k < 2^63 by bit arithmetic (no
  * double -> int64 conversion: loops over it vectorise on AVX2) */
@@ -305,13 +317,30 @@ PO_CLONES static void po_ptrs_pass(const uint64_t *restrict w, intptr_t nc, cons
 }
 
 /* the series branch over the m undecided tries gi[0 .. m-1] of a window:
- * flag[gi[j]] = its result, ok[j] = whether it is the rule's */
+ * acc[j] = its result, ok[j] = whether it is the rule's */
 PO_CLONES static void po_ptrs_accept_pass(intptr_t m, const intptr_t *restrict gi, const double *restrict ks,
                                           const double *restrict uss, const double *restrict vs,
                                           const po_ptrs *c, int64_t *restrict acc, int64_t *restrict ok)
 {
     intptr_t j;
-    for (j = 0; j < m; j++) acc[j] = po_accept_series(ks[gi[j]], uss[gi[j]], vs[gi[j]], c, &ok[j]);
+    for (j = 0; j < m; j++)
+        acc[j] = po_accept_with(po_pmf_series(ks[gi[j]], c, &ok[j]), uss[gi[j]], vs[gi[j]], c);
+}
+
+/* the same with P(k) from a table (entries i: k = k0 + i, i < tn, po_pmf's
+ * values); ok[j] = 0 for k outside it */
+PO_CLONES static void po_ptrs_accept_table(intptr_t m, const intptr_t *restrict gi, const int64_t *restrict ki,
+                                           const double *restrict uss, const double *restrict vs,
+                                           const po_ptrs *c, const double *restrict tab, int64_t k0, int64_t tn,
+                                           int64_t *restrict acc, int64_t *restrict ok)
+{
+    intptr_t j;
+    for (j = 0; j < m; j++) {
+        int64_t off = ki[gi[j]] - k0;
+        int64_t in = (off >= 0) & (off < tn);
+        acc[j] = po_accept_with(tab[in ? off : 0], uss[gi[j]], vs[gi[j]], c);
+        ok[j] = in;
+    }
 }
 
 /* n PTRS values of one rate into out (stride os): the tries of the rule, a
@@ -320,10 +349,20 @@ PO_CLONES static void po_ptrs_accept_pass(intptr_t m, const intptr_t *restrict g
  * straddles two blocks goes through the scalar rule. */
 static void po_ptrs_fill(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, po_ptrs *c)
 {
-    double ks[PO_WIN], uss[PO_WIN], vs[PO_WIN];
+    double ks[PO_WIN], uss[PO_WIN], vs[PO_WIN], tab[PO_PTAB_MAX];
     int64_t ki[PO_WIN], flag[PO_WIN], acc[PO_WIN + PO_PAD], ok[PO_WIN + PO_PAD];
     intptr_t gi[PO_WIN + PO_PAD];
     intptr_t j = 0;
+    int64_t k0 = 0, tn = 0;
+    {   /* P(k) for k within 10 standard deviations, when the draws repay building it */
+        double sd = sqrt(c->lam), lo = c->lam - 10.0 * sd, hi = c->lam + 10.0 * sd + 2.0;
+        if (hi - lo < PO_PTAB_MAX && (double)n >= PO_PTAB_PER * (hi - lo)) {
+            int64_t i;
+            k0 = lo > 0.0 ? (int64_t)lo : 0;
+            tn = (int64_t)hi - k0;
+            for (i = 0; i < tn; i++) tab[i] = po_pmf((double)(k0 + i), c);
+        }
+    }
     while (j < n) {
         intptr_t nc, i, m, mp;
         if (bits->pos == bits->end) nd_bits_refill(bits);
@@ -341,7 +380,8 @@ static void po_ptrs_fill(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, po
             m += flag[i] >> 1;
         }
         for (mp = m; mp % PO_PAD != 0; mp++) gi[mp] = 0; /* padding: results unused */
-        po_ptrs_accept_pass(mp, gi, ks, uss, vs, c, acc, ok);
+        if (tn > 0) po_ptrs_accept_table(mp, gi, ki, uss, vs, c, tab, k0, tn, acc, ok);
+        else po_ptrs_accept_pass(mp, gi, ks, uss, vs, c, acc, ok);
         for (i = 0; i < m; i++) {
             intptr_t g = gi[i];
             flag[g] = ok[i] ? acc[i] : po_ptrs_accept(ks[g], uss[g], vs[g], c);
