@@ -256,8 +256,12 @@ static inline int64_t po_ptrs_draw(nd_bits_t *bits, po_ptrs *c)
         double V = nd_u01_oo(nd_bits_next64(bits));
         double us = 0.5 - (U < 0.0 ? -U : U);
         double x = (c->twoa / us + c->b) * U + c->lamc;
-        int in_range = x >= 0.0 && x < 0x1p63;
-        if (us >= 0.07 && V <= c->vr && in_range) return (int64_t)x;
+        int in_range;
+        /* us >= 0.07 puts x in [0, 2^63) for 10 <= lam <= ND_POISSON_LAM_MAX
+         * (|U| <= 0.43: x >= lam + 0.43 - 1.86 sqrt(lam) > 4), so this test
+         * need not wait for the division */
+        if (us >= 0.07 && V <= c->vr) return (int64_t)x;
+        in_range = x >= 0.0 && x < 0x1p63;
         if (!in_range || (us < 0.013 && V > us)) continue;
         po_ptrs_init_slow(c);
         if (po_ptrs_accept(po_floor(x), us, V, c)) return (int64_t)x; /* 0 <= x < 2^63: truncation is floor */
