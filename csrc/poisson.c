@@ -137,7 +137,7 @@ static inline int64_t po_inv_table(const po_table *t, uint64_t w)
 /* ---- PTRS (lam >= 10) ------------------------------------------------------- */
 
 typedef struct po_ptrs {
-    double lam, b, a, twoa, vr, lamc;  /* the quick tests */
+    double lam, b, a, twoa, bm2, lamc; /* the quick tests */
     double loglam, inv_lam, invalpha;  /* the acceptance test (computed when first needed) */
     int slow_ready;
 } po_ptrs;
@@ -148,7 +148,7 @@ static inline void po_ptrs_init_quick(po_ptrs *c, double lam)
     c->b = 0.931 + 2.53 * sqrt(lam);
     c->a = -0.059 + 0.02483 * c->b;
     c->twoa = 2.0 * c->a;
-    c->vr = 0.9277 - 3.6224 / (c->b - 2.0);
+    c->bm2 = c->b - 2.0; /* V <= v_r as (V - 0.9277)(b - 2) <= -3.6224: no division */
     c->lamc = lam + 0.43;
     c->slow_ready = 0;
 }
@@ -260,7 +260,7 @@ static inline int64_t po_ptrs_draw(nd_bits_t *bits, po_ptrs *c)
         /* us >= 0.07 puts x in [0, 2^63) for 10 <= lam <= ND_POISSON_LAM_MAX
          * (|U| <= 0.43: x >= lam + 0.43 - 1.86 sqrt(lam) > 4), so this test
          * need not wait for the division */
-        if (us >= 0.07 && V <= c->vr) return (int64_t)x;
+        if (us >= 0.07 && (V - 0.9277) * c->bm2 <= -3.6224) return (int64_t)x;
         in_range = x >= 0.0 && x < 0x1p63;
         if (!in_range || (us < 0.013 && V > us)) continue;
         po_ptrs_init_slow(c);
@@ -301,7 +301,7 @@ PO_CLONES static void po_ptrs_pass(const uint64_t *restrict w, intptr_t nc, cons
                                    double *restrict ks, int64_t *restrict ki, double *restrict uss,
                                    double *restrict vs, int64_t *restrict flag)
 {
-    const double twoa = c->twoa, b = c->b, lamc = c->lamc, vr = c->vr;
+    const double twoa = c->twoa, b = c->b, lamc = c->lamc, bm2 = c->bm2;
     intptr_t i;
     for (i = 0; i < nc; i++) {
         double U = ((nd_bits_to_dbl(UINT64_C(0x3ff0000000000000) | (w[2 * i] >> 12)) - 1.0) + 0x1p-53) - 0.5;
@@ -309,7 +309,7 @@ PO_CLONES static void po_ptrs_pass(const uint64_t *restrict w, intptr_t nc, cons
         double us = 0.5 - (U < 0.0 ? -U : U);
         double x = (twoa / us + b) * U + lamc;
         int64_t in_range = (x >= 0.0) & (x < 0x1p63);
-        int64_t fast = in_range & (us >= 0.07) & (V <= vr);
+        int64_t fast = in_range & (us >= 0.07) & ((V - 0.9277) * bm2 <= -3.6224);
         int64_t cut = (us < 0.013) & (V > us);
         double k = po_floor(in_range ? x : 0.0);
         ks[i] = k;

@@ -22,9 +22,10 @@
  *     1/alpha = 1.1239 + 1.1328 / (b - 3.4), v_r = 0.9277 - 3.6224 / (b - 2),
  *     a try takes two words: U = nd_u01_oo(w1) - 0.5 (so |U| < 1/2),
  *     V = nd_u01_oo(w2); us = 0.5 - |U|, x = (2a / us + b) U + (lam + 0.43) and
- *     k = floor(x).  Accepted at once if us >= 0.07, V <= v_r and
- *     0 <= x < 2^63; rejected if x < 0 or x >= 2^63, or if us < 0.013 and
- *     V > us; otherwise accepted iff
+ *     k = floor(x).  Accepted at once if us >= 0.07 and V <= v_r, tested as
+ *     (V - 0.9277)(b - 2) <= -3.6224 (then 0 <= x < 2^63 for lam >= 10);
+ *     rejected if x < 0 or x >= 2^63, or if us < 0.013 and V > us; otherwise
+ *     accepted iff
  *         V (1/alpha) <= (a / us^2 + b) exp(log P(k; lam)),
  *     where log P(k; lam) = -lam + k log(lam) - log(k!) (a table of log k! for
  *     k < 10) and, for k >= 10, -lam h(x) - (log(2 pi) + log k)/2 - c(k) with
