@@ -32,9 +32,12 @@ class NegativeBinomial(Distribution):
     refused when validating (it is drawn as 0 with validation off).
 
     Samples are **int64** (NumPy's convention; torch returns floats): a rate
-    ``G * exp(logits)`` with ``G`` standard gamma of shape ``total_count``, then a
+    ``G * odds`` with ``G`` standard gamma of shape ``total_count`` and
+    ``odds = probs / (1 - probs)`` (``exp(logits)`` when built from logits), then a
     Poisson draw of that rate (torch's ``Gamma(total_count, exp(-logits))`` then
-    ``poisson``). ``log_prob`` accepts integers or floats.
+    ``poisson``). ``log_prob`` accepts integers or floats. With validation off, NaN
+    or negative parameters draw -1 and rates beyond ``2**63 - 2**36`` (``probs``
+    1, infinite ``logits``) draw ``INT64_MAX``.
 
     Note :func:`numdist.random.negative_binomial` follows NumPy instead: ``p`` there
     is the probability of the event that is counted to ``n`` (failures are counted),
