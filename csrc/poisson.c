@@ -10,16 +10,16 @@
  * f32 kernels read float parameters and compute in double.
  *
  * Speed: a constant rate (stride 0, the common `poisson(lam, size=n)`) is
- * prepared once per call: below 10 the rounded CDF F_0, F_1, ... of the rule
- * and a guide table (the answer for u = j / 128) so that most draws take one
- * comparison; from 10 on PTRS's constants, tries a window at a time (vector
- * quick tests, then the acceptance tests of the undecided tries together),
- * and, when a call draws at least 64 values per entry, a table of P(k) within
- * 10 standard deviations (the values po_pmf computes: the test then costs a
- * lookup).  Varying rates reuse the previous
- * element's PTRS constants when the rate repeats, and otherwise run the rule
- * directly.  Both paths compute the same rounded F_k with the same operations,
- * so the numbers do not depend on the path (test_poisson.c checks it).
+ * prepared once per call.  Below 10: the rounded CDF F_0, F_1, ... of the rule
+ * and a guide table (the answer for u = j / 128), so that most draws take one
+ * comparison.  From 10 on: PTRS's constants, and tries a window at a time
+ * (vector quick tests, then the acceptance tests of the undecided tries
+ * together), with a table of P(k) within 10 standard deviations when the call
+ * draws at least 64 values per entry (po_pmf's values: the test is then a
+ * lookup).  Varying rates run the rule element by element (reusing PTRS's
+ * constants while the rate repeats).  Every path computes the same rounded
+ * values with the same operations, so the numbers do not depend on the path
+ * (test_poisson.c checks it word for word).
  */
 #include "numdist/poisson.h"
 
@@ -485,12 +485,13 @@ static void po_fill_const(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, d
         for (i = 0; i < n; i++) {                                                         \
             double lam = (double)EW_AT(T, p0, i * s0);                                    \
             int64_t v;                                                                    \
-            if (po_special(lam, &v)) {                                                    \
-            } else if (lam < ND_POISSON_INV_MAX) {                                        \
-                v = po_inv_scalar(nd_u01_co(nd_bits_next64(bits)), lam);                 \
-            } else {                                                                      \
-                if (lam != c.lam) po_ptrs_init_quick(&c, lam);                                  \
-                v = po_ptrs_draw(bits, &c);                                               \
+            if (!po_special(lam, &v)) {                                                   \
+                if (lam < ND_POISSON_INV_MAX) {                                           \
+                    v = po_inv_scalar(nd_u01_co(nd_bits_next64(bits)), lam);             \
+                } else {                                                                  \
+                    if (lam != c.lam) po_ptrs_init_quick(&c, lam);                        \
+                    v = po_ptrs_draw(bits, &c);                                           \
+                }                                                                         \
             }                                                                             \
             EW_OUT(int64_t, out, i * os) = v;                                             \
         }                                                                                 \
