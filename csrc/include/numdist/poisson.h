@@ -28,7 +28,7 @@
  *     accepted iff
  *         V (1/alpha) <= (a / us^2 + b) exp(log P(k; lam)),
  *     where log P(k; lam) = -lam + k log(lam) - log(k!) (a table of log k! for
- *     k < 10) and, for k >= 10, -lam h(x) - (log(2 pi) + log k)/2 - c(k) with
+ *     k < 256) and, for k >= 256, -lam h(x) - (log(2 pi) + log k)/2 - c(k) with
  *     x = (k - lam)(1/lam), h(x) = (1 + x) log(1 + x) - x (no cancellation: a
  *     series in t = x / (2 + x) for |t| <= 1/4) and c(k) the Stirling series of
  *     log k! - (k log k - k + log(2 pi k)/2) to the k^-9 term, so the test is
