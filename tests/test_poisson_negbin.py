@@ -48,7 +48,7 @@ def chisquare_pvalue(x: np.ndarray, dist) -> float:
 
 # -- goodness of fit -----------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("rate", [0.05, 3.7, 25.0, 4000.0])
+@pytest.mark.parametrize("rate", [0.05, 3.7, 25.0, 250.0, 4000.0])  # 250: both forms of log P(k)
 def test_poisson_chisquare(rate, dtype):
     d = nd.Poisson(np.array(rate, dtype=dtype))
     x = d.sample((N,), rng=int(rate * 100) + 1)
