@@ -90,7 +90,7 @@ static inline int64_t po_inv_scalar(double u, double lam)
     while (u >= F) {
         if (k == PO_KCAP) return k;
         k++;
-        p = (p * lam) * po_recip[k];
+        p = p * (lam * po_recip[k]); /* lam r_k is off the chain through p */
         Fn = F + p;
         if (Fn == F) return k;
         F = Fn;
@@ -112,7 +112,7 @@ static void po_table_init(po_table *t, double lam)
     t->F[0] = F;
     while (k < PO_KCAP) {
         k++;
-        p = (p * lam) * po_recip[k];
+        p = p * (lam * po_recip[k]); /* lam r_k is off the chain through p */
         Fn = F + p;
         if (Fn == F) break;
         t->F[k] = Fn;

@@ -13,7 +13,7 @@
  *     lam > ND_POISSON_LAM_MAX (including +inf): INT64_MAX.  No words.
  *   - 0 < lam < ND_POISSON_INV_MAX (10): inversion with one word w,
  *     u = (w >> 11) 2^-53.  With p_0 = exp(-lam), F_0 = p_0 and for k >= 1
- *     p_k = (p_{k-1} lam) r_k (r_k = 1/k rounded), F_k = F_{k-1} + p_k (each
+ *     p_k = p_{k-1} (lam r_k) (r_k = 1/k rounded), F_k = F_{k-1} + p_k (each
  *     operation rounded), the value is the smallest k with u < F_k, except that
  *     the search stops at the first k where F_k == F_{k-1} (the rounded CDF has
  *     stopped growing: u is in its last ulps) or at k = 63, and returns that k.
