@@ -37,6 +37,12 @@
  *                      kernel's ziggurat normal (lognormal.c)
  *   weibull            (concentration = 1)   float: E ** (1/a), E the exponential
  *                      kernel's draw; E = 0 or a = 0 -> 0 (weibull.c)
+ *   poisson            (lam = 1)             int64: nd_poisson (numdist/poisson.h:
+ *                      inversion below 10, PTRS above); lam NaN or < 0 -> -1,
+ *                      lam > 2^63 - 2^36 or inf -> INT64_MAX (poisson.c)
+ *   negative_binomial_odds (n = 1, odds = 1) int64: G(n) then Poisson(G(n) odds),
+ *                      failures before the n-th success, odds = (1-p)/p; NaN or
+ *                      negative -> -1, n or odds 0 -> 0, inf -> INT64_MAX
  *
  * f64 kernels read double parameters, f32 kernels float parameters; f32 results
  * are computed in double and rounded once, except f32 uniform (float arithmetic,
@@ -61,6 +67,8 @@ ND_EW_DECLARE(standard_t);
 ND_EW_DECLARE(beta);
 ND_EW_DECLARE(lognormal);
 ND_EW_DECLARE(weibull);
+ND_EW_DECLARE(poisson);
+ND_EW_DECLARE(negative_binomial_odds);
 
 /* ---- thin compositions of other kernels' fills ------------------------------ */
 
@@ -151,6 +159,8 @@ static const nd_ew_kernel ew_table[] = {
     {"beta", 2, 0, nd_ew_beta_f64, nd_ew_beta_f32, 4.2},
     {"lognormal", 2, 0, nd_ew_lognormal_f64, nd_ew_lognormal_f32, 1.0125},
     {"weibull", 1, 0, nd_ew_weibull_f64, nd_ew_weibull_f32, 1.034},
+    {"poisson", 1, 1, nd_ew_poisson_f64, nd_ew_poisson_f32, 2.2},
+    {"negative_binomial_odds", 2, 1, nd_ew_negative_binomial_odds_f64, nd_ew_negative_binomial_odds_f32, 4.3},
 };
 
 const nd_ew_kernel *nd_ew_find(const char *name)

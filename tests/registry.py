@@ -448,5 +448,21 @@ CASES += [
          build=_transformed_build(lambda T: [T.AffineTransform(0.5, -2.0), T.SigmoidTransform()]),
          reparam=_transformed_reparam),
 ]
+
+# -- counts: Poisson, NegativeBinomial ---------------------------------------------------------
+# Rates below 10 (inversion) and above (PTRS); larger rates are in tests/test_poisson_negbin.py (torch's
+# log_prob formula cancels terms of size rate * log(rate): 1e-12 relative in float64 at rate 4000).
+# NegativeBinomial from probs and from logits, total_count (a constant) broadcasting against them.
+CASES += [
+    Case("poisson-vector", "Poisson", {"rate": np.array([0.05, 3.7, 25.0])}, int_samples=True,
+         bad={"rate": (-1.0, np.nan)}),
+    Case("poisson-broadcast", "Poisson", {"rate": _r.uniform(10.0, 200.0, size=(2, 1))}, int_samples=True,
+         bad={"rate": (-1.0, np.nan)}),
+    Case("negbin-probs", "NegativeBinomial", {"probs": _r.uniform(0.1, 0.9, size=(3,))},
+         const={"total_count": np.array([0.5, 3.0, 50.0])}, int_samples=True,
+         bad={"probs": (1.5, -0.5, 1.0, np.nan)}),
+    Case("negbin-logits", "NegativeBinomial", {"logits": _r.normal(size=(3,))},
+         const={"total_count": np.array([[0.5], [3.0]])}, int_samples=True, bad={"logits": (np.nan,)}),
+]
 BY_ID = {c.id: c for c in CASES}
 assert len(BY_ID) == len(CASES), "duplicate case ids"

@@ -23,8 +23,10 @@ from numdist.independent import Independent
 from numdist.kl import kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
 from numdist.laplace import Laplace
 from numdist.multivariate_normal import MultivariateNormal
+from numdist.negative_binomial import NegativeBinomial
 from numdist.normal import Normal
 from numdist.one_hot_categorical import OneHotCategorical
+from numdist.poisson import Poisson
 from numdist.relaxed_categorical import RelaxedOneHotCategorical
 from numdist.student_t import StudentT
 from numdist.uniform import Uniform
@@ -43,6 +45,7 @@ __all__ = [
     "Distribution", "AliasTable", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
     "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "Bernoulli", "Geometric",
     "Gamma", "Chi2", "Beta", "Dirichlet", "StudentT",
+    "Poisson", "NegativeBinomial",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]
