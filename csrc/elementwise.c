@@ -33,6 +33,11 @@
  *                      df = inf -> N
  *   beta               (a = 1, b = 1)        float: G(a), then G(b): G(a)/(G(a)+G(b)),
  *                      in log space unless a, b >= 1
+ *   binomial           (total_count = 1, probs = 0.5)  int64: nd_binomial of
+ *                      numdist/binomial.h (inversion below n q = 10, BTRS above);
+ *                      total_count read in the parameters' float type, an integer
+ *                      in [0, 2^62]; otherwise, or probs NaN / outside [0, 1]: -1
+ *                      (binomial.c)
  *
  * f64 kernels read double parameters, f32 kernels float parameters; f32 results
  * are computed in double and rounded once, except f32 uniform (float arithmetic,
@@ -55,6 +60,7 @@ ND_EW_DECLARE(log_standard_gamma);
 ND_EW_DECLARE(chisquare);
 ND_EW_DECLARE(standard_t);
 ND_EW_DECLARE(beta);
+ND_EW_DECLARE(binomial);
 
 /* ---- thin compositions of other kernels' fills ------------------------------ */
 
@@ -143,6 +149,7 @@ static const nd_ew_kernel ew_table[] = {
     {"chisquare", 1, 0, nd_ew_chisquare_f64, nd_ew_chisquare_f32, 2.1},
     {"standard_t", 1, 0, nd_ew_standard_t_f64, nd_ew_standard_t_f32, 3.1},
     {"beta", 2, 0, nd_ew_beta_f64, nd_ew_beta_f32, 4.2},
+    {"binomial", 2, 1, nd_ew_binomial_f64, nd_ew_binomial_f32, 1.3},
 };
 
 const nd_ew_kernel *nd_ew_find(const char *name)
