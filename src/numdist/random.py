@@ -16,6 +16,7 @@ from numdist._mvn_linalg import _check_shapes, _draw, _factor, _not_pd_error
 from numdist._rng import Xoshiro256x8
 from numdist.alias import categorical
 from numdist.beta import beta
+from numdist.binomial import binomial
 from numdist.cauchy import standard_cauchy
 from numdist.chi2 import chisquare
 from numdist.dirichlet import dirichlet
@@ -24,6 +25,7 @@ from numdist.gamma import gamma, standard_gamma
 from numdist.geometric import geometric
 from numdist.gumbel import gumbel
 from numdist.laplace import laplace
+from numdist.multinomial import multinomial
 from numdist.sampling import float_dtype, functional
 from numdist.student_t import standard_t
 from numdist.uniform import uniform
@@ -32,7 +34,8 @@ from numdist.utils import aligned, as_float_params, check_out, copy_if_overlaps,
 
 __all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "uniform", "standard_exponential",
            "exponential", "laplace", "gumbel", "standard_cauchy", "geometric", "standard_gamma", "gamma", "beta",
-           "dirichlet", "chisquare", "standard_t", "Xoshiro256x8", "default_rng"]
+           "dirichlet", "chisquare", "standard_t", "Xoshiro256x8", "default_rng",
+           "binomial", "multinomial"]
 
 _NORMAL_KERNELS = {"ziggurat": "normal", "box_muller": "normal_box_muller"}
 _METHODS = tuple(_NORMAL_KERNELS)
