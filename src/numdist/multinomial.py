@@ -124,7 +124,7 @@ class Multinomial(Distribution):
             logits = np.log(vjp.clip(probs, eps, 1 - eps))
         else:
             logits = leaves["logits"] - vjp.logsumexp(leaves["logits"], keepdims=True)
-            probs = np.exp(logits)
+            probs = np.exp(logits - vjp.logsumexp(logits, keepdims=True))  # as logits_to_probs
         return SimpleNamespace(probs=probs, logits=logits, total_count=self.total_count)
 
     @property
