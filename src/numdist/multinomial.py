@@ -226,9 +226,8 @@ def multinomial(n: Any, pvals: Any, size: Any = None, *, out: np.ndarray | None 
     if out is not None:
         check_out(out, full, np.dtype(np.int64))
     target = out if out is not None and out.flags.aligned else np.empty(full, np.int64)
-    counts = np.broadcast_to(np.asarray(narr, dtype=np.int64)[..., None], full)
-    _multinomial.multinomial_fill(rng, target, aligned(np.ascontiguousarray(counts)) if counts.size < 2 else counts,
-                                  np.broadcast_to(aligned(rows), full))
+    counts = np.array(narr, dtype=np.int64)  # a copy: n may share memory with out=
+    _multinomial.multinomial_fill(rng, target, np.broadcast_to(counts[..., None], full), np.broadcast_to(rows, full))
     if out is not None and target is not out:
         out[...] = target
         return out
