@@ -34,6 +34,8 @@ families = [
     nd.Beta(0.5, np.array([0.5, 2.0])),
     nd.Dirichlet(np.ones((2, 3))),
     nd.StudentT(4.0, 0.0, 2.0),
+    nd.Binomial(np.array([5.0, 1e12]), probs=0.3),
+    nd.Multinomial(50, logits=np.zeros((2, 4))),
 ]
 for d in families:
     x = d.sample((1000,), rng=0)
@@ -52,7 +54,7 @@ for name in nd.random.__all__:
     fn = getattr(nd.random, name)
     args = {"multivariate_normal": (np.zeros(2), cov), "categorical": ([0.5, 0.5],), "geometric": (0.5,),
             "standard_gamma": (2.5,), "gamma": (2.5, 2.0), "beta": (0.5, 0.5), "dirichlet": ([1.0, 2.0],),
-            "chisquare": (3.0,), "standard_t": (4.0,)}.get(name, ())
+            "chisquare": (3.0,), "standard_t": (4.0,), "binomial": (10, 0.3), "multinomial": (10, [0.2, 0.8])}.get(name, ())
     r = fn(*args, size=100, rng=2)
     assert np.shape(r)[0] == 100, name
 g = nd.random.default_rng(3)
