@@ -18,6 +18,20 @@
 
 /* ---- small exact helpers (IEEE arithmetic only) ----------------------------- */
 
+#if defined(__GNUC__)
+#define BINOM_NOINLINE __attribute__((noinline))
+#define BINOM_INLINE static inline __attribute__((always_inline))
+#else
+#define BINOM_NOINLINE
+#define BINOM_INLINE static inline
+#endif
+
+/* ziggurat.h's nd_u01_oc / nd_u01_oo / nd_u01_co, the same values, converted
+ * through int64 (the shifted word is below 2^53): one instruction on x86-64 */
+static inline double u01_oc(uint64_t w) { return ((double)(int64_t)(w >> 11) + 1.0) * 0x1p-53; }
+static inline double u01_oo(uint64_t w) { return ((double)(int64_t)(w >> 12) + 0.5) * 0x1p-52; }
+static inline double u01_co(uint64_t w) { return (double)(int64_t)(w >> 11) * 0x1p-53; }
+
 /* floor of a finite double in int64 range */
 static inline int64_t floor_i64(double x)
 {
@@ -124,10 +138,10 @@ static void mode_and_offset(int64_t n, double p, int64_t *m_out, double *g_out)
 void nd_binomial_setup(nd_binomial_t *st, int64_t n, double p)
 {
     double q, np;
-    memset(st, 0, sizeof *st);
     st->n = n;
     st->p = p;
     st->kind = 0;
+    st->flip = 0;
     if (n < 0 || n > ND_BINOMIAL_MAX_N || !(p >= 0.0 && p <= 1.0)) {
         st->value = BINOM_INVALID;
         return;
@@ -149,6 +163,8 @@ void nd_binomial_setup(nd_binomial_t *st, int64_t n, double p)
         double spq, g;
         int64_t m;
         st->kind = 2;
+        st->s = q / (1.0 - q); /* the pmf's ratio f(i) / f(i-1) = a_inv / i - s */
+        st->a_inv = ((double)n + 1.0) * st->s;
         st->npq = np * (1.0 - q);
         spq = sqrt(st->npq);
         st->b = 1.15 + 2.53 * spq;
@@ -168,6 +184,14 @@ void nd_binomial_setup(nd_binomial_t *st, int64_t n, double p)
         st->lam = log1p_any((1.0 - 2.0 * q - g) / (st->y2 * q));
         st->st1 = stirling_tail(m + 1);
         st->st2 = stirling_tail(n - m + 1);
+        st->lo = -(double)m;
+        st->hi = (double)(n - m) + 1.0;
+        {
+            /* the box |U| <= 0.43 maps into [0, n] (true for n q >= 10; checked so the
+             * fast path needs no range test) */
+            double reach = (st->two_a / 0.07 + st->b) * 0.43;
+            st->box_inside = st->cm - reach >= -(double)m && st->cm + reach < (double)(n - m);
+        }
     }
 }
 
@@ -191,10 +215,10 @@ double nd_binomial_log_ratio(const nd_binomial_t *st, int64_t k)
 
 /* ---- draws ------------------------------------------------------------------- */
 
-static int64_t draw_inversion(nd_bits_t *bits, const nd_binomial_t *st)
+BINOM_NOINLINE static int64_t draw_inversion(nd_bits_t *bits, const nd_binomial_t *st)
 {
     for (;;) {
-        double u = nd_bits_u01_co(bits), r = st->r0;
+        double u = u01_co(nd_bits_next64(bits)), r = st->r0;
         int64_t x = 0;
         while (u > r) {
             u -= r;
@@ -206,69 +230,138 @@ static int64_t draw_inversion(nd_bits_t *bits, const nd_binomial_t *st)
     }
 }
 
-static int64_t draw_btrs(nd_bits_t *bits, const nd_binomial_t *st)
+/* f(i) / f(i - 1) = (n - i + 1) q / (i (1 - q)) for 1 <= i <= n */
+static inline double ratio_at(const nd_binomial_t *st, int64_t i)
 {
-    const double lo = -(double)st->m, hi = (double)(st->n - st->m) + 1.0;
+    return (i <= INV_MAX_STEPS ? st->a_inv * recip[i] : st->a_inv / (double)i) - st->s;
+}
+
+/* The rest of a BTRS try whose first word gave V > urvr, and the tries after it
+ * (out of line: about one value in five gets here). */
+BINOM_NOINLINE static int64_t btrs_slow(nd_bits_t *bits, const nd_binomial_t *st, double V)
+{
+    const double lo = st->lo, hi = st->hi;
     for (;;) {
-        double V = nd_bits_u01_oc(bits), U, v, us, ius, x, h;
+        double U, v, us, ius, x, h;
         int64_t d, k;
-        if (V <= st->urvr) {
+        if (V <= st->urvr) { /* a later try inside the box */
             U = V * st->inv_vr - 0.43;
-            x = (st->two_a / (0.5 - (U < 0 ? -U : U)) + st->b) * U + st->cm;
-            /* inside the box: always in [0, n] for n q >= 10, checked anyway */
+            x = (st->two_a / (0.5 - fabs(U)) + st->b) * U + st->cm;
             if (x >= lo && x < hi) return st->m + floor_i64(x);
+            V = u01_oc(nd_bits_next64(bits));
             continue;
         }
         if (V >= st->vr) {
-            U = nd_bits_u01_oo(bits) - 0.5;
+            U = u01_oo(nd_bits_next64(bits)) - 0.5;
             v = V;
         } else {
             U = V * st->inv_vr - 0.93;
             U = (U < 0 ? -0.5 : 0.5) - U;
-            v = st->vr * nd_bits_u01_oc(bits);
+            v = st->vr * u01_oc(nd_bits_next64(bits));
         }
-        us = 0.5 - (U < 0 ? -U : U);
+        us = 0.5 - fabs(U);
         ius = 1.0 / us;
         x = (st->two_a * ius + st->b) * U + st->cm;
-        if (!(x >= lo && x < hi)) continue; /* k < 0 or k > n */
-        d = floor_i64(x);
-        k = st->m + d;
-        /* accept iff v alpha / h <= f(k) / f(m), h the hat's height at U */
-        h = st->a * ius * ius + st->b;
-        v *= st->alpha;
-        {
-            double km = (double)(d < 0 ? -d : d), lv;
-            if (km > 20.0 && km < 0.5 * st->npq - 1.0) {
-                /* BTPE's squeeze: |log f(k)/f(m) - t| <= rho, t = -km^2 / (2 npq); first
-                 * without a log, by 1 + y <= exp(y) <= 1 / (1 - y) (y < 1) */
-                double rho = (km * st->inv_npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) * st->inv_npq + 0.5);
-                double t = -km * km * (0.5 * st->inv_npq);
-                if (v < (1.0 + (t - rho)) * h) return k;
-                if (t + rho < 1.0 && v * (1.0 - (t + rho)) > h) continue;
+        if (x >= lo && x < hi) { /* else k < 0 or k > n: a new try */
+            d = floor_i64(x);
+            k = st->m + d;
+            /* accept iff v alpha / h <= f(k) / f(m), h the hat's height at U */
+            h = st->a * ius * ius + st->b;
+            v *= st->alpha;
+            {
+                double km = (double)(d < 0 ? -d : d), lv;
+                if (km <= 15.0) {
+                    /* near the mode: f(k)/f(m) as a product of the pmf's ratios (Hoermann) */
+                    double f = h;
+                    int64_t i;
+                    if (d > 0)
+                        for (i = st->m + 1; i <= k; i++) f *= ratio_at(st, i);
+                    else
+                        for (i = k + 1; i <= st->m; i++) v *= ratio_at(st, i);
+                    if (v <= f) return k;
+                    goto next;
+                }
                 lv = nd_log_pos(v / h);
-                if (lv < t - rho) return k;
-                if (lv > t + rho) continue;
-            } else {
-                lv = nd_log_pos(v / h);
+                if (km > 20.0 && km < 0.5 * st->npq - 1.0) {
+                    /* BTPE's squeeze: |log f(k)/f(m) - t| <= rho, t = -km^2 / (2 npq) */
+                    double rho = (km * st->inv_npq) * (((km * (1.0 / 3.0) + 0.625) * km + 1.0 / 6.0) * st->inv_npq + 0.5);
+                    double t = -km * km * (0.5 * st->inv_npq);
+                    if (lv < t - rho) return k;
+                    if (lv > t + rho) goto next;
+                }
+                if (lv <= nd_binomial_log_ratio(st, k)) return k;
             }
-            if (lv <= nd_binomial_log_ratio(st, k)) return k;
         }
+    next:
+        V = u01_oc(nd_bits_next64(bits));
     }
 }
 
-int64_t nd_binomial_draw(nd_bits_t *bits, const nd_binomial_t *st)
+/* One BTRS value: the first word inside the box (about 4 in 5) is the value at once. */
+BINOM_INLINE int64_t draw_btrs(nd_bits_t *bits, const nd_binomial_t *st)
+{
+    double V = u01_oc(nd_bits_next64(bits));
+    if (ND_ZIG_LIKELY(V <= st->urvr && st->box_inside)) {
+        double U = V * st->inv_vr - 0.43;
+        double x = (st->two_a / (0.5 - fabs(U)) + st->b) * U + st->cm;
+        int64_t t = (int64_t)x;
+        return st->m + (t - ((double)t > x)); /* floor */
+    }
+    return btrs_slow(bits, st, V);
+}
+
+BINOM_INLINE int64_t draw_any(nd_bits_t *bits, const nd_binomial_t *st)
 {
     int64_t x;
-    if (st->kind == 0) return st->value;
-    x = st->kind == 1 ? draw_inversion(bits, st) : draw_btrs(bits, st);
+    if (st->kind == 2) x = draw_btrs(bits, st);
+    else if (st->kind == 1) x = draw_inversion(bits, st);
+    else return st->value;
     return st->flip ? st->n - x : x;
 }
+
+/* n values of one BTRS binomial into out (stride os): draw_btrs with the word
+ * pointer kept in registers (out may alias the bit source's fields otherwise). */
+static void btrs_fill(nd_bits_t *bits, const nd_binomial_t *st, intptr_t n, char *out, intptr_t os)
+{
+    uint64_t *pos = bits->pos, *end = bits->end;
+    const double urvr = st->box_inside ? st->urvr : -1.0, inv_vr = st->inv_vr, two_a = st->two_a;
+    const double b = st->b, cm = st->cm;
+    const int64_t m = st->m, nn = st->n;
+    const int flip = st->flip;
+    intptr_t i;
+    for (i = 0; i < n; i++) {
+        int64_t x;
+        double V;
+        if (pos == end) {
+            bits->pos = pos;
+            nd_bits_refill(bits);
+            pos = bits->pos;
+            end = bits->end;
+        }
+        V = u01_oc(*pos++);
+        if (ND_ZIG_LIKELY(V <= urvr)) {
+            double U = V * inv_vr - 0.43;
+            double xd = (two_a / (0.5 - fabs(U)) + b) * U + cm;
+            int64_t t = (int64_t)xd;
+            x = m + (t - ((double)t > xd));
+        } else {
+            bits->pos = pos;
+            x = btrs_slow(bits, st, V);
+            pos = bits->pos;
+            end = bits->end;
+        }
+        EW_OUT(int64_t, out, i * os) = flip ? nn - x : x;
+    }
+    bits->pos = pos;
+}
+
+int64_t nd_binomial_draw(nd_bits_t *bits, const nd_binomial_t *st) { return draw_any(bits, st); }
 
 int64_t nd_binomial(nd_bits_t *bits, int64_t n, double p)
 {
     nd_binomial_t st;
     nd_binomial_setup(&st, n, p);
-    return nd_binomial_draw(bits, &st);
+    return draw_any(bits, &st);
 }
 
 /* ---- element-wise kernels: p0 total_count (NULL: 1), p1 probs (NULL: 0.5) ------
@@ -296,6 +389,18 @@ static inline int64_t count_of(double n)
         nd_bits_expect(bits, (size_t)((double)n * 1.3) + 1);                              \
         ew_default(&p0, &s0, &one_);                                                      \
         ew_default(&p1, &s1, &half_);                                                     \
+        if (s0 == 0 && s1 == 0) { /* one binomial for the whole run */                   \
+            nd_binomial_setup(&st, count_of((double)*(const T *)p0), (double)*(const T *)p1); \
+            if (st.kind == 2) {                                                           \
+                btrs_fill(bits, &st, n, out, os);                                         \
+            } else if (os == 8) {                                                                \
+                int64_t *o = (int64_t *)(void *)out;                                      \
+                for (i = 0; i < n; i++) o[i] = draw_any(bits, &st);                       \
+            } else {                                                                      \
+                for (i = 0; i < n; i++) EW_OUT(int64_t, out, i * os) = draw_any(bits, &st); \
+            }                                                                             \
+            return;                                                                       \
+        }                                                                                 \
         for (i = 0; i < n; i++) {                                                         \
             double nn = (double)EW_AT(T, p0, i * s0), pp = (double)EW_AT(T, p1, i * s1);  \
             if (!have || nn != last_n || pp != last_p) {                                  \
@@ -306,7 +411,7 @@ static inline int64_t count_of(double n)
                 last_p = pp;                                                              \
                 have = 1;                                                                 \
             }                                                                             \
-            EW_OUT(int64_t, out, i * os) = nd_binomial_draw(bits, &st);                   \
+            EW_OUT(int64_t, out, i * os) = draw_any(bits, &st);                           \
         }                                                                                 \
     }
 

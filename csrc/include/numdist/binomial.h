@@ -32,8 +32,11 @@
  *         else:          U = V / vr - 0.93, U = sign(U)/2 - U, v = vr nd_u01_oc(next word);
  *       then us = 0.5 - |U|, k as above; k outside [0, n] ends the try; else
  *       v = v alpha / (a / us^2 + b) and the try is accepted iff
- *       log v <= log(f(k) / f(m)) (f the pmf; BTPE's squeeze t +- rho decides
- *       first when 20 < |k - m| < npq/2 - 1).  log(f(k)/f(m)) is evaluated
+ *       v <= f(k) / f(m) (f the pmf): for |k - m| <= 15 as a product of the
+ *       pmf's ratios f(i)/f(i-1) = (n+1) s / i - s, s = q / (1-q) (1/i from a
+ *       table of 1/1 .. 1/110 rounded once, a division above); otherwise in logs,
+ *       log v <= log(f(k) / f(m)), BTPE's squeeze t +- rho deciding first when
+ *       20 < |k - m| < npq/2 - 1.  log(f(k)/f(m)) is evaluated
  *       relative to the mode (nd_binomial_log_ratio), so it stays accurate at
  *       n = 2^62: Stirling's series with exact tails below 17, and
  *       (1 + t) log1p(t) - t by its Taylor series for |t| < 0.1.
@@ -78,7 +81,8 @@ typedef struct nd_binomial {
     /* BTRS */
     int64_t m;
     double a, b, cm, alpha, vr, urvr, npq, y1, y2, lam, st1, st2;
-    double inv_vr, two_a, inv_npq;
+    double inv_vr, two_a, inv_npq, lo, hi;
+    int box_inside;    /* the box's values all lie in [0, n] */
 } nd_binomial_t;
 
 /* Set up st for Binomial(n, p) (rules above; invalid parameters give kind 0
