@@ -358,8 +358,9 @@ no_pieces:
                   !strcmp(nm, "chisquare") || !strcmp(nm, "standard_t") || !strcmp(nm, "beta");
         double d0 = k->nparams && (!strcmp(nm, "bernoulli") || !strncmp(nm, "geometric", 9)) ? 0.5
                     : (!strcmp(nm, "exponential") || gam ? 1.0 : 0.0);
-        double d1 = 1.0;
+        double d1 = !strcmp(nm, "binomial") ? 0.5 : 1.0;
         unsigned char rep[2][N * 8], r1[N * 8];
+        if (!strcmp(nm, "binomial")) d0 = 1.0; /* total_count 1, probs 0.5 */
         for (i = 0; i < N; i++) {
             if (f32) { ((float *)rep[0])[i] = (float)d0; ((float *)rep[1])[i] = (float)d1; }
             else { ((double *)rep[0])[i] = d0; ((double *)rep[1])[i] = d1; }
@@ -397,7 +398,17 @@ no_pieces:
         for (a = 0; a < NB; a++) {
             double p = badv[a];
             if (f32) p = (float)p;
-            if (k->out_int64) {
+            if (!strcmp(nm, "binomial")) { /* p0 total_count = badv[a], p1 probs = badv[b] */
+                for (b = 0; b < NB; b++) {
+                    double cnt = p, pr = f32 ? (float)badv[b] : badv[b];
+                    int64_t v = ((int64_t *)o)[a * NB + b];
+                    int bad_n = !(cnt >= 0 && cnt <= 0x1p62) || cnt != floor(cnt);
+                    if (bad_n || !(pr >= 0 && pr <= 1)) CHECK(v == -1, "binomial(%g, %g) gives %lld", cnt, pr, (long long)v);
+                    else if (cnt == 0 || pr == 0) CHECK(v == 0, "binomial(%g, %g) gives %lld", cnt, pr, (long long)v);
+                    else if (pr == 1) CHECK(v == (int64_t)cnt, "binomial(%g, %g) gives %lld", cnt, pr, (long long)v);
+                    else CHECK(v >= 0 && (double)v <= cnt, "binomial(%g, %g) gives %lld", cnt, pr, (long long)v);
+                }
+            } else if (k->out_int64) {
                 int64_t v = ((int64_t *)o)[a * NB];
                 int trials = !strcmp(nm, "geometric");
                 if (p != p || p < 0 || p > 1) CHECK(v == -1, "%s %s p=%g gives %lld", nm, ty, p, (long long)v);
@@ -462,6 +473,7 @@ int main(int argc, char **argv)
         {"bernoulli", 0.3, 0, 0.3, 0.21},
         {"geometric", 0.3, 0, 1.0 / 0.3, 0.7 / 0.09},
         {"geometric_failures", 0.3, 0, 0.7 / 0.3, 0.7 / 0.09},
+        {"binomial", 200.0, 0.3, 60.0, 42.0},
     };
     int i, f32;
     if (argc > 1 && !strcmp(argv[1], "-v")) verbose = 1;
@@ -469,7 +481,7 @@ int main(int argc, char **argv)
     B = malloc(sizeof(double) * NBIG);
     if (!A || !B) return 2;
 
-    CHECK(nd_ew_count() == 15, "table has %d entries", nd_ew_count());
+    CHECK(nd_ew_count() == 16, "table has %d entries", nd_ew_count());
     CHECK(nd_ew_find("nope") == NULL && nd_ew_find(NULL) == NULL, "unknown name found");
     for (i = 0; i < nd_ew_count(); i++) {
         const nd_ew_kernel *k = &nd_ew_table()[i];
