@@ -209,19 +209,31 @@ static void test_multinomial(void)
         rc = random_multinomial_fill(&bits, 1, ND_MULTINOMIAL_STACK_K + 1, &one, 0, &dummy, 0, 0, &sentinel, 0, 0, NULL);
         CHECK(rc == ND_E_NOMEM && sentinel == 77, "large K without workspace: %d", rc);
     }
-    /* marginal means over many rows: n p_j within 5 standard errors */
+    /* marginal means over many rows: n p_j within 5 standard errors, on the alias
+     * path (n <= 16 K) and the conditional-binomial path; rows sum to n */
     {
         enum { ROWS = 20000 };
         static int64_t o[ROWS][K];
-        double q[K] = {0.05, 0.25, 0.4, 0.3, 0.0}, sums[K] = {0};
-        int64_t nn = 37;
-        reseed(7);
-        random_multinomial_fill(&bits, ROWS, K, &nn, 0, q, 0, 8, &o[0][0], K * 8, 8, NULL);
-        for (r = 0; r < ROWS; r++)
-            for (j = 0; j < K; j++) sums[j] += (double)o[r][j];
-        for (j = 0; j < K; j++) {
-            double mu = nn * q[j], se = sqrt(nn * q[j] * (1 - q[j]) / ROWS) + 1e-12;
-            CHECK(fabs(sums[j] / ROWS - mu) < 5 * se + 1e-12, "category %d mean %g vs %g", j, sums[j] / ROWS, mu);
+        static const int64_t counts[2] = {37, 500};
+        double q[K] = {0.05, 0.25, 0.4, 0.3, 0.0};
+        int c;
+        for (c = 0; c < 2; c++) {
+            double sums[K] = {0};
+            int64_t nn = counts[c];
+            int sum_ok = 1;
+            reseed(7 + c);
+            random_multinomial_fill(&bits, ROWS, K, &nn, 0, q, 0, 8, &o[0][0], K * 8, 8, NULL);
+            for (r = 0; r < ROWS; r++) {
+                int64_t s = 0;
+                for (j = 0; j < K; j++) { sums[j] += (double)o[r][j]; s += o[r][j]; }
+                sum_ok &= s == nn;
+            }
+            CHECK(sum_ok, "n %lld: rows do not sum to n", (long long)nn);
+            for (j = 0; j < K; j++) {
+                double mu = nn * q[j], se = sqrt(nn * q[j] * (1 - q[j]) / ROWS) + 1e-12;
+                CHECK(fabs(sums[j] / ROWS - mu) < 5 * se + 1e-12, "n %lld category %d mean %g vs %g", (long long)nn, j,
+                      sums[j] / ROWS, mu);
+            }
         }
     }
 }

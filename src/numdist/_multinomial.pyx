@@ -25,8 +25,8 @@ from libc.stdlib cimport free, malloc
 
 from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_chunks, strided_operand
 from numdist._dirichlet import _row_stride
-from numdist._kernels cimport (ND_CHUNK_ELEMS, ND_MULTINOMIAL_STACK_K, random_multinomial_fill,
-                               random_multinomial_fill_f)
+from numdist._kernels cimport (ND_CHUNK_ELEMS, ND_MULTINOMIAL_STACK_K, nd_multinomial_work_bytes,
+                               random_multinomial_fill, random_multinomial_fill_f)
 from numdist._rng cimport RandomSource, nd_bits_t, random_source
 
 cnp.import_array()
@@ -55,9 +55,9 @@ cdef void mult_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
     cdef strided_operand o = job.out, nn = job.n, p = job.p
     cdef intptr_t r = c * job.rpc
     cdef intptr_t stop = min(job.nrows, r + job.rpc)
-    cdef double *work = NULL
+    cdef void *work = NULL
     if job.K > ND_MULTINOMIAL_STACK_K:
-        work = <double *>malloc(<size_t>job.K * sizeof(double))
+        work = malloc(nd_multinomial_work_bytes(job.K))
         if work == NULL:
             job.status[c] = -1
             return

@@ -42,14 +42,18 @@
  *       (1 + t) log1p(t) - t by its Taylor series for |t| < 0.1.
  *     Expected words per value: 1 for inversion, about 1.2-1.3 for BTRS.
  *
- *   random_multinomial_fill: rows in order; in a row, categories j = 0 .. K-2 in
- *     order, x_j = nd_binomial(rem, min(1, p_j / S_j)) with rem the trials left
- *     and S_j = p_j + ... + p_{K-1} (suffix sums, accurate for small tails); the
- *     last category takes rem.  Once rem is 0 the row's other counts are 0 and
- *     no more words are drawn.  A row with n < 0, n > 2^62, or a probability
- *     that is NaN, negative or infinite, or all zero, gives K counts of -1 and
- *     draws no words.  Probabilities need not sum to 1: the row is
- *     Multinomial(n, p / sum(p)).
+ *   random_multinomial_fill: rows in order.  A row with n < 0, n > 2^62, or a
+ *     probability that is NaN, negative or infinite, or all zero, gives K counts
+ *     of -1 and draws no words.  Probabilities need not sum to 1: the row is
+ *     Multinomial(n, p / sum(p)).  Otherwise, with K > 1 and
+ *     n <= ND_MULTINOMIAL_ALIAS_PER_K * K (few trials per category): the row's
+ *     alias table (nd_alias_build_batch of numdist/categorical.h, from the
+ *     probabilities as doubles) and n draws nd_alias_draw(table, K, word), one
+ *     word each, counted.  Else categories j = 0 .. K-2 in order,
+ *     x_j = nd_binomial(rem, min(1, p_j / S_j)) with rem the trials left and
+ *     S_j = p_j + ... + p_{K-1} (suffix sums, accurate for small tails); the
+ *     last category takes rem; once rem is 0 the row's other counts are 0 and no
+ *     more words are drawn.  Either way O(K) work per row whatever n.
  *
  * Plain C99, no Python.
  */
@@ -100,17 +104,20 @@ double nd_binomial_log_ratio(const nd_binomial_t *st, int64_t k);
 /* Multinomial rows.  n: nrows counts (int64) with byte stride n_rs (0: one n for
  * every row); p: nrows x K probabilities with byte strides p_rs (0: one row for
  * all), p_cs; out: nrows x K int64 with byte strides o_rs, o_cs (must not
- * overlap p or n).  work: K doubles (the suffix sums), or NULL when
- * K <= ND_MULTINOMIAL_STACK_K (a stack buffer is used).  Returns ND_OK, or
+ * overlap p or n).  work: nd_multinomial_work_bytes(K) bytes aligned to 16 (the
+ * row as doubles, an alias table and its build workspace), or NULL when
+ * K <= ND_MULTINOMIAL_STACK_K (stack buffers are used).  Returns ND_OK, or
  * ND_E_NOMEM (nothing drawn or written) for work NULL and K too large.
  * nrows <= 0 or K <= 0 does nothing. */
 #define ND_MULTINOMIAL_STACK_K 512
+#define ND_MULTINOMIAL_ALIAS_PER_K 16
+size_t nd_multinomial_work_bytes(intptr_t K);
 int random_multinomial_fill(nd_bits_t *bits, intptr_t nrows, intptr_t K, const int64_t *n,
                             intptr_t n_rs, const double *p, intptr_t p_rs, intptr_t p_cs,
-                            int64_t *out, intptr_t o_rs, intptr_t o_cs, double *work);
+                            int64_t *out, intptr_t o_rs, intptr_t o_cs, void *work);
 int random_multinomial_fill_f(nd_bits_t *bits, intptr_t nrows, intptr_t K, const int64_t *n,
                               intptr_t n_rs, const float *p, intptr_t p_rs, intptr_t p_cs,
-                              int64_t *out, intptr_t o_rs, intptr_t o_cs, double *work);
+                              int64_t *out, intptr_t o_rs, intptr_t o_cs, void *work);
 
 #ifdef __cplusplus
 }
