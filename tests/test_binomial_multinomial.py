@@ -381,3 +381,16 @@ def test_validation_off_never_hangs_and_gives_documented_values():
     d32 = nd.Binomial(total_count=np.float32(BIG), probs=np.float32(0.3), validate_args=False)
     y = d32.sample((1000,), rng=1)
     assert np.abs(y / BIG - 0.3).max() < 1e-6
+
+
+@pytest.mark.parametrize("n, p", [(10**12, 0.3), (BIG, 0.4), (BIG - 12345, 0.97), (10**15, 0.5)])
+def test_huge_count_shape_against_normal_limit(n, p):
+    """At n p q >= 1e11 the binomial is normal to O(1/sd) < 1e-5: KS of the standardised
+    draws (exact integer offsets) against N(0, 1) on 2e5 draws (class sampler, f64)."""
+    d = nd.Binomial(total_count=np.array(float(n)), probs=p)
+    x = d.sample((200_000,), rng=21)
+    nn = int(np.float64(n))  # the count as the float64 parameter holds it
+    mu = nn * p
+    base = int(round(mu))
+    z = ((x - base).astype(np.float64) + (base - mu)) / np.sqrt(nn * p * (1 - p))
+    assert stats.kstest(z, "norm").pvalue > 1e-4
