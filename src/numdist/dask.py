@@ -271,6 +271,32 @@ class _ElementwisePlan(_Plan):
         return out
 
 
+class _DirichletPlan(_Plan):
+    """Dirichlet as its class draws it: the element-wise log-gamma kernel over the
+    whole output, then each row normalised; a block splitting the event axis draws
+    its rows whole and keeps its columns."""
+
+    def __init__(self, dist: Any, shape: tuple[int, ...]) -> None:
+        self.family = "Dirichlet"
+        self.shape = shape
+        self.dtype = dist.dtype
+        self.gammas = _ElementwisePlan("Dirichlet", "log_standard_gamma", shape, dist.dtype,
+                                       (dist.concentration,))
+        self.empty = self.gammas.empty
+
+    def advance(self, s: _Stream) -> tuple[int, int] | None:
+        return self.gammas.advance(s)
+
+    def block(self, s: _Stream, box: Box) -> np.ndarray:
+        from numdist.dirichlet import normalise_log_gammas
+
+        e0, e1 = box[-1]
+        if e0 == e1 or any(lo == hi for lo, hi in box):
+            return np.empty(tuple(hi - lo for lo, hi in box), dtype=self.dtype)
+        rows = self.gammas.block(s, (*box[:-1], (0, self.shape[-1])))
+        return normalise_log_gammas(rows)[..., e0:e1]
+
+
 class _GridPlan(_Plan):
     """Kernels with a 2-D grid of tiles over (S, B) = (flat sample-like index, flat
     batch-like index) of the output, and an inner event of size ``d``: tile (i, j)
@@ -536,8 +562,8 @@ def supported_families() -> tuple[str, ...]:
 
     elementwise = {name for name in nd.__all__
                    if isinstance(getattr(nd, name), type) and getattr(getattr(nd, name), "_kernel", None)}
-    return tuple(sorted(elementwise | {"Categorical", "OneHotCategorical", "RelaxedOneHotCategorical", "Multinomial",
-                                       "MultivariateNormal", "Independent"}))
+    return tuple(sorted(elementwise | {"Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
+                                       "MultivariateNormal", "Independent", "Dirichlet", "Multinomial"}))
 
 
 def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
@@ -565,6 +591,8 @@ def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
         return _RelaxedPlan(dist, sample_shape)
     if name == "MultivariateNormal":
         return _MVNPlan(dist, sample_shape)
+    if name == "Dirichlet":
+        return _DirichletPlan(dist, shape)
     if name == "Multinomial":
         return _MultinomialPlan(dist, sample_shape)
     raise NotImplementedError(
