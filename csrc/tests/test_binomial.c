@@ -1,8 +1,9 @@
 /* Standalone checks of the binomial and multinomial kernels (numdist/binomial.h);
  * no Python.  The statistics (chi-square against scipy) are in
  * tests/test_binomial_multinomial.py; here: the defined values of bad
- * parameters, termination on extreme ones, the log pmf ratio against libm's
- * lgamma, moments at n = 1e12 and 2^62, the element-wise entry, the row kernel.
+ * parameters, termination on extreme ones, the log pmf ratio against lgammal and
+ * 60-digit mpmath values (to n = 2^62), BTPE's squeeze as a bound of it, moments at
+ * n = 1e12 and 2^62, the element-wise entry, the row kernel (both paths).
  *   test_binomial      run all checks
  *   test_binomial -v   print the statistics too
  */
@@ -76,7 +77,8 @@ static void test_extremes(void)
             }
 }
 
-/* log f(k) / f(m) against lgamma (double lgamma: tolerance grows with n log n) */
+/* log f(k) / f(m) against long double lgammal (tolerance: 1e-12 relative plus the
+ * reference's own rounding, about 1e-19 n log n) */
 static void test_log_ratio(void)
 {
     static const int64_t ns[] = {20, 57, 200, 1000, 123457, 10000000};
@@ -90,14 +92,17 @@ static void test_log_ratio(void)
             double q = ps[j] > 0.5 ? 1 - ps[j] : ps[j], lfm;
             nd_binomial_setup(&st, n, ps[j]);
             if (st.kind != 2) continue;
-            lfm = -lgamma((double)st.m + 1) - lgamma((double)(n - st.m) + 1) + (double)st.m * log(q) +
-                  (double)(n - st.m) * log1p(-q);
+            lfm = -lgammal((long double)st.m + 1) - lgammal((long double)(n - st.m) + 1) +
+                  (long double)st.m * logl((long double)q) + (long double)(n - st.m) * log1pl(-(long double)q);
             step = n / 997 + 1;
             for (k = 0; k <= n; k += step) {
-                double ref = -lgamma((double)k + 1) - lgamma((double)(n - k) + 1) + (double)k * log(q) +
-                             (double)(n - k) * log1p(-q) - lfm;
+                long double refl = -lgammal((long double)k + 1) - lgammal((long double)(n - k) + 1) +
+                                   (long double)k * logl((long double)q) + (long double)(n - k) * log1pl(-(long double)q) - lfm;
+                double ref = (double)refl;
                 double got = nd_binomial_log_ratio(&st, k);
-                double tol = 1e-12 * (1 + fabs(ref)) + 4e-16 * (double)n * log((double)n);
+                /* glibc's lgammal is the limit here (4e-11 off at n = 123457: the
+                 * 60-digit points below settle those) */
+                double tol = 1e-12 * (1 + fabs(ref)) + 1e-16 * (double)n * log((double)n);
                 double err = fabs(got - ref);
                 if (err / tol > worst) worst = err / tol;
                 CHECK(err <= tol, "log ratio n %lld p %g k %lld: %.17g vs %.17g", (long long)n, ps[j],
@@ -106,6 +111,63 @@ static void test_log_ratio(void)
             }
         }
     if (verbose) printf("log ratio: worst error / tolerance %.3g\n", worst);
+}
+
+/* log f(k) / f(m) at points computed with mpmath (60 digits) from the exact mode
+ * m = floor((n + 1) q), up to n = 2^62 (3.3 standard deviations from the mode) */
+static void test_log_ratio_mpmath(void)
+{
+    static const struct { int64_t n; double p; int64_t k; double lr; } pts[] = {
+        {INT64_C(123457), 0.5, INT64_C(60140), -40.882090587187155527},
+        {INT64_C(123457), 0.3, INT64_C(36000), -20.847704136566840567},
+        {INT64_C(1000000000000), 0.3, INT64_C(300002500000), -14.88093114158709976},
+        {INT64_C(4611686018427387904), 0.4, INT64_C(1844674410842713115), -5.4449999983701605822},
+        {INT64_C(4611686018427387904), 0.5, INT64_C(2305843012757041971), -5.4449999993853271017},
+        {INT64_C(1000000000000000), 0.01, INT64_C(10000010383207), -5.4449980221649741276},
+        {INT64_C(4611686018427375559), 0.03, INT64_C(138350581761721044), -5.4449999747526889216},
+    };
+    size_t i;
+    for (i = 0; i < sizeof pts / sizeof pts[0]; i++) {
+        nd_binomial_t st;
+        double got;
+        nd_binomial_setup(&st, pts[i].n, pts[i].p);
+        got = nd_binomial_log_ratio(&st, pts[i].k);
+        CHECK(fabs(got - pts[i].lr) <= 1e-13 * (1 + fabs(pts[i].lr)), "n %lld p %g k %lld: %.17g vs %.17g",
+              (long long)pts[i].n, pts[i].p, (long long)pts[i].k, got, pts[i].lr);
+    }
+}
+
+/* BTPE's squeeze, used by the BTRS slow path for 20 < |k - m| < npq/2 - 1, must bound
+ * the exact log ratio: t - rho <= log f(k)/f(m) <= t + rho (else draws near its edges
+ * would be accepted or rejected wrongly) */
+static void test_squeeze_bounds(void)
+{
+    static const int64_t ns[] = {100, 1000, 12345, 1000000, INT64_C(1000000000000), ND_BINOMIAL_MAX_N};
+    static const double ps[] = {0.5, 0.3, 0.1, 0.01, 0.9};
+    size_t i, j;
+    long checked = 0;
+    for (i = 0; i < sizeof ns / sizeof ns[0]; i++)
+        for (j = 0; j < sizeof ps / sizeof ps[0]; j++) {
+            nd_binomial_t st;
+            double km;
+            nd_binomial_setup(&st, ns[i], ps[j]);
+            if (st.kind != 2) continue;
+            for (km = 21; km < 0.5 * st.npq - 1.0 && km < 40 * sqrt(st.npq); km += 1 + floor(km / 64)) {
+                int sgn;
+                for (sgn = -1; sgn <= 1; sgn += 2) {
+                    int64_t k = st.m + (int64_t)(sgn * km);
+                    double rho = (km / st.npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / st.npq + 0.5);
+                    double t = -km * km / (2.0 * st.npq), lr;
+                    if (k < 0 || k > st.n) continue;
+                    lr = nd_binomial_log_ratio(&st, k);
+                    checked++;
+                    CHECK(lr >= t - rho && lr <= t + rho, "squeeze n %lld p %g k-m %g: %g not in [%g, %g]",
+                          (long long)ns[i], ps[j], sgn * km, lr, t - rho, t + rho);
+                    if (!(lr >= t - rho && lr <= t + rho)) return;
+                }
+            }
+        }
+    if (verbose) printf("squeeze bounds: %ld points\n", checked);
 }
 
 /* mean and variance of many draws, in units of their standard errors */
@@ -244,6 +306,8 @@ int main(int argc, char **argv)
     test_defined_values();
     test_extremes();
     test_log_ratio();
+    test_log_ratio_mpmath();
+    test_squeeze_bounds();
     test_huge_counts();
     test_elementwise();
     test_multinomial();
