@@ -245,6 +245,35 @@ static void test_elementwise(void)
     for (i = 0; i < 6; i++) CHECK(out[i] == 0 || out[i] == 1, "default draw %lld", (long long)out[i]);
 }
 
+/* Long runs of one binomial decide most acceptance tests from a table of pmf ratios;
+ * the numbers must be those of the same draws without it (parameters given as
+ * arrays take the element-by-element path, which has no table). */
+static void test_ratio_table_same_numbers(void)
+{
+    enum { N = 200000 };
+    static const double ns[] = {45, 200, 1e6, 2e3, 1e7, 1e12, 4611686018427387904.0};
+    static const double ps[] = {0.5, 0.7, 0.3, 0.02, 0.5, 0.3, 0.4};
+    static int64_t a[N], b[N];
+    static double na[N], pa[N];
+    static float nf[N], pf[N];
+    const nd_ew_kernel *k = nd_ew_find("binomial");
+    size_t c;
+    intptr_t i;
+    for (c = 0; c < sizeof ns / sizeof ns[0]; c++) {
+        for (i = 0; i < N; i++) { na[i] = ns[c]; pa[i] = ps[c]; nf[i] = (float)ns[c]; pf[i] = (float)ps[c]; }
+        reseed(40 + c);
+        k->f64(&bits, N, (char *)a, 8, (const char *)&ns[c], 0, (const char *)&ps[c], 0);
+        reseed(40 + c);
+        k->f64(&bits, N, (char *)b, 8, (const char *)na, 8, (const char *)pa, 8);
+        CHECK(memcmp(a, b, sizeof a) == 0, "f64 n %g p %g: the table changed the numbers", ns[c], ps[c]);
+        reseed(50 + c);
+        k->f32(&bits, N, (char *)a, 8, (const char *)nf, 0, (const char *)pf, 0);
+        reseed(50 + c);
+        k->f32(&bits, N, (char *)b, 8, (const char *)nf, 4, (const char *)pf, 4);
+        CHECK(memcmp(a, b, sizeof a) == 0, "f32 n %g p %g: the table changed the numbers", ns[c], ps[c]);
+    }
+}
+
 static void test_multinomial(void)
 {
     enum { K = 5, R = 4 };
@@ -310,6 +339,7 @@ int main(int argc, char **argv)
     test_squeeze_bounds();
     test_huge_counts();
     test_elementwise();
+    test_ratio_table_same_numbers();
     test_multinomial();
     if (fails) printf("%d failures\n", fails);
     return fails != 0;
