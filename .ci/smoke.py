@@ -41,6 +41,8 @@ families = [
     nd.TransformedDistribution(nd.Normal(np.zeros(2), 1.0), [nd.transforms.TanhTransform()]),
     nd.Poisson(np.array([0.5, 3.7, 4000.0])),
     nd.NegativeBinomial(np.array([0.5, 50.0]), logits=np.float32(0.3)),
+    nd.Binomial(np.array([5.0, 1e12]), probs=0.3),
+    nd.Multinomial(50, logits=np.zeros((2, 4))),
 ]
 for d in families:
     x = d.sample((1000,), rng=0)
@@ -60,7 +62,7 @@ for name in nd.random.__all__:
     args = {"multivariate_normal": (np.zeros(2), cov), "categorical": ([0.5, 0.5],), "geometric": (0.5,),
             "standard_gamma": (2.5,), "gamma": (2.5, 2.0), "beta": (0.5, 0.5), "dirichlet": ([1.0, 2.0],),
             "chisquare": (3.0,), "standard_t": (4.0,), "weibull": (1.5,), "poisson": (3.7,),
-            "negative_binomial": (3.0, 0.4)}.get(name, ())
+            "negative_binomial": (3.0, 0.4), "binomial": (10, 0.3), "multinomial": (10, [0.2, 0.8])}.get(name, ())
     r = fn(*args, size=100, rng=2)
     assert np.shape(r)[0] == 100, name
 g = nd.random.default_rng(3)

@@ -43,6 +43,11 @@
  *   negative_binomial_odds (n = 1, odds = 1) int64: G(n) then Poisson(G(n) odds),
  *                      failures before the n-th success, odds = (1-p)/p; NaN or
  *                      negative -> -1, n or odds 0 -> 0, inf -> INT64_MAX
+ *   binomial           (total_count = 1, probs = 0.5)  int64: nd_binomial of
+ *                      numdist/binomial.h (inversion below n q = 10, BTRS above);
+ *                      total_count read in the parameters' float type, an integer
+ *                      in [0, 2^62]; otherwise, or probs NaN / outside [0, 1]: -1
+ *                      (binomial.c)
  *
  * f64 kernels read double parameters, f32 kernels float parameters; f32 results
  * are computed in double and rounded once, except f32 uniform (float arithmetic,
@@ -69,6 +74,7 @@ ND_EW_DECLARE(lognormal);
 ND_EW_DECLARE(weibull);
 ND_EW_DECLARE(poisson);
 ND_EW_DECLARE(negative_binomial_odds);
+ND_EW_DECLARE(binomial);
 
 /* ---- thin compositions of other kernels' fills ------------------------------ */
 
@@ -161,6 +167,7 @@ static const nd_ew_kernel ew_table[] = {
     {"weibull", 1, 0, nd_ew_weibull_f64, nd_ew_weibull_f32, 1.034},
     {"poisson", 1, 1, nd_ew_poisson_f64, nd_ew_poisson_f32, 2.2},
     {"negative_binomial_odds", 2, 1, nd_ew_negative_binomial_odds_f64, nd_ew_negative_binomial_odds_f32, 4.3},
+    {"binomial", 2, 1, nd_ew_binomial_f64, nd_ew_binomial_f32, 1.3},
 };
 
 const nd_ew_kernel *nd_ew_find(const char *name)

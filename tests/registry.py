@@ -464,5 +464,30 @@ CASES += [
     Case("negbin-logits", "NegativeBinomial", {"logits": _r.normal(size=(3,))},
          const={"total_count": np.array([[0.5], [3.0]])}, int_samples=True, bad={"logits": (np.nan,)}),
 ]
+
+# -- counts: Binomial, Multinomial ---------------------------------------------------------------
+# total_count is a constructor constant (not differentiated). torch's Multinomial.entropy adds
+# lgamma(total_count + 1) in float32 (torch.tensor(int) is int64, and lgamma of an integer tensor is
+# float32): its entropy is off by ~1e-7 relative, so numdist's (exact) is checked against
+# scipy.stats.multinomial in tests/test_binomial_multinomial.py instead; the entropy gradient
+# does not see that constant and is compared with torch here.
+_MULTINOMIAL_ENTROPY = {
+    "test_entropy_matches_torch": "torch rounds lgamma(total_count + 1) to float32 (checked against scipy instead)",
+    "test_expand_matches_torch_and_makes_views": "same float32 entropy term of torch (expand checked in test_binomial_multinomial.py)",
+}
+_binom_n = np.array([[1.0], [5.0], [20.0]])
+CASES += [
+    Case("binomial-probs", "Binomial", {"probs": _r.uniform(0.1, 0.9, size=(4,))},
+         const={"total_count": _binom_n}, int_samples=True,
+         kl_with=("binomial-probs-scalar",)),  # q.total_count > p.total_count: NotImplementedError in both
+    Case("binomial-logits", "Binomial", {"logits": _r.normal(size=(2, 3))},
+         const={"total_count": np.array(12.0)}, int_samples=True),
+    Case("binomial-probs-scalar", "Binomial", {"probs": np.array(0.35)},
+         const={"total_count": np.array(12.0)}, int_samples=True),
+    Case("multinomial-probs", "Multinomial", {"probs": _r.uniform(0.1, 2.0, size=(3, 4))},
+         const={"total_count": 7}, int_samples=True, xfail=_MULTINOMIAL_ENTROPY),
+    Case("multinomial-logits", "Multinomial", {"logits": _r.normal(size=(2, 1, 5))},
+         const={"total_count": 10}, int_samples=True, xfail=_MULTINOMIAL_ENTROPY),
+]
 BY_ID = {c.id: c for c in CASES}
 assert len(BY_ID) == len(CASES), "duplicate case ids"

@@ -196,9 +196,11 @@ SAMPLER_PARAMS = {
     "weibull": {"a": _r.uniform(0.3, 4, size=(3,))},
     "poisson": {"lam": np.array([0.05, 3.7, 25.0, 4000.0])},
     "negative_binomial": {"n": _r.uniform(0.3, 50, size=(2, 1)), "p": _r.uniform(0.05, 1, size=(3,))},
+    "binomial": {"n": np.array([0.0, 7.0, 1e12]), "p": _r.uniform(0.05, 0.95, size=(2, 1))},
+    "multinomial": {"n": np.array([[3.0], [1e9]]), "pvals": np.array([0.2, 0.3, 0.4, 0.1])},
 }
 SAMPLERS = [n for n in nd.random.__all__ if n not in ("Xoshiro256x8", "default_rng")]
-EVENT = {"multivariate_normal": 1, "dirichlet": 1}
+EVENT = {"multivariate_normal": 1, "dirichlet": 1, "multinomial": 1}
 
 
 def test_every_functional_sampler_is_fuzzed():
@@ -206,7 +208,7 @@ def test_every_functional_sampler_is_fuzzed():
 
 
 def _out_dtype(name, params, dtype):
-    if name in ("categorical", "geometric", "poisson", "negative_binomial"):
+    if name in ("categorical", "geometric", "poisson", "negative_binomial", "binomial", "multinomial"):  # counts
         return np.dtype(np.int64)
     if dtype is not None:
         return np.dtype(dtype)

@@ -28,10 +28,10 @@ def _implemented(torch_fn, nd_fn, beyond_torch=False):
 
 
 def _torch_value(torch, x):
-    """``x`` as torch sees its own samples: integer-valued families (Poisson, ...) draw floats in
-    torch, whose log_prob of an int64 tensor computes lgamma in float32."""
+    """``x`` as torch's own samples are: floats. numdist's int64 counts would make torch
+    evaluate ``lgamma(value + 1)`` in float32 (integer tensors promote to the default dtype)."""
     x = np.asarray(x)
-    return torch.as_tensor(x.astype(np.float64) if x.dtype.kind in "iu" else x)
+    return torch.as_tensor(x.astype(np.float64) if x.dtype.kind in "iub" else x)
 
 
 def _close(case, actual, expected):

@@ -360,8 +360,9 @@ no_pieces:
         int counts = !strcmp(nm, "poisson") || !strcmp(nm, "negative_binomial_odds");
         double d0 = k->nparams && (!strcmp(nm, "bernoulli") || !strncmp(nm, "geometric", 9)) ? 0.5
                     : (!strcmp(nm, "exponential") || gam || counts ? 1.0 : 0.0);
-        double d1 = 1.0;
+        double d1 = !strcmp(nm, "binomial") ? 0.5 : 1.0;
         unsigned char rep[2][N * 8], r1[N * 8];
+        if (!strcmp(nm, "binomial")) d0 = 1.0; /* total_count 1, probs 0.5 */
         for (i = 0; i < N; i++) {
             if (f32) { ((float *)rep[0])[i] = (float)d0; ((float *)rep[1])[i] = (float)d1; }
             else { ((double *)rep[0])[i] = d0; ((double *)rep[1])[i] = d1; }
@@ -411,6 +412,16 @@ no_pieces:
                     else if (p == INFINITY || r == INFINITY || (!nb && p > 1e19))
                         CHECK(v == INT64_MAX, "%s %s (%g, %g) gives %lld", nm, ty, p, r, (long long)v);
                     else CHECK(v >= 0, "%s %s (%g, %g) gives %lld", nm, ty, p, r, (long long)v);
+                }
+            } else if (!strcmp(nm, "binomial")) { /* p0 total_count = badv[a], p1 probs = badv[b] */
+                for (b = 0; b < NB; b++) {
+                    double cnt = p, pr = f32 ? (float)badv[b] : badv[b];
+                    int64_t v = ((int64_t *)o)[a * NB + b];
+                    int bad_n = !(cnt >= 0 && cnt <= 0x1p62) || cnt != floor(cnt);
+                    if (bad_n || !(pr >= 0 && pr <= 1)) CHECK(v == -1, "binomial(%g, %g) gives %lld", cnt, pr, (long long)v);
+                    else if (cnt == 0 || pr == 0) CHECK(v == 0, "binomial(%g, %g) gives %lld", cnt, pr, (long long)v);
+                    else if (pr == 1) CHECK(v == (int64_t)cnt, "binomial(%g, %g) gives %lld", cnt, pr, (long long)v);
+                    else CHECK(v >= 0 && (double)v <= cnt, "binomial(%g, %g) gives %lld", cnt, pr, (long long)v);
                 }
             } else if (k->out_int64) {
                 int64_t v = ((int64_t *)o)[a * NB];
@@ -479,6 +490,7 @@ int main(int argc, char **argv)
         {"geometric_failures", 0.3, 0, 0.7 / 0.3, 0.7 / 0.09},
         {"lognormal", 0.5, 0.6, 1.9738777322304475, 1.6883351624808391},   /* exp(m + s^2/2), expm1(s^2) exp(2m + s^2) */
         {"weibull", 2.0, 0, 0.88622692545275801, 0.21460183660255170},  /* G(1.5), G(2) - G(1.5)^2 */
+        {"binomial", 200.0, 0.3, 60.0, 42.0},
     };
     int i, f32;
     if (argc > 1 && !strcmp(argv[1], "-v")) verbose = 1;
@@ -486,7 +498,7 @@ int main(int argc, char **argv)
     B = malloc(sizeof(double) * NBIG);
     if (!A || !B) return 2;
 
-    CHECK(nd_ew_count() == 19, "table has %d entries", nd_ew_count());
+    CHECK(nd_ew_count() == 20, "table has %d entries", nd_ew_count());
     CHECK(nd_ew_find("nope") == NULL && nd_ew_find(NULL) == NULL, "unknown name found");
     for (i = 0; i < nd_ew_count(); i++) {
         const nd_ew_kernel *k = &nd_ew_table()[i];

@@ -9,6 +9,7 @@ from numdist._common import get_num_threads, set_num_threads
 from numdist._rng import manual_seed
 from numdist.alias import AliasTable
 from numdist.bernoulli import Bernoulli
+from numdist.binomial import Binomial
 from numdist.beta import Beta
 from numdist.categorical import Categorical
 from numdist.cauchy import Cauchy
@@ -22,6 +23,7 @@ from numdist.gumbel import Gumbel
 from numdist.independent import Independent
 from numdist.kl import kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
 from numdist.laplace import Laplace
+from numdist.multinomial import Multinomial
 from numdist.multivariate_normal import MultivariateNormal
 from numdist.negative_binomial import NegativeBinomial
 from numdist.normal import Normal
@@ -46,6 +48,7 @@ __all__ = [
     "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "Bernoulli", "Geometric",
     "Gamma", "Chi2", "Beta", "Dirichlet", "StudentT",
     "Poisson", "NegativeBinomial",
+    "Binomial", "Multinomial",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]

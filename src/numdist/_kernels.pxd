@@ -213,3 +213,19 @@ cdef extern from "numdist/gamma.h" nogil:
 
 cdef extern from "numdist/ziggurat.h" nogil:
     int nd_exponential_simd_level()
+
+cdef extern from "numdist/binomial.h" nogil:
+    int64_t ND_BINOMIAL_MAX_N
+    intptr_t ND_MULTINOMIAL_STACK_K
+    size_t nd_multinomial_work_bytes(intptr_t K)
+    ctypedef struct nd_binomial_t:
+        pass
+    void nd_binomial_setup(nd_binomial_t *st, int64_t n, double p)
+    int64_t nd_binomial_draw(nd_bits_t *bits, const nd_binomial_t *st)
+    int64_t nd_binomial(nd_bits_t *bits, int64_t n, double p)
+    int random_multinomial_fill(nd_bits_t *bits, intptr_t nrows, intptr_t K, const int64_t *n,
+                                intptr_t n_rs, const double *p, intptr_t p_rs, intptr_t p_cs,
+                                int64_t *out, intptr_t o_rs, intptr_t o_cs, void *work)
+    int random_multinomial_fill_f(nd_bits_t *bits, intptr_t nrows, intptr_t K, const int64_t *n,
+                                  intptr_t n_rs, const float *p, intptr_t p_rs, intptr_t p_cs,
+                                  int64_t *out, intptr_t o_rs, intptr_t o_cs, void *work)

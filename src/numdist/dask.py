@@ -13,6 +13,7 @@ How a block finds its numbers (docs/stream-contract.md, section 8)
 numdist cuts every draw into fixed *stream tiles* that depend only on the shapes
 (element-wise families: runs of ``CHUNK_ELEMS`` = 65,536 elements of the C-ordered
 output; Categorical, MultivariateNormal: the rectangles of their kernels' grids;
+Multinomial: its chunks of whole rows;
 RelaxedOneHotCategorical: groups of whole rows, positioned by word), and tile ``c``
 draws from its own stream position. A Dask block computes only the tiles it
 overlaps, with numdist's generator set where the full draw would have it, and cuts
@@ -511,6 +512,46 @@ class _CategoricalPlan(_GridPlan):
         return onehot
 
 
+class _MultinomialPlan(_GridPlan):
+    """Multinomial's row kernel: the ``R = prod(sample_shape + batch_shape)`` rows of K
+    counts in chunks of ``rows_per_chunk(K)`` whole rows; chunk ``i`` (one tile, all its
+    rows) is a one-chunk call of the same kernel at blocks base + i * CHUNK_BLOCKS."""
+
+    family = "Multinomial"
+
+    def __init__(self, dist: Any, sample_shape: tuple[int, ...]) -> None:
+        from numdist import _multinomial
+
+        K = dist.event_shape[-1]
+        full = sample_shape + dist.batch_shape
+        self.shape = full + (K,)
+        self.k = len(full)  # every row index is "sample-like": one column of tiles
+        self.nevent = 1
+        self.dtype = self.tile_dtype = np.dtype(np.int64)
+        self.S, self.B, self.d = math.prod(full), 1, K
+        self.sc, self.bc, self.nbp = _multinomial.rows_per_chunk(K), 1, 1
+        self.nbatch = math.prod(dist.batch_shape)
+        self.probs = _compact(np.ascontiguousarray(dist.probs).reshape(self.nbatch, K))
+        self.total_count = int(dist.total_count)
+        self.empty = self.nchunks == 0
+
+    def tile(self, s: _Stream, i: int, j: int) -> np.ndarray:
+        from numdist import _multinomial
+
+        r0 = i * self.sc
+        ns = min(self.sc, self.S - r0)
+        rows = np.arange(r0, r0 + ns) % max(1, self.nbatch)
+        p = aligned(np.ascontiguousarray(np.broadcast_to(aligned(self.probs), (self.nbatch, self.d))[rows]))
+        out = np.empty((ns, self.d), dtype=np.int64)
+        n = np.broadcast_to(np.array(self.total_count, dtype=np.int64), out.shape)
+        _multinomial.multinomial_fill(s.at_block(s.counter + i * CHUNK_BLOCKS), out, n, p)
+        return out[:, None, :]
+
+    def finish(self, res: np.ndarray, bshape: tuple[int, ...], ebox: Box) -> np.ndarray:
+        (e0, e1), = ebox
+        return res.reshape(bshape + (self.d,))[..., e0:e1]
+
+
 class _RelaxedPlan(_Plan):
     """RelaxedOneHotCategorical: its uniforms are scalar words of the generator, one per
     element in C order, so row r (K elements) uses words [r*K, (r+1)*K). Tiles are
@@ -578,7 +619,7 @@ def supported_families() -> tuple[str, ...]:
     elementwise = {name for name, cls in classes if getattr(cls, "_kernel", None)}
     transformed = {name for name, cls in classes if issubclass(cls, nd.TransformedDistribution)}
     return tuple(sorted(elementwise | transformed | {"Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
-                                       "MultivariateNormal", "Independent", "Dirichlet"}))
+                                       "MultivariateNormal", "Independent", "Dirichlet", "Multinomial"}))
 
 
 def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
@@ -610,6 +651,8 @@ def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
         return _MVNPlan(dist, sample_shape)
     if name == "Dirichlet":
         return _DirichletPlan(dist, shape)
+    if name == "Multinomial":
+        return _MultinomialPlan(dist, sample_shape)
     raise NotImplementedError(
         f"numdist.dask.sample does not support {name} yet (it would not reproduce "
         f"{name}.sample exactly); supported: {supported_families()}")

@@ -16,6 +16,7 @@ from numdist._mvn_linalg import _check_shapes, _draw, _factor, _not_pd_error
 from numdist._rng import Xoshiro256x8
 from numdist.alias import categorical
 from numdist.beta import beta
+from numdist.binomial import binomial
 from numdist.cauchy import standard_cauchy
 from numdist.chi2 import chisquare
 from numdist.dirichlet import dirichlet
@@ -28,6 +29,7 @@ from numdist.log_normal import lognormal
 from numdist.weibull import weibull
 from numdist.negative_binomial import negative_binomial
 from numdist.poisson import poisson
+from numdist.multinomial import multinomial
 from numdist.sampling import float_dtype, functional
 from numdist.student_t import standard_t
 from numdist.uniform import uniform
@@ -38,7 +40,7 @@ __all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "u
            "exponential", "laplace", "gumbel", "standard_cauchy", "geometric", "standard_gamma", "gamma", "beta",
            "dirichlet", "chisquare", "standard_t", "Xoshiro256x8", "default_rng"]
 __all__ += ["lognormal", "weibull"]
-__all__ += ["poisson", "negative_binomial"]
+__all__ += ["poisson", "negative_binomial", "binomial", "multinomial"]
 
 _NORMAL_KERNELS = {"ziggurat": "normal", "box_muller": "normal_box_muller"}
 _METHODS = tuple(_NORMAL_KERNELS)

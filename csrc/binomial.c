@@ -1,0 +1,462 @@
+/*
+ * Binomial sampler (rules in numdist/binomial.h): inversion for n q < 10, BTRS
+ * (Hoermann 1993) above, nothing proportional to n.  The element-wise table
+ * entry "binomial" (p0 total_count = 1, p1 probs = 0.5; int64 output) is
+ * nd_ew_binomial_f64 / _f32 below.
+ */
+#include "numdist/binomial.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ew_common.h"
+#include "numdist/gamma.h"
+#include "numdist/ziggurat.h"
+
+#define BINOM_INVALID ((int64_t)-1)
+#define INV_MAX_STEPS 110 /* P(X > 110) < 1e-60 for n q < 10 */
+
+/* ---- small exact helpers (IEEE arithmetic only) ----------------------------- */
+
+#if defined(__GNUC__)
+#define BINOM_NOINLINE __attribute__((noinline))
+#define BINOM_INLINE static inline __attribute__((always_inline))
+#else
+#define BINOM_NOINLINE
+#define BINOM_INLINE static inline
+#endif
+
+/* ziggurat.h's nd_u01_oc / nd_u01_oo / nd_u01_co, the same values, converted
+ * through int64 (the shifted word is below 2^53): one instruction on x86-64 */
+static inline double u01_oc(uint64_t w) { return ((double)(int64_t)(w >> 11) + 1.0) * 0x1p-53; }
+static inline double u01_oo(uint64_t w) { return ((double)(int64_t)(w >> 12) + 0.5) * 0x1p-52; }
+static inline double u01_co(uint64_t w) { return (double)(int64_t)(w >> 11) * 0x1p-53; }
+
+/* floor of a finite double in int64 range */
+static inline int64_t floor_i64(double x)
+{
+    int64_t t = (int64_t)x;
+    return (double)t > x ? t - 1 : t;
+}
+
+/* log(1 + x) for x > -1 (Goldberg's trick over numdist's log) */
+static inline double log1p_any(double x)
+{
+    double u = 1.0 + x;
+    if (u == 1.0) return x;
+    return nd_log_pos(u) * (x / (u - 1.0));
+}
+
+/* (1 + t) log1p(t) - t for t > -1: for |t| < 0.01 its Taylor series
+ * sum_{j>=2} (-t)^j / (j (j-1)) to j = 10 (relative error < 1e-17), directly
+ * above (relative error below about 1e-14 from the cancellation at |t| = 0.01). */
+static inline double one_plus_t_log1p_minus_t(double t)
+{
+    if (t > -0.01 && t < 0.01) {
+        double p = 1.0 / 90 - t * (1.0 / 72);
+        p = 1.0 / 56 - t * p;
+        p = 1.0 / 42 - t * p;
+        p = 1.0 / 30 - t * p;
+        p = 1.0 / 20 - t * p;
+        p = 1.0 / 12 - t * p;
+        p = 1.0 / 6 - t * p;
+        p = 1.0 / 2 - t * p;
+        return t * t * p;
+    }
+    return (1.0 + t) * log1p_any(t) - t;
+}
+
+/* 1/x for the inversion's steps (x <= INV_MAX_STEPS), each rounded once */
+static const double recip[INV_MAX_STEPS + 1] = {
+    0.0,
+    1.0 / 1, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7, 1.0 / 8, 1.0 / 9, 1.0 / 10,
+    1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16, 1.0 / 17, 1.0 / 18, 1.0 / 19,
+    1.0 / 20, 1.0 / 21, 1.0 / 22, 1.0 / 23, 1.0 / 24, 1.0 / 25, 1.0 / 26, 1.0 / 27, 1.0 / 28,
+    1.0 / 29, 1.0 / 30, 1.0 / 31, 1.0 / 32, 1.0 / 33, 1.0 / 34, 1.0 / 35, 1.0 / 36, 1.0 / 37,
+    1.0 / 38, 1.0 / 39, 1.0 / 40, 1.0 / 41, 1.0 / 42, 1.0 / 43, 1.0 / 44, 1.0 / 45, 1.0 / 46,
+    1.0 / 47, 1.0 / 48, 1.0 / 49, 1.0 / 50, 1.0 / 51, 1.0 / 52, 1.0 / 53, 1.0 / 54, 1.0 / 55,
+    1.0 / 56, 1.0 / 57, 1.0 / 58, 1.0 / 59, 1.0 / 60, 1.0 / 61, 1.0 / 62, 1.0 / 63, 1.0 / 64,
+    1.0 / 65, 1.0 / 66, 1.0 / 67, 1.0 / 68, 1.0 / 69, 1.0 / 70, 1.0 / 71, 1.0 / 72, 1.0 / 73,
+    1.0 / 74, 1.0 / 75, 1.0 / 76, 1.0 / 77, 1.0 / 78, 1.0 / 79, 1.0 / 80, 1.0 / 81, 1.0 / 82,
+    1.0 / 83, 1.0 / 84, 1.0 / 85, 1.0 / 86, 1.0 / 87, 1.0 / 88, 1.0 / 89, 1.0 / 90, 1.0 / 91,
+    1.0 / 92, 1.0 / 93, 1.0 / 94, 1.0 / 95, 1.0 / 96, 1.0 / 97, 1.0 / 98, 1.0 / 99, 1.0 / 100,
+    1.0 / 101, 1.0 / 102, 1.0 / 103, 1.0 / 104, 1.0 / 105, 1.0 / 106, 1.0 / 107, 1.0 / 108,
+    1.0 / 109, 1.0 / 110,
+};
+
+/* Stirling's tail S(y) = lgamma(y) - ((y - 1/2) log y - y + log(2 pi)/2) for an
+ * integer y >= 1: exact (40-digit) values below 17, the series above (error
+ * below 1e-16). */
+static const double stirling_tail_small[17] = {
+    0.0,
+    0.08106146679532725822, 0.041340695955409294094, 0.027677925684998339149,
+    0.020790672103765093112, 0.016644691189821192163, 0.013876128823070747999,
+    0.011896709945891770095, 0.010411265261972096497, 0.0092554621827127329177,
+    0.0083305634333628712565, 0.007573675487951840795, 0.0069428401072095298657,
+    0.0064089941880042070684, 0.0059513701127588477356, 0.005554733551962801371,
+    0.0052076559196096404407,
+};
+
+static inline double stirling_tail(int64_t yi)
+{
+    double y, r, r2;
+    if (yi < 17) return stirling_tail_small[yi < 1 ? 1 : yi];
+    y = (double)yi;
+    r = 1.0 / y;
+    r2 = r * r;
+    return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 -
+           r2 * (1.0 / 1188 - r2 * (691.0 / 360360))))));
+}
+
+/* n p exactly, as an int64 mode m = floor((n + 1) p) and g = n p - m (a double
+ * in about [-1, 1)): n = nh + nl with nh = (double)n, nh p = hi + lo (Dekker's
+ * two-product with Veltkamp splitting; p is normal here). */
+static void mode_and_offset(int64_t n, double p, int64_t *m_out, double *g_out)
+{
+    const double split = 134217729.0; /* 2^27 + 1 */
+    double nh = (double)n, nl = (double)(n - (int64_t)nh);
+    double c, nh_hi, nh_lo, p_hi, p_lo, hi, lo, f, r;
+    int64_t m0, fl;
+    c = split * nh;
+    nh_hi = c - (c - nh);
+    nh_lo = nh - nh_hi;
+    c = split * p;
+    p_hi = c - (c - p);
+    p_lo = p - p_hi;
+    hi = nh * p;
+    lo = (((nh_hi * p_hi - hi) + nh_hi * p_lo) + nh_lo * p_hi) + nh_lo * p_lo;
+    m0 = (int64_t)hi; /* hi >= 0: truncation is floor */
+    f = hi - (double)m0; /* exact */
+    r = ((f + lo) + nl * p) + p; /* (n + 1) p - m0 */
+    fl = floor_i64(r);
+    *m_out = m0 + fl;
+    *g_out = ((f - (double)fl) + lo) + nl * p;
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+void nd_binomial_setup(nd_binomial_t *st, int64_t n, double p)
+{
+    double q, np;
+    st->n = n;
+    st->p = p;
+    st->kind = 0;
+    st->flip = 0;
+    if (n < 0 || n > ND_BINOMIAL_MAX_N || !(p >= 0.0 && p <= 1.0)) {
+        st->value = BINOM_INVALID;
+        return;
+    }
+    if (n == 0 || p == 0.0) { st->value = 0; return; }
+    if (p == 1.0) { st->value = n; return; }
+    st->flip = p > 0.5;
+    q = st->flip ? 1.0 - p : p;
+    np = (double)n * q;
+    if (np < 10.0) {
+        st->kind = 1;
+        st->r0 = nd_gamma_exp((double)n * nd_log1p_neg(-q));
+        st->s = q / (1.0 - q);
+        st->a_inv = ((double)n + 1.0) * st->s;
+        st->bound = n < INV_MAX_STEPS ? n : INV_MAX_STEPS;
+        return;
+    }
+    {
+        double spq, g;
+        int64_t m;
+        st->kind = 2;
+        st->s = q / (1.0 - q); /* the pmf's ratio f(i) / f(i-1) = a_inv / i - s */
+        st->a_inv = ((double)n + 1.0) * st->s;
+        st->npq = np * (1.0 - q);
+        spq = sqrt(st->npq);
+        st->b = 1.15 + 2.53 * spq;
+        st->a = -0.0873 + 0.0248 * st->b + 0.01 * q;
+        st->alpha = (2.83 + 5.1 / st->b) * spq;
+        st->vr = 0.92 - 4.2 / st->b;
+        st->urvr = 0.86 * st->vr;
+        st->inv_vr = 1.0 / st->vr;
+        st->two_a = 2.0 * st->a;
+        st->inv_npq = 1.0 / st->npq;
+        mode_and_offset(n, q, &m, &g);
+        st->m = m;
+        st->cm = g + 0.5; /* c - m, c = n q + 0.5 */
+        st->y1 = (double)(m + 1);
+        st->y2 = (double)(n - m + 1);
+        /* log(y1 q / (y2 q')) with y1 q - y2 q' = m + 1 - 2q - n q = 1 - 2q - g */
+        st->lam = log1p_any((1.0 - 2.0 * q - g) / (st->y2 * q));
+        st->st1 = stirling_tail(m + 1);
+        st->st2 = stirling_tail(n - m + 1);
+        st->lo = -(double)m;
+        st->hi = (double)(n - m) + 1.0;
+        {
+            /* the box |U| <= 0.43 maps into [0, n] (true for n q >= 10; checked so the
+             * fast path needs no range test) */
+            double reach = (st->two_a / 0.07 + st->b) * 0.43;
+            st->box_inside = st->cm - reach >= -(double)m && st->cm + reach < (double)(n - m);
+        }
+    }
+}
+
+/* log f(k) - log f(m), f the Binomial(n, q) pmf, relative to the mode:
+ *   -y1 phi(t1) - y2 phi(t2) + (log1p(t1) + log1p(t2)) / 2 - d lam
+ *   - (S(k+1) - S(y1)) - (S(n-k+1) - S(y2)),
+ * d = k - m, y1 = m + 1, y2 = n - m + 1, t1 = d / y1, t2 = -d / y2,
+ * phi(t) = (1 + t) log1p(t) - t, lam = log(y1 q / (y2 (1 - q))), S Stirling's
+ * tail: Stirling's formula for each log-factorial, rearranged so that no term
+ * of size n log n is formed. */
+double nd_binomial_log_ratio(const nd_binomial_t *st, int64_t k)
+{
+    double d = (double)(k - st->m);
+    double t1 = d / st->y1, t2 = -d / st->y2;
+    double r = -st->y1 * one_plus_t_log1p_minus_t(t1) - st->y2 * one_plus_t_log1p_minus_t(t2);
+    r += 0.5 * (log1p_any(t1) + log1p_any(t2));
+    r -= d * st->lam;
+    r -= (stirling_tail(k + 1) - st->st1) + (stirling_tail(st->n - k + 1) - st->st2);
+    return r;
+}
+
+/* ---- draws ------------------------------------------------------------------- */
+
+BINOM_NOINLINE static int64_t draw_inversion(nd_bits_t *bits, const nd_binomial_t *st)
+{
+    for (;;) {
+        double u = u01_co(nd_bits_next64(bits)), r = st->r0;
+        int64_t x = 0;
+        while (u > r) {
+            u -= r;
+            x++;
+            if (x > st->bound) break;
+            r *= st->a_inv * recip[x] - st->s;
+        }
+        if (x <= st->bound) return x;
+    }
+}
+
+/* f(i) / f(i - 1) = (n - i + 1) q / (i (1 - q)) for 1 <= i <= n */
+static inline double ratio_at(const nd_binomial_t *st, int64_t i)
+{
+    return (i <= INV_MAX_STEPS ? st->a_inv * recip[i] : st->a_inv / (double)i) - st->s;
+}
+
+/* The rest of a BTRS try whose first word gave V > urvr, and the tries after it
+ * (out of line: about one value in five gets here). */
+/* An optional table of f(k)/f(m) for |k - m| <= W (tab[k - m + W]), for long runs of
+ * one binomial: it decides the acceptance test v <= h f(k)/f(m) at once unless v
+ * lies within a relative 1e-9 of h f(k)/f(m), where the test below runs as without
+ * it.  The table's entries are within about 1e-12 of the ratio the test computes,
+ * so the decisions, and the numbers, are the same with and without it. */
+typedef struct ratio_table {
+    const double *tab;
+    int64_t W;
+} ratio_table;
+
+#define RATIO_TABLE_MAX 4096 /* entries (2 W + 1 <= this): 32 KB on the stack */
+#define RATIO_TABLE_MARGIN 1e-9
+
+/* f(k)/f(m) for k = m - W .. m + W by the pmf's ratios from f(m)/f(m) = 1 (0 outside
+ * [0, n]); W = min(2047, 5 sd + 20). */
+static int64_t ratio_table_build(const nd_binomial_t *st, double *tab)
+{
+    int64_t W = (int64_t)(5.0 * sqrt(st->npq)) + 20, i;
+    if (W > (RATIO_TABLE_MAX - 1) / 2) W = (RATIO_TABLE_MAX - 1) / 2;
+    tab[W] = 1.0;
+    for (i = 1; i <= W; i++) {
+        int64_t k = st->m + i;
+        tab[W + i] = k <= st->n ? tab[W + i - 1] * ratio_at(st, k) : 0.0;
+    }
+    for (i = 1; i <= W; i++) {
+        int64_t k = st->m - i;
+        tab[W - i] = k >= 0 ? tab[W - i + 1] / ratio_at(st, k + 1) : 0.0;
+    }
+    return W;
+}
+
+BINOM_NOINLINE static int64_t btrs_slow(nd_bits_t *bits, const nd_binomial_t *st, double V, const ratio_table *rt)
+{
+    const double lo = st->lo, hi = st->hi;
+    for (;;) {
+        double U, v, us, ius, x, h;
+        int64_t d, k;
+        if (V <= st->urvr) { /* a later try inside the box */
+            U = V * st->inv_vr - 0.43;
+            x = (st->two_a / (0.5 - fabs(U)) + st->b) * U + st->cm;
+            if (x >= lo && x < hi) return st->m + floor_i64(x);
+            V = u01_oc(nd_bits_next64(bits));
+            continue;
+        }
+        if (V >= st->vr) {
+            U = u01_oo(nd_bits_next64(bits)) - 0.5;
+            v = V;
+        } else {
+            U = V * st->inv_vr - 0.93;
+            U = (U < 0 ? -0.5 : 0.5) - U;
+            v = st->vr * u01_oc(nd_bits_next64(bits));
+        }
+        us = 0.5 - fabs(U);
+        ius = 1.0 / us;
+        x = (st->two_a * ius + st->b) * U + st->cm;
+        if (x >= lo && x < hi) { /* else k < 0 or k > n: a new try */
+            d = floor_i64(x);
+            k = st->m + d;
+            /* accept iff v alpha / h <= f(k) / f(m), h the hat's height at U */
+            h = st->a * ius * ius + st->b;
+            v *= st->alpha;
+            if (rt != NULL && d >= -rt->W && d <= rt->W) {
+                double r = h * rt->tab[d + rt->W];
+                if (v < r * (1.0 - RATIO_TABLE_MARGIN)) return k;
+                if (v > r * (1.0 + RATIO_TABLE_MARGIN)) goto next;
+            }
+            {
+                double km = (double)(d < 0 ? -d : d), lv;
+                if (km <= 15.0) {
+                    /* near the mode: f(k)/f(m) as a product of the pmf's ratios (Hoermann) */
+                    double f = h;
+                    int64_t i;
+                    if (d > 0)
+                        for (i = st->m + 1; i <= k; i++) f *= ratio_at(st, i);
+                    else
+                        for (i = k + 1; i <= st->m; i++) v *= ratio_at(st, i);
+                    if (v <= f) return k;
+                    goto next;
+                }
+                lv = nd_log_pos(v / h);
+                if (km > 20.0 && km < 0.5 * st->npq - 1.0) {
+                    /* BTPE's squeeze: |log f(k)/f(m) - t| <= rho, t = -km^2 / (2 npq) */
+                    double rho = (km * st->inv_npq) * (((km * (1.0 / 3.0) + 0.625) * km + 1.0 / 6.0) * st->inv_npq + 0.5);
+                    double t = -km * km * (0.5 * st->inv_npq);
+                    if (lv < t - rho) return k;
+                    if (lv > t + rho) goto next;
+                }
+                if (lv <= nd_binomial_log_ratio(st, k)) return k;
+            }
+        }
+    next:
+        V = u01_oc(nd_bits_next64(bits));
+    }
+}
+
+/* One BTRS value: the first word inside the box (about 4 in 5) is the value at once. */
+BINOM_INLINE int64_t draw_btrs(nd_bits_t *bits, const nd_binomial_t *st)
+{
+    double V = u01_oc(nd_bits_next64(bits));
+    if (ND_ZIG_LIKELY(V <= st->urvr && st->box_inside)) {
+        double U = V * st->inv_vr - 0.43;
+        double x = (st->two_a / (0.5 - fabs(U)) + st->b) * U + st->cm;
+        int64_t t = (int64_t)x;
+        return st->m + (t - ((double)t > x)); /* floor */
+    }
+    return btrs_slow(bits, st, V, NULL);
+}
+
+BINOM_INLINE int64_t draw_any(nd_bits_t *bits, const nd_binomial_t *st)
+{
+    int64_t x;
+    if (st->kind == 2) x = draw_btrs(bits, st);
+    else if (st->kind == 1) x = draw_inversion(bits, st);
+    else return st->value;
+    return st->flip ? st->n - x : x;
+}
+
+/* n values of one BTRS binomial into out (stride os): draw_btrs with the word
+ * pointer kept in registers (out may alias the bit source's fields otherwise). */
+static void btrs_fill(nd_bits_t *bits, const nd_binomial_t *st, intptr_t n, char *out, intptr_t os)
+{
+    double tab[RATIO_TABLE_MAX];
+    ratio_table rt_store, *rt = NULL;
+    uint64_t *pos = bits->pos, *end = bits->end;
+    const double urvr = st->box_inside ? st->urvr : -1.0, inv_vr = st->inv_vr, two_a = st->two_a;
+    const double b = st->b, cm = st->cm;
+    const int64_t m = st->m, nn = st->n;
+    const int flip = st->flip;
+    intptr_t i;
+    if (n >= 8 * (intptr_t)RATIO_TABLE_MAX) { /* a long run: the table pays */
+        rt_store.W = ratio_table_build(st, tab);
+        rt_store.tab = tab;
+        rt = &rt_store;
+    }
+    for (i = 0; i < n; i++) {
+        int64_t x;
+        double V;
+        if (pos == end) {
+            bits->pos = pos;
+            nd_bits_refill(bits);
+            pos = bits->pos;
+            end = bits->end;
+        }
+        V = u01_oc(*pos++);
+        if (ND_ZIG_LIKELY(V <= urvr)) {
+            double U = V * inv_vr - 0.43;
+            double xd = (two_a / (0.5 - fabs(U)) + b) * U + cm;
+            int64_t t = (int64_t)xd;
+            x = m + (t - ((double)t > xd));
+        } else {
+            bits->pos = pos;
+            x = btrs_slow(bits, st, V, rt);
+            pos = bits->pos;
+            end = bits->end;
+        }
+        EW_OUT(int64_t, out, i * os) = flip ? nn - x : x;
+    }
+    bits->pos = pos;
+}
+
+int64_t nd_binomial_draw(nd_bits_t *bits, const nd_binomial_t *st) { return draw_any(bits, st); }
+
+int64_t nd_binomial(nd_bits_t *bits, int64_t n, double p)
+{
+    nd_binomial_t st;
+    nd_binomial_setup(&st, n, p);
+    return draw_any(bits, &st);
+}
+
+/* ---- element-wise kernels: p0 total_count (NULL: 1), p1 probs (NULL: 0.5) ------
+ * total_count is read in the parameters' float type and must be an integer in
+ * [0, 2^62] (else -1, as an invalid probs); float32 parameters hold integers
+ * exactly up to 2^24 (larger counts are the float32 values given).  The set-up is
+ * kept while consecutive elements have the same parameters. */
+static inline int64_t count_of(double n)
+{
+    if (!(n >= 0.0 && n <= (double)ND_BINOMIAL_MAX_N)) return -1;
+    if ((double)(int64_t)n != n) return -1;
+    return (int64_t)n;
+}
+
+#define BINOM_KERNEL(fname, T, ONE, HALF)                                                 \
+    void fname(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,       \
+               intptr_t s0, const char *p1, intptr_t s1)                                  \
+    {                                                                                     \
+        static const T one_ = ONE, half_ = HALF;                                          \
+        nd_binomial_t st;                                                                 \
+        double last_n = 0.0, last_p = 0.0;                                                \
+        int have = 0;                                                                     \
+        intptr_t i;                                                                       \
+        if (n <= 0) return;                                                               \
+        nd_bits_expect(bits, (size_t)((double)n * 1.3) + 1);                              \
+        ew_default(&p0, &s0, &one_);                                                      \
+        ew_default(&p1, &s1, &half_);                                                     \
+        if (s0 == 0 && s1 == 0) { /* one binomial for the whole run */                   \
+            nd_binomial_setup(&st, count_of((double)*(const T *)p0), (double)*(const T *)p1); \
+            if (st.kind == 2) {                                                           \
+                btrs_fill(bits, &st, n, out, os);                                         \
+            } else if (os == 8) {                                                                \
+                int64_t *o = (int64_t *)(void *)out;                                      \
+                for (i = 0; i < n; i++) o[i] = draw_any(bits, &st);                       \
+            } else {                                                                      \
+                for (i = 0; i < n; i++) EW_OUT(int64_t, out, i * os) = draw_any(bits, &st); \
+            }                                                                             \
+            return;                                                                       \
+        }                                                                                 \
+        for (i = 0; i < n; i++) {                                                         \
+            double nn = (double)EW_AT(T, p0, i * s0), pp = (double)EW_AT(T, p1, i * s1);  \
+            if (!have || nn != last_n || pp != last_p) {                                  \
+                int64_t ni = count_of(nn);                                                \
+                /* NaN parameters compare unequal: set up again each time (cheap) */      \
+                nd_binomial_setup(&st, ni, pp);                                           \
+                last_n = nn;                                                              \
+                last_p = pp;                                                              \
+                have = 1;                                                                 \
+            }                                                                             \
+            EW_OUT(int64_t, out, i * os) = draw_any(bits, &st);                           \
+        }                                                                                 \
+    }
+
+BINOM_KERNEL(nd_ew_binomial_f64, double, 1.0, 0.5)
+BINOM_KERNEL(nd_ew_binomial_f32, float, 1.0f, 0.5f)
