@@ -33,6 +33,9 @@
  *                      df = inf -> N
  *   beta               (a = 1, b = 1)        float: G(a), then G(b): G(a)/(G(a)+G(b)),
  *                      in log space unless a, b >= 1
+ *   truncated_normal   (a = -inf, b = inf)   float: N(0, 1) conditioned on [a, b]
+ *                      (standardised bounds), exact rejection samplers with
+ *                      bounded acceptance at any truncation (truncated_normal.c)
  *
  * f64 kernels read double parameters, f32 kernels float parameters; f32 results
  * are computed in double and rounded once, except f32 uniform (float arithmetic,
@@ -55,6 +58,7 @@ ND_EW_DECLARE(log_standard_gamma);
 ND_EW_DECLARE(chisquare);
 ND_EW_DECLARE(standard_t);
 ND_EW_DECLARE(beta);
+ND_EW_DECLARE(truncated_normal);
 
 /* ---- thin compositions of other kernels' fills ------------------------------ */
 
@@ -143,6 +147,7 @@ static const nd_ew_kernel ew_table[] = {
     {"chisquare", 1, 0, nd_ew_chisquare_f64, nd_ew_chisquare_f32, 2.1},
     {"standard_t", 1, 0, nd_ew_standard_t_f64, nd_ew_standard_t_f32, 3.1},
     {"beta", 2, 0, nd_ew_beta_f64, nd_ew_beta_f32, 4.2},
+    {"truncated_normal", 2, 0, nd_ew_truncated_normal_f64, nd_ew_truncated_normal_f32, 2.1},
 };
 
 const nd_ew_kernel *nd_ew_find(const char *name)

@@ -203,3 +203,24 @@ def student_t_cdf(df, t):
 def student_t_sample_grad_df(df, t):
     """dt/d(df) = -(dF/d df)(t) / p(t) for t ~ StudentT(df, 0, 1)."""
     return _apply(<void *>nd_student_t_sample_grad_df, (df, t), 1)[0]
+
+
+# ---------------------------------------------------------------------------
+# Normal in log space: csrc/special_normal.c (TruncatedNormal's tails).
+
+from numdist._kernels cimport nd_log_ndtr, nd_log_ndtr_grad, nd_ndtri_exp
+
+
+def log_ndtr(x):
+    """log Phi(x), the log of the standard normal CDF, accurate over the whole line (float64)."""
+    return _apply(<void *>nd_log_ndtr, (x,), 1)[0]
+
+
+def log_ndtr_grad(x):
+    """d/dx log Phi(x) = phi(x) / Phi(x), without overflow in the lower tail (float64)."""
+    return _apply(<void *>nd_log_ndtr_grad, (x,), 1)[0]
+
+
+def ndtri_exp(y):
+    """The inverse of :func:`log_ndtr`: z with log Phi(z) = y for y <= 0 (float64)."""
+    return _apply(<void *>nd_ndtri_exp, (y,), 1)[0]
