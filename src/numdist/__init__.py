@@ -30,6 +30,7 @@ from numdist.student_t import StudentT
 from numdist.uniform import Uniform
 from numdist.truncated_normal import TruncatedNormal
 from numdist.mixture_same_family import MixtureSameFamily
+from numdist.lowrank_multivariate_normal import LowRankMultivariateNormal
 
 __version__ = "0.2.0"
 
@@ -37,7 +38,7 @@ __all__ = [
     "Distribution", "AliasTable", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
     "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "Bernoulli", "Geometric",
     "Gamma", "Chi2", "Beta", "Dirichlet", "StudentT",
-    "TruncatedNormal", "MixtureSameFamily",
+    "TruncatedNormal", "MixtureSameFamily", "LowRankMultivariateNormal",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]
