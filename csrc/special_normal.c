@@ -46,6 +46,7 @@ double nd_log_ndtr_grad(double x)
     if (x == -INFINITY) return INFINITY;
     if (x > 40.0) return 0.0;
     if (x <= -15.0) return -x / mills_series(x); /* the same series, no cancellation */
+    if (x > 0.0) return 0.3989422804014327 * exp(-0.5 * x * x) / nd_ndtr(x); /* Phi(x) >= 1/2 */
     return exp(-0.5 * x * x - ND_HALF_LOG_2PI - nd_log_ndtr(x));
 }
 
