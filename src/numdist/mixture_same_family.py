@@ -81,7 +81,10 @@ class MixtureSameFamily(Distribution):
             component_distribution.expand(batch_shape + (component_distribution.batch_shape[-1],))
         self._num_component = km
         self._event_ndims = len(component_distribution.event_shape)
-        self.dtype = np.dtype(component_distribution.dtype)
+        base = component_distribution
+        while isinstance(base, Independent):
+            base = base.base_dist
+        self.dtype = np.dtype(getattr(base, "dtype", np.float64))
         # implicit reparameterisation needs a univariate component with a CDF gradient
         self.has_rsample = self._event_ndims == 0 and hasattr(component_distribution, "cdf_vjp")
         super().__init__(batch_shape, component_distribution.event_shape, validate_args=validate_args)
