@@ -243,3 +243,25 @@ def test_expand_and_pickle():
     np.testing.assert_allclose(e.log_prob(x), m.log_prob(x), rtol=1e-15)
     m2 = pickle.loads(pickle.dumps(m))
     np.testing.assert_array_equal(m2.sample((10,), rng=1), m.sample((10,), rng=1))
+
+
+def test_fused_normal_log_prob_equals_the_generic_path():
+    """The C loop for float64 Normal components against the log-sum-exp of the
+    components' own log_prob, including infinite and NaN values (validation off)."""
+    from numdist.utils import logsumexp
+
+    r = np.random.default_rng(8)
+    mix = nd.Categorical(probs=r.uniform(0.0, 1.0, size=(2, 1, 6)))
+    comp = nd.Normal(r.normal(size=(3, 6)), r.uniform(0.2, 3.0, size=(2, 3, 6)), validate_args=False)
+    m = nd.MixtureSameFamily(mix, comp, validate_args=False)
+    x = np.concatenate([r.normal(scale=4, size=(50, 2, 3)), np.full((1, 2, 3), np.inf), np.full((1, 2, 3), -np.inf),
+                        np.full((1, 2, 3), np.nan), np.full((1, 2, 3), 1e200)])
+    fused = m.log_prob(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        generic = logsumexp(comp.log_prob(x[..., None]) + np.broadcast_to(mix.logits, (2, 3, 6)), axis=-1)
+    np.testing.assert_allclose(fused[:50], generic[:50], rtol=1e-14, atol=1e-14)
+    assert (fused[50:52] == -np.inf).all() and np.isnan(fused[52]).all() and (fused[53] == -np.inf).all()
+    assert m.log_prob(np.int64(1)).shape == (2, 3)
+    f32 = nd.MixtureSameFamily(nd.Categorical(logits=np.zeros(3, np.float32)),
+                               nd.Normal(np.zeros(3, np.float32), np.ones(3, np.float32)))
+    assert f32.log_prob(np.float32(0.5)).dtype == np.float32

@@ -95,6 +95,13 @@ double nd_log_ndtr(double x);
 double nd_log_ndtr_grad(double x);
 double nd_ndtri_exp(double y);
 
+/* out[i * os] = log sum_k exp(c[k] - ((x[i * xs] - mu[k]) inv_sigma[k])^2 / 2) for n
+ * values (byte strides) and one mixture of K normals (contiguous arrays; c[k] =
+ * log w_k - log sigma_k - log(2 pi)/2); work: unused (NULL allowed). */
+void nd_normal_mixture_logpdf(intptr_t n, const double *x, intptr_t xs, intptr_t K, const double *mu,
+                              const double *inv_sigma, const double *c, double *work, double *out,
+                              intptr_t os);
+
 #ifdef __cplusplus
 }
 #endif
