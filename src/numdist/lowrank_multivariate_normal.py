@@ -123,7 +123,8 @@ class LowRankMultivariateNormal(Distribution):
         return out
 
     def _precision_diag(self) -> np.ndarray:
-        return 1 / self.cov_diag - (self._A ** 2).sum(-2)
+        out: np.ndarray = 1 / self.cov_diag - (self._A ** 2).sum(-2)
+        return out
 
     def _precision_times_factor(self) -> np.ndarray:
         """``Sigma^{-1} W`` (d x r)."""

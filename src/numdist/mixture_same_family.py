@@ -165,6 +165,7 @@ class MixtureSameFamily(Distribution):
 
     def _normal_log_prob(self, v: np.ndarray) -> np.ndarray:
         comp = self._comp_b
+        assert isinstance(comp, Normal)
         K = self._num_component
         full = tuple(np.broadcast_shapes(v.shape, self.batch_shape))
         nb = int(np.prod(self.batch_shape, dtype=np.int64))

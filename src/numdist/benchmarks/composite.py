@@ -1,6 +1,7 @@
 """Benchmark rows for the composite families and TruncatedNormal (docs/performance.md)."""
 from __future__ import annotations
 
+import importlib
 from typing import Any, Callable
 
 import numpy as np
@@ -32,7 +33,7 @@ def workloads(scale: float = 1.0) -> list[Workload]:
     tn = nd.TruncatedNormal(0.0, 1.0, 8.0, 9.0)
     peers = {}
     try:
-        from scipy.stats import truncnorm
+        truncnorm: Any = importlib.import_module("scipy.stats").truncnorm
     except ImportError:  # pragma: no cover - scipy is a test dependency only
         truncnorm = None
     if truncnorm is not None:
