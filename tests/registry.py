@@ -324,6 +324,19 @@ CASES += [
                                          "scale": _r.uniform(0.5, 2.0, size=(3,))}, beyond_torch=("cdf",), **_TRIGAMMA),
 ]
 
+# -- composites ------------------------------------------------------------------------------
+# LowRankMultivariateNormal: its draw's base noise (r + d normals) is not recoverable from x,
+# so the exact same-draw rsample check is in tests/test_lowrank_mvn.py; MixtureSameFamily and
+# TruncatedNormal (no torch counterpart) are tested in tests/test_mixture.py and
+# tests/test_truncated_normal.py.
+CASES += [
+    Case("lowrank-mvn", "LowRankMultivariateNormal", {"loc": _r.normal(size=(3, 4)), "cov_factor": 0.7 * _r.normal(size=(3, 4, 2)),
+                                                      "cov_diag": _r.uniform(0.5, 2.0, size=(4,))}),
+    Case("lowrank-mvn-broadcast", "LowRankMultivariateNormal", {"loc": _r.normal(size=(2, 1, 4)),
+                                                                "cov_factor": 0.7 * _r.normal(size=(3, 4, 1)),
+                                                                "cov_diag": _r.uniform(0.5, 2.0, size=(2, 3, 4))}),
+]
+
 BY_ID = {c.id: c for c in CASES}
 assert len(BY_ID) == len(CASES), "duplicate case ids"
 

@@ -50,8 +50,8 @@ class LowRankMultivariateNormal(Distribution):
 
     KL pairs: LowRankMultivariateNormal with itself and with
     :class:`MultivariateNormal` both ways, as torch (computed with dense ``d x d``
-    matrices; for a ``MultivariateNormal`` built from ``scale_tril`` the gradient is
-    its lower triangle, the entries that define the distribution).
+    matrices; a ``MultivariateNormal`` built from ``scale_tril`` gets torch's
+    entry-by-entry gradient of its formulas, see MultivariateNormal's notes).
 
     Examples
     --------
@@ -269,18 +269,26 @@ def _dense(d: Distribution) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return d.loc, L @ _mT(L), logdet
 
 
-def _cov_grads(d: Distribution, G: np.ndarray, gloc: np.ndarray) -> dict[str, np.ndarray]:
+def _cov_grads(d: Distribution, G: np.ndarray, gloc: np.ndarray, trace_part: np.ndarray | None = None,
+               g: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Gradients of the parameters of ``d`` from a symmetric gradient ``G`` with respect to its
-    covariance and one ``gloc`` with respect to its mean (any batch shape broadcasting to it)."""
+    covariance and one ``gloc`` with respect to its mean (any batch shape broadcasting to it).
+
+    A MultivariateNormal ``p`` (``trace_part`` = ``g Sq^-1``, the gradient of the trace term
+    alone; ``g`` the cotangent) gets torch's entry-by-entry gradient of its factor ``L``:
+    ``trace_part @ L`` over the whole matrix, minus ``g / diag(L)`` on the diagonal (torch
+    reads ``log|Sigma_p|`` off the diagonal). As ``q`` only ``L``'s lower triangle enters
+    (triangular solves): ``tril(2 G L)``."""
     if isinstance(d, LowRankMultivariateNormal):
         diag = np.diagonal(G, axis1=-2, axis2=-1)
         return {"loc": d._grad("loc", gloc), "cov_factor": d._grad("cov_factor", 2 * G @ d.cov_factor),
                 "cov_diag": d._grad("cov_diag", diag)}
     assert isinstance(d, MultivariateNormal)
     L = d._unbroadcasted_scale_tril
-    # Sigma = L L^T: dL = 2 G L; only its lower triangle defines the distribution (and is
-    # all that the Cholesky backward of covariance/precision reads)
-    gL = np.tril(2 * G @ L)
+    if trace_part is not None and g is not None:
+        gL = trace_part @ L - _diag_embed(g[..., None] / np.diagonal(L, axis1=-2, axis2=-1))
+    else:
+        gL = np.tril(2 * G @ L)
     return d._factor_vjp(gL, gloc, L)
 
 
@@ -309,7 +317,7 @@ def _kl_dense(p: Distribution, q: Distribution) -> tuple[np.ndarray, KLVJP]:
         Gp = 0.5 * gm * (Sq_inv - Sp_inv)
         Gq = 0.5 * gm * (Sq_inv - Sq_inv @ Sp @ Sq_inv - z[..., :, None] * z[..., None, :])
         gz = g[..., None] * z
-        return {"p": _cov_grads(p, Gp, -gz), "q": _cov_grads(q, Gq, gz)}
+        return {"p": _cov_grads(p, Gp, -gz, gm * Sq_inv, g), "q": _cov_grads(q, Gq, gz)}
 
     return kl, vjp
 
