@@ -79,6 +79,8 @@ class LowRankMultivariateNormal(Distribution):
 
     def __init__(self, loc: Any, cov_factor: Any, cov_diag: Any, validate_args: bool | None = None) -> None:
         dtype, p = as_float_params(loc=loc, cov_factor=cov_factor, cov_diag=cov_diag)
+        # one memory layout whatever was passed: matmul/solve round alike for every layout
+        p = {k: np.ascontiguousarray(v) for k, v in p.items()}
         if p["loc"].ndim < 1:
             raise ValueError("loc must be at least one-dimensional.")
         d = p["loc"].shape[-1]
