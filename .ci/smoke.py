@@ -34,6 +34,9 @@ families = [
     nd.Beta(0.5, np.array([0.5, 2.0])),
     nd.Dirichlet(np.ones((2, 3))),
     nd.StudentT(4.0, 0.0, 2.0),
+    nd.TruncatedNormal(0.0, 1.0, np.array([-1.0, 8.0]), np.array([2.0, 9.0])),
+    nd.MixtureSameFamily(nd.Categorical(logits=np.zeros(3)), nd.Normal(np.array([-1.0, 0.0, 1.0]), 1.0)),
+    nd.LowRankMultivariateNormal(np.zeros(3), np.ones((3, 1)), np.ones(3)),
 ]
 for d in families:
     x = d.sample((1000,), rng=0)
