@@ -22,10 +22,9 @@
  * U is a 53-bit uniform of one word, E, E1, E2 exponential ziggurat draws of
  * ziggurat.h, all consumed in element order (the stream rule).  The acceptance
  * tests compare an exponential with a quadratic, so the sampling path has no
- * exp or log (only sqrt, which IEEE rounds exactly).  Every loop stops after
- * ND_TN_MAX_TRIES proposals (a probability below 1e-80 with real random words;
- * it bounds the work for any bit source), keeping the last proposal clamped to
- * [a, b].  a == b gives a (no words); a > b, NaN, a = +inf or b = -inf give NaN.
+ * exp or log (only sqrt, which IEEE rounds exactly).  Every loop of this file
+ * stops after ND_TN_MAX_TRIES proposals (reached with probability below 1e-80),
+ * keeping the last proposal clamped to [a, b], so no bound can make it spin.  a == b gives a (no words); a > b, NaN, a = +inf or b = -inf give NaN.
  * f32 reads float bounds, computes in double and rounds once (which stays in
  * [a, b]: the bounds are floats).
  */
