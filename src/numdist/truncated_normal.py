@@ -28,6 +28,12 @@ _ndtr_node = vjp._unary(vjp._special_value(_special.ndtr),
                         lambda x, y: np.exp(-0.5 * np.square(x) - _HALF_LOG_2PI))
 
 
+def _select_like(x: Any, cond: Any, a: float, b: float) -> np.ndarray:
+    """``np.where(cond, a, b)`` in ``x``'s float dtype (constants must not promote float32)."""
+    v = np.asarray(vjp.value_of(x))
+    return np.where(cond, a, b).astype(v.dtype if v.dtype.kind == "f" else np.float64)
+
+
 def _finite_or(x: Any, fill: float) -> tuple[np.ndarray, Any]:
     """``(isfinite(x), x with its non-finite entries replaced by fill)``."""
     fin = np.isfinite(vjp.value_of(x))
@@ -37,18 +43,18 @@ def _finite_or(x: Any, fill: float) -> tuple[np.ndarray, Any]:
 def _log_ndtr(x: Any) -> Any:
     """log Phi(x); -inf at -inf, 0 at +inf."""
     fin, xs = _finite_or(x, 0.0)
-    return vjp.where(fin, _log_ndtr_node(xs), np.where(vjp.value_of(x) > 0, 0.0, -np.inf))
+    return vjp.where(fin, _log_ndtr_node(xs), _select_like(x, vjp.value_of(x) > 0, 0.0, -np.inf))
 
 
 def _ndtr(x: Any) -> Any:
     fin, xs = _finite_or(x, 0.0)
-    return vjp.where(fin, _ndtr_node(xs), np.where(vjp.value_of(x) > 0, 1.0, 0.0))
+    return vjp.where(fin, _ndtr_node(xs), _select_like(x, vjp.value_of(x) > 0, 1.0, 0.0))
 
 
 def _half_erf(x: Any) -> Any:
     """``erf(x / sqrt 2) / 2 = Phi(x) - 1/2``; 1/2 at +inf, -1/2 at -inf."""
     fin, xs = _finite_or(x, 0.0)
-    return vjp.where(fin, 0.5 * vjp.erf(xs * _RSQRT2), np.where(vjp.value_of(x) > 0, 0.5, -0.5))
+    return vjp.where(fin, 0.5 * vjp.erf(xs * _RSQRT2), _select_like(x, vjp.value_of(x) > 0, 0.5, -0.5))
 
 
 def _log1mexp(t: Any) -> Any:
@@ -85,7 +91,7 @@ def _standard_bounds(p: Any) -> tuple[Any, Any]:
     stays infinite, with no gradient."""
     def one(bound: Any, inf: float) -> Any:
         fin, bs = _finite_or(bound, 0.0)
-        return vjp.where(fin, (bs - p.loc) / p.scale, np.where(fin, 0.0, inf))
+        return vjp.where(fin, (bs - p.loc) / p.scale, _select_like(bound, fin, 0.0, inf))
     return one(p.low, -np.inf), one(p.high, np.inf)
 
 
