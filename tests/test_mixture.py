@@ -265,3 +265,12 @@ def test_fused_normal_log_prob_equals_the_generic_path():
     f32 = nd.MixtureSameFamily(nd.Categorical(logits=np.zeros(3, np.float32)),
                                nd.Normal(np.zeros(3, np.float32), np.ones(3, np.float32)))
     assert f32.log_prob(np.float32(0.5)).dtype == np.float32
+
+
+def test_dask_refuses_clearly():
+    pytest.importorskip("dask")
+    import numdist.dask as ndd
+
+    m = nd.MixtureSameFamily(nd.Categorical(logits=np.zeros(2)), nd.Normal(np.zeros(2), 1.0))
+    with pytest.raises(NotImplementedError, match="MixtureSameFamily"):
+        ndd.sample(m, (4,), rng=1)
