@@ -94,6 +94,35 @@ static void test_bounds_and_means(void)
     }
 }
 
+/* words per draw stay bounded over a grid of one-sided intervals [a, a + w] (both
+ * sides of every branch switch: w lam = 1, b - a = sqrt(2 pi)) and intervals around 0 */
+static void test_bounded_cost(void)
+{
+    enum { N = 20000 };
+    static double x[N];
+    static const double as[] = {0.0, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0, 30.0, 1e3};
+    static const double ws[] = {1e-6, 0.01, 0.1, 0.3, 0.5, 0.9, 1.0, 1.1, 2.0, 2.5, 5.0, INFINITY};
+    double worst = 0;
+    size_t i, j;
+    for (i = 0; i < sizeof as / sizeof as[0]; i++)
+        for (j = 0; j < sizeof ws / sizeof ws[0]; j++) {
+            double lo[2] = {as[i], -as[i] * 0.5 - 1e-3}, hi[2] = {as[i] + ws[j], -as[i] * 0.5 + ws[j]};
+            int s;
+            for (s = 0; s < 2; s++) {
+                uint64_t c0;
+                double words;
+                if (!(lo[s] < hi[s])) continue;
+                reseed(100 + i * 31 + j);
+                c0 = consumed();
+                draw_n(N, x, lo[s], hi[s]);
+                words = (double)(consumed() - c0) / N;
+                worst = words > worst ? words : worst;
+                CHECK(words < 5.0, "[%g, %g]: %.2f words per draw", lo[s], hi[s], words);
+            }
+        }
+    printf("truncated_normal: at most %.2f words per draw over the grid\n", worst);
+}
+
 static void test_bad_bounds(void)
 {
     static const double bad[][2] = {{NAN, 1.0}, {0.0, NAN}, {2.0, 1.0}, {INFINITY, INFINITY},
@@ -154,6 +183,7 @@ int main(void)
         return 1;
     }
     test_bounds_and_means();
+    test_bounded_cost();
     test_bad_bounds();
     test_special();
     if (fails) {
