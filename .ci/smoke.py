@@ -34,6 +34,13 @@ families = [
     nd.Beta(0.5, np.array([0.5, 2.0])),
     nd.Dirichlet(np.ones((2, 3))),
     nd.StudentT(4.0, 0.0, 2.0),
+    nd.LogNormal(np.zeros(3), 0.5),
+    nd.HalfNormal(np.array([1.0, 2.0])),
+    nd.Weibull(1.5, np.array([0.8, 2.0])),
+    nd.LogisticNormal(np.zeros(3), 1.0),
+    nd.TransformedDistribution(nd.Normal(np.zeros(2), 1.0), [nd.transforms.TanhTransform()]),
+    nd.Poisson(np.array([0.5, 3.7, 4000.0])),
+    nd.NegativeBinomial(np.array([0.5, 50.0]), logits=np.float32(0.3)),
     nd.TruncatedNormal(0.0, 1.0, np.array([-1.0, 8.0]), np.array([2.0, 9.0])),
     nd.MixtureSameFamily(nd.Categorical(logits=np.zeros(3)), nd.Normal(np.array([-1.0, 0.0, 1.0]), 1.0)),
     nd.LowRankMultivariateNormal(np.zeros(3), np.ones((3, 1)), np.ones(3)),
@@ -55,7 +62,8 @@ for name in nd.random.__all__:
     fn = getattr(nd.random, name)
     args = {"multivariate_normal": (np.zeros(2), cov), "categorical": ([0.5, 0.5],), "geometric": (0.5,),
             "standard_gamma": (2.5,), "gamma": (2.5, 2.0), "beta": (0.5, 0.5), "dirichlet": ([1.0, 2.0],),
-            "chisquare": (3.0,), "standard_t": (4.0,)}.get(name, ())
+            "chisquare": (3.0,), "standard_t": (4.0,), "weibull": (1.5,), "poisson": (3.7,),
+            "negative_binomial": (3.0, 0.4)}.get(name, ())
     r = fn(*args, size=100, rng=2)
     assert np.shape(r)[0] == 100, name
 g = nd.random.default_rng(3)

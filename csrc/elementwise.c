@@ -33,6 +33,16 @@
  *                      df = inf -> N
  *   beta               (a = 1, b = 1)        float: G(a), then G(b): G(a)/(G(a)+G(b)),
  *                      in log space unless a, b >= 1
+ *   lognormal          (loc = 0, scale = 1)  float: exp(loc + scale * z), z the normal
+ *                      kernel's ziggurat normal (lognormal.c)
+ *   weibull            (concentration = 1)   float: E ** (1/a), E the exponential
+ *                      kernel's draw; E = 0 or a = 0 -> 0 (weibull.c)
+ *   poisson            (lam = 1)             int64: nd_poisson (numdist/poisson.h:
+ *                      inversion below 10, PTRS above); lam NaN or < 0 -> -1,
+ *                      lam > 2^63 - 2^36 or inf -> INT64_MAX (poisson.c)
+ *   negative_binomial_odds (n = 1, odds = 1) int64: G(n) then Poisson(G(n) odds),
+ *                      failures before the n-th success, odds = (1-p)/p; NaN or
+ *                      negative -> -1, n or odds 0 -> 0, inf -> INT64_MAX
  *   truncated_normal   (a = -inf, b = inf)   float: N(0, 1) conditioned on [a, b]
  *                      (standardised bounds), exact rejection samplers with
  *                      bounded acceptance at any truncation (truncated_normal.c)
@@ -58,6 +68,10 @@ ND_EW_DECLARE(log_standard_gamma);
 ND_EW_DECLARE(chisquare);
 ND_EW_DECLARE(standard_t);
 ND_EW_DECLARE(beta);
+ND_EW_DECLARE(lognormal);
+ND_EW_DECLARE(weibull);
+ND_EW_DECLARE(poisson);
+ND_EW_DECLARE(negative_binomial_odds);
 ND_EW_DECLARE(truncated_normal);
 
 /* ---- thin compositions of other kernels' fills ------------------------------ */
@@ -147,6 +161,10 @@ static const nd_ew_kernel ew_table[] = {
     {"chisquare", 1, 0, nd_ew_chisquare_f64, nd_ew_chisquare_f32, 2.1},
     {"standard_t", 1, 0, nd_ew_standard_t_f64, nd_ew_standard_t_f32, 3.1},
     {"beta", 2, 0, nd_ew_beta_f64, nd_ew_beta_f32, 4.2},
+    {"lognormal", 2, 0, nd_ew_lognormal_f64, nd_ew_lognormal_f32, 1.0125},
+    {"weibull", 1, 0, nd_ew_weibull_f64, nd_ew_weibull_f32, 1.034},
+    {"poisson", 1, 1, nd_ew_poisson_f64, nd_ew_poisson_f32, 2.2},
+    {"negative_binomial_odds", 2, 1, nd_ew_negative_binomial_odds_f64, nd_ew_negative_binomial_odds_f32, 4.3},
     {"truncated_normal", 2, 0, nd_ew_truncated_normal_f64, nd_ew_truncated_normal_f32, 2.1},
 };
 

@@ -405,3 +405,77 @@ def kl_pairs() -> list[tuple[Case, Case]]:
             seen[key] = seen.get(key, 0) + 1
             pairs.append((a, b))
     return pairs
+
+
+# -- transformed families (TransformedDistribution and the families built on it) -------------
+def _transformed_reparam(td, x):
+    """torch's rsample, transforms(loc + scale * eps), with eps recovered from the draw
+    through the inverse transforms (the base is a Normal, possibly inside Independent)."""
+    torch = __import__("torch")
+    y = x
+    for t in reversed(td.transforms):
+        y = t.inv(y)
+    base = td.base_dist
+    while isinstance(base, torch.distributions.Independent):
+        base = base.base_dist
+    eps = ((y - base.loc) / base.scale).detach()
+    z = base.loc + base.scale * eps
+    for t in td.transforms:
+        z = t(z)
+    return z
+
+
+def _transformed_build(make_transforms):
+    def build(D, p, **kw):
+        return D.TransformedDistribution(D.Normal(p["loc"], p["scale"], **kw), make_transforms(D.transforms), **kw)
+
+    return build
+
+
+def _scale_only(id, family, shape, **kw):
+    return Case(id, family, {"scale": _r.uniform(0.5, 2.0, size=shape)}, **kw)
+
+
+CASES += [
+    _loc_scale("lognormal-vector", "LogNormal", (4,), (4,)),
+    _loc_scale("lognormal-broadcast", "LogNormal", (2, 1), (3,)),
+    _scale_only("halfnormal-vector", "HalfNormal", (4,)),
+    _scale_only("halfnormal-matrix", "HalfNormal", (2, 3)),
+    _scale_only("halfcauchy-vector", "HalfCauchy", (3,)),
+    _scale_only("halfcauchy-scalar", "HalfCauchy", ()),
+    Case("weibull-vector", "Weibull", {"scale": _r.uniform(0.5, 2.0, size=(4,)),
+                                       "concentration": _r.uniform(0.6, 3.0, size=(4,))}),
+    Case("weibull-broadcast", "Weibull", {"scale": _r.uniform(0.5, 2.0, size=(2, 1)),
+                                          "concentration": _r.uniform(1.2, 3.0, size=(3,))}),
+    _loc_scale("logisticnormal-vector", "LogisticNormal", (3,), (3,), reparam=_transformed_reparam),
+    _loc_scale("logisticnormal-batched", "LogisticNormal", (2, 3), (3,), reparam=_transformed_reparam),
+    Case("transformed-tanh-normal", "TransformedDistribution",
+         {"loc": _r.normal(size=(4,)) * 0.5, "scale": _r.uniform(0.3, 0.8, size=(4,))},
+         build=_transformed_build(lambda T: [T.TanhTransform()]), reparam=_transformed_reparam),
+    Case("transformed-exp-affine", "TransformedDistribution",
+         {"loc": _r.normal(size=(2, 3)), "scale": _r.uniform(0.5, 1.5, size=(3,))},
+         build=_transformed_build(lambda T: [T.ExpTransform(), T.AffineTransform(1.0, 2.0)]),
+         reparam=_transformed_reparam),
+    Case("transformed-decreasing", "TransformedDistribution",
+         {"loc": _r.normal(size=(3,)), "scale": _r.uniform(0.5, 1.5, size=(3,))},
+         build=_transformed_build(lambda T: [T.AffineTransform(0.5, -2.0), T.SigmoidTransform()]),
+         reparam=_transformed_reparam),
+]
+
+# -- counts: Poisson, NegativeBinomial ---------------------------------------------------------
+# Rates below 10 (inversion) and above (PTRS); larger rates are in tests/test_poisson_negbin.py (torch's
+# log_prob formula cancels terms of size rate * log(rate): 1e-12 relative in float64 at rate 4000).
+# NegativeBinomial from probs and from logits, total_count (a constant) broadcasting against them.
+CASES += [
+    Case("poisson-vector", "Poisson", {"rate": np.array([0.05, 3.7, 25.0])}, int_samples=True,
+         bad={"rate": (-1.0, np.nan)}),
+    Case("poisson-broadcast", "Poisson", {"rate": _r.uniform(10.0, 200.0, size=(2, 1))}, int_samples=True,
+         bad={"rate": (-1.0, np.nan)}),
+    Case("negbin-probs", "NegativeBinomial", {"probs": _r.uniform(0.1, 0.9, size=(3,))},
+         const={"total_count": np.array([0.5, 3.0, 50.0])}, int_samples=True,
+         bad={"probs": (1.5, -0.5, 1.0, np.nan)}),
+    Case("negbin-logits", "NegativeBinomial", {"logits": _r.normal(size=(3,))},
+         const={"total_count": np.array([[0.5], [3.0]])}, int_samples=True, bad={"logits": (np.nan,)}),
+]
+BY_ID = {c.id: c for c in CASES}
+assert len(BY_ID) == len(CASES), "duplicate case ids"

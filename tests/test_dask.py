@@ -311,3 +311,10 @@ def test_log_prob_broadcasts_and_runs_on_cluster(client):
     np.testing.assert_allclose(client.compute(lp, sync=True), d.log_prob(x.compute()), rtol=1e-14)
     with pytest.raises(ValueError, match="broadcast"):
         ndd.log_prob(d, dask.array.zeros((5, 3)))
+
+
+def test_transformed_with_array_transform_parameters_is_refused():
+    T = nd.transforms
+    d = nd.TransformedDistribution(nd.Normal(np.zeros(3), 1.0), [T.AffineTransform(np.arange(3.0), 2.0)])
+    with pytest.raises(NotImplementedError, match="AffineTransform"):
+        ndd.sample(d, (4,), chunks=2, rng=0)

@@ -192,6 +192,10 @@ SAMPLER_PARAMS = {
     "dirichlet": {"alpha": _r.uniform(0.2, 3, size=(2, 4))},
     "chisquare": {"df": _r.uniform(0.5, 5, size=(3,))},
     "standard_t": {"df": _r.uniform(0.5, 5, size=(3,))},
+    "lognormal": {"mean": _r.normal(size=(2, 3)), "sigma": _r.uniform(0.5, 2, size=(3,))},
+    "weibull": {"a": _r.uniform(0.3, 4, size=(3,))},
+    "poisson": {"lam": np.array([0.05, 3.7, 25.0, 4000.0])},
+    "negative_binomial": {"n": _r.uniform(0.3, 50, size=(2, 1)), "p": _r.uniform(0.05, 1, size=(3,))},
 }
 SAMPLERS = [n for n in nd.random.__all__ if n not in ("Xoshiro256x8", "default_rng")]
 EVENT = {"multivariate_normal": 1, "dirichlet": 1}
@@ -202,7 +206,7 @@ def test_every_functional_sampler_is_fuzzed():
 
 
 def _out_dtype(name, params, dtype):
-    if name in ("categorical", "geometric"):
+    if name in ("categorical", "geometric", "poisson", "negative_binomial"):
         return np.dtype(np.int64)
     if dtype is not None:
         return np.dtype(dtype)

@@ -6,7 +6,7 @@ import pytest
 
 import numdist as nd
 from registry import CASES, kl_pairs
-from test_generic import _implemented
+from test_generic import _implemented, _torch_value
 
 ids = [c.id for c in CASES]
 cases = pytest.mark.parametrize("case", CASES, ids=ids)
@@ -88,7 +88,7 @@ def test_log_prob_vjp_matches_torch(case, torch):
     grads = vjp(g)
     if _continuous(d):
         leaves = dict(leaves, value=torch.tensor(x, requires_grad=True))
-    tlp = td.log_prob(leaves.get("value", torch.as_tensor(x)))
+    tlp = td.log_prob(leaves.get("value", _torch_value(torch, x)))
     expected = _autograd(torch, tlp, g, leaves)
 
     def value_fn(k, v):

@@ -355,9 +355,11 @@ no_pieces:
     /* broadcast parameter (stride 0) equals the repeated array; NULL equals the default */
     {
         int gam = !strcmp(nm, "standard_gamma") || !strcmp(nm, "log_standard_gamma") ||
-                  !strcmp(nm, "chisquare") || !strcmp(nm, "standard_t") || !strcmp(nm, "beta");
+                  !strcmp(nm, "chisquare") || !strcmp(nm, "standard_t") || !strcmp(nm, "beta") ||
+                  !strcmp(nm, "weibull");
+        int counts = !strcmp(nm, "poisson") || !strcmp(nm, "negative_binomial_odds");
         double d0 = k->nparams && (!strcmp(nm, "bernoulli") || !strncmp(nm, "geometric", 9)) ? 0.5
-                    : (!strcmp(nm, "exponential") || gam ? 1.0 : 0.0);
+                    : (!strcmp(nm, "exponential") || gam || counts ? 1.0 : 0.0);
         double d1 = 1.0;
         unsigned char rep[2][N * 8], r1[N * 8];
         if (!strcmp(nm, "truncated_normal")) d0 = -INFINITY, d1 = INFINITY; /* untruncated */
@@ -398,7 +400,20 @@ no_pieces:
         for (a = 0; a < NB; a++) {
             double p = badv[a];
             if (f32) p = (float)p;
-            if (k->out_int64) {
+            if (k->out_int64 && (!strcmp(nm, "poisson") || !strcmp(nm, "negative_binomial_odds"))) {
+                /* counts of a rate (numdist/poisson.h): NaN or negative -> -1, a zero
+                 * parameter -> 0, too large or inf -> INT64_MAX */
+                int nb = !strcmp(nm, "negative_binomial_odds");
+                for (b = 0; b < (nb ? NB : 1); b++) {
+                    int64_t v = ((int64_t *)o)[a * NB + b];
+                    double r = nb ? (f32 ? (float)badv[b] : badv[b]) : 1.0;
+                    if (p != p || p < 0 || r != r || r < 0) CHECK(v == -1, "%s %s (%g, %g) gives %lld", nm, ty, p, r, (long long)v);
+                    else if (p == 0 || r == 0) CHECK(v == 0, "%s %s (%g, %g) gives %lld", nm, ty, p, r, (long long)v);
+                    else if (p == INFINITY || r == INFINITY || (!nb && p > 1e19))
+                        CHECK(v == INT64_MAX, "%s %s (%g, %g) gives %lld", nm, ty, p, r, (long long)v);
+                    else CHECK(v >= 0, "%s %s (%g, %g) gives %lld", nm, ty, p, r, (long long)v);
+                }
+            } else if (k->out_int64) {
                 int64_t v = ((int64_t *)o)[a * NB];
                 int trials = !strcmp(nm, "geometric");
                 if (p != p || p < 0 || p > 1) CHECK(v == -1, "%s %s p=%g gives %lld", nm, ty, p, (long long)v);
@@ -463,6 +478,8 @@ int main(int argc, char **argv)
         {"bernoulli", 0.3, 0, 0.3, 0.21},
         {"geometric", 0.3, 0, 1.0 / 0.3, 0.7 / 0.09},
         {"geometric_failures", 0.3, 0, 0.7 / 0.3, 0.7 / 0.09},
+        {"lognormal", 0.5, 0.6, 1.9738777322304475, 1.6883351624808391},   /* exp(m + s^2/2), expm1(s^2) exp(2m + s^2) */
+        {"weibull", 2.0, 0, 0.88622692545275801, 0.21460183660255170},  /* G(1.5), G(2) - G(1.5)^2 */
     };
     int i, f32;
     if (argc > 1 && !strcmp(argv[1], "-v")) verbose = 1;
@@ -470,7 +487,7 @@ int main(int argc, char **argv)
     B = malloc(sizeof(double) * NBIG);
     if (!A || !B) return 2;
 
-    CHECK(nd_ew_count() == 16, "table has %d entries", nd_ew_count());
+    CHECK(nd_ew_count() == 20, "table has %d entries", nd_ew_count());
     CHECK(nd_ew_find("nope") == NULL && nd_ew_find(NULL) == NULL, "unknown name found");
     for (i = 0; i < nd_ew_count(); i++) {
         const nd_ew_kernel *k = &nd_ew_table()[i];

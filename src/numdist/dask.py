@@ -270,6 +270,87 @@ class _ElementwisePlan(_Plan):
         return out
 
 
+class _DirichletPlan(_Plan):
+    """Dirichlet as its class draws it: the element-wise log-gamma kernel over the
+    whole output, then each row normalised; a block splitting the event axis draws
+    its rows whole and keeps its columns."""
+
+    def __init__(self, dist: Any, shape: tuple[int, ...]) -> None:
+        self.family = "Dirichlet"
+        self.shape = shape
+        self.dtype = dist.dtype
+        self.gammas = _ElementwisePlan("Dirichlet", "log_standard_gamma", shape, dist.dtype,
+                                       (dist.concentration,))
+        self.empty = self.gammas.empty
+
+    def advance(self, s: _Stream) -> tuple[int, int] | None:
+        return self.gammas.advance(s)
+
+    def block(self, s: _Stream, box: Box) -> np.ndarray:
+        from numdist.dirichlet import normalise_log_gammas
+
+        e0, e1 = box[-1]
+        if e0 == e1 or any(lo == hi for lo, hi in box):
+            return np.empty(tuple(hi - lo for lo, hi in box), dtype=self.dtype)
+        rows = self.gammas.block(s, (*box[:-1], (0, self.shape[-1])))
+        return normalise_log_gammas(rows)[..., e0:e1]
+
+
+def _constant_transform(t: Any) -> bool:
+    """Whether ``t`` has no per-element parameters (so it can be applied to one block
+    of the output at a time); ``AffineTransform``/``PowerTransform`` with array
+    parameters would need them sliced to the block."""
+    parts = getattr(t, "parts", None)
+    if parts is not None:
+        return all(_constant_transform(p) for p in parts)
+    inner = getattr(t, "base_transform", None)
+    if inner is not None:
+        return _constant_transform(inner)
+    if type(t).__name__ == "_InverseTransform":
+        return _constant_transform(t._inv)
+    return all(np.size(getattr(t, a)) == 1 for a in ("loc", "scale", "exponent") if hasattr(t, a))
+
+
+class _TransformedPlan(_Plan):
+    """A TransformedDistribution as its ``sample`` draws it: the base's blocks, then the
+    transforms; a block splitting the event dims a transform acts on (StickBreaking's
+    last axis) draws those dims whole and keeps its part."""
+
+    def __init__(self, dist: Any, sample_shape: tuple[int, ...]) -> None:
+        bad = [t for t in dist.transforms if not _constant_transform(t)]
+        if bad:
+            raise NotImplementedError(
+                f"numdist.dask.sample: {type(dist).__name__} with transforms whose parameters are "
+                f"arrays ({type(bad[0]).__name__}) is not supported; use scalar transform parameters")
+        self.family = type(dist).__name__
+        self.base = _plan(dist.base_dist, sample_shape)
+        self.transforms = list(dist.transforms)
+        self.shape = dist._extended_shape(sample_shape)
+        self.dtype = self.base.dtype
+        self.empty = self.base.empty
+        self.block_keyed = self.base.block_keyed
+        self.whole = max([0] + [max(t.domain.event_dim, t.codomain.event_dim) for t in self.transforms])
+
+    def advance(self, s: _Stream) -> tuple[int, int] | None:
+        return self.base.advance(s)
+
+    def block(self, s: _Stream, box: Box) -> np.ndarray:
+        n = self.whole
+        if any(lo == hi for lo, hi in box):
+            return np.empty(tuple(hi - lo for lo, hi in box), dtype=self.dtype)
+        if n:
+            box_in = (*box[:-n], *((0, m) for m in self.base.shape[len(self.base.shape) - n:]))
+        else:
+            box_in = box
+        x = self.base.block(s, box_in)
+        for t in self.transforms:
+            x = t(x)
+        if n:
+            keep: tuple[Any, ...] = (Ellipsis, *(slice(lo, hi) for lo, hi in box[-n:]))
+            x = x[keep]
+        return np.asarray(x, dtype=self.dtype)
+
+
 class _GridPlan(_Plan):
     """Kernels with a 2-D grid of tiles over (S, B) = (flat sample-like index, flat
     batch-like index) of the output, and an inner event of size ``d``: tile (i, j)
@@ -493,10 +574,11 @@ def supported_families() -> tuple[str, ...]:
     """Names of the families :func:`sample` reproduces exactly."""
     import numdist as nd
 
-    elementwise = {name for name in nd.__all__
-                   if isinstance(getattr(nd, name), type) and getattr(getattr(nd, name), "_kernel", None)}
-    return tuple(sorted(elementwise | {"Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
-                                       "MultivariateNormal", "Independent"}))
+    classes = [(name, getattr(nd, name)) for name in nd.__all__ if isinstance(getattr(nd, name), type)]
+    elementwise = {name for name, cls in classes if getattr(cls, "_kernel", None)}
+    transformed = {name for name, cls in classes if issubclass(cls, nd.TransformedDistribution)}
+    return tuple(sorted(elementwise | transformed | {"Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
+                                       "MultivariateNormal", "Independent", "Dirichlet"}))
 
 
 def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
@@ -516,6 +598,8 @@ def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
         post = cls._finish_draw if cls._finish_params else None
         return _ElementwisePlan(name, kernel, shape, dist.dtype, tuple(getattr(dist, p) for p in pnames),
                                 post, tuple(getattr(dist, p) for p in cls._finish_params))
+    if isinstance(dist, nd.TransformedDistribution):
+        return _TransformedPlan(dist, sample_shape)
     if name == "Categorical":
         return _CategoricalPlan(dist, sample_shape)
     if name == "OneHotCategorical":
@@ -524,6 +608,8 @@ def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
         return _RelaxedPlan(dist, sample_shape)
     if name == "MultivariateNormal":
         return _MVNPlan(dist, sample_shape)
+    if name == "Dirichlet":
+        return _DirichletPlan(dist, shape)
     raise NotImplementedError(
         f"numdist.dask.sample does not support {name} yet (it would not reproduce "
         f"{name}.sample exactly); supported: {supported_families()}")

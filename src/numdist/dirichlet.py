@@ -27,6 +27,18 @@ def _log_gamma_sample_grad(a: np.ndarray, log_z: np.ndarray) -> np.ndarray:
     return np.where(small, limit, regular)
 
 
+def normalise_log_gammas(lg: np.ndarray) -> np.ndarray:
+    """Rows of log-gammas ``(..., K)`` as points of the simplex, ``G / sum(G)`` in log
+    space (``numdist.dask`` finishes its blocks with the same function)."""
+    lse = logsumexp(lg, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        x = np.exp(lg - lse)
+    finite = np.isfinite(lse)
+    if not finite.all():  # rows whose gammas all underflow even in log space (alpha below ~1e-305)
+        x = np.where(finite, x, lg.dtype.type(1.0 / lg.shape[-1]))
+    return x
+
+
 class Dirichlet(Distribution):
     """Dirichlet distribution with ``concentration`` of shape ``batch_shape + (K,)``.
 
@@ -83,13 +95,7 @@ class Dirichlet(Distribution):
         (:func:`numdist.random.dirichlet` draws whole rows in one C kernel instead.)"""
         shape = self._extended_shape(sample_shape)
         lg = draw("log_standard_gamma", rng, shape, self.dtype, np.broadcast_to(self.concentration, shape))
-        lse = logsumexp(lg, axis=-1, keepdims=True)
-        with np.errstate(invalid="ignore"):
-            x = np.exp(lg - lse)
-        finite = np.isfinite(lse)
-        if not finite.all():  # rows whose gammas all underflow even in log space (alpha below ~1e-305)
-            x = np.where(finite, x, self.dtype.type(1.0 / shape[-1]))
-        return x, lg
+        return normalise_log_gammas(lg), lg
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         return self._draw(sample_shape, rng)[0]

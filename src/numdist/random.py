@@ -24,6 +24,10 @@ from numdist.gamma import gamma, standard_gamma
 from numdist.geometric import geometric
 from numdist.gumbel import gumbel
 from numdist.laplace import laplace
+from numdist.log_normal import lognormal
+from numdist.weibull import weibull
+from numdist.negative_binomial import negative_binomial
+from numdist.poisson import poisson
 from numdist.sampling import float_dtype, functional
 from numdist.student_t import standard_t
 from numdist.uniform import uniform
@@ -33,6 +37,8 @@ from numdist.utils import aligned, as_float_params, check_out, copy_if_overlaps,
 __all__ = ["standard_normal", "normal", "multivariate_normal", "categorical", "uniform", "standard_exponential",
            "exponential", "laplace", "gumbel", "standard_cauchy", "geometric", "standard_gamma", "gamma", "beta",
            "dirichlet", "chisquare", "standard_t", "Xoshiro256x8", "default_rng"]
+__all__ += ["lognormal", "weibull"]
+__all__ += ["poisson", "negative_binomial"]
 
 _NORMAL_KERNELS = {"ziggurat": "normal", "box_muller": "normal_box_muller"}
 _METHODS = tuple(_NORMAL_KERNELS)

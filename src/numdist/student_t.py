@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from numdist import _special, constraints, vjp
-from numdist._rng import as_bit_generator
 from numdist.distribution import VJP, Distribution
 from numdist.sampling import draw, functional
 from numdist.utils import as_cotangent
@@ -21,8 +20,9 @@ class StudentT(Distribution):
     """Student's t with ``df`` degrees of freedom, location ``loc`` and scale ``scale``.
 
     Drawn as torch does, ``loc + scale * N / sqrt(C / df)`` with ``N`` normal and
-    ``C`` chi-squared(df); ``rsample_vjp`` differentiates through ``C``'s implicit
-    gamma gradient for ``df``.
+    ``C`` chi-squared(df), element by element in one C kernel (so ``numdist.dask``
+    reproduces it); ``rsample_vjp`` differentiates ``df`` implicitly through the
+    Student t CDF.
 
     Examples
     --------
@@ -58,32 +58,31 @@ class StudentT(Distribution):
         _, batch_shape = self._init_params(df=df, loc=loc, scale=scale)
         super().__init__(batch_shape, validate_args=validate_args)
 
-    def _draw(self, sample_shape: Any, rng: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(t, n, g)``: the standard t, its normal and its standard gamma(df / 2),
-        drawn one after the other from one random source."""
-        shape = self._extended_shape(sample_shape)
-        source = as_bit_generator(rng)
-        n = draw("normal", source, shape, self.dtype)
-        g = draw("standard_gamma", source, shape, self.dtype, np.broadcast_to(0.5 * self.df, shape))
-        np.maximum(g, np.finfo(self.dtype).tiny, out=g)
-        t = n / np.sqrt(2 * g / self.df)
-        return t, n, g
+    #: the standard t of the C kernel (N, then G, per element), then loc + scale * t
+    _kernel = ("standard_t", ("df",))
+    _finish_params = ("loc", "scale")
+
+    @staticmethod
+    def _finish_draw(x: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> None:  # type: ignore[override]
+        np.multiply(x, scale, out=x)  # the product rounded, then the sum, as rsample_vjp does
+        np.add(x, loc, out=x)
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
-        t = self._draw(sample_shape, rng)[0]
-        return self.loc + self.scale * t
+        return self._draw_elementwise(sample_shape, rng)
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
-        """``x = loc + scale * t``, ``t = n * sqrt(df / (2 g))``: ``dt/ddf = t / (2 df)
-        - t / (2 g) * dg/da`` with ``a = df / 2`` and ``dg/da`` the implicit gamma gradient."""
-        t, n, g = self._draw(sample_shape, rng)
+        """``x = loc + scale * t`` with ``t`` the kernel's standard t (the numbers of
+        ``rsample``): ``d/dloc = g``, ``d/dscale = g t`` and ``d/ddf = g scale dt/ddf``
+        with ``dt/ddf = -(dF/ddf)(t) / p(t)``, the implicit gradient through the
+        Student t CDF (DESIGN section 8)."""
+        shape = self._extended_shape(sample_shape)
+        df = np.broadcast_to(self.df, shape)
+        t = draw("standard_t", rng, shape, self.dtype, df)
         x = self.loc + self.scale * t
-        shape = x.shape
 
         def vjp_fn(c: Any) -> dict[str, np.ndarray]:
             c = as_cotangent(c, shape, self.dtype)
-            dg = _special.gamma_sample_grad(np.broadcast_to(0.5 * self.df, shape), g).astype(self.dtype, copy=False)
-            dt_ddf = t / (2 * self.df) - t * dg / (4 * g)
+            dt_ddf = _special.student_t_sample_grad_df(df, t).astype(self.dtype, copy=False)
             return {"df": self._grad("df", c * self.scale * dt_ddf),
                     "loc": self._grad("loc", c), "scale": self._grad("scale", c * t)}
 

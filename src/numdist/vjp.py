@@ -387,3 +387,130 @@ def infinite_kl(param: str) -> Callable[[Any, Any], Any]:
         v = value_of(getattr(p, param))
         return np.full(np.shape(v), np.inf, dtype=v.dtype)
     return fn
+
+
+# -- functions of arrays (transforms): cumulative sums and products, padding, powers ----------
+# Appended for numdist.transforms: a transform's forward, inverse and log-det are written
+# once with ufuncs and these, and function_vjp records them to give their VJPs.
+__all__ += ["function_vjp", "cumsum", "cumprod", "pad_last", "power", "atanh"]
+
+_UFUNC_RULES[np.arctanh] = _unary(np.arctanh, lambda x, y: 1 / (1 - x * x))
+atanh = _UFUNC_RULES[np.arctanh]
+
+
+def cumsum(x: Any, axis: int = -1) -> Any:
+    """``np.cumsum`` along ``axis``; its VJP is the reversed cumulative sum of the cotangent."""
+    vx = value_of(x)
+    out = np.cumsum(vx, axis=axis)
+    if not isinstance(x, Node):
+        return out
+
+    def back(g: np.ndarray) -> np.ndarray:
+        return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+    return Node(out, ((x, back),))
+
+
+def cumprod(x: Any, axis: int = -1) -> Any:
+    """``np.cumprod`` along ``axis`` of entries that are nonzero (the VJP divides by them:
+    d c_k / d x_i = c_k / x_i for i <= k)."""
+    vx = value_of(x)
+    out = np.cumprod(vx, axis=axis)
+    if not isinstance(x, Node):
+        return out
+
+    def back(g: np.ndarray) -> np.ndarray:
+        tail: np.ndarray = np.flip(np.cumsum(np.flip(g * out, axis), axis=axis), axis) / vx
+        return tail
+
+    return Node(out, ((x, back),))
+
+
+def pad_last(x: Any, before: int, after: int, value: float) -> Any:
+    """``x`` with ``before``/``after`` entries equal to ``value`` added along the last axis
+    (torch's ``pad(x, [before, after], value=value)``)."""
+    vx = value_of(x)
+    widths = [(0, 0)] * (np.ndim(vx) - 1) + [(before, after)]
+    out = np.pad(vx, widths, constant_values=value)
+    if not isinstance(x, Node):
+        return out
+    n = np.shape(vx)[-1]
+    return Node(out, ((x, lambda g: g[..., before:before + n]),))
+
+
+def power(x: Any, exponent: Any) -> Any:
+    """``x ** exponent`` with a constant (array) ``exponent`` (torch's ``pow``); the VJP
+    is ``g * exponent * x ** (exponent - 1)``."""
+    vx = value_of(x)
+    out = vx ** exponent
+    if not isinstance(x, Node):
+        return out
+    return Node(out, ((x, lambda g: g * exponent * vx ** (exponent - 1)),))
+
+
+def function_vjp(fn: Callable[..., Any], *args: np.ndarray) -> tuple[np.ndarray, Callable[[Any], tuple[np.ndarray, ...]]]:
+    """``(fn(*args), vjp)`` for ``fn`` written with NumPy ufuncs and this module's functions;
+    ``vjp(g)`` gives one gradient per argument, shaped and typed like it (broadcast dims
+    summed away), the exact chain rule of ``fn``'s formula."""
+    from numdist.utils import as_cotangent
+
+    arrays = [np.asarray(a) for a in args]
+    leaves = [Node(a) for a in arrays]
+    out = fn(*leaves)
+    value = np.asarray(value_of(out))
+
+    def vjp(g: Any) -> tuple[np.ndarray, ...]:
+        if not isinstance(out, Node):
+            return tuple(np.zeros(a.shape, dtype=a.dtype) for a in arrays)
+        grads = _backward(out, as_cotangent(g, value.shape, value.dtype))
+        result = []
+        for a, leaf in zip(arrays, leaves):
+            gr = grads.get(id(leaf))
+            gr = np.zeros(a.shape, dtype=a.dtype) if gr is None else reduce_to_shape(np.asarray(gr), a.shape)
+            result.append(np.array(np.broadcast_to(gr, a.shape), dtype=a.dtype if a.dtype.kind == "f" else value.dtype))
+        return tuple(result)
+
+    return value, vjp
+
+
+# -- matrices (PositiveDefiniteTransform) -------------------------------------------------------
+__all__ += ["matmul", "matrix_transpose", "cholesky"]
+
+
+def matrix_transpose(x: Any) -> Any:
+    """``x`` with its last two dims swapped."""
+    vx = value_of(x)
+    out = np.swapaxes(vx, -1, -2)
+    if not isinstance(x, Node):
+        return out
+    return Node(out, ((x, lambda g: np.swapaxes(g, -1, -2)),))
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` over batched matrices; VJPs ``g @ b^T`` and ``a^T @ g`` (broadcast batch
+    dims summed back by the backward pass)."""
+    va, vb = value_of(a), value_of(b)
+    out = va @ vb
+    if not isinstance(a, Node) and not isinstance(b, Node):
+        return out
+    return _make(out, (a, lambda g: g @ np.swapaxes(vb, -1, -2)), (b, lambda g: np.swapaxes(va, -1, -2) @ g))
+
+
+def cholesky(a: Any) -> Any:
+    """Lower Cholesky factor ``L`` of symmetric positive definite ``a`` (NumPy's); the VJP
+    is torch's symmetric rule ``L^-T sym(tril(L^T gL)) L^-1`` with ``sym(T)`` the
+    symmetric matrix of ``T``'s lower triangle and half its diagonal."""
+    va = value_of(a)
+    L = np.linalg.cholesky(va)
+    if not isinstance(a, Node):
+        return L
+
+    def back(g: np.ndarray) -> np.ndarray:
+        t = np.tril(np.swapaxes(L, -1, -2) @ g)
+        m = 0.5 * (t + np.swapaxes(np.tril(t, -1), -1, -2))
+        # L^-T m L^-1 by two solves: x = L^-T m, then (L^-T (x^T))^T = x L^-1 (x symmetric)
+        lt = np.swapaxes(L, -1, -2)
+        x = np.linalg.solve(lt, m)
+        return np.swapaxes(np.linalg.solve(lt, np.swapaxes(x, -1, -2)), -1, -2)
+
+    return Node(L, ((a, back),))
