@@ -43,6 +43,9 @@ families = [
     nd.NegativeBinomial(np.array([0.5, 50.0]), logits=np.float32(0.3)),
     nd.Binomial(np.array([5.0, 1e12]), probs=0.3),
     nd.Multinomial(50, logits=np.zeros((2, 4))),
+    nd.TruncatedNormal(0.0, 1.0, np.array([-1.0, 8.0]), np.array([2.0, 9.0])),
+    nd.MixtureSameFamily(nd.Categorical(logits=np.zeros(3)), nd.Normal(np.array([-1.0, 0.0, 1.0]), 1.0)),
+    nd.LowRankMultivariateNormal(np.zeros(3), np.ones((3, 1)), np.ones(3)),
 ]
 for d in families:
     x = d.sample((1000,), rng=0)

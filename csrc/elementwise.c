@@ -48,6 +48,9 @@
  *                      total_count read in the parameters' float type, an integer
  *                      in [0, 2^62]; otherwise, or probs NaN / outside [0, 1]: -1
  *                      (binomial.c)
+ *   truncated_normal   (a = -inf, b = inf)   float: N(0, 1) conditioned on [a, b]
+ *                      (standardised bounds), exact rejection samplers with
+ *                      bounded acceptance at any truncation (truncated_normal.c)
  *
  * f64 kernels read double parameters, f32 kernels float parameters; f32 results
  * are computed in double and rounded once, except f32 uniform (float arithmetic,
@@ -75,6 +78,7 @@ ND_EW_DECLARE(weibull);
 ND_EW_DECLARE(poisson);
 ND_EW_DECLARE(negative_binomial_odds);
 ND_EW_DECLARE(binomial);
+ND_EW_DECLARE(truncated_normal);
 
 /* ---- thin compositions of other kernels' fills ------------------------------ */
 
@@ -168,6 +172,7 @@ static const nd_ew_kernel ew_table[] = {
     {"poisson", 1, 1, nd_ew_poisson_f64, nd_ew_poisson_f32, 2.2},
     {"negative_binomial_odds", 2, 1, nd_ew_negative_binomial_odds_f64, nd_ew_negative_binomial_odds_f32, 4.3},
     {"binomial", 2, 1, nd_ew_binomial_f64, nd_ew_binomial_f32, 1.3},
+    {"truncated_normal", 2, 0, nd_ew_truncated_normal_f64, nd_ew_truncated_normal_f32, 2.1},
 };
 
 const nd_ew_kernel *nd_ew_find(const char *name)

@@ -40,6 +40,9 @@ from numdist.half_cauchy import HalfCauchy
 from numdist.weibull import Weibull
 from numdist.logistic_normal import LogisticNormal
 from numdist.constraint_registry import biject_to, transform_to
+from numdist.truncated_normal import TruncatedNormal
+from numdist.mixture_same_family import MixtureSameFamily
+from numdist.lowrank_multivariate_normal import LowRankMultivariateNormal
 
 __version__ = "0.2.0"
 
@@ -49,6 +52,7 @@ __all__ = [
     "Gamma", "Chi2", "Beta", "Dirichlet", "StudentT",
     "Poisson", "NegativeBinomial",
     "Binomial", "Multinomial",
+    "TruncatedNormal", "MixtureSameFamily", "LowRankMultivariateNormal",
     "kl_divergence", "kl_divergence_vjp", "register_kl", "register_kl_vjp",
     "set_default_validate_args", "manual_seed", "set_num_threads", "get_num_threads", "constraints", "random", "__version__",
 ]

@@ -82,6 +82,13 @@ cdef extern from "numdist/special.h" nogil:
     void nd_beta_sample_grad(double a, double b, double x, double *dxda, double *dxdb)
     double nd_student_t_cdf(double df, double t)
     double nd_student_t_sample_grad_df(double df, double t)
+    # normal in log space (csrc/special_normal.c)
+    double nd_log_ndtr(double x)
+    double nd_log_ndtr_grad(double x)
+    double nd_ndtri_exp(double y)
+    void nd_normal_mixture_logpdf(intptr_t n, const double *x, intptr_t xs, intptr_t K, const double *mu,
+                                  const double *inv_sigma, const double *c, double *work, double *out,
+                                  intptr_t os)
     void nd_fill_d_d(intptr_t n, nd_fn_d_d f, const double *x, intptr_t xs, double *out, intptr_t os)
     void nd_fill_dd_d(intptr_t n, nd_fn_dd_d f, const double *a, intptr_t as_, const double *x,
                       intptr_t xs, double *out, intptr_t os)

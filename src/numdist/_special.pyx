@@ -203,3 +203,62 @@ def student_t_cdf(df, t):
 def student_t_sample_grad_df(df, t):
     """dt/d(df) = -(dF/d df)(t) / p(t) for t ~ StudentT(df, 0, 1)."""
     return _apply(<void *>nd_student_t_sample_grad_df, (df, t), 1)[0]
+
+
+# ---------------------------------------------------------------------------
+# Normal in log space: csrc/special_normal.c (TruncatedNormal's tails).
+
+from numdist._kernels cimport nd_log_ndtr, nd_log_ndtr_grad, nd_ndtri_exp
+
+
+def log_ndtr(x):
+    """log Phi(x), the log of the standard normal CDF, accurate over the whole line (float64)."""
+    return _apply(<void *>nd_log_ndtr, (x,), 1)[0]
+
+
+def log_ndtr_grad(x):
+    """d/dx log Phi(x) = phi(x) / Phi(x), without overflow in the lower tail (float64)."""
+    return _apply(<void *>nd_log_ndtr_grad, (x,), 1)[0]
+
+
+def ndtri_exp(y):
+    """The inverse of :func:`log_ndtr`: z with log Phi(z) = y for y <= 0 (float64)."""
+    return _apply(<void *>nd_ndtri_exp, (y,), 1)[0]
+
+
+from numdist._kernels cimport nd_normal_mixture_logpdf
+
+
+def normal_mixture_logpdf(x, mu, inv_sigma, c):
+    """log sum_k exp(c_k - ((x - mu_k) inv_sigma_k)^2 / 2) (float64).
+
+    ``x``: (m, nb) values, column j for mixture j; ``mu``, ``inv_sigma``, ``c``: (nb, K)
+    parameters of nb mixtures of K normals (``c_k = log w_k - log sigma_k - log(2 pi)/2``).
+    Returns (m, nb)."""
+    cdef cnp.ndarray xa = np.asarray(x, dtype=np.float64)
+    cdef cnp.ndarray mua = np.ascontiguousarray(mu, dtype=np.float64)
+    cdef cnp.ndarray isa = np.ascontiguousarray(inv_sigma, dtype=np.float64)
+    cdef cnp.ndarray ca = np.ascontiguousarray(c, dtype=np.float64)
+    pshape = np.shape(mua)
+    if xa.ndim != 2 or len(pshape) != 2 or pshape[0] != np.shape(xa)[1] or np.shape(isa) != pshape or np.shape(ca) != pshape:
+        raise ValueError("normal_mixture_logpdf: x must be (m, nb) and the parameters (nb, K)")
+    if not xa.flags.aligned:
+        xa = np.array(xa)
+    cdef cnp.ndarray out = np.empty((xa.shape[0], xa.shape[1]), dtype=np.float64)
+    cdef cnp.ndarray work = np.empty(max(1, mua.shape[1]), dtype=np.float64)
+    cdef intptr_t m = xa.shape[0], nb = xa.shape[1], K = mua.shape[1], j
+    cdef intptr_t xs0 = xa.strides[0], xs1 = xa.strides[1], os0 = out.strides[0], os1 = out.strides[1]
+    cdef char *px = <char *>cnp.PyArray_DATA(xa)
+    cdef char *po = <char *>cnp.PyArray_DATA(out)
+    cdef double *pmu = <double *>cnp.PyArray_DATA(mua)
+    cdef double *pis = <double *>cnp.PyArray_DATA(isa)
+    cdef double *pc = <double *>cnp.PyArray_DATA(ca)
+    cdef double *pw = <double *>cnp.PyArray_DATA(work)
+    if m == 0 or K == 0:
+        out.fill(-np.inf)
+        return out
+    with nogil:
+        for j in range(nb):
+            nd_normal_mixture_logpdf(m, <const double *>(px + j * xs1), xs0, K, pmu + j * K, pis + j * K,
+                                     pc + j * K, pw, <double *>(po + j * os1), os0)
+    return out

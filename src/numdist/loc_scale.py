@@ -12,7 +12,7 @@ import numpy as np
 from numdist import constraints
 from numdist.distribution import VJP, Distribution
 from numdist.sampling import draw
-from numdist.utils import as_cotangent
+from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
 
 __all__ = ["LocScale"]
 
@@ -53,3 +53,20 @@ class LocScale(Distribution):
             return {"loc": self._grad("loc", g), "scale": self._grad("scale", g * eps)}
 
         return x, vjp
+
+    def cdf_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
+        """``cdf`` and its VJP. ``F(x) = G((x - loc) / scale)`` with ``G`` the family's
+        standard CDF, so ``dF/dvalue = p(x)``, ``dF/dloc = -p(x)``,
+        ``dF/dscale = -p(x) (x - loc) / scale`` (``p`` the density); the implicit
+        reparameterisation of MixtureSameFamily.rsample uses it."""
+        v = self._as_value(value)
+        c = self.cdf(v)
+        value_shape, dvalue_dtype = v.shape, grad_dtype(value, c.dtype)
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            g = as_cotangent(g, c.shape, c.dtype)
+            gp = g * np.exp(self.log_prob(v))
+            return {"loc": self._grad("loc", -gp), "scale": self._grad("scale", -gp * ((v - self.loc) / self.scale)),
+                    "value": sum_to_shape(gp, value_shape, dvalue_dtype)}
+
+        return c, vjp

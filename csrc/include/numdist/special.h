@@ -84,6 +84,24 @@ void nd_fill_ddd_dd(intptr_t n, nd_fn_ddd_dd f, const double *a, intptr_t as, co
                     intptr_t bs, const double *x, intptr_t xs, double *out0, intptr_t o0s,
                     double *out1, intptr_t o1s);
 
+/* ---- normal in log space (csrc/special_normal.c) ----------------------------
+ *   nd_log_ndtr(x)       log Phi(x), relative accuracy over the whole line
+ *                        (asymptotic series below -15; log1p(-Phi(-x)) above 0)
+ *   nd_log_ndtr_grad(x)  d/dx log Phi(x) = phi(x)/Phi(x)
+ *   nd_ndtri_exp(y)      the z with log Phi(z) = y, y <= 0 (scipy ndtri_exp):
+ *                        -inf at -inf, +inf at 0, NaN above 0; Newton-refined
+ */
+double nd_log_ndtr(double x);
+double nd_log_ndtr_grad(double x);
+double nd_ndtri_exp(double y);
+
+/* out[i * os] = log sum_k exp(c[k] - ((x[i * xs] - mu[k]) inv_sigma[k])^2 / 2) for n
+ * values (byte strides) and one mixture of K normals (contiguous arrays; c[k] =
+ * log w_k - log sigma_k - log(2 pi)/2); work: unused (NULL allowed). */
+void nd_normal_mixture_logpdf(intptr_t n, const double *x, intptr_t xs, intptr_t K, const double *mu,
+                              const double *inv_sigma, const double *c, double *work, double *out,
+                              intptr_t os);
+
 #ifdef __cplusplus
 }
 #endif
