@@ -213,3 +213,21 @@ cdef extern from "numdist/gamma.h" nogil:
 
 cdef extern from "numdist/ziggurat.h" nogil:
     int nd_exponential_simd_level()
+
+cdef extern from "numdist/grad_fused.h" nogil:
+    ctypedef struct nd_sb:
+        char *p
+        intptr_t ss
+        intptr_t bs
+    void nd_fused_affine(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out)
+    void nd_fused_affine_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out)
+    void nd_fused_affine_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb eps, double *dloc, double *dscale)
+    void nd_fused_affine_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb eps, float *dloc, float *dscale)
+    void nd_fused_normal_log_prob(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_sb loc, nd_sb scale,
+                                  nd_sb log_scale, double half_log_2pi, nd_sb lp)
+    void nd_fused_normal_log_prob_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_sb loc, nd_sb scale,
+                                    nd_sb log_scale, float half_log_2pi, nd_sb lp)
+    void nd_fused_normal_log_prob_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
+                                      nd_sb scale, nd_sb dvalue, double *dloc, double *dscale)
+    void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
+                                        nd_sb scale, nd_sb dvalue, float *dloc, float *dscale)

@@ -2,19 +2,60 @@
 
 Normal, Laplace, Cauchy and Gumbel share everything but their kernel, their
 moments and their closed forms; this base holds the rest once.
+
+Gradient paths go through the one-pass kernels of ``csrc/grad_fused.c``
+(binding ``numdist._fused``) on an ``(S, B)`` view of the operands: ``S`` the
+sample dims, ``B`` the batch dims, parameters read per batch element (never
+broadcast to the sample shape) and their gradients summed over ``S`` in the
+same pass (:class:`SBLayout`).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from numdist import constraints
+from numdist import _fused, constraints
+from numdist._layout import param_layout, prod, sb_layout
 from numdist.distribution import VJP, Distribution
 from numdist.sampling import draw
 from numdist.utils import as_cotangent
 
-__all__ = ["LocScale"]
+__all__ = ["LocScale", "SBLayout"]
+
+
+class SBLayout(NamedTuple):
+    """An output of shape ``full = sample dims + batch_shape`` seen as ``(S, B)``."""
+
+    full: tuple[int, ...]
+    batch: tuple[int, ...]
+    S: int
+    B: int
+
+    @classmethod
+    def of(cls, full: tuple[int, ...], batch: tuple[int, ...]) -> "SBLayout":
+        full, batch = tuple(full), tuple(batch)
+        return cls(full, batch, prod(full[: len(full) - len(batch)]), prod(batch))
+
+    def element(self, arr: np.ndarray) -> np.ndarray:
+        """``arr`` (broadcastable to ``full``) as an aligned (S, B) array: a view where
+        its strides allow (zero strides for broadcast dims), else a copy."""
+        return sb_layout(arr, self.full, len(self.full) - len(self.batch), ())
+
+    def output(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """A fresh C-ordered array of shape ``full`` and its writeable (S, B) view."""
+        out = np.empty(self.full, dtype=dtype)
+        return out, out.reshape(self.S, self.B)
+
+    def param(self, arr: np.ndarray) -> np.ndarray:
+        """A per-batch parameter (broadcastable to ``batch``) as an (S, B) view with a
+        zero sample stride over contiguous columns (the kernels' vector loops): at most
+        a copy of its ``B`` values, never of the sample."""
+        return np.broadcast_to(np.ascontiguousarray(param_layout(arr, self.batch, 0)), (self.S, self.B))
+
+    def column_sums(self, dtype: np.dtype, n: int) -> list[np.ndarray]:
+        """``n`` fresh (B,) outputs for gradients summed over the sample dims."""
+        return [np.empty(self.B, dtype=dtype) for _ in range(n)]
 
 
 class LocScale(Distribution):
@@ -42,14 +83,24 @@ class LocScale(Distribution):
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """``x = loc + scale * eps`` with ``eps`` the kernel's standard draw (the same
         numbers as ``rsample``: the C kernels round the product, then the sum), so
-        ``d/dloc = g`` and ``d/dscale = g * eps``, summed to each parameter's shape."""
+        ``d/dloc = g`` and ``d/dscale = g * eps``, summed to each parameter's shape.
+
+        The backward pass keeps ``eps`` (nothing is recomputed) and sums both
+        gradients over the sample dims in one pass, without materialising the
+        broadcast cotangent or ``g * eps``."""
         assert self._kernel is not None
         shape = self._extended_shape(sample_shape)
         eps = draw(self._kernel[0], rng, shape, self.dtype)
-        x: np.ndarray = self.loc + self.scale * eps
+        lay = SBLayout.of(shape, self._batch_shape)
+        eps2 = lay.element(eps)  # a view: eps is C-contiguous
+        x, x2 = lay.output(self.dtype)
+        _fused.affine(lay.param(self.loc), lay.param(self.scale), eps2, x2)
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, shape, self.dtype)
-            return {"loc": self._grad("loc", g), "scale": self._grad("scale", g * eps)}
+            dloc, dscale = lay.column_sums(self.dtype, 2)
+            _fused.affine_vjp(lay.element(g), eps2, dloc, dscale)
+            return {"loc": self._grad("loc", dloc.reshape(lay.batch)),
+                    "scale": self._grad("scale", dscale.reshape(lay.batch))}
 
-        return x, vjp
+        return (x if shape else x[()]), vjp  # a 0-d result is a NumPy scalar, as loc + scale * eps gives

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from numdist import _special
-from numdist.loc_scale import LocScale
+from numdist import _fused, _special
+from numdist.loc_scale import LocScale, SBLayout
 from numdist.distribution import VJP
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
@@ -59,27 +59,60 @@ class Normal(LocScale):
 
     # -- densities ------------------------------------------------------------------
     def log_prob(self, value: Any) -> np.ndarray:
-        value = self._as_value(value)
-        # z first: scale**2 underflows (scale 1e-300) or overflows (1e200) where the
-        # density is finite (issue 10, defect 8)
-        z = (value - self.loc) / self.scale
-        lp: np.ndarray = -0.5 * (z * z) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
-        return lp
+        return self._log_prob_of(self._as_value(value))
+
+    def _fused_layout(self, v: np.ndarray) -> SBLayout | None:
+        """The (S, B) layout of ``log_prob(v)`` when the one-pass kernels apply (``v`` in
+        the distribution's dtype, not empty), else None (NumPy expressions)."""
+        if v.dtype != self.dtype or v.size == 0:
+            return None
+        return SBLayout.of(tuple(np.broadcast_shapes(v.shape, self._batch_shape)), self._batch_shape)
+
+    def _log_prob_of(self, v: np.ndarray) -> np.ndarray:
+        """``log_prob`` of a value already checked and cast (:meth:`_as_value`)."""
+        lay = self._fused_layout(v)
+        if lay is None:
+            # z first: scale**2 underflows (scale 1e-300) or overflows (1e200) where the
+            # density is finite (issue 10, defect 8)
+            z = (v - self.loc) / self.scale
+            lp: np.ndarray = -0.5 * (z * z) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
+            return lp
+        # one pass: z = (x - loc) / scale, (-0.5 * (z * z) - log(scale)) - log(2 pi)/2, the
+        # operations of the expression above (same bits); log(scale) once per batch element
+        out, out2 = lay.output(self.dtype)
+        _fused.normal_log_prob(lay.element(v), lay.param(self.loc), lay.param(self.scale),
+                               lay.param(np.log(self.scale)), _HALF_LOG_2PI, out2)
+        return out if lay.full else out[()]
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        """``log_prob`` and its VJP with respect to ``loc``, ``scale`` and ``value``."""
+        """``log_prob`` and its VJP with respect to ``loc``, ``scale`` and ``value``.
+
+        With ``z = (value - loc) / scale``: ``d/dloc = g z / scale = -d/dvalue`` and
+        ``d/dscale = g (z^2 - 1) / scale``, computed in one pass that writes the value
+        gradient and sums the parameter gradients over the sample dims (no broadcast
+        cotangent or ``z`` is materialised)."""
         v = self._as_value(value)
-        lp = self.log_prob(v)
+        lp = self._log_prob_of(v)
         value_shape = v.shape
         dvalue_dtype = grad_dtype(value, lp.dtype)
+        lay = self._fused_layout(v)
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
-            g = as_cotangent(g, lp.shape, lp.dtype)
-            z = (v - self.loc) / self.scale
-            dloc = g * z / self.scale
-            return {"loc": self._grad("loc", dloc),
-                    "scale": self._grad("scale", g * (z * z - 1) / self.scale),
-                    "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
+            g = as_cotangent(g, np.shape(lp), lp.dtype)
+            if lay is None:
+                z = (v - self.loc) / self.scale
+                dloc = g * z / self.scale
+                return {"loc": self._grad("loc", dloc),
+                        "scale": self._grad("scale", g * (z * z - 1) / self.scale),
+                        "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
+            direct = value_shape == lay.full and dvalue_dtype == self.dtype
+            dvalue, dvalue2 = lay.output(self.dtype)
+            dl, ds = lay.column_sums(self.dtype, 2)
+            _fused.normal_log_prob_vjp(lay.element(g), lay.element(v), lay.param(self.loc),
+                                       lay.param(self.scale), dvalue2, dl, ds)
+            return {"loc": self._grad("loc", dl.reshape(lay.batch)),
+                    "scale": self._grad("scale", ds.reshape(lay.batch)),
+                    "value": dvalue if direct else sum_to_shape(dvalue, value_shape, dvalue_dtype)}
 
         return lp, vjp
 

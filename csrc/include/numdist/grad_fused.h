@@ -1,0 +1,75 @@
+/*
+ * One-pass kernels for the gradient paths of the location-scale families
+ * (rsample_vjp, log_prob_vjp): each replaces several NumPy passes and their
+ * temporaries by one loop over the operands.
+ *
+ * Layout: every operand is an (S, B) array given as a base pointer and two
+ * BYTE strides (row stride, column stride; zero broadcasts, negative allowed):
+ * S counts sample elements (the leading dims, merged), B batch elements (the
+ * trailing dims, merged). Per-batch parameters pass a row stride of 0; a
+ * cotangent broadcast over reinterpreted dims passes a column stride of 0.
+ * Reduced outputs (gradients of per-batch parameters) are contiguous (B,).
+ *
+ * Numbers: each element is computed with the operations, in the order, that
+ * the NumPy expressions they replace use (built with -ffp-contract=off), so
+ * element-wise outputs are bit-identical to NumPy's; column sums run over s
+ * in increasing order starting from the row-0 term, as NumPy's reduction over
+ * leading axes of a C-ordered array does. Float versions (_f) compute in float
+ * as NumPy does for float32 arrays.
+ *
+ * Every kernel works on columns [b0, b1) only, so callers may split B over
+ * threads: a column's numbers never depend on the split. Nothing allocates,
+ * nothing fails: S, B or b1 - b0 <= 0 do nothing (a reduction over S = 0
+ * writes zeros). Outputs must not overlap inputs.
+ */
+#ifndef NUMDIST_GRAD_FUSED_H
+#define NUMDIST_GRAD_FUSED_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A strided (S, B) operand. */
+typedef struct nd_sb {
+    char *p;
+    intptr_t ss, bs;   /* byte strides of the row (sample) and column (batch) dims */
+} nd_sb;
+
+/* out[s, b] = loc[s, b] + scale[s, b] * eps[s, b]   (product rounded, then the sum:
+ * the numbers of the element-wise kernels and of NumPy's loc + scale * eps). */
+void nd_fused_affine(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out);
+void nd_fused_affine_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out);
+
+/* Backward pass of x = loc + scale * eps: for b in [b0, b1)
+ *   dloc[b]   = sum_s g[s, b]
+ *   dscale[b] = sum_s g[s, b] * eps[s, b]
+ * dloc, dscale: contiguous (B,) outputs (either may be NULL). */
+void nd_fused_affine_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb eps, double *dloc, double *dscale);
+void nd_fused_affine_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb eps, float *dloc, float *dscale);
+
+/* Normal log density, z = (x - loc) / scale:
+ *   lp[s, b] = (-0.5 * (z * z) - log_scale[s, b]) - half_log_2pi
+ * log_scale is log(scale) computed by the caller (per batch element, once), so that
+ * the C library's log is never on this path. */
+void nd_fused_normal_log_prob(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_sb loc, nd_sb scale,
+                              nd_sb log_scale, double half_log_2pi, nd_sb lp);
+void nd_fused_normal_log_prob_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_sb loc, nd_sb scale,
+                                nd_sb log_scale, float half_log_2pi, nd_sb lp);
+
+/* Backward pass of the Normal log density: with z = (x - loc) / scale and
+ * t = g * z / scale,
+ *   dvalue[s, b] = -t                       (may be p == NULL: not written)
+ *   dloc[b]      = sum_s t
+ *   dscale[b]    = sum_s g * (z * z - 1) / scale
+ * dloc, dscale: contiguous (B,) outputs (either may be NULL). */
+void nd_fused_normal_log_prob_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc, nd_sb scale,
+                                  nd_sb dvalue, double *dloc, double *dscale);
+void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
+                                    nd_sb scale, nd_sb dvalue, float *dloc, float *dscale);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
