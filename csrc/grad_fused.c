@@ -69,35 +69,35 @@
     }                                                                                             \
     GF_CLONES static void normal_lp_vjp_row##SUF(intptr_t n, int first, const T *restrict g,       \
                                                  intptr_t gstep, const T *restrict x,             \
-                                                 const T *restrict loc, const T *restrict sc,     \
+                                                 const T *restrict loc, const T *restrict r,     \
                                                  T *restrict dv, T *restrict dl, T *restrict ds)  \
     {                                                                                             \
         intptr_t b;                                                                               \
         if (gstep) {                                                                              \
             if (first)                                                                            \
                 for (b = 0; b < n; b++) {                                                         \
-                    T z = (x[b] - loc[b]) / sc[b];                                                \
-                    T t = (g[b] * z) / sc[b], u = (g[b] * (z * z - (T)1)) / sc[b];                \
+                    T z = (x[b] - loc[b]) * r[b];                                                \
+                    T t = (g[b] * z) * r[b], u = (g[b] * (z * z - (T)1)) * r[b];                \
                     dv[b] = -t; dl[b] = t; ds[b] = u;                                             \
                 }                                                                                 \
             else                                                                                  \
                 for (b = 0; b < n; b++) {                                                         \
-                    T z = (x[b] - loc[b]) / sc[b];                                                \
-                    T t = (g[b] * z) / sc[b], u = (g[b] * (z * z - (T)1)) / sc[b];                \
+                    T z = (x[b] - loc[b]) * r[b];                                                \
+                    T t = (g[b] * z) * r[b], u = (g[b] * (z * z - (T)1)) * r[b];                \
                     dv[b] = -t; dl[b] += t; ds[b] += u;                                           \
                 }                                                                                 \
         } else {                                                                                  \
             T gv = g[0];                                                                          \
             if (first)                                                                            \
                 for (b = 0; b < n; b++) {                                                         \
-                    T z = (x[b] - loc[b]) / sc[b];                                                \
-                    T t = (gv * z) / sc[b], u = (gv * (z * z - (T)1)) / sc[b];                    \
+                    T z = (x[b] - loc[b]) * r[b];                                                \
+                    T t = (gv * z) * r[b], u = (gv * (z * z - (T)1)) * r[b];                    \
                     dv[b] = -t; dl[b] = t; ds[b] = u;                                             \
                 }                                                                                 \
             else                                                                                  \
                 for (b = 0; b < n; b++) {                                                         \
-                    T z = (x[b] - loc[b]) / sc[b];                                                \
-                    T t = (gv * z) / sc[b], u = (gv * (z * z - (T)1)) / sc[b];                    \
+                    T z = (x[b] - loc[b]) * r[b];                                                \
+                    T t = (gv * z) * r[b], u = (gv * (z * z - (T)1)) * r[b];                    \
                     dv[b] = -t; dl[b] += t; ds[b] += u;                                           \
                 }                                                                                 \
         }                                                                                         \
@@ -184,15 +184,83 @@ DEFINE_AFFINE_VJP(nd_fused_affine_vjp_f, float, _f)
 DEFINE_NORMAL_LP(nd_fused_normal_log_prob, double, _d)
 DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
 
-/* t = g * z / scale and u = g * (z * z - 1) / scale, in NumPy's order of operations */
+/* Pairwise sums in NumPy's order (its pairwise_sum for float and double): a leaf of
+ * at most PW_BLOCK terms uses 8 accumulators (fewer than 8 terms: one, from 0);
+ * longer ranges split in two at a multiple of 8. Leaves are computed into a stack
+ * buffer of PW_BLOCK values as they are needed. */
+#define PW_BLOCK 128
+
+#define DEFINE_PAIRWISE_LP(SUF, T)                                                               \
+    static T leaf_sum##SUF(const T *v, intptr_t n)                                               \
+    {                                                                                            \
+        intptr_t i, j;                                                                           \
+        T r[8], res;                                                                             \
+        if (n < 8) {                                                                             \
+            res = (T)0;                                                                          \
+            for (i = 0; i < n; i++) res += v[i];                                                 \
+            return res;                                                                          \
+        }                                                                                        \
+        for (j = 0; j < 8; j++) r[j] = v[j];                                                     \
+        for (i = 8; i < n - (n % 8); i += 8)                                                     \
+            for (j = 0; j < 8; j++) r[j] += v[i + j];                                            \
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));                 \
+        for (; i < n; i++) res += v[i];                                                          \
+        return res;                                                                              \
+    }                                                                                            \
+    typedef struct { nd_sb x, loc, scale, log_scale; T c; intptr_t s; } lp_ctx##SUF;             \
+    static T pw_lp##SUF(const lp_ctx##SUF *k, intptr_t b, intptr_t n)                            \
+    {                                                                                            \
+        if (n <= PW_BLOCK) {                                                                     \
+            T buf[PW_BLOCK];                                                                     \
+            intptr_t i, s = k->s;                                                                \
+            if (CONTIG(T, k->x) && CONTIG(T, k->loc) && CONTIG(T, k->scale) &&                   \
+                CONTIG(T, k->log_scale)) {                                                       \
+                normal_lp_row##SUF(n, ROW(T, k->x, s, b), ROW(T, k->loc, s, b),                  \
+                                   ROW(T, k->scale, s, b), ROW(T, k->log_scale, s, b), k->c, buf); \
+            } else {                                                                             \
+                for (i = 0; i < n; i++) {                                                        \
+                    T z = (AT(T, k->x, s, b + i) - AT(T, k->loc, s, b + i)) / AT(T, k->scale, s, b + i); \
+                    T q = (T)-0.5 * (z * z);                                                     \
+                    buf[i] = (q - AT(T, k->log_scale, s, b + i)) - k->c;                         \
+                }                                                                                \
+            }                                                                                    \
+            return leaf_sum##SUF(buf, n);                                                        \
+        } else {                                                                                 \
+            intptr_t n2 = n / 2;                                                                 \
+            n2 -= n2 % 8;                                                                        \
+            return pw_lp##SUF(k, b, n2) + pw_lp##SUF(k, b + n2, n - n2);                         \
+        }                                                                                        \
+    }
+
+DEFINE_PAIRWISE_LP(_d, double)
+DEFINE_PAIRWISE_LP(_f, float)
+
+#define DEFINE_NORMAL_LP_SUM(NAME, T, SUF)                                                       \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc, nd_sb scale, \
+              nd_sb log_scale, T half_log_2pi, nd_sb sums)                                       \
+    {                                                                                            \
+        lp_ctx##SUF k;                                                                           \
+        intptr_t b;                                                                              \
+        if (R <= 0) return;                                                                      \
+        k.x = x; k.loc = loc; k.scale = scale; k.log_scale = log_scale; k.c = half_log_2pi;      \
+        for (k.s = 0; k.s < S; k.s++)                                                            \
+            for (b = b0; b + R <= b1; b += R)                                                    \
+                AT_W(T, sums, k.s, b / R) = (T)0 + pw_lp##SUF(&k, b, R);                         \
+    }
+
+DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum, double, _d)
+DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
+
+/* z = (x - loc) r, t = g z r and u = g (z z - 1) r with r = 1 / scale given per batch
+ * element: no division in the sample-sized loop */
 #define NORMAL_LP_TERMS(T, s, b)                                                                 \
-    T gv = AT(T, g, s, b), sc = AT(T, scale, s, b);                                              \
-    T z = (AT(T, x, s, b) - AT(T, loc, s, b)) / sc;                                              \
-    T t = (gv * z) / sc;                                                                         \
-    T u = (gv * (z * z - (T)1)) / sc;
+    T gv = AT(T, g, s, b), rv = AT(T, inv_scale, s, b);                                          \
+    T z = (AT(T, x, s, b) - AT(T, loc, s, b)) * rv;                                              \
+    T t = (gv * z) * rv;                                                                         \
+    T u = (gv * (z * z - (T)1)) * rv;
 
 #define DEFINE_NORMAL_LP_VJP(NAME, T, SUF)                                                       \
-    void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc, nd_sb scale,    \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc, nd_sb inv_scale, \
               nd_sb dvalue, T *dloc, T *dscale)                                                  \
     {                                                                                            \
         intptr_t s, b;                                                                           \
@@ -205,10 +273,10 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
             return;                                                                              \
         }                                                                                        \
         if (dvalue.p && dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, x) &&         \
-            CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, dvalue)) {                           \
+            CONTIG(T, loc) && CONTIG(T, inv_scale) && CONTIG(T, dvalue)) {                           \
             for (s = 0; s < S; s++)                                                              \
                 normal_lp_vjp_row##SUF(b1 - b0, s == 0, ROW(T, g, s, g.bs ? b0 : 0), g.bs != 0,  \
-                                       ROW(T, x, s, b0), ROW(T, loc, s, b0), ROW(T, scale, s, b0), \
+                                       ROW(T, x, s, b0), ROW(T, loc, s, b0), ROW(T, inv_scale, s, b0), \
                                        (T *)ROW(T, dvalue, s, b0), dloc + b0, dscale + b0);      \
             return;                                                                              \
         }                                                                                        \

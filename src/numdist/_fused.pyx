@@ -3,7 +3,8 @@
 
 Callers hand over 2-D ``(S, B)`` operands of one float dtype, aligned, any byte
 strides (zero where broadcast): ``S`` merges the sample dims, ``B`` the batch
-dims (see :func:`numdist.loc_scale.sb_operands`). Column sums are written to
+dims (see :class:`numdist.loc_scale.SBLayout`); a per-batch parameter may be
+given as its ``(B,)`` array (read with a zero sample stride). Column sums are written to
 contiguous ``(B,)`` arrays. The kernels are deterministic and each column's
 numbers are independent of how the columns are split, so the work is spread
 over numdist's threads by column blocks without changing any result.
@@ -25,6 +26,7 @@ cdef enum:
     K_AFFINE_VJP = 1
     K_NORMAL_LP = 2
     K_NORMAL_LP_VJP = 3
+    K_NORMAL_LP_SUM = 4
     # elements per task: large enough that thread start-up is amortised, small
     # enough that a task's column block of the operands stays in cache
     TASK_ELEMS = 65536
@@ -34,6 +36,7 @@ cdef struct fused_job:
     int kind
     bint f32
     intptr_t S, B, bc
+    intptr_t R             # columns per summed group (K_NORMAL_LP_SUM)
     nd_sb a[5]             # operands in the kernel's order
     char *r0
     char *r1               # column-sum outputs (or NULL)
@@ -59,6 +62,11 @@ cdef void fused_task(void *vjob, intptr_t t) noexcept nogil:
             nd_fused_normal_log_prob_f(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], <float>j.c, j.a[4])
         else:
             nd_fused_normal_log_prob(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], j.c, j.a[4])
+    elif j.kind == K_NORMAL_LP_SUM:
+        if j.f32:
+            nd_fused_normal_log_prob_sum_f(j.S, b0, b1, j.R, j.a[0], j.a[1], j.a[2], j.a[3], <float>j.c, j.a[4])
+        else:
+            nd_fused_normal_log_prob_sum(j.S, b0, b1, j.R, j.a[0], j.a[1], j.a[2], j.a[3], j.c, j.a[4])
     elif j.kind == K_NORMAL_LP_VJP:
         if j.f32:
             nd_fused_normal_log_prob_vjp_f(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], j.a[4],
@@ -83,6 +91,7 @@ cdef int _init(fused_job *j, int kind, object like) except -1:
     j.B = a.shape[1]
     j.r0 = j.r1 = NULL
     j.c = 0.0
+    j.R = 1
     for i in range(5):
         j.a[i].p = NULL
         j.a[i].ss = j.a[i].bs = 0
@@ -90,20 +99,27 @@ cdef int _init(fused_job *j, int kind, object like) except -1:
 
 
 cdef int _operand(fused_job *j, int i, object arr, bint writeable=False) except -1:
-    """Operand i: (S, B) of the job's dtype and aligned (None: absent)."""
+    """Operand i: (S, B), or (B,) for a per-batch parameter (read with a zero sample
+    stride), of the job's dtype and aligned (None: absent)."""
     cdef cnp.ndarray a
     if arr is None:
         return 0
     a = arr
-    if a.ndim != 2 or a.shape[0] != j.S or a.shape[1] != j.B:
+    if a.ndim == 1 and a.shape[0] == j.B and not writeable:
+        pass
+    elif a.ndim != 2 or a.shape[0] != j.S or a.shape[1] != j.B:
         raise ValueError(f"internal error: fused operand of shape {arr.shape}, expected {(j.S, j.B)}")
     if (a.dtype.num == cnp.NPY_FLOAT) != j.f32 or a.dtype.num not in (cnp.NPY_FLOAT, cnp.NPY_DOUBLE):
         raise ValueError(f"internal error: fused operand of dtype {arr.dtype}")
     if not arr.flags.aligned or (writeable and not arr.flags.writeable):
         raise ValueError("internal error: fused operand misaligned or read-only")
     j.a[i].p = <char *>cnp.PyArray_DATA(a)
-    j.a[i].ss = a.strides[0]
-    j.a[i].bs = a.strides[1]
+    if a.ndim == 1:
+        j.a[i].ss = 0
+        j.a[i].bs = a.strides[0]
+    else:
+        j.a[i].ss = a.strides[0]
+        j.a[i].bs = a.strides[1]
     return 0
 
 
@@ -123,7 +139,8 @@ cdef int _run(fused_job *j) except -1:
     cdef int nthreads
     if j.B <= 0:
         return 0
-    j.bc = max(1, TASK_ELEMS // max(1, j.S))
+    # column blocks of whole groups (R columns summed together)
+    j.bc = max(1, TASK_ELEMS // max(1, j.S * j.R)) * j.R
     ntasks = (j.B + j.bc - 1) // j.bc
     nthreads = get_num_threads() if ntasks > 1 else 1
     with nogil:
@@ -168,15 +185,39 @@ def normal_log_prob(x, loc, scale, log_scale, double half_log_2pi, lp):
     return lp
 
 
-def normal_log_prob_vjp(g, x, loc, scale, dvalue, dloc, dscale):
-    """``dvalue = -g z / scale`` (S, B) or None; ``dloc = sum_s g z / scale``,
-    ``dscale = sum_s g (z^2 - 1) / scale`` into (B,) arrays."""
+def normal_log_prob_sum(x, loc, scale, log_scale, double half_log_2pi, sums):
+    """Log densities (as :func:`normal_log_prob`) of x (S, B) summed over groups of
+    ``R = B // sums.shape[1]`` consecutive columns into sums (S, B // R), in NumPy's
+    pairwise order (the same bits as ``lp.reshape(S, -1, R).sum(-1)``)."""
+    cdef fused_job j
+    cdef cnp.ndarray out = sums
+    _init(&j, K_NORMAL_LP_SUM, x)
+    if out.ndim != 2 or out.shape[0] != j.S or out.shape[1] <= 0 or j.B % out.shape[1] != 0:
+        raise ValueError(f"internal error: sums of shape {sums.shape} for operands {x.shape}")
+    if (out.dtype.num == cnp.NPY_FLOAT) != j.f32 or not sums.flags.aligned or not sums.flags.writeable:
+        raise ValueError("internal error: sums operand")
+    _operand(&j, 0, x)
+    _operand(&j, 1, loc)
+    _operand(&j, 2, scale)
+    _operand(&j, 3, log_scale)
+    j.R = j.B // out.shape[1]
+    j.a[4].p = <char *>cnp.PyArray_DATA(out)
+    j.a[4].ss = out.strides[0]
+    j.a[4].bs = out.strides[1]
+    j.c = half_log_2pi
+    _run(&j)
+    return sums
+
+
+def normal_log_prob_vjp(g, x, loc, inv_scale, dvalue, dloc, dscale):
+    """With ``r = inv_scale = 1 / scale`` and ``z = (x - loc) r``: ``dvalue = -g z r``
+    (S, B) or None; ``dloc = sum_s g z r``, ``dscale = sum_s g (z^2 - 1) r`` into (B,) arrays."""
     cdef fused_job j
     _init(&j, K_NORMAL_LP_VJP, x)
     _operand(&j, 0, g)
     _operand(&j, 1, x)
     _operand(&j, 2, loc)
-    _operand(&j, 3, scale)
+    _operand(&j, 3, inv_scale)
     _operand(&j, 4, dvalue, True)
     j.r0 = _column_out(&j, dloc)
     j.r1 = _column_out(&j, dscale)

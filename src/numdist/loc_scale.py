@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import math
+
 import numpy as np
 
 from numdist import _fused, constraints
-from numdist._layout import param_layout, prod, sb_layout
+from numdist._layout import param_layout, sb_layout
 from numdist.distribution import VJP, Distribution
 from numdist.sampling import draw
 from numdist.utils import as_cotangent
@@ -35,11 +37,13 @@ class SBLayout(NamedTuple):
     @classmethod
     def of(cls, full: tuple[int, ...], batch: tuple[int, ...]) -> "SBLayout":
         full, batch = tuple(full), tuple(batch)
-        return cls(full, batch, prod(full[: len(full) - len(batch)]), prod(batch))
+        return cls(full, batch, math.prod(full[: len(full) - len(batch)]), math.prod(batch))
 
     def element(self, arr: np.ndarray) -> np.ndarray:
         """``arr`` (broadcastable to ``full``) as an aligned (S, B) array: a view where
         its strides allow (zero strides for broadcast dims), else a copy."""
+        if arr.shape == self.full and arr.flags.c_contiguous and arr.flags.aligned:
+            return arr.reshape(self.S, self.B)
         return sb_layout(arr, self.full, len(self.full) - len(self.batch), ())
 
     def output(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -48,10 +52,12 @@ class SBLayout(NamedTuple):
         return out, out.reshape(self.S, self.B)
 
     def param(self, arr: np.ndarray) -> np.ndarray:
-        """A per-batch parameter (broadcastable to ``batch``) as an (S, B) view with a
-        zero sample stride over contiguous columns (the kernels' vector loops): at most
-        a copy of its ``B`` values, never of the sample."""
-        return np.broadcast_to(np.ascontiguousarray(param_layout(arr, self.batch, 0)), (self.S, self.B))
+        """A per-batch parameter (broadcastable to ``batch``) as a contiguous (B,) array,
+        which the kernels read with a zero sample stride (their vector loops want
+        contiguous columns): at most a copy of its ``B`` values, never of the sample."""
+        if arr.shape == self.batch and arr.flags.c_contiguous and arr.flags.aligned:
+            return arr.reshape(self.B)
+        return np.ascontiguousarray(param_layout(arr, self.batch, 0))
 
     def column_sums(self, dtype: np.dtype, n: int) -> list[np.ndarray]:
         """``n`` fresh (B,) outputs for gradients summed over the sample dims."""

@@ -10,7 +10,7 @@ from numdist import _fused, _special
 from numdist.loc_scale import LocScale, SBLayout
 from numdist.distribution import VJP
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
-from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
+from numdist.utils import as_cotangent, grad_dtype, sum_rightmost, sum_to_shape
 
 __all__ = ["Normal"]
 
@@ -68,21 +68,29 @@ class Normal(LocScale):
             return None
         return SBLayout.of(tuple(np.broadcast_shapes(v.shape, self._batch_shape)), self._batch_shape)
 
-    def _log_prob_of(self, v: np.ndarray) -> np.ndarray:
-        """``log_prob`` of a value already checked and cast (:meth:`_as_value`)."""
+    def _log_prob_of(self, v: np.ndarray, summed_dims: int = 0) -> np.ndarray:
+        """``log_prob`` of a value already checked and cast (:meth:`_as_value`), summed
+        over its ``summed_dims`` rightmost dims (``Independent``)."""
         lay = self._fused_layout(v)
         if lay is None:
             # z first: scale**2 underflows (scale 1e-300) or overflows (1e200) where the
             # density is finite (issue 10, defect 8)
             z = (v - self.loc) / self.scale
             lp: np.ndarray = -0.5 * (z * z) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
-            return lp
+            return sum_rightmost(lp, summed_dims)
         # one pass: z = (x - loc) / scale, (-0.5 * (z * z) - log(scale)) - log(2 pi)/2, the
         # operations of the expression above (same bits); log(scale) once per batch element
-        out, out2 = lay.output(self.dtype)
-        _fused.normal_log_prob(lay.element(v), lay.param(self.loc), lay.param(self.scale),
-                               lay.param(np.log(self.scale)), _HALF_LOG_2PI, out2)
-        return out if lay.full else out[()]
+        operands = (lay.element(v), lay.param(self.loc), lay.param(self.scale), lay.param(np.log(self.scale)),
+                    _HALF_LOG_2PI)
+        if summed_dims == 0:
+            out, out2 = lay.output(self.dtype)
+            _fused.normal_log_prob(*operands, out2)
+            return out if lay.full else out[()]
+        # summed in the same pass, in NumPy's pairwise order (the bits of sum_rightmost(lp))
+        shape = lay.full[: len(lay.full) - summed_dims]
+        sums = np.empty(shape, dtype=self.dtype)
+        _fused.normal_log_prob_sum(*operands, sums.reshape(lay.S, -1))
+        return sums if shape else sums[()]
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
         """``log_prob`` and its VJP with respect to ``loc``, ``scale`` and ``value``.
@@ -90,15 +98,33 @@ class Normal(LocScale):
         With ``z = (value - loc) / scale``: ``d/dloc = g z / scale = -d/dvalue`` and
         ``d/dscale = g (z^2 - 1) / scale``, computed in one pass that writes the value
         gradient and sums the parameter gradients over the sample dims (no broadcast
-        cotangent or ``z`` is materialised)."""
+        cotangent or ``z`` is materialised; ``1 / scale`` is taken once per batch
+        element, so the gradients may differ from the divided expressions in the last
+        bits)."""
+        return self._log_prob_vjp(value, 0)
+
+    def _summed_log_prob(self, value: Any, dims: int) -> np.ndarray:
+        """``log_prob`` summed over the ``dims`` rightmost dims, in one pass (Independent)."""
+        return self._log_prob_of(self._as_value(value), dims)
+
+    def _summed_log_prob_vjp(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
+        """:meth:`log_prob_vjp` of ``log_prob`` summed over the ``dims`` rightmost dims
+        (Independent): the per-element densities are never stored, and the cotangent of
+        the sums is read through a broadcast view."""
+        return self._log_prob_vjp(value, dims)
+
+    def _log_prob_vjp(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
         v = self._as_value(value)
-        lp = self._log_prob_of(v)
+        lp = self._log_prob_of(v, dims)
         value_shape = v.shape
         dvalue_dtype = grad_dtype(value, lp.dtype)
         lay = self._fused_layout(v)
+        full = tuple(np.broadcast_shapes(v.shape, self._batch_shape))
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, np.shape(lp), lp.dtype)
+            if dims:  # the cotangent of a sum, spread over the summed dims (a view)
+                g = np.broadcast_to(g.reshape(g.shape + (1,) * dims), full)
             if lay is None:
                 z = (v - self.loc) / self.scale
                 dloc = g * z / self.scale
@@ -109,7 +135,7 @@ class Normal(LocScale):
             dvalue, dvalue2 = lay.output(self.dtype)
             dl, ds = lay.column_sums(self.dtype, 2)
             _fused.normal_log_prob_vjp(lay.element(g), lay.element(v), lay.param(self.loc),
-                                       lay.param(self.scale), dvalue2, dl, ds)
+                                       lay.param(np.reciprocal(self.scale)), dvalue2, dl, ds)
             return {"loc": self._grad("loc", dl.reshape(lay.batch)),
                     "scale": self._grad("scale", ds.reshape(lay.batch)),
                     "value": dvalue if direct else sum_to_shape(dvalue, value_shape, dvalue_dtype)}

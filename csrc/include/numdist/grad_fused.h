@@ -58,16 +58,30 @@ void nd_fused_normal_log_prob(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_
 void nd_fused_normal_log_prob_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_sb loc, nd_sb scale,
                                 nd_sb log_scale, float half_log_2pi, nd_sb lp);
 
-/* Backward pass of the Normal log density: with z = (x - loc) / scale and
- * t = g * z / scale,
+/* The same log densities summed over groups of R consecutive columns (the dims an
+ * Independent reinterprets): sums[s, k] = sum of lp[s, k*R .. k*R + R-1], as NumPy's
+ * sum over the last axis of the C-ordered lp computes it: 0 + the pairwise sum
+ * (blocks of at most 128 terms in 8 accumulators, halves split at multiples of 8),
+ * bit for bit, without the lp array. [b0, b1) must be whole groups (multiples of
+ * R); sums is an (S, B / R) operand. */
+void nd_fused_normal_log_prob_sum(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc,
+                                  nd_sb scale, nd_sb log_scale, double half_log_2pi, nd_sb sums);
+void nd_fused_normal_log_prob_sum_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc,
+                                    nd_sb scale, nd_sb log_scale, float half_log_2pi, nd_sb sums);
+
+/* Backward pass of the Normal log density, given r = 1 / scale (per batch element,
+ * computed once by the caller: the sample-sized loop has no division): with
+ * z = (x - loc) * r and t = g * z * r,
  *   dvalue[s, b] = -t                       (may be p == NULL: not written)
  *   dloc[b]      = sum_s t
- *   dscale[b]    = sum_s g * (z * z - 1) / scale
+ *   dscale[b]    = sum_s g * (z * z - 1) * r
+ * These are the derivatives of the log density above; multiplying by r instead of
+ * dividing by scale changes them by a few units in the last place at most.
  * dloc, dscale: contiguous (B,) outputs (either may be NULL). */
-void nd_fused_normal_log_prob_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc, nd_sb scale,
-                                  nd_sb dvalue, double *dloc, double *dscale);
+void nd_fused_normal_log_prob_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
+                                  nd_sb inv_scale, nd_sb dvalue, double *dloc, double *dscale);
 void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
-                                    nd_sb scale, nd_sb dvalue, float *dloc, float *dscale);
+                                    nd_sb inv_scale, nd_sb dvalue, float *dloc, float *dscale);
 
 #ifdef __cplusplus
 }
