@@ -4,7 +4,8 @@
 Callers hand over 2-D ``(S, B)`` operands of one float dtype, aligned, any byte
 strides (zero where broadcast): ``S`` merges the sample dims, ``B`` the batch
 dims (see :class:`numdist.loc_scale.SBLayout`); a per-batch parameter may be
-given as its ``(B,)`` array (read with a zero sample stride). Column sums are written to
+given as its ``(B,)`` array (read with a zero sample stride), an input constant
+along each row as ``(S, 1)`` (read with a zero column stride). Column sums are written to
 contiguous ``(B,)`` arrays. The kernels are deterministic and each column's
 numbers are independent of how the columns are split, so the work is spread
 over numdist's threads by column blocks without changing any result.
@@ -107,6 +108,8 @@ cdef int _operand(fused_job *j, int i, object arr, bint writeable=False) except 
     a = arr
     if a.ndim == 1 and a.shape[0] == j.B and not writeable:
         pass
+    elif a.ndim == 2 and a.shape[0] == j.S and a.shape[1] == 1 and not writeable:
+        pass  # one value per sample row, read with a zero column stride
     elif a.ndim != 2 or a.shape[0] != j.S or a.shape[1] != j.B:
         raise ValueError(f"internal error: fused operand of shape {arr.shape}, expected {(j.S, j.B)}")
     if (a.dtype.num == cnp.NPY_FLOAT) != j.f32 or a.dtype.num not in (cnp.NPY_FLOAT, cnp.NPY_DOUBLE):
@@ -119,7 +122,7 @@ cdef int _operand(fused_job *j, int i, object arr, bint writeable=False) except 
         j.a[i].bs = a.strides[0]
     else:
         j.a[i].ss = a.strides[0]
-        j.a[i].bs = a.strides[1]
+        j.a[i].bs = a.strides[1] if a.shape[1] == j.B else 0
     return 0
 
 

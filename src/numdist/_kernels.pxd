@@ -235,3 +235,13 @@ cdef extern from "numdist/grad_fused.h" nogil:
                                       nd_sb scale, nd_sb dvalue, double *dloc, double *dscale)
     void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
                                         nd_sb scale, nd_sb dvalue, float *dloc, float *dscale)
+
+cdef extern from "numdist/mvn.h" nogil:
+    int nd_symmetric_finite_check_batch(intptr_t nbatch, intptr_t d,
+                                        const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                        double rtol, double atol,
+                                        intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+    int nd_symmetric_finite_check_batch_f(intptr_t nbatch, intptr_t d,
+                                          const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                          double rtol, double atol,
+                                          intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)

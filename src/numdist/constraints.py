@@ -476,7 +476,8 @@ class _PositiveDefinite(Constraint):
         return ok
 
     def first_invalid(self, value: np.ndarray) -> tuple[int, ...] | None:
-        """The batched C symmetry check (NaN fails), then finiteness, per matrix only on failure."""
+        """The batched C check of symmetry and finiteness (one pass; NaN and inf fail),
+        per matrix only on failure."""
         from numdist import _mvn
         from numdist._layout import param_layout
 
@@ -485,8 +486,7 @@ class _PositiveDefinite(Constraint):
         if value.size == 0:
             return None
         if value.dtype in (np.dtype(np.float32), np.dtype(np.float64)):
-            bad = _mvn.symmetric_check(param_layout(value, batch, 2), SYMMETRY_RTOL, SYMMETRY_ATOL)
-            if bad is None and np.isfinite(value).all():
+            if _mvn.symmetric_check(param_layout(value, batch, 2), SYMMETRY_RTOL, SYMMETRY_ATOL, True) is None:
                 return None
         return super().first_invalid(value)
 

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from numdist import _fused, constraints
-from numdist._layout import param_layout, sb_layout
+from numdist._layout import param_layout, reshape_view, sb_layout
 from numdist.distribution import VJP, Distribution
 from numdist.sampling import draw
 from numdist.utils import as_cotangent
@@ -59,6 +59,16 @@ class SBLayout(NamedTuple):
             return arr.reshape(self.B)
         return np.ascontiguousarray(param_layout(arr, self.batch, 0))
 
+    def rows(self, g: np.ndarray, dims: int) -> np.ndarray:
+        """The cotangent ``g`` of a sum over the ``dims`` rightmost dims of ``full``
+        (shape ``full[:-dims]``) as the kernels read it: ``(S, 1)`` (one value per
+        row, when the summed dims are the whole batch) or a broadcast (S, B) view."""
+        if dims == len(self.batch) and g.shape == self.full[: len(self.full) - dims] and g.flags.aligned:
+            rows = reshape_view(g, (self.S, 1))
+            if rows is not None:
+                return rows
+        return self.element(np.broadcast_to(g.reshape(g.shape + (1,) * dims), self.full))
+
     def column_sums(self, dtype: np.dtype, n: int) -> list[np.ndarray]:
         """``n`` fresh (B,) outputs for gradients summed over the sample dims."""
         return [np.empty(self.B, dtype=dtype) for _ in range(n)]
@@ -81,6 +91,15 @@ class LocScale(Distribution):
     @property
     def mode(self) -> np.ndarray:
         return self.loc
+
+    def _column_grad(self, name: str, sums: np.ndarray, lay: SBLayout) -> np.ndarray:
+        """A gradient summed over the sample dims by a kernel (a fresh (B,) array) as the
+        parameter's gradient: that array itself when the parameter was passed with the
+        batch shape and the same dtype, else summed and cast by the base (``_grad``)."""
+        rec = self._params[name]
+        if rec.shape == lay.batch and rec.grad_dtype == sums.dtype:
+            return sums.reshape(lay.batch)
+        return self._grad(name, sums.reshape(lay.batch))
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + scale * eps``, fused in the C kernel."""
@@ -106,7 +125,6 @@ class LocScale(Distribution):
             g = as_cotangent(g, shape, self.dtype)
             dloc, dscale = lay.column_sums(self.dtype, 2)
             _fused.affine_vjp(lay.element(g), eps2, dloc, dscale)
-            return {"loc": self._grad("loc", dloc.reshape(lay.batch)),
-                    "scale": self._grad("scale", dscale.reshape(lay.batch))}
+            return {"loc": self._column_grad("loc", dloc, lay), "scale": self._column_grad("scale", dscale, lay)}
 
         return (x if shape else x[()]), vjp  # a 0-d result is a NumPy scalar, as loc + scale * eps gives

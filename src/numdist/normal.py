@@ -123,22 +123,21 @@ class Normal(LocScale):
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, np.shape(lp), lp.dtype)
+            if lay is not None:
+                direct = value_shape == lay.full and dvalue_dtype == self.dtype
+                dvalue, dvalue2 = lay.output(self.dtype)
+                dl, ds = lay.column_sums(self.dtype, 2)
+                _fused.normal_log_prob_vjp(lay.rows(g, dims) if dims else lay.element(g), lay.element(v),
+                                           lay.param(self.loc), lay.param(np.reciprocal(self.scale)), dvalue2, dl, ds)
+                return {"loc": self._column_grad("loc", dl, lay), "scale": self._column_grad("scale", ds, lay),
+                        "value": dvalue if direct else sum_to_shape(dvalue, value_shape, dvalue_dtype)}
             if dims:  # the cotangent of a sum, spread over the summed dims (a view)
                 g = np.broadcast_to(g.reshape(g.shape + (1,) * dims), full)
-            if lay is None:
-                z = (v - self.loc) / self.scale
-                dloc = g * z / self.scale
-                return {"loc": self._grad("loc", dloc),
-                        "scale": self._grad("scale", g * (z * z - 1) / self.scale),
-                        "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
-            direct = value_shape == lay.full and dvalue_dtype == self.dtype
-            dvalue, dvalue2 = lay.output(self.dtype)
-            dl, ds = lay.column_sums(self.dtype, 2)
-            _fused.normal_log_prob_vjp(lay.element(g), lay.element(v), lay.param(self.loc),
-                                       lay.param(np.reciprocal(self.scale)), dvalue2, dl, ds)
-            return {"loc": self._grad("loc", dl.reshape(lay.batch)),
-                    "scale": self._grad("scale", ds.reshape(lay.batch)),
-                    "value": dvalue if direct else sum_to_shape(dvalue, value_shape, dvalue_dtype)}
+            z = (v - self.loc) / self.scale
+            dloc = g * z / self.scale
+            return {"loc": self._grad("loc", dloc),
+                    "scale": self._grad("scale", g * (z * z - 1) / self.scale),
+                    "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
 
         return lp, vjp
 
