@@ -64,7 +64,7 @@ class Normal(LocScale):
     def _fused_layout(self, v: np.ndarray) -> SBLayout | None:
         """The (S, B) layout of ``log_prob(v)`` when the one-pass kernels apply (``v`` in
         the distribution's dtype, not empty), else None (NumPy expressions)."""
-        if v.dtype != self.dtype or v.size == 0:
+        if v.dtype != self.dtype or math.prod(self._batch_shape) == 0:
             return None
         return SBLayout.of(tuple(np.broadcast_shapes(v.shape, self._batch_shape)), self._batch_shape)
 
@@ -89,7 +89,7 @@ class Normal(LocScale):
         # summed in the same pass, in NumPy's pairwise order (the bits of sum_rightmost(lp))
         shape = lay.full[: len(lay.full) - summed_dims]
         sums = np.empty(shape, dtype=self.dtype)
-        _fused.normal_log_prob_sum(*operands, sums.reshape(lay.S, -1))
+        _fused.normal_log_prob_sum(*operands, sums.reshape(lay.S, lay.B // math.prod(lay.batch[len(lay.batch) - summed_dims:])))
         return sums if shape else sums[()]
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
