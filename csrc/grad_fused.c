@@ -297,3 +297,21 @@ DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
 
 DEFINE_NORMAL_LP_VJP(nd_fused_normal_log_prob_vjp, double, _d)
 DEFINE_NORMAL_LP_VJP(nd_fused_normal_log_prob_vjp_f, float, _f)
+
+#define DEFINE_CAT_COUNTS(NAME, T)                                                               \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx, intptr_t idx_ss, \
+              intptr_t idx_bs, nd_sb g, T *counts)                                               \
+    {                                                                                            \
+        intptr_t s, b, k;                                                                        \
+        if (b1 <= b0 || K <= 0) return;                                                          \
+        for (b = b0; b < b1; b++)                                                                \
+            for (k = 0; k < K; k++) counts[b * K + k] = 0;                                       \
+        for (s = 0; s < S; s++)                                                                  \
+            for (b = b0; b < b1; b++) {                                                          \
+                int64_t c = *(const int64_t *)(idx + s * idx_ss + b * idx_bs);                   \
+                if (c >= 0 && c < K) counts[b * K + c] += AT(T, g, s, b);                        \
+            }                                                                                    \
+    }
+
+DEFINE_CAT_COUNTS(nd_fused_categorical_counts, double)
+DEFINE_CAT_COUNTS(nd_fused_categorical_counts_f, float)

@@ -358,3 +358,49 @@ def test_mvn_validation_one_pass_symmetry_and_finiteness(dtype):
     inf[4, 2, 2] = np.inf
     assert _mvn.symmetric_check(inf, 1e-5, 1e-6, False) is None      # equal infinities are symmetric
     assert _mvn.symmetric_check(inf, 1e-5, 1e-6, True) == (4, 2, 2)
+
+
+# -- Categorical: the score function without a one-hot array --------------------------------------
+def numpy_categorical_score(d, v, g):
+    """The previous path: a one-hot (S, B, K) cotangent through the normalisation."""
+    shape = np.broadcast_shapes(np.shape(v), d.batch_shape) + (d._num_events,)
+    onehot = np.zeros(shape, dtype=d.dtype)
+    np.put_along_axis(onehot, np.broadcast_to(np.asarray(v)[..., None], shape[:-1] + (1,)), 1, -1)
+    return d._normalisation_vjp(None, np.asarray(g, dtype=d.dtype)[..., None] * onehot)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("param", ["probs", "logits"])
+def test_categorical_score_function(param, dtype, torch):
+    r = np.random.default_rng(30)
+    raw = r.uniform(0.1, 1.0, size=(4, 7)) if param == "probs" else r.normal(size=(4, 7))
+    d = nd.Categorical(**{param: raw.astype(dtype)})
+    v = d.sample((50,), rng=1)
+    lp, vjp = d.log_prob_vjp(v)
+    g = r.normal(size=lp.shape).astype(dtype)
+    got = vjp(g)[param]
+    ref = numpy_categorical_score(d, v, g)[param]
+    assert got.dtype == ref.dtype == dtype and got.shape == raw.shape
+    np.testing.assert_allclose(got, ref, rtol=_tol(dtype), atol=_tol(dtype) * np.abs(ref).max())
+    if dtype == np.float64:
+        t = torch.tensor(raw, requires_grad=True)
+        tlp = torch.distributions.Categorical(**{param: t}).log_prob(torch.from_numpy(v))
+        tlp.backward(torch.from_numpy(g))
+        np.testing.assert_allclose(got, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    # a value broadcast against the batch, a scalar cotangent
+    one = np.array([2])
+    lp, vjp = d.log_prob_vjp(one)
+    np.testing.assert_allclose(vjp(1.0)[param], numpy_categorical_score(d, one, np.ones(lp.shape))[param],
+                               rtol=_tol(dtype), atol=_tol(dtype))
+
+
+def test_categorical_score_function_memory():
+    """REINFORCE over many draws: the backward pass allocates the (B, K) gradient, not a
+    one-hot array of the draws times K."""
+    K, B, S = 200, 50, 2000
+    d = nd.Categorical(logits=np.random.default_rng(31).normal(size=(B, K)))
+    v = d.sample((S,), rng=2)
+    lp, vjp = d.log_prob_vjp(v)
+    g = np.ones(lp.shape)
+    peak = _peak_bytes(lambda: vjp(g))
+    assert peak <= 8 * B * K * 8, f"peak {peak} bytes for a {B}x{K} gradient ({S * B * K * 8} for a one-hot)"

@@ -240,6 +240,27 @@ static void test_log_prob_vjp(intptr_t S, intptr_t B)
     }
 }
 
+static void test_categorical_counts(void)
+{
+    enum { S = 40, B = 30, K = 5 };
+    static int64_t idx[S * B];
+    static double counts[B * K], ref[B * K], split[B * K];
+    intptr_t s, b;
+    int bad = 0;
+    fill(S, B);
+    for (s = 0; s < S * B; s++) idx[s] = (int64_t)(unif() * (K + 2)) - 1; /* some out of range: skipped */
+    for (b = 0; b < B * K; b++) ref[b] = 0;
+    for (s = 0; s < S; s++)
+        for (b = 0; b < B; b++)
+            if (idx[s * B + b] >= 0 && idx[s * B + b] < K) ref[b * K + idx[s * B + b]] += G[s * B + b];
+    nd_fused_categorical_counts(S, 0, B, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), counts);
+    for (b = 0; b < B * K; b++) bad += !same(counts[b], ref[b]);
+    CHECK(bad == 0, "categorical_counts: %d counts differ", bad);
+    nd_fused_categorical_counts(S, 0, 11, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), split);
+    nd_fused_categorical_counts(S, 11, B, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), split);
+    CHECK(memcmp(counts, split, sizeof counts) == 0, "categorical_counts: split differs");
+}
+
 int main(void)
 {
     static const intptr_t shapes[][2] = {{1, 1}, {1, 7}, {3, 33}, {9, 1000}, {2, 6144}, {0, 5}};
@@ -252,6 +273,7 @@ int main(void)
         test_log_prob_f32(S, B);
         test_log_prob_vjp(S, B);
     }
+    test_categorical_counts();
     for (i = 0; i < sizeof groups / sizeof groups[0]; i++) {
         intptr_t ng = groups[i][0], Rg = groups[i][1];
         test_log_prob(3, ng * Rg, Rg);

@@ -28,6 +28,7 @@ cdef enum:
     K_NORMAL_LP = 2
     K_NORMAL_LP_VJP = 3
     K_NORMAL_LP_SUM = 4
+    K_CAT_COUNTS = 5
     # elements per task: large enough that thread start-up is amortised, small
     # enough that a task's column block of the operands stays in cache
     TASK_ELEMS = 65536
@@ -37,7 +38,9 @@ cdef struct fused_job:
     int kind
     bint f32
     intptr_t S, B, bc
-    intptr_t R             # columns per summed group (K_NORMAL_LP_SUM)
+    intptr_t R             # columns per summed group (K_NORMAL_LP_SUM), categories (K_CAT_COUNTS)
+    char *idx              # int64 (S, B) category indices (K_CAT_COUNTS)
+    intptr_t idx_ss, idx_bs
     nd_sb a[5]             # operands in the kernel's order
     char *r0
     char *r1               # column-sum outputs (or NULL)
@@ -68,6 +71,11 @@ cdef void fused_task(void *vjob, intptr_t t) noexcept nogil:
             nd_fused_normal_log_prob_sum_f(j.S, b0, b1, j.R, j.a[0], j.a[1], j.a[2], j.a[3], <float>j.c, j.a[4])
         else:
             nd_fused_normal_log_prob_sum(j.S, b0, b1, j.R, j.a[0], j.a[1], j.a[2], j.a[3], j.c, j.a[4])
+    elif j.kind == K_CAT_COUNTS:
+        if j.f32:
+            nd_fused_categorical_counts_f(j.S, b0, b1, j.R, j.idx, j.idx_ss, j.idx_bs, j.a[0], <float *>j.r0)
+        else:
+            nd_fused_categorical_counts(j.S, b0, b1, j.R, j.idx, j.idx_ss, j.idx_bs, j.a[0], <double *>j.r0)
     elif j.kind == K_NORMAL_LP_VJP:
         if j.f32:
             nd_fused_normal_log_prob_vjp_f(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], j.a[4],
@@ -142,8 +150,10 @@ cdef int _run(fused_job *j) except -1:
     cdef int nthreads
     if j.B <= 0:
         return 0
-    # column blocks of whole groups (R columns summed together)
-    j.bc = max(1, TASK_ELEMS // max(1, j.S * j.R)) * j.R
+    if j.kind == K_CAT_COUNTS:  # column blocks of about TASK_ELEMS indices
+        j.bc = max(1, TASK_ELEMS // max(1, j.S))
+    else:  # column blocks of whole groups (R columns summed together)
+        j.bc = max(1, TASK_ELEMS // max(1, j.S * j.R)) * j.R
     ntasks = (j.B + j.bc - 1) // j.bc
     nthreads = get_num_threads() if ntasks > 1 else 1
     with nogil:
@@ -225,3 +235,28 @@ def normal_log_prob_vjp(g, x, loc, inv_scale, dvalue, dloc, dscale):
     j.r0 = _column_out(&j, dloc)
     j.r1 = _column_out(&j, dscale)
     _run(&j)
+
+
+def categorical_counts(idx, g, counts):
+    """``counts[b, k] = sum of g[s, b] over the s with idx[s, b] == k``: idx int64 (S, B)
+    (any strides; entries outside [0, K) skipped), g (S, B) or (B,) or (S, 1) floats,
+    counts a contiguous (B, K) output of g's dtype."""
+    cdef fused_job j
+    cdef cnp.ndarray ia = idx
+    cdef cnp.ndarray ca = counts
+    if ia.ndim != 2 or ia.dtype.num != cnp.NPY_INT64 or not idx.flags.aligned:
+        raise ValueError(f"internal error: category indices of shape {idx.shape}, dtype {idx.dtype}")
+    _init(&j, K_CAT_COUNTS, counts)
+    j.S = ia.shape[0]
+    j.B = ia.shape[1]
+    if (ca.shape[0] != j.B or not counts.flags.c_contiguous or not counts.flags.writeable
+            or not counts.flags.aligned):
+        raise ValueError(f"internal error: counts of shape {counts.shape} for indices {idx.shape}")
+    j.R = ca.shape[1]
+    j.idx = <char *>cnp.PyArray_DATA(ia)
+    j.idx_ss = ia.strides[0]
+    j.idx_bs = ia.strides[1]
+    _operand(&j, 0, g)
+    j.r0 = <char *>cnp.PyArray_DATA(ca)
+    _run(&j)
+    return counts

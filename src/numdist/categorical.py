@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from numdist import constraints
+from numdist import _fused, constraints
+from numdist._layout import sb_layout
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import as_float_params, as_shape, check_size, first_bad_index, lazy_property, logits_to_probs, logsumexp, probs_to_logits
@@ -181,7 +182,17 @@ class Categorical(Distribution):
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = np.asarray(g, dtype=self.dtype)
-            shape = np.broadcast_shapes(lp.shape, g.shape) + (self._num_events,)
+            full = tuple(np.broadcast_shapes(lp.shape, g.shape))
+            if full == lp.shape and math.prod(self._batch_shape) > 0:
+                # one pass over the draws: the one-hot cotangent summed over the sample
+                # dims, counts[b, k] = sum of g over the draws of category k, (B, K)
+                # instead of a one-hot (S, B, K) array; then the normalisation's VJP
+                k = len(full) - len(self._batch_shape)
+                counts = np.empty(self._batch_shape + (self._num_events,), dtype=self.dtype)
+                _fused.categorical_counts(sb_layout(v, full, k, ()), sb_layout(g, full, k, ()),
+                                          counts.reshape(-1, self._num_events))
+                return self._normalisation_vjp(None, counts)
+            shape = full + (self._num_events,)
             onehot = np.zeros(shape, dtype=self.dtype)
             idx = np.broadcast_to(v[..., None], shape[:-1] + (1,))
             np.put_along_axis(onehot, idx, 1, -1)

@@ -83,6 +83,17 @@ void nd_fused_normal_log_prob_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g,
 void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
                                     nd_sb inv_scale, nd_sb dvalue, float *dloc, float *dscale);
 
+/* Score-function counts of a categorical log_prob: for b in [b0, b1), k < K
+ *   counts[b, k] = sum over s with idx[s, b] == k of g[s, b]
+ * (rows s in increasing order), the cotangent of the normalised logits summed over
+ * the sample dims, without a one-hot (S, B, K) array. idx: int64 (S, B) operand
+ * (byte strides ss, bs), entries outside [0, K) are skipped; counts: contiguous
+ * (B, K). */
+void nd_fused_categorical_counts(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
+                                 intptr_t idx_ss, intptr_t idx_bs, nd_sb g, double *counts);
+void nd_fused_categorical_counts_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
+                                   intptr_t idx_ss, intptr_t idx_bs, nd_sb g, float *counts);
+
 #ifdef __cplusplus
 }
 #endif
