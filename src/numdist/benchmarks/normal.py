@@ -109,8 +109,10 @@ def elbo_step_torch(torch: Any, mu: Any, sigma: Any, lik: Any, prior: Any, S: in
 
 def jax_or_none() -> Any:
     """jax with float64 enabled (CPU), or None when it is not installed."""
+    import importlib
+
     try:
-        import jax
+        jax: Any = importlib.import_module("jax")  # optional peer, untyped here
     except ImportError:
         return None
     jax.config.update("jax_enable_x64", True)
