@@ -19,11 +19,19 @@ import numpy as np
 
 from numdist import _fused, constraints
 from numdist._layout import param_layout, reshape_view, sb_layout
-from numdist.distribution import VJP, Distribution
+from numdist.distribution import VJP, Distribution, ParamRecord
 from numdist.sampling import draw
 from numdist.utils import as_cotangent
 
 __all__ = ["LocScale", "SBLayout"]
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    view = arr.view()
+    view.flags.writeable = False
+    return view
 
 
 class SBLayout(NamedTuple):
@@ -85,8 +93,40 @@ class LocScale(Distribution):
     has_rsample = True
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        if self._init_same_shape(loc, scale, validate_args):
+            return
         _, batch_shape = self._init_params(loc=loc, scale=scale)
         super().__init__(batch_shape, validate_args=validate_args)
+
+    def _init_same_shape(self, loc: Any, scale: Any, validate_args: bool | None) -> bool:
+        """The common case in a few operations: ``loc`` and ``scale`` float arrays of one
+        shape and dtype, so there is nothing to convert or broadcast. Records and views
+        as :meth:`_init_params` makes them; validation by one scan per parameter, and the
+        base class's path (its messages) only when a value fails. False: not this case."""
+        if (type(loc) is not np.ndarray or type(scale) is not np.ndarray or loc.shape != scale.shape
+                or loc.dtype != scale.dtype or loc.dtype not in _FLOAT_DTYPES
+                or self.arg_constraints is not LocScale.arg_constraints or self._param_constraints):
+            return False  # the scans below are those of LocScale's own constraints
+        record = ParamRecord(loc.shape, loc.dtype)
+        self._params = {"loc": record, "scale": record}
+        self.loc, self.scale = _read_only(loc), _read_only(scale)
+        self.dtype = loc.dtype
+        Distribution.__init__(self, loc.shape, validate_args=False)
+        self._validate_args = self._validate_default if validate_args is None else bool(validate_args)
+        if self._validate_args:
+            with np.errstate(invalid="ignore"):
+                ok = bool(np.isfinite(loc).all()) and bool(((scale > 0) & (scale < np.inf)).all())
+            if not ok:
+                self._validate_params()  # raises, naming the parameter, batch index and value
+        return True
+
+    def _grad_owned(self, name: str, g: np.ndarray) -> np.ndarray:
+        """:meth:`_grad` of an array the caller has just computed (no one else holds it):
+        returned as it is when it already has the parameter's shape and gradient dtype."""
+        rec = self._params[name]
+        if isinstance(g, np.ndarray) and g.shape == rec.shape and g.dtype == rec.grad_dtype:
+            return g  # (a 0-d result of NumPy arithmetic is a scalar: through _grad, an array)
+        return self._grad(name, g)
 
     @property
     def mode(self) -> np.ndarray:
@@ -96,10 +136,7 @@ class LocScale(Distribution):
         """A gradient summed over the sample dims by a kernel (a fresh (B,) array) as the
         parameter's gradient: that array itself when the parameter was passed with the
         batch shape and the same dtype, else summed and cast by the base (``_grad``)."""
-        rec = self._params[name]
-        if rec.shape == lay.batch and rec.grad_dtype == sums.dtype:
-            return sums.reshape(lay.batch)
-        return self._grad(name, sums.reshape(lay.batch))
+        return self._grad_owned(name, sums.reshape(lay.batch))
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + scale * eps``, fused in the C kernel."""

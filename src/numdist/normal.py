@@ -185,9 +185,10 @@ def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
         diff = (p.loc - q.loc) / q.scale**2
         dp_scale = p.scale / q.scale**2 - 1 / p.scale
         dq_scale = 1 / q.scale - (p.scale**2 + (p.loc - q.loc) ** 2) / q.scale**3
+        # the products are fresh arrays: passed on as the gradients when no sum or cast is due
         return {
-            "p": {"loc": p._grad("loc", g * diff), "scale": p._grad("scale", g * dp_scale)},
-            "q": {"loc": q._grad("loc", -g * diff), "scale": q._grad("scale", g * dq_scale)},
+            "p": {"loc": p._grad_owned("loc", g * diff), "scale": p._grad_owned("scale", g * dp_scale)},
+            "q": {"loc": q._grad_owned("loc", -g * diff), "scale": q._grad_owned("scale", g * dq_scale)},
         }
 
     return kl, vjp
