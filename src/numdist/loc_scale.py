@@ -11,9 +11,8 @@ same pass (:class:`SBLayout`).
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 import math
+from typing import Any, NamedTuple
 
 import numpy as np
 

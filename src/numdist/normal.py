@@ -63,7 +63,7 @@ class Normal(LocScale):
 
     def _fused_layout(self, v: np.ndarray) -> SBLayout | None:
         """The (S, B) layout of ``log_prob(v)`` when the one-pass kernels apply (``v`` in
-        the distribution's dtype, not empty), else None (NumPy expressions)."""
+        the distribution's dtype, a batch with elements), else None (NumPy expressions)."""
         if v.dtype != self.dtype or math.prod(self._batch_shape) == 0:
             return None
         return SBLayout.of(tuple(np.broadcast_shapes(v.shape, self._batch_shape)), self._batch_shape)
