@@ -69,35 +69,35 @@
     }                                                                                             \
     GF_CLONES static void normal_lp_vjp_row##SUF(intptr_t n, int first, const T *restrict g,       \
                                                  intptr_t gstep, const T *restrict x,             \
-                                                 const T *restrict loc, const T *restrict r,     \
+                                                 const T *restrict loc, const T *restrict sc,     \
                                                  T *restrict dv, T *restrict dl, T *restrict ds)  \
     {                                                                                             \
         intptr_t b;                                                                               \
         if (gstep) {                                                                              \
             if (first)                                                                            \
                 for (b = 0; b < n; b++) {                                                         \
-                    T z = (x[b] - loc[b]) * r[b];                                                \
-                    T t = (g[b] * z) * r[b], u = (g[b] * (z * z - (T)1)) * r[b];                \
+                    T z = (x[b] - loc[b]) / sc[b];                                                \
+                    T t = (g[b] * z) / sc[b], u = (g[b] * (z * z - (T)1)) / sc[b];                \
                     dv[b] = -t; dl[b] = t; ds[b] = u;                                             \
                 }                                                                                 \
             else                                                                                  \
                 for (b = 0; b < n; b++) {                                                         \
-                    T z = (x[b] - loc[b]) * r[b];                                                \
-                    T t = (g[b] * z) * r[b], u = (g[b] * (z * z - (T)1)) * r[b];                \
+                    T z = (x[b] - loc[b]) / sc[b];                                                \
+                    T t = (g[b] * z) / sc[b], u = (g[b] * (z * z - (T)1)) / sc[b];                \
                     dv[b] = -t; dl[b] += t; ds[b] += u;                                           \
                 }                                                                                 \
         } else {                                                                                  \
             T gv = g[0];                                                                          \
             if (first)                                                                            \
                 for (b = 0; b < n; b++) {                                                         \
-                    T z = (x[b] - loc[b]) * r[b];                                                \
-                    T t = (gv * z) * r[b], u = (gv * (z * z - (T)1)) * r[b];                    \
+                    T z = (x[b] - loc[b]) / sc[b];                                                \
+                    T t = (gv * z) / sc[b], u = (gv * (z * z - (T)1)) / sc[b];                    \
                     dv[b] = -t; dl[b] = t; ds[b] = u;                                             \
                 }                                                                                 \
             else                                                                                  \
                 for (b = 0; b < n; b++) {                                                         \
-                    T z = (x[b] - loc[b]) * r[b];                                                \
-                    T t = (gv * z) * r[b], u = (gv * (z * z - (T)1)) * r[b];                    \
+                    T z = (x[b] - loc[b]) / sc[b];                                                \
+                    T t = (gv * z) / sc[b], u = (gv * (z * z - (T)1)) / sc[b];                    \
                     dv[b] = -t; dl[b] += t; ds[b] += u;                                           \
                 }                                                                                 \
         }                                                                                         \
@@ -251,16 +251,16 @@ DEFINE_PAIRWISE_LP(_f, float)
 DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum, double, _d)
 DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
 
-/* z = (x - loc) r, t = g z r and u = g (z z - 1) r with r = 1 / scale given per batch
- * element: no division in the sample-sized loop */
+/* t = g * z / scale and u = g * (z * z - 1) / scale, z = (x - loc) / scale: NumPy's
+ * operations (three divisions, no reciprocal), so the gradients keep their bits */
 #define NORMAL_LP_TERMS(T, s, b)                                                                 \
-    T gv = AT(T, g, s, b), rv = AT(T, inv_scale, s, b);                                          \
-    T z = (AT(T, x, s, b) - AT(T, loc, s, b)) * rv;                                              \
-    T t = (gv * z) * rv;                                                                         \
-    T u = (gv * (z * z - (T)1)) * rv;
+    T gv = AT(T, g, s, b), sc = AT(T, scale, s, b);                                              \
+    T z = (AT(T, x, s, b) - AT(T, loc, s, b)) / sc;                                              \
+    T t = (gv * z) / sc;                                                                         \
+    T u = (gv * (z * z - (T)1)) / sc;
 
 #define DEFINE_NORMAL_LP_VJP(NAME, T, SUF)                                                       \
-    void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc, nd_sb inv_scale, \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc, nd_sb scale,     \
               nd_sb dvalue, T *dloc, T *dscale)                                                  \
     {                                                                                            \
         intptr_t s, b;                                                                           \
@@ -273,10 +273,10 @@ DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
             return;                                                                              \
         }                                                                                        \
         if (dvalue.p && dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, x) &&         \
-            CONTIG(T, loc) && CONTIG(T, inv_scale) && CONTIG(T, dvalue)) {                           \
+            CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, dvalue)) {                           \
             for (s = 0; s < S; s++)                                                              \
                 normal_lp_vjp_row##SUF(b1 - b0, s == 0, ROW(T, g, s, g.bs ? b0 : 0), g.bs != 0,  \
-                                       ROW(T, x, s, b0), ROW(T, loc, s, b0), ROW(T, inv_scale, s, b0), \
+                                       ROW(T, x, s, b0), ROW(T, loc, s, b0), ROW(T, scale, s, b0), \
                                        (T *)ROW(T, dvalue, s, b0), dloc + b0, dscale + b0);      \
             return;                                                                              \
         }                                                                                        \
@@ -298,20 +298,31 @@ DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
 DEFINE_NORMAL_LP_VJP(nd_fused_normal_log_prob_vjp, double, _d)
 DEFINE_NORMAL_LP_VJP(nd_fused_normal_log_prob_vjp_f, float, _f)
 
-#define DEFINE_CAT_COUNTS(NAME, T)                                                               \
+#define DEFINE_CAT_SCORE(NAME, T)                                                                \
     void NAME(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx, intptr_t idx_ss, \
-              intptr_t idx_bs, nd_sb g, T *counts)                                               \
+              intptr_t idx_bs, nd_sb g, const T *probs, T *grad)                                 \
     {                                                                                            \
         intptr_t s, b, k;                                                                        \
         if (b1 <= b0 || K <= 0) return;                                                          \
-        for (b = b0; b < b1; b++)                                                                \
-            for (k = 0; k < K; k++) counts[b * K + k] = 0;                                       \
+        if (S <= 0) {                                                                            \
+            for (b = b0; b < b1; b++)                                                            \
+                for (k = 0; k < K; k++) grad[b * K + k] = 0;                                     \
+            return;                                                                              \
+        }                                                                                        \
         for (s = 0; s < S; s++)                                                                  \
             for (b = b0; b < b1; b++) {                                                          \
                 int64_t c = *(const int64_t *)(idx + s * idx_ss + b * idx_bs);                   \
-                if (c >= 0 && c < K) counts[b * K + c] += AT(T, g, s, b);                        \
+                T gv = AT(T, g, s, b);                                                           \
+                T dsum = (gv - gv == 0) ? gv : gv - gv; /* the one-hot row's sum */              \
+                const T *p = probs + b * K;                                                      \
+                T *out = grad + b * K;                                                           \
+                for (k = 0; k < K; k++) {                                                        \
+                    T d = gv * (k == c ? (T)1 : (T)0);                                           \
+                    T term = ((T)0 + d) - p[k] * dsum;                                           \
+                    out[k] = s ? out[k] + term : term;                                           \
+                }                                                                                \
             }                                                                                    \
     }
 
-DEFINE_CAT_COUNTS(nd_fused_categorical_counts, double)
-DEFINE_CAT_COUNTS(nd_fused_categorical_counts_f, float)
+DEFINE_CAT_SCORE(nd_fused_categorical_logits_score, double)
+DEFINE_CAT_SCORE(nd_fused_categorical_logits_score_f, float)

@@ -39,7 +39,7 @@ static int samef(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
 #define B_MAX 6200
 
 static double X[S_MAX * B_MAX], G[S_MAX * B_MAX], OUT[S_MAX * B_MAX], OUT2[S_MAX * B_MAX];
-static double LOC[B_MAX], SC[B_MAX], LS[B_MAX], R[B_MAX], D1[B_MAX], D2[B_MAX], E1[B_MAX], E2[B_MAX];
+static double LOC[B_MAX], SC[B_MAX], LS[B_MAX], D1[B_MAX], D2[B_MAX], E1[B_MAX], E2[B_MAX];
 static float XF[S_MAX * B_MAX], OUTF[S_MAX * B_MAX], LOCF[B_MAX], SCF[B_MAX], LSF[B_MAX];
 
 static void fill(intptr_t S, intptr_t B)
@@ -54,7 +54,6 @@ static void fill(intptr_t S, intptr_t B)
         LOC[i] = gauss();
         SC[i] = exp(gauss());
         LS[i] = log(SC[i]);
-        R[i] = 1 / SC[i];
         LOCF[i] = (float)LOC[i];
         SCF[i] = (float)SC[i];
         LSF[i] = (float)log(SCF[i]);
@@ -207,13 +206,13 @@ static void test_log_prob_vjp(intptr_t S, intptr_t B)
     intptr_t s, b, k = B / 2;
     int bad = 0;
     fill(S, B);
-    nd_fused_normal_log_prob_vjp(S, 0, B, sb(G, 8 * B, 8), sb(X, 8 * B, 8), sb(LOC, 0, 8), sb(R, 0, 8),
+    nd_fused_normal_log_prob_vjp(S, 0, B, sb(G, 8 * B, 8), sb(X, 8 * B, 8), sb(LOC, 0, 8), sb(SC, 0, 8),
                                  sb(OUT, 8 * B, 8), D1, D2);
     for (b = 0; b < B; b++) {
         double dl = 0, ds = 0;
         for (s = 0; s < S; s++) {
-            double gv = G[s * B + b], z = (X[s * B + b] - LOC[b]) * R[b];
-            double t = (gv * z) * R[b], u = (gv * (z * z - 1)) * R[b];
+            double gv = G[s * B + b], z = (X[s * B + b] - LOC[b]) / SC[b];
+            double t = (gv * z) / SC[b], u = (gv * (z * z - 1)) / SC[b];
             bad += !same(OUT[s * B + b], -t);
             dl = s ? dl + t : t;
             ds = s ? ds + u : u;
@@ -222,9 +221,9 @@ static void test_log_prob_vjp(intptr_t S, intptr_t B)
     }
     CHECK(bad == 0, "log_prob_vjp S=%ld B=%ld: %d numbers differ", (long)S, (long)B, bad);
     /* two column ranges; no value gradient (generic loop) */
-    nd_fused_normal_log_prob_vjp(S, 0, k, sb(G, 8 * B, 8), sb(X, 8 * B, 8), sb(LOC, 0, 8), sb(R, 0, 8),
+    nd_fused_normal_log_prob_vjp(S, 0, k, sb(G, 8 * B, 8), sb(X, 8 * B, 8), sb(LOC, 0, 8), sb(SC, 0, 8),
                                  sb(NULL, 0, 0), E1, E2);
-    nd_fused_normal_log_prob_vjp(S, k, B, sb(G, 8 * B, 8), sb(X, 8 * B, 8), sb(LOC, 0, 8), sb(R, 0, 8),
+    nd_fused_normal_log_prob_vjp(S, k, B, sb(G, 8 * B, 8), sb(X, 8 * B, 8), sb(LOC, 0, 8), sb(SC, 0, 8),
                                  sb(NULL, 0, 0), E1, E2);
     CHECK(memcmp(D1, E1, (size_t)B * 8) == 0 && memcmp(D2, E2, (size_t)B * 8) == 0,
           "log_prob_vjp: split or generic loop differs");
@@ -240,25 +239,34 @@ static void test_log_prob_vjp(intptr_t S, intptr_t B)
     }
 }
 
-static void test_categorical_counts(void)
+static void test_categorical_logits_score(void)
 {
-    enum { S = 40, B = 30, K = 5 };
+    enum { S = 40, B = 30, K = 9 };
     static int64_t idx[S * B];
-    static double counts[B * K], ref[B * K], split[B * K];
-    intptr_t s, b;
+    static double probs[B * K], grad[B * K], ref[B * K], split[B * K];
+    intptr_t s, b, k;
     int bad = 0;
     fill(S, B);
-    for (s = 0; s < S * B; s++) idx[s] = (int64_t)(unif() * (K + 2)) - 1; /* some out of range: skipped */
-    for (b = 0; b < B * K; b++) ref[b] = 0;
+    for (s = 0; s < S * B; s++) idx[s] = (int64_t)(unif() * K);
+    for (b = 0; b < B * K; b++) probs[b] = unif();
+    G[3 * B + 4] = INFINITY; /* an infinite cotangent: NaN through g * 0, as NumPy */
     for (s = 0; s < S; s++)
-        for (b = 0; b < B; b++)
-            if (idx[s * B + b] >= 0 && idx[s * B + b] < K) ref[b * K + idx[s * B + b]] += G[s * B + b];
-    nd_fused_categorical_counts(S, 0, B, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), counts);
-    for (b = 0; b < B * K; b++) bad += !same(counts[b], ref[b]);
-    CHECK(bad == 0, "categorical_counts: %d counts differ", bad);
-    nd_fused_categorical_counts(S, 0, 11, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), split);
-    nd_fused_categorical_counts(S, 11, B, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), split);
-    CHECK(memcmp(counts, split, sizeof counts) == 0, "categorical_counts: split differs");
+        for (b = 0; b < B; b++) {
+            double g = G[s * B + b], d[K], dsum;
+            for (k = 0; k < K; k++) d[k] = g * (k == idx[s * B + b] ? 1.0 : 0.0);
+            dsum = pairwise(d, K);
+            for (k = 0; k < K; k++) {
+                double term = (0.0 + d[k]) - probs[b * K + k] * dsum;
+                ref[b * K + k] = s ? ref[b * K + k] + term : term;
+            }
+        }
+    nd_fused_categorical_logits_score(S, 0, B, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), probs, grad);
+    for (b = 0; b < B * K; b++) bad += !same(grad[b], ref[b]) && !(isnan(grad[b]) && isnan(ref[b]));
+    CHECK(bad == 0, "categorical_logits_score: %d entries differ", bad);
+    CHECK(isnan(grad[4 * K]), "an infinite cotangent must give NaN in its row");
+    nd_fused_categorical_logits_score(S, 0, 11, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), probs, split);
+    nd_fused_categorical_logits_score(S, 11, B, K, (const char *)idx, 8 * B, 8, sb(G, 8 * B, 8), probs, split);
+    CHECK(memcmp(grad, split, sizeof grad) == 0, "categorical_logits_score: split differs");
 }
 
 int main(void)
@@ -273,7 +281,7 @@ int main(void)
         test_log_prob_f32(S, B);
         test_log_prob_vjp(S, B);
     }
-    test_categorical_counts();
+    test_categorical_logits_score();
     for (i = 0; i < sizeof groups / sizeof groups[0]; i++) {
         intptr_t ng = groups[i][0], Rg = groups[i][1];
         test_log_prob(3, ng * Rg, Rg);

@@ -28,7 +28,7 @@ cdef enum:
     K_NORMAL_LP = 2
     K_NORMAL_LP_VJP = 3
     K_NORMAL_LP_SUM = 4
-    K_CAT_COUNTS = 5
+    K_CAT_SCORE = 5
     # elements per task: large enough that thread start-up is amortised, small
     # enough that a task's column block of the operands stays in cache
     TASK_ELEMS = 65536
@@ -38,8 +38,8 @@ cdef struct fused_job:
     int kind
     bint f32
     intptr_t S, B, bc
-    intptr_t R             # columns per summed group (K_NORMAL_LP_SUM), categories (K_CAT_COUNTS)
-    char *idx              # int64 (S, B) category indices (K_CAT_COUNTS)
+    intptr_t R             # columns per summed group (K_NORMAL_LP_SUM), categories (K_CAT_SCORE)
+    char *idx              # int64 (S, B) category indices (K_CAT_SCORE)
     intptr_t idx_ss, idx_bs
     nd_sb a[5]             # operands in the kernel's order
     char *r0
@@ -71,11 +71,13 @@ cdef void fused_task(void *vjob, intptr_t t) noexcept nogil:
             nd_fused_normal_log_prob_sum_f(j.S, b0, b1, j.R, j.a[0], j.a[1], j.a[2], j.a[3], <float>j.c, j.a[4])
         else:
             nd_fused_normal_log_prob_sum(j.S, b0, b1, j.R, j.a[0], j.a[1], j.a[2], j.a[3], j.c, j.a[4])
-    elif j.kind == K_CAT_COUNTS:
+    elif j.kind == K_CAT_SCORE:
         if j.f32:
-            nd_fused_categorical_counts_f(j.S, b0, b1, j.R, j.idx, j.idx_ss, j.idx_bs, j.a[0], <float *>j.r0)
+            nd_fused_categorical_logits_score_f(j.S, b0, b1, j.R, j.idx, j.idx_ss, j.idx_bs, j.a[0],
+                                                <const float *>j.r1, <float *>j.r0)
         else:
-            nd_fused_categorical_counts(j.S, b0, b1, j.R, j.idx, j.idx_ss, j.idx_bs, j.a[0], <double *>j.r0)
+            nd_fused_categorical_logits_score(j.S, b0, b1, j.R, j.idx, j.idx_ss, j.idx_bs, j.a[0],
+                                              <const double *>j.r1, <double *>j.r0)
     elif j.kind == K_NORMAL_LP_VJP:
         if j.f32:
             nd_fused_normal_log_prob_vjp_f(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], j.a[4],
@@ -150,8 +152,8 @@ cdef int _run(fused_job *j) except -1:
     cdef int nthreads
     if j.B <= 0:
         return 0
-    if j.kind == K_CAT_COUNTS:  # column blocks of about TASK_ELEMS indices
-        j.bc = max(1, TASK_ELEMS // max(1, j.S))
+    if j.kind == K_CAT_SCORE:  # column blocks of about TASK_ELEMS terms
+        j.bc = max(1, TASK_ELEMS // max(1, j.S * j.R))
     else:  # column blocks of whole groups (R columns summed together)
         j.bc = max(1, TASK_ELEMS // max(1, j.S * j.R)) * j.R
     ntasks = (j.B + j.bc - 1) // j.bc
@@ -222,41 +224,44 @@ def normal_log_prob_sum(x, loc, scale, log_scale, double half_log_2pi, sums):
     return sums
 
 
-def normal_log_prob_vjp(g, x, loc, inv_scale, dvalue, dloc, dscale):
-    """With ``r = inv_scale = 1 / scale`` and ``z = (x - loc) r``: ``dvalue = -g z r``
-    (S, B) or None; ``dloc = sum_s g z r``, ``dscale = sum_s g (z^2 - 1) r`` into (B,) arrays."""
+def normal_log_prob_vjp(g, x, loc, scale, dvalue, dloc, dscale):
+    """With ``z = (x - loc) / scale``: ``dvalue = -g z / scale`` (S, B) or None;
+    ``dloc = sum_s g z / scale``, ``dscale = sum_s g (z^2 - 1) / scale`` into (B,) arrays."""
     cdef fused_job j
     _init(&j, K_NORMAL_LP_VJP, x)
     _operand(&j, 0, g)
     _operand(&j, 1, x)
     _operand(&j, 2, loc)
-    _operand(&j, 3, inv_scale)
+    _operand(&j, 3, scale)
     _operand(&j, 4, dvalue, True)
     j.r0 = _column_out(&j, dloc)
     j.r1 = _column_out(&j, dscale)
     _run(&j)
 
 
-def categorical_counts(idx, g, counts):
-    """``counts[b, k] = sum of g[s, b] over the s with idx[s, b] == k``: idx int64 (S, B)
-    (any strides; entries outside [0, K) skipped), g (S, B) or (B,) or (S, 1) floats,
-    counts a contiguous (B, K) output of g's dtype."""
+def categorical_logits_score(idx, g, probs, grad):
+    """The logits gradient of ``sum g * log_softmax(logits)[idx]`` summed over the draws
+    (see grad_fused.h): idx int64 (S, B) (any strides), g (S, B) or (B,) or (S, 1)
+    floats, probs and grad contiguous (B, K) of g's dtype."""
     cdef fused_job j
     cdef cnp.ndarray ia = idx
-    cdef cnp.ndarray ca = counts
+    cdef cnp.ndarray ga = grad
+    cdef cnp.ndarray pa = probs
     if ia.ndim != 2 or ia.dtype.num != cnp.NPY_INT64 or not idx.flags.aligned:
         raise ValueError(f"internal error: category indices of shape {idx.shape}, dtype {idx.dtype}")
-    _init(&j, K_CAT_COUNTS, counts)
+    _init(&j, K_CAT_SCORE, grad)
     j.S = ia.shape[0]
     j.B = ia.shape[1]
-    if (ca.shape[0] != j.B or not counts.flags.c_contiguous or not counts.flags.writeable
-            or not counts.flags.aligned):
-        raise ValueError(f"internal error: counts of shape {counts.shape} for indices {idx.shape}")
-    j.R = ca.shape[1]
+    for arr, is_out in ((grad, True), (probs, False)):
+        if (arr.ndim != 2 or arr.shape[0] != j.B or arr.shape[1] != grad.shape[1] or not arr.flags.c_contiguous
+                or not arr.flags.aligned or (is_out and not arr.flags.writeable) or arr.dtype != grad.dtype):
+            raise ValueError(f"internal error: (B, K) operand of shape {arr.shape} for indices {idx.shape}")
+    j.R = ga.shape[1]
     j.idx = <char *>cnp.PyArray_DATA(ia)
     j.idx_ss = ia.strides[0]
     j.idx_bs = ia.strides[1]
     _operand(&j, 0, g)
-    j.r0 = <char *>cnp.PyArray_DATA(ca)
+    j.r0 = <char *>cnp.PyArray_DATA(ga)
+    j.r1 = <char *>cnp.PyArray_DATA(pa)
     _run(&j)
-    return counts
+    return grad

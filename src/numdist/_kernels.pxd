@@ -231,10 +231,12 @@ cdef extern from "numdist/grad_fused.h" nogil:
                                       nd_sb scale, nd_sb log_scale, double half_log_2pi, nd_sb sums)
     void nd_fused_normal_log_prob_sum_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc,
                                         nd_sb scale, nd_sb log_scale, float half_log_2pi, nd_sb sums)
-    void nd_fused_categorical_counts(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
-                                     intptr_t idx_ss, intptr_t idx_bs, nd_sb g, double *counts)
-    void nd_fused_categorical_counts_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
-                                       intptr_t idx_ss, intptr_t idx_bs, nd_sb g, float *counts)
+    void nd_fused_categorical_logits_score(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
+                                           intptr_t idx_ss, intptr_t idx_bs, nd_sb g, const double *probs,
+                                           double *grad)
+    void nd_fused_categorical_logits_score_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
+                                             intptr_t idx_ss, intptr_t idx_bs, nd_sb g, const float *probs,
+                                             float *grad)
     void nd_fused_normal_log_prob_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
                                       nd_sb scale, nd_sb dvalue, double *dloc, double *dscale)
     void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,

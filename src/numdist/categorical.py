@@ -183,15 +183,18 @@ class Categorical(Distribution):
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = np.asarray(g, dtype=self.dtype)
             full = tuple(np.broadcast_shapes(lp.shape, g.shape))
-            if full == lp.shape and math.prod(self._batch_shape) > 0:
-                # one pass over the draws: the one-hot cotangent summed over the sample
-                # dims, counts[b, k] = sum of g over the draws of category k, (B, K)
-                # instead of a one-hot (S, B, K) array; then the normalisation's VJP
-                k = len(full) - len(self._batch_shape)
-                counts = np.empty(self._batch_shape + (self._num_events,), dtype=self.dtype)
-                _fused.categorical_counts(sb_layout(v, full, k, ()), sb_layout(g, full, k, ()),
-                                          counts.reshape(-1, self._num_events))
-                return self._normalisation_vjp(None, counts)
+            rec = self._params[self._param_name]
+            nrows, k = math.prod(self._batch_shape), self._num_events
+            if (self._param_name == "logits" and full == lp.shape and nrows * k > 1
+                    and len(rec.shape) == len(self._batch_shape) + 1):
+                # one pass over the draws, the operations and order of the one-hot
+                # expressions below (same bits) without the one-hot (S, B, K) array
+                ns = len(full) - len(self._batch_shape)
+                probs = np.ascontiguousarray(self.probs).reshape(nrows, k)
+                grad = np.empty(self._batch_shape + (k,), dtype=self.dtype)
+                _fused.categorical_logits_score(sb_layout(v, full, ns, ()), sb_layout(g, full, ns, ()), probs,
+                                                grad.reshape(nrows, k))
+                return {"logits": self._grad("logits", grad)}
             shape = full + (self._num_events,)
             onehot = np.zeros(shape, dtype=self.dtype)
             idx = np.broadcast_to(v[..., None], shape[:-1] + (1,))

@@ -33,6 +33,20 @@ def _read_only(arr: np.ndarray) -> np.ndarray:
     return view
 
 
+def _c_like(arr: np.ndarray) -> bool:
+    """C order up to broadcast (zero) and flipped (negative) strides: the layouts whose
+    sums over leading axes NumPy adds row after row (a Fortran-ordered array it sums
+    in another order)."""
+    expected = arr.itemsize
+    for n, st in zip(reversed(arr.shape), reversed(arr.strides)):
+        if n == 1 or st == 0:
+            continue
+        if abs(st) != expected:
+            return False
+        expected *= n
+    return True
+
+
 class SBLayout(NamedTuple):
     """An output of shape ``full = sample dims + batch_shape`` seen as ``(S, B)``."""
 
@@ -137,6 +151,17 @@ class LocScale(Distribution):
         batch shape and the same dtype, else summed and cast by the base (``_grad``)."""
         return self._grad_owned(name, sums.reshape(lay.batch))
 
+    def _sums_are_numpys(self, lay: SBLayout, *operands: np.ndarray) -> bool:
+        """Whether the kernels' column sums give the bits of the NumPy reductions they
+        replace (``_grad`` of the per-element gradients): at least two columns (NumPy
+        sums a single column pairwise), parameters with the batch's number of dims (so
+        the sum over leading dims is exactly over the sample dims) and per-element
+        operands in C-like order (NumPy adds their rows in order). Otherwise the
+        NumPy expressions run: a gradient never changes with the path taken."""
+        nb = len(lay.batch)
+        return (lay.B > 1 and all(len(rec.shape) == nb for rec in self._params.values())
+                and all(_c_like(a) for a in operands))
+
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + scale * eps``, fused in the C kernel."""
         return self._draw_elementwise(sample_shape, rng)
@@ -148,7 +173,8 @@ class LocScale(Distribution):
 
         The backward pass keeps ``eps`` (nothing is recomputed) and sums both
         gradients over the sample dims in one pass, without materialising the
-        broadcast cotangent or ``g * eps``."""
+        broadcast cotangent or ``g * eps``, whenever that gives NumPy's sums bit for
+        bit (:meth:`_sums_are_numpys`); otherwise it evaluates the NumPy expressions."""
         assert self._kernel is not None
         shape = self._extended_shape(sample_shape)
         eps = draw(self._kernel[0], rng, shape, self.dtype)
@@ -159,6 +185,8 @@ class LocScale(Distribution):
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, shape, self.dtype)
+            if not self._sums_are_numpys(lay, g):
+                return {"loc": self._grad("loc", g), "scale": self._grad("scale", g * eps)}
             dloc, dscale = lay.column_sums(self.dtype, 2)
             _fused.affine_vjp(lay.element(g), eps2, dloc, dscale)
             return {"loc": self._column_grad("loc", dloc, lay), "scale": self._column_grad("scale", dscale, lay)}

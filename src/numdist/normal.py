@@ -98,9 +98,9 @@ class Normal(LocScale):
         With ``z = (value - loc) / scale``: ``d/dloc = g z / scale = -d/dvalue`` and
         ``d/dscale = g (z^2 - 1) / scale``, computed in one pass that writes the value
         gradient and sums the parameter gradients over the sample dims (no broadcast
-        cotangent or ``z`` is materialised; ``1 / scale`` is taken once per batch
-        element, so the gradients may differ from the divided expressions in the last
-        bits)."""
+        cotangent or ``z`` is materialised), with the NumPy expressions' operations and
+        order of summation: the same bits (where the one-pass sums could not give
+        them, :meth:`LocScale._sums_are_numpys`, the NumPy expressions run)."""
         return self._log_prob_vjp(value, 0)
 
     def _summed_log_prob(self, value: Any, dims: int) -> np.ndarray:
@@ -123,12 +123,12 @@ class Normal(LocScale):
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, np.shape(lp), lp.dtype)
-            if lay is not None:
+            if lay is not None and self._sums_are_numpys(lay, g, v):
                 direct = value_shape == lay.full and dvalue_dtype == self.dtype
                 dvalue, dvalue2 = lay.output(self.dtype)
                 dl, ds = lay.column_sums(self.dtype, 2)
                 _fused.normal_log_prob_vjp(lay.rows(g, dims) if dims else lay.element(g), lay.element(v),
-                                           lay.param(self.loc), lay.param(np.reciprocal(self.scale)), dvalue2, dl, ds)
+                                           lay.param(self.loc), lay.param(self.scale), dvalue2, dl, ds)
                 return {"loc": self._column_grad("loc", dl, lay), "scale": self._column_grad("scale", ds, lay),
                         "value": dvalue if direct else sum_to_shape(dvalue, value_shape, dvalue_dtype)}
             if dims:  # the cotangent of a sum, spread over the summed dims (a view)

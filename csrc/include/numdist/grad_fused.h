@@ -69,30 +69,32 @@ void nd_fused_normal_log_prob_sum(intptr_t S, intptr_t b0, intptr_t b1, intptr_t
 void nd_fused_normal_log_prob_sum_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc,
                                     nd_sb scale, nd_sb log_scale, float half_log_2pi, nd_sb sums);
 
-/* Backward pass of the Normal log density, given r = 1 / scale (per batch element,
- * computed once by the caller: the sample-sized loop has no division): with
- * z = (x - loc) * r and t = g * z * r,
+/* Backward pass of the Normal log density: with z = (x - loc) / scale and
+ * t = g * z / scale,
  *   dvalue[s, b] = -t                       (may be p == NULL: not written)
  *   dloc[b]      = sum_s t
- *   dscale[b]    = sum_s g * (z * z - 1) * r
- * These are the derivatives of the log density above; multiplying by r instead of
- * dividing by scale changes them by a few units in the last place at most.
+ *   dscale[b]    = sum_s g * (z * z - 1) / scale
+ * with NumPy's divisions (no reciprocal: the same bits as the NumPy expressions).
  * dloc, dscale: contiguous (B,) outputs (either may be NULL). */
 void nd_fused_normal_log_prob_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
-                                  nd_sb inv_scale, nd_sb dvalue, double *dloc, double *dscale);
+                                  nd_sb scale, nd_sb dvalue, double *dloc, double *dscale);
 void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
-                                    nd_sb inv_scale, nd_sb dvalue, float *dloc, float *dscale);
+                                    nd_sb scale, nd_sb dvalue, float *dloc, float *dscale);
 
-/* Score-function counts of a categorical log_prob: for b in [b0, b1), k < K
- *   counts[b, k] = sum over s with idx[s, b] == k of g[s, b]
- * (rows s in increasing order), the cotangent of the normalised logits summed over
- * the sample dims, without a one-hot (S, B, K) array. idx: int64 (S, B) operand
- * (byte strides ss, bs), entries outside [0, K) are skipped; counts: contiguous
- * (B, K). */
-void nd_fused_categorical_counts(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
-                                 intptr_t idx_ss, intptr_t idx_bs, nd_sb g, double *counts);
-void nd_fused_categorical_counts_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
-                                   intptr_t idx_ss, intptr_t idx_bs, nd_sb g, float *counts);
+/* Score function of a categorical log_prob with respect to its logits (the VJP of
+ * log_softmax(logits)[idx] through torch's normalisation), summed over the draws:
+ * for b in [b0, b1), k < K, with d = g[s, b] * (k == idx[s, b]) and
+ * dsum = the sum of d over k (g itself, NaN for an infinite or NaN g),
+ *   grad[b, k] = sum_s ((0 + d) - probs[b, k] * dsum)
+ * rows s added in order from the first: the operations and order of the NumPy
+ * expressions over a one-hot (S, B, K) array, without that array. idx: int64 (S, B)
+ * operand (byte strides ss, bs); probs: contiguous (B, K); grad: contiguous (B, K). */
+void nd_fused_categorical_logits_score(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
+                                       intptr_t idx_ss, intptr_t idx_bs, nd_sb g, const double *probs,
+                                       double *grad);
+void nd_fused_categorical_logits_score_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
+                                         intptr_t idx_ss, intptr_t idx_bs, nd_sb g, const float *probs,
+                                         float *grad);
 
 #ifdef __cplusplus
 }
