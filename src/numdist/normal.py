@@ -105,12 +105,18 @@ class Normal(LocScale):
 
     def _summed_log_prob(self, value: Any, dims: int) -> np.ndarray:
         """``log_prob`` summed over the ``dims`` rightmost dims, in one pass (Independent)."""
+        if type(self).log_prob is not Normal.log_prob:  # a subclass with its own density
+            return sum_rightmost(self.log_prob(value), dims)
         return self._log_prob_of(self._as_value(value), dims)
 
     def _summed_log_prob_vjp(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
         """:meth:`log_prob_vjp` of ``log_prob`` summed over the ``dims`` rightmost dims
         (Independent): the per-element densities are never stored, and the cotangent of
         the sums is read through a broadcast view."""
+        if type(self).log_prob_vjp is not Normal.log_prob_vjp:  # a subclass with its own density
+            lp, vjp = self.log_prob_vjp(value)
+            return sum_rightmost(lp, dims), lambda g: vjp(np.broadcast_to(
+                np.asarray(g).reshape(np.shape(g) + (1,) * dims), lp.shape))
         return self._log_prob_vjp(value, dims)
 
     def _log_prob_vjp(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
