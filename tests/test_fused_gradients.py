@@ -439,3 +439,16 @@ def test_independent_of_a_normal_subclass_uses_its_density():
     lp, vjp = ind.log_prob_vjp(value)
     np.testing.assert_array_equal(lp, base.log_prob(value).sum(-1))
     assert vjp(np.ones(2))["value"].shape == (2, 3)
+
+
+def test_categorical_probs_validation_is_one_pass_without_temporaries():
+    """Validating float64 probs reads the rows once in C (no boolean arrays of the
+    parameter's size): construction allocates the normalised probs and little else."""
+    p = np.random.default_rng(40).uniform(size=(500, 400))
+    peak = _peak_bytes(lambda: nd.Categorical(probs=p))
+    assert peak <= 1.1 * p.nbytes, f"validated construction peaked at {peak / p.nbytes:.2f}x the probs"
+    for bad, reason in (([0.1, -0.2, 0.3], "negative entry"), ([0.0, 0.0, 0.0], "sums to zero"),
+                        ([np.nan, 1.0, 1.0], "NaN"), ([np.inf, 1.0, 1.0], "inf")):
+        for dtype in DTYPES:
+            with pytest.raises(ValueError, match=rf"probs at batch index \(1,\).*{reason}"):
+                nd.Categorical(probs=np.array([[0.2, 0.3, 0.5], bad], dtype=dtype))

@@ -368,6 +368,17 @@ class _UnnormalizedSimplex(Constraint):
         return ok
 
     def first_invalid(self, value: np.ndarray) -> tuple[int, ...] | None:
+        value = np.asarray(value)
+        if value.dtype == np.float64 and value.ndim >= 1 and value.shape[-1] > 0 and value.size:
+            # one pass in C over float64 rows (the categorical kernels' own row check)
+            from numdist import _categorical
+            from numdist._layout import param_layout
+
+            try:
+                _categorical.check_rows(param_layout(value, value.shape[:-1], 1))
+                return None
+            except _categorical.BadRowError:
+                return super().first_invalid(value)  # the row, by the definition above
         if np.isfinite(value).all() and (value >= 0).all() and (value.shape[-1] == 0 or value.max(-1).min() > 0):
             return None  # fast path: a per-row reduction only on failure
         return super().first_invalid(value)
