@@ -444,7 +444,11 @@ def test_independent_of_a_normal_subclass_uses_its_density():
 def test_categorical_probs_validation_is_one_pass_without_temporaries():
     """Validating float64 probs reads the rows once in C (no boolean arrays of the
     parameter's size): construction allocates the normalised probs and little else."""
+    from numdist import constraints
+
     p = np.random.default_rng(40).uniform(size=(500, 400))
+    peak = _peak_bytes(lambda: constraints.validate("probs", p, constraints.unnormalized_simplex, where="test"))
+    assert peak <= 0.02 * p.nbytes, f"validation peaked at {peak / p.nbytes:.3f}x the probs"
     peak = _peak_bytes(lambda: nd.Categorical(probs=p))
     assert peak <= 1.1 * p.nbytes, f"validated construction peaked at {peak / p.nbytes:.2f}x the probs"
     for bad, reason in (([0.1, -0.2, 0.3], "negative entry"), ([0.0, 0.0, 0.0], "sums to zero"),
