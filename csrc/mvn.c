@@ -1094,18 +1094,32 @@ ND_INLINE int close_to(double a, double b, double rtol, double atol)
     return a == b || fabs(a - b) <= atol + rtol * fabs(b);
 }
 
+/* need_finite: an infinite entry fails too (x - x is NaN exactly for NaN and +-inf),
+ * so that validation checks symmetry and finiteness in one pass */
 ND_INLINE int symcheck(intptr_t nb, intptr_t d, const void *A, intptr_t a_bs, intptr_t a_rs,
                        intptr_t a_cs, double rtol, double atol, intptr_t *fb, intptr_t *fr,
-                       intptr_t *fc, const int f)
+                       intptr_t *fc, const int f, const int need_finite)
 {
     intptr_t b, i, j;
     if (nb < 0 || d < 0) return ND_E_BAD_PARAM;
     for (b = 0; b < nb; b++) {
         const char *M = BYTES(A, b * a_bs);
+        int ok = 1;
+        /* a branch-free pass over the matrix; the failing position is looked for only
+         * in a matrix that fails */
         for (i = 0; i < d; i++)
             for (j = 0; j <= i; j++) {
                 double u = ld(M, i * a_rs + j * a_cs, f), v = ld(M, j * a_rs + i * a_cs, f);
-                if (!(close_to(u, v, rtol, atol) && close_to(v, u, rtol, atol))) {
+                ok &= (fabs(u - v) <= atol + rtol * fabs(v)) & (fabs(v - u) <= atol + rtol * fabs(u));
+                if (need_finite) ok &= (u - u == 0.0) & (v - v == 0.0);
+                else ok &= (u == u) & (v == v);
+            }
+        if (ok) continue;
+        for (i = 0; i < d; i++)
+            for (j = 0; j <= i; j++) {
+                double u = ld(M, i * a_rs + j * a_cs, f), v = ld(M, j * a_rs + i * a_cs, f);
+                if (!(close_to(u, v, rtol, atol) && close_to(v, u, rtol, atol)) ||
+                    (need_finite && !(u - u == 0.0 && v - v == 0.0))) {
                     if (fb) *fb = b;
                     if (fr) *fr = i;
                     if (fc) *fc = j;
@@ -1123,12 +1137,26 @@ int nd_symmetric_check_batch(intptr_t nbatch, intptr_t d, const double *A, intpt
                              intptr_t a_rs, intptr_t a_cs, double rtol, double atol,
                              intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
 {
-    return symcheck(nbatch, d, A, a_bs, a_rs, a_cs, rtol, atol, fail_batch, fail_row, fail_col, 0);
+    return symcheck(nbatch, d, A, a_bs, a_rs, a_cs, rtol, atol, fail_batch, fail_row, fail_col, 0, 0);
 }
 
 int nd_symmetric_check_batch_f(intptr_t nbatch, intptr_t d, const float *A, intptr_t a_bs,
                                intptr_t a_rs, intptr_t a_cs, double rtol, double atol,
                                intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
 {
-    return symcheck(nbatch, d, A, a_bs, a_rs, a_cs, rtol, atol, fail_batch, fail_row, fail_col, 1);
+    return symcheck(nbatch, d, A, a_bs, a_rs, a_cs, rtol, atol, fail_batch, fail_row, fail_col, 1, 0);
+}
+
+int nd_symmetric_finite_check_batch(intptr_t nbatch, intptr_t d, const double *A, intptr_t a_bs,
+                                    intptr_t a_rs, intptr_t a_cs, double rtol, double atol,
+                                    intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+{
+    return symcheck(nbatch, d, A, a_bs, a_rs, a_cs, rtol, atol, fail_batch, fail_row, fail_col, 0, 1);
+}
+
+int nd_symmetric_finite_check_batch_f(intptr_t nbatch, intptr_t d, const float *A, intptr_t a_bs,
+                                      intptr_t a_rs, intptr_t a_cs, double rtol, double atol,
+                                      intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+{
+    return symcheck(nbatch, d, A, a_bs, a_rs, a_cs, rtol, atol, fail_batch, fail_row, fail_col, 1, 1);
 }

@@ -836,6 +836,22 @@ static void test_symmetric(void)
     r = nd_symmetric_check_batch_f(3, 3, Af, 9 * FS, 3 * FS, FS, 1e-5, 1e-6, &fb, &fr, &fc);
     CHECK(r == ND_E_BAD_PARAM && fb == 2 && fr == 1 && fc == 1, "NaN diagonal: %d (%ld,%ld,%ld)", r, (long)fb,
           (long)fr, (long)fc);
+    /* symmetric and finite in one pass: equal infinities are symmetric, but not finite */
+    A[18 + 4] = A[4];
+    r = nd_symmetric_finite_check_batch(3, 3, A, 9 * DS, 3 * DS, DS, 1e-5, 1e-6, &fb, &fr, &fc);
+    CHECK(r == ND_OK && fb == -1, "finite symmetric rejected: %d", r);
+    A[9 + 2 * 3 + 1] = A[9 + 1 * 3 + 2] = INFINITY;
+    r = nd_symmetric_check_batch(3, 3, A, 9 * DS, 3 * DS, DS, 1e-5, 1e-6, &fb, &fr, &fc);
+    CHECK(r == ND_OK, "equal infinities must pass the symmetry check alone");
+    r = nd_symmetric_finite_check_batch(3, 3, A, 9 * DS, 3 * DS, DS, 1e-5, 1e-6, &fb, &fr, &fc);
+    CHECK(r == ND_E_BAD_PARAM && fb == 1 && fr == 2 && fc == 1, "infinite pair: %d (%ld,%ld,%ld)", r, (long)fb,
+          (long)fr, (long)fc);
+    for (i = 0; i < 27; i++) Af[i] = (float)A[i];
+    Af[9 + 2 * 3 + 1] = Af[9 + 1 * 3 + 2] = 1.0f;
+    Af[2 * 9] = -INFINITY;
+    r = nd_symmetric_finite_check_batch_f(3, 3, Af, 9 * FS, 3 * FS, FS, 1e-5, 1e-6, &fb, &fr, &fc);
+    CHECK(r == ND_E_BAD_PARAM && fb == 2 && fr == 0 && fc == 0, "-inf diagonal (float): %d (%ld,%ld,%ld)", r,
+          (long)fb, (long)fr, (long)fc);
 }
 
 

@@ -236,3 +236,40 @@ cdef extern from "numdist/binomial.h" nogil:
     int random_multinomial_fill_f(nd_bits_t *bits, intptr_t nrows, intptr_t K, const int64_t *n,
                                   intptr_t n_rs, const float *p, intptr_t p_rs, intptr_t p_cs,
                                   int64_t *out, intptr_t o_rs, intptr_t o_cs, void *work)
+cdef extern from "numdist/grad_fused.h" nogil:
+    ctypedef struct nd_sb:
+        char *p
+        intptr_t ss
+        intptr_t bs
+    void nd_fused_affine(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out)
+    void nd_fused_affine_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out)
+    void nd_fused_affine_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb eps, double *dloc, double *dscale)
+    void nd_fused_affine_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb eps, float *dloc, float *dscale)
+    void nd_fused_normal_log_prob(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_sb loc, nd_sb scale,
+                                  nd_sb log_scale, double half_log_2pi, nd_sb lp)
+    void nd_fused_normal_log_prob_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_sb loc, nd_sb scale,
+                                    nd_sb log_scale, float half_log_2pi, nd_sb lp)
+    void nd_fused_normal_log_prob_sum(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc,
+                                      nd_sb scale, nd_sb log_scale, double half_log_2pi, nd_sb sums)
+    void nd_fused_normal_log_prob_sum_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc,
+                                        nd_sb scale, nd_sb log_scale, float half_log_2pi, nd_sb sums)
+    void nd_fused_categorical_logits_score(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
+                                           intptr_t idx_ss, intptr_t idx_bs, nd_sb g, const double *probs,
+                                           double *grad)
+    void nd_fused_categorical_logits_score_f(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx,
+                                             intptr_t idx_ss, intptr_t idx_bs, nd_sb g, const float *probs,
+                                             float *grad)
+    void nd_fused_normal_log_prob_vjp(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
+                                      nd_sb scale, nd_sb dvalue, double *dloc, double *dscale)
+    void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
+                                        nd_sb scale, nd_sb dvalue, float *dloc, float *dscale)
+
+cdef extern from "numdist/mvn.h" nogil:
+    int nd_symmetric_finite_check_batch(intptr_t nbatch, intptr_t d,
+                                        const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                        double rtol, double atol,
+                                        intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+    int nd_symmetric_finite_check_batch_f(intptr_t nbatch, intptr_t d,
+                                          const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                          double rtol, double atol,
+                                          intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)

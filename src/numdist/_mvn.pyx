@@ -320,9 +320,10 @@ def cholesky(A, L, bint precision=False):
     return _run(&j, None)
 
 
-def symmetric_check(A, double rtol, double atol):
+def symmetric_check(A, double rtol, double atol, bint finite=False):
     """First (batch, row, col) where ``A`` (B, d, d) is not symmetric within
-    ``isclose(rtol, atol)`` (NaN fails), or None."""
+    ``isclose(rtol, atol)`` (NaN fails; with ``finite``, +-inf fails too: symmetry and
+    finiteness in one pass), or None."""
     cdef cnp.ndarray a = A
     cdef int f32 = _dtype_of(a)
     cdef intptr_t B = a.shape[0], d = a.shape[1], fb = -1, fr = -1, fc = -1
@@ -333,7 +334,11 @@ def symmetric_check(A, double rtol, double atol):
     if not a.flags.aligned:
         raise ValueError("internal error: unaligned matrix")
     with nogil:
-        if f32:
+        if f32 and finite:
+            st = nd_symmetric_finite_check_batch_f(B, d, <float *>p, bs, rs, cs, rtol, atol, &fb, &fr, &fc)
+        elif finite:
+            st = nd_symmetric_finite_check_batch(B, d, <double *>p, bs, rs, cs, rtol, atol, &fb, &fr, &fc)
+        elif f32:
             st = nd_symmetric_check_batch_f(B, d, <float *>p, bs, rs, cs, rtol, atol, &fb, &fr, &fc)
         else:
             st = nd_symmetric_check_batch(B, d, <double *>p, bs, rs, cs, rtol, atol, &fb, &fr, &fc)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from numdist import constraints
+from numdist import _fused, constraints
+from numdist._layout import sb_layout
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import as_float_params, as_shape, check_size, first_bad_index, lazy_property, logits_to_probs, logsumexp, probs_to_logits
@@ -181,7 +182,20 @@ class Categorical(Distribution):
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = np.asarray(g, dtype=self.dtype)
-            shape = np.broadcast_shapes(lp.shape, g.shape) + (self._num_events,)
+            full = tuple(np.broadcast_shapes(lp.shape, g.shape))
+            rec = self._params[self._param_name]
+            nrows, k = math.prod(self._batch_shape), self._num_events
+            if (self._param_name == "logits" and full == lp.shape and nrows * k > 1
+                    and len(rec.shape) == len(self._batch_shape) + 1):
+                # one pass over the draws, the operations and order of the one-hot
+                # expressions below (same bits) without the one-hot (S, B, K) array
+                ns = len(full) - len(self._batch_shape)
+                probs = np.ascontiguousarray(self.probs).reshape(nrows, k)
+                grad = np.empty(self._batch_shape + (k,), dtype=self.dtype)
+                _fused.categorical_logits_score(sb_layout(v, full, ns, ()), sb_layout(g, full, ns, ()), probs,
+                                                grad.reshape(nrows, k))
+                return {"logits": self._grad("logits", grad)}
+            shape = full + (self._num_events,)
             onehot = np.zeros(shape, dtype=self.dtype)
             idx = np.broadcast_to(v[..., None], shape[:-1] + (1,))
             np.put_along_axis(onehot, idx, 1, -1)

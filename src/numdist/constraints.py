@@ -368,6 +368,17 @@ class _UnnormalizedSimplex(Constraint):
         return ok
 
     def first_invalid(self, value: np.ndarray) -> tuple[int, ...] | None:
+        value = np.asarray(value)
+        if value.dtype == np.float64 and value.ndim >= 1 and value.shape[-1] > 0 and value.size:
+            # one pass in C over float64 rows (the categorical kernels' own row check)
+            from numdist import _categorical
+            from numdist._layout import param_layout
+
+            try:
+                _categorical.check_rows(param_layout(value, value.shape[:-1], 1))
+                return None
+            except _categorical.BadRowError:
+                return super().first_invalid(value)  # the row, by the definition above
         if np.isfinite(value).all() and (value >= 0).all() and (value.shape[-1] == 0 or value.max(-1).min() > 0):
             return None  # fast path: a per-row reduction only on failure
         return super().first_invalid(value)
@@ -476,7 +487,8 @@ class _PositiveDefinite(Constraint):
         return ok
 
     def first_invalid(self, value: np.ndarray) -> tuple[int, ...] | None:
-        """The batched C symmetry check (NaN fails), then finiteness, per matrix only on failure."""
+        """The batched C check of symmetry and finiteness (one pass; NaN and inf fail),
+        per matrix only on failure."""
         from numdist import _mvn
         from numdist._layout import param_layout
 
@@ -485,8 +497,7 @@ class _PositiveDefinite(Constraint):
         if value.size == 0:
             return None
         if value.dtype in (np.dtype(np.float32), np.dtype(np.float64)):
-            bad = _mvn.symmetric_check(param_layout(value, batch, 2), SYMMETRY_RTOL, SYMMETRY_ATOL)
-            if bad is None and np.isfinite(value).all():
+            if _mvn.symmetric_check(param_layout(value, batch, 2), SYMMETRY_RTOL, SYMMETRY_ATOL, True) is None:
                 return None
         return super().first_invalid(value)
 

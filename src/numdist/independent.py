@@ -96,10 +96,22 @@ class Independent(Distribution):
         n = self.reinterpreted_batch_ndims
         return np.broadcast_to(g.reshape(g.shape + (1,) * n), like.shape)
 
+    # A base family may sum its log densities over the reinterpreted dims in the same
+    # pass that computes them (``_summed_log_prob(value, dims)`` and
+    # ``_summed_log_prob_vjp(value, dims)``, same numbers as the sum of log_prob):
+    # the per-element densities are then never stored.
     def log_prob(self, value: Any) -> np.ndarray:
-        return sum_rightmost(self.base_dist.log_prob(value), self.reinterpreted_batch_ndims)
+        n = self.reinterpreted_batch_ndims
+        summed = getattr(self.base_dist, "_summed_log_prob", None)
+        if summed is not None and n > 0:
+            lp: np.ndarray = summed(value, n)
+            return lp
+        return sum_rightmost(self.base_dist.log_prob(value), n)
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
+        summed = getattr(self.base_dist, "_summed_log_prob_vjp", None)
+        if summed is not None and self.reinterpreted_batch_ndims > 0:
+            return cast(tuple[np.ndarray, VJP], summed(value, self.reinterpreted_batch_ndims))
         lp, base_vjp = self.base_dist.log_prob_vjp(value)
         return sum_rightmost(lp, self.reinterpreted_batch_ndims), lambda g: base_vjp(self._expand_cotangent(g, lp))
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from numdist import _special
-from numdist.loc_scale import LocScale
+from numdist import _fused, _special
+from numdist.loc_scale import LocScale, SBLayout
 from numdist.distribution import VJP
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
-from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
+from numdist.utils import as_cotangent, grad_dtype, sum_rightmost, sum_to_shape
 
 __all__ = ["Normal"]
 
@@ -59,22 +59,86 @@ class Normal(LocScale):
 
     # -- densities ------------------------------------------------------------------
     def log_prob(self, value: Any) -> np.ndarray:
-        value = self._as_value(value)
-        # z first: scale**2 underflows (scale 1e-300) or overflows (1e200) where the
-        # density is finite (issue 10, defect 8)
-        z = (value - self.loc) / self.scale
-        lp: np.ndarray = -0.5 * (z * z) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
-        return lp
+        return self._log_prob_of(self._as_value(value))
+
+    def _fused_layout(self, v: np.ndarray) -> SBLayout | None:
+        """The (S, B) layout of ``log_prob(v)`` when the one-pass kernels apply (``v`` in
+        the distribution's dtype, a batch with elements), else None (NumPy expressions)."""
+        if v.dtype != self.dtype or math.prod(self._batch_shape) == 0:
+            return None
+        return SBLayout.of(tuple(np.broadcast_shapes(v.shape, self._batch_shape)), self._batch_shape)
+
+    def _log_prob_of(self, v: np.ndarray, summed_dims: int = 0) -> np.ndarray:
+        """``log_prob`` of a value already checked and cast (:meth:`_as_value`), summed
+        over its ``summed_dims`` rightmost dims (``Independent``)."""
+        lay = self._fused_layout(v)
+        if lay is None:
+            # z first: scale**2 underflows (scale 1e-300) or overflows (1e200) where the
+            # density is finite (issue 10, defect 8)
+            z = (v - self.loc) / self.scale
+            lp: np.ndarray = -0.5 * (z * z) - np.log(self.scale) - _HALF_LOG_2PI  # weak: promotes like value
+            return sum_rightmost(lp, summed_dims)
+        # one pass: z = (x - loc) / scale, (-0.5 * (z * z) - log(scale)) - log(2 pi)/2, the
+        # operations of the expression above (same bits); log(scale) once per batch element
+        operands = (lay.element(v), lay.param(self.loc), lay.param(self.scale), lay.param(np.log(self.scale)),
+                    _HALF_LOG_2PI)
+        if summed_dims == 0:
+            out, out2 = lay.output(self.dtype)
+            _fused.normal_log_prob(*operands, out2)
+            return out if lay.full else out[()]
+        # summed in the same pass, in NumPy's pairwise order (the bits of sum_rightmost(lp))
+        shape = lay.full[: len(lay.full) - summed_dims]
+        sums = np.empty(shape, dtype=self.dtype)
+        _fused.normal_log_prob_sum(*operands, sums.reshape(lay.S, lay.B // math.prod(lay.batch[len(lay.batch) - summed_dims:])))
+        return sums if shape else sums[()]
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
-        """``log_prob`` and its VJP with respect to ``loc``, ``scale`` and ``value``."""
+        """``log_prob`` and its VJP with respect to ``loc``, ``scale`` and ``value``.
+
+        With ``z = (value - loc) / scale``: ``d/dloc = g z / scale = -d/dvalue`` and
+        ``d/dscale = g (z^2 - 1) / scale``, computed in one pass that writes the value
+        gradient and sums the parameter gradients over the sample dims (no broadcast
+        cotangent or ``z`` is materialised), with the NumPy expressions' operations and
+        order of summation: the same bits (where the one-pass sums could not give
+        them, :meth:`LocScale._sums_are_numpys`, the NumPy expressions run)."""
+        return self._log_prob_vjp(value, 0)
+
+    def _summed_log_prob(self, value: Any, dims: int) -> np.ndarray:
+        """``log_prob`` summed over the ``dims`` rightmost dims, in one pass (Independent)."""
+        if type(self).log_prob is not Normal.log_prob:  # a subclass with its own density
+            return sum_rightmost(self.log_prob(value), dims)
+        return self._log_prob_of(self._as_value(value), dims)
+
+    def _summed_log_prob_vjp(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
+        """:meth:`log_prob_vjp` of ``log_prob`` summed over the ``dims`` rightmost dims
+        (Independent): the per-element densities are never stored, and the cotangent of
+        the sums is read through a broadcast view."""
+        if type(self).log_prob_vjp is not Normal.log_prob_vjp:  # a subclass with its own density
+            lp, vjp = self.log_prob_vjp(value)
+            return sum_rightmost(lp, dims), lambda g: vjp(np.broadcast_to(
+                np.asarray(g).reshape(np.shape(g) + (1,) * dims), lp.shape))
+        return self._log_prob_vjp(value, dims)
+
+    def _log_prob_vjp(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
         v = self._as_value(value)
-        lp = self.log_prob(v)
+        lp = self._log_prob_of(v, dims)
         value_shape = v.shape
         dvalue_dtype = grad_dtype(value, lp.dtype)
+        lay = self._fused_layout(v)
+        full = tuple(np.broadcast_shapes(v.shape, self._batch_shape))
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
-            g = as_cotangent(g, lp.shape, lp.dtype)
+            g = as_cotangent(g, np.shape(lp), lp.dtype)
+            if lay is not None and self._sums_are_numpys(lay, g, v):
+                direct = value_shape == lay.full and dvalue_dtype == self.dtype
+                dvalue, dvalue2 = lay.output(self.dtype)
+                dl, ds = lay.column_sums(self.dtype, 2)
+                _fused.normal_log_prob_vjp(lay.rows(g, dims) if dims else lay.element(g), lay.element(v),
+                                           lay.param(self.loc), lay.param(self.scale), dvalue2, dl, ds)
+                return {"loc": self._column_grad("loc", dl, lay), "scale": self._column_grad("scale", ds, lay),
+                        "value": dvalue if direct else sum_to_shape(dvalue, value_shape, dvalue_dtype)}
+            if dims:  # the cotangent of a sum, spread over the summed dims (a view)
+                g = np.broadcast_to(g.reshape(g.shape + (1,) * dims), full)
             z = (v - self.loc) / self.scale
             dloc = g * z / self.scale
             return {"loc": self._grad("loc", dloc),
@@ -127,9 +191,10 @@ def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
         diff = (p.loc - q.loc) / q.scale**2
         dp_scale = p.scale / q.scale**2 - 1 / p.scale
         dq_scale = 1 / q.scale - (p.scale**2 + (p.loc - q.loc) ** 2) / q.scale**3
+        # the products are fresh arrays: passed on as the gradients when no sum or cast is due
         return {
-            "p": {"loc": p._grad("loc", g * diff), "scale": p._grad("scale", g * dp_scale)},
-            "q": {"loc": q._grad("loc", -g * diff), "scale": q._grad("scale", g * dq_scale)},
+            "p": {"loc": p._grad_owned("loc", g * diff), "scale": p._grad_owned("scale", g * dp_scale)},
+            "q": {"loc": q._grad_owned("loc", -g * diff), "scale": q._grad_owned("scale", g * dq_scale)},
         }
 
     return kl, vjp

@@ -1,6 +1,7 @@
 """Shape, dtype and gradient helpers shared by the distribution classes."""
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Callable, Generic, Sequence, TypeVar, overload
 
@@ -181,7 +182,8 @@ def sum_rightmost(value: np.ndarray, dim: int) -> np.ndarray:
     """Sum out the ``dim`` rightmost dimensions."""
     if dim == 0:
         return value
-    summed: np.ndarray = value.reshape(value.shape[: value.ndim - dim] + (-1,)).sum(-1)
+    # the summed size spelled out: -1 is ambiguous for a zero-size value
+    summed: np.ndarray = value.reshape(value.shape[: value.ndim - dim] + (math.prod(value.shape[value.ndim - dim:]),)).sum(-1)
     return summed
 
 

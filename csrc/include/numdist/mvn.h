@@ -235,6 +235,18 @@ int nd_symmetric_check_batch_f(intptr_t nbatch, intptr_t d,
                                double rtol, double atol,
                                intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col);
 
+/* The same check, and every entry finite: an infinite entry fails as well (at the
+ * first position (row >= col) of the pair that holds it). Validation of a
+ * covariance or precision in one pass over the matrices. */
+int nd_symmetric_finite_check_batch(intptr_t nbatch, intptr_t d,
+                                    const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                    double rtol, double atol,
+                                    intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col);
+int nd_symmetric_finite_check_batch_f(intptr_t nbatch, intptr_t d,
+                                      const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                      double rtol, double atol,
+                                      intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col);
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,4 +53,23 @@ def workloads(scale: float = 1.0) -> list[Workload]:
         tvalues = torch.from_numpy(values)
         peers["torch MVN.log_prob"] = lambda: tdist.log_prob(tvalues)
     rows.append(Workload(f"MVN log_prob {nb:.0e} x {d}x{d}", lambda: dist.log_prob(values), peers, ">= 4x torch"))
+
+    # the same two rows with validate_args=False on both sides: what is left is the
+    # glue around the kernels (construction: the factorisation; log_prob: the solve
+    # with the factor computed at construction, "cached")
+    peers = {}
+    if torch is not None:
+        peers["torch MVN(..., validate_args=False).rsample()"] = lambda: torch.distributions.MultivariateNormal(
+            tloc, covariance_matrix=tcov, validate_args=False).rsample()
+    rows.append(Workload(f"MVN {nb:.0e} x {d}x{d} covs: construct + 1 draw, validate_args=False",
+                         lambda: nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False).rsample(),
+                         peers, ">= 10x torch"))
+    dist_nv = nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False)
+    peers = {}
+    if torch is not None:
+        tdist_nv = torch.distributions.MultivariateNormal(torch.from_numpy(locs), covariance_matrix=torch.from_numpy(covs),
+                                                          validate_args=False)
+        peers["torch MVN.log_prob, validate_args=False"] = lambda: tdist_nv.log_prob(tvalues)
+    rows.append(Workload(f"MVN cached-factor log_prob {nb:.0e} x {d}x{d}, validate_args=False",
+                         lambda: dist_nv.log_prob(values), peers, ">= 10x torch"))
     return rows

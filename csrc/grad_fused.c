@@ -1,0 +1,328 @@
+/* One-pass gradient kernels of the location-scale families (grad_fused.h).
+ *
+ * Loops are row-major (s outer, b inner) so that per-batch operands and the
+ * column accumulators stay in cache while the sample-sized operands stream
+ * through once. The first row initialises the accumulators (NumPy's reduction
+ * starts from the first term, not from 0 + first term: they differ for -0.0). */
+#include "numdist/grad_fused.h"
+
+#define AT(T, a, s, b) (*(const T *)((a).p + (s) * (a).ss + (b) * (a).bs))
+#define AT_W(T, a, s, b) (*(T *)((a).p + (s) * (a).ss + (b) * (a).bs))
+
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    !defined(__clang__)
+/* vector clones of the contiguous row loops, picked at run time (IEEE operations
+ * only, no contraction: every clone gives the same bits) */
+#define GF_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define GF_CLONES
+#endif
+
+/* Fast paths: rows whose operands are contiguous over the columns (per-element
+ * operands and parameters with a column stride of one item), the cotangent either
+ * contiguous too or one value per row (a column stride of 0: a cotangent broadcast
+ * over reinterpreted dims). The generic strided loops below handle everything else
+ * with the same operations. */
+#define CONTIG(T, a) ((a).bs == (intptr_t)sizeof(T))
+#define ROW(T, a, s, b0) ((const T *)((a).p + (s) * (a).ss) + (b0))
+
+#define DEFINE_ROWS(SUF, T)                                                                       \
+    GF_CLONES static void affine_row##SUF(intptr_t n, const T *restrict loc, const T *restrict sc, \
+                                          const T *restrict e, T *restrict out)                  \
+    {                                                                                             \
+        intptr_t b;                                                                               \
+        for (b = 0; b < n; b++) {                                                                 \
+            T prod = sc[b] * e[b];                                                                \
+            out[b] = loc[b] + prod;                                                               \
+        }                                                                                         \
+    }                                                                                             \
+    /* gstep: 1 (a cotangent per element) or 0 (one per row) */                                   \
+    GF_CLONES static void affine_vjp_row##SUF(intptr_t n, int first, const T *restrict g,          \
+                                              intptr_t gstep, const T *restrict e,                \
+                                              T *restrict dl, T *restrict ds)                     \
+    {                                                                                             \
+        intptr_t b;                                                                               \
+        if (gstep) {                                                                              \
+            if (first)                                                                            \
+                for (b = 0; b < n; b++) { dl[b] = g[b]; ds[b] = g[b] * e[b]; }                    \
+            else                                                                                  \
+                for (b = 0; b < n; b++) { dl[b] += g[b]; ds[b] += g[b] * e[b]; }                  \
+        } else {                                                                                  \
+            T gv = g[0];                                                                          \
+            if (first)                                                                            \
+                for (b = 0; b < n; b++) { dl[b] = gv; ds[b] = gv * e[b]; }                        \
+            else                                                                                  \
+                for (b = 0; b < n; b++) { dl[b] += gv; ds[b] += gv * e[b]; }                      \
+        }                                                                                         \
+    }                                                                                             \
+    GF_CLONES static void normal_lp_row##SUF(intptr_t n, const T *restrict x, const T *restrict loc, \
+                                             const T *restrict sc, const T *restrict ls, T c,    \
+                                             T *restrict lp)                                      \
+    {                                                                                             \
+        intptr_t b;                                                                               \
+        for (b = 0; b < n; b++) {                                                                 \
+            T z = (x[b] - loc[b]) / sc[b];                                                        \
+            T q = (T)-0.5 * (z * z);                                                              \
+            lp[b] = (q - ls[b]) - c;                                                              \
+        }                                                                                         \
+    }                                                                                             \
+    GF_CLONES static void normal_lp_vjp_row##SUF(intptr_t n, int first, const T *restrict g,       \
+                                                 intptr_t gstep, const T *restrict x,             \
+                                                 const T *restrict loc, const T *restrict sc,     \
+                                                 T *restrict dv, T *restrict dl, T *restrict ds)  \
+    {                                                                                             \
+        intptr_t b;                                                                               \
+        if (gstep) {                                                                              \
+            if (first)                                                                            \
+                for (b = 0; b < n; b++) {                                                         \
+                    T z = (x[b] - loc[b]) / sc[b];                                                \
+                    T t = (g[b] * z) / sc[b], u = (g[b] * (z * z - (T)1)) / sc[b];                \
+                    dv[b] = -t; dl[b] = t; ds[b] = u;                                             \
+                }                                                                                 \
+            else                                                                                  \
+                for (b = 0; b < n; b++) {                                                         \
+                    T z = (x[b] - loc[b]) / sc[b];                                                \
+                    T t = (g[b] * z) / sc[b], u = (g[b] * (z * z - (T)1)) / sc[b];                \
+                    dv[b] = -t; dl[b] += t; ds[b] += u;                                           \
+                }                                                                                 \
+        } else {                                                                                  \
+            T gv = g[0];                                                                          \
+            if (first)                                                                            \
+                for (b = 0; b < n; b++) {                                                         \
+                    T z = (x[b] - loc[b]) / sc[b];                                                \
+                    T t = (gv * z) / sc[b], u = (gv * (z * z - (T)1)) / sc[b];                    \
+                    dv[b] = -t; dl[b] = t; ds[b] = u;                                             \
+                }                                                                                 \
+            else                                                                                  \
+                for (b = 0; b < n; b++) {                                                         \
+                    T z = (x[b] - loc[b]) / sc[b];                                                \
+                    T t = (gv * z) / sc[b], u = (gv * (z * z - (T)1)) / sc[b];                    \
+                    dv[b] = -t; dl[b] += t; ds[b] += u;                                           \
+                }                                                                                 \
+        }                                                                                         \
+    }
+
+DEFINE_ROWS(_d, double)
+DEFINE_ROWS(_f, float)
+
+#define DEFINE_AFFINE(NAME, T, SUF)                                                              \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out) \
+    {                                                                                            \
+        intptr_t s, b;                                                                           \
+        if (CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, eps) && CONTIG(T, out)) {            \
+            for (s = 0; s < S; s++)                                                              \
+                affine_row##SUF(b1 - b0, ROW(T, loc, s, b0), ROW(T, scale, s, b0),               \
+                                ROW(T, eps, s, b0), (T *)ROW(T, out, s, b0));                    \
+            return;                                                                              \
+        }                                                                                        \
+        for (s = 0; s < S; s++)                                                                  \
+            for (b = b0; b < b1; b++) {                                                          \
+                T prod = AT(T, scale, s, b) * AT(T, eps, s, b);                                  \
+                AT_W(T, out, s, b) = AT(T, loc, s, b) + prod;                                    \
+            }                                                                                    \
+    }
+
+DEFINE_AFFINE(nd_fused_affine, double, _d)
+DEFINE_AFFINE(nd_fused_affine_f, float, _f)
+
+#define DEFINE_AFFINE_VJP(NAME, T, SUF)                                                          \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb eps, T *dloc, T *dscale)     \
+    {                                                                                            \
+        intptr_t s, b;                                                                           \
+        if (b1 <= b0) return;                                                                    \
+        if (S <= 0) {                                                                            \
+            for (b = b0; b < b1; b++) {                                                          \
+                if (dloc) dloc[b] = 0;                                                           \
+                if (dscale) dscale[b] = 0;                                                       \
+            }                                                                                    \
+            return;                                                                              \
+        }                                                                                        \
+        if (dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, eps)) {                   \
+            for (s = 0; s < S; s++)                                                              \
+                affine_vjp_row##SUF(b1 - b0, s == 0, ROW(T, g, s, g.bs ? b0 : 0), g.bs != 0,     \
+                                    ROW(T, eps, s, b0), dloc + b0, dscale + b0);                 \
+            return;                                                                              \
+        }                                                                                        \
+        for (b = b0; b < b1; b++) {                                                              \
+            T gv = AT(T, g, 0, b);                                                               \
+            if (dloc) dloc[b] = gv;                                                              \
+            if (dscale) dscale[b] = gv * AT(T, eps, 0, b);                                       \
+        }                                                                                        \
+        for (s = 1; s < S; s++) {                                                                \
+            if (dloc)                                                                            \
+                for (b = b0; b < b1; b++) dloc[b] += AT(T, g, s, b);                             \
+            if (dscale)                                                                          \
+                for (b = b0; b < b1; b++) dscale[b] += AT(T, g, s, b) * AT(T, eps, s, b);        \
+        }                                                                                        \
+    }
+
+DEFINE_AFFINE_VJP(nd_fused_affine_vjp, double, _d)
+DEFINE_AFFINE_VJP(nd_fused_affine_vjp_f, float, _f)
+
+#define DEFINE_NORMAL_LP(NAME, T, SUF)                                                           \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb x, nd_sb loc, nd_sb scale,             \
+              nd_sb log_scale, T half_log_2pi, nd_sb lp)                                         \
+    {                                                                                            \
+        intptr_t s, b;                                                                           \
+        if (CONTIG(T, x) && CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, log_scale) &&        \
+            CONTIG(T, lp)) {                                                                     \
+            for (s = 0; s < S; s++)                                                              \
+                normal_lp_row##SUF(b1 - b0, ROW(T, x, s, b0), ROW(T, loc, s, b0),                \
+                                   ROW(T, scale, s, b0), ROW(T, log_scale, s, b0), half_log_2pi, \
+                                   (T *)ROW(T, lp, s, b0));                                      \
+            return;                                                                              \
+        }                                                                                        \
+        for (s = 0; s < S; s++)                                                                  \
+            for (b = b0; b < b1; b++) {                                                          \
+                T z = (AT(T, x, s, b) - AT(T, loc, s, b)) / AT(T, scale, s, b);                  \
+                T q = (T)-0.5 * (z * z);                                                         \
+                AT_W(T, lp, s, b) = (q - AT(T, log_scale, s, b)) - half_log_2pi;                 \
+            }                                                                                    \
+    }
+
+DEFINE_NORMAL_LP(nd_fused_normal_log_prob, double, _d)
+DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
+
+/* Pairwise sums in NumPy's order (its pairwise_sum for float and double): a leaf of
+ * at most PW_BLOCK terms uses 8 accumulators (fewer than 8 terms: one, from 0);
+ * longer ranges split in two at a multiple of 8. Leaves are computed into a stack
+ * buffer of PW_BLOCK values as they are needed. */
+#define PW_BLOCK 128
+
+#define DEFINE_PAIRWISE_LP(SUF, T)                                                               \
+    static T leaf_sum##SUF(const T *v, intptr_t n)                                               \
+    {                                                                                            \
+        intptr_t i, j;                                                                           \
+        T r[8], res;                                                                             \
+        if (n < 8) {                                                                             \
+            res = (T)0;                                                                          \
+            for (i = 0; i < n; i++) res += v[i];                                                 \
+            return res;                                                                          \
+        }                                                                                        \
+        for (j = 0; j < 8; j++) r[j] = v[j];                                                     \
+        for (i = 8; i < n - (n % 8); i += 8)                                                     \
+            for (j = 0; j < 8; j++) r[j] += v[i + j];                                            \
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));                 \
+        for (; i < n; i++) res += v[i];                                                          \
+        return res;                                                                              \
+    }                                                                                            \
+    typedef struct { nd_sb x, loc, scale, log_scale; T c; intptr_t s; } lp_ctx##SUF;             \
+    static T pw_lp##SUF(const lp_ctx##SUF *k, intptr_t b, intptr_t n)                            \
+    {                                                                                            \
+        if (n <= PW_BLOCK) {                                                                     \
+            T buf[PW_BLOCK];                                                                     \
+            intptr_t i, s = k->s;                                                                \
+            if (CONTIG(T, k->x) && CONTIG(T, k->loc) && CONTIG(T, k->scale) &&                   \
+                CONTIG(T, k->log_scale)) {                                                       \
+                normal_lp_row##SUF(n, ROW(T, k->x, s, b), ROW(T, k->loc, s, b),                  \
+                                   ROW(T, k->scale, s, b), ROW(T, k->log_scale, s, b), k->c, buf); \
+            } else {                                                                             \
+                for (i = 0; i < n; i++) {                                                        \
+                    T z = (AT(T, k->x, s, b + i) - AT(T, k->loc, s, b + i)) / AT(T, k->scale, s, b + i); \
+                    T q = (T)-0.5 * (z * z);                                                     \
+                    buf[i] = (q - AT(T, k->log_scale, s, b + i)) - k->c;                         \
+                }                                                                                \
+            }                                                                                    \
+            return leaf_sum##SUF(buf, n);                                                        \
+        } else {                                                                                 \
+            intptr_t n2 = n / 2;                                                                 \
+            n2 -= n2 % 8;                                                                        \
+            return pw_lp##SUF(k, b, n2) + pw_lp##SUF(k, b + n2, n - n2);                         \
+        }                                                                                        \
+    }
+
+DEFINE_PAIRWISE_LP(_d, double)
+DEFINE_PAIRWISE_LP(_f, float)
+
+#define DEFINE_NORMAL_LP_SUM(NAME, T, SUF)                                                       \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc, nd_sb scale, \
+              nd_sb log_scale, T half_log_2pi, nd_sb sums)                                       \
+    {                                                                                            \
+        lp_ctx##SUF k;                                                                           \
+        intptr_t b;                                                                              \
+        if (R <= 0) return;                                                                      \
+        k.x = x; k.loc = loc; k.scale = scale; k.log_scale = log_scale; k.c = half_log_2pi;      \
+        for (k.s = 0; k.s < S; k.s++)                                                            \
+            for (b = b0; b + R <= b1; b += R)                                                    \
+                AT_W(T, sums, k.s, b / R) = (T)0 + pw_lp##SUF(&k, b, R);                         \
+    }
+
+DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum, double, _d)
+DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
+
+/* t = g * z / scale and u = g * (z * z - 1) / scale, z = (x - loc) / scale: NumPy's
+ * operations (three divisions, no reciprocal), so the gradients keep their bits */
+#define NORMAL_LP_TERMS(T, s, b)                                                                 \
+    T gv = AT(T, g, s, b), sc = AT(T, scale, s, b);                                              \
+    T z = (AT(T, x, s, b) - AT(T, loc, s, b)) / sc;                                              \
+    T t = (gv * z) / sc;                                                                         \
+    T u = (gv * (z * z - (T)1)) / sc;
+
+#define DEFINE_NORMAL_LP_VJP(NAME, T, SUF)                                                       \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc, nd_sb scale,     \
+              nd_sb dvalue, T *dloc, T *dscale)                                                  \
+    {                                                                                            \
+        intptr_t s, b;                                                                           \
+        if (b1 <= b0) return;                                                                    \
+        if (S <= 0) {                                                                            \
+            for (b = b0; b < b1; b++) {                                                          \
+                if (dloc) dloc[b] = 0;                                                           \
+                if (dscale) dscale[b] = 0;                                                       \
+            }                                                                                    \
+            return;                                                                              \
+        }                                                                                        \
+        if (dvalue.p && dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, x) &&         \
+            CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, dvalue)) {                           \
+            for (s = 0; s < S; s++)                                                              \
+                normal_lp_vjp_row##SUF(b1 - b0, s == 0, ROW(T, g, s, g.bs ? b0 : 0), g.bs != 0,  \
+                                       ROW(T, x, s, b0), ROW(T, loc, s, b0), ROW(T, scale, s, b0), \
+                                       (T *)ROW(T, dvalue, s, b0), dloc + b0, dscale + b0);      \
+            return;                                                                              \
+        }                                                                                        \
+        for (b = b0; b < b1; b++) {                                                              \
+            NORMAL_LP_TERMS(T, 0, b)                                                             \
+            if (dvalue.p) AT_W(T, dvalue, 0, b) = -t;                                            \
+            if (dloc) dloc[b] = t;                                                               \
+            if (dscale) dscale[b] = u;                                                           \
+        }                                                                                        \
+        for (s = 1; s < S; s++)                                                                  \
+            for (b = b0; b < b1; b++) {                                                          \
+                NORMAL_LP_TERMS(T, s, b)                                                         \
+                if (dvalue.p) AT_W(T, dvalue, s, b) = -t;                                        \
+                if (dloc) dloc[b] += t;                                                          \
+                if (dscale) dscale[b] += u;                                                      \
+            }                                                                                    \
+    }
+
+DEFINE_NORMAL_LP_VJP(nd_fused_normal_log_prob_vjp, double, _d)
+DEFINE_NORMAL_LP_VJP(nd_fused_normal_log_prob_vjp_f, float, _f)
+
+#define DEFINE_CAT_SCORE(NAME, T)                                                                \
+    void NAME(intptr_t S, intptr_t b0, intptr_t b1, intptr_t K, const char *idx, intptr_t idx_ss, \
+              intptr_t idx_bs, nd_sb g, const T *probs, T *grad)                                 \
+    {                                                                                            \
+        intptr_t s, b, k;                                                                        \
+        if (b1 <= b0 || K <= 0) return;                                                          \
+        if (S <= 0) {                                                                            \
+            for (b = b0; b < b1; b++)                                                            \
+                for (k = 0; k < K; k++) grad[b * K + k] = 0;                                     \
+            return;                                                                              \
+        }                                                                                        \
+        for (s = 0; s < S; s++)                                                                  \
+            for (b = b0; b < b1; b++) {                                                          \
+                int64_t c = *(const int64_t *)(idx + s * idx_ss + b * idx_bs);                   \
+                T gv = AT(T, g, s, b);                                                           \
+                T dsum = (gv - gv == 0) ? gv : gv - gv; /* the one-hot row's sum */              \
+                const T *p = probs + b * K;                                                      \
+                T *out = grad + b * K;                                                           \
+                for (k = 0; k < K; k++) {                                                        \
+                    T d = gv * (k == c ? (T)1 : (T)0);                                           \
+                    T term = ((T)0 + d) - p[k] * dsum;                                           \
+                    out[k] = s ? out[k] + term : term;                                           \
+                }                                                                                \
+            }                                                                                    \
+    }
+
+DEFINE_CAT_SCORE(nd_fused_categorical_logits_score, double)
+DEFINE_CAT_SCORE(nd_fused_categorical_logits_score_f, float)

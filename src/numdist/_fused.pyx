@@ -1,0 +1,267 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Binding of the one-pass gradient kernels (csrc/grad_fused.c, numdist/grad_fused.h).
+
+Callers hand over 2-D ``(S, B)`` operands of one float dtype, aligned, any byte
+strides (zero where broadcast): ``S`` merges the sample dims, ``B`` the batch
+dims (see :class:`numdist.loc_scale.SBLayout`); a per-batch parameter may be
+given as its ``(B,)`` array (read with a zero sample stride), an input constant
+along each row as ``(S, 1)`` (read with a zero column stride). Column sums are written to
+contiguous ``(B,)`` arrays. The kernels are deterministic and each column's
+numbers are independent of how the columns are split, so the work is spread
+over numdist's threads by column blocks without changing any result.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from libc.stdint cimport intptr_t
+
+from numdist._common cimport nd_run_parallel
+from numdist._kernels cimport *
+
+from numdist._common import get_num_threads
+
+cnp.import_array()
+
+cdef enum:
+    K_AFFINE = 0
+    K_AFFINE_VJP = 1
+    K_NORMAL_LP = 2
+    K_NORMAL_LP_VJP = 3
+    K_NORMAL_LP_SUM = 4
+    K_CAT_SCORE = 5
+    # elements per task: large enough that thread start-up is amortised, small
+    # enough that a task's column block of the operands stays in cache
+    TASK_ELEMS = 65536
+
+
+cdef struct fused_job:
+    int kind
+    bint f32
+    intptr_t S, B, bc
+    intptr_t R             # columns per summed group (K_NORMAL_LP_SUM), categories (K_CAT_SCORE)
+    char *idx              # int64 (S, B) category indices (K_CAT_SCORE)
+    intptr_t idx_ss, idx_bs
+    nd_sb a[5]             # operands in the kernel's order
+    char *r0
+    char *r1               # column-sum outputs (or NULL)
+    double c               # constant (half log 2 pi)
+
+
+cdef void fused_task(void *vjob, intptr_t t) noexcept nogil:
+    cdef fused_job *j = <fused_job *>vjob
+    cdef intptr_t b0 = t * j.bc
+    cdef intptr_t b1 = min(j.B, b0 + j.bc)
+    if j.kind == K_AFFINE:
+        if j.f32:
+            nd_fused_affine_f(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3])
+        else:
+            nd_fused_affine(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3])
+    elif j.kind == K_AFFINE_VJP:
+        if j.f32:
+            nd_fused_affine_vjp_f(j.S, b0, b1, j.a[0], j.a[1], <float *>j.r0, <float *>j.r1)
+        else:
+            nd_fused_affine_vjp(j.S, b0, b1, j.a[0], j.a[1], <double *>j.r0, <double *>j.r1)
+    elif j.kind == K_NORMAL_LP:
+        if j.f32:
+            nd_fused_normal_log_prob_f(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], <float>j.c, j.a[4])
+        else:
+            nd_fused_normal_log_prob(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], j.c, j.a[4])
+    elif j.kind == K_NORMAL_LP_SUM:
+        if j.f32:
+            nd_fused_normal_log_prob_sum_f(j.S, b0, b1, j.R, j.a[0], j.a[1], j.a[2], j.a[3], <float>j.c, j.a[4])
+        else:
+            nd_fused_normal_log_prob_sum(j.S, b0, b1, j.R, j.a[0], j.a[1], j.a[2], j.a[3], j.c, j.a[4])
+    elif j.kind == K_CAT_SCORE:
+        if j.f32:
+            nd_fused_categorical_logits_score_f(j.S, b0, b1, j.R, j.idx, j.idx_ss, j.idx_bs, j.a[0],
+                                                <const float *>j.r1, <float *>j.r0)
+        else:
+            nd_fused_categorical_logits_score(j.S, b0, b1, j.R, j.idx, j.idx_ss, j.idx_bs, j.a[0],
+                                              <const double *>j.r1, <double *>j.r0)
+    elif j.kind == K_NORMAL_LP_VJP:
+        if j.f32:
+            nd_fused_normal_log_prob_vjp_f(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], j.a[4],
+                                           <float *>j.r0, <float *>j.r1)
+        else:
+            nd_fused_normal_log_prob_vjp(j.S, b0, b1, j.a[0], j.a[1], j.a[2], j.a[3], j.a[4],
+                                         <double *>j.r0, <double *>j.r1)
+
+
+cdef int _init(fused_job *j, int kind, object like) except -1:
+    cdef cnp.ndarray a = like
+    if a.ndim != 2:
+        raise ValueError(f"internal error: fused operand of shape {like.shape}, expected (S, B)")
+    if a.dtype.num == cnp.NPY_DOUBLE:
+        j.f32 = False
+    elif a.dtype.num == cnp.NPY_FLOAT:
+        j.f32 = True
+    else:
+        raise ValueError(f"internal error: fused kernels take float32 or float64, got {a.dtype}")
+    j.kind = kind
+    j.S = a.shape[0]
+    j.B = a.shape[1]
+    j.r0 = j.r1 = NULL
+    j.c = 0.0
+    j.R = 1
+    for i in range(5):
+        j.a[i].p = NULL
+        j.a[i].ss = j.a[i].bs = 0
+    return 0
+
+
+cdef int _operand(fused_job *j, int i, object arr, bint writeable=False) except -1:
+    """Operand i: (S, B), or (B,) for a per-batch parameter (read with a zero sample
+    stride), of the job's dtype and aligned (None: absent)."""
+    cdef cnp.ndarray a
+    if arr is None:
+        return 0
+    a = arr
+    if a.ndim == 1 and a.shape[0] == j.B and not writeable:
+        pass
+    elif a.ndim == 2 and a.shape[0] == j.S and a.shape[1] == 1 and not writeable:
+        pass  # one value per sample row, read with a zero column stride
+    elif a.ndim != 2 or a.shape[0] != j.S or a.shape[1] != j.B:
+        raise ValueError(f"internal error: fused operand of shape {arr.shape}, expected {(j.S, j.B)}")
+    if (a.dtype.num == cnp.NPY_FLOAT) != j.f32 or a.dtype.num not in (cnp.NPY_FLOAT, cnp.NPY_DOUBLE):
+        raise ValueError(f"internal error: fused operand of dtype {arr.dtype}")
+    if not arr.flags.aligned or (writeable and not arr.flags.writeable):
+        raise ValueError("internal error: fused operand misaligned or read-only")
+    j.a[i].p = <char *>cnp.PyArray_DATA(a)
+    if a.ndim == 1:
+        j.a[i].ss = 0
+        j.a[i].bs = a.strides[0]
+    else:
+        j.a[i].ss = a.strides[0]
+        j.a[i].bs = a.strides[1] if a.shape[1] == j.B else 0
+    return 0
+
+
+cdef char *_column_out(fused_job *j, object arr) except? NULL:
+    cdef cnp.ndarray a
+    if arr is None:
+        return NULL
+    a = arr
+    if (a.ndim != 1 or a.shape[0] != j.B or not arr.flags.c_contiguous or not arr.flags.writeable
+            or (a.dtype.num == cnp.NPY_FLOAT) != j.f32):
+        raise ValueError("internal error: fused column output must be a writeable contiguous (B,) array")
+    return <char *>cnp.PyArray_DATA(a)
+
+
+cdef int _run(fused_job *j) except -1:
+    cdef intptr_t ntasks
+    cdef int nthreads
+    if j.B <= 0:
+        return 0
+    if j.kind == K_CAT_SCORE:  # column blocks of about TASK_ELEMS terms
+        j.bc = max(1, TASK_ELEMS // max(1, j.S * j.R))
+    else:  # column blocks of whole groups (R columns summed together)
+        j.bc = max(1, TASK_ELEMS // max(1, j.S * j.R)) * j.R
+    ntasks = (j.B + j.bc - 1) // j.bc
+    nthreads = get_num_threads() if ntasks > 1 else 1
+    with nogil:
+        nd_run_parallel(nthreads, ntasks, fused_task, j)
+    return 0
+
+
+def affine(loc, scale, eps, out):
+    """``out = loc + scale * eps`` (all (S, B))."""
+    cdef fused_job j
+    _init(&j, K_AFFINE, out)
+    _operand(&j, 0, loc)
+    _operand(&j, 1, scale)
+    _operand(&j, 2, eps)
+    _operand(&j, 3, out, True)
+    _run(&j)
+    return out
+
+
+def affine_vjp(g, eps, dloc, dscale):
+    """``dloc = sum_s g``, ``dscale = sum_s g * eps`` into (B,) arrays (None: skipped)."""
+    cdef fused_job j
+    _init(&j, K_AFFINE_VJP, eps)
+    _operand(&j, 0, g)
+    _operand(&j, 1, eps)
+    j.r0 = _column_out(&j, dloc)
+    j.r1 = _column_out(&j, dscale)
+    _run(&j)
+
+
+def normal_log_prob(x, loc, scale, log_scale, double half_log_2pi, lp):
+    """``lp = (-0.5 z^2 - log_scale) - half_log_2pi`` with ``z = (x - loc) / scale``."""
+    cdef fused_job j
+    _init(&j, K_NORMAL_LP, lp)
+    _operand(&j, 0, x)
+    _operand(&j, 1, loc)
+    _operand(&j, 2, scale)
+    _operand(&j, 3, log_scale)
+    _operand(&j, 4, lp, True)
+    j.c = half_log_2pi
+    _run(&j)
+    return lp
+
+
+def normal_log_prob_sum(x, loc, scale, log_scale, double half_log_2pi, sums):
+    """Log densities (as :func:`normal_log_prob`) of x (S, B) summed over groups of
+    ``R = B // sums.shape[1]`` consecutive columns into sums (S, B // R), in NumPy's
+    pairwise order (the same bits as ``lp.reshape(S, -1, R).sum(-1)``)."""
+    cdef fused_job j
+    cdef cnp.ndarray out = sums
+    _init(&j, K_NORMAL_LP_SUM, x)
+    if out.ndim != 2 or out.shape[0] != j.S or out.shape[1] <= 0 or j.B % out.shape[1] != 0:
+        raise ValueError(f"internal error: sums of shape {sums.shape} for operands {x.shape}")
+    if (out.dtype.num == cnp.NPY_FLOAT) != j.f32 or not sums.flags.aligned or not sums.flags.writeable:
+        raise ValueError("internal error: sums operand")
+    _operand(&j, 0, x)
+    _operand(&j, 1, loc)
+    _operand(&j, 2, scale)
+    _operand(&j, 3, log_scale)
+    j.R = j.B // out.shape[1]
+    j.a[4].p = <char *>cnp.PyArray_DATA(out)
+    j.a[4].ss = out.strides[0]
+    j.a[4].bs = out.strides[1]
+    j.c = half_log_2pi
+    _run(&j)
+    return sums
+
+
+def normal_log_prob_vjp(g, x, loc, scale, dvalue, dloc, dscale):
+    """With ``z = (x - loc) / scale``: ``dvalue = -g z / scale`` (S, B) or None;
+    ``dloc = sum_s g z / scale``, ``dscale = sum_s g (z^2 - 1) / scale`` into (B,) arrays."""
+    cdef fused_job j
+    _init(&j, K_NORMAL_LP_VJP, x)
+    _operand(&j, 0, g)
+    _operand(&j, 1, x)
+    _operand(&j, 2, loc)
+    _operand(&j, 3, scale)
+    _operand(&j, 4, dvalue, True)
+    j.r0 = _column_out(&j, dloc)
+    j.r1 = _column_out(&j, dscale)
+    _run(&j)
+
+
+def categorical_logits_score(idx, g, probs, grad):
+    """The logits gradient of ``sum g * log_softmax(logits)[idx]`` summed over the draws
+    (see grad_fused.h): idx int64 (S, B) (any strides), g (S, B) or (B,) or (S, 1)
+    floats, probs and grad contiguous (B, K) of g's dtype."""
+    cdef fused_job j
+    cdef cnp.ndarray ia = idx
+    cdef cnp.ndarray ga = grad
+    cdef cnp.ndarray pa = probs
+    if ia.ndim != 2 or ia.dtype.num != cnp.NPY_INT64 or not idx.flags.aligned:
+        raise ValueError(f"internal error: category indices of shape {idx.shape}, dtype {idx.dtype}")
+    _init(&j, K_CAT_SCORE, grad)
+    j.S = ia.shape[0]
+    j.B = ia.shape[1]
+    for arr, is_out in ((grad, True), (probs, False)):
+        if (arr.ndim != 2 or arr.shape[0] != j.B or arr.shape[1] != grad.shape[1] or not arr.flags.c_contiguous
+                or not arr.flags.aligned or (is_out and not arr.flags.writeable) or arr.dtype != grad.dtype):
+            raise ValueError(f"internal error: (B, K) operand of shape {arr.shape} for indices {idx.shape}")
+    j.R = ga.shape[1]
+    j.idx = <char *>cnp.PyArray_DATA(ia)
+    j.idx_ss = ia.strides[0]
+    j.idx_bs = ia.strides[1]
+    _operand(&j, 0, g)
+    j.r0 = <char *>cnp.PyArray_DATA(ga)
+    j.r1 = <char *>cnp.PyArray_DATA(pa)
+    _run(&j)
+    return grad
