@@ -12,6 +12,7 @@
 #include "numdist/normal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
@@ -257,10 +258,12 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
  *      that passes - needs no branch: the wedge uniform is the next word and
  *      the new candidate is the low half of the word after, whose value pass 1
  *      already has.  Anything else goes through the slow path.  The resolved
- *      pair overwrites the word's entry, and the extra words are struck from a
- *      keep mask; a marked word that is itself an extra word is skipped;
- *   3. the kept entries are packed down (vectorised, branch-free, in place:
- *      an entry never moves up).
+ *      pair overwrites the word's entry, and the extra words are marked in a
+ *      bit set of struck words; a marked word that is itself an extra word is
+ *      skipped;
+ *   3. the entries of the words not struck are packed down (vectorised,
+ *      branch-free, in place: an entry never moves up), from the first struck
+ *      word on (a window has about 7, the first near word 35).
  * Every value is the one the sequential rule gives; pass 1 only wastes the work
  * spent on words that turn out to be extra words (about 1.5%).  If a slow path
  * runs past the window (or refills the buffer), the window ends after its word.
@@ -280,36 +283,74 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
 #define ND_ZIG_TARGET(t) __attribute__((target(t)))
 #endif
 
-/* Instruction set of the fast paths: 0 portable C (a plain loop), 1 SSE2, 2 AVX2, 3 AVX-512
- * with VBMI and VBMI2 (byte permutes and byte compress: Ice Lake, Zen 4 on).
- * All give the same numbers: integer work and IEEE float multiplies only.
- * ND_ZIG_FORCE (compile time) pins a level, and nd_normal_level_cap (not in the
- * public header) caps it at run time: the tests run every level the machine
- * has and compare. */
+/* Instruction set of the fast paths: 0 portable C (a plain loop), 1 SSE2, 2 AVX2
+ * (with 32-bit gathers for the table lookups), 3 AVX-512 with VBMI and VBMI2
+ * (byte permutes and compress: Ice Lake, Zen 4 on).  All give the same numbers:
+ * integer work and IEEE float multiplies only.  The level is the best the CPU
+ * has, capped by
+ *   - the environment variable NUMDIST_SIMD_MAX, read once at load time (as for
+ *     the exponential fills: "avx512" / "3", "avx2" / "2", "sse2" / "1",
+ *     "scalar" / "0"), so that tests and benchmarks can run the narrower paths
+ *     on a wide machine;
+ *   - nd_normal_level_cap (not in the public header; the C tests lower it).
+ * ND_ZIG_FORCE (compile time) pins the hardware level. */
 int nd_normal_level_cap = 3; /* tests only: lower it to run the narrower paths */
 
-static int zig_level(void)
+/* NUMDIST_SIMD_MAX as a level (3 if unset or not understood). */
+static int zig_env_cap_parse(void)
 {
-    int level;
+    const char *e = getenv("NUMDIST_SIMD_MAX");
+    if (e == NULL) return 3;
+    if (!strcmp(e, "avx2") || !strcmp(e, "2")) return 2;
+    if (!strcmp(e, "sse2") || !strcmp(e, "1")) return 1;
+    if (!strcmp(e, "scalar") || !strcmp(e, "0")) return 0;
+    return 3;
+}
+
+static int zig_hw_level_detect(void)
+{
 #if defined(ND_ZIG_FORCE)
-    level = ND_ZIG_FORCE;
+    return ND_ZIG_FORCE;
 #elif defined(ND_ZIG_X86)
+    __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
         __builtin_cpu_supports("bmi2"))
-        level = 3;
-    else if (__builtin_cpu_supports("avx2"))
-        level = 2;
-    else
-        level = 1;
+        return 3;
+    if (__builtin_cpu_supports("avx2")) return 2;
+    return 1;
 #elif defined(ND_ZIG_SSE2)
-    level = 1;
+    return 1;
 #else
-    level = 0;
+    return 0;
 #endif
+}
+
+#if defined(__GNUC__)
+/* Both read once, when the library is loaded (before any thread can call in). */
+static int zig_hw_level = 0, zig_env_cap = 3;
+__attribute__((constructor)) static void zig_level_init(void)
+{
+    zig_hw_level = zig_hw_level_detect();
+    zig_env_cap = zig_env_cap_parse();
+}
+#define ZIG_HW_LEVEL() zig_hw_level
+#define ZIG_ENV_CAP() zig_env_cap
+#else
+/* No load-time hook: asked at every fill (cheap next to a fill). */
+#define ZIG_HW_LEVEL() zig_hw_level_detect()
+#define ZIG_ENV_CAP() zig_env_cap_parse()
+#endif
+
+static int zig_level(void)
+{
+    int level = ZIG_HW_LEVEL(), cap = ZIG_ENV_CAP();
+    if (level > cap) level = cap;
     return level < nd_normal_level_cap ? level : nd_normal_level_cap;
 }
+
+int nd_normal_simd_level(void) { return zig_level(); }
 
 #ifdef ND_ZIG_X86
 #define ND_ZIG_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,bmi2,popcnt"
@@ -341,125 +382,147 @@ static inline void zig_prefetch_next(const float *next, intptr_t room, size_t nb
 #endif
 }
 
-/* Keep marks: one byte per word of the window, 1 = the word gives output, 0 =
- * it was an extra word of an earlier rejection. */
-static inline void zig_keep_init(uint8_t *keep, intptr_t nw) { memset(keep, 1, (size_t)nw); }
-
 /* Marked words in order, without a branch per word or per mask: list3 appends
  * base + (bit >> sh) for the lowest three set bits of m, whose bits all lie
  * below the single bit `sentinel`; returns how many (0..3), or -1 if m has more
  * than three (then the caller lists them in a loop). */
-static inline int zig_list3(uint64_t m, uint64_t sentinel, int sh, intptr_t base, uint8_t *list)
+static inline int zig_list3(uint64_t m, uint64_t sentinel, int sh, intptr_t base, uint16_t *list)
 {
     uint64_t m0 = m | sentinel, m1 = (m0 & (m0 - 1)) | sentinel, m2 = (m1 & (m1 - 1)) | sentinel;
-    list[0] = (uint8_t)(base + (zig_ctz64(m0) >> sh));
-    list[1] = (uint8_t)(base + (zig_ctz64(m1) >> sh));
-    list[2] = (uint8_t)(base + (zig_ctz64(m2) >> sh));
+    list[0] = (uint16_t)(base + (zig_ctz64(m0) >> sh));
+    list[1] = (uint16_t)(base + (zig_ctz64(m1) >> sh));
+    list[2] = (uint16_t)(base + (zig_ctz64(m2) >> sh));
     if (ND_UNLIKELY((m2 & (m2 - 1) & (sentinel - 1)) != 0)) return -1;
     return (m0 != sentinel) + (m1 != sentinel) + (m2 != sentinel);
 }
 
-static inline int zig_list_all(uint64_t m, int sh, intptr_t base, uint8_t *list)
+static inline int zig_list_all(uint64_t m, int sh, intptr_t base, uint16_t *list)
 {
     int n = 0;
     while (m) {
-        list[n++] = (uint8_t)(base + (zig_ctz64(m) >> sh));
+        list[n++] = (uint16_t)(base + (zig_ctz64(m) >> sh));
         m &= m - 1;
     }
     return n;
 }
 
-/* Strike the extra words r+1 .. r+used of a resolved word from keep; the usual
- * used = 1 or 2 without a branch (keep has bytes to spare). */
-static inline void zig_keep_strike(uint8_t *keep, intptr_t r, intptr_t used)
+#ifdef ND_ZIG_X86
+static const uint8_t zig_pop4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+#endif
+
+/* Struck words as bits: bit k of struck[k >> 6] is set when word k of the
+ * window is an extra word (ZIG_WIN / 64 + 1 words: the usual strike below may
+ * touch the bit one past the window, with 0). */
+static inline void zig_strike(uint64_t *struck, intptr_t r, intptr_t used)
 {
+    intptr_t a = r + 1, c = r + 2;
     if (ND_LIKELY(used == 1 || used == 2)) {
-        keep[r + 1] = 0;
-        keep[r + 2] &= (uint8_t)(used == 1);
+        struck[a >> 6] |= UINT64_C(1) << (a & 63);
+        struck[c >> 6] |= (uint64_t)(used == 2) << (c & 63);
     } else {
-        intptr_t k;
-        for (k = r + 1; k <= r + used; k++) keep[k] = 0;
+        for (; a <= r + used; a++) struck[a >> 6] |= UINT64_C(1) << (a & 63);
     }
 }
 
-/* Packing: the 8-byte entries (float32 pairs) of the words [0, end) of tmp that
- * are kept in keep go to out, in order; out may be tmp itself.  Returns the
- * number of entries written.  May also write junk after them, but not beyond
- * entry end. */
-static intptr_t zig_pack_c(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
+/* The first struck word of [0, end), or end. */
+static inline intptr_t zig_first_struck(const uint64_t *struck, intptr_t end)
 {
-    intptr_t k, d = 0;
-    for (k = 0; k < end; k++) {
-        memmove((char *)out + 8 * d, (const char *)tmp + 8 * k, 8);
-        d += keep[k];
+    intptr_t g;
+    for (g = 0; g < ((end + 63) >> 6); g++)
+        if (struck[g]) {
+            intptr_t k = (g << 6) + zig_ctz64(struck[g]);
+            return k < end ? k : end;
+        }
+    return end;
+}
+
+/* Packing, in place: the 8-byte entries (float32 pairs) of the unstruck words
+ * of [k, end) move down to entry d on (d <= k; the entries before d are
+ * final).  Returns the number of entries then kept in [0, end).  The vector
+ * versions start at the first struck word (rounded down to their group):
+ * nothing before it moves.  They may write junk after the kept entries, but
+ * not beyond entry end. */
+static intptr_t zig_packb_c_from(char *o, const uint64_t *struck, intptr_t k, intptr_t d, intptr_t end)
+{
+    while (k < end) {
+        uint64_t kept = ~struck[k >> 6] >> (k & 63); /* this 64-word block from k on */
+        intptr_t stop = ((k >> 6) + 1) << 6;
+        if (stop > end) stop = end;
+        for (; k < stop; k++) {
+            memmove(o + 8 * d, o + 8 * k, 8);
+            d += (intptr_t)(kept & 1);
+            kept >>= 1;
+        }
     }
     return d;
 }
 
 #ifdef ND_ZIG_X86
-/* dword permutation that packs the kept 64-bit entries of 4 (mask bits 0-3) */
-static const uint8_t zig_pack_perm[16][8] = {
+/* dword permutation that packs the kept 64-bit entries of 4 (kept-mask bits 0-3) */
+static const int32_t zig_pack_perm32[16][8] __attribute__((aligned(32))) = {
     {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
     {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0}, {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
     {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
     {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
-static const uint8_t zig_pop4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
 
+/* Groups of 4 words from the group of the first struck word: each group's
+ * kept entries are permuted to the front of a vector stored at the output
+ * position (the junk behind them is overwritten by the next store, or lies
+ * in entries already read). */
 ND_ZIG_TARGET("avx2")
-static intptr_t zig_pack_avx2(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
+static intptr_t zig_packb_avx2(char *o, const uint64_t *struck, intptr_t k0, intptr_t end)
 {
-    const char *t8 = (const char *)tmp;
-    char *o8 = (char *)out;
-    intptr_t k, d = 0;
-    for (k = 0; k + 4 <= end; k += 4) {
-        uint32_t kb, m;
-        memcpy(&kb, keep + k, 4);
-        m = ((kb & 0x01010101u) * 0x01020408u) >> 24; /* the four keep bytes as bits */
-        __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)zig_pack_perm[m]));
-        __m256i v = _mm256_loadu_si256((const __m256i *)(t8 + 8 * k));
-        _mm256_storeu_si256((__m256i *)(o8 + 8 * d), _mm256_permutevar8x32_epi32(v, perm));
-        d += zig_pop4[m];
+    intptr_t k = k0 & ~(intptr_t)3, d = k;
+    while (k + 4 <= end) {
+        /* the kept bits of this 64-word block from k on, 4 per group */
+        uint64_t kw = ~struck[k >> 6] >> (k & 63);
+        intptr_t stop = ((k >> 6) + 1) << 6;
+        if (stop > (end & ~(intptr_t)3)) stop = end & ~(intptr_t)3;
+        for (; k < stop; k += 4) {
+            unsigned m = (unsigned)kw & 15;
+            __m256i perm = _mm256_load_si256((const __m256i *)zig_pack_perm32[m]);
+            __m256i v = _mm256_loadu_si256((const __m256i *)(o + 8 * k));
+            _mm256_storeu_si256((__m256i *)(o + 8 * d), _mm256_permutevar8x32_epi32(v, perm));
+            d += zig_pop4[m];
+            kw >>= 4;
+        }
     }
-    for (; k < end; k++) {
-        memmove(o8 + 8 * d, t8 + 8 * k, 8);
-        d += keep[k];
-    }
-    return d;
+    return zig_packb_c_from(o, struck, k, d, end);
 }
 #endif
 
 #ifdef ND_ZIG_X86
 ND_ZIG_TARGET(ND_ZIG_AVX512)
-static intptr_t zig_pack_avx512(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
+static intptr_t zig_packb_avx512(char *o, const uint64_t *struck, intptr_t k0, intptr_t end)
 {
-    const char *t8 = (const char *)tmp;
-    char *o8 = (char *)out;
-    intptr_t k, d = 0;
-    for (k = 0; k + 8 <= end; k += 8) {
-        uint64_t kb;
-        unsigned m;
-        memcpy(&kb, keep + k, 8);
-        m = (unsigned)_pext_u64(kb, UINT64_C(0x0101010101010101));
-        __m512i v = _mm512_maskz_compress_epi64((__mmask8)m, _mm512_loadu_si512(t8 + 8 * k));
-        _mm512_storeu_si512(o8 + 8 * d, v);
-        d += _mm_popcnt_u32(m);
+    intptr_t k = k0 & ~(intptr_t)7, d = k;
+    while (k + 8 <= end) {
+        uint64_t kw = ~struck[k >> 6] >> (k & 63);
+        intptr_t stop = ((k >> 6) + 1) << 6;
+        if (stop > (end & ~(intptr_t)7)) stop = end & ~(intptr_t)7;
+        for (; k < stop; k += 8) {
+            __mmask8 m = (__mmask8)kw;
+            _mm512_storeu_si512(o + 8 * d, _mm512_maskz_compress_epi64(m, _mm512_loadu_si512(o + 8 * k)));
+            d += _mm_popcnt_u32((unsigned)kw & 255);
+            kw >>= 8;
+        }
     }
-    for (; k < end; k++) {
-        memmove(o8 + 8 * d, t8 + 8 * k, 8);
-        d += keep[k];
-    }
-    return d;
+    return zig_packb_c_from(o, struck, k, d, end);
 }
 #endif
 
-static intptr_t zig_pack(int level, const void *tmp, const uint8_t *keep, intptr_t end, void *out)
+/* Pack the window's first `end` entries in place; returns how many are kept. */
+static intptr_t zig_packb(int level, float *out, const uint64_t *struck, intptr_t end)
 {
+    intptr_t k0 = zig_first_struck(struck, end);
+    char *o = (char *)out;
+    if (k0 == end) return end;
 #ifdef ND_ZIG_X86
-    if (level >= 3) return zig_pack_avx512(tmp, keep, end, out);
-    if (level == 2) return zig_pack_avx2(tmp, keep, end, out);
+    if (level >= 3) return zig_packb_avx512(o, struck, k0, end);
+    if (level == 2) return zig_packb_avx2(o, struck, k0, end);
 #endif
     (void)level;
-    return zig_pack_c(tmp, keep, end, out);
+    return zig_packb_c_from(o, struck, k0, k0, end);
 }
 
 /* --- float32 ---------------------------------------------------------------
@@ -515,23 +578,28 @@ static void zig32_pass1_sse2(const uint64_t *p, intptr_t nw, float *tmp, uint64_
 #endif
 
 #ifdef ND_ZIG_X86
+/* 4 words (8 candidates) per step: (K, W) of each candidate from nd_zig_kw32
+ * by two 4-lane 64-bit gathers, whose lanes are chosen (candidates 0, 1, 4, 5
+ * and 2, 3, 6, 7) so that two in-lane shuffles give K and W in candidate
+ * order; the table index, magnitude and product are computed in vectors. */
 ND_ZIG_TARGET("avx2")
 static void zig32_pass1_avx2(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
 {
+    const __m256i layer_sign = _mm256_set1_epi32(0x1ff);
+    const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+    const long long *kw = (const long long *)(const void *)nd_zig_kw32;
     intptr_t k;
     for (k = 0; k < nw; k += 32) {
         intptr_t e = nw - k < 32 ? nw - k : 32, t;
         uint64_t acc = 0;
         for (t = 0; t < e; t += 4) {
-            const uint64_t *q = p + k + t;
-            uint64_t w0 = q[0], w1 = q[1], w2 = q[2], w3 = q[3];
-            /* a = (cand 0, 1 | 4, 5), c = (2, 3 | 6, 7): in-lane shuffles then give
-             * K and W in candidate order */
-            __m256 a = _mm256_insertf128_ps(_mm256_castps128_ps256(ZIG32_PAIR(w0)), ZIG32_PAIR(w2), 1);
-            __m256 c = _mm256_insertf128_ps(_mm256_castps128_ps256(ZIG32_PAIR(w1)), ZIG32_PAIR(w3), 1);
+            __m256i h = _mm256_loadu_si256((const __m256i *)(p + k + t));
+            __m256i j = _mm256_permutevar8x32_epi32(_mm256_and_si256(h, layer_sign), order);
+            __m256i m = _mm256_srli_epi32(h, 9);
+            __m256 a = _mm256_castsi256_ps(_mm256_i32gather_epi64(kw, _mm256_castsi256_si128(j), 8));
+            __m256 c = _mm256_castsi256_ps(_mm256_i32gather_epi64(kw, _mm256_extracti128_si256(j, 1), 8));
             __m256i K = _mm256_castps_si256(_mm256_shuffle_ps(a, c, 0x88));
             __m256 W = _mm256_shuffle_ps(a, c, 0xdd);
-            __m256i m = _mm256_srli_epi32(_mm256_loadu_si256((const __m256i *)q), 9);
             _mm256_storeu_ps(tmp + 2 * (k + t), _mm256_mul_ps(_mm256_cvtepi32_ps(m), W));
             acc |= (uint64_t)(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(K, m))) ^ 0xff)
                    << (2 * t);
@@ -680,24 +748,23 @@ static ND_NOINLINE intptr_t zig32_event_slow(zig_src *s, const uint64_t *p, intp
  * byte); returns how many. */
 #ifdef ND_ZIG_X86
 ND_ZIG_TARGET(ND_ZIG_AVX512)
-static intptr_t zig32_list_vbmi2(const uint64_t *rej, intptr_t nw, uint8_t *list)
+static intptr_t zig32_list_vbmi2(const uint64_t *rej, intptr_t nw, uint16_t *list)
 {
-    static const uint8_t idx[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
-                                    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
-    const __m256i I = _mm256_loadu_si256((const __m256i *)idx);
+    const __m512i I = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+                                       15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     intptr_t g, ne = 0;
     for (g = 0; g < ((nw + 31) >> 5); g++) {
         /* a word is marked if either half is: bit k of m for word 32g + k */
         uint32_t m = (uint32_t)_pext_u64(rej[g] | (rej[g] >> 1), UINT64_C(0x5555555555555555));
-        __m256i v = _mm256_maskz_compress_epi8(m, _mm256_add_epi8(I, _mm256_set1_epi8((char)(g << 5))));
-        _mm256_storeu_si256((__m256i *)(list + ne), v);
+        __m512i v = _mm512_maskz_compress_epi16(m, _mm512_add_epi16(I, _mm512_set1_epi16((short)(g << 5))));
+        _mm512_storeu_si512(list + ne, v);
         ne += _mm_popcnt_u32(m);
     }
     return ne;
 }
 #endif
 
-static intptr_t zig32_list(int level, const uint64_t *rej, intptr_t nw, uint8_t *list)
+static intptr_t zig32_list(int level, const uint64_t *rej, intptr_t nw, uint16_t *list)
 {
     intptr_t g, ne = 0;
 #ifdef ND_ZIG_X86
@@ -755,8 +822,8 @@ static void zig_std32_scalar(nd_bits_t *b, intptr_t npairs, float *out)
 static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
 {
     uint64_t rej[ZIG_WIN / 32];
-    uint8_t keep[ZIG_WIN + 8];
-    uint8_t list[ZIG_WIN + 32];
+    uint64_t struck[ZIG_WIN / 64 + 1];
+    uint16_t list[ZIG_WIN + 32];
     intptr_t npairs = n >> 1;
     int level = zig_level();
     zig_src s;
@@ -783,7 +850,7 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
         }
         zig_prefetch_next(out + 2 * nw, 2 * npairs - 2 * nw, 2 * nw * sizeof(float));
         zig32_pass1(level, p, nw, out, rej);
-        zig_keep_init(keep, nw);
+        memset(struck, 0, sizeof struck);
         s.refilled = 0;
         end = nw;   /* words of the window that give output */
         nextw = 0;  /* first word not used yet */
@@ -809,12 +876,12 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
                     goto pack;
                 }
             }
-            zig_keep_strike(keep, r, used);
+            zig_strike(struck, r, used);
             nextw = r + 1 + used;
         }
         b->pos = p + nw;
     pack:
-        d = zig_pack(level, out, keep, end, out);
+        d = zig_packb(level, out, struck, end);
         out += 2 * d;
         npairs -= d;
     }

@@ -213,3 +213,6 @@ cdef extern from "numdist/gamma.h" nogil:
 
 cdef extern from "numdist/ziggurat.h" nogil:
     int nd_exponential_simd_level()
+
+cdef extern from "numdist/normal.h" nogil:
+    int nd_normal_simd_level()

@@ -58,6 +58,12 @@ void random_normal_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t n,
                           const float *loc, intptr_t loc_stride,
                           const float *scale, intptr_t scale_stride);
 
+/* The instruction-set level of the ziggurat fills (0 portable C, 1 SSE2, 2 AVX2,
+ * 3 AVX-512 with VBMI/VBMI2): the best this CPU has, capped by the environment
+ * variable NUMDIST_SIMD_MAX read at load time ("avx512", "avx2", "sse2",
+ * "scalar"; or 3, 2, 1, 0).  Every level gives the same numbers. */
+int nd_normal_simd_level(void);
+
 #ifdef __cplusplus
 }
 #endif
