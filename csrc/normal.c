@@ -472,19 +472,23 @@ static const int32_t zig_pack_perm32[16][8] __attribute__((aligned(32))) = {
 ND_ZIG_TARGET("avx2")
 static intptr_t zig_packb_avx2(char *o, const uint64_t *struck, intptr_t k0, intptr_t end)
 {
-    intptr_t k = k0 & ~(intptr_t)3, d = k;
-    while (k + 4 <= end) {
+    intptr_t k = k0 & ~(intptr_t)7, d = k;
+    while (k + 8 <= end) {
         /* the kept bits of this 64-word block from k on, 4 per group */
         uint64_t kw = ~struck[k >> 6] >> (k & 63);
         intptr_t stop = ((k >> 6) + 1) << 6;
-        if (stop > (end & ~(intptr_t)3)) stop = end & ~(intptr_t)3;
-        for (; k < stop; k += 4) {
-            unsigned m = (unsigned)kw & 15;
-            __m256i perm = _mm256_load_si256((const __m256i *)zig_pack_perm32[m]);
-            __m256i v = _mm256_loadu_si256((const __m256i *)(o + 8 * k));
-            _mm256_storeu_si256((__m256i *)(o + 8 * d), _mm256_permutevar8x32_epi32(v, perm));
-            d += zig_pop4[m];
-            kw >>= 4;
+        if (stop > (end & ~(intptr_t)7)) stop = end & ~(intptr_t)7;
+        for (; k < stop; k += 8) {
+            unsigned m0 = (unsigned)kw & 15, m1 = (unsigned)(kw >> 4) & 15;
+            __m256i v0 = _mm256_loadu_si256((const __m256i *)(o + 8 * k));
+            __m256i v1 = _mm256_loadu_si256((const __m256i *)(o + 8 * k + 32));
+            intptr_t d1 = d + zig_pop4[m0];
+            v0 = _mm256_permutevar8x32_epi32(v0, _mm256_load_si256((const __m256i *)zig_pack_perm32[m0]));
+            v1 = _mm256_permutevar8x32_epi32(v1, _mm256_load_si256((const __m256i *)zig_pack_perm32[m1]));
+            _mm256_storeu_si256((__m256i *)(o + 8 * d), v0);
+            _mm256_storeu_si256((__m256i *)(o + 8 * d1), v1);
+            d = d1 + zig_pop4[m1];
+            kw >>= 8;
         }
     }
     return zig_packb_c_from(o, struck, k, d, end);
@@ -583,26 +587,39 @@ static void zig32_pass1_sse2(const uint64_t *p, intptr_t nw, float *tmp, uint64_
  * and 2, 3, 6, 7) so that two in-lane shuffles give K and W in candidate
  * order; the table index, magnitude and product are computed in vectors. */
 ND_ZIG_TARGET("avx2")
-static void zig32_pass1_avx2(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
+static inline __m256i zig32_kw_avx2(__m256i h, float *dst)
 {
     const __m256i layer_sign = _mm256_set1_epi32(0x1ff);
     const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
     const long long *kw = (const long long *)(const void *)nd_zig_kw32;
+    __m256i j = _mm256_permutevar8x32_epi32(_mm256_and_si256(h, layer_sign), order);
+    __m256i m = _mm256_srli_epi32(h, 9);
+    __m256 a = _mm256_castsi256_ps(_mm256_i32gather_epi64(kw, _mm256_castsi256_si128(j), 8));
+    __m256 c = _mm256_castsi256_ps(_mm256_i32gather_epi64(kw, _mm256_extracti128_si256(j, 1), 8));
+    __m256i K = _mm256_castps_si256(_mm256_shuffle_ps(a, c, 0x88));
+    __m256 W = _mm256_shuffle_ps(a, c, 0xdd);
+    _mm256_storeu_ps(dst, _mm256_mul_ps(_mm256_cvtepi32_ps(m), W));
+    return _mm256_cmpgt_epi32(K, m); /* all ones where the candidate passes */
+}
+
+ND_ZIG_TARGET("avx2")
+static void zig32_pass1_avx2(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
+{
     intptr_t k;
     for (k = 0; k < nw; k += 32) {
-        intptr_t e = nw - k < 32 ? nw - k : 32, t;
+        intptr_t e = nw - k < 32 ? nw - k : 32, t = 0;
         uint64_t acc = 0;
-        for (t = 0; t < e; t += 4) {
-            __m256i h = _mm256_loadu_si256((const __m256i *)(p + k + t));
-            __m256i j = _mm256_permutevar8x32_epi32(_mm256_and_si256(h, layer_sign), order);
-            __m256i m = _mm256_srli_epi32(h, 9);
-            __m256 a = _mm256_castsi256_ps(_mm256_i32gather_epi64(kw, _mm256_castsi256_si128(j), 8));
-            __m256 c = _mm256_castsi256_ps(_mm256_i32gather_epi64(kw, _mm256_extracti128_si256(j, 1), 8));
-            __m256i K = _mm256_castps_si256(_mm256_shuffle_ps(a, c, 0x88));
-            __m256 W = _mm256_shuffle_ps(a, c, 0xdd);
-            _mm256_storeu_ps(tmp + 2 * (k + t), _mm256_mul_ps(_mm256_cvtepi32_ps(m), W));
-            acc |= (uint64_t)(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(K, m))) ^ 0xff)
-                   << (2 * t);
+        for (; t + 8 <= e; t += 8) {
+            __m256i ok0 = zig32_kw_avx2(_mm256_loadu_si256((const __m256i *)(p + k + t)), tmp + 2 * (k + t));
+            __m256i ok1 = zig32_kw_avx2(_mm256_loadu_si256((const __m256i *)(p + k + t + 4)), tmp + 2 * (k + t) + 8);
+            /* the pass bits of the 16 candidates of 8 words */
+            unsigned ok = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok0)) |
+                          (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok1)) << 8;
+            acc |= (uint64_t)(ok ^ 0xffff) << (2 * t);
+        }
+        if (t < e) {
+            __m256i ok0 = zig32_kw_avx2(_mm256_loadu_si256((const __m256i *)(p + k + t)), tmp + 2 * (k + t));
+            acc |= (uint64_t)((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok0)) ^ 0xff) << (2 * t);
         }
         rej[k >> 5] = acc;
     }
@@ -848,7 +865,7 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
             npairs--;
             continue;
         }
-        zig_prefetch_next(out + 2 * nw, 2 * npairs - 2 * nw, 2 * nw * sizeof(float));
+        zig_prefetch_next(out + 4 * nw, 2 * npairs - 4 * nw, 2 * nw * sizeof(float));
         zig32_pass1(level, p, nw, out, rej);
         memset(struck, 0, sizeof struck);
         s.refilled = 0;
