@@ -258,12 +258,10 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
  *      that passes - needs no branch: the wedge uniform is the next word and
  *      the new candidate is the low half of the word after, whose value pass 1
  *      already has.  Anything else goes through the slow path.  The resolved
- *      pair overwrites the word's entry, and the extra words are marked in a
- *      bit set of struck words; a marked word that is itself an extra word is
- *      skipped;
- *   3. the entries of the words not struck are packed down (vectorised,
- *      branch-free, in place: an entry never moves up), from the first struck
- *      word on (a window has about 7, the first near word 35).
+ *      pair overwrites the word's entry, and the extra words are struck from a
+ *      keep mask; a marked word that is itself an extra word is skipped;
+ *   3. the kept entries are packed down (vectorised, branch-free, in place:
+ *      an entry never moves up).
  * Every value is the one the sequential rule gives; pass 1 only wastes the work
  * spent on words that turn out to be extra words (about 1.5%).  If a slow path
  * runs past the window (or refills the buffer), the window ends after its word.
@@ -284,7 +282,7 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
 #endif
 
 /* Instruction set of the fast paths: 0 portable C (a plain loop), 1 SSE2, 2 AVX2
- * (with 32-bit gathers for the table lookups), 3 AVX-512 with VBMI and VBMI2
+ * (64-bit gathers for the table lookups), 3 AVX-512 with VBMI and VBMI2
  * (byte permutes and compress: Ice Lake, Zen 4 on).  All give the same numbers:
  * integer work and IEEE float multiplies only.  The level is the best the CPU
  * has, capped by
@@ -382,151 +380,135 @@ static inline void zig_prefetch_next(const float *next, intptr_t room, size_t nb
 #endif
 }
 
+/* Keep marks: one byte per word of the window, 1 = the word gives output, 0 =
+ * it was an extra word of an earlier rejection. */
+static inline void zig_keep_init(uint8_t *keep, intptr_t nw) { memset(keep, 1, (size_t)nw); }
+
 /* Marked words in order, without a branch per word or per mask: list3 appends
  * base + (bit >> sh) for the lowest three set bits of m, whose bits all lie
  * below the single bit `sentinel`; returns how many (0..3), or -1 if m has more
  * than three (then the caller lists them in a loop). */
-static inline int zig_list3(uint64_t m, uint64_t sentinel, int sh, intptr_t base, uint16_t *list)
+static inline int zig_list3(uint64_t m, uint64_t sentinel, int sh, intptr_t base, uint8_t *list)
 {
     uint64_t m0 = m | sentinel, m1 = (m0 & (m0 - 1)) | sentinel, m2 = (m1 & (m1 - 1)) | sentinel;
-    list[0] = (uint16_t)(base + (zig_ctz64(m0) >> sh));
-    list[1] = (uint16_t)(base + (zig_ctz64(m1) >> sh));
-    list[2] = (uint16_t)(base + (zig_ctz64(m2) >> sh));
+    list[0] = (uint8_t)(base + (zig_ctz64(m0) >> sh));
+    list[1] = (uint8_t)(base + (zig_ctz64(m1) >> sh));
+    list[2] = (uint8_t)(base + (zig_ctz64(m2) >> sh));
     if (ND_UNLIKELY((m2 & (m2 - 1) & (sentinel - 1)) != 0)) return -1;
     return (m0 != sentinel) + (m1 != sentinel) + (m2 != sentinel);
 }
 
-static inline int zig_list_all(uint64_t m, int sh, intptr_t base, uint16_t *list)
+static inline int zig_list_all(uint64_t m, int sh, intptr_t base, uint8_t *list)
 {
     int n = 0;
     while (m) {
-        list[n++] = (uint16_t)(base + (zig_ctz64(m) >> sh));
+        list[n++] = (uint8_t)(base + (zig_ctz64(m) >> sh));
         m &= m - 1;
     }
     return n;
 }
 
-#ifdef ND_ZIG_X86
-static const uint8_t zig_pop4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
-#endif
-
-/* Struck words as bits: bit k of struck[k >> 6] is set when word k of the
- * window is an extra word (ZIG_WIN / 64 + 1 words: the usual strike below may
- * touch the bit one past the window, with 0). */
-static inline void zig_strike(uint64_t *struck, intptr_t r, intptr_t used)
+/* Strike the extra words r+1 .. r+used of a resolved word from keep; the usual
+ * used = 1 or 2 without a branch (keep has bytes to spare). */
+static inline void zig_keep_strike(uint8_t *keep, intptr_t r, intptr_t used)
 {
-    intptr_t a = r + 1, c = r + 2;
     if (ND_LIKELY(used == 1 || used == 2)) {
-        struck[a >> 6] |= UINT64_C(1) << (a & 63);
-        struck[c >> 6] |= (uint64_t)(used == 2) << (c & 63);
+        keep[r + 1] = 0;
+        keep[r + 2] &= (uint8_t)(used == 1);
     } else {
-        for (; a <= r + used; a++) struck[a >> 6] |= UINT64_C(1) << (a & 63);
+        intptr_t k;
+        for (k = r + 1; k <= r + used; k++) keep[k] = 0;
     }
 }
 
-/* The first struck word of [0, end), or end. */
-static inline intptr_t zig_first_struck(const uint64_t *struck, intptr_t end)
+/* Packing: the 8-byte entries (float32 pairs) of the words [0, end) of tmp that
+ * are kept in keep go to out, in order; out may be tmp itself.  Returns the
+ * number of entries written.  May also write junk after them, but not beyond
+ * entry end. */
+static intptr_t zig_pack_c(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
 {
-    intptr_t g;
-    for (g = 0; g < ((end + 63) >> 6); g++)
-        if (struck[g]) {
-            intptr_t k = (g << 6) + zig_ctz64(struck[g]);
-            return k < end ? k : end;
-        }
-    return end;
-}
-
-/* Packing, in place: the 8-byte entries (float32 pairs) of the unstruck words
- * of [k, end) move down to entry d on (d <= k; the entries before d are
- * final).  Returns the number of entries then kept in [0, end).  The vector
- * versions start at the first struck word (rounded down to their group):
- * nothing before it moves.  They may write junk after the kept entries, but
- * not beyond entry end. */
-static intptr_t zig_packb_c_from(char *o, const uint64_t *struck, intptr_t k, intptr_t d, intptr_t end)
-{
-    while (k < end) {
-        uint64_t kept = ~struck[k >> 6] >> (k & 63); /* this 64-word block from k on */
-        intptr_t stop = ((k >> 6) + 1) << 6;
-        if (stop > end) stop = end;
-        for (; k < stop; k++) {
-            memmove(o + 8 * d, o + 8 * k, 8);
-            d += (intptr_t)(kept & 1);
-            kept >>= 1;
-        }
+    intptr_t k, d = 0;
+    for (k = 0; k < end; k++) {
+        memmove((char *)out + 8 * d, (const char *)tmp + 8 * k, 8);
+        d += keep[k];
     }
     return d;
 }
 
 #ifdef ND_ZIG_X86
-/* dword permutation that packs the kept 64-bit entries of 4 (kept-mask bits 0-3) */
+/* dword permutation that packs the kept 64-bit entries of 4 (mask bits 0-3) */
 static const int32_t zig_pack_perm32[16][8] __attribute__((aligned(32))) = {
     {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
     {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0}, {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
     {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
     {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
+static const uint8_t zig_pop4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
 
-/* Groups of 4 words from the group of the first struck word: each group's
- * kept entries are permuted to the front of a vector stored at the output
- * position (the junk behind them is overwritten by the next store, or lies
- * in entries already read). */
 ND_ZIG_TARGET("avx2")
-static intptr_t zig_packb_avx2(char *o, const uint64_t *struck, intptr_t k0, intptr_t end)
+static intptr_t zig_pack_avx2(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
 {
-    intptr_t k = k0 & ~(intptr_t)7, d = k;
-    while (k + 8 <= end) {
-        /* the kept bits of this 64-word block from k on, 4 per group */
-        uint64_t kw = ~struck[k >> 6] >> (k & 63);
-        intptr_t stop = ((k >> 6) + 1) << 6;
-        if (stop > (end & ~(intptr_t)7)) stop = end & ~(intptr_t)7;
-        for (; k < stop; k += 8) {
-            unsigned m0 = (unsigned)kw & 15, m1 = (unsigned)(kw >> 4) & 15;
-            __m256i v0 = _mm256_loadu_si256((const __m256i *)(o + 8 * k));
-            __m256i v1 = _mm256_loadu_si256((const __m256i *)(o + 8 * k + 32));
-            intptr_t d1 = d + zig_pop4[m0];
-            v0 = _mm256_permutevar8x32_epi32(v0, _mm256_load_si256((const __m256i *)zig_pack_perm32[m0]));
-            v1 = _mm256_permutevar8x32_epi32(v1, _mm256_load_si256((const __m256i *)zig_pack_perm32[m1]));
-            _mm256_storeu_si256((__m256i *)(o + 8 * d), v0);
-            _mm256_storeu_si256((__m256i *)(o + 8 * d1), v1);
-            d = d1 + zig_pop4[m1];
-            kw >>= 8;
-        }
+    const char *t8 = (const char *)tmp;
+    char *o8 = (char *)out;
+    intptr_t k, d = 0;
+    for (k = 0; k + 8 <= end; k += 8) {
+        uint64_t kb;
+        unsigned m, m0, m1;
+        intptr_t d1;
+        __m256i v0, v1;
+        memcpy(&kb, keep + k, 8);
+        /* the eight keep bytes as bits (byte b to bit b: no carries) */
+        m = (unsigned)(((kb & UINT64_C(0x0101010101010101)) * UINT64_C(0x0102040810204080)) >> 56);
+        m0 = m & 15;
+        m1 = m >> 4;
+        v0 = _mm256_loadu_si256((const __m256i *)(t8 + 8 * k));
+        v1 = _mm256_loadu_si256((const __m256i *)(t8 + 8 * k + 32));
+        d1 = d + zig_pop4[m0];
+        v0 = _mm256_permutevar8x32_epi32(v0, _mm256_load_si256((const __m256i *)zig_pack_perm32[m0]));
+        v1 = _mm256_permutevar8x32_epi32(v1, _mm256_load_si256((const __m256i *)zig_pack_perm32[m1]));
+        _mm256_storeu_si256((__m256i *)(o8 + 8 * d), v0);
+        _mm256_storeu_si256((__m256i *)(o8 + 8 * d1), v1);
+        d = d1 + zig_pop4[m1];
     }
-    return zig_packb_c_from(o, struck, k, d, end);
+    for (; k < end; k++) {
+        memmove(o8 + 8 * d, t8 + 8 * k, 8);
+        d += keep[k];
+    }
+    return d;
 }
 #endif
 
 #ifdef ND_ZIG_X86
 ND_ZIG_TARGET(ND_ZIG_AVX512)
-static intptr_t zig_packb_avx512(char *o, const uint64_t *struck, intptr_t k0, intptr_t end)
+static intptr_t zig_pack_avx512(const void *tmp, const uint8_t *keep, intptr_t end, void *out)
 {
-    intptr_t k = k0 & ~(intptr_t)7, d = k;
-    while (k + 8 <= end) {
-        uint64_t kw = ~struck[k >> 6] >> (k & 63);
-        intptr_t stop = ((k >> 6) + 1) << 6;
-        if (stop > (end & ~(intptr_t)7)) stop = end & ~(intptr_t)7;
-        for (; k < stop; k += 8) {
-            __mmask8 m = (__mmask8)kw;
-            _mm512_storeu_si512(o + 8 * d, _mm512_maskz_compress_epi64(m, _mm512_loadu_si512(o + 8 * k)));
-            d += _mm_popcnt_u32((unsigned)kw & 255);
-            kw >>= 8;
-        }
+    const char *t8 = (const char *)tmp;
+    char *o8 = (char *)out;
+    intptr_t k, d = 0;
+    for (k = 0; k + 8 <= end; k += 8) {
+        uint64_t kb;
+        unsigned m;
+        memcpy(&kb, keep + k, 8);
+        m = (unsigned)_pext_u64(kb, UINT64_C(0x0101010101010101));
+        __m512i v = _mm512_maskz_compress_epi64((__mmask8)m, _mm512_loadu_si512(t8 + 8 * k));
+        _mm512_storeu_si512(o8 + 8 * d, v);
+        d += _mm_popcnt_u32(m);
     }
-    return zig_packb_c_from(o, struck, k, d, end);
+    for (; k < end; k++) {
+        memmove(o8 + 8 * d, t8 + 8 * k, 8);
+        d += keep[k];
+    }
+    return d;
 }
 #endif
 
-/* Pack the window's first `end` entries in place; returns how many are kept. */
-static intptr_t zig_packb(int level, float *out, const uint64_t *struck, intptr_t end)
+static intptr_t zig_pack(int level, const void *tmp, const uint8_t *keep, intptr_t end, void *out)
 {
-    intptr_t k0 = zig_first_struck(struck, end);
-    char *o = (char *)out;
-    if (k0 == end) return end;
 #ifdef ND_ZIG_X86
-    if (level >= 3) return zig_packb_avx512(o, struck, k0, end);
-    if (level == 2) return zig_packb_avx2(o, struck, k0, end);
+    if (level >= 3) return zig_pack_avx512(tmp, keep, end, out);
+    if (level == 2) return zig_pack_avx2(tmp, keep, end, out);
 #endif
     (void)level;
-    return zig_packb_c_from(o, struck, k0, k0, end);
+    return zig_pack_c(tmp, keep, end, out);
 }
 
 /* --- float32 ---------------------------------------------------------------
@@ -765,23 +747,24 @@ static ND_NOINLINE intptr_t zig32_event_slow(zig_src *s, const uint64_t *p, intp
  * byte); returns how many. */
 #ifdef ND_ZIG_X86
 ND_ZIG_TARGET(ND_ZIG_AVX512)
-static intptr_t zig32_list_vbmi2(const uint64_t *rej, intptr_t nw, uint16_t *list)
+static intptr_t zig32_list_vbmi2(const uint64_t *rej, intptr_t nw, uint8_t *list)
 {
-    const __m512i I = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
-                                       15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    static const uint8_t idx[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+    const __m256i I = _mm256_loadu_si256((const __m256i *)idx);
     intptr_t g, ne = 0;
     for (g = 0; g < ((nw + 31) >> 5); g++) {
         /* a word is marked if either half is: bit k of m for word 32g + k */
         uint32_t m = (uint32_t)_pext_u64(rej[g] | (rej[g] >> 1), UINT64_C(0x5555555555555555));
-        __m512i v = _mm512_maskz_compress_epi16(m, _mm512_add_epi16(I, _mm512_set1_epi16((short)(g << 5))));
-        _mm512_storeu_si512(list + ne, v);
+        __m256i v = _mm256_maskz_compress_epi8(m, _mm256_add_epi8(I, _mm256_set1_epi8((char)(g << 5))));
+        _mm256_storeu_si256((__m256i *)(list + ne), v);
         ne += _mm_popcnt_u32(m);
     }
     return ne;
 }
 #endif
 
-static intptr_t zig32_list(int level, const uint64_t *rej, intptr_t nw, uint16_t *list)
+static intptr_t zig32_list(int level, const uint64_t *rej, intptr_t nw, uint8_t *list)
 {
     intptr_t g, ne = 0;
 #ifdef ND_ZIG_X86
@@ -839,8 +822,8 @@ static void zig_std32_scalar(nd_bits_t *b, intptr_t npairs, float *out)
 static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
 {
     uint64_t rej[ZIG_WIN / 32];
-    uint64_t struck[ZIG_WIN / 64 + 1];
-    uint16_t list[ZIG_WIN + 32];
+    uint8_t keep[ZIG_WIN + 8];
+    uint8_t list[ZIG_WIN + 32];
     intptr_t npairs = n >> 1;
     int level = zig_level();
     zig_src s;
@@ -865,9 +848,9 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
             npairs--;
             continue;
         }
-        zig_prefetch_next(out + 4 * nw, 2 * npairs - 4 * nw, 2 * nw * sizeof(float));
+        zig_prefetch_next(out + 2 * nw, 2 * npairs - 2 * nw, 2 * nw * sizeof(float));
         zig32_pass1(level, p, nw, out, rej);
-        memset(struck, 0, sizeof struck);
+        zig_keep_init(keep, nw);
         s.refilled = 0;
         end = nw;   /* words of the window that give output */
         nextw = 0;  /* first word not used yet */
@@ -893,12 +876,12 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
                     goto pack;
                 }
             }
-            zig_strike(struck, r, used);
+            zig_keep_strike(keep, r, used);
             nextw = r + 1 + used;
         }
         b->pos = p + nw;
     pack:
-        d = zig_packb(level, out, struck, end);
+        d = zig_pack(level, out, keep, end, out);
         out += 2 * d;
         npairs -= d;
     }
