@@ -449,25 +449,23 @@ static intptr_t zig_pack_avx2(const void *tmp, const uint8_t *keep, intptr_t end
 {
     const char *t8 = (const char *)tmp;
     char *o8 = (char *)out;
-    intptr_t k, d = 0;
-    for (k = 0; k + 8 <= end; k += 8) {
-        uint64_t kb;
-        unsigned m, m0, m1;
-        intptr_t d1;
-        __m256i v0, v1;
-        memcpy(&kb, keep + k, 8);
-        /* the eight keep bytes as bits (byte b to bit b: no carries) */
-        m = (unsigned)(((kb & UINT64_C(0x0101010101010101)) * UINT64_C(0x0102040810204080)) >> 56);
-        m0 = m & 15;
-        m1 = m >> 4;
-        v0 = _mm256_loadu_si256((const __m256i *)(t8 + 8 * k));
-        v1 = _mm256_loadu_si256((const __m256i *)(t8 + 8 * k + 32));
-        d1 = d + zig_pop4[m0];
-        v0 = _mm256_permutevar8x32_epi32(v0, _mm256_load_si256((const __m256i *)zig_pack_perm32[m0]));
-        v1 = _mm256_permutevar8x32_epi32(v1, _mm256_load_si256((const __m256i *)zig_pack_perm32[m1]));
-        _mm256_storeu_si256((__m256i *)(o8 + 8 * d), v0);
-        _mm256_storeu_si256((__m256i *)(o8 + 8 * d1), v1);
-        d = d1 + zig_pop4[m1];
+    intptr_t k = 0, d = 0, q;
+    for (; k + 32 <= end; k += 32) {
+        /* the 32 keep bytes (0 or 1) as bits: bit 0 of each byte to its top bit */
+        unsigned kept = (unsigned)_mm256_movemask_epi8(
+            _mm256_slli_epi16(_mm256_loadu_si256((const __m256i *)(keep + k)), 7));
+        for (q = 0; q < 32; q += 8) {
+            unsigned m0 = kept & 15, m1 = (kept >> 4) & 15;
+            __m256i v0 = _mm256_loadu_si256((const __m256i *)(t8 + 8 * (k + q)));
+            __m256i v1 = _mm256_loadu_si256((const __m256i *)(t8 + 8 * (k + q) + 32));
+            intptr_t d1 = d + zig_pop4[m0];
+            v0 = _mm256_permutevar8x32_epi32(v0, _mm256_load_si256((const __m256i *)zig_pack_perm32[m0]));
+            v1 = _mm256_permutevar8x32_epi32(v1, _mm256_load_si256((const __m256i *)zig_pack_perm32[m1]));
+            _mm256_storeu_si256((__m256i *)(o8 + 8 * d), v0);
+            _mm256_storeu_si256((__m256i *)(o8 + 8 * d1), v1);
+            d = d1 + zig_pop4[m1];
+            kept >>= 8;
+        }
     }
     for (; k < end; k++) {
         memmove(o8 + 8 * d, t8 + 8 * k, 8);
