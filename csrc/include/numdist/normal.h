@@ -10,7 +10,8 @@
  *   the sampling path), so results do not depend on SIMD level or libm.  (The
  *   float32 ziggurat tests whole windows of words in vectors and then applies
  *   this rule to the few that failed; the numbers are the rule's, whatever the
- *   instruction set: csrc/tests/test_normal.c checks every level it can run.)
+ *   instruction set: csrc/tests/test_normal.c checks every level it can run,
+ *   tests/test_simd_levels.py every level under NUMDIST_SIMD_MAX.)
  *
  *   ND_NORMAL_ZIGGURAT, float64: one word per candidate.  Bits 0-7 layer, bit 8
  *     sign, bits 12-63 the 52-bit magnitude.  Rejected candidates use extra words:
