@@ -12,6 +12,7 @@
 #include "numdist/normal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
@@ -280,36 +281,74 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
 #define ND_ZIG_TARGET(t) __attribute__((target(t)))
 #endif
 
-/* Instruction set of the fast paths: 0 portable C (a plain loop), 1 SSE2, 2 AVX2, 3 AVX-512
- * with VBMI and VBMI2 (byte permutes and byte compress: Ice Lake, Zen 4 on).
- * All give the same numbers: integer work and IEEE float multiplies only.
- * ND_ZIG_FORCE (compile time) pins a level, and nd_normal_level_cap (not in the
- * public header) caps it at run time: the tests run every level the machine
- * has and compare. */
+/* Instruction set of the fast paths: 0 portable C (a plain loop), 1 SSE2, 2 AVX2
+ * (64-bit gathers for the table lookups), 3 AVX-512 with VBMI and VBMI2
+ * (byte permutes and compress: Ice Lake, Zen 4 on).  All give the same numbers:
+ * integer work and IEEE float multiplies only.  The level is the best the CPU
+ * has, capped by
+ *   - the environment variable NUMDIST_SIMD_MAX, read once at load time (as for
+ *     the exponential fills: "avx512" / "3", "avx2" / "2", "sse2" / "1",
+ *     "scalar" / "0"), so that tests and benchmarks can run the narrower paths
+ *     on a wide machine;
+ *   - nd_normal_level_cap (not in the public header; the C tests lower it).
+ * ND_ZIG_FORCE (compile time) pins the hardware level. */
 int nd_normal_level_cap = 3; /* tests only: lower it to run the narrower paths */
 
-static int zig_level(void)
+/* NUMDIST_SIMD_MAX as a level (3 if unset or not understood). */
+static int zig_env_cap_parse(void)
 {
-    int level;
+    const char *e = getenv("NUMDIST_SIMD_MAX");
+    if (e == NULL) return 3;
+    if (!strcmp(e, "avx2") || !strcmp(e, "2")) return 2;
+    if (!strcmp(e, "sse2") || !strcmp(e, "1")) return 1;
+    if (!strcmp(e, "scalar") || !strcmp(e, "0")) return 0;
+    return 3;
+}
+
+static int zig_hw_level_detect(void)
+{
 #if defined(ND_ZIG_FORCE)
-    level = ND_ZIG_FORCE;
+    return ND_ZIG_FORCE;
 #elif defined(ND_ZIG_X86)
+    __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
         __builtin_cpu_supports("bmi2"))
-        level = 3;
-    else if (__builtin_cpu_supports("avx2"))
-        level = 2;
-    else
-        level = 1;
+        return 3;
+    if (__builtin_cpu_supports("avx2")) return 2;
+    return 1;
 #elif defined(ND_ZIG_SSE2)
-    level = 1;
+    return 1;
 #else
-    level = 0;
+    return 0;
 #endif
+}
+
+#if defined(__GNUC__)
+/* Both read once, when the library is loaded (before any thread can call in). */
+static int zig_hw_level = 0, zig_env_cap = 3;
+__attribute__((constructor)) static void zig_level_init(void)
+{
+    zig_hw_level = zig_hw_level_detect();
+    zig_env_cap = zig_env_cap_parse();
+}
+#define ZIG_HW_LEVEL() zig_hw_level
+#define ZIG_ENV_CAP() zig_env_cap
+#else
+/* No load-time hook: asked at every fill (cheap next to a fill). */
+#define ZIG_HW_LEVEL() zig_hw_level_detect()
+#define ZIG_ENV_CAP() zig_env_cap_parse()
+#endif
+
+static int zig_level(void)
+{
+    int level = ZIG_HW_LEVEL(), cap = ZIG_ENV_CAP();
+    if (level > cap) level = cap;
     return level < nd_normal_level_cap ? level : nd_normal_level_cap;
 }
+
+int nd_normal_simd_level(void) { return zig_level(); }
 
 #ifdef ND_ZIG_X86
 #define ND_ZIG_AVX512 "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx512vbmi2,bmi2,popcnt"
@@ -398,7 +437,7 @@ static intptr_t zig_pack_c(const void *tmp, const uint8_t *keep, intptr_t end, v
 
 #ifdef ND_ZIG_X86
 /* dword permutation that packs the kept 64-bit entries of 4 (mask bits 0-3) */
-static const uint8_t zig_pack_perm[16][8] = {
+static const int32_t zig_pack_perm32[16][8] __attribute__((aligned(32))) = {
     {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
     {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0}, {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
     {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
@@ -410,15 +449,23 @@ static intptr_t zig_pack_avx2(const void *tmp, const uint8_t *keep, intptr_t end
 {
     const char *t8 = (const char *)tmp;
     char *o8 = (char *)out;
-    intptr_t k, d = 0;
-    for (k = 0; k + 4 <= end; k += 4) {
-        uint32_t kb, m;
-        memcpy(&kb, keep + k, 4);
-        m = ((kb & 0x01010101u) * 0x01020408u) >> 24; /* the four keep bytes as bits */
-        __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)zig_pack_perm[m]));
-        __m256i v = _mm256_loadu_si256((const __m256i *)(t8 + 8 * k));
-        _mm256_storeu_si256((__m256i *)(o8 + 8 * d), _mm256_permutevar8x32_epi32(v, perm));
-        d += zig_pop4[m];
+    intptr_t k = 0, d = 0, q;
+    for (; k + 32 <= end; k += 32) {
+        /* the 32 keep bytes (0 or 1) as bits: bit 0 of each byte to its top bit */
+        unsigned kept = (unsigned)_mm256_movemask_epi8(
+            _mm256_slli_epi16(_mm256_loadu_si256((const __m256i *)(keep + k)), 7));
+        for (q = 0; q < 32; q += 8) {
+            unsigned m0 = kept & 15, m1 = (kept >> 4) & 15;
+            __m256i v0 = _mm256_loadu_si256((const __m256i *)(t8 + 8 * (k + q)));
+            __m256i v1 = _mm256_loadu_si256((const __m256i *)(t8 + 8 * (k + q) + 32));
+            intptr_t d1 = d + zig_pop4[m0];
+            v0 = _mm256_permutevar8x32_epi32(v0, _mm256_load_si256((const __m256i *)zig_pack_perm32[m0]));
+            v1 = _mm256_permutevar8x32_epi32(v1, _mm256_load_si256((const __m256i *)zig_pack_perm32[m1]));
+            _mm256_storeu_si256((__m256i *)(o8 + 8 * d), v0);
+            _mm256_storeu_si256((__m256i *)(o8 + 8 * d1), v1);
+            d = d1 + zig_pop4[m1];
+            kept >>= 8;
+        }
     }
     for (; k < end; k++) {
         memmove(o8 + 8 * d, t8 + 8 * k, 8);
@@ -515,26 +562,44 @@ static void zig32_pass1_sse2(const uint64_t *p, intptr_t nw, float *tmp, uint64_
 #endif
 
 #ifdef ND_ZIG_X86
+/* 4 words (8 candidates) per step: (K, W) of each candidate from nd_zig_kw32
+ * by two 4-lane 64-bit gathers, whose lanes are chosen (candidates 0, 1, 4, 5
+ * and 2, 3, 6, 7) so that two in-lane shuffles give K and W in candidate
+ * order; the table index, magnitude and product are computed in vectors. */
+ND_ZIG_TARGET("avx2")
+static inline __m256i zig32_kw_avx2(__m256i h, float *dst)
+{
+    const __m256i layer_sign = _mm256_set1_epi32(0x1ff);
+    const __m256i order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+    const long long *kw = (const long long *)(const void *)nd_zig_kw32;
+    __m256i j = _mm256_permutevar8x32_epi32(_mm256_and_si256(h, layer_sign), order);
+    __m256i m = _mm256_srli_epi32(h, 9);
+    __m256 a = _mm256_castsi256_ps(_mm256_i32gather_epi64(kw, _mm256_castsi256_si128(j), 8));
+    __m256 c = _mm256_castsi256_ps(_mm256_i32gather_epi64(kw, _mm256_extracti128_si256(j, 1), 8));
+    __m256i K = _mm256_castps_si256(_mm256_shuffle_ps(a, c, 0x88));
+    __m256 W = _mm256_shuffle_ps(a, c, 0xdd);
+    _mm256_storeu_ps(dst, _mm256_mul_ps(_mm256_cvtepi32_ps(m), W));
+    return _mm256_cmpgt_epi32(K, m); /* all ones where the candidate passes */
+}
+
 ND_ZIG_TARGET("avx2")
 static void zig32_pass1_avx2(const uint64_t *p, intptr_t nw, float *tmp, uint64_t *rej)
 {
     intptr_t k;
     for (k = 0; k < nw; k += 32) {
-        intptr_t e = nw - k < 32 ? nw - k : 32, t;
+        intptr_t e = nw - k < 32 ? nw - k : 32, t = 0;
         uint64_t acc = 0;
-        for (t = 0; t < e; t += 4) {
-            const uint64_t *q = p + k + t;
-            uint64_t w0 = q[0], w1 = q[1], w2 = q[2], w3 = q[3];
-            /* a = (cand 0, 1 | 4, 5), c = (2, 3 | 6, 7): in-lane shuffles then give
-             * K and W in candidate order */
-            __m256 a = _mm256_insertf128_ps(_mm256_castps128_ps256(ZIG32_PAIR(w0)), ZIG32_PAIR(w2), 1);
-            __m256 c = _mm256_insertf128_ps(_mm256_castps128_ps256(ZIG32_PAIR(w1)), ZIG32_PAIR(w3), 1);
-            __m256i K = _mm256_castps_si256(_mm256_shuffle_ps(a, c, 0x88));
-            __m256 W = _mm256_shuffle_ps(a, c, 0xdd);
-            __m256i m = _mm256_srli_epi32(_mm256_loadu_si256((const __m256i *)q), 9);
-            _mm256_storeu_ps(tmp + 2 * (k + t), _mm256_mul_ps(_mm256_cvtepi32_ps(m), W));
-            acc |= (uint64_t)(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(K, m))) ^ 0xff)
-                   << (2 * t);
+        for (; t + 8 <= e; t += 8) {
+            __m256i ok0 = zig32_kw_avx2(_mm256_loadu_si256((const __m256i *)(p + k + t)), tmp + 2 * (k + t));
+            __m256i ok1 = zig32_kw_avx2(_mm256_loadu_si256((const __m256i *)(p + k + t + 4)), tmp + 2 * (k + t) + 8);
+            /* the pass bits of the 16 candidates of 8 words */
+            unsigned ok = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok0)) |
+                          (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok1)) << 8;
+            acc |= (uint64_t)(ok ^ 0xffff) << (2 * t);
+        }
+        if (t < e) {
+            __m256i ok0 = zig32_kw_avx2(_mm256_loadu_si256((const __m256i *)(p + k + t)), tmp + 2 * (k + t));
+            acc |= (uint64_t)((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ok0)) ^ 0xff) << (2 * t);
         }
         rej[k >> 5] = acc;
     }

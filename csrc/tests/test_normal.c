@@ -321,6 +321,7 @@ static void test_levels(void)
             intptr_t done = 0, k = 0;
             long bad = 0, i;
             nd_normal_level_cap = cap;
+            CHECK(nd_normal_simd_level() <= cap, "level %d above the cap %d", nd_normal_simd_level(), cap);
             reseed(KEY0 + 5, KEY1 + (uint64_t)which);
             /* in pieces of many sizes, so that windows start at many offsets of the
              * buffer (float32: even sizes, as an odd draw drops a half word) */

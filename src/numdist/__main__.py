@@ -28,10 +28,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     import numpy as np
 
-    from numdist._elementwise import simd_level
+    from numdist._elementwise import normal_simd_level, simd_level
 
     print(f"numdist benchmark (numpy {np.__version__}; single thread; best of {args.repeat}; "
-          f"SIMD level {simd_level()}; speed-up = peer time / numdist time)")
+          f"SIMD level {simd_level()}, normal kernels {normal_simd_level()}; "
+          f"speed-up = peer time / numdist time)")
     print(benchmarks.HEADER)
     records = benchmarks.run(args.scale, args.repeat, families)
     if args.json:

@@ -13,7 +13,7 @@ cimport numpy as cnp
 from libc.stdint cimport intptr_t
 
 from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_chunk_range, run_chunks, strided_operand
-from numdist._kernels cimport ND_CHUNK_ELEMS, nd_exponential_simd_level, nd_ew_count, nd_ew_find, nd_ew_fn, nd_ew_kernel, nd_ew_table, nd_num_chunks
+from numdist._kernels cimport ND_CHUNK_ELEMS, nd_exponential_simd_level, nd_normal_simd_level, nd_ew_count, nd_ew_find, nd_ew_fn, nd_ew_kernel, nd_ew_table, nd_num_chunks
 from numdist._rng cimport RandomSource, nd_bits_t, random_source
 
 cnp.import_array()
@@ -200,3 +200,10 @@ def simd_level():
     ("avx512", "avx2" or "scalar"; capped by the NUMDIST_SIMD_MAX environment
     variable). Every level gives the same numbers."""
     return {3: "avx512", 2: "avx2"}.get(nd_exponential_simd_level(), "scalar")
+
+
+def normal_simd_level():
+    """The SIMD level the ziggurat normal fills run at on this CPU ("avx512"
+    (with VBMI), "avx2", "sse2" or "scalar"; capped by the NUMDIST_SIMD_MAX
+    environment variable, read at import). Every level gives the same numbers."""
+    return {3: "avx512", 2: "avx2", 1: "sse2"}.get(nd_normal_simd_level(), "scalar")

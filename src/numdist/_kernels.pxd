@@ -273,3 +273,5 @@ cdef extern from "numdist/mvn.h" nogil:
                                           const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
                                           double rtol, double atol,
                                           intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
+cdef extern from "numdist/normal.h" nogil:
+    int nd_normal_simd_level()

@@ -10,7 +10,8 @@
  *   the sampling path), so results do not depend on SIMD level or libm.  (The
  *   float32 ziggurat tests whole windows of words in vectors and then applies
  *   this rule to the few that failed; the numbers are the rule's, whatever the
- *   instruction set: csrc/tests/test_normal.c checks every level it can run.)
+ *   instruction set: csrc/tests/test_normal.c checks every level it can run,
+ *   tests/test_simd_levels.py every level under NUMDIST_SIMD_MAX.)
  *
  *   ND_NORMAL_ZIGGURAT, float64: one word per candidate.  Bits 0-7 layer, bit 8
  *     sign, bits 12-63 the 52-bit magnitude.  Rejected candidates use extra words:
@@ -57,6 +58,12 @@ void random_normal_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t n,
                           float *out, intptr_t out_stride,
                           const float *loc, intptr_t loc_stride,
                           const float *scale, intptr_t scale_stride);
+
+/* The instruction-set level of the ziggurat fills (0 portable C, 1 SSE2, 2 AVX2,
+ * 3 AVX-512 with VBMI/VBMI2): the best this CPU has, capped by the environment
+ * variable NUMDIST_SIMD_MAX read at load time ("avx512", "avx2", "sse2",
+ * "scalar"; or 3, 2, 1, 0).  Every level gives the same numbers. */
+int nd_normal_simd_level(void);
 
 #ifdef __cplusplus
 }
