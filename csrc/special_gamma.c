@@ -36,6 +36,8 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -472,11 +474,42 @@ double nd_gammainc_p_da(double a, double x)
     return exp(log_pref_q(a, x) - log(a)) * (dS + S * L);
 }
 
-double nd_gamma_sample_grad(double a, double z)
+/* ------------------------------------------------------------------ dz/da
+ * dz/da = -(dP/da)(z; a) / p(z; a) in the ratio forms above (series for
+ * z < a + 1 + sqrt(a) or z <= 1.1, continued fraction beyond).  Arrays are
+ * evaluated by nd_gamma_sample_grad_fill: each block of GV_BLOCK elements is
+ * sorted by region, and the series and fraction elements are run GV_W at a time
+ * by loops over lanes that the compiler vectorises (AVX-512 / AVX2 clones picked
+ * at run time; IEEE operations only and no contraction, so every level gives the
+ * same bits).  A lane stops on its own convergence test and is frozen from
+ * then on, so an element's value depends on its own (a, z) only, never on the
+ * other lanes.  log and psi are evaluated once per element, without libm
+ * (gv_log, gv_lx_minus_psi).  What the lanes leave out - a >= GV_A_MAX, z below
+ * GV_X_TINY or above GV_X_MAX, non-finite or invalid input - goes through
+ * grad_scalar.  nd_gamma_sample_grad(a, z) is the fill of one element, so the
+ * scalar and array forms agree bit for bit. */
+#define GV_W 8           /* lanes of a group: one AVX-512 vector, two AVX2 */
+#define GV_BLOCK 256     /* elements sorted by region at a time */
+#define GV_A_MAX 30.0    /* above: terms grow like sqrt(a); scalar path */
+#define GV_X_TINY 1e-20  /* below: two-term series, scalar (powers of z would be subnormal) */
+#define GV_X_MAX 1e30    /* above: the unnormalised fraction steps could overflow */
+#define GV_MAXIT 4096    /* caps on the lane loops (reached by no valid input) */
+
+/* The reference (one element at a time) form of dz/da: the method that
+ * nd_gammainc_p_da uses.  Serves the elements the vector kernels below leave
+ * out (a >= GV_A_MAX, tiny or non-finite arguments). */
+static double grad_scalar(double a, double z)
 {
     double S, dS, C, dC, L;
     if (a != a || z != z || !(a > 0.0) || z < 0.0 || isinf(a)) return NAN;
     if (z == 0.0 || isinf(z)) return z;
+    if (z < GV_X_TINY) {
+        /* S = 1 + O(z), S' = O(z), and |L| > 45 here: -(z/a) L has relative
+         * error below 1e-20.  No series loop: its powers of z would be subnormal
+         * (slow), and so would z/(a+1)^2. */
+        L = log(z) - nd_i_psi_pos(a + 1.0);
+        return -(z / a) * L;
+    }
     if (use_cf_d(a, z)) {
         L = lx_minus_psi(a, z, 0);
         gamma_cf(a, z, L, 1, &C, &dC);
@@ -487,10 +520,251 @@ double nd_gamma_sample_grad(double a, double z)
     return -(z / a) * (dS + S * L);
 }
 
-/* ------------------------------------------------- strided fill loops */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    !defined(__clang__)
+#define GV_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GV_CLONES
+#endif
+
+#define GV_LN2_HI 0.6931471803691238      /* 33 bits: e * GV_LN2_HI exact for |e| < 2^20 */
+#define GV_LN2_LO 1.9082149292705877e-10  /* log 2 - GV_LN2_HI */
+#define GV_SQRT2 1.4142135623730951
+
+static double gv_from_bits(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+
+static uint64_t gv_to_bits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return b;
+}
+
+/* log v for positive normal finite v, lane by lane (no libm, vectorisable):
+ * v = 2^e m, m in [sqrt(1/2), sqrt 2); log m = 2 atanh s, s = f/(2+f), f = m - 1,
+ * |s| <= 0.172: 2s = f - s f, then the odd series to s^21 (next term < 1e-18
+ * relative).  About 1 ulp. */
+static inline void gv_log(const double *restrict v, double *restrict out)
+{
+    int l;
+    for (l = 0; l < GV_W; l++) {
+        uint64_t b = gv_to_bits(v[l]);
+        double m = gv_from_bits((b & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
+        /* the biased exponent (11 bits) as a double, by the 2^52 trick */
+        double e = gv_from_bits(UINT64_C(0x4330000000000000) | (b >> 52)) - 0x1p52 - 1023.0;
+        double f, s, s2, p, lm;
+        if (m > GV_SQRT2) { m *= 0.5; e += 1.0; }
+        f = m - 1.0;
+        s = f / (2.0 + f);
+        s2 = s * s;
+        p = 2.0 / 21;
+        p = p * s2 + 2.0 / 19;
+        p = p * s2 + 2.0 / 17;
+        p = p * s2 + 2.0 / 15;
+        p = p * s2 + 2.0 / 13;
+        p = p * s2 + 2.0 / 11;
+        p = p * s2 + 2.0 / 9;
+        p = p * s2 + 2.0 / 7;
+        p = p * s2 + 2.0 / 5;
+        p = p * s2 + 2.0 / 3;
+        lm = (f - s * f) + s * s2 * p;
+        out[l] = e * GV_LN2_HI + (lm + e * GV_LN2_LO);
+    }
+}
+
+/* L = log x - psi(y) lane by lane, 1e-4 <= y <= GV_A_MAX + 1, x normal:
+ * psi(y) = psi(w) - sum_{i<10} 1/(y+i) with w = y + 10 >= 10, where
+ * psi(w) = log w + nd_i_psi_minus_log(w); the sum is N/D (one fraction, all
+ * terms positive).  One division serves 1/w, N/D and x/w: q = 1/(D w).  Then
+ * L = log(x/w) - (psi(w) - log w) + N/D: one log. */
+static inline void gv_lx_minus_psi(const double *restrict y, const double *restrict x,
+                                   double *restrict L)
+{
+    double v[GV_W], lv[GV_W], t[GV_W];
+    int l, i;
+    for (l = 0; l < GV_W; l++) {
+        double N = 0.0, D = 1.0, w = y[l] + 10.0, q, r, r2, s;
+        for (i = 0; i < 10; i++) { N = N * (y[l] + i) + D; D *= y[l] + i; }
+        q = 1.0 / (D * w);
+        r = D * q; /* 1/w */
+        r2 = r * r;
+        v[l] = x[l] * r;
+        s = 43867.0 / 14364.0;
+        s = s * r2 - 3617.0 / 8160.0;
+        s = s * r2 + 1.0 / 12.0;
+        s = s * r2 - 691.0 / 32760.0;
+        s = s * r2 + 1.0 / 132.0;
+        s = s * r2 - 1.0 / 240.0;
+        s = s * r2 + 1.0 / 252.0;
+        s = s * r2 - 1.0 / 120.0;
+        s = s * r2 + 1.0 / 12.0;
+        /* N/D - (psi(w) - log w) */
+        t[l] = (N * w) * q + (0.5 * r + s * r2);
+    }
+    gv_log(v, lv);
+    for (l = 0; l < GV_W; l++) L[l] = lv[l] + t[l];
+}
+
+/* Series lanes: S = sum x^n/((a+1)...(a+n)) and S' = dS/da as in gamma_series,
+ * four terms per division (1/(u1 u2 u3 u4) gives each 1/u_k by products), and
+ * one multiplication per four terms on the loop-carried chain. */
+GV_CLONES static void gv_series(const double *restrict av, const double *restrict xv,
+                                double *restrict out)
+{
+    double term[GV_W], sum[GV_W], dsum[GV_W], H[GV_W], y[GV_W], L[GV_W];
+    double live[GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
+    int l, n;
+    for (l = 0; l < GV_W; l++) {
+        term[l] = 1.0; sum[l] = 1.0; dsum[l] = 0.0; H[l] = 0.0; live[l] = 1.0;
+        y[l] = av[l] + 1.0;
+    }
+    for (n = 1; n < GV_MAXIT; n += 4) {
+        int any = 0;
+        for (l = 0; l < GV_W; l++) {
+            double a = av[l], x = xv[l];
+            double u1 = a + n, u2 = u1 + 1.0, u3 = u1 + 2.0, u4 = u1 + 3.0;
+            double p12 = u1 * u2, p34 = u3 * u4, r = 1.0 / (p12 * p34);
+            double r12 = p34 * r, r34 = p12 * r;
+            double i1 = u2 * r12, i2 = u1 * r12, i3 = u4 * r34, i4 = u3 * r34;
+            double c1 = x * i1, c2 = c1 * (x * i2), c3 = c2 * (x * i3), c4 = c3 * (x * i4);
+            double t1 = term[l] * c1, t2 = term[l] * c2, t3 = term[l] * c3, t4 = term[l] * c4;
+            double s12 = i1 + i2, H1 = H[l] + i1, H2 = H[l] + s12;
+            double H3 = H[l] + (s12 + i3), H4 = H[l] + (s12 + (i3 + i4));
+            double gap = u4 + 1.0 - x; /* next denominator - x */
+            int done;
+            sum[l] += (t1 + t2) + (t3 + t4);
+            dsum[l] -= (t1 * H1 + t2 * H2) + (t3 * H3 + t4 * H4);
+            H[l] = H4;
+            /* remaining tail <= t4 x / gap (terms then fall at least by x/(u4+1)) */
+            done = (t4 * x <= ND_EPS * sum[l] * gap) & (t4 * H4 * x <= ND_EPS * fabs(dsum[l]) * gap);
+            live[l] = done ? 0.0 : live[l];
+            term[l] = t4 * live[l]; /* a frozen lane adds exact zeros from now on */
+        }
+        for (l = 0; l < GV_W; l++) any |= live[l] != 0.0;
+        if (!any) break;
+    }
+    gv_lx_minus_psi(y, xv, L);
+    for (l = 0; l < GV_W; l++) out[l] = -(xv[l] / av[l]) * (dsum[l] + sum[l] * L[l]);
+}
+
+/* Continued-fraction lanes: gamma_cf's Wallis recurrences for C and dC/da, four
+ * unnormalised steps per division (x < GV_X_MAX keeps them finite). */
+GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv,
+                            double *restrict out)
+{
+    double A2[GV_W], B2[GV_W], dA2[GV_W], dB2[GV_W], A1[GV_W], B1[GV_W], dA1[GV_W], dB1[GV_W];
+    double c[GV_W], dc[GV_W], L[GV_W], live[GV_W];
+    int l, k, j;
+    gv_lx_minus_psi(av, xv, L);
+    for (l = 0; l < GV_W; l++) {
+        double b1 = xv[l] + 1.0 - av[l];
+        A2[l] = 0.0; B2[l] = 1.0; dA2[l] = 0.0; dB2[l] = 0.0;
+        A1[l] = 1.0; B1[l] = b1; dA1[l] = 0.0; dB1[l] = -1.0;
+        c[l] = 1.0 / b1; dc[l] = c[l] * c[l];
+        live[l] = 1.0;
+    }
+    for (k = 2; k < GV_MAXIT; k += 4) {
+        int any = 0;
+        for (l = 0; l < GV_W; l++) {
+            double a = av[l], x = xv[l], s, cn, dcn;
+            double a2 = A2[l], b2 = B2[l], da2 = dA2[l], db2 = dB2[l];
+            double a1 = A1[l], b1 = B1[l], da1 = dA1[l], db1 = dB1[l];
+            int done;
+            for (j = 0; j < 4; j++) {
+                double km1 = (double)(k + j) - 1.0;
+                double ak = -km1 * (km1 - a), dak = km1;
+                double bk = x + 2.0 * (k + j) - 1.0 - a;
+                double A = bk * a1 + ak * a2, B = bk * b1 + ak * b2;
+                double dA = (bk * da1 - a1) + (dak * a2 + ak * da2);
+                double dB = (bk * db1 - b1) + (dak * b2 + ak * db2);
+                a2 = a1; b2 = b1; da2 = da1; db2 = db1;
+                a1 = A; b1 = B; da1 = dA; db1 = dB;
+            }
+            s = 1.0 / b1;
+            a1 *= s; da1 *= s; db1 *= s; b1 = 1.0;
+            a2 *= s; b2 *= s; da2 *= s; db2 *= s;
+            A2[l] = a2; B2[l] = b2; dA2[l] = da2; dB2[l] = db2;
+            A1[l] = a1; B1[l] = b1; dA1[l] = da1; dB1[l] = db1;
+            cn = a1;
+            dcn = da1 - a1 * db1;
+            done = (fabs(cn - c[l]) <= ND_CF_TOL * fabs(cn))
+                   & (fabs(dcn - dc[l]) <= ND_CF_TOL * (fabs(dcn) + fabs(cn * L[l])));
+            c[l] = live[l] != 0.0 ? cn : c[l];
+            dc[l] = live[l] != 0.0 ? dcn : dc[l];
+            live[l] = done ? 0.0 : live[l];
+        }
+        for (l = 0; l < GV_W; l++) any |= live[l] != 0.0;
+        if (!any) break;
+    }
+    for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
+}
+
+/* Run the kernel on the listed elements of a block, GV_W at a time (a short
+ * last group repeats its last element in the spare lanes). */
+static void gv_run(void (*kernel)(const double *restrict, const double *restrict, double *restrict),
+                   const int *idx, int cnt, const double *ab, const double *xb, double *res)
+{
+    double ga[GV_W], gx[GV_W], gr[GV_W];
+    int k, l;
+    for (k = 0; k < cnt; k += GV_W) {
+        for (l = 0; l < GV_W; l++) {
+            int j = idx[k + l < cnt ? k + l : cnt - 1];
+            ga[l] = ab[j];
+            gx[l] = xb[j];
+        }
+        kernel(ga, gx, gr);
+        for (l = 0; l < GV_W && k + l < cnt; l++) res[idx[k + l]] = gr[l];
+    }
+}
 
 #define ND_AT(p, i, s) (*(const double *)((const char *)(p) + (i) * (s)))
 #define ND_OUT(p, i, s) (*(double *)((char *)(p) + (i) * (s)))
+
+void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                               intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                               intptr_t rs, double *out, intptr_t os)
+{
+    double ab[GV_BLOCK], xb[GV_BLOCK], res[GV_BLOCK];
+    int is[GV_BLOCK], ic[GV_BLOCK];
+    intptr_t i0;
+    for (i0 = 0; i0 < n; i0 += GV_BLOCK) {
+        int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, ns = 0, nc = 0, j;
+        for (j = 0; j < m; j++) {
+            double ai = ND_AT(a, i0 + j, as), xi = ND_AT(z, i0 + j, zs), t = xi - ai - 1.0;
+            ab[j] = ai;
+            xb[j] = xi;
+            /* the comparisons are false for NaN: those go to grad_scalar */
+            if (ai >= 1e-4 && ai < GV_A_MAX && xi >= GV_X_TINY && xi < GV_X_MAX) {
+                if (xi > 1.1 && t >= 0.0 && t * t >= ai) ic[nc++] = j; /* use_cf_d */
+                else is[ns++] = j;
+            } else {
+                res[j] = grad_scalar(ai, xi);
+            }
+        }
+        gv_run(gv_series, is, ns, ab, xb, res);
+        gv_run(gv_cf, ic, nc, ab, xb, res);
+        for (j = 0; j < m; j++) {
+            double r = res[j];
+            if (g) r = ND_AT(g, i0 + j, gs) * r;
+            if (rate) r = r / ND_AT(rate, i0 + j, rs);
+            ND_OUT(out, i0 + j, os) = r;
+        }
+    }
+}
+
+double nd_gamma_sample_grad(double a, double z)
+{
+    double r;
+    nd_gamma_sample_grad_fill(1, &a, 0, &z, 0, NULL, 0, NULL, 0, &r, 0);
+    return r;
+}
+
+/* ------------------------------------------------- strided fill loops */
 
 void nd_fill_d_d(intptr_t n, nd_fn_d_d f, const double *x, intptr_t xs, double *out, intptr_t os)
 {

@@ -46,7 +46,7 @@ from numdist._kernels cimport (
     nd_betainc, nd_betainc_grad, nd_beta_sample_grad,
     nd_student_t_cdf, nd_student_t_sample_grad_df,
     nd_fill_d_d, nd_fill_dd_d, nd_fill_ddd_d, nd_fill_ddd_dd,
-    nd_run_parallel,
+    nd_gamma_sample_grad_fill, nd_run_parallel,
 )
 import numpy as np
 from numdist._common import get_num_threads
@@ -173,9 +173,83 @@ def gammainc_da(a, x):
     return _apply(<void *>nd_gammainc_p_da, (a, x), 1)[0]
 
 
+# dz/da by nd_gamma_sample_grad_fill (vectorised kernels): inputs a, z and the
+# optional factors g, rate (out = g * dz/da / rate), one output.
+cdef struct _grad_job:
+    const char *p[4]
+    intptr_t s[4]
+    int has_g
+    int has_rate
+    double *o
+    intptr_t n
+
+
+cdef void _grad_range(_grad_job *j, intptr_t lo, intptr_t m) noexcept nogil:
+    nd_gamma_sample_grad_fill(
+        m, <const double *>(j.p[0] + lo * j.s[0]), j.s[0], <const double *>(j.p[1] + lo * j.s[1]), j.s[1],
+        <const double *>(j.p[2] + lo * j.s[2]) if j.has_g else NULL, j.s[2],
+        <const double *>(j.p[3] + lo * j.s[3]) if j.has_rate else NULL, j.s[3],
+        j.o + lo, sizeof(double))
+
+
+cdef void _grad_task(void *ctx, intptr_t t) noexcept nogil:
+    cdef _grad_job *j = <_grad_job *>ctx
+    cdef intptr_t lo = t * _TASK
+    cdef intptr_t m = j.n - lo
+    if m > _TASK:
+        m = _TASK
+    _grad_range(j, lo, m)
+
+
+cdef object _gamma_grad(a, z, g, rate):
+    """g * dz/da / rate (g, rate None: 1) as a new C-ordered float64 array of the broadcast shape."""
+    cdef _grad_job j
+    cdef int k, nthreads
+    cdef intptr_t ntasks
+    args = [a, z] + [v for v in (g, rate) if v is not None]
+    arrs = list(np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in args]))
+    out = np.empty(arrs[0].shape, dtype=np.float64)
+    j.has_g = g is not None
+    j.has_rate = rate is not None
+    slots = [0, 1] + ([2] if j.has_g else []) + ([3] if j.has_rate else [])
+    keep = []
+    for k in range(4):
+        j.p[k] = NULL
+        j.s[k] = 0
+    for k, arr in zip(slots, arrs):
+        if arr.size > 1 and all(st == 0 for st in arr.strides):
+            arr = np.array(arr.reshape(-1)[:1])  # one aligned element, stride 0
+            j.s[k] = 0
+        else:
+            if not (arr.flags.c_contiguous and arr.flags.aligned):
+                arr = np.array(arr, order="C")  # ascontiguousarray keeps a misaligned array as it is
+            j.s[k] = sizeof(double)
+        keep.append(arr)
+        j.p[k] = <const char *><size_t>arr.ctypes.data
+    j.o = <double *><size_t>out.ctypes.data
+    j.n = out.size
+    if j.n == 0:
+        return out
+    if j.n < _PARALLEL_MIN:
+        with nogil:
+            _grad_range(&j, 0, j.n)
+    else:
+        nthreads = get_num_threads()
+        ntasks = (j.n + _TASK - 1) // _TASK
+        with nogil:
+            nd_run_parallel(nthreads, ntasks, _grad_task, &j)
+    return out
+
+
 def gamma_sample_grad(a, z):
     """dz/da = -(dP/da)(z; a) / p(z; a) for z ~ Gamma(a, rate 1): implicit reparameterisation."""
-    return _apply(<void *>nd_gamma_sample_grad, (a, z), 1)[0]
+    return _gamma_grad(a, z, None, None)
+
+
+def gamma_sample_grad_scaled(a, z, g, rate):
+    """``g * dz/da / rate`` in one pass (the concentration cotangent of ``Gamma.rsample_vjp``,
+    without temporaries); the same bits as ``g * gamma_sample_grad(a, z) / rate``."""
+    return _gamma_grad(a, z, g, rate)
 
 
 def betainc(a, b, x):

@@ -84,6 +84,14 @@ void nd_fill_ddd_dd(intptr_t n, nd_fn_ddd_dd f, const double *a, intptr_t as, co
                     intptr_t bs, const double *x, intptr_t xs, double *out0, intptr_t o0s,
                     double *out1, intptr_t o1s);
 
+/* out[i] = g[i] * nd_gamma_sample_grad(a[i], z[i]) / rate[i] (g, rate may be NULL:
+ * factor 1), the elements evaluated GV_W at a time by vectorised kernels; the
+ * same bits as nd_gamma_sample_grad element by element.  out may alias an input
+ * exactly. */
+void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                               intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                               intptr_t rs, double *out, intptr_t os);
+
 #ifdef __cplusplus
 }
 #endif
