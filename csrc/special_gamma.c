@@ -489,7 +489,7 @@ double nd_gammainc_p_da(double a, double x)
  * grad_scalar.  nd_gamma_sample_grad(a, z) is the fill of one element, so the
  * scalar and array forms agree bit for bit. */
 #define GV_W 8           /* lanes of a group: one AVX-512 vector, two AVX2 */
-#define GV_BLOCK 256     /* elements sorted by region at a time */
+#define GV_BLOCK 1024    /* elements sorted by region at a time */
 #define GV_A_MAX 30.0    /* above: terms grow like sqrt(a); scalar path */
 #define GV_X_TINY 1e-20  /* below: two-term series, scalar (powers of z would be subnormal) */
 #define GV_X_MAX 1e30    /* above: the unnormalised fraction steps could overflow */
@@ -545,55 +545,67 @@ static uint64_t gv_to_bits(double d)
     return b;
 }
 
-/* log v for positive normal finite v, lane by lane (no libm, vectorisable):
+/* log v for positive normal finite v (no libm; the loop vectorises):
  * v = 2^e m, m in [sqrt(1/2), sqrt 2); log m = 2 atanh s, s = f/(2+f), f = m - 1,
  * |s| <= 0.172: 2s = f - s f, then the odd series to s^21 (next term < 1e-18
  * relative).  About 1 ulp. */
-static inline void gv_log(const double *restrict v, double *restrict out)
+static inline double gv_log(double v)
 {
-    int l;
-    for (l = 0; l < GV_W; l++) {
-        uint64_t b = gv_to_bits(v[l]);
-        double m = gv_from_bits((b & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
-        /* the biased exponent (11 bits) as a double, by the 2^52 trick */
-        double e = gv_from_bits(UINT64_C(0x4330000000000000) | (b >> 52)) - 0x1p52 - 1023.0;
-        double f, s, s2, p, lm;
-        if (m > GV_SQRT2) { m *= 0.5; e += 1.0; }
-        f = m - 1.0;
-        s = f / (2.0 + f);
-        s2 = s * s;
-        p = 2.0 / 21;
-        p = p * s2 + 2.0 / 19;
-        p = p * s2 + 2.0 / 17;
-        p = p * s2 + 2.0 / 15;
-        p = p * s2 + 2.0 / 13;
-        p = p * s2 + 2.0 / 11;
-        p = p * s2 + 2.0 / 9;
-        p = p * s2 + 2.0 / 7;
-        p = p * s2 + 2.0 / 5;
-        p = p * s2 + 2.0 / 3;
-        lm = (f - s * f) + s * s2 * p;
-        out[l] = e * GV_LN2_HI + (lm + e * GV_LN2_LO);
-    }
+    uint64_t b = gv_to_bits(v);
+    double m = gv_from_bits((b & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
+    /* the biased exponent (11 bits) as a double, by the 2^52 trick */
+    double e = gv_from_bits(UINT64_C(0x4330000000000000) | (b >> 52)) - 0x1p52 - 1023.0;
+    double f, s, s2, s4, p, q, lm;
+    /* m -> m/2, e -> e + 1 above sqrt 2, as arithmetic (exact: m - m/2 = m/2
+     * by Sterbenz) because selects here stop GCC's AVX2 vectoriser */
+    double big = m > GV_SQRT2 ? 1.0 : 0.0;
+    m = m - 0.5 * big * m;
+    e = e + big;
+    f = m - 1.0;
+    s = f / (2.0 + f);
+    s2 = s * s;
+    s4 = s2 * s2;
+    /* sum_{k=1..10} 2 s2^(k-1)/(2k+1) in two interleaved halves (shorter chain) */
+    p = 2.0 / 19 * s4 + 2.0 / 15;
+    q = 2.0 / 21 * s4 + 2.0 / 17;
+    p = p * s4 + 2.0 / 11;
+    q = q * s4 + 2.0 / 13;
+    p = p * s4 + 2.0 / 7;
+    q = q * s4 + 2.0 / 9;
+    p = p * s4 + 2.0 / 3;
+    q = q * s4 + 2.0 / 5;
+    lm = (f - s * f) + s * s2 * (p + s2 * q);
+    return e * GV_LN2_HI + (lm + e * GV_LN2_LO);
 }
 
-/* L = log x - psi(y) lane by lane, 1e-4 <= y <= GV_A_MAX + 1, x normal:
- * psi(y) = psi(w) - sum_{i<10} 1/(y+i) with w = y + 10 >= 10, where
- * psi(w) = log w + nd_i_psi_minus_log(w); the sum is N/D (one fraction, all
- * terms positive).  One division serves 1/w, N/D and x/w: q = 1/(D w).  Then
- * L = log(x/w) - (psi(w) - log w) + N/D: one log. */
-static inline void gv_lx_minus_psi(const double *restrict y, const double *restrict x,
-                                   double *restrict L)
+/* L[i] = log x[i] - psi(a[i] + shift), 1e-4 <= a < GV_A_MAX, x normal, for n
+ * elements (a loop the compiler vectorises, iterations independent).
+ * y = a + shift; psi(y) = psi(w) - sum_{i<10} 1/(y+i), w = y + 10 >= 10, with
+ * psi(w) = log w + nd_i_psi_minus_log(w); the sum is N/D, built pairwise as a
+ * tree (all terms positive: no cancellation).  One division gives 1/w, N/D and
+ * x/w: q = 1/(D w).  L = log(x/w) - (psi(w) - log w) + N/D: one log. */
+GV_CLONES static void gv_lx_minus_psi(int n, const double *restrict a, const double *restrict x,
+                                      double shift, double *restrict L)
 {
-    double v[GV_W], lv[GV_W], t[GV_W];
-    int l, i;
-    for (l = 0; l < GV_W; l++) {
-        double N = 0.0, D = 1.0, w = y[l] + 10.0, q, r, r2, s;
-        for (i = 0; i < 10; i++) { N = N * (y[l] + i) + D; D *= y[l] + i; }
+    int l;
+    for (l = 0; l < n; l++) {
+        double y = a[l] + shift, w = y + 10.0, N, D, q, r, r2, s;
+        double nk[5], dk[5];
+        /* 1/(y+2k) + 1/(y+2k+1) = nk/dk (written out: an inner loop would stop
+         * the vectoriser) */
+#define GV_PAIR(k) nk[k] = (y + 2 * k) + (y + (2 * k + 1)); dk[k] = (y + 2 * k) * (y + (2 * k + 1))
+        GV_PAIR(0); GV_PAIR(1); GV_PAIR(2); GV_PAIR(3); GV_PAIR(4);
+#undef GV_PAIR
+        {
+            double n01 = nk[0] * dk[1] + nk[1] * dk[0], d01 = dk[0] * dk[1];
+            double n23 = nk[2] * dk[3] + nk[3] * dk[2], d23 = dk[2] * dk[3];
+            double n03 = n01 * d23 + n23 * d01, d03 = d01 * d23;
+            N = n03 * dk[4] + nk[4] * d03;
+            D = d03 * dk[4];
+        }
         q = 1.0 / (D * w);
         r = D * q; /* 1/w */
         r2 = r * r;
-        v[l] = x[l] * r;
         s = 43867.0 / 14364.0;
         s = s * r2 - 3617.0 / 8160.0;
         s = s * r2 + 1.0 / 12.0;
@@ -603,25 +615,23 @@ static inline void gv_lx_minus_psi(const double *restrict y, const double *restr
         s = s * r2 + 1.0 / 252.0;
         s = s * r2 - 1.0 / 120.0;
         s = s * r2 + 1.0 / 12.0;
-        /* N/D - (psi(w) - log w) */
-        t[l] = (N * w) * q + (0.5 * r + s * r2);
+        /* log(x/w) + N/D - (psi(w) - log w) */
+        L[l] = gv_log(x[l] * r) + ((N * w) * q + (0.5 * r + s * r2));
     }
-    gv_log(v, lv);
-    for (l = 0; l < GV_W; l++) L[l] = lv[l] + t[l];
 }
 
 /* Series lanes: S = sum x^n/((a+1)...(a+n)) and S' = dS/da as in gamma_series,
- * four terms per division (1/(u1 u2 u3 u4) gives each 1/u_k by products), and
- * one multiplication per four terms on the loop-carried chain. */
+ * four terms per division (1/(u1 u2 u3 u4) gives each 1/u_k by products), one
+ * multiplication per four terms on the loop-carried chain; then
+ * out = -(x/a)(S' + S L) with L = log x - psi(a+1) given. */
 GV_CLONES static void gv_series(const double *restrict av, const double *restrict xv,
-                                double *restrict out)
+                                const double *restrict L, double *restrict out)
 {
-    double term[GV_W], sum[GV_W], dsum[GV_W], H[GV_W], y[GV_W], L[GV_W];
+    double term[GV_W], sum[GV_W], dsum[GV_W], H[GV_W];
     double live[GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
     int l, n;
     for (l = 0; l < GV_W; l++) {
         term[l] = 1.0; sum[l] = 1.0; dsum[l] = 0.0; H[l] = 0.0; live[l] = 1.0;
-        y[l] = av[l] + 1.0;
     }
     for (n = 1; n < GV_MAXIT; n += 4) {
         int any = 0;
@@ -648,19 +658,18 @@ GV_CLONES static void gv_series(const double *restrict av, const double *restric
         for (l = 0; l < GV_W; l++) any |= live[l] != 0.0;
         if (!any) break;
     }
-    gv_lx_minus_psi(y, xv, L);
     for (l = 0; l < GV_W; l++) out[l] = -(xv[l] / av[l]) * (dsum[l] + sum[l] * L[l]);
 }
 
 /* Continued-fraction lanes: gamma_cf's Wallis recurrences for C and dC/da, four
- * unnormalised steps per division (x < GV_X_MAX keeps them finite). */
+ * unnormalised steps per division (x < GV_X_MAX keeps them finite); then
+ * out = x (C' + C L) with L = log x - psi(a) given. */
 GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv,
-                            double *restrict out)
+                            const double *restrict L, double *restrict out)
 {
     double A2[GV_W], B2[GV_W], dA2[GV_W], dB2[GV_W], A1[GV_W], B1[GV_W], dA1[GV_W], dB1[GV_W];
-    double c[GV_W], dc[GV_W], L[GV_W], live[GV_W];
+    double c[GV_W], dc[GV_W], live[GV_W];
     int l, k, j;
-    gv_lx_minus_psi(av, xv, L);
     for (l = 0; l < GV_W; l++) {
         double b1 = xv[l] + 1.0 - av[l];
         A2[l] = 0.0; B2[l] = 1.0; dA2[l] = 0.0; dB2[l] = 0.0;
@@ -704,52 +713,78 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
     for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
 }
 
-/* Run the kernel on the listed elements of a block, GV_W at a time (a short
- * last group repeats its last element in the spare lanes). */
-static void gv_run(void (*kernel)(const double *restrict, const double *restrict, double *restrict),
-                   const int *idx, int cnt, const double *ab, const double *xb, double *res)
-{
-    double ga[GV_W], gx[GV_W], gr[GV_W];
-    int k, l;
-    for (k = 0; k < cnt; k += GV_W) {
-        for (l = 0; l < GV_W; l++) {
-            int j = idx[k + l < cnt ? k + l : cnt - 1];
-            ga[l] = ab[j];
-            gx[l] = xb[j];
-        }
-        kernel(ga, gx, gr);
-        for (l = 0; l < GV_W && k + l < cnt; l++) res[idx[k + l]] = gr[l];
-    }
-}
-
 #define ND_AT(p, i, s) (*(const double *)((const char *)(p) + (i) * (s)))
 #define ND_OUT(p, i, s) (*(double *)((char *)(p) + (i) * (s)))
+
+/* Region and bucket of an element: -1 scalar path; [0, GV_NB) series, bucketed
+ * by x / (1.5 (a+1)) (< 1 there, as sqrt a <= (a+1)/2); [GV_NB, GV_NC)
+ * fraction, bucketed by half-octaves of x (fewer: fraction elements are rarer,
+ * and each bucket's last group is padded).  Within a bucket the elements need
+ * similar numbers of terms, so a group of lanes wastes little on its slowest. */
+#define GV_NB 8
+#define GV_NC (GV_NB + 4)
+static int gv_class(double a, double x)
+{
+    double t = x - a - 1.0;
+    int k;
+    /* the comparisons are false for NaN: those go to grad_scalar */
+    if (!(a >= 1e-4 && a < GV_A_MAX && x >= GV_X_TINY && x < GV_X_MAX)) return -1;
+    if (x > 1.1 && t >= 0.0 && t * t >= a) { /* use_cf_d */
+        uint64_t b = gv_to_bits(x);
+        k = (int)(((b >> 52) - 1023) * 2 + ((b >> 51) & 1)); /* x > 1.1: >= 0 */
+        return GV_NB + (k < GV_NC - GV_NB ? k : GV_NC - GV_NB - 1);
+    }
+    k = (int)(x * (GV_NB / 1.5) / (a + 1.0));
+    return k < GV_NB ? k : GV_NB - 1;
+}
 
 void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
                                intptr_t zs, const double *g, intptr_t gs, const double *rate,
                                intptr_t rs, double *out, intptr_t os)
 {
-    double ab[GV_BLOCK], xb[GV_BLOCK], res[GV_BLOCK];
-    int is[GV_BLOCK], ic[GV_BLOCK];
+    /* per block: res by element; the vector elements sorted by class into
+     * order/va/vx/vL/vr (series first, then fraction), each class padded to a
+     * whole group of lanes by repeating its last element */
+    double res[GV_BLOCK];
+    double va[GV_BLOCK + GV_NC * GV_W], vx[GV_BLOCK + GV_NC * GV_W];
+    double vL[GV_BLOCK + GV_NC * GV_W], vr[GV_BLOCK + GV_NC * GV_W];
+    int order[GV_BLOCK], cls[GV_BLOCK];
     intptr_t i0;
     for (i0 = 0; i0 < n; i0 += GV_BLOCK) {
-        int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, ns = 0, nc = 0, j;
+        int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, j, c, k;
+        int count[GV_NC] = {0}, start[GV_NC + 1], fill[GV_NC];
+        int nser, nall;
         for (j = 0; j < m; j++) {
-            double ai = ND_AT(a, i0 + j, as), xi = ND_AT(z, i0 + j, zs), t = xi - ai - 1.0;
-            ab[j] = ai;
-            xb[j] = xi;
-            /* the comparisons are false for NaN: those go to grad_scalar */
-            if (ai >= 1e-4 && ai < GV_A_MAX && xi >= GV_X_TINY && xi < GV_X_MAX) {
-                if (xi > 1.1 && t >= 0.0 && t * t >= ai) ic[nc++] = j; /* use_cf_d */
-                else is[ns++] = j;
-            } else {
-                res[j] = grad_scalar(ai, xi);
-            }
+            double ai = ND_AT(a, i0 + j, as), xi = ND_AT(z, i0 + j, zs);
+            c = gv_class(ai, xi);
+            cls[j] = c;
+            if (c < 0) res[j] = grad_scalar(ai, xi);
+            else count[c]++;
         }
-        gv_run(gv_series, is, ns, ab, xb, res);
-        gv_run(gv_cf, ic, nc, ab, xb, res);
+        /* padded start of each class */
+        start[0] = 0;
+        for (c = 0; c < GV_NC; c++) {
+            start[c + 1] = start[c] + (count[c] + GV_W - 1) / GV_W * GV_W;
+            fill[c] = start[c];
+        }
+        nser = start[GV_NB];
+        nall = start[GV_NC];
         for (j = 0; j < m; j++) {
-            double r = res[j];
+            c = cls[j];
+            if (c < 0) continue;
+            k = fill[c]++;
+            order[j] = k;
+            va[k] = ND_AT(a, i0 + j, as);
+            vx[k] = ND_AT(z, i0 + j, zs);
+        }
+        for (c = 0; c < GV_NC; c++)
+            for (k = fill[c]; k < start[c + 1]; k++) { va[k] = va[k - 1]; vx[k] = vx[k - 1]; }
+        gv_lx_minus_psi(nser, va, vx, 1.0, vL);
+        gv_lx_minus_psi(nall - nser, va + nser, vx + nser, 0.0, vL + nser);
+        for (k = 0; k < nser; k += GV_W) gv_series(va + k, vx + k, vL + k, vr + k);
+        for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vL + k, vr + k);
+        for (j = 0; j < m; j++) {
+            double r = cls[j] < 0 ? res[j] : vr[order[j]];
             if (g) r = ND_AT(g, i0 + j, gs) * r;
             if (rate) r = r / ND_AT(rate, i0 + j, rs);
             ND_OUT(out, i0 + j, os) = r;
