@@ -33,6 +33,7 @@
  */
 #include "numdist/special.h"
 #include "special_impl.h"
+#include "special_gamma_temme.h"
 
 #include <float.h>
 #include <math.h>
@@ -490,7 +491,7 @@ double nd_gammainc_p_da(double a, double x)
  * scalar and array forms agree bit for bit. */
 #define GV_W 8           /* lanes of a group: one AVX-512 vector, two AVX2 */
 #define GV_BLOCK 1024    /* elements sorted by region at a time */
-#define GV_A_MAX 30.0    /* above: terms grow like sqrt(a); scalar path */
+#define GV_A_MAX 1e5     /* above: scalar path (terms grow like sqrt(a)) */
 #define GV_X_TINY 1e-20  /* below: two-term series, scalar (powers of z would be subnormal) */
 #define GV_X_MAX 1e30    /* above: the unnormalised fraction steps could overflow */
 #define GV_MAXIT 4096    /* caps on the lane loops (reached by no valid input) */
@@ -713,6 +714,64 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
     for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
 }
 
+/* Temme lanes, a >= GT_A_MIN and x/a in [GT_LAM_LO, GT_LAM_HI] (|eta| <= 0.59):
+ * with Q = F(a, eta) = erfc(eta sqrt(a/2))/2 + e^(-a eta^2/2)/sqrt(2 pi a) S,
+ * S = sum_k c_k(eta) a^-k (tools/gen_gamma_temme.py), and p = -dQ/dx,
+ *   dz/da = -(dQ/da)_x / (dQ/dx)_a = lambda - lambda (eta/(lambda-1)) num / den,
+ *   num = eta/2 + (eta^2/2 + 1/(2a)) S + T/a,   den = 1 + eta S - S'/a,
+ * T = sum_k k c_k a^-k, S' = sum_k c_k'(eta) a^-k: the common factor
+ * e^(-a eta^2/2)/sqrt(2 pi a) cancels, nothing cancels catastrophically, and the
+ * cost does not grow with a.  eta^2/2 = lambda - 1 - log(lambda) = -log1pmx(t),
+ * t = lambda - 1 = (x - a)/a (x - a exact: x/a in [1/2, 2]); log1pmx(t) by
+ * log(1+t) = 2 atanh(u), u = t/(2+t), |u| <= 0.32: -t u + 2 u^3 sum u^2j/(2j+3),
+ * j < 16 (next term < 1e-17 relative).  Terms to a^-7: relative error below
+ * 3e-16 at a = 30, smaller above. */
+#define GT_LAM_LO 0.52
+#define GT_LAM_HI 1.7
+GV_CLONES static void gv_temme(int n, const double *restrict av, const double *restrict xv,
+                               double *restrict out)
+{
+    int l;
+    for (l = 0; l < n; l++) {
+        double a = av[l], x = xv[l], r = 1.0 / a, t = (x - a) * r, lam = x * r;
+        double u = t / (2.0 + t), u2 = u * u, p, lm, eta, S, T, dS, num, den, tq, eq, z0;
+        double c0, c1, c2, c3, c4, c5, c6, c7;
+        p = 1.0 / 33;
+        p = p * u2 + 1.0 / 31;
+        p = p * u2 + 1.0 / 29;
+        p = p * u2 + 1.0 / 27;
+        p = p * u2 + 1.0 / 25;
+        p = p * u2 + 1.0 / 23;
+        p = p * u2 + 1.0 / 21;
+        p = p * u2 + 1.0 / 19;
+        p = p * u2 + 1.0 / 17;
+        p = p * u2 + 1.0 / 15;
+        p = p * u2 + 1.0 / 13;
+        p = p * u2 + 1.0 / 11;
+        p = p * u2 + 1.0 / 9;
+        p = p * u2 + 1.0 / 7;
+        p = p * u2 + 1.0 / 5;
+        p = p * u2 + 1.0 / 3;
+        lm = -t * u + 2.0 * (u * u2) * p; /* log(1+t) - t <= 0 */
+        eta = copysign(sqrt(-2.0 * lm), t);
+        c0 = gt_c0(eta); c1 = gt_c1(eta); c2 = gt_c2(eta); c3 = gt_c3(eta);
+        c4 = gt_c4(eta); c5 = gt_c5(eta); c6 = gt_c6(eta); c7 = gt_c7(eta);
+        S = c0 + r * (c1 + r * (c2 + r * (c3 + r * (c4 + r * (c5 + r * (c6 + r * c7))))));
+        T = r * (c1 + r * (2.0 * c2 + r * (3.0 * c3 + r * (4.0 * c4 + r * (5.0 * c5
+              + r * (6.0 * c6 + r * (7.0 * c7)))))));
+        dS = gt_dc0(eta) + r * (gt_dc1(eta) + r * (gt_dc2(eta) + r * (gt_dc3(eta)
+               + r * (gt_dc4(eta) + r * (gt_dc5(eta) + r * (gt_dc6(eta) + r * gt_dc7(eta)))))));
+        num = 0.5 * eta + (0.5 * (eta * eta) + 0.5 * r) * S + T * r;
+        den = 1.0 + eta * S - dS * r;
+        /* eta/t -> 1 as t -> 0 (x = a exactly: 0/0); as arithmetic, which GCC's
+         * AVX2 vectoriser takes (t + 0 = t exactly) */
+        z0 = t == 0.0 ? 1.0 : 0.0;
+        tq = t + z0;
+        eq = eta + z0;
+        out[l] = lam - (lam * eq) * num / (tq * den);
+    }
+}
+
 #define ND_AT(p, i, s) (*(const double *)((const char *)(p) + (i) * (s)))
 #define ND_OUT(p, i, s) (*(double *)((char *)(p) + (i) * (s)))
 
@@ -723,11 +782,13 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
  * similar numbers of terms, so a group of lanes wastes little on its slowest. */
 #define GV_NB 8
 #define GV_NC (GV_NB + 4)
+#define GV_TEMME GV_NC /* class of the Temme elements (one loop, no lanes) */
 static int gv_class(double a, double x)
 {
     double t = x - a - 1.0;
     int k;
     /* the comparisons are false for NaN: those go to grad_scalar */
+    if (a >= GT_A_MIN && a <= DBL_MAX && x >= GT_LAM_LO * a && x <= GT_LAM_HI * a) return GV_TEMME;
     if (!(a >= 1e-4 && a < GV_A_MAX && x >= GV_X_TINY && x < GV_X_MAX)) return -1;
     if (x > 1.1 && t >= 0.0 && t * t >= a) { /* use_cf_d */
         uint64_t b = gv_to_bits(x);
@@ -742,37 +803,33 @@ void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const d
                                intptr_t zs, const double *g, intptr_t gs, const double *rate,
                                intptr_t rs, double *out, intptr_t os)
 {
-    /* per block: res by element; the vector elements sorted by class into
-     * order/va/vx/vL/vr (series first, then fraction), each class padded to a
-     * whole group of lanes by repeating its last element */
-    double res[GV_BLOCK];
-    double va[GV_BLOCK + GV_NC * GV_W], vx[GV_BLOCK + GV_NC * GV_W];
-    double vL[GV_BLOCK + GV_NC * GV_W], vr[GV_BLOCK + GV_NC * GV_W];
+    /* per block, the elements sorted by class (counting sort) into va/vx and
+     * their results vr, at order[j] for element j: series buckets, fraction
+     * buckets (each padded to whole groups of lanes by repeating its last
+     * element), Temme, then the scalar ones (class -1, stored last) */
+    enum { NCLS = GV_TEMME + 2, SCALAR = GV_TEMME + 1, CAP = GV_BLOCK + NCLS * GV_W };
+    double va[CAP], vx[CAP], vL[CAP], vr[CAP];
     int order[GV_BLOCK], cls[GV_BLOCK];
     intptr_t i0;
     for (i0 = 0; i0 < n; i0 += GV_BLOCK) {
         int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, j, c, k;
-        int count[GV_NC] = {0}, start[GV_NC + 1], fill[GV_NC];
+        int count[NCLS] = {0}, start[NCLS + 1], fill[NCLS];
         int nser, nall;
         for (j = 0; j < m; j++) {
-            double ai = ND_AT(a, i0 + j, as), xi = ND_AT(z, i0 + j, zs);
-            c = gv_class(ai, xi);
+            c = gv_class(ND_AT(a, i0 + j, as), ND_AT(z, i0 + j, zs));
+            c = c < 0 ? SCALAR : c;
             cls[j] = c;
-            if (c < 0) res[j] = grad_scalar(ai, xi);
-            else count[c]++;
+            count[c]++;
         }
-        /* padded start of each class */
         start[0] = 0;
-        for (c = 0; c < GV_NC; c++) {
-            start[c + 1] = start[c] + (count[c] + GV_W - 1) / GV_W * GV_W;
+        for (c = 0; c < NCLS; c++) {
+            start[c + 1] = start[c] + (c < GV_NC ? (count[c] + GV_W - 1) / GV_W * GV_W : count[c]);
             fill[c] = start[c];
         }
         nser = start[GV_NB];
         nall = start[GV_NC];
         for (j = 0; j < m; j++) {
-            c = cls[j];
-            if (c < 0) continue;
-            k = fill[c]++;
+            k = fill[cls[j]]++;
             order[j] = k;
             va[k] = ND_AT(a, i0 + j, as);
             vx[k] = ND_AT(z, i0 + j, zs);
@@ -783,8 +840,10 @@ void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const d
         gv_lx_minus_psi(nall - nser, va + nser, vx + nser, 0.0, vL + nser);
         for (k = 0; k < nser; k += GV_W) gv_series(va + k, vx + k, vL + k, vr + k);
         for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vL + k, vr + k);
+        gv_temme(count[GV_TEMME], va + nall, vx + nall, vr + nall);
+        for (k = start[SCALAR]; k < start[SCALAR + 1]; k++) vr[k] = grad_scalar(va[k], vx[k]);
         for (j = 0; j < m; j++) {
-            double r = cls[j] < 0 ? res[j] : vr[order[j]];
+            double r = vr[order[j]];
             if (g) r = ND_AT(g, i0 + j, gs) * r;
             if (rate) r = r / ND_AT(rate, i0 + j, rs);
             ND_OUT(out, i0 + j, os) = r;
