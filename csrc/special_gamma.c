@@ -782,14 +782,17 @@ GV_CLONES static void gv_temme(int n, const double *restrict av, const double *r
  * similar numbers of terms, so a group of lanes wastes little on its slowest. */
 #define GV_NB 8
 #define GV_NC (GV_NB + 4)
-#define GV_TEMME GV_NC /* class of the Temme elements (one loop, no lanes) */
+#define GV_TEMME GV_NC       /* class of the Temme elements (one loop, no lanes) */
+#define GV_TINY (GV_NC + 1)  /* normal x < GV_X_TINY: -(x/a) L, one loop */
 static int gv_class(double a, double x)
 {
     double t = x - a - 1.0;
     int k;
     /* the comparisons are false for NaN: those go to grad_scalar */
     if (a >= GT_A_MIN && a <= DBL_MAX && x >= GT_LAM_LO * a && x <= GT_LAM_HI * a) return GV_TEMME;
-    if (!(a >= 1e-4 && a < GV_A_MAX && x >= GV_X_TINY && x < GV_X_MAX)) return -1;
+    if (!(a >= 1e-4 && a < GV_A_MAX && x < GV_X_MAX)) return -1;
+    if (x < GV_X_TINY) return x >= DBL_MIN ? GV_TINY : -1; /* grad_scalar's tiny-z rule, lane-wise */
+    if (!(x >= GV_X_TINY)) return -1;
     if (x > 1.1 && t >= 0.0 && t * t >= a) { /* use_cf_d */
         uint64_t b = gv_to_bits(x);
         k = (int)(((b >> 52) - 1023) * 2 + ((b >> 51) & 1)); /* x > 1.1: >= 0 */
@@ -806,8 +809,8 @@ void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const d
     /* per block, the elements sorted by class (counting sort) into va/vx and
      * their results vr, at order[j] for element j: series buckets, fraction
      * buckets (each padded to whole groups of lanes by repeating its last
-     * element), Temme, then the scalar ones (class -1, stored last) */
-    enum { NCLS = GV_TEMME + 2, SCALAR = GV_TEMME + 1, CAP = GV_BLOCK + NCLS * GV_W };
+     * element), Temme, tiny x, then the scalar ones (class -1, stored last) */
+    enum { NCLS = GV_TINY + 2, SCALAR = GV_TINY + 1, CAP = GV_BLOCK + NCLS * GV_W };
     double va[CAP], vx[CAP], vL[CAP], vr[CAP];
     int order[GV_BLOCK], cls[GV_BLOCK];
     intptr_t i0;
@@ -841,6 +844,12 @@ void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const d
         for (k = 0; k < nser; k += GV_W) gv_series(va + k, vx + k, vL + k, vr + k);
         for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vL + k, vr + k);
         gv_temme(count[GV_TEMME], va + nall, vx + nall, vr + nall);
+        /* tiny x: L of x 2^64 (x/w must stay normal for gv_log), less 64 log 2 */
+        for (k = start[GV_TINY]; k < start[GV_TINY + 1]; k++) vr[k] = vx[k] * 0x1p64;
+        k = start[GV_TINY];
+        gv_lx_minus_psi(count[GV_TINY], va + k, vr + k, 1.0, vL + k);
+        for (; k < start[GV_TINY + 1]; k++)
+            vr[k] = -(vx[k] / va[k]) * ((vL[k] - 64.0 * GV_LN2_HI) - 64.0 * GV_LN2_LO);
         for (k = start[SCALAR]; k < start[SCALAR + 1]; k++) vr[k] = grad_scalar(va[k], vx[k]);
         for (j = 0; j < m; j++) {
             double r = vr[order[j]];

@@ -115,8 +115,9 @@ def _grad_ref(a, x):
 def _region_boundary_points():
     """(a, z) on both sides of every boundary between the methods of
     nd_gamma_sample_grad_fill (csrc/special_gamma.c): series | fraction at
-    z = a + 1 + sqrt(a) and z = 1.1; vector | scalar at a = 1e-4, z = 1e-20 and
-    a = 1e5; Temme at a = 30 and z/a = 0.52, 1.7, and z = a exactly (its 0/0)."""
+    z = a + 1 + sqrt(a) and z = 1.1; series | tiny-z rule at z = 1e-20 (down to
+    the smallest normal); vector | scalar at a = 1e-4 and a = 1e5; Temme at a = 30
+    and z/a = 0.52, 1.7, and z = a exactly (its 0/0)."""
     up, down = 1 + 2e-15, 1 - 2e-15
     pts = []
     for a in (1e-4, 0.05, 0.5, 1.0, 2.5, 5.0, 12.0, 29.0, 29.99, 60.0, 1e3):
@@ -124,8 +125,10 @@ def _region_boundary_points():
         pts += [(a, b * down), (a, b * up)]
         if b < 1.1:
             pts += [(a, 1.1 * down), (a, 1.1 * up)]
-    for a in (1e-4 * down, 1e-4 * up, 0.02, 3.0):
+    for a in (1e-4 * down, 1e-4 * up, 0.02, 3.0, 5e4):
         pts += [(a, 1e-20 * down), (a, 1e-20 * up), (a, 0.3), (a, 2.0)]
+    tiny = np.finfo(float).tiny  # where draws are clamped (torch's rule); lanes scale by 2^64
+    pts += [(1e-3, tiny), (0.02, 2 * tiny), (7.0, 1e-300), (1e-4 * up, tiny), (1e-4 * down, tiny)]
     for a in (30 * down, 30.0, 30 * up, 31.0, 250.0, 1e4):
         for lam in (0.52 * down, 0.52 * up, 1.7 * down, 1.7 * up, 1.0, 1 + 1e-12, 1 - 1e-12, 0.8, 1.25):
             pts.append((a, a * lam))
