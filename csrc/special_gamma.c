@@ -29,7 +29,10 @@
  *            series: -(x/a) (S' + S (log x - psi(a+1))),
  *            fraction: x (C' + C (log x - psi(a))),
  *            so no exponential is evaluated: nothing under/overflows for tiny
- *            a or tiny densities.
+ *            a or tiny densities.  For a >= 30 near the bulk, Temme's uniform
+ *            expansion differentiated (gv_temme).  Arrays go through
+ *            nd_gamma_sample_grad_fill (vectorised by region; see "dz/da" below
+ *            and docs/architecture.md).
  */
 #include "numdist/special.h"
 #include "special_impl.h"
