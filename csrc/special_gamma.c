@@ -736,7 +736,9 @@ GV_CLONES static void gv_temme(int n, const double *restrict av, const double *r
 {
     int l;
     for (l = 0; l < n; l++) {
-        double a = av[l], x = xv[l], r = 1.0 / a, t = (x - a) * r, lam = x * r;
+        /* t by a division, not (x - a) * r: r = 1/a is subnormal above 2^1022 (there
+         * it only scales terms far below rounding) */
+        double a = av[l], x = xv[l], r = 1.0 / a, t = (x - a) / a, lam = 1.0 + t;
         double u = t / (2.0 + t), u2 = u * u, p, lm, eta, S, T, dS, num, den, tq, eq, z0;
         double c0, c1, c2, c3, c4, c5, c6, c7;
         p = 1.0 / 33;

@@ -158,6 +158,20 @@ def test_gamma_sample_grad_random_against_mpmath():
     assert worst <= 1e-13
 
 
+def test_gamma_sample_grad_huge_concentrations():
+    """a up to the largest double: the Temme rule's a -> inf limit,
+    dz/da = lambda (1 - eta^2 / (2 (lambda - 1))), holds to rounding (the next
+    term is O(1/a)); 1/a is subnormal above 2^1022."""
+    for a in (1e200, 1e305, 1.6e308):
+        for lam in (0.6, 0.9, 1.0, 1.1, 1.6):
+            if not np.isfinite(a * lam):
+                continue
+            got = float(S.gamma_sample_grad(a, a * lam))
+            L = mp.mpf(a * lam) / mp.mpf(a)
+            ref = 1 if L == 1 else L * (1 - (L - 1 - mp.log(L)) / (L - 1))
+            assert rel(got, ref) <= 1e-14, (a, lam)
+
+
 def test_gamma_sample_grad_elementwise_independent():
     """An element's value depends on its own (a, z) only: the same bits alone, in
     another order (other lane neighbours, other region groups), through strided and
