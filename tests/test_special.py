@@ -208,6 +208,49 @@ def test_gamma_sample_grad_elementwise_independent():
     assert np.isnan(ref[bad]).all() and np.isfinite(ref[~bad & np.isfinite(z) & (z > 0)]).all()
 
 
+def test_gamma_sample_grad_broadcast_parameters_are_not_copied():
+    """A parameter broadcast over leading dims (a batch parameter under a sample
+    shape) is read periodically, not copied out: the call allocates about its output
+    only; mid-dimension broadcasts (copied) give the same values."""
+    import tracemalloc
+
+    rng = np.random.default_rng(11)
+    conc, rate = rng.uniform(0.5, 5.0, 2000), rng.uniform(0.5, 2.0, (1, 2000))
+    z = rng.standard_gamma(np.broadcast_to(conc, (300, 2000)))
+    g = rng.normal(size=(300, 1, 2000))[:, 0]
+    tracemalloc.start()
+    try:
+        out = S.gamma_sample_grad_scaled(conc, z, g, rate)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.1 * out.nbytes
+    full = [np.array(np.broadcast_to(v, z.shape)) for v in (conc, g, rate)]
+    np.testing.assert_array_equal(out, full[1] * S.gamma_sample_grad(full[0], z) / full[2])
+    a3 = rng.uniform(0.5, 40.0, (3, 1, 4))
+    z3 = rng.standard_gamma(np.broadcast_to(a3, (2, 3, 5, 4)))
+    np.testing.assert_array_equal(S.gamma_sample_grad(a3, z3),
+                                  S.gamma_sample_grad(np.array(np.broadcast_to(a3, z3.shape)), z3))
+
+
+def test_temme_coefficients_are_generated():
+    """csrc/special_gamma_temme.h is what tools/gen_gamma_temme.py writes (exact
+    rational arithmetic), and its c_k(0) are Temme's known values."""
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, str(root / "tools" / "gen_gamma_temme.py"), "--check"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (root / "csrc" / "special_gamma_temme.h").read_text()
+    # c_0(0) = -1/3, c_1(0) = -1/540, c_2(0) = 25/6048 (the constant terms of the Horner forms)
+    for k, c0 in ((0, -1 / 3), (1, -1 / 540), (2, 25 / 6048)):
+        body = text.split(f"gt_c{k}(double e)")[1].split(";")[0]
+        assert body.rstrip().endswith(repr(c0)), (k, body[-40:])
+
+
 def test_gammainc_against_scipy_large_grid():
     a = np.logspace(-3, 4, 60)[:, None]
     x = np.logspace(-5, 4.5, 80)

@@ -174,10 +174,14 @@ def gammainc_da(a, x):
 
 
 # dz/da by nd_gamma_sample_grad_fill (vectorised kernels): inputs a, z and the
-# optional factors g, rate (out = g * dz/da / rate), one output.
+# optional factors g, rate (out = g * dz/da / rate), one output.  Input k is read
+# with period per[k] over the C-ordered output: element i is input element
+# i % per[k] (per = n: a full array; 1: a scalar; the size of its trailing block
+# when it is broadcast over leading dims only, e.g. a batch parameter under a
+# sample shape), so broadcast parameters are not copied out to the output's size.
 cdef struct _grad_job:
     const char *p[4]
-    intptr_t s[4]
+    intptr_t per[4]
     int has_g
     int has_rate
     double *o
@@ -185,11 +189,26 @@ cdef struct _grad_job:
 
 
 cdef void _grad_range(_grad_job *j, intptr_t lo, intptr_t m) noexcept nogil:
-    nd_gamma_sample_grad_fill(
-        m, <const double *>(j.p[0] + lo * j.s[0]), j.s[0], <const double *>(j.p[1] + lo * j.s[1]), j.s[1],
-        <const double *>(j.p[2] + lo * j.s[2]) if j.has_g else NULL, j.s[2],
-        <const double *>(j.p[3] + lo * j.s[3]) if j.has_rate else NULL, j.s[3],
-        j.o + lo, sizeof(double))
+    cdef intptr_t i = lo, end = lo + m, seg, nxt, off[4]
+    cdef int k
+    while i < end:
+        seg = end
+        for k in range(4):
+            off[k] = i % j.per[k]
+            if j.per[k] > 1:
+                nxt = i - off[k] + j.per[k]  # next wrap of input k
+                if nxt < seg:
+                    seg = nxt
+        nd_gamma_sample_grad_fill(
+            seg - i,
+            <const double *>(j.p[0] + off[0] * <intptr_t>sizeof(double)), sizeof(double) if j.per[0] > 1 else 0,
+            <const double *>(j.p[1] + off[1] * <intptr_t>sizeof(double)), sizeof(double) if j.per[1] > 1 else 0,
+            <const double *>(j.p[2] + off[2] * <intptr_t>sizeof(double)) if j.has_g else NULL,
+            sizeof(double) if j.per[2] > 1 else 0,
+            <const double *>(j.p[3] + off[3] * <intptr_t>sizeof(double)) if j.has_rate else NULL,
+            sizeof(double) if j.per[3] > 1 else 0,
+            j.o + i, sizeof(double))
+        i = seg
 
 
 cdef void _grad_task(void *ctx, intptr_t t) noexcept nogil:
@@ -201,31 +220,45 @@ cdef void _grad_task(void *ctx, intptr_t t) noexcept nogil:
     _grad_range(j, lo, m)
 
 
+def _periodic(v, shape):
+    """``(array, period)``: v as an aligned C-contiguous float64 array that, repeated
+    with the period, gives v broadcast to ``shape`` (copied out only when v is
+    broadcast other than over leading dims)."""
+    arr = np.asarray(v, dtype=np.float64)
+    n = 1
+    for d in shape:
+        n *= d
+    if arr.size == 1:
+        return np.array(arr.reshape(-1)[:1]), 1
+    core = arr.shape
+    while core and core[0] == 1:
+        core = core[1:]
+    if len(core) <= len(shape) and tuple(shape[len(shape) - len(core):]) == core:
+        arr = arr.reshape(core)
+        if not (arr.flags.c_contiguous and arr.flags.aligned):
+            arr = np.array(arr, order="C")  # ascontiguousarray keeps a misaligned array as it is
+        return arr, (arr.size if arr.size else 1)
+    arr = np.array(np.broadcast_to(arr, shape), order="C")
+    return arr, (n if n else 1)
+
+
 cdef object _gamma_grad(a, z, g, rate):
     """g * dz/da / rate (g, rate None: 1) as a new C-ordered float64 array of the broadcast shape."""
     cdef _grad_job j
     cdef int k, nthreads
     cdef intptr_t ntasks
-    args = [a, z] + [v for v in (g, rate) if v is not None]
-    arrs = list(np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in args]))
-    out = np.empty(arrs[0].shape, dtype=np.float64)
+    args = [a, z, g, rate]
+    shape = np.broadcast_shapes(*[np.shape(v) for v in args if v is not None])
+    out = np.empty(shape, dtype=np.float64)
     j.has_g = g is not None
     j.has_rate = rate is not None
-    slots = [0, 1] + ([2] if j.has_g else []) + ([3] if j.has_rate else [])
     keep = []
     for k in range(4):
-        j.p[k] = NULL
-        j.s[k] = 0
-    for k, arr in zip(slots, arrs):
-        if arr.size > 1 and all(st == 0 for st in arr.strides):
-            arr = np.array(arr.reshape(-1)[:1])  # one aligned element, stride 0
-            j.s[k] = 0
-        else:
-            if not (arr.flags.c_contiguous and arr.flags.aligned):
-                arr = np.array(arr, order="C")  # ascontiguousarray keeps a misaligned array as it is
-            j.s[k] = sizeof(double)
+        v = args[k] if args[k] is not None else 1.0
+        arr, per = _periodic(v, shape)
         keep.append(arr)
         j.p[k] = <const char *><size_t>arr.ctypes.data
+        j.per[k] = per
     j.o = <double *><size_t>out.ctypes.data
     j.n = out.size
     if j.n == 0:
