@@ -535,6 +535,8 @@ static double grad_scalar(double a, double z)
 #define GV_LN2_LO 1.9082149292705877e-10  /* log 2 - GV_LN2_HI */
 #define GV_SQRT2 1.4142135623730951
 
+static const double gv_zeros[GV_W]; /* +0.0 */
+
 static double gv_from_bits(uint64_t b)
 {
     double d;
@@ -659,7 +661,9 @@ GV_CLONES static void gv_series(const double *restrict av, const double *restric
             live[l] = done ? 0.0 : live[l];
             term[l] = t4 * live[l]; /* a frozen lane adds exact zeros from now on */
         }
-        for (l = 0; l < GV_W; l++) any |= live[l] != 0.0;
+        /* any lane running?  live is +0.0 or 1.0: compare the bytes (a few vector
+         * instructions; a lane-by-lane test is a long scalar sequence) */
+        any = memcmp(live, gv_zeros, sizeof live) != 0;
         if (!any) break;
     }
     for (l = 0; l < GV_W; l++) out[l] = -(xv[l] / av[l]) * (dsum[l] + sum[l] * L[l]);
@@ -711,7 +715,9 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
             dc[l] = live[l] != 0.0 ? dcn : dc[l];
             live[l] = done ? 0.0 : live[l];
         }
-        for (l = 0; l < GV_W; l++) any |= live[l] != 0.0;
+        /* any lane running?  live is +0.0 or 1.0: compare the bytes (a few vector
+         * instructions; a lane-by-lane test is a long scalar sequence) */
+        any = memcmp(live, gv_zeros, sizeof live) != 0;
         if (!any) break;
     }
     for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
