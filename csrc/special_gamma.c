@@ -733,8 +733,8 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
  * cost does not grow with a.  eta^2/2 = lambda - 1 - log(lambda) = -log1pmx(t),
  * t = lambda - 1 = (x - a)/a (x - a exact: x/a in [1/2, 2]); log1pmx(t) by
  * log(1+t) = 2 atanh(u), u = t/(2+t), |u| <= 0.32: -t u + 2 u^3 sum u^2j/(2j+3),
- * j < 16 (next term < 1e-17 relative).  Terms to a^-7: relative error below
- * 3e-16 at a = 30, smaller above. */
+ * j < 16 (next term < 1e-17 relative), taken as eta/t directly (below).
+ * Terms to a^-7: relative error below 3e-16 at a = 30, smaller above. */
 #define GT_LAM_LO 0.52
 #define GT_LAM_HI 1.7
 GV_CLONES static void gv_temme(int n, const double *restrict av, const double *restrict xv,
@@ -745,7 +745,7 @@ GV_CLONES static void gv_temme(int n, const double *restrict av, const double *r
         /* t by a division, not (x - a) * r: r = 1/a is subnormal above 2^1022 (there
          * it only scales terms far below rounding) */
         double a = av[l], x = xv[l], r = 1.0 / a, t = (x - a) / a, lam = 1.0 + t;
-        double u = t / (2.0 + t), u2 = u * u, p, lm, eta, S, T, dS, num, den, tq, eq, z0;
+        double inv = 1.0 / (2.0 + t), u = t * inv, u2 = u * u, p, et, eta, S, T, dS, num, den;
         double c0, c1, c2, c3, c4, c5, c6, c7;
         p = 1.0 / 33;
         p = p * u2 + 1.0 / 31;
@@ -763,8 +763,11 @@ GV_CLONES static void gv_temme(int n, const double *restrict av, const double *r
         p = p * u2 + 1.0 / 7;
         p = p * u2 + 1.0 / 5;
         p = p * u2 + 1.0 / 3;
-        lm = -t * u + 2.0 * (u * u2) * p; /* log(1+t) - t <= 0 */
-        eta = copysign(sqrt(-2.0 * lm), t);
+        /* log(1+t) - t = -t u + 2 u^3 p, so (eta/t)^2 = -2 (log(1+t) - t) / t^2
+         * = 2 inv (1 - 2 u p inv) with inv = 1/(2+t): eta/t without dividing by t
+         * (no 0/0 at x = a, no select) and eta carries the sign of t */
+        et = sqrt(2.0 * inv * (1.0 - 2.0 * u * p * inv));
+        eta = t * et;
         c0 = gt_c0(eta); c1 = gt_c1(eta); c2 = gt_c2(eta); c3 = gt_c3(eta);
         c4 = gt_c4(eta); c5 = gt_c5(eta); c6 = gt_c6(eta); c7 = gt_c7(eta);
         S = c0 + r * (c1 + r * (c2 + r * (c3 + r * (c4 + r * (c5 + r * (c6 + r * c7))))));
@@ -774,12 +777,7 @@ GV_CLONES static void gv_temme(int n, const double *restrict av, const double *r
                + r * (gt_dc4(eta) + r * (gt_dc5(eta) + r * (gt_dc6(eta) + r * gt_dc7(eta)))))));
         num = 0.5 * eta + (0.5 * (eta * eta) + 0.5 * r) * S + T * r;
         den = 1.0 + eta * S - dS * r;
-        /* eta/t -> 1 as t -> 0 (x = a exactly: 0/0); as arithmetic, which GCC's
-         * AVX2 vectoriser takes (t + 0 = t exactly) */
-        z0 = t == 0.0 ? 1.0 : 0.0;
-        tq = t + z0;
-        eq = eta + z0;
-        out[l] = lam - (lam * eq) * num / (tq * den);
+        out[l] = lam - (lam * et) * num / den;
     }
 }
 
