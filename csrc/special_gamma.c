@@ -29,13 +29,19 @@
  *            series: -(x/a) (S' + S (log x - psi(a+1))),
  *            fraction: x (C' + C (log x - psi(a))),
  *            so no exponential is evaluated: nothing under/overflows for tiny
- *            a or tiny densities.
+ *            a or tiny densities.  For a >= 30 near the bulk, Temme's uniform
+ *            expansion differentiated (gv_temme).  Arrays go through
+ *            nd_gamma_sample_grad_fill (vectorised by region; see "dz/da" below
+ *            and docs/architecture.md).
  */
 #include "numdist/special.h"
 #include "special_impl.h"
+#include "special_gamma_temme.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -472,11 +478,42 @@ double nd_gammainc_p_da(double a, double x)
     return exp(log_pref_q(a, x) - log(a)) * (dS + S * L);
 }
 
-double nd_gamma_sample_grad(double a, double z)
+/* ------------------------------------------------------------------ dz/da
+ * dz/da = -(dP/da)(z; a) / p(z; a) in the ratio forms above (series for
+ * z < a + 1 + sqrt(a) or z <= 1.1, continued fraction beyond).  Arrays are
+ * evaluated by nd_gamma_sample_grad_fill: each block of GV_BLOCK elements is
+ * sorted by region, and the series and fraction elements are run GV_W at a time
+ * by loops over lanes that the compiler vectorises (AVX-512 / AVX2 clones picked
+ * at run time; IEEE operations only and no contraction, so every level gives the
+ * same bits).  A lane stops on its own convergence test and is frozen from
+ * then on, so an element's value depends on its own (a, z) only, never on the
+ * other lanes.  log and psi are evaluated once per element, without libm
+ * (gv_log, gv_lx_minus_psi).  What the lanes leave out - a >= GV_A_MAX, z below
+ * GV_X_TINY or above GV_X_MAX, non-finite or invalid input - goes through
+ * grad_scalar.  nd_gamma_sample_grad(a, z) is the fill of one element, so the
+ * scalar and array forms agree bit for bit. */
+#define GV_W 8           /* lanes of a group: one AVX-512 vector, two AVX2 */
+#define GV_BLOCK 1024    /* elements sorted by region at a time */
+#define GV_A_MAX 1e5     /* above: scalar path (terms grow like sqrt(a)) */
+#define GV_X_TINY 1e-20  /* below: two-term series, scalar (powers of z would be subnormal) */
+#define GV_X_MAX 1e30    /* above: the unnormalised fraction steps could overflow */
+#define GV_MAXIT 4096    /* caps on the lane loops (reached by no valid input) */
+
+/* The reference (one element at a time) form of dz/da: the method that
+ * nd_gammainc_p_da uses.  Serves the elements the vector kernels below leave
+ * out (a >= GV_A_MAX, tiny or non-finite arguments). */
+static double grad_scalar(double a, double z)
 {
     double S, dS, C, dC, L;
     if (a != a || z != z || !(a > 0.0) || z < 0.0 || isinf(a)) return NAN;
     if (z == 0.0 || isinf(z)) return z;
+    if (z < GV_X_TINY) {
+        /* S = 1 + O(z), S' = O(z), and |L| > 45 here: -(z/a) L has relative
+         * error below 1e-20.  No series loop: its powers of z would be subnormal
+         * (slow), and so would z/(a+1)^2. */
+        L = log(z) - nd_i_psi_pos(a + 1.0);
+        return -(z / a) * L;
+    }
     if (use_cf_d(a, z)) {
         L = lx_minus_psi(a, z, 0);
         gamma_cf(a, z, L, 1, &C, &dC);
@@ -487,10 +524,437 @@ double nd_gamma_sample_grad(double a, double z)
     return -(z / a) * (dS + S * L);
 }
 
-/* ------------------------------------------------- strided fill loops */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    !defined(__clang__)
+#define GV_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GV_CLONES
+#endif
+
+#define GV_LN2_HI 0.6931471803691238      /* 33 bits: e * GV_LN2_HI exact for |e| < 2^20 */
+#define GV_LN2_LO 1.9082149292705877e-10  /* log 2 - GV_LN2_HI */
+#define GV_SQRT2 1.4142135623730951
+
+static const double gv_zeros[GV_W]; /* +0.0 */
+
+static double gv_from_bits(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+
+static uint64_t gv_to_bits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return b;
+}
+
+/* log v for positive normal finite v (no libm; the loop vectorises):
+ * v = 2^e m, m in [sqrt(1/2), sqrt 2); log m = 2 atanh s, s = f/(2+f), f = m - 1,
+ * |s| <= 0.172: 2s = f - s f, then the odd series to s^21 (next term < 1e-18
+ * relative).  About 1 ulp. */
+static inline double gv_log(double v)
+{
+    uint64_t b = gv_to_bits(v);
+    double m = gv_from_bits((b & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
+    /* the biased exponent (11 bits) as a double, by the 2^52 trick */
+    double e = gv_from_bits(UINT64_C(0x4330000000000000) | (b >> 52)) - 0x1p52 - 1023.0;
+    double f, s, s2, s4, p, q, lm;
+    /* m -> m/2, e -> e + 1 above sqrt 2, as arithmetic (exact: m - m/2 = m/2
+     * by Sterbenz) because selects here stop GCC's AVX2 vectoriser */
+    double big = m > GV_SQRT2 ? 1.0 : 0.0;
+    m = m - 0.5 * big * m;
+    e = e + big;
+    f = m - 1.0;
+    s = f / (2.0 + f);
+    s2 = s * s;
+    s4 = s2 * s2;
+    /* sum_{k=1..10} 2 s2^(k-1)/(2k+1) in two interleaved halves (shorter chain) */
+    p = 2.0 / 19 * s4 + 2.0 / 15;
+    q = 2.0 / 21 * s4 + 2.0 / 17;
+    p = p * s4 + 2.0 / 11;
+    q = q * s4 + 2.0 / 13;
+    p = p * s4 + 2.0 / 7;
+    q = q * s4 + 2.0 / 9;
+    p = p * s4 + 2.0 / 3;
+    q = q * s4 + 2.0 / 5;
+    lm = (f - s * f) + s * s2 * (p + s2 * q);
+    return e * GV_LN2_HI + (lm + e * GV_LN2_LO);
+}
+
+/* L[i] = log x[i] - psi(a[i] + shift), 1e-4 <= a < GV_A_MAX, x normal, for n
+ * elements (a loop the compiler vectorises, iterations independent).
+ * y = a + shift; psi(y) = psi(w) - sum_{i<10} 1/(y+i), w = y + 10 >= 10, with
+ * psi(w) = log w + nd_i_psi_minus_log(w); the sum is N/D, built pairwise as a
+ * tree (all terms positive: no cancellation).  One division gives 1/w, N/D and
+ * x/w: q = 1/(D w).  L = log(x/w) - (psi(w) - log w) + N/D: one log. */
+GV_CLONES static void gv_lx_minus_psi(int n, const double *restrict a, const double *restrict x,
+                                      double shift, double *restrict L)
+{
+    int l;
+    for (l = 0; l < n; l++) {
+        double y = a[l] + shift, w = y + 10.0, N, D, q, r, r2, s;
+        double nk[5], dk[5];
+        /* 1/(y+2k) + 1/(y+2k+1) = nk/dk (written out: an inner loop would stop
+         * the vectoriser) */
+#define GV_PAIR(k) nk[k] = (y + 2 * k) + (y + (2 * k + 1)); dk[k] = (y + 2 * k) * (y + (2 * k + 1))
+        GV_PAIR(0); GV_PAIR(1); GV_PAIR(2); GV_PAIR(3); GV_PAIR(4);
+#undef GV_PAIR
+        {
+            double n01 = nk[0] * dk[1] + nk[1] * dk[0], d01 = dk[0] * dk[1];
+            double n23 = nk[2] * dk[3] + nk[3] * dk[2], d23 = dk[2] * dk[3];
+            double n03 = n01 * d23 + n23 * d01, d03 = d01 * d23;
+            N = n03 * dk[4] + nk[4] * d03;
+            D = d03 * dk[4];
+        }
+        q = 1.0 / (D * w);
+        r = D * q; /* 1/w */
+        r2 = r * r;
+        s = 43867.0 / 14364.0;
+        s = s * r2 - 3617.0 / 8160.0;
+        s = s * r2 + 1.0 / 12.0;
+        s = s * r2 - 691.0 / 32760.0;
+        s = s * r2 + 1.0 / 132.0;
+        s = s * r2 - 1.0 / 240.0;
+        s = s * r2 + 1.0 / 252.0;
+        s = s * r2 - 1.0 / 120.0;
+        s = s * r2 + 1.0 / 12.0;
+        /* log(x/w) + N/D - (psi(w) - log w) */
+        L[l] = gv_log(x[l] * r) + ((N * w) * q + (0.5 * r + s * r2));
+    }
+}
+
+/* Series lanes: S = sum x^n/((a+1)...(a+n)) and S' = dS/da as in gamma_series,
+ * four terms per division (1/(u1 u2 u3 u4) gives each 1/u_k by products), one
+ * multiplication per four terms on the loop-carried chain; then
+ * out = -(x/a)(S' + S L) with L = log x - psi(a+1) given. */
+GV_CLONES static void gv_series(const double *restrict av, const double *restrict xv,
+                                const double *restrict L, double *restrict out)
+{
+    double term[GV_W], sum[GV_W], dsum[GV_W], H[GV_W];
+    double live[GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
+    int l, n;
+    for (l = 0; l < GV_W; l++) {
+        term[l] = 1.0; sum[l] = 1.0; dsum[l] = 0.0; H[l] = 0.0; live[l] = 1.0;
+    }
+    for (n = 1; n < GV_MAXIT; n += 4) {
+        int any = 0;
+        for (l = 0; l < GV_W; l++) {
+            double a = av[l], x = xv[l];
+            double u1 = a + n, u2 = u1 + 1.0, u3 = u1 + 2.0, u4 = u1 + 3.0;
+            double p12 = u1 * u2, p34 = u3 * u4, r = 1.0 / (p12 * p34);
+            double r12 = p34 * r, r34 = p12 * r;
+            double i1 = u2 * r12, i2 = u1 * r12, i3 = u4 * r34, i4 = u3 * r34;
+            double c1 = x * i1, c2 = c1 * (x * i2), c3 = c2 * (x * i3), c4 = c3 * (x * i4);
+            double t1 = term[l] * c1, t2 = term[l] * c2, t3 = term[l] * c3, t4 = term[l] * c4;
+            double s12 = i1 + i2, H1 = H[l] + i1, H2 = H[l] + s12;
+            double H3 = H[l] + (s12 + i3), H4 = H[l] + (s12 + (i3 + i4));
+            double gap = u4 + 1.0 - x; /* next denominator - x */
+            int done;
+            sum[l] += (t1 + t2) + (t3 + t4);
+            dsum[l] -= (t1 * H1 + t2 * H2) + (t3 * H3 + t4 * H4);
+            H[l] = H4;
+            /* remaining tail <= t4 x / gap (terms then fall at least by x/(u4+1)) */
+            done = (t4 * x <= ND_EPS * sum[l] * gap) & (t4 * H4 * x <= ND_EPS * fabs(dsum[l]) * gap);
+            live[l] = done ? 0.0 : live[l];
+            term[l] = t4 * live[l]; /* a frozen lane adds exact zeros from now on */
+        }
+        /* any lane running?  live is +0.0 or 1.0: compare the bytes (a few vector
+         * instructions; a lane-by-lane test is a long scalar sequence) */
+        any = memcmp(live, gv_zeros, sizeof live) != 0;
+        if (!any) break;
+    }
+    for (l = 0; l < GV_W; l++) out[l] = -(xv[l] / av[l]) * (dsum[l] + sum[l] * L[l]);
+}
+
+/* Continued-fraction lanes: gamma_cf's Wallis recurrences for C and dC/da, four
+ * unnormalised steps per division (x < GV_X_MAX keeps them finite); then
+ * out = x (C' + C L) with L = log x - psi(a) given. */
+GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv,
+                            const double *restrict L, double *restrict out)
+{
+    double A2[GV_W], B2[GV_W], dA2[GV_W], dB2[GV_W], A1[GV_W], B1[GV_W], dA1[GV_W], dB1[GV_W];
+    double c[GV_W], dc[GV_W], live[GV_W];
+    int l, k, j;
+    for (l = 0; l < GV_W; l++) {
+        double b1 = xv[l] + 1.0 - av[l];
+        A2[l] = 0.0; B2[l] = 1.0; dA2[l] = 0.0; dB2[l] = 0.0;
+        A1[l] = 1.0; B1[l] = b1; dA1[l] = 0.0; dB1[l] = -1.0;
+        c[l] = 1.0 / b1; dc[l] = c[l] * c[l];
+        live[l] = 1.0;
+    }
+    for (k = 2; k < GV_MAXIT; k += 4) {
+        int any = 0;
+        for (l = 0; l < GV_W; l++) {
+            double a = av[l], x = xv[l], s, cn, dcn;
+            double a2 = A2[l], b2 = B2[l], da2 = dA2[l], db2 = dB2[l];
+            double a1 = A1[l], b1 = B1[l], da1 = dA1[l], db1 = dB1[l];
+            int done;
+            for (j = 0; j < 4; j++) {
+                double km1 = (double)(k + j) - 1.0;
+                double ak = -km1 * (km1 - a), dak = km1;
+                double bk = x + 2.0 * (k + j) - 1.0 - a;
+                double A = bk * a1 + ak * a2, B = bk * b1 + ak * b2;
+                double dA = (bk * da1 - a1) + (dak * a2 + ak * da2);
+                double dB = (bk * db1 - b1) + (dak * b2 + ak * db2);
+                a2 = a1; b2 = b1; da2 = da1; db2 = db1;
+                a1 = A; b1 = B; da1 = dA; db1 = dB;
+            }
+            s = 1.0 / b1;
+            a1 *= s; da1 *= s; db1 *= s; b1 = 1.0;
+            a2 *= s; b2 *= s; da2 *= s; db2 *= s;
+            A2[l] = a2; B2[l] = b2; dA2[l] = da2; dB2[l] = db2;
+            A1[l] = a1; B1[l] = b1; dA1[l] = da1; dB1[l] = db1;
+            cn = a1;
+            dcn = da1 - a1 * db1;
+            done = (fabs(cn - c[l]) <= ND_CF_TOL * fabs(cn))
+                   & (fabs(dcn - dc[l]) <= ND_CF_TOL * (fabs(dcn) + fabs(cn * L[l])));
+            c[l] = live[l] != 0.0 ? cn : c[l];
+            dc[l] = live[l] != 0.0 ? dcn : dc[l];
+            live[l] = done ? 0.0 : live[l];
+        }
+        /* any lane running?  live is +0.0 or 1.0: compare the bytes (a few vector
+         * instructions; a lane-by-lane test is a long scalar sequence) */
+        any = memcmp(live, gv_zeros, sizeof live) != 0;
+        if (!any) break;
+    }
+    for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
+}
+
+/* Temme lanes, a >= GT_A_MIN and x/a in [GT_LAM_LO, GT_LAM_HI] (|eta| <= 0.59):
+ * with Q = F(a, eta) = erfc(eta sqrt(a/2))/2 + e^(-a eta^2/2)/sqrt(2 pi a) S,
+ * S = sum_k c_k(eta) a^-k (tools/gen_gamma_temme.py), and p = -dQ/dx,
+ *   dz/da = -(dQ/da)_x / (dQ/dx)_a = lambda - lambda (eta/(lambda-1)) num / den,
+ *   num = eta/2 + (eta^2/2 + 1/(2a)) S + T/a,   den = 1 + eta S - S'/a,
+ * T = sum_k k c_k a^-k, S' = sum_k c_k'(eta) a^-k: the common factor
+ * e^(-a eta^2/2)/sqrt(2 pi a) cancels, nothing cancels catastrophically, and the
+ * cost does not grow with a.  eta^2/2 = lambda - 1 - log(lambda) = -log1pmx(t),
+ * t = lambda - 1 = (x - a)/a (x - a exact: x/a in [1/2, 2]); log1pmx(t) by
+ * log(1+t) = 2 atanh(u), u = t/(2+t), |u| <= 0.32: -t u + 2 u^3 sum u^2j/(2j+3),
+ * j < 16 (next term < 1e-17 relative), taken as eta/t directly (below).
+ * Terms to a^-7: relative error below 3e-16 at a = 30, smaller above. */
+#define GT_LAM_LO 0.52
+#define GT_LAM_HI 1.7
+GV_CLONES static void gv_temme(int n, const double *restrict av, const double *restrict xv,
+                               double *restrict out)
+{
+    int l;
+    for (l = 0; l < n; l++) {
+        /* t by a division, not (x - a) * r: r = 1/a is subnormal above 2^1022 (there
+         * it only scales terms far below rounding) */
+        double a = av[l], x = xv[l], r = 1.0 / a, t = (x - a) / a, lam = 1.0 + t;
+        double inv = 1.0 / (2.0 + t), u = t * inv, u2 = u * u, p, et, eta, S, T, dS, num, den;
+        double c0, c1, c2, c3, c4, c5, c6, c7;
+        p = 1.0 / 33;
+        p = p * u2 + 1.0 / 31;
+        p = p * u2 + 1.0 / 29;
+        p = p * u2 + 1.0 / 27;
+        p = p * u2 + 1.0 / 25;
+        p = p * u2 + 1.0 / 23;
+        p = p * u2 + 1.0 / 21;
+        p = p * u2 + 1.0 / 19;
+        p = p * u2 + 1.0 / 17;
+        p = p * u2 + 1.0 / 15;
+        p = p * u2 + 1.0 / 13;
+        p = p * u2 + 1.0 / 11;
+        p = p * u2 + 1.0 / 9;
+        p = p * u2 + 1.0 / 7;
+        p = p * u2 + 1.0 / 5;
+        p = p * u2 + 1.0 / 3;
+        /* log(1+t) - t = -t u + 2 u^3 p, so (eta/t)^2 = -2 (log(1+t) - t) / t^2
+         * = 2 inv (1 - 2 u p inv) with inv = 1/(2+t): eta/t without dividing by t
+         * (no 0/0 at x = a, no select) and eta carries the sign of t */
+        et = sqrt(2.0 * inv * (1.0 - 2.0 * u * p * inv));
+        eta = t * et;
+        c0 = gt_c0(eta); c1 = gt_c1(eta); c2 = gt_c2(eta); c3 = gt_c3(eta);
+        c4 = gt_c4(eta); c5 = gt_c5(eta); c6 = gt_c6(eta); c7 = gt_c7(eta);
+        S = c0 + r * (c1 + r * (c2 + r * (c3 + r * (c4 + r * (c5 + r * (c6 + r * c7))))));
+        T = r * (c1 + r * (2.0 * c2 + r * (3.0 * c3 + r * (4.0 * c4 + r * (5.0 * c5
+              + r * (6.0 * c6 + r * (7.0 * c7)))))));
+        dS = gt_dc0(eta) + r * (gt_dc1(eta) + r * (gt_dc2(eta) + r * (gt_dc3(eta)
+               + r * (gt_dc4(eta) + r * (gt_dc5(eta) + r * (gt_dc6(eta) + r * gt_dc7(eta)))))));
+        num = 0.5 * eta + (0.5 * (eta * eta) + 0.5 * r) * S + T * r;
+        den = 1.0 + eta * S - dS * r;
+        out[l] = lam - (lam * et) * num / den;
+    }
+}
 
 #define ND_AT(p, i, s) (*(const double *)((const char *)(p) + (i) * (s)))
 #define ND_OUT(p, i, s) (*(double *)((char *)(p) + (i) * (s)))
+
+/* Region and bucket of an element: -1 scalar path; [0, GV_NB) series, bucketed
+ * by x / (1.5 (a+1)) (< 1 there, as sqrt a <= (a+1)/2); [GV_NB, GV_NC)
+ * fraction, bucketed by half-octaves of x (fewer: fraction elements are rarer,
+ * and each bucket's last group is padded).  Within a bucket the elements need
+ * similar numbers of terms, so a group of lanes wastes little on its slowest. */
+#define GV_NB 8
+#define GV_NC (GV_NB + 4)
+#define GV_TEMME GV_NC       /* class of the Temme elements (one loop, no lanes) */
+#define GV_TINY (GV_NC + 1)  /* normal x < GV_X_TINY: -(x/a) L, one loop */
+#define GV_SCALAR (GV_NC + 2) /* grad_scalar */
+#define GV_NCLS (GV_NC + 3)
+/* The class of (a, x) (the comparisons are false for NaN, which so goes to
+ * grad_scalar): Temme if a >= GT_A_MIN and x/a in [GT_LAM_LO, GT_LAM_HI]; else
+ * grad_scalar unless 1e-4 <= a < GV_A_MAX, x < GV_X_MAX; then tiny for normal
+ * x < GV_X_TINY, fraction if x > 1.1 and x >= a + 1 + sqrt(a) (use_cf_d, as
+ * (x-a-1)^2 >= a), else series. */
+static int gv_class(double a, double x)
+{
+    double t = x - a - 1.0;
+    int k;
+    if (a >= GT_A_MIN && a <= DBL_MAX && x >= GT_LAM_LO * a && x <= GT_LAM_HI * a) return GV_TEMME;
+    if (!(a >= 1e-4 && a < GV_A_MAX && x < GV_X_MAX)) return GV_SCALAR;
+    if (x < GV_X_TINY) return x >= DBL_MIN ? GV_TINY : GV_SCALAR;
+    if (!(x >= GV_X_TINY)) return GV_SCALAR;
+    if (x > 1.1 && t >= 0.0 && t * t >= a) {
+        uint64_t b = gv_to_bits(x);
+        k = (int)(((b >> 52) - 1023) * 2 + ((b >> 51) & 1)); /* x > 1.1: >= 0 */
+        return GV_NB + (k < GV_NC - GV_NB ? k : GV_NC - GV_NB - 1);
+    }
+    k = (int)(x * (GV_NB / 1.5) / (a + 1.0));
+    return k < GV_NB ? k : GV_NB - 1;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
+    !defined(__clang__)
+/* The same classes without branches, for AVX-512 (masked blends; about a fifth
+ * of the time of the series region there).  GCC does not vectorise this form for
+ * AVX2, where it is slower than the branches: AVX2 and older keep gv_class. */
+__attribute__((target("avx512f"))) static void gv_classify512(int m, const double *restrict ab,
+                                                               const double *restrict xb,
+                                                               int *restrict cls)
+{
+    int j;
+    for (j = 0; j < m; j++) {
+        double a = ab[j], x = xb[j], t = x - a - 1.0, c;
+        uint64_t b = gv_to_bits(x);
+        /* fraction bucket: 2 log2(x) rounded down, from the exponent and the first
+         * mantissa bit (x > 1.1 there: >= 0) */
+        double e = gv_from_bits(UINT64_C(0x4330000000000000) | ((b >> 52) & 0x7ff)) - 0x1p52 - 1023.0;
+        double mh = gv_from_bits((b & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
+        double kc = 2.0 * e + (mh >= 1.5 ? 1.0 : 0.0);
+        double ks = x * (GV_NB / 1.5) / (a + 1.0); /* series bucket, < GV_NB there */
+        kc = kc < GV_NC - GV_NB - 1 ? kc : GV_NC - GV_NB - 1;
+        ks = ks < GV_NB - 1 ? ks : GV_NB - 1;
+        ks = ks > 0.0 ? ks : 0.0;
+        /* conditions as 0/1 doubles and exact blends c = m u + (1 - m) v (u, v
+         * finite), in gv_class's order of precedence */
+        double m_cf = (x > 1.1 ? 1.0 : 0.0) * (t >= 0.0 ? 1.0 : 0.0) * (t * t >= a ? 1.0 : 0.0);
+        double m_reg = x >= GV_X_TINY ? 1.0 : 0.0;
+        double m_tiny = (x < GV_X_TINY ? 1.0 : 0.0) * (x >= DBL_MIN ? 1.0 : 0.0);
+        double m_vec = (a >= 1e-4 ? 1.0 : 0.0) * (a < GV_A_MAX ? 1.0 : 0.0) * (x < GV_X_MAX ? 1.0 : 0.0);
+        double m_temme = (a >= GT_A_MIN ? 1.0 : 0.0) * (a <= DBL_MAX ? 1.0 : 0.0)
+                         * (x >= GT_LAM_LO * a ? 1.0 : 0.0) * (x <= GT_LAM_HI * a ? 1.0 : 0.0);
+        c = m_cf * (GV_NB + kc) + (1.0 - m_cf) * ks;
+        c = m_reg * c + (1.0 - m_reg) * GV_SCALAR;
+        c = m_tiny * GV_TINY + (1.0 - m_tiny) * c;
+        c = m_vec * c + (1.0 - m_vec) * GV_SCALAR;
+        c = m_temme * GV_TEMME + (1.0 - m_temme) * c;
+        cls[j] = (int)c; /* c in [0, GV_NCLS): truncation gives the bucket */
+    }
+}
+#define GV_HAVE_512 1
+#endif
+
+/* Test hook (special_impl.h): how many of n points the two classifiers put in
+ * different classes (0 where there is no AVX-512 form, or no AVX-512). */
+int nd_i_gamma_grad_class_mismatches(int n, const double *a, const double *x)
+{
+    int bad = 0;
+#ifdef GV_HAVE_512
+    int j, cls[64];
+    if (__builtin_cpu_supports("avx512f"))
+        for (j = 0; j < n; j += 64) {
+            int m = n - j < 64 ? n - j : 64, i;
+            gv_classify512(m, a + j, x + j, cls);
+            for (i = 0; i < m; i++) bad += cls[i] != gv_class(a[j + i], x[j + i]);
+        }
+#else
+    (void)n; (void)a; (void)x;
+#endif
+    return bad;
+}
+
+static void gv_classify(int m, const double *ab, const double *xb, int *cls)
+{
+    int j;
+#ifdef GV_HAVE_512
+    if (__builtin_cpu_supports("avx512f")) {
+        gv_classify512(m, ab, xb, cls);
+        return;
+    }
+#endif
+    for (j = 0; j < m; j++) cls[j] = gv_class(ab[j], xb[j]);
+}
+
+void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                               intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                               intptr_t rs, double *out, intptr_t os)
+{
+    /* per block, the elements sorted by class (counting sort) into va/vx and
+     * their results vr, at order[j] for element j: series buckets, fraction
+     * buckets (each padded to whole groups of lanes by repeating its last
+     * element), Temme, tiny x, then the scalar ones (class -1, stored last) */
+    enum { NCLS = GV_NCLS, SCALAR = GV_SCALAR, CAP = GV_BLOCK + NCLS * GV_W };
+    double ab[GV_BLOCK], xb[GV_BLOCK], va[CAP], vx[CAP], vL[CAP], vr[CAP];
+    int order[GV_BLOCK], cls[GV_BLOCK];
+    intptr_t i0;
+    for (i0 = 0; i0 < n; i0 += GV_BLOCK) {
+        int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, j, c, k;
+        int count[NCLS] = {0}, start[NCLS + 1], fill[NCLS];
+        int nser, nall;
+        for (j = 0; j < m; j++) {
+            ab[j] = ND_AT(a, i0 + j, as);
+            xb[j] = ND_AT(z, i0 + j, zs);
+        }
+        gv_classify(m, ab, xb, cls);
+        for (j = 0; j < m; j++) count[cls[j]]++;
+        start[0] = 0;
+        for (c = 0; c < NCLS; c++) {
+            start[c + 1] = start[c] + (c < GV_NC ? (count[c] + GV_W - 1) / GV_W * GV_W : count[c]);
+            fill[c] = start[c];
+        }
+        nser = start[GV_NB];
+        nall = start[GV_NC];
+        for (j = 0; j < m; j++) {
+            k = fill[cls[j]]++;
+            order[j] = k;
+            va[k] = ab[j];
+            vx[k] = xb[j];
+        }
+        for (c = 0; c < GV_NC; c++)
+            for (k = fill[c]; k < start[c + 1]; k++) { va[k] = va[k - 1]; vx[k] = vx[k - 1]; }
+        gv_lx_minus_psi(nser, va, vx, 1.0, vL);
+        gv_lx_minus_psi(nall - nser, va + nser, vx + nser, 0.0, vL + nser);
+        for (k = 0; k < nser; k += GV_W) gv_series(va + k, vx + k, vL + k, vr + k);
+        for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vL + k, vr + k);
+        gv_temme(count[GV_TEMME], va + nall, vx + nall, vr + nall);
+        /* tiny x: L of x 2^64 (x/w must stay normal for gv_log), less 64 log 2 */
+        for (k = start[GV_TINY]; k < start[GV_TINY + 1]; k++) vr[k] = vx[k] * 0x1p64;
+        k = start[GV_TINY];
+        gv_lx_minus_psi(count[GV_TINY], va + k, vr + k, 1.0, vL + k);
+        for (; k < start[GV_TINY + 1]; k++)
+            vr[k] = -(vx[k] / va[k]) * ((vL[k] - 64.0 * GV_LN2_HI) - 64.0 * GV_LN2_LO);
+        for (k = start[SCALAR]; k < start[SCALAR + 1]; k++) vr[k] = grad_scalar(va[k], vx[k]);
+        for (j = 0; j < m; j++) {
+            double r = vr[order[j]];
+            if (g) r = ND_AT(g, i0 + j, gs) * r;
+            if (rate) r = r / ND_AT(rate, i0 + j, rs);
+            ND_OUT(out, i0 + j, os) = r;
+        }
+    }
+}
+
+double nd_gamma_sample_grad(double a, double z)
+{
+    double r;
+    nd_gamma_sample_grad_fill(1, &a, 0, &z, 0, NULL, 0, NULL, 0, &r, 0);
+    return r;
+}
+
+/* ------------------------------------------------- strided fill loops */
 
 void nd_fill_d_d(intptr_t n, nd_fn_d_d f, const double *x, intptr_t xs, double *out, intptr_t os)
 {

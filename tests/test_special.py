@@ -100,6 +100,157 @@ def test_gamma_sample_grad_against_mpmath():
     assert worst <= 1e-12  # well inside the 1e-10 of DESIGN section 8
 
 
+def _grad_ref(a, x):
+    """-(dP/da)/p at 40 digits; through Q above the median (P ~ 1 loses the digits there)."""
+    A, X = mp.mpf(a), mp.mpf(x)
+    logp = (A - 1) * mp.log(X) - X - mp.loggamma(A)
+    if X > A:
+        return mp.diff(lambda s: mp.gammainc(s, X, mp.inf, regularized=True), A) / mp.exp(logp)
+    # P = x^a e^-x / Gamma(a+1) 1F1(1; a+1; x) (mpmath's gammainc gives up at a ~ 1e5)
+    def P(s):
+        return mp.exp(s * mp.log(X) - X - mp.loggamma(s + 1)) * mp.hyp1f1(1, s + 1, X, maxterms=10**6)
+    return -mp.diff(P, A) / mp.exp(logp)
+
+
+def _region_boundary_points():
+    """(a, z) on both sides of every boundary between the methods of
+    nd_gamma_sample_grad_fill (csrc/special_gamma.c): series | fraction at
+    z = a + 1 + sqrt(a) and z = 1.1; series | tiny-z rule at z = 1e-20 (down to
+    the smallest normal); vector | scalar at a = 1e-4 and a = 1e5; Temme at a = 30
+    and z/a = 0.52, 1.7, and z = a exactly (its 0/0)."""
+    up, down = 1 + 2e-15, 1 - 2e-15
+    pts = []
+    for a in (1e-4, 0.05, 0.5, 1.0, 2.5, 5.0, 12.0, 29.0, 29.99, 60.0, 1e3):
+        b = a + 1 + np.sqrt(a)
+        pts += [(a, b * down), (a, b * up)]
+        if b < 1.1:
+            pts += [(a, 1.1 * down), (a, 1.1 * up)]
+    for a in (1e-4 * down, 1e-4 * up, 0.02, 3.0, 5e4):
+        pts += [(a, 1e-20 * down), (a, 1e-20 * up), (a, 0.3), (a, 2.0)]
+    tiny = np.finfo(float).tiny  # where draws are clamped (torch's rule); lanes scale by 2^64
+    pts += [(1e-3, tiny), (0.02, 2 * tiny), (7.0, 1e-300), (1e-4 * up, tiny), (1e-4 * down, tiny)]
+    for a in (30 * down, 30.0, 30 * up, 31.0, 250.0, 1e4):
+        for lam in (0.52 * down, 0.52 * up, 1.7 * down, 1.7 * up, 1.0, 1 + 1e-12, 1 - 1e-12, 0.8, 1.25):
+            pts.append((a, a * lam))
+        pts += [(a, a - 0.5 * np.sqrt(a)), (a, a + 2.0 * np.sqrt(a))]
+    for a in (1e5 * down, 1e5 * up):  # below the median only: mpmath's Q gives up at a ~ 1e5
+        pts += [(a, a * 0.52 * down), (a, a * 0.52 * up), (a, a * (1 - 1e-12)), (a, a - 3 * np.sqrt(a))]
+    return pts
+
+
+def test_gamma_sample_grad_region_boundaries_against_mpmath():
+    """Every method of the vectorised fill, at and across its region boundaries."""
+    pts = _region_boundary_points()
+    a = np.array([p[0] for p in pts])
+    z = np.array([p[1] for p in pts])
+    g = S.gamma_sample_grad(a, z)
+    worst = max(rel(g[i], _grad_ref(ai, zi)) for i, (ai, zi) in enumerate(pts))
+    assert worst <= 1e-13
+
+
+def test_gamma_sample_grad_random_against_mpmath():
+    """Draws of Gamma(a), a log-uniform over 1e-4 .. 3e4 (all regions, as they occur)."""
+    rng = np.random.default_rng(7)
+    a = np.exp(rng.uniform(np.log(1e-4), np.log(3e4), 120))
+    z = np.maximum(rng.standard_gamma(a), 1e-300)
+    g = S.gamma_sample_grad(a, z)
+    worst = max(rel(g[i], _grad_ref(ai, zi)) for i, (ai, zi) in enumerate(zip(a, z)))
+    assert worst <= 1e-13
+
+
+def test_gamma_sample_grad_huge_concentrations():
+    """a up to the largest double: the Temme rule's a -> inf limit,
+    dz/da = lambda (1 - eta^2 / (2 (lambda - 1))), holds to rounding (the next
+    term is O(1/a)); 1/a is subnormal above 2^1022."""
+    for a in (1e200, 1e305, 1.6e308):
+        for lam in (0.6, 0.9, 1.0, 1.1, 1.6):
+            if not np.isfinite(a * lam):
+                continue
+            got = float(S.gamma_sample_grad(a, a * lam))
+            L = mp.mpf(a * lam) / mp.mpf(a)
+            ref = 1 if L == 1 else L * (1 - (L - 1 - mp.log(L)) / (L - 1))
+            assert rel(got, ref) <= 1e-14, (a, lam)
+
+
+def test_gamma_sample_grad_elementwise_independent():
+    """An element's value depends on its own (a, z) only: the same bits alone, in
+    another order (other lane neighbours, other region groups), through strided and
+    broadcast inputs, on two threads, and scaled (g * dz/da / rate)."""
+    import numdist
+
+    rng = np.random.default_rng(3)
+    n = 70000  # several blocks, and above the parallel threshold
+    a = np.exp(rng.uniform(np.log(1e-4), np.log(1e5), n))
+    z = np.maximum(rng.standard_gamma(a), 1e-300)
+    z[::97] = np.nan
+    z[1::89] = 0.0
+    z[2::83] = np.inf
+    a[3::79] = -1.0
+    ref = S.gamma_sample_grad(a, z)
+    perm = rng.permutation(n)
+    np.testing.assert_array_equal(S.gamma_sample_grad(a[perm], z[perm]), ref[perm])
+    for i in rng.integers(0, n, 300):
+        np.testing.assert_array_equal(S.gamma_sample_grad(a[i], z[i]), ref[i])
+    a2 = np.repeat(a[:, None], 2, axis=1)[:, 1]  # strided view
+    np.testing.assert_array_equal(S.gamma_sample_grad(a2[::-1], z[::-1]), ref[::-1])
+    np.testing.assert_array_equal(S.gamma_sample_grad(2.5, z[:100]), S.gamma_sample_grad(np.full(100, 2.5), z[:100]))
+    saved = numdist.get_num_threads()
+    try:
+        numdist.set_num_threads(2)
+        np.testing.assert_array_equal(S.gamma_sample_grad(a, z), ref)
+    finally:
+        numdist.set_num_threads(saved)
+    g, rate = rng.normal(size=n), rng.uniform(0.5, 2.0, n)
+    np.testing.assert_array_equal(S.gamma_sample_grad_scaled(a, z, g, rate), g * ref / rate)
+    np.testing.assert_array_equal(S.gamma_sample_grad_scaled(a, z, 1.0, 1.0), ref)
+    assert S.gamma_sample_grad_scaled(a[:0], z[:0], 1.0, 1.0).shape == (0,)
+    bad = ~(a > 0) | ~(z >= 0)
+    assert np.isnan(ref[bad]).all() and np.isfinite(ref[~bad & np.isfinite(z) & (z > 0)]).all()
+
+
+def test_gamma_sample_grad_broadcast_parameters_are_not_copied():
+    """A parameter broadcast over leading dims (a batch parameter under a sample
+    shape) is read periodically, not copied out: the call allocates about its output
+    only; mid-dimension broadcasts (copied) give the same values."""
+    import tracemalloc
+
+    rng = np.random.default_rng(11)
+    conc, rate = rng.uniform(0.5, 5.0, 2000), rng.uniform(0.5, 2.0, (1, 2000))
+    z = rng.standard_gamma(np.broadcast_to(conc, (300, 2000)))
+    g = rng.normal(size=(300, 1, 2000))[:, 0]
+    tracemalloc.start()
+    try:
+        out = S.gamma_sample_grad_scaled(conc, z, g, rate)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.1 * out.nbytes
+    full = [np.array(np.broadcast_to(v, z.shape)) for v in (conc, g, rate)]
+    np.testing.assert_array_equal(out, full[1] * S.gamma_sample_grad(full[0], z) / full[2])
+    a3 = rng.uniform(0.5, 40.0, (3, 1, 4))
+    z3 = rng.standard_gamma(np.broadcast_to(a3, (2, 3, 5, 4)))
+    np.testing.assert_array_equal(S.gamma_sample_grad(a3, z3),
+                                  S.gamma_sample_grad(np.array(np.broadcast_to(a3, z3.shape)), z3))
+
+
+def test_temme_coefficients_are_generated():
+    """csrc/special_gamma_temme.h is what tools/gen_gamma_temme.py writes (exact
+    rational arithmetic), and its c_k(0) are Temme's known values."""
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, str(root / "tools" / "gen_gamma_temme.py"), "--check"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (root / "csrc" / "special_gamma_temme.h").read_text()
+    # c_0(0) = -1/3, c_1(0) = -1/540, c_2(0) = 25/6048 (the constant terms of the Horner forms)
+    for k, c0 in ((0, -1 / 3), (1, -1 / 540), (2, 25 / 6048)):
+        body = text.split(f"gt_c{k}(double e)")[1].split(";")[0]
+        assert body.rstrip().endswith(repr(c0)), (k, body[-40:])
+
+
 def test_gammainc_against_scipy_large_grid():
     a = np.logspace(-3, 4, 60)[:, None]
     x = np.logspace(-5, 4.5, 80)

@@ -97,6 +97,9 @@ cdef extern from "numdist/special.h" nogil:
     void nd_fill_ddd_dd(intptr_t n, nd_fn_ddd_dd f, const double *a, intptr_t as_, const double *b,
                         intptr_t bs, const double *x, intptr_t xs, double *out0, intptr_t o0s,
                         double *out1, intptr_t o1s)
+    void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as_, const double *z,
+                                   intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                                   intptr_t rs, double *out, intptr_t os)
 
 cdef extern from "numdist/normal.h" nogil:
     ctypedef enum nd_normal_method:

@@ -46,7 +46,7 @@ from numdist._kernels cimport (
     nd_betainc, nd_betainc_grad, nd_beta_sample_grad,
     nd_student_t_cdf, nd_student_t_sample_grad_df,
     nd_fill_d_d, nd_fill_dd_d, nd_fill_ddd_d, nd_fill_ddd_dd,
-    nd_run_parallel,
+    nd_gamma_sample_grad_fill, nd_run_parallel,
 )
 import numpy as np
 from numdist._common import get_num_threads
@@ -173,9 +173,116 @@ def gammainc_da(a, x):
     return _apply(<void *>nd_gammainc_p_da, (a, x), 1)[0]
 
 
+# dz/da by nd_gamma_sample_grad_fill (vectorised kernels): inputs a, z and the
+# optional factors g, rate (out = g * dz/da / rate), one output.  Input k is read
+# with period per[k] over the C-ordered output: element i is input element
+# i % per[k] (per = n: a full array; 1: a scalar; the size of its trailing block
+# when it is broadcast over leading dims only, e.g. a batch parameter under a
+# sample shape), so broadcast parameters are not copied out to the output's size.
+cdef struct _grad_job:
+    const char *p[4]
+    intptr_t per[4]
+    int has_g
+    int has_rate
+    double *o
+    intptr_t n
+
+
+cdef void _grad_range(_grad_job *j, intptr_t lo, intptr_t m) noexcept nogil:
+    cdef intptr_t i = lo, end = lo + m, seg, nxt, off[4]
+    cdef int k
+    while i < end:
+        seg = end
+        for k in range(4):
+            off[k] = i % j.per[k]
+            if j.per[k] > 1:
+                nxt = i - off[k] + j.per[k]  # next wrap of input k
+                if nxt < seg:
+                    seg = nxt
+        nd_gamma_sample_grad_fill(
+            seg - i,
+            <const double *>(j.p[0] + off[0] * <intptr_t>sizeof(double)), sizeof(double) if j.per[0] > 1 else 0,
+            <const double *>(j.p[1] + off[1] * <intptr_t>sizeof(double)), sizeof(double) if j.per[1] > 1 else 0,
+            <const double *>(j.p[2] + off[2] * <intptr_t>sizeof(double)) if j.has_g else NULL,
+            sizeof(double) if j.per[2] > 1 else 0,
+            <const double *>(j.p[3] + off[3] * <intptr_t>sizeof(double)) if j.has_rate else NULL,
+            sizeof(double) if j.per[3] > 1 else 0,
+            j.o + i, sizeof(double))
+        i = seg
+
+
+cdef void _grad_task(void *ctx, intptr_t t) noexcept nogil:
+    cdef _grad_job *j = <_grad_job *>ctx
+    cdef intptr_t lo = t * _TASK
+    cdef intptr_t m = j.n - lo
+    if m > _TASK:
+        m = _TASK
+    _grad_range(j, lo, m)
+
+
+def _periodic(v, shape):
+    """``(array, period)``: v as an aligned C-contiguous float64 array that, repeated
+    with the period, gives v broadcast to ``shape`` (copied out only when v is
+    broadcast other than over leading dims)."""
+    arr = np.asarray(v, dtype=np.float64)
+    n = 1
+    for d in shape:
+        n *= d
+    if arr.size == 1:
+        return np.array(arr.reshape(-1)[:1]), 1
+    core = arr.shape
+    while core and core[0] == 1:
+        core = core[1:]
+    if len(core) <= len(shape) and tuple(shape[len(shape) - len(core):]) == core:
+        arr = arr.reshape(core)
+        if not (arr.flags.c_contiguous and arr.flags.aligned):
+            arr = np.array(arr, order="C")  # ascontiguousarray keeps a misaligned array as it is
+        return arr, (arr.size if arr.size else 1)
+    arr = np.array(np.broadcast_to(arr, shape), order="C")
+    return arr, (n if n else 1)
+
+
+cdef object _gamma_grad(a, z, g, rate):
+    """g * dz/da / rate (g, rate None: 1) as a new C-ordered float64 array of the broadcast shape."""
+    cdef _grad_job j
+    cdef int k, nthreads
+    cdef intptr_t ntasks
+    args = [a, z, g, rate]
+    shape = np.broadcast_shapes(*[np.shape(v) for v in args if v is not None])
+    out = np.empty(shape, dtype=np.float64)
+    j.has_g = g is not None
+    j.has_rate = rate is not None
+    keep = []
+    for k in range(4):
+        v = args[k] if args[k] is not None else 1.0
+        arr, per = _periodic(v, shape)
+        keep.append(arr)
+        j.p[k] = <const char *><size_t>arr.ctypes.data
+        j.per[k] = per
+    j.o = <double *><size_t>out.ctypes.data
+    j.n = out.size
+    if j.n == 0:
+        return out
+    if j.n < _PARALLEL_MIN:
+        with nogil:
+            _grad_range(&j, 0, j.n)
+    else:
+        nthreads = get_num_threads()
+        ntasks = (j.n + _TASK - 1) // _TASK
+        with nogil:
+            nd_run_parallel(nthreads, ntasks, _grad_task, &j)
+    return out
+
+
 def gamma_sample_grad(a, z):
     """dz/da = -(dP/da)(z; a) / p(z; a) for z ~ Gamma(a, rate 1): implicit reparameterisation."""
-    return _apply(<void *>nd_gamma_sample_grad, (a, z), 1)[0]
+    return _gamma_grad(a, z, None, None)
+
+
+def gamma_sample_grad_scaled(a, z, g, rate):
+    """``g * dz/da / rate`` in one pass (the concentration cotangent of ``Gamma.rsample_vjp``,
+    without temporaries); the same bits as ``g * gamma_sample_grad(a, z) / rate``."""
+    return _gamma_grad(a, z, g, rate)
 
 
 def betainc(a, b, x):

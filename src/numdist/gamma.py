@@ -91,14 +91,27 @@ class Gamma(Distribution):
 
         def vjp_fn(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, shape, self.dtype)
-            dz = _special.gamma_sample_grad(np.broadcast_to(self.concentration, shape), z).astype(self.dtype, copy=False)
-            return self._gamma_grads(g * dz / self.rate, -g * x / self.rate)
+            # g * (dz/da) / rate in one C pass (float64; no temporaries besides the result)
+            dconcentration = _special.gamma_sample_grad_scaled(self.concentration, z, g, self.rate)
+            drate = np.multiply(g, x)
+            np.divide(drate, self.rate, out=drate)
+            np.negative(drate, out=drate)
+            return self._gamma_grads(dconcentration.astype(self.dtype, copy=False), drate)
 
         return x, vjp_fn
 
     def _gamma_grads(self, dconcentration: np.ndarray, drate: np.ndarray) -> dict[str, np.ndarray]:
-        """Cotangents of (concentration, rate), element-wise, to the parameters given."""
-        return {"concentration": self._grad("concentration", dconcentration), "rate": self._grad("rate", drate)}
+        """Cotangents of (concentration, rate), element-wise (fresh arrays), to the parameters given."""
+        return {"concentration": self._grad_fresh("concentration", dconcentration),
+                "rate": self._grad_fresh("rate", drate)}
+
+    def _grad_fresh(self, name: str, g: np.ndarray) -> np.ndarray:
+        """:meth:`_grad` of an array this class just made: returned as it is when it
+        already has the parameter's shape and gradient dtype (no copy)."""
+        rec = self._params[name]
+        if g.shape == tuple(rec.shape) and g.dtype == rec.grad_dtype and g.flags.writeable and g.base is None:
+            return g
+        return self._grad(name, g)
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:

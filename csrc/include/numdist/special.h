@@ -101,6 +101,13 @@ double nd_ndtri_exp(double y);
 void nd_normal_mixture_logpdf(intptr_t n, const double *x, intptr_t xs, intptr_t K, const double *mu,
                               const double *inv_sigma, const double *c, double *work, double *out,
                               intptr_t os);
+/* out[i] = g[i] * nd_gamma_sample_grad(a[i], z[i]) / rate[i] (g, rate may be NULL:
+ * factor 1), the elements evaluated GV_W at a time by vectorised kernels; the
+ * same bits as nd_gamma_sample_grad element by element.  out may alias an input
+ * exactly. */
+void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                               intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                               intptr_t rs, double *out, intptr_t os);
 
 #ifdef __cplusplus
 }
