@@ -227,6 +227,7 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
 #define EX_X86 1
 #include <immintrin.h>
 #include <stdlib.h>
+#include "numdist/simd_words.h"
 #define EX_T512 __attribute__((target("avx512f,avx512dq,avx512vl,popcnt")))
 #define EX_T256 __attribute__((target("avx2,popcnt")))
 #define EX_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -418,6 +419,55 @@ static inline intptr_t ex_pass2(ex_src *s, uint64_t *p, intptr_t cnt, intptr_t n
     return nw;
 }
 
+/* Pass 2 without a branch per marked word, for the common window: every
+ * marked word that fails the exact rectangle test (a real rejection) has a
+ * layer i >= 1, a wedge the quick tests decide with the next word, and that
+ * next word inside the window; and no two real rejections are adjacent (so
+ * none of them is itself the extra word of another).  Then, by the rule, a
+ * real rejection r strikes word r+1 (its wedge uniform), and r too if the
+ * wedge rejected; word r+2 is a fresh candidate word, which pass 1 has
+ * already taken as one (and marked if it failed).  The window gives nw
+ * values minus the strikes; b->pos = p + nw.  Returns 0 (keep untouched)
+ * when the window is not of that kind: then ex_pass2 runs.  Plain fills only:
+ * a Laplace element takes its sign from its first word, which for a rejected
+ * r is r, not the word r+2 whose candidate becomes its value. */
+static inline int ex_pass2_fast(ex_src *s, uint64_t *p, intptr_t nw, const uint64_t *rej,
+                                uint64_t *keep)
+{
+    uint64_t strike[EX_WIN / 64 + 1], odd = 0, adj = 0, carry = 0;
+    intptr_t g, ng = (nw + 63) >> 6;
+    for (g = 0; g <= ng && g <= EX_WIN / 64; g++) strike[g] = 0;
+    for (g = 0; g < ng; g++) {
+        uint64_t mk = rej[g], rl = 0;
+        while (mk) {
+            intptr_t r = (g << 6) + __builtin_ctzll(mk), r1;
+            uint64_t w = p[r], m = w >> 11, isr, isj;
+            unsigned li = (unsigned)(w & 0xff);
+            const double *wt = nd_exp_wedge[li];
+            double x = (double)(int64_t)m * nd_exp_w[li], u, t;
+            int acc, rj;
+            mk &= mk - 1;
+            r1 = r + 1 < nw ? r + 1 : r; /* the wedge word (r + 1 past the window: odd) */
+            u = nd_u01_co(p[r1]);
+            t = (wt[0] - x) * wt[1];
+            acc = u < t + wt[2];
+            rj = u > t + wt[3];
+            isr = m >= nd_exp_k[li];
+            isj = isr & (uint64_t)rj;
+            odd |= isr & (uint64_t)((li == 0) | !(acc | rj) | (r + 1 >= nw));
+            rl |= isr << (r & 63);
+            strike[(r + 1) >> 6] |= isr << ((r + 1) & 63);
+            strike[g] |= isj << (r & 63);
+        }
+        adj |= (rl & (rl << 1)) | (rl & carry);
+        carry = rl >> 63;
+    }
+    if (odd | adj) return 0;
+    for (g = 0; g < ng; g++) keep[g] &= ~strike[g];
+    s->b->pos = p + nw;
+    return 1;
+}
+
 /* The kept (keep bit set) entries of tmp[0, end) to o in order (o may be tmp);
  * returns how many; may write junk up to 8 entries after them, within o[0, end
  * rounded up to 8). */
@@ -459,7 +509,7 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
 
 /* n values into out.  nt: out is 64-byte aligned and the output goes through
  * the staging buffer with non-temporal stores (the caller fences). */
-#define EX_FILL_WIN(NAME, TGT, V, STEP, PACK, STREAM)                                      \
+#define EX_FILL_WIN(NAME, TGT, V, STEP, PACK, STREAM, REFILL)                                      \
     TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg, \
                                           const int nt)                                    \
     {                                                                                      \
@@ -473,7 +523,7 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
             uint64_t *p;                                                                   \
             intptr_t cnt, nw, end, d;                                                      \
             double *dst;                                                                   \
-            if (b->pos == b->end) nd_bits_refill(b);                                       \
+            if (b->pos == b->end) REFILL(b);                                               \
             p = b->pos;                                                                    \
             cnt = b->end - p;                                                              \
             nw = cnt < n ? cnt : n;                                                        \
@@ -497,7 +547,8 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
             }                                                                              \
             for (k = 0; k < (nw >> 6); k++) keep[k] = ~UINT64_C(0);                        \
             keep[(size_t)nw >> 6] = (UINT64_C(1) << (nw & 63)) - 1;                             \
-            end = ex_pass2(&s, p, cnt, nw, dst, rej, keep, sg);                            \
+            if (!sg && ex_pass2_fast(&s, p, nw, rej, keep)) end = nw;                      \
+            else end = ex_pass2(&s, p, cnt, nw, dst, rej, keep, sg);                       \
             if (nt) {                                                                      \
                 d = PACK(tmp, keep, end, stg + sd);                                        \
                 sd += d;                                                                   \
@@ -521,8 +572,8 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
         _mm256_stream_pd((o) + 4, _mm256_load_pd((t) + 4));      \
     } while (0)
 
-EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_pack512, EX_STREAM512)
-EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_pack256, EX_STREAM256)
+EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_pack512, EX_STREAM512, nd_sw_refill512)
+EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_pack256, EX_STREAM256, nd_bits_refill)
 
 /* Large fills: the head to a 64-byte boundary stored directly, the rest through
  * the staging buffer with non-temporal stores. */
