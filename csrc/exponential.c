@@ -422,8 +422,7 @@ static inline intptr_t ex_pass2(ex_src *s, uint64_t *p, intptr_t cnt, intptr_t n
 /* Pass 2 without a branch per marked word, for the common window: every
  * marked word that fails the exact rectangle test (a real rejection) has a
  * layer i >= 1, a wedge the quick tests decide with the next word, and that
- * next word inside the window; and no two real rejections are adjacent (so
- * none of them is itself the extra word of another).  Then, by the rule, a
+ * next word inside the window.  Then, by the rule, a
  * real rejection r strikes word r+1 (its wedge uniform), and r too if the
  * wedge rejected; word r+2 is a fresh candidate word, which pass 1 has
  * already taken as one (and marked if it failed).  The window gives nw
@@ -434,35 +433,45 @@ static inline intptr_t ex_pass2(ex_src *s, uint64_t *p, intptr_t cnt, intptr_t n
 static inline int ex_pass2_fast(ex_src *s, uint64_t *p, intptr_t nw, const uint64_t *rej,
                                 uint64_t *keep)
 {
-    uint64_t strike[EX_WIN / 64 + 1], odd = 0, adj = 0, carry = 0;
-    intptr_t g, ng = (nw + 63) >> 6;
-    for (g = 0; g <= ng && g <= EX_WIN / 64; g++) strike[g] = 0;
+    uint16_t list[EX_WIN + 4];
+    uint64_t strike[EX_WIN / 64 + 1], odd = 0;
+    intptr_t g, ng = (nw + 63) >> 6, nm = 0, e, nextw = 0;
+    /* the marked words in order, without a branch per word: four per group
+     * unconditionally (tzcnt of 0 is 64: a junk entry, not counted), the rare
+     * rest in a loop */
     for (g = 0; g < ng; g++) {
-        uint64_t mk = rej[g], rl = 0;
-        while (mk) {
-            intptr_t r = (g << 6) + __builtin_ctzll(mk), r1;
-            uint64_t w = p[r], m = w >> 11, isr, isj;
-            unsigned li = (unsigned)(w & 0xff);
-            const double *wt = nd_exp_wedge[li];
-            double x = (double)(int64_t)m * nd_exp_w[li], u, t;
-            int acc, rj;
+        uint64_t mk = rej[g];
+        int q;
+        for (q = 0; q < 4; q++) {
+            list[nm] = (uint16_t)((g << 6) + (mk ? __builtin_ctzll(mk) : 64));
+            nm += mk != 0;
             mk &= mk - 1;
-            r1 = r + 1 < nw ? r + 1 : r; /* the wedge word (r + 1 past the window: odd) */
-            u = nd_u01_co(p[r1]);
-            t = (wt[0] - x) * wt[1];
-            acc = u < t + wt[2];
-            rj = u > t + wt[3];
-            isr = m >= nd_exp_k[li];
-            isj = isr & (uint64_t)rj;
-            odd |= isr & (uint64_t)((li == 0) | !(acc | rj) | (r + 1 >= nw));
-            rl |= isr << (r & 63);
-            strike[(r + 1) >> 6] |= isr << ((r + 1) & 63);
-            strike[g] |= isj << (r & 63);
         }
-        adj |= (rl & (rl << 1)) | (rl & carry);
-        carry = rl >> 63;
+        while (EX_UNLIKELY(mk != 0)) {
+            list[nm++] = (uint16_t)((g << 6) + __builtin_ctzll(mk));
+            mk &= mk - 1;
+        }
+        strike[g] = 0;
     }
-    if (odd | adj) return 0;
+    strike[ng] = 0;
+    /* each marked word in order: a candidate unless it is the wedge word of
+     * the real rejection just before it (nextw); a real rejection strikes its
+     * wedge word, and itself if the wedge rejected */
+    for (e = 0; e < nm; e++) {
+        intptr_t r = list[e], r1 = r + 1 < nw ? r + 1 : r;
+        uint64_t w = p[r], m = w >> 11, isr, isj;
+        unsigned li = (unsigned)(w & 0xff);
+        const double *wt = nd_exp_wedge[li];
+        double x = (double)(int64_t)m * nd_exp_w[li], u = nd_u01_co(p[r1]), t = (wt[0] - x) * wt[1];
+        int acc = u < t + wt[2], rj = u > t + wt[3];
+        isr = (uint64_t)((m >= nd_exp_k[li]) & (r >= nextw));
+        isj = isr & (uint64_t)rj;
+        odd |= isr & (uint64_t)((li == 0) | !(acc | rj) | (r + 1 >= nw));
+        strike[(r + 1) >> 6] |= isr << ((r + 1) & 63);
+        strike[r >> 6] |= isj << (r & 63);
+        nextw = isr ? r + 2 : nextw;
+    }
+    if (odd) return 0;
     for (g = 0; g < ng; g++) keep[g] &= ~strike[g];
     s->b->pos = p + nw;
     return 1;
@@ -535,6 +544,12 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
                 if (nt) stg[sd++] = v;                                                     \
                 else *out++ = v;                                                           \
                 n--;                                                                       \
+                if (nt && sd >= EX_WIN) { /* a source of tiny refills (NumPy) */         \
+                    for (k = 0; k + 8 <= sd; k += 8) STREAM(out + k, stg + k);             \
+                    out += k;                                                              \
+                    memcpy(stg, stg + k, (size_t)(sd - k) * 8);                            \
+                    sd -= k;                                                               \
+                }                                                                          \
                 continue;                                                                  \
             }                                                                              \
             dst = nt ? tmp : out;                                                          \
