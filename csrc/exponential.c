@@ -419,31 +419,47 @@ static inline intptr_t ex_pass2(ex_src *s, uint64_t *p, intptr_t cnt, intptr_t n
     return nw;
 }
 
-/* Pass 2 without a branch per marked word, for the common window: every
- * marked word that fails the exact rectangle test (a real rejection) has a
- * layer i >= 1, a wedge the quick tests decide with the next word, and that
- * next word inside the window.  Then, by the rule, a
- * real rejection r strikes word r+1 (its wedge uniform), and r too if the
- * wedge rejected; word r+2 is a fresh candidate word, which pass 1 has
- * already taken as one (and marked if it failed).  The window gives nw
- * values minus the strikes; b->pos = p + nw.  Returns 0 (keep untouched)
- * when the window is not of that kind: then ex_pass2 runs.  Plain fills only:
- * a Laplace element takes its sign from its first word, which for a rejected
- * r is r, not the word r+2 whose candidate becomes its value. */
+/* Pass 2 without a branch per marked word.  The rule read word by word: a
+ * word is either a candidate or the wedge word of the candidate before it.
+ * A candidate that passes the rectangle test gives its value x.  A real
+ * rejection of layer i >= 1 takes the next word as its wedge word: accepted,
+ * the value is x; rejected, nothing, and the word after the wedge word is a
+ * fresh candidate for the same element.  A rejection in the tail layer 0 adds
+ * ND_EXP_R to the element and the next word is a fresh candidate.  So, with
+ * every word's candidate already in tmp (pass 1), a window needs only:
+ *   - strikes: the wedge word of every real rejection, and the rejection itself
+ *     if the wedge rejected or it was a tail word;
+ *   - fix-ups: an element that took more than one candidate ends at the word
+ *     `pending` after its last rejection; its value there is
+ *     sign(first word) (off + x) with off = ND_EXP_R after one tail word (0
+ *     otherwise) and the sign (Laplace: bit 8) of the element's first word.
+ *     The fix-up is recorded at each rejection for the word after it; if that
+ *     word is rejected in turn, its entry is struck and the next one counts.
+ * The walk goes over the marked words only (everything else is a candidate
+ * that passes, or a wedge word, which nextw tells).  Windows it does not
+ * cover go to ex_pass2 (returns 0, keep and tmp untouched): a wedge word or
+ * an element's end past the window, two tail words in one element (the
+ * offsets' rounding order), and a wedge the quick tests leave open is
+ * decided by the exact test here.  Otherwise b->pos = p + nw, all nw words
+ * are used, and the window gives nw values minus the strikes. */
+static EX_NOINLINE int ex_wedge_decide(unsigned li, double u, double x) { return ex_wedge_exact(li, u, x); }
+
 static inline int ex_pass2_fast(ex_src *s, uint64_t *p, intptr_t nw, const uint64_t *rej,
-                                uint64_t *keep)
+                                uint64_t *keep, double *tmp, const int sg)
 {
-    uint16_t list[EX_WIN + 4];
-    uint64_t strike[EX_WIN / 64 + 1], odd = 0;
-    intptr_t g, ng = (nw + 63) >> 6, nm = 0, e, nextw = 0;
+    uint16_t list[EX_WIN + 4], fpos[EX_WIN + 1];
+    uint8_t ftail[EX_WIN + 1];
+    uint64_t strike[EX_WIN / 64 + 1], fword[EX_WIN + 1], odd = 0;
+    uint64_t cfirst = 0, ctails = 0;
+    intptr_t g, ng = (nw + 63) >> 6, nm = 0, e, nextw = 0, pending = -1, nf = 0;
     /* the marked words in order, without a branch per word: four per group
-     * unconditionally (tzcnt of 0 is 64: a junk entry, not counted), the rare
-     * rest in a loop */
+     * unconditionally (a junk entry when the mask is empty: not counted), the
+     * rare rest in a loop */
     for (g = 0; g < ng; g++) {
         uint64_t mk = rej[g];
         int q;
         for (q = 0; q < 4; q++) {
-            list[nm] = (uint16_t)((g << 6) + (mk ? __builtin_ctzll(mk) : 64));
+            list[nm] = (uint16_t)((g << 6) + (mk ? __builtin_ctzll(mk) : 0));
             nm += mk != 0;
             mk &= mk - 1;
         }
@@ -454,25 +470,45 @@ static inline int ex_pass2_fast(ex_src *s, uint64_t *p, intptr_t nw, const uint6
         strike[g] = 0;
     }
     strike[ng] = 0;
-    /* each marked word in order: a candidate unless it is the wedge word of
-     * the real rejection just before it (nextw); a real rejection strikes its
-     * wedge word, and itself if the wedge rejected */
     for (e = 0; e < nm; e++) {
-        intptr_t r = list[e], r1 = r + 1 < nw ? r + 1 : r;
-        uint64_t w = p[r], m = w >> 11, isr, isj;
+        intptr_t r = list[e], r1 = r + 1 < nw ? r + 1 : r, nxt;
+        uint64_t w = p[r], m = w >> 11, cand, isr, tl, wg, isj, more, cont, first, tails;
         unsigned li = (unsigned)(w & 0xff);
         const double *wt = nd_exp_wedge[li];
         double x = (double)(int64_t)m * nd_exp_w[li], u = nd_u01_co(p[r1]), t = (wt[0] - x) * wt[1];
         int acc = u < t + wt[2], rj = u > t + wt[3];
-        isr = (uint64_t)((m >= nd_exp_k[li]) & (r >= nextw));
-        isj = isr & (uint64_t)rj;
-        odd |= isr & (uint64_t)((li == 0) | !(acc | rj) | (r + 1 >= nw));
-        strike[(r + 1) >> 6] |= isr << ((r + 1) & 63);
-        strike[r >> 6] |= isj << (r & 63);
-        nextw = isr ? r + 2 : nextw;
+        cand = (uint64_t)(r >= nextw);
+        isr = cand & (uint64_t)(m >= nd_exp_k[li]);
+        tl = isr & (uint64_t)(li == 0);
+        wg = isr & (uint64_t)(li != 0);
+        if (EX_UNLIKELY(wg & !(acc | rj) & (r + 1 < nw))) rj = !ex_wedge_decide(li, u, x);
+        isj = wg & (uint64_t)rj;
+        more = isj | tl; /* the element goes on at nxt */
+        cont = (uint64_t)(r == pending);
+        first = cont ? cfirst : w;
+        tails = (cont ? ctails : 0) + tl;
+        nxt = r + 1 + (intptr_t)wg; /* after the wedge word, or after a tail word */
+        odd |= (wg & (uint64_t)(r + 1 >= nw)) | (more & (uint64_t)((nxt >= nw) | (tails >= 2)));
+        strike[(r + 1) >> 6] |= wg << ((r + 1) & 63);
+        strike[r >> 6] |= more << (r & 63);
+        /* the fix-up of the element's end, provisionally at nxt */
+        fpos[nf] = (uint16_t)(nxt < nw ? nxt : 0);
+        fword[nf] = first;
+        ftail[nf] = (uint8_t)tails;
+        nf += (intptr_t)(more & (uint64_t)(sg | (int)tails));
+        pending = more ? nxt : pending;
+        cfirst = more ? first : cfirst;
+        ctails = more ? tails : ctails;
+        nextw = isr ? nxt : nextw;
     }
     if (odd) return 0;
     for (g = 0; g < ng; g++) keep[g] &= ~strike[g];
+    for (e = 0; e < nf; e++) {
+        intptr_t q = fpos[e];
+        uint64_t w = p[q], m = w >> 11;
+        double x = (double)(int64_t)m * nd_exp_w[w & 0xff];
+        tmp[q] = ex_sign(ftail[e] ? ND_EXP_R + x : x, fword[e], sg);
+    }
     s->b->pos = p + nw;
     return 1;
 }
@@ -562,7 +598,7 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
             }                                                                              \
             for (k = 0; k < (nw >> 6); k++) keep[k] = ~UINT64_C(0);                        \
             keep[(size_t)nw >> 6] = (UINT64_C(1) << (nw & 63)) - 1;                             \
-            if (!sg && ex_pass2_fast(&s, p, nw, rej, keep)) end = nw;                      \
+            if (ex_pass2_fast(&s, p, nw, rej, keep, dst, sg)) end = nw;                    \
             else end = ex_pass2(&s, p, cnt, nw, dst, rej, keep, sg);                       \
             if (nt) {                                                                      \
                 d = PACK(tmp, keep, end, stg + sd);                                        \
