@@ -558,7 +558,7 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
     TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg, \
                                           const int nt)                                    \
     {                                                                                      \
-        uint64_t rej[EX_WIN / 64], keep[EX_WIN / 64 + 1];                                  \
+        uint64_t rej[EX_WIN / 64] = {0}, keep[EX_WIN / 64 + 1];                            \
         double tmp[EX_WIN] __attribute__((aligned(64)));                                   \
         double stg[EX_WIN + 64] __attribute__((aligned(64)));                              \
         intptr_t sd = 0, k;                                                                \

@@ -237,6 +237,35 @@ static void test_stream_rule(void)
     }
 }
 
+/* The constant-concentration path at every SIMD level (the candidate pass has
+ * AVX-512, AVX2 and plain-C versions, chosen like the exponential fill's and
+ * capped by nd_exponential_level_cap): the scalar rule's values and words. */
+extern int nd_exponential_level_cap;
+
+static void test_levels(void)
+{
+    static const double as[] = {2.5, 0.3, 40.0, 1.5, 1.0000001, 0.9999999};
+    static const int caps[] = {3, 2, 0};
+    intptr_t n = 200000, i;
+    int j, c;
+    for (j = 0; j < (int)(sizeof as / sizeof as[0]); j++) {
+        double a = as[j];
+        uint64_t cref;
+        reseed(200 + j);
+        for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, a);
+        cref = consumed();
+        for (c = 0; c < 3; c++) {
+            nd_exponential_level_cap = caps[c];
+            reseed(200 + j);
+            draw1("standard_gamma", n, A, a);
+            CHECK(memcmp(A, B, (size_t)n * 8) == 0, "standard_gamma(%g) level cap %d (runs at %d) differs",
+                  a, caps[c], nd_exponential_simd_level());
+            CHECK(consumed() == cref, "standard_gamma(%g) level cap %d: words", a, caps[c]);
+        }
+        nd_exponential_level_cap = 3;
+    }
+}
+
 typedef struct { const char *name; double p0, p1, mean, var; } mcase;
 
 static void test_moments(void)
@@ -663,6 +692,7 @@ int main(int argc, char **argv)
     if (!A || !B || !F) return 2;
     test_exp();
     test_stream_rule();
+    test_levels();
     test_moments();
     test_gof();
     test_beta_small();
