@@ -247,13 +247,18 @@ static void test_levels(void)
     static const double as[] = {2.5, 0.3, 40.0, 1.5, 1.0000001, 0.9999999};
     static const int caps[] = {3, 2, 0};
     intptr_t n = 200000, i;
+    long bad;
     int j, c;
+    double *L = malloc(sizeof(double) * (size_t)n);
+    if (!L) return;
     for (j = 0; j < (int)(sizeof as / sizeof as[0]); j++) {
         double a = as[j];
         uint64_t cref;
         reseed(200 + j);
         for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, a);
         cref = consumed();
+        reseed(200 + j);
+        for (i = 0; i < n; i++) L[i] = nd_log_standard_gamma(&bits, a);
         for (c = 0; c < 3; c++) {
             nd_exponential_level_cap = caps[c];
             reseed(200 + j);
@@ -261,9 +266,14 @@ static void test_levels(void)
             CHECK(memcmp(A, B, (size_t)n * 8) == 0, "standard_gamma(%g) level cap %d (runs at %d) differs",
                   a, caps[c], nd_exponential_simd_level());
             CHECK(consumed() == cref, "standard_gamma(%g) level cap %d: words", a, caps[c]);
+            reseed(200 + j);
+            draw1("log_standard_gamma", n, A, a);
+            for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &L[i], 8) != 0;
+            CHECK(bad == 0, "log_standard_gamma(%g) level cap %d: %ld differ", a, caps[c], bad);
         }
         nd_exponential_level_cap = 3;
     }
+    free(L);
 }
 
 typedef struct { const char *name; double p0, p1, mean, var; } mcase;
