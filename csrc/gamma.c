@@ -659,6 +659,173 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
     }
 }
 
+/* ---- varying concentrations ------------------------------------------------
+ * The same idea as gw_fill with a parameter per element: in a window of
+ * elements k, k+1, ..., element i's first try is assumed to start at word
+ * off[i] (off[i+1] = off[i] + 2, or + 3 when boosting: the boost word follows
+ * the uniform); a vector pass tests every first try (per-lane d, c), and the
+ * walk takes the elements whose first try the rule accepts; anything else
+ * (other kinds: a == 1, a + 1 == 1, bad or infinite a; rejections) goes
+ * through the scalar rule from off[i], and the walk continues if the rule
+ * ended at off[i+1], else from a new window.  The boost of the elements with
+ * a < 1 is applied afterwards (scalar, element by element).  Same words and
+ * numbers as the element-by-element rule (test_gamma checks). */
+#define GV_CAND 32
+
+G_CLONES static void gv_pass1_c(const uint64_t *restrict w, intptr_t nc, const double *restrict dv,
+                                const double *restrict cv, double *restrict val, int64_t *restrict ok)
+{
+    intptr_t i;
+    for (i = 0; i < nc; i++) {
+        uint64_t wn = w[2 * i], m = wn >> 12, j = wn & 0x1ff;
+        double d = dv[i], c = cv[i], q = 108.0 * d;
+        double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j];
+        double cx = c * x, v = 1.0 + cx, x2 = x * x, v3 = v * v * v;
+        double u = gw_u53p1(w[2 * i + 1]) * 0x1p-53;
+        int64_t rect = m < nd_zig_k64[j] ? 1 : 0;
+        int64_t pos = v > 0.0 ? 1 : 0;
+        int64_t sq = x2 * x2 < (1.0 - u) * (q * (1.0 + (cx < 0.0 ? cx : 0.0))) ? 1 : 0;
+        val[i] = d * v3;
+        ok[i] = rect & pos & sq;
+    }
+}
+
+#ifdef GW_X86
+__attribute__((target("avx512f,avx512dq,avx512vl"))) static void gv_pass1_512(
+    const uint64_t *restrict w, intptr_t nc, const double *restrict dv, const double *restrict cv,
+    double *restrict val, int64_t *restrict ok)
+{
+    const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i m9 = _mm512_set1_epi64(0x1ff), one64 = _mm512_set1_epi64(1);
+    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), e53 = _mm512_set1_pd(0x1p-53);
+    intptr_t i = 0;
+    for (; i + 8 <= nc; i += 8) {
+        __m512i A = _mm512_loadu_si512(w + 2 * i), B = _mm512_loadu_si512(w + 2 * i + 8);
+        __m512i WN = _mm512_permutex2var_epi64(A, even, B), WU = _mm512_permutex2var_epi64(A, odd, B);
+        __m512i M = _mm512_srli_epi64(WN, 12), J = _mm512_and_si512(WN, m9);
+        __m512d vd = _mm512_loadu_pd(dv + i), vc = _mm512_loadu_pd(cv + i);
+        __m512d vq = _mm512_mul_pd(_mm512_set1_pd(108.0), vd);
+        __m512d tw = _mm512_i64gather_pd(J, nd_zig_w64, 8);
+        __m512i tk = _mm512_i64gather_epi64(J, (const void *)nd_zig_k64, 8);
+        __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(M), tw);
+        __m512d cx = _mm512_mul_pd(vc, x), v = _mm512_add_pd(one, cx), x2 = _mm512_mul_pd(x, x);
+        __m512d v3 = _mm512_mul_pd(_mm512_mul_pd(v, v), v);
+        __m512d u = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(WU, 11)), one), e53);
+        __m512d mn = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(cx, zero, _CMP_LT_OQ), zero, cx);
+        __m512d rhs = _mm512_mul_pd(_mm512_sub_pd(one, u), _mm512_mul_pd(vq, _mm512_add_pd(one, mn)));
+        __mmask8 okm = _mm512_cmp_epu64_mask(M, tk, _MM_CMPINT_LT) &
+                       _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ) &
+                       _mm512_cmp_pd_mask(_mm512_mul_pd(x2, x2), rhs, _CMP_LT_OQ);
+        _mm512_storeu_pd(val + i, _mm512_mul_pd(vd, v3));
+        _mm512_storeu_si512(ok + i, _mm512_maskz_mov_epi64(okm, one64));
+    }
+    if (i < nc) gv_pass1_c(w + 2 * i, nc - i, dv + i, cv + i, val + i, ok + i);
+}
+#endif
+
+/* d and c of Marsaglia-Tsang for each a (of a + 1 when a < 1), as gprm_of (a
+ * loop of its own, so that it vectorises: sqrt and division are IEEE) */
+G_CLONES static void gv_params(const double *restrict a, intptr_t c, double *restrict dv, double *restrict cv)
+{
+    intptr_t j;
+    for (j = 0; j < c; j++) {
+        double aj = a[j], m = aj < 1.0 ? aj + 1.0 : aj, d = m - 1.0 / 3.0;
+        dv[j] = d;
+        cv[j] = 1.0 / (3.0 * sqrt(d));
+    }
+}
+
+/* c draws for the concentrations a[0..c) into z (c <= EW_CHUNK) */
+static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z)
+{
+    double dv[EW_CHUNK], cv[EW_CHUNK], val[GV_CAND];
+    int64_t ok[GV_CAND];
+    uint64_t wd[2 * GV_CAND], zb[EW_CHUNK];
+    uint8_t kind[EW_CHUNK]; /* 0 the scalar rule, 1 Marsaglia-Tsang, 2 boosted */
+    intptr_t off[GV_CAND + 1], k, j;
+    const int level = nd_exponential_simd_level();
+    gv_params(a, c, dv, cv);
+    for (j = 0; j < c; j++) {
+        double aj = a[j], m = aj < 1.0 ? aj + 1.0 : aj;
+        kind[j] = (uint8_t)(((aj > 0.0) & (aj < g_inf) & (aj != 1.0) & (m != 1.0)) * (1 + (aj < 1.0)));
+    }
+    k = 0;
+    while (k < c) {
+        const uint64_t *w;
+        intptr_t nc, cnt, i, t;
+        if (bits->pos == bits->end) nd_bits_refill(bits);
+        cnt = bits->end - bits->pos;
+        w = bits->pos;
+        nc = c - k < GV_CAND ? c - k : GV_CAND;
+        off[0] = 0;
+        for (i = 0; i < nc; i++) off[i + 1] = off[i] + (kind[k + i] == 2 ? 3 : 2);
+        while (nc > 0 && off[nc] > cnt) nc--;
+        if (bits->xo == NULL || nc == 0) {
+            /* a NumPy source, or the end of a block: one element by the rule */
+            gprm pp = gprm_of(a[k]);
+            if (kind[k] == 0) {
+                z[k] = g_value(bits, &pp);
+            } else {
+                z[k] = mt_draw(bits, pp.d, pp.c);
+                if (kind[k] == 2) zb[k] = nd_bits_next64(bits);
+            }
+            k++;
+            continue;
+        }
+        for (i = 0; i < nc; i++) {
+            wd[2 * i] = w[off[i]];
+            wd[2 * i + 1] = w[off[i] + 1];
+        }
+#ifdef GW_X86
+        if (level >= 3) gv_pass1_512(wd, nc, dv + k, cv + k, val, ok);
+        else
+#endif
+            gv_pass1_c(wd, nc, dv + k, cv + k, val, ok);
+        (void)level;
+        i = 0;
+        while (i < nc) {
+            if (G_LIKELY(ok[i] & (kind[k] != 0))) {
+                z[k] = val[i];
+                if (kind[k] == 2) zb[k] = w[off[i] + 2];
+            } else {
+                uint64_t blk = bits->xo->counter;
+                bits->pos = (uint64_t *)w + off[i];
+                if (kind[k] == 0) {
+                    gprm pp = gprm_of(a[k]);
+                    z[k] = g_value(bits, &pp);
+                } else {
+                    z[k] = mt_draw(bits, dv[k], cv[k]);
+                    if (kind[k] == 2) zb[k] = nd_bits_next64(bits);
+                }
+                if (bits->xo->counter != blk) { k++; goto next_window; } /* refilled: w is stale */
+                t = bits->pos - w;
+                if (t != off[i + 1]) { k++; goto next_window; } /* off the window's grid */
+            }
+            i++;
+            k++;
+        }
+        bits->pos = (uint64_t *)w + off[i];
+    next_window:;
+    }
+    /* the boosts: g exp(log(u) / a), as g_value */
+    for (j = 0; j < c; j++)
+        if (kind[j] == 2) z[j] = z[j] * nd_gamma_exp(nd_log_pos(nd_u01_oc(zb[j])) * (1.0 / a[j]));
+}
+
+/* Do the byte ranges of n elements of out (stride os) and p0 (stride s0) miss
+ * each other?  (Then a piece of parameters can be read before its outputs
+ * are written, as the element order would.) */
+static int ew_disjoint_runs(const char *out, intptr_t os, const char *p0, intptr_t s0, intptr_t n, size_t esz)
+{
+    uintptr_t o0 = (uintptr_t)out, p = (uintptr_t)p0, o1, p1;
+    if (n <= 0) return 1;
+    if (os < 0) o0 -= (uintptr_t)(-os) * (uintptr_t)(n - 1);
+    o1 = o0 + (uintptr_t)(os < 0 ? -os : os) * (uintptr_t)(n - 1) + esz;
+    if (s0 < 0) p -= (uintptr_t)(-s0) * (uintptr_t)(n - 1);
+    p1 = p + (uintptr_t)(s0 < 0 ? -s0 : s0) * (uintptr_t)(n - 1) + esz;
+    return o1 <= p || p1 <= o0;
+}
+
 /* out[k] = F(bits, p0[k], p1[k], &pa, &pb) in element order, pa / pb the
  * gprm of PA(p0[k]) / p1[k], recomputed only when a parameter changes;
  * parameters are read before the element's output is written (out may be a
@@ -713,6 +880,22 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
             return;                                                                       \
         }                                                                                 \
         nd_bits_expect(bits, (size_t)((double)n * GAMMA_WORDS_SMALL) + 1);                \
+        if (!(LOG) && bits->xo != NULL &&                                                 \
+            (((const char *)out == p0 && os == s0 && sizeof(T) == sizeof(double)) ||     \
+             ew_disjoint_runs(out, os, p0, s0, n, sizeof(T)))) {                          \
+            /* windows of first tries, parameters of a piece read before its output */   \
+            double av[EW_CHUNK], zv[EW_CHUNK];                                            \
+            while (n > 0) {                                                               \
+                intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
+                for (k = 0; k < c; k++) av[k] = (double)EW_AT(T, p0, k * s0) * (SCALE);   \
+                gamma_vary(bits, c, av, zv);                                              \
+                for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(zv[k] / (SCALE));    \
+                out += c * os;                                                            \
+                p0 += c * s0;                                                             \
+                n -= c;                                                                   \
+            }                                                                             \
+            return;                                                                       \
+        }                                                                                 \
         for (i = 0; i < n; i++) {                                                         \
             double a = (double)EW_AT(T, p0, i * s0) * (SCALE);                            \
             gprm p = gprm_of(a);                                                          \

@@ -276,6 +276,78 @@ static void test_levels(void)
     free(L);
 }
 
+/* Varying concentrations (the windowed path for a parameter per element):
+ * the element-by-element rule's values and words, at every SIMD level, with
+ * every kind of concentration mixed in (a == 1, a + 1 == 1, a < 1, NaN,
+ * <= 0, inf), in place, reversed strides, f32, chisquare. */
+static void test_varying(void)
+{
+    static const double special[] = {1.0, 1e-17, 0.3, 0.9999999, 2.5, 40.0, -1.0, 0.0, 1e300};
+    static const int caps[] = {3, 2, 0};
+    const intptr_t n = 150000;
+    double *P = malloc(sizeof(double) * (size_t)n), *R = malloc(sizeof(double) * (size_t)n);
+    intptr_t i;
+    long bad;
+    int c;
+    uint64_t cref, x = 12345;
+    if (!P || !R) { free(P); free(R); return; }
+    for (i = 0; i < n; i++) {
+        x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        if ((x >> 60) == 0) P[i] = special[(x >> 20) % 9];
+        else if ((x >> 60) == 1) P[i] = (x >> 30) % 2 ? 0.0 / 0.0 : 1.0 / 0.0;
+        else P[i] = 0.05 + (double)(x >> 11) * 0x1p-53 * 10.0;
+    }
+    reseed(300);
+    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, P[i]);
+    cref = consumed();
+    for (c = 0; c < 3; c++) {
+        nd_exponential_level_cap = caps[c];
+        reseed(300);
+        K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)P, 8, NULL, 0);
+        for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
+        CHECK(bad == 0, "varying standard_gamma, level cap %d: %ld differ", caps[c], bad);
+        CHECK(consumed() == cref, "varying standard_gamma, level cap %d: words", caps[c]);
+    }
+    nd_exponential_level_cap = 3;
+    /* in place, and reversed strides, in pieces */
+    memcpy(A, P, sizeof(double) * (size_t)n);
+    reseed(300);
+    K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)A, 8, NULL, 0);
+    for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
+    CHECK(bad == 0, "varying standard_gamma in place: %ld differ", bad);
+    for (i = 0; i < n; i++) B[n - 1 - i] = P[i];
+    reseed(300);
+    {
+        intptr_t done = 0, m = 1;
+        while (done < n) {
+            intptr_t cc = m < n - done ? m : n - done;
+            K("standard_gamma")->f64(&bits, cc, (char *)(A + 2 * (n - 1 - done)), -16,
+                                     (const char *)(B + n - 1 - done), -8, NULL, 0);
+            done += cc;
+            m = m * 2 + 3;
+        }
+    }
+    for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[2 * (n - 1 - i)], &R[i], 8) != 0;
+    CHECK(bad == 0, "varying standard_gamma, reversed strides in pieces: %ld differ", bad);
+    /* f32 parameters and output */
+    for (i = 0; i < n; i++) F[i] = (float)P[i];
+    reseed(300);
+    for (i = 0; i < n; i++) R[i] = (double)(float)nd_standard_gamma(&bits, (double)F[i]);
+    reseed(300);
+    K("standard_gamma")->f32(&bits, n, (char *)(F + n), 4, (const char *)F, 4, NULL, 0);
+    for (i = 0, bad = 0; i < n; i++) bad += (double)F[n + i] != R[i] && !(R[i] != R[i] && F[n + i] != F[n + i]);
+    CHECK(bad == 0, "varying standard_gamma f32: %ld differ", bad);
+    /* chisquare(df) = 2 G(df / 2) */
+    reseed(300);
+    for (i = 0; i < n; i++) R[i] = 2.0 * nd_standard_gamma(&bits, P[i] * 0.5);
+    reseed(300);
+    K("chisquare")->f64(&bits, n, (char *)A, 8, (const char *)P, 8, NULL, 0);
+    for (i = 0, bad = 0; i < n; i++) bad += A[i] != R[i] && !(A[i] != A[i] && R[i] != R[i]);
+    CHECK(bad == 0, "varying chisquare: %ld differ", bad);
+    free(P);
+    free(R);
+}
+
 typedef struct { const char *name; double p0, p1, mean, var; } mcase;
 
 static void test_moments(void)
@@ -703,6 +775,7 @@ int main(int argc, char **argv)
     test_exp();
     test_stream_rule();
     test_levels();
+    test_varying();
     test_moments();
     test_gof();
     test_beta_small();
