@@ -309,6 +309,23 @@ static void test_varying(void)
         CHECK(consumed() == cref, "varying standard_gamma, level cap %d: words", caps[c]);
     }
     nd_exponential_level_cap = 3;
+    /* concentrations in [0.06, 2.06): many boosts, and no 1/a >= 19 in a piece
+     * (the vector boost runs) */
+    for (i = 0; i < n; i++) B[i] = 0.06 + (double)((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15) >> 11) * 0x1p-52;
+    reseed(301);
+    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, B[i]);
+    cref = consumed();
+    for (c = 0; c < 3; c++) {
+        nd_exponential_level_cap = caps[c];
+        reseed(301);
+        K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)B, 8, NULL, 0);
+        for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
+        CHECK(bad == 0, "varying standard_gamma in [0.06, 2.06), level cap %d: %ld differ", caps[c], bad);
+        CHECK(consumed() == cref, "varying standard_gamma in [0.06, 2.06), level cap %d: words", caps[c]);
+    }
+    nd_exponential_level_cap = 3;
+    reseed(300);
+    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, P[i]);
     /* in place, and reversed strides, in pieces */
     memcpy(A, P, sizeof(double) * (size_t)n);
     reseed(300);
