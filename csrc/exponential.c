@@ -357,7 +357,7 @@ EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256(const uint64_t *q, double *o
  *   3. (vector) the kept candidates packed down in order.
  * Every value is the sequential rule's; only the candidates of extra words
  * (about 3% of the words) are computed for nothing. */
-#define EX_WIN 256
+#define EX_WIN 512
 
 static inline void ex_strike(uint64_t *keep, intptr_t r, intptr_t used)
 {
