@@ -828,24 +828,26 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z)
     /* the boosts: g exp(log(u) / a), as g_value; gathered, in vectors where
      * the results stay normal (1/a < 19, as g_boost_pass) */
     {
-        double bz[EW_CHUNK], bia[EW_CHUNK], maxia = 0.0;
-        uint64_t bw[EW_CHUNK];
+        /* dv and cv are free now: the values and 1/a of the boosted elements;
+         * their words compacted in zb (nb <= j) */
+        double *bz = dv, *bia = cv, maxia = 0.0;
+        uint16_t bidx[EW_CHUNK];
         intptr_t nb = 0, e;
         for (j = 0; j < c; j++) {
             if (kind[j] != 2) continue;
-            dv[nb] = (double)j; /* dv is free now: the element of each boost */
+            bidx[nb] = (uint16_t)j;
             bz[nb] = z[j];
-            bw[nb] = zb[j];
+            zb[nb] = zb[j];
             bia[nb] = 1.0 / a[j];
             maxia = bia[nb] > maxia ? bia[nb] : maxia;
             nb++;
         }
 #ifdef GW_X86
-        if (level >= 3 && maxia < 19.0) g_boost_vary_512(bz, bw, bia, nb);
+        if (level >= 3 && maxia < 19.0) g_boost_vary_512(bz, zb, bia, nb);
         else
 #endif
-            for (e = 0; e < nb; e++) bz[e] = bz[e] * nd_gamma_exp(nd_log_pos(nd_u01_oc(bw[e])) * bia[e]);
-        for (e = 0; e < nb; e++) z[(intptr_t)dv[e]] = bz[e];
+            for (e = 0; e < nb; e++) bz[e] = bz[e] * nd_gamma_exp(nd_log_pos(nd_u01_oc(zb[e])) * bia[e]);
+        for (e = 0; e < nb; e++) z[bidx[e]] = bz[e];
     }
 }
 
