@@ -227,6 +227,7 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
 #define EX_X86 1
 #include <immintrin.h>
 #include <stdlib.h>
+#include "numdist/simd_words.h"
 #define EX_T512 __attribute__((target("avx512f,avx512dq,avx512vl,popcnt")))
 #define EX_T256 __attribute__((target("avx2,popcnt")))
 #define EX_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -356,7 +357,7 @@ EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256(const uint64_t *q, double *o
  *   3. (vector) the kept candidates packed down in order.
  * Every value is the sequential rule's; only the candidates of extra words
  * (about 3% of the words) are computed for nothing. */
-#define EX_WIN 256
+#define EX_WIN 512
 
 static inline void ex_strike(uint64_t *keep, intptr_t r, intptr_t used)
 {
@@ -418,6 +419,100 @@ static inline intptr_t ex_pass2(ex_src *s, uint64_t *p, intptr_t cnt, intptr_t n
     return nw;
 }
 
+/* Pass 2 without a branch per marked word.  The rule read word by word: a
+ * word is either a candidate or the wedge word of the candidate before it.
+ * A candidate that passes the rectangle test gives its value x.  A real
+ * rejection of layer i >= 1 takes the next word as its wedge word: accepted,
+ * the value is x; rejected, nothing, and the word after the wedge word is a
+ * fresh candidate for the same element.  A rejection in the tail layer 0 adds
+ * ND_EXP_R to the element and the next word is a fresh candidate.  So, with
+ * every word's candidate already in tmp (pass 1), a window needs only:
+ *   - strikes: the wedge word of every real rejection, and the rejection itself
+ *     if the wedge rejected or it was a tail word;
+ *   - fix-ups: an element that took more than one candidate ends at the word
+ *     `pending` after its last rejection; its value there is
+ *     sign(first word) (off + x) with off = ND_EXP_R after one tail word (0
+ *     otherwise) and the sign (Laplace: bit 8) of the element's first word.
+ *     The fix-up is recorded at each rejection for the word after it; if that
+ *     word is rejected in turn, its entry is struck and the next one counts.
+ * The walk goes over the marked words only (everything else is a candidate
+ * that passes, or a wedge word, which nextw tells).  Windows it does not
+ * cover go to ex_pass2 (returns 0, keep and tmp untouched): a wedge word or
+ * an element's end past the window, two tail words in one element (the
+ * offsets' rounding order), and a wedge the quick tests leave open is
+ * decided by the exact test here.  Otherwise b->pos = p + nw, all nw words
+ * are used, and the window gives nw values minus the strikes. */
+static EX_NOINLINE int ex_wedge_decide(unsigned li, double u, double x) { return ex_wedge_exact(li, u, x); }
+
+static inline int ex_pass2_fast(ex_src *s, uint64_t *p, intptr_t nw, const uint64_t *rej,
+                                uint64_t *keep, double *tmp, const int sg)
+{
+    uint16_t list[EX_WIN + 4], fpos[EX_WIN + 1];
+    uint8_t ftail[EX_WIN + 1];
+    uint64_t strike[EX_WIN / 64 + 1], fword[EX_WIN + 1], odd = 0;
+    uint64_t cfirst = 0, ctails = 0;
+    intptr_t g, ng = (nw + 63) >> 6, nm = 0, e, nextw = 0, pending = -1, nf = 0;
+    /* the marked words in order, without a branch per word: four per group
+     * unconditionally (a junk entry when the mask is empty: not counted), the
+     * rare rest in a loop */
+    for (g = 0; g < ng; g++) {
+        uint64_t mk = rej[g];
+        int q;
+        for (q = 0; q < 4; q++) {
+            list[nm] = (uint16_t)((g << 6) + (mk ? __builtin_ctzll(mk) : 0));
+            nm += mk != 0;
+            mk &= mk - 1;
+        }
+        while (EX_UNLIKELY(mk != 0)) {
+            list[nm++] = (uint16_t)((g << 6) + __builtin_ctzll(mk));
+            mk &= mk - 1;
+        }
+        strike[g] = 0;
+    }
+    strike[ng] = 0;
+    for (e = 0; e < nm; e++) {
+        intptr_t r = list[e], r1 = r + 1 < nw ? r + 1 : r, nxt;
+        uint64_t w = p[r], m = w >> 11, cand, isr, tl, wg, isj, more, cont, first, tails;
+        unsigned li = (unsigned)(w & 0xff);
+        const double *wt = nd_exp_wedge[li];
+        double x = (double)(int64_t)m * nd_exp_w[li], u = nd_u01_co(p[r1]), t = (wt[0] - x) * wt[1];
+        int acc = u < t + wt[2], rj = u > t + wt[3];
+        cand = (uint64_t)(r >= nextw);
+        isr = cand & (uint64_t)(m >= nd_exp_k[li]);
+        tl = isr & (uint64_t)(li == 0);
+        wg = isr & (uint64_t)(li != 0);
+        if (EX_UNLIKELY(wg & !(acc | rj) & (r + 1 < nw))) rj = !ex_wedge_decide(li, u, x);
+        isj = wg & (uint64_t)rj;
+        more = isj | tl; /* the element goes on at nxt */
+        cont = (uint64_t)(r == pending);
+        first = cont ? cfirst : w;
+        tails = (cont ? ctails : 0) + tl;
+        nxt = r + 1 + (intptr_t)wg; /* after the wedge word, or after a tail word */
+        odd |= (wg & (uint64_t)(r + 1 >= nw)) | (more & (uint64_t)((nxt >= nw) | (tails >= 2)));
+        strike[(r + 1) >> 6] |= wg << ((r + 1) & 63);
+        strike[r >> 6] |= more << (r & 63);
+        /* the fix-up of the element's end, provisionally at nxt */
+        fpos[nf] = (uint16_t)(nxt < nw ? nxt : 0);
+        fword[nf] = first;
+        ftail[nf] = (uint8_t)tails;
+        nf += (intptr_t)(more & (uint64_t)(sg | (int)tails));
+        pending = more ? nxt : pending;
+        cfirst = more ? first : cfirst;
+        ctails = more ? tails : ctails;
+        nextw = isr ? nxt : nextw;
+    }
+    if (odd) return 0;
+    for (g = 0; g < ng; g++) keep[g] &= ~strike[g];
+    for (e = 0; e < nf; e++) {
+        intptr_t q = fpos[e];
+        uint64_t w = p[q], m = w >> 11;
+        double x = (double)(int64_t)m * nd_exp_w[w & 0xff];
+        tmp[q] = ex_sign(ftail[e] ? ND_EXP_R + x : x, fword[e], sg);
+    }
+    s->b->pos = p + nw;
+    return 1;
+}
+
 /* The kept (keep bit set) entries of tmp[0, end) to o in order (o may be tmp);
  * returns how many; may write junk up to 8 entries after them, within o[0, end
  * rounded up to 8). */
@@ -459,11 +554,11 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
 
 /* n values into out.  nt: out is 64-byte aligned and the output goes through
  * the staging buffer with non-temporal stores (the caller fences). */
-#define EX_FILL_WIN(NAME, TGT, V, STEP, PACK, STREAM)                                      \
+#define EX_FILL_WIN(NAME, TGT, V, STEP, PACK, STREAM, REFILL)                                      \
     TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg, \
                                           const int nt)                                    \
     {                                                                                      \
-        uint64_t rej[EX_WIN / 64], keep[EX_WIN / 64 + 1];                                  \
+        uint64_t rej[EX_WIN / 64] = {0}, keep[EX_WIN / 64 + 1];                            \
         double tmp[EX_WIN] __attribute__((aligned(64)));                                   \
         double stg[EX_WIN + 64] __attribute__((aligned(64)));                              \
         intptr_t sd = 0, k;                                                                \
@@ -473,7 +568,7 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
             uint64_t *p;                                                                   \
             intptr_t cnt, nw, end, d;                                                      \
             double *dst;                                                                   \
-            if (b->pos == b->end) nd_bits_refill(b);                                       \
+            if (b->pos == b->end) REFILL(b);                                               \
             p = b->pos;                                                                    \
             cnt = b->end - p;                                                              \
             nw = cnt < n ? cnt : n;                                                        \
@@ -485,6 +580,12 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
                 if (nt) stg[sd++] = v;                                                     \
                 else *out++ = v;                                                           \
                 n--;                                                                       \
+                if (nt && sd >= EX_WIN) { /* a source of tiny refills (NumPy) */         \
+                    for (k = 0; k + 8 <= sd; k += 8) STREAM(out + k, stg + k);             \
+                    out += k;                                                              \
+                    memcpy(stg, stg + k, (size_t)(sd - k) * 8);                            \
+                    sd -= k;                                                               \
+                }                                                                          \
                 continue;                                                                  \
             }                                                                              \
             dst = nt ? tmp : out;                                                          \
@@ -497,7 +598,8 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
             }                                                                              \
             for (k = 0; k < (nw >> 6); k++) keep[k] = ~UINT64_C(0);                        \
             keep[(size_t)nw >> 6] = (UINT64_C(1) << (nw & 63)) - 1;                             \
-            end = ex_pass2(&s, p, cnt, nw, dst, rej, keep, sg);                            \
+            if (ex_pass2_fast(&s, p, nw, rej, keep, dst, sg)) end = nw;                    \
+            else end = ex_pass2(&s, p, cnt, nw, dst, rej, keep, sg);                       \
             if (nt) {                                                                      \
                 d = PACK(tmp, keep, end, stg + sd);                                        \
                 sd += d;                                                                   \
@@ -521,8 +623,8 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
         _mm256_stream_pd((o) + 4, _mm256_load_pd((t) + 4));      \
     } while (0)
 
-EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_pack512, EX_STREAM512)
-EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_pack256, EX_STREAM256)
+EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_pack512, EX_STREAM512, nd_sw_refill512)
+EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_pack256, EX_STREAM256, nd_bits_refill)
 
 /* Large fills: the head to a 64-byte boundary stored directly, the rest through
  * the staging buffer with non-temporal stores. */

@@ -237,6 +237,134 @@ static void test_stream_rule(void)
     }
 }
 
+/* The constant-concentration path at every SIMD level (the candidate pass has
+ * AVX-512, AVX2 and plain-C versions, chosen like the exponential fill's and
+ * capped by nd_exponential_level_cap): the scalar rule's values and words. */
+extern int nd_exponential_level_cap;
+
+static void test_levels(void)
+{
+    static const double as[] = {2.5, 0.3, 40.0, 1.5, 1.0000001, 0.9999999};
+    static const int caps[] = {3, 2, 0};
+    intptr_t n = 200000, i;
+    long bad;
+    int j, c;
+    double *L = malloc(sizeof(double) * (size_t)n);
+    if (!L) return;
+    for (j = 0; j < (int)(sizeof as / sizeof as[0]); j++) {
+        double a = as[j];
+        uint64_t cref;
+        reseed(200 + j);
+        for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, a);
+        cref = consumed();
+        reseed(200 + j);
+        for (i = 0; i < n; i++) L[i] = nd_log_standard_gamma(&bits, a);
+        for (c = 0; c < 3; c++) {
+            nd_exponential_level_cap = caps[c];
+            reseed(200 + j);
+            draw1("standard_gamma", n, A, a);
+            CHECK(memcmp(A, B, (size_t)n * 8) == 0, "standard_gamma(%g) level cap %d (runs at %d) differs",
+                  a, caps[c], nd_exponential_simd_level());
+            CHECK(consumed() == cref, "standard_gamma(%g) level cap %d: words", a, caps[c]);
+            reseed(200 + j);
+            draw1("log_standard_gamma", n, A, a);
+            for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &L[i], 8) != 0;
+            CHECK(bad == 0, "log_standard_gamma(%g) level cap %d: %ld differ", a, caps[c], bad);
+        }
+        nd_exponential_level_cap = 3;
+    }
+    free(L);
+}
+
+/* Varying concentrations (the windowed path for a parameter per element):
+ * the element-by-element rule's values and words, at every SIMD level, with
+ * every kind of concentration mixed in (a == 1, a + 1 == 1, a < 1, NaN,
+ * <= 0, inf), in place, reversed strides, f32, chisquare. */
+static void test_varying(void)
+{
+    static const double special[] = {1.0, 1e-17, 0.3, 0.9999999, 2.5, 40.0, -1.0, 0.0, 1e300};
+    static const int caps[] = {3, 2, 0};
+    const intptr_t n = 150000;
+    double *P = malloc(sizeof(double) * (size_t)n), *R = malloc(sizeof(double) * (size_t)n);
+    intptr_t i;
+    long bad;
+    int c;
+    uint64_t cref, x = 12345;
+    if (!P || !R) { free(P); free(R); return; }
+    for (i = 0; i < n; i++) {
+        x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        if ((x >> 60) == 0) P[i] = special[(x >> 20) % 9];
+        else if ((x >> 60) == 1) P[i] = (x >> 30) % 2 ? 0.0 / 0.0 : 1.0 / 0.0;
+        else P[i] = 0.05 + (double)(x >> 11) * 0x1p-53 * 10.0;
+    }
+    reseed(300);
+    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, P[i]);
+    cref = consumed();
+    for (c = 0; c < 3; c++) {
+        nd_exponential_level_cap = caps[c];
+        reseed(300);
+        K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)P, 8, NULL, 0);
+        for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
+        CHECK(bad == 0, "varying standard_gamma, level cap %d: %ld differ", caps[c], bad);
+        CHECK(consumed() == cref, "varying standard_gamma, level cap %d: words", caps[c]);
+    }
+    nd_exponential_level_cap = 3;
+    /* concentrations in [0.06, 2.06): many boosts, and no 1/a >= 19 in a piece
+     * (the vector boost runs) */
+    for (i = 0; i < n; i++) B[i] = 0.06 + (double)((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15) >> 11) * 0x1p-52;
+    reseed(301);
+    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, B[i]);
+    cref = consumed();
+    for (c = 0; c < 3; c++) {
+        nd_exponential_level_cap = caps[c];
+        reseed(301);
+        K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)B, 8, NULL, 0);
+        for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
+        CHECK(bad == 0, "varying standard_gamma in [0.06, 2.06), level cap %d: %ld differ", caps[c], bad);
+        CHECK(consumed() == cref, "varying standard_gamma in [0.06, 2.06), level cap %d: words", caps[c]);
+    }
+    nd_exponential_level_cap = 3;
+    reseed(300);
+    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, P[i]);
+    /* in place, and reversed strides, in pieces */
+    memcpy(A, P, sizeof(double) * (size_t)n);
+    reseed(300);
+    K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)A, 8, NULL, 0);
+    for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
+    CHECK(bad == 0, "varying standard_gamma in place: %ld differ", bad);
+    for (i = 0; i < n; i++) B[n - 1 - i] = P[i];
+    reseed(300);
+    {
+        intptr_t done = 0, m = 1;
+        while (done < n) {
+            intptr_t cc = m < n - done ? m : n - done;
+            K("standard_gamma")->f64(&bits, cc, (char *)(A + 2 * (n - 1 - done)), -16,
+                                     (const char *)(B + n - 1 - done), -8, NULL, 0);
+            done += cc;
+            m = m * 2 + 3;
+        }
+    }
+    for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[2 * (n - 1 - i)], &R[i], 8) != 0;
+    CHECK(bad == 0, "varying standard_gamma, reversed strides in pieces: %ld differ", bad);
+    /* f32 parameters and output */
+    for (i = 0; i < n; i++) F[i] = (float)P[i];
+    reseed(300);
+    for (i = 0; i < n; i++) R[i] = (double)(float)nd_standard_gamma(&bits, (double)F[i]);
+    reseed(300);
+    K("standard_gamma")->f32(&bits, n, (char *)(F + n), 4, (const char *)F, 4, NULL, 0);
+    for (i = 0, bad = 0; i < n; i++) bad += (double)F[n + i] != R[i] && !(R[i] != R[i] && F[n + i] != F[n + i]);
+    CHECK(bad == 0, "varying standard_gamma f32: %ld differ", bad);
+    /* chisquare(df) = 2 G(df / 2) */
+    reseed(300);
+    for (i = 0; i < n; i++) R[i] = 2.0 * nd_standard_gamma(&bits, P[i] * 0.5);
+    reseed(300);
+    K("chisquare")->f64(&bits, n, (char *)A, 8, (const char *)P, 8, NULL, 0);
+    for (i = 0, bad = 0; i < n; i++) bad += A[i] != R[i] && !(A[i] != A[i] && R[i] != R[i]);
+    CHECK(bad == 0, "varying chisquare: %ld differ", bad);
+    free(P);
+    free(R);
+}
+
 typedef struct { const char *name; double p0, p1, mean, var; } mcase;
 
 static void test_moments(void)
@@ -663,6 +791,8 @@ int main(int argc, char **argv)
     if (!A || !B || !F) return 2;
     test_exp();
     test_stream_rule();
+    test_levels();
+    test_varying();
     test_moments();
     test_gof();
     test_beta_small();
