@@ -44,7 +44,7 @@ from numdist.truncated_normal import TruncatedNormal
 from numdist.mixture_same_family import MixtureSameFamily
 from numdist.lowrank_multivariate_normal import LowRankMultivariateNormal
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "Distribution", "AliasTable", "Normal", "MultivariateNormal", "Independent", "Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
