@@ -574,7 +574,7 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
             nw = cnt < n ? cnt : n;                                                        \
             nw = nw < EX_WIN ? (nw & ~(intptr_t)((V) - 1)) : EX_WIN;                       \
             s.refilled = 0;                                                                \
-            if (nw == 0) { /* fewer than V words or values: one value */                   \
+            if (nw <= 0) { /* fewer than V words or values: one value */                   \
                 uint64_t w = *b->pos++;                                                    \
                 double v = ex_sign(ex_slow(&s, w), w, sg);                                 \
                 if (nt) stg[sd++] = v;                                                     \

@@ -18,19 +18,10 @@
 #include "numdist/strided.h"
 #include "numdist/xoshiro256.h"
 
-static int fails = 0, verbose = 0;
-#define CHECK(cond, ...)                                 \
-    do {                                                 \
-        if (!(cond)) {                                   \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);  \
-            printf(__VA_ARGS__);                         \
-            printf("\n");                                \
-            fails++;                                     \
-        }                                                \
-    } while (0)
+#define ND_TEST_STREAM
+#include "check.h"
+static int verbose = 0;
 
-static nd_bits_t bits;
-static nd_xoshiro_t xo;
 
 static void reseed(uint64_t a)
 {
@@ -38,7 +29,6 @@ static void reseed(uint64_t a)
     nd_bits_init_xoshiro(&bits, &xo);
 }
 
-static uint64_t consumed(void) { return xo.counter * ND_XO_BLOCK - (uint64_t)(bits.end - bits.pos); }
 
 static void test_defined_values(void)
 {

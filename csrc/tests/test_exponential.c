@@ -16,16 +16,7 @@
 #include "numdist/bitgen.h"
 #include "numdist/ziggurat.h"
 
-static int fails = 0;
-#define CHECK(cond, ...)                                 \
-    do {                                                 \
-        if (!(cond)) {                                   \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);  \
-            printf(__VA_ARGS__);                         \
-            printf("\n");                                \
-            fails++;                                     \
-        }                                                \
-    } while (0)
+#include "check.h"
 
 extern int nd_exponential_level_cap;
 

@@ -10,16 +10,7 @@
 
 #include "numdist/grad_fused.h"
 
-static int fails = 0;
-#define CHECK(cond, ...)                                 \
-    do {                                                 \
-        if (!(cond)) {                                   \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);  \
-            printf(__VA_ARGS__);                         \
-            printf("\n");                                \
-            fails++;                                     \
-        }                                                \
-    } while (0)
+#include "check.h"
 
 static uint64_t rs = 88172645463325252ULL;
 static double unif(void)
