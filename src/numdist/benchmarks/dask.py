@@ -18,16 +18,26 @@ _clients: dict[int, Any] = {}
 
 def _client(n_workers: int) -> Any:
     if n_workers not in _clients:
+        import logging
+
         import distributed
 
+        # ":0": any free port for the dashboard (None still tries 8787 in some versions)
         cluster = distributed.LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
-                                           dashboard_address=None, host="127.0.0.1")
+                                           dashboard_address=":0", host="127.0.0.1",
+                                           silence_logs=logging.ERROR)
         _clients[n_workers] = distributed.Client(cluster, set_as_default=False)
     return _clients[n_workers]
 
 
 @atexit.register
 def _close() -> None:
+    import logging
+
+    if _clients:
+        for name in list(logging.root.manager.loggerDict):  # no shutdown chatter after the table
+            if name.startswith("distributed"):
+                logging.getLogger(name).setLevel(logging.ERROR)
     for c in _clients.values():
         cluster = c.cluster
         c.close()
