@@ -199,9 +199,11 @@ def test_expand_pickle_and_float32():
     np.testing.assert_allclose(f.log_prob(x.astype(np.float32)), d.log_prob(x), rtol=1e-4)
 
 
-def test_dask_refuses_clearly():
+def test_dask_reproduces_the_draw_on_any_chunking():
     pytest.importorskip("dask")
     import numdist.dask as ndd
-    d = nd.LowRankMultivariateNormal(np.zeros(2), np.ones((2, 1)), np.ones(2))
-    with pytest.raises(NotImplementedError, match="LowRankMultivariateNormal"):
-        ndd.sample(d, (4,), rng=1)
+    r = np.random.default_rng(5)
+    d = nd.LowRankMultivariateNormal(r.normal(size=(2, 3, 4)), r.normal(size=(3, 4, 2)), r.uniform(0.5, 2.0, size=(4,)))
+    ref = d.sample((20,), rng=9)
+    for chunks in ("auto", (7, 1, 3, 4), (20, 2, 1, 1), (3, 1, 2, 3)):
+        np.testing.assert_array_equal(ndd.sample(d, (20,), chunks=chunks, rng=9).compute(), ref)

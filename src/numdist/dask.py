@@ -352,6 +352,40 @@ class _TransformedPlan(_Plan):
         return np.asarray(x, dtype=self.dtype)
 
 
+class _LowRankPlan(_Plan):
+    """LowRankMultivariateNormal as its class draws it: a row of ``r + d`` standard
+    normals per draw (the element-wise normal kernel over ``shape[:-1] + (r + d,)``,
+    rows drawn whole), then ``loc + W eps_W + sqrt(cov_diag) eps_D`` on the block's rows
+    with the class's own expression."""
+
+    def __init__(self, dist: Any, sample_shape: tuple[int, ...]) -> None:
+        self.family = "LowRankMultivariateNormal"
+        self.shape = dist._extended_shape(sample_shape)
+        self.dtype = dist.dtype
+        self.r = dist.cov_factor.shape[-1]
+        self.normals = _ElementwisePlan(self.family, "normal", self.shape[:-1] + (self.r + self.shape[-1],),
+                                        dist.dtype, ())
+        self.empty = self.normals.empty
+        self.loc, self.cov_factor, self.cov_diag = (_compact(dist.loc), _compact(dist.cov_factor),
+                                                    _compact(dist.cov_diag))
+
+    def advance(self, s: _Stream) -> tuple[int, int] | None:
+        return self.normals.advance(s)
+
+    def block(self, s: _Stream, box: Box) -> np.ndarray:
+        from numdist.lowrank_multivariate_normal import lowrank_affine
+
+        if any(lo == hi for lo, hi in box):
+            return np.empty(tuple(hi - lo for lo, hi in box), dtype=self.dtype)
+        d, rows = self.shape[-1], tuple(slice(lo, hi) for lo, hi in box[:-1])
+        eps = self.normals.block(s, (*box[:-1], (0, self.r + d)))
+        loc = np.broadcast_to(self.loc, self.shape)[rows]
+        cov_factor = np.broadcast_to(self.cov_factor, self.shape + (self.r,))[rows]
+        cov_diag = np.broadcast_to(self.cov_diag, self.shape)[rows]
+        x = lowrank_affine(loc, cov_factor, cov_diag, eps[..., :self.r], eps[..., self.r:])
+        return x[..., box[-1][0]:box[-1][1]]
+
+
 class _GridPlan(_Plan):
     """Kernels with a 2-D grid of tiles over (S, B) = (flat sample-like index, flat
     batch-like index) of the output, and an inner event of size ``d``: tile (i, j)
@@ -619,7 +653,8 @@ def supported_families() -> tuple[str, ...]:
     elementwise = {name for name, cls in classes if getattr(cls, "_kernel", None)}
     transformed = {name for name, cls in classes if issubclass(cls, nd.TransformedDistribution)}
     return tuple(sorted(elementwise | transformed | {"Categorical", "OneHotCategorical", "RelaxedOneHotCategorical",
-                                       "MultivariateNormal", "Independent", "Dirichlet", "Multinomial"}))
+                                       "MultivariateNormal", "Independent", "Dirichlet", "Multinomial",
+                                       "LowRankMultivariateNormal"}))
 
 
 def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
@@ -651,6 +686,8 @@ def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
         return _MVNPlan(dist, sample_shape)
     if name == "Dirichlet":
         return _DirichletPlan(dist, shape)
+    if name == "LowRankMultivariateNormal":
+        return _LowRankPlan(dist, sample_shape)
     if name == "Multinomial":
         return _MultinomialPlan(dist, sample_shape)
     raise NotImplementedError(

@@ -176,8 +176,7 @@ class LowRankMultivariateNormal(Distribution):
         r = self.cov_factor.shape[-1]
         eps = draw("normal", _rng.as_bit_generator(rng), shape[:-1] + (r + shape[-1],), self.dtype)
         eps_w, eps_d = eps[..., :r], eps[..., r:]
-        x: np.ndarray = self.loc + np.einsum("...dr,...r->...d", self.cov_factor, eps_w) + np.sqrt(self.cov_diag) * eps_d
-        return x, eps_w, eps_d
+        return lowrank_affine(self.loc, self.cov_factor, self.cov_diag, eps_w, eps_d), eps_w, eps_d
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + W eps_W + sqrt(cov_diag) * eps_D``, ``[eps_W, eps_D]`` one block of
@@ -333,3 +332,10 @@ for _p, _q in ((LowRankMultivariateNormal, LowRankMultivariateNormal),
                (MultivariateNormal, LowRankMultivariateNormal)):
     register_kl(_p, _q)(_kl_value)
     register_kl_vjp(_p, _q)(_kl_dense)
+
+
+def lowrank_affine(loc: np.ndarray, cov_factor: np.ndarray, cov_diag: np.ndarray, eps_w: np.ndarray,
+                   eps_d: np.ndarray) -> np.ndarray:
+    """``loc + W eps_W + sqrt(cov_diag) eps_D`` (``numdist.dask`` applies it block by block)."""
+    x: np.ndarray = loc + np.einsum("...dr,...r->...d", cov_factor, eps_w) + np.sqrt(cov_diag) * eps_d
+    return x
