@@ -72,3 +72,14 @@ def pytest_collection_modifyitems(config, items):
             if reason:
                 item.add_marker(pytest.mark.xfail(strict=True, reason=f"{c.id}: {reason}"))
                 break
+
+
+@pytest.fixture
+def torch_float64():
+    """torch's default dtype float64 during one test (modules that compare in float64 use it
+    through ``pytestmark``; setting it at import would leak into every later module)."""
+    torch = pytest.importorskip("torch")
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)

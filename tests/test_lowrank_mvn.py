@@ -8,14 +8,8 @@ import torch.distributions as td
 import numdist as nd
 
 
+pytestmark = pytest.mark.usefixtures("torch_float64")  # float64 torch for this module only
 
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    """torch's default dtype float64 for this module's tests only (others rely on float32)."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
 GRAD_RTOL = 1e-10
 
 

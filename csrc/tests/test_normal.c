@@ -27,17 +27,8 @@
 #define KEY0 UINT64_C(0x243f6a8885a308d3) /* pi */
 #define KEY1 UINT64_C(0x13198a2e03707344)
 
-static int fails = 0;
+#include "check.h"
 static int verbose = 0; /* -v: print the statistics */
-#define CHECK(cond, ...)                                 \
-    do {                                                 \
-        if (!(cond)) {                                   \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);  \
-            printf(__VA_ARGS__);                         \
-            printf("\n");                                \
-            fails++;                                     \
-        }                                                \
-    } while (0)
 
 static nd_bits_t bits; /* 16 KiB: static */
 static nd_xoshiro_t xo;
