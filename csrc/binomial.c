@@ -20,9 +20,11 @@
 
 #if defined(__GNUC__)
 #define BINOM_NOINLINE __attribute__((noinline))
+#define BINOM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define BINOM_INLINE static inline __attribute__((always_inline))
 #else
 #define BINOM_NOINLINE
+#define BINOM_UNLIKELY(x) (x)
 #define BINOM_INLINE static inline
 #endif
 
@@ -142,6 +144,7 @@ void nd_binomial_setup(nd_binomial_t *st, int64_t n, double p)
     st->p = p;
     st->kind = 0;
     st->flip = 0;
+    st->value = 0;
     if (n < 0 || n > ND_BINOMIAL_MAX_N || !(p >= 0.0 && p <= 1.0)) {
         st->value = BINOM_INVALID;
         return;
@@ -253,10 +256,15 @@ typedef struct ratio_table {
 
 /* f(k)/f(m) for k = m - W .. m + W by the pmf's ratios from f(m)/f(m) = 1 (0 outside
  * [0, n]); W = min(2047, 5 sd + 20). */
+static int64_t ratio_table_width(const nd_binomial_t *st)
+{
+    int64_t W = (int64_t)(5.0 * sqrt(st->npq)) + 20;
+    return W > (RATIO_TABLE_MAX - 1) / 2 ? (RATIO_TABLE_MAX - 1) / 2 : W;
+}
+
 static int64_t ratio_table_build(const nd_binomial_t *st, double *tab)
 {
-    int64_t W = (int64_t)(5.0 * sqrt(st->npq)) + 20, i;
-    if (W > (RATIO_TABLE_MAX - 1) / 2) W = (RATIO_TABLE_MAX - 1) / 2;
+    int64_t W = ratio_table_width(st), i;
     tab[W] = 1.0;
     for (i = 1; i <= W; i++) {
         int64_t k = st->m + i;
@@ -267,6 +275,32 @@ static int64_t ratio_table_build(const nd_binomial_t *st, double *tab)
         tab[W - i] = k >= 0 ? tab[W - i + 1] / ratio_at(st, k + 1) : 0.0;
     }
     return W;
+}
+
+/* The acceptance test without the table: v (already times alpha) <= h f(k)/f(m),
+ * d = k - m, k in [0, n]. */
+static int btrs_exact_test(const nd_binomial_t *st, double v, double h, int64_t d, int64_t k)
+{
+    double km = (double)(d < 0 ? -d : d), lv;
+    if (km <= 15.0) {
+        /* near the mode: f(k)/f(m) as a product of the pmf's ratios (Hoermann) */
+        double f = h;
+        int64_t i;
+        if (d > 0)
+            for (i = st->m + 1; i <= k; i++) f *= ratio_at(st, i);
+        else
+            for (i = k + 1; i <= st->m; i++) v *= ratio_at(st, i);
+        return v <= f;
+    }
+    lv = nd_log_pos(v / h);
+    if (km > 20.0 && km < 0.5 * st->npq - 1.0) {
+        /* BTPE's squeeze: |log f(k)/f(m) - t| <= rho, t = -km^2 / (2 npq) */
+        double rho = (km * st->inv_npq) * (((km * (1.0 / 3.0) + 0.625) * km + 1.0 / 6.0) * st->inv_npq + 0.5);
+        double t = -km * km * (0.5 * st->inv_npq);
+        if (lv < t - rho) return 1;
+        if (lv > t + rho) return 0;
+    }
+    return lv <= nd_binomial_log_ratio(st, k);
 }
 
 BINOM_NOINLINE static int64_t btrs_slow(nd_bits_t *bits, const nd_binomial_t *st, double V, const ratio_table *rt)
@@ -304,29 +338,7 @@ BINOM_NOINLINE static int64_t btrs_slow(nd_bits_t *bits, const nd_binomial_t *st
                 if (v < r * (1.0 - RATIO_TABLE_MARGIN)) return k;
                 if (v > r * (1.0 + RATIO_TABLE_MARGIN)) goto next;
             }
-            {
-                double km = (double)(d < 0 ? -d : d), lv;
-                if (km <= 15.0) {
-                    /* near the mode: f(k)/f(m) as a product of the pmf's ratios (Hoermann) */
-                    double f = h;
-                    int64_t i;
-                    if (d > 0)
-                        for (i = st->m + 1; i <= k; i++) f *= ratio_at(st, i);
-                    else
-                        for (i = k + 1; i <= st->m; i++) v *= ratio_at(st, i);
-                    if (v <= f) return k;
-                    goto next;
-                }
-                lv = nd_log_pos(v / h);
-                if (km > 20.0 && km < 0.5 * st->npq - 1.0) {
-                    /* BTPE's squeeze: |log f(k)/f(m) - t| <= rho, t = -km^2 / (2 npq) */
-                    double rho = (km * st->inv_npq) * (((km * (1.0 / 3.0) + 0.625) * km + 1.0 / 6.0) * st->inv_npq + 0.5);
-                    double t = -km * km * (0.5 * st->inv_npq);
-                    if (lv < t - rho) return k;
-                    if (lv > t + rho) goto next;
-                }
-                if (lv <= nd_binomial_log_ratio(st, k)) return k;
-            }
+            if (btrs_exact_test(st, v, h, d, k)) return k;
         }
     next:
         V = u01_oc(nd_bits_next64(bits));
@@ -355,18 +367,297 @@ BINOM_INLINE int64_t draw_any(nd_bits_t *bits, const nd_binomial_t *st)
     return st->flip ? st->n - x : x;
 }
 
+/* ---- long runs of one BTRS binomial: a window of words at a time ---------------
+ *
+ * The rule is a sequence of tries, each starting at a word: a start word with
+ * V <= urvr is a box try (one word, accepted), any other start takes the next word
+ * too.  So every word of a window can be evaluated as if a try started there, in
+ * vector passes, before it is known which words start tries:
+ *   pass 1 (all words):  V, the box test, the box try's value;
+ *   pass 2 (the words that fail the box test, with their next word): the other
+ *          try's value and its acceptance test decided by the ratio table (accept,
+ *          reject, or undecided: within RATIO_TABLE_MARGIN of the threshold, or
+ *          beyond the table and not rejected by its edge, see below);
+ * then a branch-free scan walks the tries in order (start, skip the second word of
+ * a two-word try), writes the values of the accepted ones and runs the exact test
+ * of btrs_slow for the rare undecided try.  The same operations on the same words
+ * as btrs_slow and draw_btrs: the same numbers and the same words consumed.
+ *
+ * Beyond the table (|k - m| > W) the pmf ratio is at most the table's entry at the
+ * same edge (the pmf decreases away from its mode), so v > h tab[edge] (1 + margin)
+ * rejects the try as the exact test would (the table's entries are within about
+ * 1e-12 of the ratio, the exact tests within about 1e-11 of it or bounds of it). */
+
+#define BT_WIN 512 /* words per window */
+#define BT_PAD 8   /* pass 2's index list is padded to a multiple of this */
+
+/* flags of a word as the start of a try */
+#define BT_ACCEPT 1 /* accepted (the value is kv) */
+#define BT_CHECK 2  /* undecided, or the next word is not in the buffer */
+#define BT_TWO 4    /* a two-word try */
+
+typedef struct bt_consts {
+    double urvr, inv_vr, two_a, b, cm, vr, a, alpha, lo, hi;
+    const double *tab; /* f(k)/f(m), k - m = -W .. W */
+    int64_t W, base, neg; /* value = base + (d ^ neg) - neg, neg = -flip */
+} bt_consts;
+
+/* the words' bit patterns as doubles (ndmath's nd_bits_to_dbl, here so the passes
+ * vectorise without a call) */
+static inline double bt_dbl(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+static inline uint64_t bt_u64(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+/* mask ? a : b for a mask of all ones or zeros, by bits (GCC does not if-convert
+ * selects of doubles under -ftrapping-math) */
+static inline double bt_sel(uint64_t mask, double a, double b)
+{
+    return bt_dbl((bt_u64(a) & mask) | (bt_u64(b) & ~mask));
+}
+
+/* u01_oc(w) by exact bit arithmetic: (w >> 12) 2^-52 + ((w >> 11 & 1) + 1) 2^-53 */
+static inline double bt_u01_oc(uint64_t w)
+{
+    /* 2^-53 or 2^-52: the exponent field of 2^-53 plus that bit (no select: the
+     * passes vectorise on AVX2 too) */
+    return (bt_dbl(UINT64_C(0x3ff0000000000000) | (w >> 12)) - 1.0) +
+           bt_dbl(UINT64_C(0x3ca0000000000000) + (((w >> 11) & 1) << 52));
+}
+
+/* u01_oo(w) likewise: (w >> 12) 2^-52 + 2^-53 */
+static inline double bt_u01_oo(uint64_t w)
+{
+    return (bt_dbl(UINT64_C(0x3ff0000000000000) | (w >> 12)) - 1.0) + 0x1p-53;
+}
+
+/* floor(x) as an int64 for |x| < 2^51 (other x, NaN included, give some value:
+ * the passes use it only where |x| is small), by rounding through 1.5 2^52: no
+ * double -> int64 conversion, which AVX2 lacks, and no select of doubles, which
+ * GCC does not if-convert under -ftrapping-math */
+static inline int64_t bt_floor_i64(double x)
+{
+    double y;
+    y = (x + 0x1.8p52) - 0x1.8p52;
+    y = y - bt_dbl(UINT64_C(0x3ff0000000000000) & (uint64_t)-(int64_t)(y > x)); /* 1 if y > x */
+    return (int64_t)(bt_u64(y + 0x1.8p52) - bt_u64(0x1.8p52));
+}
+
+/* Pass 1 over words w[0 .. nw-1]: kv[i] the box try's value, flag[i] BT_ACCEPT for
+ * a box try, else BT_TWO (pass 2 fills it in); gi/return: the indices of the
+ * latter. */
+BINOM_INLINE intptr_t bt_pass1(const uint64_t *restrict w, intptr_t nw, const bt_consts *c,
+                               int64_t *restrict kv, int64_t *restrict flag, intptr_t *restrict gi)
+{
+    const double urvr = c->urvr, inv_vr = c->inv_vr, two_a = c->two_a, b = c->b, cm = c->cm;
+    const int64_t base = c->base, neg = c->neg;
+    intptr_t i, m = 0;
+    for (i = 0; i < nw; i++) {
+        double V = bt_u01_oc(w[i]);
+        double U = V * inv_vr - 0.43;
+        double x = (two_a / (0.5 - fabs(U)) + b) * U + cm;
+        int64_t two = V > urvr;
+        kv[i] = base + ((bt_floor_i64(x) ^ neg) - neg);
+        flag[i] = BT_ACCEPT + two * (BT_TWO - BT_ACCEPT);
+    }
+    for (i = 0; i < nw; i++) { /* the others' indices, branch-free */
+        gi[m] = i;
+        m += flag[i] >> 2;
+    }
+    return m;
+}
+
+/* Pass 2 over the words gi[0 .. m-1] (each followed by another word): the try of
+ * btrs_slow that starts there, decided by the table where it can be; kv[j],
+ * fl[j] for word gi[j] (no scatter: AVX2 has none). */
+BINOM_INLINE void bt_pass2(const uint64_t *restrict w, intptr_t m, const intptr_t *restrict gi,
+                           const bt_consts *c, int64_t *restrict kv, int64_t *restrict fl)
+{
+    const double inv_vr = c->inv_vr, two_a = c->two_a, b = c->b, cm = c->cm, vr = c->vr;
+    const double a = c->a, alpha = c->alpha, lo = c->lo, hi = c->hi;
+    const double *restrict tab = c->tab;
+    const int64_t W = c->W, base = c->base, neg = c->neg;
+    const double Wlo = -(double)W, Whi = (double)W + 1.0; /* floor(x) in [-W, W] */
+    intptr_t j;
+    for (j = 0; j < m; j++) {
+        intptr_t g = gi[j];
+        double V = bt_u01_oc(w[g]);
+        double Ua = bt_u01_oo(w[g + 1]) - 0.5;
+        double Ub = V * inv_vr - 0.93;
+        double v2 = vr * bt_u01_oc(w[g + 1]);
+        uint64_t upper = -(uint64_t)(V >= vr);
+        double Uc = bt_dbl(bt_u64(0.5) | (bt_u64(Ub) & UINT64_C(0x8000000000000000))) - Ub; /* sign(Ub)/2 - Ub */
+        double U = bt_sel(upper, Ua, Uc);
+        double v = bt_sel(upper, V, v2) * alpha;
+        double us = 0.5 - fabs(U), ius = 1.0 / us;
+        double x = (two_a * ius + b) * U + cm;
+        double h = a * ius * ius + b;
+        int64_t d = bt_floor_i64(x); /* used where |x| <= W + 1 only */
+        int64_t inr = (x >= lo) & (x < hi);
+        int64_t intab = (x >= Wlo) & (x < Whi);
+        int64_t side = (int64_t)(bt_u64(x) >> 63); /* x < 0 (or -0, NaN with the sign) */
+        int64_t ti = intab ? d : W - 2 * W * side; /* beyond the table: its edge on x's side */
+        double r = h * tab[ti + W];
+        int64_t acc = intab & (v < r * (1.0 - RATIO_TABLE_MARGIN));
+        int64_t rej = v > r * (1.0 + RATIO_TABLE_MARGIN);
+        kv[j] = base + ((d ^ neg) - neg);
+        fl[j] = BT_TWO | (inr & acc) | (inr & ((acc | rej) ^ 1)) << 1; /* outside [0, n]: rejected */
+    }
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define BT_LEVELS 1
+#define BT_TARGET(t) __attribute__((target(t)))
+#else
+#define BT_TARGET(t)
+#endif
+/* the passes compiled for each SIMD level (IEEE operations, no contraction: the
+ * same numbers at every level) */
+#define BT_PASSES(sfx, ATTR)                                                                       \
+    ATTR static intptr_t bt_pass1_##sfx(const uint64_t *restrict w, intptr_t nw, const bt_consts *c, \
+                                        int64_t *restrict kv, int64_t *restrict flag,               \
+                                        intptr_t *restrict gi)                                     \
+    {                                                                                              \
+        return bt_pass1(w, nw, c, kv, flag, gi);                                                   \
+    }                                                                                              \
+    ATTR static void bt_pass2_##sfx(const uint64_t *restrict w, intptr_t m, const intptr_t *restrict gi, \
+                                    const bt_consts *c, int64_t *restrict kv, int64_t *restrict fl) \
+    {                                                                                              \
+        bt_pass2(w, m, gi, c, kv, fl);                                                             \
+    }
+#ifdef BT_LEVELS
+BT_PASSES(512, BT_TARGET("avx512f"))
+BT_PASSES(256, BT_TARGET("avx2"))
+#endif
+BT_PASSES(base, )
+
+/* The try of btrs_slow starting at word w0 (V > urvr) with its second word w1, run
+ * exactly: 1 and *k set if accepted. */
+static int bt_try_exact(const nd_binomial_t *st, uint64_t w0, uint64_t w1, int64_t *k)
+{
+    double V = u01_oc(w0), U, v, us, ius, x, h;
+    int64_t d;
+    if (V >= st->vr) {
+        U = u01_oo(w1) - 0.5;
+        v = V;
+    } else {
+        U = V * st->inv_vr - 0.93;
+        U = (U < 0 ? -0.5 : 0.5) - U;
+        v = st->vr * u01_oc(w1);
+    }
+    us = 0.5 - fabs(U);
+    ius = 1.0 / us;
+    x = (st->two_a * ius + st->b) * U + st->cm;
+    if (!(x >= st->lo && x < st->hi)) return 0;
+    d = floor_i64(x);
+    h = st->a * ius * ius + st->b;
+    *k = st->m + d;
+    return btrs_exact_test(st, v * st->alpha, h, d, *k);
+}
+
+/* n values of one BTRS binomial (box_inside) into out (stride os), with the table
+ * tab of half-width W: the same numbers as btrs_fill. */
+static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t n, char *out, intptr_t os,
+                             const double *tab, int64_t W)
+{
+    int64_t kv[BT_WIN], flag[BT_WIN], kv2[BT_WIN + BT_PAD], fl2[BT_WIN + BT_PAD];
+    intptr_t gi[BT_WIN + BT_PAD];
+    ratio_table rt;
+    bt_consts c;
+    intptr_t j = 0;
+    int level = nd_exponential_simd_level();
+    c.urvr = st->urvr; c.inv_vr = st->inv_vr; c.two_a = st->two_a; c.b = st->b; c.cm = st->cm;
+    c.vr = st->vr; c.a = st->a; c.alpha = st->alpha; c.lo = st->lo; c.hi = st->hi;
+    c.tab = tab; c.W = W;
+    c.neg = st->flip ? -1 : 0;
+    c.base = st->flip ? st->n - st->m : st->m;
+    rt.tab = tab;
+    rt.W = W;
+    while (j < n) {
+        const uint64_t *w;
+        intptr_t avail, nw, m, mp, i, i2;
+        int64_t skip = 0;
+        if (bits->pos == bits->end) nd_bits_refill(bits);
+        w = bits->pos;
+        avail = bits->end - bits->pos;
+        /* at most one value per word: with nw <= n - j the scan cannot pass n */
+        nw = avail < BT_WIN ? avail : BT_WIN;
+        if (nw > n - j) nw = n - j;
+#ifdef BT_LEVELS
+        if (level >= 3) m = bt_pass1_512(w, nw, &c, kv, flag, gi);
+        else if (level >= 2) m = bt_pass1_256(w, nw, &c, kv, flag, gi);
+        else
+#endif
+            m = bt_pass1_base(w, nw, &c, kv, flag, gi);
+        /* a two-word try at the buffer's last word waits for the scan (BT_CHECK) */
+        if (m > 0 && gi[m - 1] + 1 == avail) flag[gi[--m]] = BT_TWO | BT_CHECK;
+        for (mp = m; mp % BT_PAD != 0; mp++) gi[mp] = gi[0]; /* padding (results unused) */
+#ifdef BT_LEVELS
+        if (level >= 3) bt_pass2_512(w, mp, gi, &c, kv2, fl2);
+        else if (level >= 2) bt_pass2_256(w, mp, gi, &c, kv2, fl2);
+        else
+#endif
+            bt_pass2_base(w, mp, gi, &c, kv2, fl2);
+        for (i = 0; i < m; i++) {
+            kv[gi[i]] = kv2[i];
+            flag[gi[i]] = fl2[i];
+        }
+        /* the tries in order: skip is 1 on the second word of a two-word try */
+        for (i = 0; i < nw; i++) {
+            int64_t s = skip ^ 1, f = flag[i];
+            if (BINOM_UNLIKELY(s & (f >> 1) & 1)) {
+                int64_t k = 0;
+                if (i + 1 == avail) break; /* its second word is in the next block */
+                f = BT_TWO | bt_try_exact(st, w[i], w[i + 1], &k);
+                kv[i] = st->flip ? st->n - k : k;
+            }
+            EW_OUT(int64_t, out, j * os) = kv[i];
+            j += s & f & 1;
+            skip = s & (f >> 2);
+        }
+        i2 = i + skip; /* words used (a final two-word try's second word included) */
+        if (i < nw) { /* the try at the buffer's last word: through btrs_slow */
+            int64_t x;
+            bits->pos = bits->pos + i + 1;
+            x = btrs_slow(bits, st, u01_oc(w[i]), &rt);
+            EW_OUT(int64_t, out, j * os) = st->flip ? st->n - x : x;
+            j++;
+        } else {
+            bits->pos += i2;
+        }
+    }
+}
+
 /* n values of one BTRS binomial into out (stride os): draw_btrs with the word
  * pointer kept in registers (out may alias the bit source's fields otherwise). */
 static void btrs_fill(nd_bits_t *bits, const nd_binomial_t *st, intptr_t n, char *out, intptr_t os)
 {
     double tab[RATIO_TABLE_MAX];
-    ratio_table rt_store, *rt = NULL;
     uint64_t *pos = bits->pos, *end = bits->end;
     const double urvr = st->box_inside ? st->urvr : -1.0, inv_vr = st->inv_vr, two_a = st->two_a;
     const double b = st->b, cm = st->cm;
     const int64_t m = st->m, nn = st->n;
     const int flip = st->flip;
+    ratio_table rt_store, *rt = NULL;
     intptr_t i;
+    int64_t W = ratio_table_width(st);
+    if (st->box_inside && n >= 2 * W + 1 && (double)W >= 4.0 * sqrt(st->npq)) {
+        /* a run long enough to repay the table (a few ns an entry; the windows save
+         * more than that per value), and a table wide enough to decide nearly all
+         * tries (4 standard deviations: up to about npq = 260000) */
+        ratio_table_build(st, tab);
+        btrs_fill_window(bits, st, n, out, os, tab, W);
+        return;
+    }
     if (n >= 8 * (intptr_t)RATIO_TABLE_MAX) { /* a long run: the table pays */
         rt_store.W = ratio_table_build(st, tab);
         rt_store.tab = tab;
@@ -397,6 +688,7 @@ static void btrs_fill(nd_bits_t *bits, const nd_binomial_t *st, intptr_t n, char
     }
     bits->pos = pos;
 }
+
 
 int64_t nd_binomial_draw(nd_bits_t *bits, const nd_binomial_t *st) { return draw_any(bits, st); }
 
