@@ -520,25 +520,71 @@ BINOM_INLINE void bt_pass2(const uint64_t *restrict w, intptr_t m, const intptr_
 #else
 #define BT_TARGET(t)
 #endif
-/* the passes compiled for each SIMD level (IEEE operations, no contraction: the
- * same numbers at every level) */
-#define BT_PASSES(sfx, ATTR)                                                                       \
-    ATTR static intptr_t bt_pass1_##sfx(const uint64_t *restrict w, intptr_t nw, const bt_consts *c, \
-                                        int64_t *restrict kv, int64_t *restrict flag,               \
-                                        intptr_t *restrict gi)                                     \
-    {                                                                                              \
-        return bt_pass1(w, nw, c, kv, flag, gi);                                                   \
-    }                                                                                              \
+/* pass 2 compiled for each SIMD level (IEEE operations, no contraction: the same
+ * numbers at every level); pass 1's vector versions are below */
+#define BT_PASS2_AT(sfx, ATTR)                                                                     \
     ATTR static void bt_pass2_##sfx(const uint64_t *restrict w, intptr_t m, const intptr_t *restrict gi, \
                                     const bt_consts *c, int64_t *restrict kv, int64_t *restrict fl) \
     {                                                                                              \
         bt_pass2(w, m, gi, c, kv, fl);                                                             \
     }
 #ifdef BT_LEVELS
-BT_PASSES(512, BT_TARGET("avx512f"))
-BT_PASSES(256, BT_TARGET("avx2"))
+BT_PASS2_AT(512, BT_TARGET("avx512f"))
+BT_PASS2_AT(256, BT_TARGET("avx2"))
+BT_TARGET("avx2") static intptr_t bt_pass1_256(const uint64_t *restrict w, intptr_t nw, const bt_consts *c,
+                                               int64_t *restrict kv, int64_t *restrict flag, intptr_t *restrict gi)
+{
+    return bt_pass1(w, nw, c, kv, flag, gi);
+}
 #endif
-BT_PASSES(base, )
+BT_PASS2_AT(base, )
+
+/* Pass 1 with explicit AVX-512 vectors (level 3: F, DQ, VL): the words' uniforms
+ * by one int64 -> double conversion (2^-53 folded into 1/vr: scaling by a power of
+ * two commutes with rounding, so U is the same double), the box test on the
+ * integers, the other words' indices compressed by vpcompressq.  The division
+ * bounds the pass (a vector division per 8 words); the rest is kept short enough
+ * to run in its shadow.  The same values as bt_pass1, bit for bit. */
+#ifdef BT_LEVELS
+#include <immintrin.h>
+
+BT_TARGET("avx512f,avx512dq,avx512vl") static intptr_t bt_pass1_512(const uint64_t *restrict w, intptr_t nw,
+                                                                    const bt_consts *c, int64_t *restrict kv,
+                                                                    int64_t *restrict flag, intptr_t *restrict gi)
+{
+    const __m512d inv_vr53 = _mm512_set1_pd(c->inv_vr * 0x1p-53), two_a = _mm512_set1_pd(c->two_a);
+    const __m512d b = _mm512_set1_pd(c->b), cm = _mm512_set1_pd(c->cm), c043 = _mm512_set1_pd(0.43);
+    const __m512d half = _mm512_set1_pd(0.5), one = _mm512_set1_pd(1.0), big = _mm512_set1_pd(0x1.8p52);
+    /* V <= urvr  <=>  (w >> 11) + 1 <= urvr 2^53  <=>  (w >> 11) < floor(urvr 2^53) (urvr 2^53 is exact:
+     * a scaling by a power of two) */
+    const double lim = floor(c->urvr * 0x1p53);
+    const __m512i boxlim = _mm512_set1_epi64(lim < 0.0 ? 0 : lim > 0x1p54 ? INT64_C(1) << 54 : (int64_t)lim);
+    const __m512i one64 = _mm512_set1_epi64(BT_ACCEPT), two64 = _mm512_set1_epi64(BT_TWO);
+    const __m512i base = _mm512_set1_epi64(c->base), neg = _mm512_set1_epi64(c->neg);
+    __m512i idx = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i eight = _mm512_set1_epi64(8);
+    intptr_t i = 0, m = 0, k;
+    for (; i + 8 <= nw; i += 8) {
+        __m512i A = _mm512_srli_epi64(_mm512_loadu_si512(w + i), 11);
+        __m512d U = _mm512_sub_pd(_mm512_mul_pd(_mm512_add_pd(_mm512_cvtepu64_pd(A), one), inv_vr53), c043);
+        __m512d den = _mm512_sub_pd(half, _mm512_abs_pd(U));
+        __m512d x = _mm512_add_pd(_mm512_mul_pd(_mm512_add_pd(_mm512_div_pd(two_a, den), b), U), cm);
+        __m512d y = _mm512_sub_pd(_mm512_add_pd(x, big), big);
+        __m512i d;
+        __mmask8 box = _mm512_cmp_epu64_mask(A, boxlim, _MM_CMPINT_LT);
+        y = _mm512_mask_sub_pd(y, _mm512_cmp_pd_mask(y, x, _CMP_GT_OQ), y, one); /* floor */
+        d = _mm512_sub_epi64(_mm512_castpd_si512(_mm512_add_pd(y, big)), _mm512_castpd_si512(big));
+        _mm512_storeu_si512(kv + i, _mm512_add_epi64(base, _mm512_sub_epi64(_mm512_xor_si512(d, neg), neg)));
+        _mm512_storeu_si512(flag + i, _mm512_mask_blend_epi64(box, two64, one64));
+        _mm512_mask_compressstoreu_epi64(gi + m, (__mmask8)~box, idx);
+        m += __builtin_popcount((unsigned)(__mmask8)~box);
+        idx = _mm512_add_epi64(idx, eight);
+    }
+    k = bt_pass1(w + i, nw - i, c, kv + i, flag + i, gi + m);
+    for (; k > 0; k--, m++) gi[m] += i;
+    return m;
+}
+#endif
 
 /* The try of btrs_slow starting at word w0 (V > urvr) with its second word w1, run
  * exactly: 1 and *k set if accepted. */
@@ -564,6 +610,50 @@ static int bt_try_exact(const nd_binomial_t *st, uint64_t w0, uint64_t w1, int64
     return btrs_exact_test(st, v * st->alpha, h, d, *k);
 }
 
+/* The scan over words i .. iend-1 (j values written so far, skip as described):
+ * returns iend, or the index of a two-word try at the buffer's last word. */
+BINOM_INLINE intptr_t bt_scan(const nd_binomial_t *st, const uint64_t *w, intptr_t avail, intptr_t i,
+                              intptr_t iend, int64_t *kv, const int64_t *flag, char *out, intptr_t os,
+                              intptr_t *jp, int64_t *skipp)
+{
+    intptr_t j = *jp;
+    int64_t skip = *skipp;
+    for (; i < iend; i++) {
+        int64_t s = skip ^ 1, f = flag[i];
+        if (BINOM_UNLIKELY(s & (f >> 1) & 1)) {
+            int64_t k = 0;
+            if (i + 1 == avail) break; /* its second word is in the next block */
+            f = BT_TWO | bt_try_exact(st, w[i], w[i + 1], &k);
+            kv[i] = st->flip ? st->n - k : k;
+        }
+        EW_OUT(int64_t, out, j * os) = kv[i];
+        j += s & f & 1;
+        skip = s & (f >> 2);
+    }
+    *jp = j;
+    *skipp = skip;
+    return i;
+}
+
+/* The same scan 8 words at a time (AVX-512, contiguous out): lut[t] for the
+ * words' two-word bits t gives the starts (bits 0-7) and the skip after them (bit
+ * 8); the accepted starts' values are compressed into out.  Returns the number
+ * written (bits 0-3), the skip (bit 8), and bit 9 set, with nothing written, when a
+ * start is undecided (the scalar scan takes those 8 words). */
+#ifdef BT_LEVELS
+BT_TARGET("avx512f,avx512dq,avx512vl") static inline unsigned bt_scan8_512(const int64_t *flag, const int64_t *kv,
+                                                                           int64_t *out, const uint16_t *lut)
+{
+    __m512i f = _mm512_loadu_si512(flag);
+    unsigned e = lut[_mm512_test_epi64_mask(f, _mm512_set1_epi64(BT_TWO))];
+    __mmask8 starts = (__mmask8)e;
+    __mmask8 acc = _mm512_mask_test_epi64_mask(starts, f, _mm512_set1_epi64(BT_ACCEPT));
+    if (_mm512_mask_test_epi64_mask(starts, f, _mm512_set1_epi64(BT_CHECK))) return 1u << 9;
+    _mm512_mask_compressstoreu_epi64(out, acc, _mm512_loadu_si512(kv));
+    return (e & 0x100) | (unsigned)__builtin_popcount(acc);
+}
+#endif
+
 /* n values of one BTRS binomial (box_inside) into out (stride os), with the table
  * tab of half-width W: the same numbers as btrs_fill. */
 static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t n, char *out, intptr_t os,
@@ -575,6 +665,20 @@ static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t 
     bt_consts c;
     intptr_t j = 0;
     int level = nd_exponential_simd_level();
+    uint16_t lut[2][256]; /* the vector scan's table (see bt_scan8_512) */
+    {
+        int sk, t, q;
+        for (sk = 0; sk < 2 && level >= 3; sk++)
+            for (t = 0; t < 256; t++) {
+                int s = sk, starts = 0;
+                for (q = 0; q < 8; q++) {
+                    int start = s ^ 1;
+                    starts |= start << q;
+                    s = start & (t >> q) & 1;
+                }
+                lut[sk][t] = (uint16_t)(starts | s << 8);
+            }
+    }
     c.urvr = st->urvr; c.inv_vr = st->inv_vr; c.two_a = st->two_a; c.b = st->b; c.cm = st->cm;
     c.vr = st->vr; c.a = st->a; c.alpha = st->alpha; c.lo = st->lo; c.hi = st->hi;
     c.tab = tab; c.W = W;
@@ -586,6 +690,7 @@ static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t 
         const uint64_t *w;
         intptr_t avail, nw, m, mp, i, i2;
         int64_t skip = 0;
+        int stop;
         if (bits->pos == bits->end) nd_bits_refill(bits);
         w = bits->pos;
         avail = bits->end - bits->pos;
@@ -597,7 +702,7 @@ static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t 
         else if (level >= 2) m = bt_pass1_256(w, nw, &c, kv, flag, gi);
         else
 #endif
-            m = bt_pass1_base(w, nw, &c, kv, flag, gi);
+            m = bt_pass1(w, nw, &c, kv, flag, gi);
         /* a two-word try at the buffer's last word waits for the scan (BT_CHECK) */
         if (m > 0 && gi[m - 1] + 1 == avail) flag[gi[--m]] = BT_TWO | BT_CHECK;
         for (mp = m; mp % BT_PAD != 0; mp++) gi[mp] = gi[0]; /* padding (results unused) */
@@ -612,18 +717,28 @@ static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t 
             flag[gi[i]] = fl2[i];
         }
         /* the tries in order: skip is 1 on the second word of a two-word try */
-        for (i = 0; i < nw; i++) {
-            int64_t s = skip ^ 1, f = flag[i];
-            if (BINOM_UNLIKELY(s & (f >> 1) & 1)) {
-                int64_t k = 0;
-                if (i + 1 == avail) break; /* its second word is in the next block */
-                f = BT_TWO | bt_try_exact(st, w[i], w[i + 1], &k);
-                kv[i] = st->flip ? st->n - k : k;
+        i = 0;
+        stop = 0;
+#ifdef BT_LEVELS
+        if (level >= 3 && os == 8) {
+            while (i + 8 <= nw) {
+                unsigned e = bt_scan8_512(flag + i, kv + i, (int64_t *)(void *)out + j, lut[skip]);
+                if (BINOM_UNLIKELY(e >> 9)) { /* an undecided start: these 8 words one by one */
+                    intptr_t r = bt_scan(st, w, avail, i, i + 8, kv, flag, out, os, &j, &skip);
+                    if (r < i + 8) {
+                        i = r;
+                        stop = 1;
+                        break;
+                    }
+                } else {
+                    j += e & 15;
+                    skip = (e >> 8) & 1;
+                }
+                i += 8;
             }
-            EW_OUT(int64_t, out, j * os) = kv[i];
-            j += s & f & 1;
-            skip = s & (f >> 2);
         }
+#endif
+        if (!stop) i = bt_scan(st, w, avail, i, nw, kv, flag, out, os, &j, &skip);
         i2 = i + skip; /* words used (a final two-word try's second word included) */
         if (i < nw) { /* the try at the buffer's last word: through btrs_slow */
             int64_t x;
