@@ -452,6 +452,32 @@ static inline int64_t bt_floor_i64(double x)
     return (int64_t)(bt_u64(y + 0x1.8p52) - bt_u64(0x1.8p52));
 }
 
+/* Bounds of f(k)/f(m) beyond a table of half-width W (tab[0 .. 2W] as built by
+ * ratio_table_build), appended at tab[2W + 1 ..]: 64 for the left side, then 64
+ * for the right.  Entry L holds for every k whose x (k = m + floor(x)) has
+ * |x| / W >= 2^L (as rounded), so j = |k - m| - W >= jL = W (2^L - 1) - 2 - 2^(L-50) W.
+ * The pmf's ratio f(i)/f(i-1) decreases in i, so f(k)/f(m) <= tab[edge] rho^j with
+ * rho = f(m+W+1)/f(m+W) on the right and f(m-W-1)/f(m-W) on the left; the entry
+ * is twice that at j = jL (a factor that covers the rounding of rho, log and exp
+ * many times over), and the edge itself for L = 0. */
+static void bt_tail_bounds(const nd_binomial_t *st, double *tab, int64_t W)
+{
+    int side, L;
+    for (side = 0; side < 2; side++) {
+        double edge = side ? tab[2 * W] : tab[0], rho, lr;
+        double *bnd = tab + 2 * W + 1 + 64 * side;
+        if (side) rho = st->m + W + 1 <= st->n ? ratio_at(st, st->m + W + 1) : 0.0;
+        else rho = st->m - W - 1 >= 0 ? 1.0 / ratio_at(st, st->m - W) : 0.0;
+        lr = rho > 0.0 ? nd_log_pos(rho) : -1e300;
+        bnd[0] = edge;
+        for (L = 1; L < 64; L++) {
+            double p2 = (double)(UINT64_C(1) << (L < 62 ? L : 62)), jl = (double)W * (p2 - 1.0) - 2.0 - p2 * (double)W * 0x1p-50;
+            double y = (jl > 0.0 ? jl : 0.0) * lr;
+            bnd[L] = !(lr > -1e300) ? (jl >= 1.0 ? 0.0 : edge) : y < -740.0 ? 0.0 : 2.0 * edge * nd_gamma_exp(y);
+        }
+    }
+}
+
 /* Pass 1 over words w[0 .. nw-1]: kv[i] the box try's value, flag[i] BT_ACCEPT for
  * a box try, else BT_TWO (pass 2 fills it in); gi/return: the indices of the
  * latter. */
@@ -487,6 +513,7 @@ BINOM_INLINE void bt_pass2(const uint64_t *restrict w, intptr_t m, const intptr_
     const double *restrict tab = c->tab;
     const int64_t W = c->W, base = c->base, neg = c->neg;
     const double Wlo = -(double)W, Whi = (double)W + 1.0; /* floor(x) in [-W, W] */
+    const double invW = 1.0 / (double)W;
     intptr_t j;
     for (j = 0; j < m; j++) {
         intptr_t g = gi[j];
@@ -505,8 +532,15 @@ BINOM_INLINE void bt_pass2(const uint64_t *restrict w, intptr_t m, const intptr_
         int64_t inr = (x >= lo) & (x < hi);
         int64_t intab = (x >= Wlo) & (x < Whi);
         int64_t side = (int64_t)(bt_u64(x) >> 63); /* x < 0 (or -0, NaN with the sign) */
-        int64_t ti = intab ? d : W - 2 * W * side; /* beyond the table: its edge on x's side */
-        double r = h * tab[ti + W];
+        /* beyond the table: the bound of level L = the exponent of |x| / W */
+        int64_t L = (int64_t)((bt_u64(fabs(x) * invW) >> 52) & 0x7ff) - 1023;
+        int64_t L0 = L & ~(L >> 63), t63, tb, ti; /* clamped to [0, 63], by arithmetic (selects */
+        double r;                                 /* here are not if-converted for AVX2) */
+        t63 = L0 - 63;
+        L0 = 63 + (t63 & (t63 >> 63));
+        tb = 2 * W + 1 + 64 * (side ^ 1) + L0;
+        ti = tb + ((d + W - tb) & -intab);
+        r = h * tab[ti];
         int64_t acc = intab & (v < r * (1.0 - RATIO_TABLE_MARGIN));
         int64_t rej = v > r * (1.0 + RATIO_TABLE_MARGIN);
         kv[j] = base + ((d ^ neg) - neg);
@@ -576,8 +610,11 @@ BT_TARGET("avx512f,avx512dq,avx512vl") static intptr_t bt_pass1_512(const uint64
         d = _mm512_sub_epi64(_mm512_castpd_si512(_mm512_add_pd(y, big)), _mm512_castpd_si512(big));
         _mm512_storeu_si512(kv + i, _mm512_add_epi64(base, _mm512_sub_epi64(_mm512_xor_si512(d, neg), neg)));
         _mm512_storeu_si512(flag + i, _mm512_mask_blend_epi64(box, two64, one64));
-        _mm512_mask_compressstoreu_epi64(gi + m, (__mmask8)~box, idx);
-        m += __builtin_popcount((unsigned)(__mmask8)~box);
+        {
+            unsigned cnt = (unsigned)__builtin_popcount((unsigned)(__mmask8)~box);
+            _mm512_mask_storeu_epi64(gi + m, (__mmask8)((1u << cnt) - 1), _mm512_maskz_compress_epi64((__mmask8)~box, idx));
+            m += cnt;
+        }
         idx = _mm512_add_epi64(idx, eight);
     }
     k = bt_pass1(w + i, nw - i, c, kv + i, flag + i, gi + m);
@@ -649,8 +686,10 @@ BT_TARGET("avx512f,avx512dq,avx512vl") static inline unsigned bt_scan8_512(const
     __mmask8 starts = (__mmask8)e;
     __mmask8 acc = _mm512_mask_test_epi64_mask(starts, f, _mm512_set1_epi64(BT_ACCEPT));
     if (_mm512_mask_test_epi64_mask(starts, f, _mm512_set1_epi64(BT_CHECK))) return 1u << 9;
-    _mm512_mask_compressstoreu_epi64(out, acc, _mm512_loadu_si512(kv));
-    return (e & 0x100) | (unsigned)__builtin_popcount(acc);
+    unsigned cnt = (unsigned)__builtin_popcount(acc);
+    /* compress in a register, then a masked store (vpcompressq to memory is slow) */
+    _mm512_mask_storeu_epi64(out, (__mmask8)((1u << cnt) - 1), _mm512_maskz_compress_epi64(acc, _mm512_loadu_si512(kv)));
+    return (e & 0x100) | cnt;
 }
 #endif
 
@@ -756,7 +795,7 @@ static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t 
  * pointer kept in registers (out may alias the bit source's fields otherwise). */
 static void btrs_fill(nd_bits_t *bits, const nd_binomial_t *st, intptr_t n, char *out, intptr_t os)
 {
-    double tab[RATIO_TABLE_MAX];
+    double tab[RATIO_TABLE_MAX + 128];
     uint64_t *pos = bits->pos, *end = bits->end;
     const double urvr = st->box_inside ? st->urvr : -1.0, inv_vr = st->inv_vr, two_a = st->two_a;
     const double b = st->b, cm = st->cm;
@@ -770,6 +809,7 @@ static void btrs_fill(nd_bits_t *bits, const nd_binomial_t *st, intptr_t n, char
          * more than that per value), and a table wide enough to decide nearly all
          * tries (4 standard deviations: up to about npq = 260000) */
         ratio_table_build(st, tab);
+        bt_tail_bounds(st, tab, W);
         btrs_fill_window(bits, st, n, out, os, tab, W);
         return;
     }
