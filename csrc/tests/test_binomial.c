@@ -319,6 +319,59 @@ static void test_multinomial(void)
     }
 }
 
+/* Long runs of one binomial go through windows of words (vector passes at the
+ * SIMD level of nd_exponential_simd_level, then a scan over the tries): at every
+ * level (capped through nd_exponential_level_cap) the values and the words
+ * consumed must be those of the element-by-element rule (parameters as arrays),
+ * for runs of many lengths started at many places of a block (windows end at
+ * the block's end, where a two-word try straddles two blocks), for flipped
+ * p > 1/2, float32 parameters and strided output. */
+extern int nd_exponential_level_cap;
+static void test_windows_same_numbers_at_every_level(void)
+{
+    enum { N = 70001 };
+    static const double ns[] = {20, 45, 200, 1000, 1e5, 1e6, 4e6, 1e7, 1e12};
+    static const double ps[] = {0.5, 0.5, 0.7, 0.3, 0.999, 0.3, 0.25, 0.5, 0.3};
+    static const intptr_t lens[] = {1, 7, 300, 4097, 20011, N};
+    static int64_t a[2 * N], b[2 * N];
+    static double na[N], pa[N];
+    static const int caps[] = {3, 2, 0};
+    const nd_ew_kernel *k = nd_ew_find("binomial");
+    size_t c, l, v;
+    intptr_t i;
+    for (v = 0; v < sizeof caps / sizeof caps[0]; v++) {
+        nd_exponential_level_cap = caps[v];
+        for (c = 0; c < sizeof ns / sizeof ns[0]; c++)
+            for (l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+                intptr_t n = lens[l], os = (l & 1) ? 2 : 1, skip = (intptr_t)(c * 977 + l * 331) % ND_XO_BLOCK;
+                uint64_t wa, wb;
+                int same;
+                for (i = 0; i < n; i++) { na[i] = ns[c]; pa[i] = ps[c]; }
+                memset(a, 0, sizeof a);
+                memset(b, 0, sizeof b);
+                reseed(60 + c + 10 * l);
+                for (i = 0; i < skip; i++) nd_bits_next64(&bits);
+                if (l == 2) {
+                    float nf = (float)ns[c], pf = (float)ps[c];
+                    k->f32(&bits, n, (char *)a, 8 * os, (const char *)&nf, 0, (const char *)&pf, 0);
+                } else {
+                    k->f64(&bits, n, (char *)a, 8 * os, (const char *)&ns[c], 0, (const char *)&ps[c], 0);
+                }
+                wa = consumed();
+                reseed(60 + c + 10 * l);
+                for (i = 0; i < skip; i++) nd_bits_next64(&bits);
+                if (l == 2) for (i = 0; i < n; i++) { na[i] = (double)(float)ns[c]; pa[i] = (double)(float)ps[c]; }
+                k->f64(&bits, n, (char *)b, 8 * os, (const char *)na, 8, (const char *)pa, 8);
+                wb = consumed();
+                same = memcmp(a, b, sizeof(int64_t) * (size_t)(n * os)) == 0;
+                CHECK(same && wa == wb, "level cap %d n %g p %g length %ld: values %s, words %llu vs %llu",
+                      caps[v], ns[c], ps[c], (long)n, same ? "same" : "differ", (unsigned long long)wa,
+                      (unsigned long long)wb);
+            }
+    }
+    nd_exponential_level_cap = 3;
+}
+
 int main(int argc, char **argv)
 {
     verbose = argc > 1 && strcmp(argv[1], "-v") == 0;
@@ -330,6 +383,7 @@ int main(int argc, char **argv)
     test_huge_counts();
     test_elementwise();
     test_ratio_table_same_numbers();
+    test_windows_same_numbers_at_every_level();
     test_multinomial();
     if (fails) printf("%d failures\n", fails);
     return fails != 0;
