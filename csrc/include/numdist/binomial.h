@@ -44,7 +44,16 @@
  *     least 32768 elements) first tabulates f(k)/f(m) near the mode by the pmf's
  *     ratios and lets the table decide acceptance tests that are not within a
  *     relative 1e-9 of their threshold: the same decisions, so the same numbers,
- *     at about 70% of the cost (test_binomial.c compares the two).
+ *     at about 70% of the cost (test_binomial.c compares the two).  When the run
+ *     is at least 2W + 1 long and the table's half-width W covers 4 standard
+ *     deviations (npq up to about 260000; binomial(1e6, 0.3) included), the run
+ *     goes a window of up to 512 words at a time: every word is evaluated as if a
+ *     try started there (vector passes at the SIMD level of
+ *     nd_exponential_simd_level: the box try, and the two-word try decided by the
+ *     table or, beyond it, by bounds edge rho^j of the pmf's decreasing ratios),
+ *     then a scan walks the tries in order and runs the exact test for the rare
+ *     undecided one.  Same words, same values, at every SIMD level (binomial.c
+ *     and docs/performance.md describe it; test_binomial.c checks every level).
  *     Expected words per value: 1 for inversion, about 1.2-1.4 for BTRS.
  *
  *   random_multinomial_fill: rows in order.  A row with n < 0, n > 2^62, or a
