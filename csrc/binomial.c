@@ -377,16 +377,22 @@ BINOM_INLINE int64_t draw_any(nd_bits_t *bits, const nd_binomial_t *st)
  *   pass 2 (the words that fail the box test, with their next word): the other
  *          try's value and its acceptance test decided by the ratio table (accept,
  *          reject, or undecided: within RATIO_TABLE_MARGIN of the threshold, or
- *          beyond the table and not rejected by its edge, see below);
+ *          beyond the table and not rejected by the bounds there, see below);
  * then a branch-free scan walks the tries in order (start, skip the second word of
  * a two-word try), writes the values of the accepted ones and runs the exact test
  * of btrs_slow for the rare undecided try.  The same operations on the same words
  * as btrs_slow and draw_btrs: the same numbers and the same words consumed.
  *
- * Beyond the table (|k - m| > W) the pmf ratio is at most the table's entry at the
- * same edge (the pmf decreases away from its mode), so v > h tab[edge] (1 + margin)
+ * Beyond the table (|k - m| > W) the pmf ratio is at most a bound (bt_tail_bounds:
+ * the table's entry at the same edge times rho^j), so v > h bound (1 + margin)
  * rejects the try as the exact test would (the table's entries are within about
- * 1e-12 of the ratio, the exact tests within about 1e-11 of it or bounds of it). */
+ * 1e-12 of the ratio, the exact tests within about 1e-11 of it or bounds of it).
+ *
+ * Used for runs of at least 2W + 1 values when the table covers 4 standard
+ * deviations and the SIMD level is AVX2 or AVX-512 (btrs_fill); the passes and the
+ * scan have explicit AVX-512 versions, AVX2 ones compiled from the portable loops
+ * (one index compression explicit).  csrc/tests/test_binomial.c checks every level
+ * against the element-by-element rule. */
 
 #define BT_WIN 512 /* words per window */
 #define BT_PAD 8   /* pass 2's index list is padded to a multiple of this */
@@ -723,6 +729,7 @@ static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t 
     bt_consts c;
     intptr_t j = 0;
     int level = nd_exponential_simd_level();
+#ifdef BT_LEVELS
     uint16_t lut[2][256]; /* the vector scan's table (see bt_scan8_512) */
     {
         int sk, t, q;
@@ -737,6 +744,8 @@ static void btrs_fill_window(nd_bits_t *bits, const nd_binomial_t *st, intptr_t 
                 lut[sk][t] = (uint16_t)(starts | s << 8);
             }
     }
+#endif
+    (void)level; /* without BT_LEVELS only the portable passes run */
     c.urvr = st->urvr; c.inv_vr = st->inv_vr; c.two_a = st->two_a; c.b = st->b; c.cm = st->cm;
     c.vr = st->vr; c.a = st->a; c.alpha = st->alpha; c.lo = st->lo; c.hi = st->hi;
     c.tab = tab; c.W = W;
