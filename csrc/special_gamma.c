@@ -661,14 +661,16 @@ GV_CLONES static void gv_series(const double *restrict av, const double *restric
             double C5 = C4 * c5, C6 = C5 * c6, C7 = C6 * c7, C8 = C7 * c8;
             double h1 = Hx[l] + c1, h2 = h1 + c2, h3 = h2 + c3, h4 = h3 + c4;
             double h5 = h4 + c5, h6 = h5 + c6, h7 = h6 + c7, h8 = h7 + c8;
-            double tm = term[l];
-            double t1 = tm * c1, t2 = tm * C2, t3 = tm * C3, t4 = tm * C4;
-            double t5 = tm * C5, t6 = tm * C6, t7 = tm * C7, t8 = tm * C8;
+            /* the block's terms are term C_k: the sums are taken over C_k and then
+             * scaled (two multiplications, not sixteen) */
+            double sC = ((c1 + C2) + (C3 + C4)) + ((C5 + C6) + (C7 + C8));
+            double sCh = ((c1 * h1 + C2 * h2) + (C3 * h3 + C4 * h4))
+                         + ((C5 * h5 + C6 * h6) + (C7 * h7 + C8 * h8));
+            double t8 = term[l] * C8;
             double eg = ND_EPS * (u8 + 1.0 - x); /* eps (next denominator - x) */
             int done;
-            sum[l] += ((t1 + t2) + (t3 + t4)) + ((t5 + t6) + (t7 + t8));
-            dsx[l] += ((t1 * h1 + t2 * h2) + (t3 * h3 + t4 * h4))
-                      + ((t5 * h5 + t6 * h6) + (t7 * h7 + t8 * h8));
+            sum[l] += term[l] * sC;
+            dsx[l] += term[l] * sCh;
             Hx[l] = h8;
             /* remaining tail <= t8 x / gap (terms then fall at least by x/(u8+1)) */
             done = (t8 * x <= eg * sum[l]) & (t8 * x * h8 <= eg * dsx[l]);
@@ -912,17 +914,21 @@ void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const d
      * buckets (each padded to whole groups of lanes by repeating its last
      * element), Temme, tiny x, then the scalar ones (class -1, stored last) */
     enum { NCLS = GV_NCLS, SCALAR = GV_SCALAR, CAP = GV_BLOCK + NCLS * GV_W };
-    double ab[GV_BLOCK], xb[GV_BLOCK], va[CAP], vx[CAP], vL[CAP], vr[CAP];
+    double abuf[GV_BLOCK], xbuf[GV_BLOCK], va[CAP], vx[CAP], vL[CAP], vr[CAP];
     int order[GV_BLOCK], cls[GV_BLOCK];
     intptr_t i0;
     for (i0 = 0; i0 < n; i0 += GV_BLOCK) {
         int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, j, c, k;
         int count[NCLS] = {0}, start[NCLS + 1], fill[NCLS];
         int nser, nall;
-        for (j = 0; j < m; j++) {
-            ab[j] = ND_AT(a, i0 + j, as);
-            xb[j] = ND_AT(z, i0 + j, zs);
-        }
+        /* contiguous inputs are read in place (out, which may alias them, is
+         * written only after the block's last read) */
+        const double *ab = as == (intptr_t)sizeof(double) ? a + i0 : abuf;
+        const double *xb = zs == (intptr_t)sizeof(double) ? z + i0 : xbuf;
+        if (ab == abuf)
+            for (j = 0; j < m; j++) abuf[j] = ND_AT(a, i0 + j, as);
+        if (xb == xbuf)
+            for (j = 0; j < m; j++) xbuf[j] = ND_AT(z, i0 + j, zs);
         gv_classify(m, ab, xb, cls);
         for (j = 0; j < m; j++) count[cls[j]]++;
         start[0] = 0;
@@ -953,9 +959,10 @@ void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const d
             vr[k] = -(vx[k] / va[k]) * ((vL[k] - 64.0 * GV_LN2_HI) - 64.0 * GV_LN2_LO);
         for (k = start[SCALAR]; k < start[SCALAR + 1]; k++) vr[k] = grad_scalar(va[k], vx[k]);
         for (j = 0; j < m; j++) {
-            double r = vr[order[j]];
+            double r = vr[order[j]], q;
             if (g) r = ND_AT(g, i0 + j, gs) * r;
-            if (rate) r = r / ND_AT(rate, i0 + j, rs);
+            /* r / 1 is r: the unit rate (the standard gamma's) skips the division */
+            if (rate && (q = ND_AT(rate, i0 + j, rs)) != 1.0) r = r / q;
             ND_OUT(out, i0 + j, os) = r;
         }
     }
