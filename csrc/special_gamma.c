@@ -905,9 +905,12 @@ static void gv_classify(int m, const double *ab, const double *xb, int *cls)
     for (j = 0; j < m; j++) cls[j] = gv_class(ab[j], xb[j]);
 }
 
-void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
-                               intptr_t zs, const double *g, intptr_t gs, const double *rate,
-                               intptr_t rs, double *out, intptr_t os)
+/* The fill, and with drate non-NULL Gamma.rsample_vjp's rate cotangent as well,
+ * drate[i] = -(g[i] (z[i] / rate[i])) / rate[i] (numpy's order of operations on
+ * x = z / rate, so the same bits), in the same pass (the inputs still in cache). */
+static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z, intptr_t zs,
+                      const double *g, intptr_t gs, const double *rate, intptr_t rs, double *out,
+                      intptr_t os, double *drate, intptr_t ds)
 {
     /* per block, the elements sorted by class (counting sort) into va/vx and
      * their results vr, at order[j] for element j: series buckets, fraction
@@ -959,13 +962,33 @@ void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const d
             vr[k] = -(vx[k] / va[k]) * ((vL[k] - 64.0 * GV_LN2_HI) - 64.0 * GV_LN2_LO);
         for (k = start[SCALAR]; k < start[SCALAR + 1]; k++) vr[k] = grad_scalar(va[k], vx[k]);
         for (j = 0; j < m; j++) {
-            double r = vr[order[j]], q;
-            if (g) r = ND_AT(g, i0 + j, gs) * r;
-            /* r / 1 is r: the unit rate (the standard gamma's) skips the division */
-            if (rate && (q = ND_AT(rate, i0 + j, rs)) != 1.0) r = r / q;
+            double r = vr[order[j]], q = rate ? ND_AT(rate, i0 + j, rs) : 1.0;
+            double gj = g ? ND_AT(g, i0 + j, gs) : 1.0, zj = xb[j];
+            /* g r / 1 is g r: the unit rate (the standard gamma's) skips the divisions */
+            if (g) r = gj * r;
+            if (q != 1.0) r = r / q;
+            if (drate) {
+                double d = gj * (q != 1.0 ? zj / q : zj);
+                ND_OUT(drate, i0 + j, ds) = -(q != 1.0 ? d / q : d);
+            }
             ND_OUT(out, i0 + j, os) = r;
         }
     }
+}
+
+void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                               intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                               intptr_t rs, double *out, intptr_t os)
+{
+    grad_fill(n, a, as, z, zs, g, gs, rate, rs, out, os, NULL, 0);
+}
+
+void nd_gamma_rsample_grads_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                                 intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                                 intptr_t rs, double *dconc, intptr_t dcs, double *drate,
+                                 intptr_t drs)
+{
+    grad_fill(n, a, as, z, zs, g, gs, rate, rs, dconc, dcs, drate, drs);
 }
 
 double nd_gamma_sample_grad(double a, double z)
