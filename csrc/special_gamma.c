@@ -672,8 +672,10 @@ GV_CLONES static void gv_series(const double *restrict av, const double *restric
             sum[l] += term[l] * sC;
             dsx[l] += term[l] * sCh;
             Hx[l] = h8;
-            /* remaining tail <= t8 x / gap (terms then fall at least by x/(u8+1)) */
-            done = (t8 * x <= eg * sum[l]) & (t8 * x * h8 <= eg * dsx[l]);
+            /* remaining tail <= t8 x / gap (terms then fall at least by x/(u8+1)),
+             * for the sum times h8 (the largest harmonic factor so far) against
+             * dsx; as dsx <= h8 sum, this also bounds the tail of the sum itself */
+            done = t8 * x * h8 <= eg * dsx[l];
             live[l] = done ? 0.0 : live[l];
             term[l] = t8 * live[l]; /* a frozen lane adds exact zeros from now on */
         }
