@@ -46,9 +46,8 @@ from numdist._kernels cimport (
     nd_betainc, nd_betainc_grad, nd_beta_sample_grad,
     nd_student_t_cdf, nd_student_t_sample_grad_df,
     nd_fill_d_d, nd_fill_dd_d, nd_fill_ddd_d, nd_fill_ddd_dd,
-    nd_gamma_sample_grad_fill, nd_run_parallel,
+    nd_gamma_rsample_grads_fill, nd_run_parallel,
 )
-from numdist._kernels cimport nd_gamma_rsample_grads_fill
 import numpy as np
 from numdist._common import get_num_threads
 
