@@ -100,6 +100,10 @@ cdef extern from "numdist/special.h" nogil:
     void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as_, const double *z,
                                    intptr_t zs, const double *g, intptr_t gs, const double *rate,
                                    intptr_t rs, double *out, intptr_t os)
+    void nd_gamma_rsample_grads_fill(intptr_t n, const double *a, intptr_t as_, const double *z,
+                                     intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                                     intptr_t rs, double *dconc, intptr_t dcs, double *drate,
+                                     intptr_t drs)
 
 cdef extern from "numdist/normal.h" nogil:
     ctypedef enum nd_normal_method:
