@@ -228,9 +228,10 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
 #include <immintrin.h>
 #include <stdlib.h>
 #include "numdist/simd_words.h"
-#define EX_T512 __attribute__((target("avx512f,avx512dq,avx512vl,popcnt")))
-#define EX_T256 __attribute__((target("avx2,popcnt")))
+#define EX_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt,bmi")))
+#define EX_T256 __attribute__((target("avx2,popcnt,bmi")))
 #define EX_ALWAYS_INLINE inline __attribute__((always_inline))
+#define EX_TRES __attribute__((target("popcnt,bmi")))
 #endif
 
 int nd_exponential_level_cap = 3; /* tests only: lower it to run the narrower paths */
@@ -257,8 +258,10 @@ __attribute__((constructor)) static void ex_init(void)
         for (i = 0; i < 256; i++)
             ex_pack[i] = ((nd_exp_k[i] >> 44) << 55) | (nd_dbl_to_bits(nd_exp_w[i]) - ex_e0);
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-            __builtin_cpu_supports("avx512vl"))
+        if (!__builtin_cpu_supports("bmi") || !__builtin_cpu_supports("popcnt"))
+            lvl = 0; /* tzcnt in ex_resolve; every AVX2 CPU has both */
+        else if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
             lvl = 3;
         else if (__builtin_cpu_supports("avx2"))
             lvl = 2;
@@ -290,38 +293,37 @@ int nd_exponential_simd_level(void) { return ex_level(); }
 #define EX_NT_MIN ((intptr_t)65536)
 #define EX_STAGE 512
 
-/* V = 16 words: stores 16 candidates at o, returns the filter's pass mask. */
-EX_T512 static EX_ALWAYS_INLINE unsigned ex_step512(const uint64_t *q, double *o, const int sg)
+/* 8 words in W: stores their 8 candidates at o, returns the filter's pass mask. */
+EX_T512 static EX_ALWAYS_INLINE unsigned ex_cand512(__m512i W, double *o, const int sg)
 {
     const __m512i ff = _mm512_set1_epi64(0xff), low = _mm512_set1_epi64((long long)EX_LOW55);
     const __m512i e0 = _mm512_set1_epi64((long long)ex_e0), sb = _mm512_set1_epi64(INT64_MIN);
-    __m512i W0 = _mm512_loadu_si512(q), W1 = _mm512_loadu_si512(q + 8);
-    __m512i E0 = _mm512_i64gather_epi64(_mm512_and_si512(W0, ff), (const void *)ex_pack, 8);
-    __m512i E1 = _mm512_i64gather_epi64(_mm512_and_si512(W1, ff), (const void *)ex_pack, 8);
-    __m512d w0 = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(E0, low), e0));
-    __m512d w1 = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(E1, low), e0));
-    __m512d x0 = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W0, 11)), w0);
-    __m512d x1 = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W1, 11)), w1);
-    __mmask8 a0 = _mm512_cmplt_epu64_mask(W0, _mm512_andnot_si512(low, E0));
-    __mmask8 a1 = _mm512_cmplt_epu64_mask(W1, _mm512_andnot_si512(low, E1));
-    if (sg) {
-        /* x ^ ((word << 55) & sign): bit 8 is the sign */
-        x0 = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(x0), _mm512_slli_epi64(W0, 55), sb, 0x78));
-        x1 = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(x1), _mm512_slli_epi64(W1, 55), sb, 0x78));
-    }
-    _mm512_storeu_pd(o, x0);
-    _mm512_storeu_pd(o + 8, x1);
-    return (unsigned)a0 | ((unsigned)a1 << 8);
+    __m512i E = _mm512_i64gather_epi64(_mm512_and_si512(W, ff), (const void *)ex_pack, 8);
+    __m512d w = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(E, low), e0));
+    __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W, 11)), w);
+    __mmask8 a = _mm512_cmplt_epu64_mask(W, _mm512_andnot_si512(low, E));
+    if (sg) /* x ^ ((word << 55) & sign): bit 8 is the sign */
+        x = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(x), _mm512_slli_epi64(W, 55), sb, 0x78));
+    _mm512_storeu_pd(o, x);
+    return (unsigned)a;
 }
 
-EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256_1(const uint64_t *q, double *o, const int sg)
+/* V = 16 words at q: stores 16 candidates at o, returns the filter's pass mask. */
+EX_T512 static EX_ALWAYS_INLINE unsigned ex_step512(const uint64_t *q, double *o, const int sg)
+{
+    unsigned a0 = ex_cand512(_mm512_loadu_si512(q), o, sg);
+    unsigned a1 = ex_cand512(_mm512_loadu_si512(q + 8), o + 8, sg);
+    return a0 | (a1 << 8);
+}
+
+/* 4 words in W (AVX2): stores their 4 candidates at o, returns the pass mask. */
+EX_T256 static EX_ALWAYS_INLINE unsigned ex_cand256(__m256i W, double *o, const int sg)
 {
     const __m256i ff = _mm256_set1_epi64x(0xff), low = _mm256_set1_epi64x((long long)EX_LOW55);
     const __m256i e0 = _mm256_set1_epi64x((long long)ex_e0), sb = _mm256_set1_epi64x(INT64_MIN);
     const __m256i m52 = _mm256_set1_epi64x((long long)((UINT64_C(1) << 52) - 1));
     const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
     const __m256d two52 = _mm256_set1_pd(0x1p52);
-    __m256i W = _mm256_loadu_si256((const __m256i *)q);
     __m256i E = _mm256_i64gather_epi64((const long long *)ex_pack, _mm256_and_si256(W, ff), 8);
     __m256d w = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(E, low), e0));
     /* m = word >> 11 < 2^53: 2^52 + (m mod 2^52), minus 2^52 unless bit 52 of m
@@ -335,10 +337,11 @@ EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256_1(const uint64_t *q, double 
     return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(acc));
 }
 
-/* V = 8 words */
+/* V = 8 words at q */
 EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256(const uint64_t *q, double *o, const int sg)
 {
-    unsigned a0 = ex_step256_1(q, o, sg), a1 = ex_step256_1(q + 4, o + 4, sg);
+    unsigned a0 = ex_cand256(_mm256_loadu_si256((const __m256i *)q), o, sg);
+    unsigned a1 = ex_cand256(_mm256_loadu_si256((const __m256i *)(q + 4)), o + 4, sg);
     return a0 | (a1 << 4);
 }
 
@@ -552,22 +555,274 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
     return d;
 }
 
+/* ---- whole blocks ----------------------------------------------------------
+ * A fill that needs more than a block's worth of values and finds its buffer
+ * empty takes the next block whole (EX_BLK words), in two passes:
+ *   1. one loop that makes the words (numdist's generator: the 8 xoshiro lanes
+ *      stepped in registers, each step's 8 words stored to b->buf and turned
+ *      into 8 candidates at once, simd_words.h; a NumPy source: the refilled
+ *      buffer read back) and stores every word's candidate (tmp) and a bit per
+ *      word the filter did not pass (rej);
+ *   2. ex_resolve: the marked words in order through the exact rule (below),
+ *      then the kept candidates packed down in order (and streamed).
+ * The rule read word by word: a word is a candidate, or the wedge word of the
+ * candidate before it.  A candidate that passes the rectangle test is kept.  A
+ * real rejection in a layer i >= 1 takes the next word as its wedge word
+ * (struck); if the wedge accepts, the candidate is kept, otherwise it is struck
+ * and the word after the wedge word is a fresh candidate for the same element.
+ * A rejection in the tail layer 0 is struck and its element goes on at the
+ * next word with ND_EXP_R added: if that word passes, its value is patched to
+ * ND_EXP_R + x.  Laplace (sg): an element's sign is that of its first word, so
+ * the word where a continued element ends gets that sign.  What is left -
+ * a tail followed by another marked word, a rejection in the block's last two
+ * words - ends the pass at that element's first word (the cut): the element
+ * is drawn by ex_slow (which takes the next block's words if it needs them)
+ * and the fill goes on from the word after it. */
+#define EX_BLK ND_XO_BLOCK
+
+EX_TRES static inline intptr_t ex_resolve(const uint64_t *p, intptr_t nw, const uint64_t *rej, uint8_t *strike,
+                                  double *tmp, const int sg)
+{
+    uint16_t list[EX_BLK + 4];
+    intptr_t g, ng = nw >> 6, nm = 0, e, wedge_at = -1, pending = -1, pfirst = 0;
+    /* the marked words in order, four per group without a branch (tzcnt of
+     * an empty mask is 64: a junk entry, not counted), the rare rest in a loop */
+    for (g = 0; g < ng; g++) {
+        uint64_t mk = rej[g];
+        int q;
+        for (q = 0; q < 4; q++) {
+            uint64_t t = (uint64_t)_tzcnt_u64(mk);
+            list[nm] = (uint16_t)((g << 6) + (intptr_t)(t & 63));
+            nm += (intptr_t)((t >> 6) ^ 1);
+            mk &= mk - 1;
+        }
+        while (EX_UNLIKELY(mk != 0)) {
+            list[nm++] = (uint16_t)((g << 6) + __builtin_ctzll(mk));
+            mk &= mk - 1;
+        }
+    }
+    for (e = 0; e < nm; e++) {
+        intptr_t r = list[e], first, q;
+        uint64_t w, m;
+        unsigned li;
+        if (EX_UNLIKELY(r == wedge_at)) continue; /* a wedge word: not a candidate */
+        w = p[r];
+        m = w >> 11;
+        li = (unsigned)(w & 0xff);
+        if (EX_UNLIKELY(m < nd_exp_k[li])) continue; /* the filter's false mark: kept */
+        first = r == pending ? pfirst : r;
+        if (EX_UNLIKELY(r + 2 >= nw)) return first;
+        if (EX_UNLIKELY(li == 0)) {
+            uint64_t wq;
+            q = r + 1;
+            if ((rej[q >> 6] >> (q & 63)) & 1) return first;
+            wq = p[q];
+            tmp[q] = ex_sign(ND_EXP_R + (double)(int64_t)(wq >> 11) * nd_exp_w[wq & 0xff], p[first], sg);
+            strike[r] = 1;
+            pending = -1;
+            continue;
+        }
+        {
+            const double *wt = nd_exp_wedge[li];
+            double x = (double)(int64_t)m * nd_exp_w[li], u = nd_u01_co(p[r + 1]), t = (wt[0] - x) * wt[1];
+            int acc = u < t + wt[2], rj = u > t + wt[3];
+            /* both flags as values: otherwise GCC branches on each (a coin toss) */
+            __asm__("" : "+r"(acc), "+r"(rj));
+            if (EX_UNLIKELY((acc | rj) == 0)) acc = ex_wedge_decide(li, u, x);
+            strike[r + 1] = 1;
+            strike[r] = (uint8_t)(acc ^ 1);
+            wedge_at = r + 1;
+            /* the element ends here (accepted) or goes on at r + 2, whose
+             * candidate then carries the element's sign (if r + 2 is marked
+             * too, it is resolved in its turn and ends up kept or struck) */
+            q = acc ? r : r + 2;
+            if (sg)
+                tmp[q] = nd_bits_to_dbl((nd_dbl_to_bits(tmp[q]) & ~(UINT64_C(1) << 63)) |
+                                        ((p[first] & 0x100) << 55));
+            pending = acc ? -1 : r + 2;
+            pfirst = first;
+        }
+    }
+    return nw;
+}
+
+/* keep[g]: the words of group g (64 words) not struck (a byte per word in
+ * strike: plain stores in ex_resolve, no read-modify-write chain through the
+ * keep words) */
+EX_T512 static EX_ALWAYS_INLINE void ex_keep512(const uint8_t *strike, uint64_t *keep, intptr_t ng)
+{
+    intptr_t g;
+    for (g = 0; g < ng; g++) {
+        __m512i v = _mm512_loadu_si512(strike + 64 * g);
+        keep[g] = ~(uint64_t)_mm512_test_epi8_mask(v, v);
+    }
+}
+
+EX_T256 static EX_ALWAYS_INLINE void ex_keep256(const uint8_t *strike, uint64_t *keep, intptr_t ng)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    intptr_t g;
+    for (g = 0; g < ng; g++) {
+        __m256i lo = _mm256_loadu_si256((const __m256i *)(strike + 64 * g));
+        __m256i hi = _mm256_loadu_si256((const __m256i *)(strike + 64 * g + 32));
+        uint64_t klo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, zero));
+        uint64_t khi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, zero));
+        keep[g] = klo | (khi << 32);
+    }
+}
+
+/* Pass 1 over a whole block: gen, the block of b's Xoshiro256x8 made here
+ * (b->buf written); otherwise b->buf read (a full NumPy refill). */
+EX_T512 static EX_ALWAYS_INLINE void ex_block512(nd_bits_t *b, double *tmp, uint64_t *rej, const int sg,
+                                                const int gen, const double *stg, double *out, intptr_t pl)
+{
+    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+    intptr_t g;
+    int j;
+    if (gen) {
+        uint64_t st[4][ND_XO_LANES];
+        nd_sw_begin_block(b, st);
+        s0 = _mm512_loadu_si512(st[0]);
+        s1 = _mm512_loadu_si512(st[1]);
+        s2 = _mm512_loadu_si512(st[2]);
+        s3 = _mm512_loadu_si512(st[3]);
+    }
+    for (g = 0; g < EX_BLK / 64; g++) {
+        uint64_t m = 0;
+        for (j = 0; j < 8; j++) {
+            uint64_t *q = b->buf + 64 * g + 8 * j;
+            __m512i W;
+            if (gen) {
+                W = nd_sw_step512(&s0, &s1, &s2, &s3);
+                _mm512_storeu_si512(q, W);
+            } else {
+                W = _mm512_loadu_si512(q);
+            }
+            m |= (uint64_t)(~ex_cand512(W, tmp + 64 * g + 8 * j, sg) & 0xff) << (8 * j);
+        }
+        rej[g] = m;
+        /* up to 8 lines of the previous block's values to the output (non-
+         * temporal): the stores drain while the lanes and gathers run */
+        for (j = 0; j < 8 && 8 * g + j < pl; j++)
+            _mm512_stream_pd(out + 8 * (8 * g + j), _mm512_load_pd(stg + 8 * (8 * g + j)));
+    }
+}
+
+EX_T256 static EX_ALWAYS_INLINE void ex_block256(nd_bits_t *b, double *tmp, uint64_t *rej, const int sg,
+                                                const int gen, const double *stg, double *out, intptr_t pl)
+{
+    /* lanes 0-3 in a*, lanes 4-7 in c* */
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+    intptr_t g;
+    int j;
+    if (gen) {
+        uint64_t st[4][ND_XO_LANES];
+        nd_sw_begin_block(b, st);
+        a0 = _mm256_loadu_si256((const __m256i *)st[0]);
+        a1 = _mm256_loadu_si256((const __m256i *)st[1]);
+        a2 = _mm256_loadu_si256((const __m256i *)st[2]);
+        a3 = _mm256_loadu_si256((const __m256i *)st[3]);
+        c0 = _mm256_loadu_si256((const __m256i *)(st[0] + 4));
+        c1 = _mm256_loadu_si256((const __m256i *)(st[1] + 4));
+        c2 = _mm256_loadu_si256((const __m256i *)(st[2] + 4));
+        c3 = _mm256_loadu_si256((const __m256i *)(st[3] + 4));
+    }
+    for (g = 0; g < EX_BLK / 64; g++) {
+        uint64_t m = 0;
+        for (j = 0; j < 8; j++) {
+            uint64_t *q = b->buf + 64 * g + 8 * j;
+            double *o = tmp + 64 * g + 8 * j;
+            __m256i Wa, Wc;
+            unsigned a;
+            if (gen) {
+                Wa = nd_sw_step256(&a0, &a1, &a2, &a3);
+                Wc = nd_sw_step256(&c0, &c1, &c2, &c3);
+                _mm256_storeu_si256((__m256i *)q, Wa);
+                _mm256_storeu_si256((__m256i *)(q + 4), Wc);
+            } else {
+                Wa = _mm256_loadu_si256((const __m256i *)q);
+                Wc = _mm256_loadu_si256((const __m256i *)(q + 4));
+            }
+            a = ex_cand256(Wa, o, sg) | (ex_cand256(Wc, o + 4, sg) << 4);
+            m |= (uint64_t)(~a & 0xff) << (8 * j);
+        }
+        rej[g] = m;
+        for (j = 0; j < 8 && 8 * g + j < pl; j++) {
+            const double *t = stg + 8 * (8 * g + j);
+            _mm256_stream_pd(out + 8 * (8 * g + j), _mm256_load_pd(t));
+            _mm256_stream_pd(out + 8 * (8 * g + j) + 4, _mm256_load_pd(t + 4));
+        }
+    }
+}
+
 /* n values into out.  nt: out is 64-byte aligned and the output goes through
  * the staging buffer with non-temporal stores (the caller fences). */
-#define EX_FILL_WIN(NAME, TGT, V, STEP, PACK, STREAM, REFILL)                                      \
+#define EX_FILL_WIN(NAME, TGT, V, STEP, BLOCK, KEEP, PACK, STREAM, REFILL)                                 \
     TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg, \
                                           const int nt)                                    \
     {                                                                                      \
-        uint64_t rej[EX_WIN / 64] = {0}, keep[EX_WIN / 64 + 1];                            \
-        double tmp[EX_WIN] __attribute__((aligned(64)));                                   \
-        double stg[EX_WIN + 64] __attribute__((aligned(64)));                              \
-        intptr_t sd = 0, k;                                                                \
+        uint64_t rej[EX_BLK / 64] = {0}, keep[EX_BLK / 64 + 1];                            \
+        double tmp[EX_BLK] __attribute__((aligned(64)));                                   \
+        uint8_t strike[EX_BLK + 64] __attribute__((aligned(64)));                          \
+        double stg[EX_BLK + 64] __attribute__((aligned(64)));                              \
+        intptr_t sd = 0, k, pl = 0; /* pl: whole lines of stg not streamed yet */          \
         ex_src s;                                                                          \
         s.b = b;                                                                           \
         while (n > 0) {                                                                    \
             uint64_t *p;                                                                   \
             intptr_t cnt, nw, end, d;                                                      \
             double *dst;                                                                   \
+            if (b->pos == b->end && n > EX_BLK) {                                          \
+                if (b->xo != NULL) BLOCK(b, tmp, rej, sg, 1, stg, out, pl);                 \
+                else {                                                                     \
+                    nd_bits_refill(b);                                                     \
+                    if (b->end - b->pos == EX_BLK) BLOCK(b, tmp, rej, sg, 0, stg, out, pl); \
+                }                                                                          \
+                if (b->end - b->pos == EX_BLK) {                                           \
+                    intptr_t k0, e2;                                                       \
+                    if (pl) { /* streamed by BLOCK */                                      \
+                        out += 8 * pl;                                                     \
+                        memmove(stg, stg + 8 * pl, (size_t)(sd - 8 * pl) * 8);             \
+                        sd -= 8 * pl;                                                      \
+                        pl = 0;                                                            \
+                    }                                                                      \
+                    p = b->buf;                                                            \
+                    memset(strike, 0, sizeof strike);                                      \
+                    end = ex_resolve(p, EX_BLK, rej, strike, tmp, sg);                     \
+                    KEEP(strike, keep, EX_BLK / 64);                                       \
+                    for (k0 = 0; k0 < end; k0 += EX_WIN) {                                 \
+                        e2 = end - k0 < EX_WIN ? end - k0 : EX_WIN;                        \
+                        if (nt) {                                                          \
+                            d = PACK(tmp + k0, keep + (k0 >> 6), e2, stg + sd);            \
+                            sd += d;                                                       \
+                        } else {                                                           \
+                            d = PACK(tmp + k0, keep + (k0 >> 6), e2, out);                 \
+                            out += d;                                                      \
+                        }                                                                  \
+                        n -= d;                                                            \
+                    }                                                                      \
+                    if (end < EX_BLK) { /* the cut: one element by the scalar rule */      \
+                        double v;                                                          \
+                        b->pos = p + end + 1;                                              \
+                        s.refilled = 0;                                                    \
+                        v = ex_sign(ex_slow(&s, p[end]), p[end], sg);                      \
+                        if (nt) stg[sd++] = v;                                             \
+                        else *out++ = v;                                                   \
+                        n--;                                                               \
+                    } else {                                                               \
+                        b->pos = p + EX_BLK;                                               \
+                    }                                                                      \
+                    pl = nt ? sd >> 3 : 0; /* streamed during the next block, or below */  \
+                    continue;                                                              \
+                }                                                                          \
+            }                                                                              \
+            if (pl) {                                                                      \
+                for (k = 0; k < 8 * pl; k += 8) STREAM(out + k, stg + k);                  \
+                out += k;                                                                  \
+                memmove(stg, stg + k, (size_t)(sd - k) * 8);                               \
+                sd -= k;                                                                   \
+                pl = 0;                                                                    \
+            }                                                                              \
             if (b->pos == b->end) REFILL(b);                                               \
             p = b->pos;                                                                    \
             cnt = b->end - p;                                                              \
@@ -613,6 +868,12 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
             }                                                                              \
             n -= d;                                                                        \
         }                                                                                  \
+        if (pl) {                                                                          \
+            for (k = 0; k < 8 * pl; k += 8) STREAM(out + k, stg + k);                      \
+            out += k;                                                                      \
+            memmove(stg, stg + k, (size_t)(sd - k) * 8);                                   \
+            sd -= k;                                                                       \
+        }                                                                                  \
         if (nt) memcpy(out, stg, (size_t)sd * 8);                                          \
     }
 
@@ -623,8 +884,8 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
         _mm256_stream_pd((o) + 4, _mm256_load_pd((t) + 4));      \
     } while (0)
 
-EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_pack512, EX_STREAM512, nd_sw_refill512)
-EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_pack256, EX_STREAM256, nd_bits_refill)
+EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_block512, ex_keep512, ex_pack512, EX_STREAM512, nd_sw_refill512)
+EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_block256, ex_keep256, ex_pack256, EX_STREAM256, nd_bits_refill)
 
 /* Large fills: the head to a 64-byte boundary stored directly, the rest through
  * the staging buffer with non-temporal stores. */
