@@ -321,15 +321,17 @@ EX_T256 static EX_ALWAYS_INLINE unsigned ex_cand256(__m256i W, double *o, const 
 {
     const __m256i ff = _mm256_set1_epi64x(0xff), low = _mm256_set1_epi64x((long long)EX_LOW55);
     const __m256i e0 = _mm256_set1_epi64x((long long)ex_e0), sb = _mm256_set1_epi64x(INT64_MIN);
-    const __m256i m52 = _mm256_set1_epi64x((long long)((UINT64_C(1) << 52) - 1));
     const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
     const __m256d two52 = _mm256_set1_pd(0x1p52);
     __m256i E = _mm256_i64gather_epi64((const long long *)ex_pack, _mm256_and_si256(W, ff), 8);
     __m256d w = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(E, low), e0));
-    /* m = word >> 11 < 2^53: 2^52 + (m mod 2^52), minus 2^52 unless bit 52 of m
-     * (bit 63 of the word, its sign) is set */
-    __m256d lo = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi64(W, 11), m52), magic));
-    __m256d md = _mm256_sub_pd(lo, _mm256_blendv_pd(two52, _mm256_setzero_pd(), _mm256_castsi256_pd(W)));
+    /* m = word >> 11 < 2^53: the pattern m | 2^52's is 2^52 + (m mod 2^52) (bit
+     * 52 of m, the word's sign bit, falls on the exponent's lowest bit, which
+     * 0x433 has set already); minus 2^52 unless that bit is set (a compare and
+     * an and-not: vblendvpd is more uops on recent cores) */
+    __m256d lo = _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(W, 11), magic));
+    __m256i neg = _mm256_cmpgt_epi64(_mm256_setzero_si256(), W);
+    __m256d md = _mm256_sub_pd(lo, _mm256_andnot_pd(_mm256_castsi256_pd(neg), two52));
     __m256d x = _mm256_mul_pd(md, w);
     __m256i acc = _mm256_cmpgt_epi64(_mm256_srli_epi64(E, 55), _mm256_srli_epi64(W, 55));
     if (sg) x = _mm256_xor_pd(x, _mm256_castsi256_pd(_mm256_and_si256(_mm256_slli_epi64(W, 55), sb)));
