@@ -524,8 +524,19 @@ static inline int ex_pass2_fast(ex_src *s, uint64_t *p, intptr_t nw, const uint6
 EX_T512 static EX_ALWAYS_INLINE intptr_t ex_pack512(const double *tmp, const uint64_t *keep, intptr_t end,
                                                    double *o)
 {
-    intptr_t k, d = 0;
-    for (k = 0; k < end; k += 8) {
+    intptr_t k, d = 0, g;
+    /* whole groups of 64: the mask bytes shifted out of one register */
+    for (g = 0; g < (end >> 6); g++) {
+        uint64_t mk = keep[g];
+        int j;
+        for (j = 0; j < 8; j++) {
+            unsigned m = (unsigned)mk & 0xff;
+            mk >>= 8;
+            _mm512_storeu_pd(o + d, _mm512_maskz_compress_pd((__mmask8)m, _mm512_loadu_pd(tmp + 64 * g + 8 * j)));
+            d += __builtin_popcount(m);
+        }
+    }
+    for (k = g << 6; k < end; k += 8) {
         unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xff;
         if (end - k < 8) m &= (1u << (end - k)) - 1;
         _mm512_storeu_pd(o + d, _mm512_maskz_compress_pd((__mmask8)m, _mm512_loadu_pd(tmp + k)));
@@ -544,8 +555,20 @@ static const uint8_t ex_pack_perm[16][8] = {
 EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uint64_t *keep, intptr_t end,
                                                    double *o)
 {
-    intptr_t k, d = 0;
-    for (k = 0; k < end; k += 4) {
+    intptr_t k, d = 0, g;
+    for (g = 0; g < (end >> 6); g++) {
+        uint64_t mk = keep[g];
+        int j;
+        for (j = 0; j < 16; j++) {
+            unsigned m = (unsigned)mk & 0xf;
+            __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)ex_pack_perm[m]));
+            __m256i v = _mm256_loadu_si256((const __m256i *)(tmp + 64 * g + 4 * j));
+            mk >>= 4;
+            _mm256_storeu_si256((__m256i *)(o + d), _mm256_permutevar8x32_epi32(v, perm));
+            d += __builtin_popcount(m);
+        }
+    }
+    for (k = g << 6; k < end; k += 4) {
         unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xf;
         __m256i perm, v;
         if (end - k < 4) m &= (1u << (end - k)) - 1;
@@ -701,12 +724,12 @@ EX_T512 static EX_ALWAYS_INLINE void ex_block512(nd_bits_t *b, double *tmp, uint
                 W = _mm512_loadu_si512(q);
             }
             m |= (uint64_t)(~ex_cand512(W, tmp + 64 * g + 8 * j, sg) & 0xff) << (8 * j);
+            /* a line of the previous block's values to the output (non-temporal)
+             * per step: the stores drain while the lanes and gathers run */
+            if (8 * g + j < pl)
+                _mm512_stream_pd(out + 8 * (8 * g + j), _mm512_load_pd(stg + 8 * (8 * g + j)));
         }
         rej[g] = m;
-        /* up to 8 lines of the previous block's values to the output (non-
-         * temporal): the stores drain while the lanes and gathers run */
-        for (j = 0; j < 8 && 8 * g + j < pl; j++)
-            _mm512_stream_pd(out + 8 * (8 * g + j), _mm512_load_pd(stg + 8 * (8 * g + j)));
     }
 }
 
@@ -747,13 +770,13 @@ EX_T256 static EX_ALWAYS_INLINE void ex_block256(nd_bits_t *b, double *tmp, uint
             }
             a = ex_cand256(Wa, o, sg) | (ex_cand256(Wc, o + 4, sg) << 4);
             m |= (uint64_t)(~a & 0xff) << (8 * j);
+            if (8 * g + j < pl) {
+                const double *t = stg + 8 * (8 * g + j);
+                _mm256_stream_pd(out + 8 * (8 * g + j), _mm256_load_pd(t));
+                _mm256_stream_pd(out + 8 * (8 * g + j) + 4, _mm256_load_pd(t + 4));
+            }
         }
         rej[g] = m;
-        for (j = 0; j < 8 && 8 * g + j < pl; j++) {
-            const double *t = stg + 8 * (8 * g + j);
-            _mm256_stream_pd(out + 8 * (8 * g + j), _mm256_load_pd(t));
-            _mm256_stream_pd(out + 8 * (8 * g + j) + 4, _mm256_load_pd(t + 4));
-        }
     }
 }
 
