@@ -199,14 +199,15 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
  * bit for bit, on every level.
  *
  * Table: one 64-bit entry per layer (ex_pack, built at load time from nd_exp_w
- * and nd_exp_k): bits 0-54 hold w[i]'s bit pattern minus EX_E0 << 52 (every
- * w[i] has a biased exponent in [EX_E0, EX_E0 + 7], checked at build time of
- * the entry: otherwise the SIMD levels are off), bits 55-63 hold
- * K9 = k[i] >> 44.  One gather gives both:
- *   w[i] = (entry & (2^55 - 1)) + (EX_E0 << 52)       (exact);
- *   filter: word < (entry & ~(2^55 - 1)), i.e. (m >> 44) < (k[i] >> 44), which
- *   implies m < k[i]; it also turns away the m < k[i] whose top 9 bits equal
- *   K9 (about 0.1% of candidates): the exact test in scalar code accepts them.
+ * and nd_exp_k): bits 0-55 hold the low 56 bits of w[i]'s bit pattern (every
+ * w[i] has the same top byte - sign and the top 7 exponent bits, checked when
+ * the table is built: otherwise the SIMD levels are off), bits 56-63 hold
+ * K8 = k[i] >> 45.  One gather gives both:
+ *   w[i] = (entry & (2^56 - 1)) | (the common top byte << 56)   (exact; one
+ *   vpternlogq at AVX-512);
+ *   filter: word < (entry & ~(2^56 - 1)), i.e. (m >> 45) < (k[i] >> 45), which
+ *   implies m < k[i]; it also turns away the m < k[i] whose top 8 bits equal
+ *   K8 (about 0.2% of candidates): the exact test in scalar code accepts them.
  * m to double: AVX-512DQ vcvtqq2pd; AVX2: 2^52 + (m mod 2^52) from the bit
  * pattern, minus 2^52 unless bit 52 of m is set (exact: m < 2^53).
  *
@@ -240,23 +241,19 @@ int nd_exponential_level_cap = 3; /* tests only: lower it to run the narrower pa
 static int ex_hw_level = 0;    /* best level of this CPU (and of ex_pack) */
 static int ex_env_cap = 3;     /* NUMDIST_SIMD_MAX */
 static uint64_t ex_pack[256] __attribute__((aligned(64)));
-#define EX_LOW55 ((UINT64_C(1) << 55) - 1)
-static uint64_t ex_e0; /* EX_E0 << 52 */
+#define EX_LOW56 ((UINT64_C(1) << 56) - 1)
+static uint64_t ex_top; /* the top byte common to the bit patterns of nd_exp_w, in place */
 
 __attribute__((constructor)) static void ex_init(void)
 {
     const char *e = getenv("NUMDIST_SIMD_MAX");
-    unsigned emin = 0x7ff, emax = 0, i;
+    unsigned i, same = 1;
     int lvl = 0;
-    for (i = 0; i < 256; i++) {
-        unsigned ex = (unsigned)(nd_dbl_to_bits(nd_exp_w[i]) >> 52);
-        if (ex < emin) emin = ex;
-        if (ex > emax) emax = ex;
-    }
-    if (emin >= 1 && emax < 0x7ff && emax - emin <= 7) {
-        ex_e0 = (uint64_t)emin << 52;
+    ex_top = nd_dbl_to_bits(nd_exp_w[0]) & ~EX_LOW56;
+    for (i = 0; i < 256; i++) same &= (nd_dbl_to_bits(nd_exp_w[i]) & ~EX_LOW56) == ex_top;
+    if (same) {
         for (i = 0; i < 256; i++)
-            ex_pack[i] = ((nd_exp_k[i] >> 44) << 55) | (nd_dbl_to_bits(nd_exp_w[i]) - ex_e0);
+            ex_pack[i] = ((nd_exp_k[i] >> 45) << 56) | (nd_dbl_to_bits(nd_exp_w[i]) & EX_LOW56);
         __builtin_cpu_init();
         if (!__builtin_cpu_supports("bmi") || !__builtin_cpu_supports("popcnt"))
             lvl = 0; /* tzcnt in ex_resolve; every AVX2 CPU has both */
@@ -296,10 +293,10 @@ int nd_exponential_simd_level(void) { return ex_level(); }
 /* 8 words in W: stores their 8 candidates at o, returns the filter's pass mask. */
 EX_T512 static EX_ALWAYS_INLINE unsigned ex_cand512(__m512i W, double *o, const int sg)
 {
-    const __m512i ff = _mm512_set1_epi64(0xff), low = _mm512_set1_epi64((long long)EX_LOW55);
-    const __m512i e0 = _mm512_set1_epi64((long long)ex_e0), sb = _mm512_set1_epi64(INT64_MIN);
+    const __m512i ff = _mm512_set1_epi64(0xff), low = _mm512_set1_epi64((long long)EX_LOW56);
+    const __m512i top = _mm512_set1_epi64((long long)ex_top), sb = _mm512_set1_epi64(INT64_MIN);
     __m512i E = _mm512_i64gather_epi64(_mm512_and_si512(W, ff), (const void *)ex_pack, 8);
-    __m512d w = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(E, low), e0));
+    __m512d w = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(E, low, top, 0xEA)); /* (E & low) | top */
     __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W, 11)), w);
     __mmask8 a = _mm512_cmplt_epu64_mask(W, _mm512_andnot_si512(low, E));
     if (sg) /* x ^ ((word << 55) & sign): bit 8 is the sign */
@@ -319,12 +316,12 @@ EX_T512 static EX_ALWAYS_INLINE unsigned ex_step512(const uint64_t *q, double *o
 /* 4 words in W (AVX2): stores their 4 candidates at o, returns the pass mask. */
 EX_T256 static EX_ALWAYS_INLINE unsigned ex_cand256(__m256i W, double *o, const int sg)
 {
-    const __m256i ff = _mm256_set1_epi64x(0xff), low = _mm256_set1_epi64x((long long)EX_LOW55);
-    const __m256i e0 = _mm256_set1_epi64x((long long)ex_e0), sb = _mm256_set1_epi64x(INT64_MIN);
+    const __m256i ff = _mm256_set1_epi64x(0xff), low = _mm256_set1_epi64x((long long)EX_LOW56);
+    const __m256i top = _mm256_set1_epi64x((long long)ex_top), sb = _mm256_set1_epi64x(INT64_MIN);
     const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
     const __m256d two52 = _mm256_set1_pd(0x1p52);
     __m256i E = _mm256_i64gather_epi64((const long long *)ex_pack, _mm256_and_si256(W, ff), 8);
-    __m256d w = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(E, low), e0));
+    __m256d w = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(E, low), top));
     /* m = word >> 11 < 2^53: the pattern m | 2^52's is 2^52 + (m mod 2^52) (bit
      * 52 of m, the word's sign bit, falls on the exponent's lowest bit, which
      * 0x433 has set already); minus 2^52 unless that bit is set (a compare and
@@ -333,7 +330,7 @@ EX_T256 static EX_ALWAYS_INLINE unsigned ex_cand256(__m256i W, double *o, const 
     __m256i neg = _mm256_cmpgt_epi64(_mm256_setzero_si256(), W);
     __m256d md = _mm256_sub_pd(lo, _mm256_andnot_pd(_mm256_castsi256_pd(neg), two52));
     __m256d x = _mm256_mul_pd(md, w);
-    __m256i acc = _mm256_cmpgt_epi64(_mm256_srli_epi64(E, 55), _mm256_srli_epi64(W, 55));
+    __m256i acc = _mm256_cmpgt_epi64(_mm256_srli_epi64(E, 56), _mm256_srli_epi64(W, 56));
     if (sg) x = _mm256_xor_pd(x, _mm256_castsi256_pd(_mm256_and_si256(_mm256_slli_epi64(W, 55), sb)));
     _mm256_storeu_pd(o, x);
     return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(acc));
