@@ -240,6 +240,7 @@ int nd_exponential_level_cap = 3; /* tests only: lower it to run the narrower pa
 #ifdef EX_X86
 static int ex_hw_level = 0;    /* best level of this CPU (and of ex_pack) */
 static int ex_env_cap = 3;     /* NUMDIST_SIMD_MAX */
+static int ex_vbmi2 = 0;       /* AVX-512 VBMI2 (the list of marked words) */
 static uint64_t ex_pack[256] __attribute__((aligned(64)));
 #define EX_LOW56 ((UINT64_C(1) << 56) - 1)
 static uint64_t ex_top; /* the top byte common to the bit patterns of nd_exp_w, in place */
@@ -258,8 +259,10 @@ __attribute__((constructor)) static void ex_init(void)
         if (!__builtin_cpu_supports("bmi") || !__builtin_cpu_supports("popcnt"))
             lvl = 0; /* tzcnt in ex_resolve; every AVX2 CPU has both */
         else if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
             lvl = 3;
+            ex_vbmi2 = __builtin_cpu_supports("avx512vbmi2");
+        }
         else if (__builtin_cpu_supports("avx2"))
             lvl = 2;
     }
@@ -602,13 +605,12 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
  * and the fill goes on from the word after it. */
 #define EX_BLK ND_XO_BLOCK
 
-EX_TRES static inline intptr_t ex_resolve(const uint64_t *p, intptr_t nw, const uint64_t *rej, uint8_t *strike,
-                                  double *tmp, const int sg)
+/* The marked words of rej (ng groups of 64) in order into list; returns how
+ * many.  Four per group without a branch (tzcnt of an empty mask is 64: a junk
+ * entry, not counted), the rare rest in a loop; list has room for 64 ng + 4. */
+EX_TRES static inline intptr_t ex_marks(const uint64_t *rej, intptr_t ng, uint16_t *list)
 {
-    uint16_t list[EX_BLK + 4];
-    intptr_t g, ng = nw >> 6, nm = 0, e, wedge_at = -1, pending = -1, pfirst = 0;
-    /* the marked words in order, four per group without a branch (tzcnt of
-     * an empty mask is 64: a junk entry, not counted), the rare rest in a loop */
+    intptr_t g, nm = 0;
     for (g = 0; g < ng; g++) {
         uint64_t mk = rej[g];
         int q;
@@ -623,6 +625,42 @@ EX_TRES static inline intptr_t ex_resolve(const uint64_t *p, intptr_t nw, const 
             mk &= mk - 1;
         }
     }
+    return nm;
+}
+
+#ifdef EX_X86
+/* The same list with AVX-512 VBMI2 (vpcompressw: 32 indices a time), where
+ * the CPU has it: a quarter of the scalar version's instructions. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) static inline intptr_t
+ex_marks_vbmi2(const uint64_t *rej, intptr_t ng, uint16_t *list)
+{
+    const __m512i step = _mm512_set1_epi16(32);
+    __m512i idx = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13,
+                                   12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    intptr_t g, nm = 0;
+    for (g = 0; g < ng; g++) {
+        uint64_t mk = rej[g];
+        __mmask32 lo = (__mmask32)(uint32_t)mk, hi = (__mmask32)(uint32_t)(mk >> 32);
+        _mm512_storeu_si512(list + nm, _mm512_maskz_compress_epi16(lo, idx));
+        nm += __builtin_popcount((unsigned)(uint32_t)mk);
+        idx = _mm512_add_epi16(idx, step);
+        _mm512_storeu_si512(list + nm, _mm512_maskz_compress_epi16(hi, idx));
+        nm += __builtin_popcount((unsigned)(uint32_t)(mk >> 32));
+        idx = _mm512_add_epi16(idx, step);
+    }
+    return nm;
+}
+#endif
+
+#define ex_marks512(rej, ng, list) (ex_vbmi2 ? ex_marks_vbmi2((rej), (ng), (list)) : ex_marks((rej), (ng), (list)))
+
+/* Resolution of the block's marked words (list: their nm indices, in order);
+ * returns the cut (nw if none), strike[] set for the words not kept. */
+EX_TRES static inline intptr_t ex_resolve(const uint64_t *p, intptr_t nw, const uint64_t *rej,
+                                          const uint16_t *list, intptr_t nm, uint8_t *strike, double *tmp,
+                                          const int sg)
+{
+    intptr_t e, wedge_at = -1, pending = -1, pfirst = 0;
     for (e = 0; e < nm; e++) {
         intptr_t r = list[e], first, q;
         uint64_t w, m;
@@ -779,13 +817,14 @@ EX_T256 static EX_ALWAYS_INLINE void ex_block256(nd_bits_t *b, double *tmp, uint
 
 /* n values into out.  nt: out is 64-byte aligned and the output goes through
  * the staging buffer with non-temporal stores (the caller fences). */
-#define EX_FILL_WIN(NAME, TGT, V, STEP, BLOCK, KEEP, PACK, STREAM, REFILL)                                 \
+#define EX_FILL_WIN(NAME, TGT, V, STEP, BLOCK, MARKS, KEEP, PACK, STREAM, REFILL)                                 \
     TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg, \
                                           const int nt)                                    \
     {                                                                                      \
         uint64_t rej[EX_BLK / 64] = {0}, keep[EX_BLK / 64 + 1];                            \
         double tmp[EX_BLK] __attribute__((aligned(64)));                                   \
         uint8_t strike[EX_BLK + 64] __attribute__((aligned(64)));                          \
+        uint16_t list[EX_BLK + 32];                                                        \
         double stg[EX_BLK + 64] __attribute__((aligned(64)));                              \
         intptr_t sd = 0, k, pl = 0; /* pl: whole lines of stg not streamed yet */          \
         ex_src s;                                                                          \
@@ -801,7 +840,7 @@ EX_T256 static EX_ALWAYS_INLINE void ex_block256(nd_bits_t *b, double *tmp, uint
                     if (b->end - b->pos == EX_BLK) BLOCK(b, tmp, rej, sg, 0, stg, out, pl); \
                 }                                                                          \
                 if (b->end - b->pos == EX_BLK) {                                           \
-                    intptr_t k0, e2;                                                       \
+                    intptr_t k0, e2, nm;                                                   \
                     if (pl) { /* streamed by BLOCK */                                      \
                         out += 8 * pl;                                                     \
                         memmove(stg, stg + 8 * pl, (size_t)(sd - 8 * pl) * 8);             \
@@ -810,7 +849,8 @@ EX_T256 static EX_ALWAYS_INLINE void ex_block256(nd_bits_t *b, double *tmp, uint
                     }                                                                      \
                     p = b->buf;                                                            \
                     memset(strike, 0, sizeof strike);                                      \
-                    end = ex_resolve(p, EX_BLK, rej, strike, tmp, sg);                     \
+                    nm = MARKS(rej, EX_BLK / 64, list);                                    \
+                    end = ex_resolve(p, EX_BLK, rej, list, nm, strike, tmp, sg);           \
                     KEEP(strike, keep, EX_BLK / 64);                                       \
                     for (k0 = 0; k0 < end; k0 += EX_WIN) {                                 \
                         e2 = end - k0 < EX_WIN ? end - k0 : EX_WIN;                        \
@@ -906,8 +946,8 @@ EX_T256 static EX_ALWAYS_INLINE void ex_block256(nd_bits_t *b, double *tmp, uint
         _mm256_stream_pd((o) + 4, _mm256_load_pd((t) + 4));      \
     } while (0)
 
-EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_block512, ex_keep512, ex_pack512, EX_STREAM512, nd_sw_refill512)
-EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_block256, ex_keep256, ex_pack256, EX_STREAM256, nd_bits_refill)
+EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_block512, ex_marks512, ex_keep512, ex_pack512, EX_STREAM512, nd_sw_refill512)
+EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_block256, ex_marks, ex_keep256, ex_pack256, EX_STREAM256, nd_bits_refill)
 
 /* Large fills: the head to a 64-byte boundary stored directly, the rest through
  * the staging buffer with non-temporal stores. */
