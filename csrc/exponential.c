@@ -217,8 +217,11 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
  * caches (no read for ownership), which at 1e7 values halves the memory
  * traffic.  Smaller fills store directly.
  *
- * Level selection: 0 scalar (any machine), 2 AVX2, 3 AVX-512 (F, DQ, VL); the
- * best the CPU has, capped by nd_exponential_level_cap (tests; not in a
+ * Fills that need more than a block take whole blocks instead (the words made
+ * in the same loop): see "whole blocks" below; the windows serve the rest.
+ *
+ * Level selection: 0 scalar (any machine), 2 AVX2 (+ BMI1, POPCNT), 3 AVX-512
+ * (F, DQ, VL, BW; VBMI2 used where present); the best the CPU has, capped by nd_exponential_level_cap (tests; not in a
  * public header) and by the environment variable NUMDIST_SIMD_MAX, read once
  * at load time (for tests and benchmarks: "avx512", "avx2", or "scalar"; also
  * 3 / 2 / 0).  Only the exponential-ziggurat fills (exponential, laplace,
