@@ -142,12 +142,13 @@ ND_SW_T512 static inline __m512i nd_sw_step512(__m512i *s0, __m512i *s1, __m512i
 {
     __m512i r = _mm512_add_epi64(_mm512_rol_epi64(_mm512_add_epi64(*s0, *s3), 23), *s0);
     __m512i t = _mm512_slli_epi64(*s1, 17);
-    /* the five XORs of the step as four: three-input XORs (vpternlogq 0x96)
-     * on the old state words */
-    __m512i n2 = _mm512_ternarylogic_epi64(*s2, *s0, t, 0x96);  /* s2 ^ s0 ^ t */
+    /* the five XORs of the step as four, on the old state words: two
+     * three-input XORs (vpternlogq 0x96, which overwrites its first operand:
+     * each takes a word that is dead afterwards, so no register copies) */
     __m512i n3 = _mm512_xor_si512(*s3, *s1);                      /* s3 ^ s1 */
+    __m512i n0 = _mm512_xor_si512(*s0, n3);                       /* s0 ^ (s3 ^ s1) */
     __m512i n1 = _mm512_ternarylogic_epi64(*s1, *s2, *s0, 0x96); /* s1 ^ (s2 ^ s0) */
-    __m512i n0 = _mm512_ternarylogic_epi64(*s0, *s3, *s1, 0x96); /* s0 ^ (s3 ^ s1) */
+    __m512i n2 = _mm512_ternarylogic_epi64(*s2, *s0, t, 0x96);  /* s2 ^ s0 ^ t */
     *s0 = n0;
     *s1 = n1;
     *s2 = n2;
