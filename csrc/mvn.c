@@ -834,8 +834,8 @@ ND_INLINE void solve_small(intptr_t ns, intptr_t nb, const intptr_t D, const voi
                            intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const void *loc,
                            intptr_t loc_bs, intptr_t loc_es, void *out, intptr_t out_ss,
                            intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es,
-                           const int f, const int lpmode, double *l, const intptr_t n, double *r,
-                           double *mu, double *v)
+                           const int f, const int lpmode, const double *hld, intptr_t hld_bs,
+                           double *l, const intptr_t n, double *r, double *mu, double *v)
 {
     intptr_t b, s, i, j;
     for (b = 0; b < nb; b++) {
@@ -843,7 +843,10 @@ ND_INLINE void solve_small(intptr_t ns, intptr_t nb, const intptr_t D, const voi
         load_lower(l, n, BYTES(L, b * l_bs), l_rs, l_cs, D, f);
         for (i = 0; i < D; i++) r[i] = 1.0 / l[i * n + i];
         load_vec(mu, loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, D, f);
-        if (lpmode) c0 = -0.5 * (double)D * LOG_2PI - logdiag(l, (n + 1) * (intptr_t)sizeof(double), D, 0);
+        if (lpmode)
+            c0 = -0.5 * (double)D * LOG_2PI -
+                 (hld ? ND_AT(const double, hld, b * hld_bs)
+                      : logdiag(l, (n + 1) * (intptr_t)sizeof(double), D, 0));
         for (s = 0; s < ns; s++) {
             const intptr_t xo = s * x_ss + b * x_bs;
             double maha = 0.0;
@@ -871,7 +874,7 @@ typedef struct {
 /* Parameters of batch element b into lane w. */
 ND_INLINE void solve_lanes_param(solve_lanes_t *p, int w, const intptr_t D, const void *Lb,
                                  intptr_t l_rs, intptr_t l_cs, const void *locb, intptr_t loc_es,
-                                 const int f, const int lpmode)
+                                 const int f, const int lpmode, const double *hldb)
 {
     intptr_t i, j;
     for (i = 0; i < D; i++)
@@ -880,7 +883,7 @@ ND_INLINE void solve_lanes_param(solve_lanes_t *p, int w, const intptr_t D, cons
     for (i = 0; i < D; i++) p->mu[i * NW + w] = locb ? ld(locb, i * loc_es, f) : 0.0;
     if (lpmode)
         p->c0[w] = -0.5 * (double)D * LOG_2PI -
-                   logdiag(p->l + w, (D + 1) * NW * (intptr_t)sizeof(double), D, 0);
+                   (hldb ? *hldb : logdiag(p->l + w, (D + 1) * NW * (intptr_t)sizeof(double), D, 0));
 }
 
 /* Solve NW systems; xo[w], yo[w], oo[w]: byte offsets of lane w's x row, y
@@ -917,7 +920,7 @@ ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const voi
                            intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const void *loc,
                            intptr_t loc_bs, intptr_t loc_es, void *out, intptr_t out_ss,
                            intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es,
-                           const int f, const int lpmode)
+                           const int f, const int lpmode, const double *hld, intptr_t hld_bs)
 {
     solve_lanes_t p;
     intptr_t xo[NW], yo[NW], oo[NW], b = 0, s;
@@ -928,7 +931,8 @@ ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const voi
         for (w = 0; w < NW; w++) {
             const intptr_t bw = b + (w < nv ? w : nv - 1);
             solve_lanes_param(&p, w, D, BYTES(L, bw * l_bs), l_rs, l_cs,
-                              loc ? BYTES(loc, bw * loc_bs) : NULL, loc_es, f, lpmode);
+                              loc ? BYTES(loc, bw * loc_bs) : NULL, loc_es, f, lpmode,
+                              hld ? (const double *)BYTES(hld, bw * hld_bs) : NULL);
         }
         for (s = 0; s < ns; s++) {
             for (w = 0; w < NW; w++) {
@@ -946,7 +950,8 @@ ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const voi
     for (; b < nb; b++) {
         for (w = 0; w < NW; w++)
             solve_lanes_param(&p, w, D, BYTES(L, b * l_bs), l_rs, l_cs,
-                              loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, f, lpmode);
+                              loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, f, lpmode,
+                              hld ? (const double *)BYTES(hld, b * hld_bs) : NULL);
         for (s = 0; s < ns; s += NW) {
             const int nv = ns - s < NW ? (int)(ns - s) : NW;
             for (w = 0; w < NW; w++) {
@@ -966,12 +971,16 @@ static void solve_mem(intptr_t ns, intptr_t nb, intptr_t D, const void *L, intpt
                       intptr_t l_rs, intptr_t l_cs, const void *x, intptr_t x_ss, intptr_t x_bs,
                       intptr_t x_es, const void *loc, intptr_t loc_bs, intptr_t loc_es, void *out,
                       intptr_t out_ss, intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs,
-                      intptr_t y_es, const int f, const int lpmode)
+                      intptr_t y_es, const int f, const int lpmode, const double *hld,
+                      intptr_t hld_bs)
 {
     intptr_t b, s, i, j;
     for (b = 0; b < nb; b++) {
         const char *Lb = BYTES(L, b * l_bs);
-        double c0 = lpmode ? -0.5 * (double)D * LOG_2PI - logdiag(Lb, l_rs + l_cs, D, f) : 0.0;
+        double c0 = lpmode ? -0.5 * (double)D * LOG_2PI -
+                                 (hld ? ND_AT(const double, hld, b * hld_bs)
+                                      : logdiag(Lb, l_rs + l_cs, D, f))
+                           : 0.0;
         for (s = 0; s < ns; s++) {
             const char *xb = BYTES(x, s * x_ss + b * x_bs);
             char *yb = BYTES(y, s * y_ss + b * y_bs);
@@ -990,7 +999,7 @@ static void solve_mem(intptr_t ns, intptr_t nb, intptr_t D, const void *L, intpt
 
 #define SOLVE_ARGS(DD)                                                                                 \
     ns, nb, DD, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es, out, out_ss,        \
-        out_bs, y, y_ss, y_bs, y_es, f, lpmode
+        out_bs, y, y_ss, y_bs, y_es, f, lpmode, hld, hld_bs
 #define SOLVE_CASE(DD)                                                                             \
     case DD:                                                                                       \
         solve_lanes(SOLVE_ARGS(DD));                                                               \
@@ -1000,7 +1009,8 @@ ND_INLINE int solve(intptr_t ns, intptr_t nb, intptr_t d, const void *L, intptr_
                     intptr_t l_rs, intptr_t l_cs, const void *x, intptr_t x_ss, intptr_t x_bs,
                     intptr_t x_es, const void *loc, intptr_t loc_bs, intptr_t loc_es, void *out,
                     intptr_t out_ss, intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs,
-                    intptr_t y_es, const int f, const int lpmode)
+                    intptr_t y_es, const int f, const int lpmode, const double *hld,
+                    intptr_t hld_bs)
 {
     if (ns < 0 || nb < 0 || d < 0) return ND_E_BAD_PARAM;
     if (d > MD && y == NULL) return ND_E_BAD_PARAM;
@@ -1023,7 +1033,7 @@ ND_INLINE int solve(intptr_t ns, intptr_t nb, intptr_t d, const void *L, intptr_
             solve_small(SOLVE_ARGS(DD), l, MD, r, mu, v);
         } else {
             solve_mem(ns, nb, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es, out,
-                      out_ss, out_bs, y, y_ss, y_bs, y_es, f, lpmode);
+                      out_ss, out_bs, y, y_ss, y_bs, y_es, f, lpmode, hld, hld_bs);
         }
         return ND_OK;
     }
@@ -1036,7 +1046,7 @@ int nd_mvn_solve_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const doub
                        double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
 {
     return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
-                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 0, 0);
+                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 0, 0, NULL, 0);
 }
 
 int nd_mvn_solve_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *L,
@@ -1046,7 +1056,7 @@ int nd_mvn_solve_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const fl
                          float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
 {
     return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
-                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 1, 0);
+                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 1, 0, NULL, 0);
 }
 
 int nd_mvn_log_prob_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const double *L,
@@ -1056,7 +1066,7 @@ int nd_mvn_log_prob_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const d
                           intptr_t lp_bs, double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
 {
     return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
-                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 0, 1);
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 0, 1, NULL, 0);
 }
 
 int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *L,
@@ -1066,7 +1076,31 @@ int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const
                             intptr_t lp_bs, float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
 {
     return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
-                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 1, 1);
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 1, 1, NULL, 0);
+}
+
+int nd_mvn_log_prob_hld_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const double *L,
+                              intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const double *x,
+                              intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const double *loc,
+                              intptr_t loc_bs, intptr_t loc_es, const double *hld, intptr_t hld_bs,
+                              double *lp, intptr_t lp_ss, intptr_t lp_bs, double *y, intptr_t y_ss,
+                              intptr_t y_bs, intptr_t y_es)
+{
+    if (hld == NULL) return ND_E_BAD_PARAM;
+    return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 0, 1, hld, hld_bs);
+}
+
+int nd_mvn_log_prob_hld_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *L,
+                                intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const float *x,
+                                intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const float *loc,
+                                intptr_t loc_bs, intptr_t loc_es, const double *hld,
+                                intptr_t hld_bs, float *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+{
+    if (hld == NULL) return ND_E_BAD_PARAM;
+    return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 1, 1, hld, hld_bs);
 }
 
 /* ---- 6. log det ------------------------------------------------------------- */
@@ -1085,6 +1119,14 @@ void nd_tril_logdet_batch_f(intptr_t nbatch, intptr_t d, const float *L, intptr_
     intptr_t b;
     for (b = 0; b < nbatch; b++)
         ND_AT(float, out, b * out_bs) = (float)logdiag(BYTES(L, b * l_bs), l_rs + l_cs, d, 1);
+}
+
+void nd_tril_logdet_batch_fd(intptr_t nbatch, intptr_t d, const float *L, intptr_t l_bs,
+                             intptr_t l_rs, intptr_t l_cs, double *out, intptr_t out_bs)
+{
+    intptr_t b;
+    for (b = 0; b < nbatch; b++)
+        ND_AT(double, out, b * out_bs) = logdiag(BYTES(L, b * l_bs), l_rs + l_cs, d, 1);
 }
 
 /* ---- 7. symmetry check --------------------------------------------------- */

@@ -68,6 +68,9 @@ cdef struct mvn_job:
     intptr_t sc, bc, nbp          # grid: rows of sc samples x bc batch elements, nbp pieces per row
     arr3 A, L, loc, x, out, eps, y, r   # r: maha / lp (s0 = sample stride, s1 = batch stride)
     bint has_loc, has_eps, has_y, has_r, has_L
+    const double *hld             # log_prob: cached half log-dets (B,), double; or NULL
+    intptr_t hld_s                # its byte stride
+    bint r_f64                    # log-det of a float factor into a double output
     intptr_t *fail_b              # per chunk: first failing batch index (absolute) or -1
     intptr_t *fail_c              # per chunk: failing column
     int *status                   # per chunk: kernel status
@@ -153,6 +156,21 @@ cdef void mvn_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
                                     <double *>loc, j.loc.s0, j.loc.s1,
                                     <double *>r, j.r.s0, j.r.s1,
                                     <double *>y, j.y.s0, j.y.s1, j.y.s2)
+    elif j.kind == K_LOGPROB and j.hld != NULL:
+        if j.f32:
+            st = nd_mvn_log_prob_hld_batch_f(ns, nb, d, <float *>L, j.L.s0, j.L.s1, j.L.s2,
+                                             <float *>x, j.x.s0, j.x.s1, j.x.s2,
+                                             <float *>loc, j.loc.s0, j.loc.s1,
+                                             <const double *>(<char *>j.hld + b0 * j.hld_s), j.hld_s,
+                                             <float *>r, j.r.s0, j.r.s1,
+                                             <float *>y, j.y.s0, j.y.s1, j.y.s2)
+        else:
+            st = nd_mvn_log_prob_hld_batch(ns, nb, d, <double *>L, j.L.s0, j.L.s1, j.L.s2,
+                                           <double *>x, j.x.s0, j.x.s1, j.x.s2,
+                                           <double *>loc, j.loc.s0, j.loc.s1,
+                                           <const double *>(<char *>j.hld + b0 * j.hld_s), j.hld_s,
+                                           <double *>r, j.r.s0, j.r.s1,
+                                           <double *>y, j.y.s0, j.y.s1, j.y.s2)
     elif j.kind == K_LOGPROB:
         if j.f32:
             st = nd_mvn_log_prob_batch_f(ns, nb, d, <float *>L, j.L.s0, j.L.s1, j.L.s2,
@@ -167,7 +185,9 @@ cdef void mvn_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
                                        <double *>r, j.r.s0, j.r.s1,
                                        <double *>y, j.y.s0, j.y.s1, j.y.s2)
     elif j.kind == K_LOGDET:
-        if j.f32:
+        if j.f32 and j.r_f64:
+            nd_tril_logdet_batch_fd(nb, d, <float *>L, j.L.s0, j.L.s1, j.L.s2, <double *>r, j.r.s1)
+        elif j.f32:
             nd_tril_logdet_batch_f(nb, d, <float *>L, j.L.s0, j.L.s1, j.L.s2, <float *>r, j.r.s1)
         else:
             nd_tril_logdet_batch(nb, d, <double *>L, j.L.s0, j.L.s1, j.L.s2, <double *>r, j.r.s1)
@@ -408,10 +428,13 @@ def cov_draw(rng, out, loc, A, L=None, eps=None):
     return _run(&j, src)
 
 
-def solve(L, x, loc=None, maha=None, y=None, lp=None, bint transpose=False):
+def solve(L, x, loc=None, maha=None, y=None, lp=None, bint transpose=False, hld=None):
     """Triangular solves for (S, B) vectors: ``y[s, b] = L[b]^{-1} (x[s, b] - loc[b])``
     (``transpose``: ``L[b]^{-T}``), ``maha[s, b] = |y|^2``, or with ``lp`` the log density
-    (no transpose). L (B, d, d), x and y (S, B, d), loc (B, d) or None, maha/lp (S, B)."""
+    (no transpose). L (B, d, d), x and y (S, B, d), loc (B, d) or None, maha/lp (S, B).
+    ``hld``: with ``lp``, the factors' half log-determinants as :func:`logdet` gives them
+    into a float64 (B,) array (the same log densities, without a logarithm per factor)."""
+    cdef cnp.ndarray h
     cdef mvn_job j
     cdef int f32 = _dtype_of(x)
     cdef intptr_t S = x.shape[0], B = x.shape[1], d = x.shape[2]
@@ -419,6 +442,12 @@ def solve(L, x, loc=None, maha=None, y=None, lp=None, bint transpose=False):
     if lp is not None and (transpose or maha is not None):
         raise ValueError("internal error: lp excludes maha and transpose")
     _init(&j, K_LOGPROB if lp is not None else K_SOLVE, f32, S, B, d)
+    if hld is not None:
+        h = hld
+        if lp is None or h.ndim != 1 or h.shape[0] != B or h.dtype.num != cnp.NPY_DOUBLE or not h.flags.aligned:
+            raise ValueError("internal error: hld must be an aligned float64 (B,) array, with lp")
+        j.hld = <const double *>cnp.PyArray_DATA(h)
+        j.hld_s = h.strides[0]
     _set(&j.L, L, 3, f32)
     _set(&j.x, x, 3, f32)
     if loc is not None:
@@ -457,16 +486,20 @@ def solve(L, x, loc=None, maha=None, y=None, lp=None, bint transpose=False):
 
 
 def logdet(L, out):
-    """``out[b] = sum_i log L[b, i, i]`` for L (B, d, d), out (B,)."""
+    """``out[b] = sum_i log L[b, i, i]`` for L (B, d, d), out (B,) of L's dtype, or
+    float64 for a float32 L (the sum not rounded to float: what :func:`solve` takes
+    as ``hld``)."""
     cdef mvn_job j
     cdef int f32 = _dtype_of(L)
+    cdef int out32 = _dtype_of(out)
     cdef intptr_t B = L.shape[0], d = L.shape[1]
     _check_mat(L, B, d)
-    if out.shape != (B,):
-        raise ValueError("internal error: logdet output shape")
+    if out.shape != (B,) or (out32 and not f32):
+        raise ValueError("internal error: logdet output shape or dtype")
     _init(&j, K_LOGDET, f32, 1, B, d)
+    j.r_f64 = f32 and not out32
     _set(&j.L, L, 3, f32)
-    _set(&j.r, out[None], 2, f32, True)
+    _set(&j.r, out[None], 2, out32, True)
     j.has_r = True
     _grid(&j, _det_per_chunk(d, 0))
     _run(&j, None)

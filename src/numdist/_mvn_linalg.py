@@ -21,7 +21,7 @@ from numdist._layout import sb_layout as _sb_layout
 from numdist._layout import split as _split
 from numdist.errors import ParameterError
 
-__all__ = ["_draw", "_solve", "_mat_solve", "_tril_inverse", "_logdet", "_outer_sum", "_diag_matrix",
+__all__ = ["_draw", "_solve", "_mat_solve", "_tril_inverse", "_logdet", "_half_log_det", "_outer_sum", "_diag_matrix",
            "_factor", "_check_shapes"]
 
 
@@ -57,22 +57,24 @@ def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: 
 @overload
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: bool = ..., want_y: Literal[True], want_r: Literal[True] = ...,
-           transpose: bool = ...) -> tuple[np.ndarray, np.ndarray]: ...
+           transpose: bool = ..., hld: np.ndarray | None = ...) -> tuple[np.ndarray, np.ndarray]: ...
 @overload
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: Literal[True], want_y: Literal[False] = ..., want_r: bool = ...,
-           transpose: bool = ...) -> tuple[np.ndarray, None]: ...
+           transpose: bool = ..., hld: np.ndarray | None = ...) -> tuple[np.ndarray, None]: ...
 @overload
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: Literal[False] = ..., want_y: Literal[True], want_r: Literal[False],
-           transpose: bool = ...) -> tuple[None, np.ndarray]: ...
+           transpose: bool = ..., hld: np.ndarray | None = ...) -> tuple[None, np.ndarray]: ...
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: bool = False, want_y: bool = False, want_r: bool = True,
-           transpose: bool = False) -> tuple[np.ndarray | None, np.ndarray | None]:
+           transpose: bool = False, hld: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Batched triangular solve of ``x - loc`` (both broadcast to ``full + (d,)``) with the
     unbroadcasted factors ``L``: returns ``(r, y)`` with ``y = L^{-1}(x - loc)`` (``L^{-T}``
     with ``transpose``) of shape ``full + (d,)`` and ``r`` its squared norm, or the log
-    density with ``log_prob``, of shape ``full``."""
+    density with ``log_prob``, of shape ``full``. ``hld`` (with ``log_prob``): the half
+    log-determinants of L as :func:`_half_log_det` gives them (same numbers, no
+    logarithm per factor)."""
     d = L.shape[-1]
     dtype = L.dtype
     shapes = [L.shape[:-2]] + ([loc.shape[:-1]] if loc is not None else [])
@@ -84,7 +86,8 @@ def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int
     y = np.empty((S, B, d), dtype=dtype) if (want_y or d > _mvn.MAXD) else None
     r = np.empty((S, B), dtype=dtype) if (want_r or log_prob) else None
     if log_prob:
-        _mvn.solve(L3, x3, loc2, None, y, r)
+        h = None if hld is None else _param_layout(hld, full[k:], 0)
+        _mvn.solve(L3, x3, loc2, None, y, r, hld=h)
     else:
         _mvn.solve(L3, x3, loc2, r, y, None, transpose)
     return (None if r is None else r.reshape(full),
@@ -113,6 +116,16 @@ def _logdet(L: np.ndarray) -> np.ndarray:
     out = np.empty(L3.shape[0], dtype=L.dtype)
     _mvn.logdet(L3, out)
     return out.reshape(L.shape[:-2])
+
+
+def _half_log_det(L: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``sum(log(diag(L)))`` over the batch of L into ``out`` (float64, shape
+    ``L.shape[:-2]``, also for a float32 L: not rounded, so that :func:`_solve` given
+    it as ``hld`` returns exactly the log densities it computes without)."""
+    L3 = _param_layout(L, L.shape[:-2], 2)
+    o = out.reshape(L3.shape[0])
+    _mvn.logdet(L3, o)
+    return out
 
 
 def _outer_sum(a: np.ndarray, b: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:

@@ -15,13 +15,14 @@ convention used for the symmetric matrices).
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, TypedDict
 
 import numpy as np
 
 from numdist import constraints
-from numdist._mvn_linalg import (_check_shapes, _diag_matrix, _draw, _factor, _logdet, _mat_solve, _outer_sum,
-                                 _solve, _tril_inverse)
+from numdist._mvn_linalg import (_check_shapes, _diag_matrix, _draw, _factor, _half_log_det, _logdet, _mat_solve,
+                                 _outer_sum, _solve, _tril_inverse)
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import (aligned, as_cotangent, as_float_params, grad_dtype, lazy_property,
@@ -31,6 +32,8 @@ __all__ = ["MultivariateNormal"]
 
 _LOG_2PI = math.log(2 * math.pi)
 _MATRIX_NAMES = ("covariance_matrix", "precision_matrix", "scale_tril")
+# guards the first fill of a distribution's cached half log-determinants
+_HLD_LOCK = threading.Lock()
 
 
 # -- the distribution -----------------------------------------------------------------------------
@@ -154,6 +157,11 @@ class MultivariateNormal(Distribution):
         # a failed factorisation is refused even with validation off
         self._unbroadcasted_scale_tril = mat_a if name == "scale_tril" else _factor(
             name, mat_a, f"distribution {type(self).__name__}")
+        # sum(log(diag L)) per factor, filled by the first log_prob (a logarithm per factor
+        # once, then none). Allocated here and left untouched (no pages written), so that
+        # log_prob allocates nothing but its output.
+        self._hld = np.empty(self._unbroadcasted_scale_tril.shape[:-2], dtype=np.float64)
+        self._hld_ready = False
 
     # -- lazily computed parameters -------------------------------------------------------
     @lazy_property
@@ -237,13 +245,28 @@ class MultivariateNormal(Distribution):
             return self._loc_raw, self._unbroadcasted_scale_tril
         return self._loc_raw.astype(dtype), self._unbroadcasted_scale_tril.astype(dtype)
 
+    def _half_log_dets(self) -> np.ndarray:
+        """``sum(log(diag L))`` per unbroadcasted factor, float64, computed at the first
+        call and kept (the factor never changes)."""
+        hld = self.__dict__.get("_hld")
+        if hld is None:  # an instance pickled before the cache existed
+            hld = self._hld = np.empty(self._unbroadcasted_scale_tril.shape[:-2], dtype=np.float64)
+            self._hld_ready = False
+        if not self._hld_ready:
+            with _HLD_LOCK:
+                if not self._hld_ready:
+                    _half_log_det(self._unbroadcasted_scale_tril, hld)
+                    self._hld_ready = True
+        return hld
+
     def log_prob(self, value: Any) -> np.ndarray:
         """``-(d log(2 pi) + |L^{-1}(x - loc)|^2) / 2 - sum(log diag L)``, by one batched
-        triangular solve (the factor is read once per batch element, never broadcast)."""
+        triangular solve (the factor is read once per batch element, never broadcast; the
+        half log-determinants are computed at the first call and cached)."""
         v = self._as_value(value)
         full = tuple(np.broadcast_shapes(v.shape[:-1], self._batch_shape))
         loc, L = self._params_in(v.dtype)
-        lp, _ = _solve(L, v, loc, full, log_prob=True)
+        lp, _ = _solve(L, v, loc, full, log_prob=True, hld=self._half_log_dets())
         return lp if full else lp[()]
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
@@ -253,7 +276,7 @@ class MultivariateNormal(Distribution):
         v = self._as_value(value)
         full = tuple(np.broadcast_shapes(v.shape[:-1], self._batch_shape))
         loc, L = self._params_in(v.dtype)
-        lp, y = _solve(L, v, loc, full, log_prob=True, want_y=True)
+        lp, y = _solve(L, v, loc, full, log_prob=True, want_y=True, hld=self._half_log_dets())
         value_shape, dvalue_dtype = v.shape, grad_dtype(value, v.dtype)
 
         def vjp(g: Any) -> dict[str, np.ndarray]:

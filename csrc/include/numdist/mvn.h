@@ -206,6 +206,26 @@ int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
                             float *lp, intptr_t lp_ss, intptr_t lp_bs,
                             float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es);
 
+/* The same pass with the half log-determinant given: hld[b * hld_bs / 8] =
+ * sum_i log L_b[i, i] as nd_tril_logdet_batch computes it (double, also for
+ * the float version: nd_tril_logdet_batch_fd), so that a caller evaluating
+ * many log densities of one factor takes the logarithms once. The results are
+ * bit for bit those of nd_mvn_log_prob_batch(_f). hld == NULL: ND_E_BAD_PARAM. */
+int nd_mvn_log_prob_hld_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                              const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                              const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                              const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                              const double *hld, intptr_t hld_bs,
+                              double *lp, intptr_t lp_ss, intptr_t lp_bs,
+                              double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es);
+int nd_mvn_log_prob_hld_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                                const double *hld, intptr_t hld_bs,
+                                float *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es);
+
 /* ---- 6. log det of a triangular factor ------------------------------------
  * out[b] = sum_i log L[b][i][i] (= 0.5 * log det(L L^T)), computed as the log
  * of a rescaled product (no overflow/underflow for any finite positive
@@ -216,6 +236,12 @@ void nd_tril_logdet_batch(intptr_t nbatch, intptr_t d,
 void nd_tril_logdet_batch_f(intptr_t nbatch, intptr_t d,
                             const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
                             float *out, intptr_t out_bs);
+
+/* The float factor's log det in double (not rounded to float): the hld that
+ * nd_mvn_log_prob_hld_batch_f takes. */
+void nd_tril_logdet_batch_fd(intptr_t nbatch, intptr_t d,
+                             const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                             double *out, intptr_t out_bs);
 
 /* ---- 7. Symmetry check (validation of covariance / precision) -------------
  * torch's positive_definite constraint first requires A close to A^T:
