@@ -47,7 +47,10 @@ class MultivariateNormal(Distribution):
     every computation goes through the lower Cholesky factor ``L``
     (:math:`\Sigma = L L^\top`), which is computed once at construction by batched
     C kernels (covariance: ``L = chol(covariance_matrix)``; precision: torch's
-    ``_precision_to_scale_tril``) and kept unbroadcasted. ``scale_tril``,
+    ``_precision_to_scale_tril``) and kept unbroadcasted (a covariance's factor
+    is stored packed, its lower triangle only, which is what ``rsample`` and
+    ``log_prob`` read; the half log-determinants are cached at the first
+    ``log_prob``). ``scale_tril``,
     ``covariance_matrix`` and ``precision_matrix`` are available lazily, whichever
     was given.
 
