@@ -232,6 +232,7 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
 #include <immintrin.h>
 #include <stdlib.h>
 #include "numdist/simd_words.h"
+#include "numdist/simd_env.h"
 #define EX_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt,bmi")))
 #define EX_T256 __attribute__((target("avx2,popcnt,bmi")))
 #define EX_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -270,12 +271,7 @@ __attribute__((constructor)) static void ex_init(void)
             lvl = 2;
     }
     ex_hw_level = lvl;
-    if (e != NULL) {
-        if (!strcmp(e, "avx512") || !strcmp(e, "3")) ex_env_cap = 3;
-        else if (!strcmp(e, "avx2") || !strcmp(e, "2")) ex_env_cap = 2;
-        else if (!strcmp(e, "sse2") || !strcmp(e, "1") || !strcmp(e, "scalar") || !strcmp(e, "0"))
-            ex_env_cap = 0;
-    }
+    ex_env_cap = nd_simd_env_cap();
 }
 
 static inline int ex_level(void)
