@@ -251,7 +251,6 @@ static uint64_t ex_top; /* the top byte common to the bit patterns of nd_exp_w, 
 
 __attribute__((constructor)) static void ex_init(void)
 {
-    const char *e = getenv("NUMDIST_SIMD_MAX");
     unsigned i, same = 1;
     int lvl = 0;
     ex_top = nd_dbl_to_bits(nd_exp_w[0]) & ~EX_LOW56;

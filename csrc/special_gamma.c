@@ -524,11 +524,36 @@ static double grad_scalar(double a, double z)
     return -(z / a) * (dS + S * L);
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
-    !defined(__clang__)
-#define GV_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* The lane loops below are plain C loops the compiler vectorises.  Each body is
+ * written once (GV_BODY, always inlined) and compiled for AVX-512F, AVX2 and the
+ * baseline (GV_DISPATCH); the level is the CPU's best capped by NUMDIST_SIMD_MAX
+ * (numdist/simd_env.h), read at load, as for the sampling kernels.  Every level
+ * gives the same bits: no contraction, the same operations in the same order. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#include "numdist/simd_env.h"
+static int gv_level; /* 3 AVX-512F, 2 AVX2, 0 baseline */
+__attribute__((constructor)) static void gv_level_init(void)
+{
+    int hw = 0, cap = nd_simd_env_cap();
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) hw = 3;
+    else if (__builtin_cpu_supports("avx2")) hw = 2;
+    gv_level = hw < cap ? hw : cap;
+}
+#define GV_BODY static inline __attribute__((always_inline))
+#define GV_DISPATCH(name, params, args)                                                   \
+    __attribute__((target("avx512f"))) static void name##_512 params { name##_body args; } \
+    __attribute__((target("avx2"))) static void name##_256 params { name##_body args; }    \
+    static void name params                                                               \
+    {                                                                                     \
+        if (gv_level >= 3) name##_512 args;                                               \
+        else if (gv_level == 2) name##_256 args;                                          \
+        else name##_body args;                                                            \
+    }
 #else
-#define GV_CLONES
+#define GV_BODY static inline
+#define GV_DISPATCH(name, params, args) \
+    static void name params { name##_body args; }
 #endif
 
 #define GV_LN2_HI 0.6931471803691238      /* 33 bits: e * GV_LN2_HI exact for |e| < 2^20 */
@@ -590,7 +615,7 @@ static inline double gv_log(double v)
  * psi(w) = log w + nd_i_psi_minus_log(w); the sum is N/D, built pairwise as a
  * tree (all terms positive: no cancellation).  One division gives 1/w, N/D and
  * x/w: q = 1/(D w).  L = log(x/w) - (psi(w) - log w) + N/D: one log. */
-GV_CLONES static void gv_lx_minus_psi(int n, const double *restrict a, const double *restrict x,
+GV_BODY void gv_lx_minus_psi_body(int n, const double *restrict a, const double *restrict x,
                                       double shift, double *restrict L)
 {
     int l;
@@ -625,6 +650,7 @@ GV_CLONES static void gv_lx_minus_psi(int n, const double *restrict a, const dou
         L[l] = gv_log(x[l] * r) + ((N * w) * q + (0.5 * r + s * r2));
     }
 }
+GV_DISPATCH(gv_lx_minus_psi, (int n, const double *restrict a, const double *restrict x, double shift, double *restrict L), (n, a, x, shift, L))
 
 /* Series lanes: S = sum x^n/((a+1)...(a+n)) and its a-derivative as in
  * gamma_series, eight terms per block: one division per block (x/(u1...u8)
@@ -634,7 +660,7 @@ GV_CLONES static void gv_lx_minus_psi(int n, const double *restrict a, const dou
  * (Hx = x H, whose increments x/u_k are the ratios the terms need anyway), so
  * dsx = sum t_n x H_n = -x S' and
  *   out = -(x/a)(S' + S L) = (dsx - x S L)/a,  L = log x - psi(a+1) given. */
-GV_CLONES static void gv_series(const double *restrict av, const double *restrict xv,
+GV_BODY void gv_series_body(const double *restrict av, const double *restrict xv,
                                 const double *restrict L, double *restrict out)
 {
     double term[GV_W], sum[GV_W], dsx[GV_W], Hx[GV_W];
@@ -686,11 +712,12 @@ GV_CLONES static void gv_series(const double *restrict av, const double *restric
     }
     for (l = 0; l < GV_W; l++) out[l] = (dsx[l] - (xv[l] * sum[l]) * L[l]) / av[l];
 }
+GV_DISPATCH(gv_series, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
 
 /* Continued-fraction lanes: gamma_cf's Wallis recurrences for C and dC/da, four
  * unnormalised steps per division (x < GV_X_MAX keeps them finite); then
  * out = x (C' + C L) with L = log x - psi(a) given. */
-GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv,
+GV_BODY void gv_cf_body(const double *restrict av, const double *restrict xv,
                             const double *restrict L, double *restrict out)
 {
     double A2[GV_W], B2[GV_W], dA2[GV_W], dB2[GV_W], A1[GV_W], B1[GV_W], dA1[GV_W], dB1[GV_W];
@@ -740,6 +767,7 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
     }
     for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
 }
+GV_DISPATCH(gv_cf, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
 
 /* Temme lanes, a >= GT_A_MIN and x/a in [GT_LAM_LO, GT_LAM_HI] (|eta| <= 0.59):
  * with Q = F(a, eta) = erfc(eta sqrt(a/2))/2 + e^(-a eta^2/2)/sqrt(2 pi a) S,
@@ -755,7 +783,7 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
  * Terms to a^-7: relative error below 3e-16 at a = 30, smaller above. */
 #define GT_LAM_LO 0.52
 #define GT_LAM_HI 1.7
-GV_CLONES static void gv_temme(int n, const double *restrict av, const double *restrict xv,
+GV_BODY void gv_temme_body(int n, const double *restrict av, const double *restrict xv,
                                double *restrict out)
 {
     int l;
@@ -798,6 +826,7 @@ GV_CLONES static void gv_temme(int n, const double *restrict av, const double *r
         out[l] = lam - (lam * et) * num / den;
     }
 }
+GV_DISPATCH(gv_temme, (int n, const double *restrict av, const double *restrict xv, double *restrict out), (n, av, xv, out))
 
 #define ND_AT(p, i, s) (*(const double *)((const char *)(p) + (i) * (s)))
 #define ND_OUT(p, i, s) (*(double *)((char *)(p) + (i) * (s)))
@@ -899,7 +928,7 @@ static void gv_classify(int m, const double *ab, const double *xb, int *cls)
 {
     int j;
 #ifdef GV_HAVE_512
-    if (__builtin_cpu_supports("avx512f")) {
+    if (gv_level >= 3) {
         gv_classify512(m, ab, xb, cls);
         return;
     }
