@@ -483,8 +483,8 @@ double nd_gammainc_p_da(double a, double x)
  * z < a + 1 + sqrt(a) or z <= 1.1, continued fraction beyond).  Arrays are
  * evaluated by nd_gamma_sample_grad_fill: each block of GV_BLOCK elements is
  * sorted by region, and the series and fraction elements are run GV_W at a time
- * by loops over lanes that the compiler vectorises (AVX-512 / AVX2 clones picked
- * at run time; IEEE operations only and no contraction, so every level gives the
+ * by loops over lanes that the compiler vectorises (AVX-512 / AVX2 / baseline
+ * copies, GV_DISPATCH, picked at run time; IEEE operations only and no contraction, so every level gives the
  * same bits).  A lane stops on its own convergence test and is frozen from
  * then on, so an element's value depends on its own (a, z) only, never on the
  * other lanes.  log and psi are evaluated once per element, without libm
