@@ -4,10 +4,10 @@
  * log_standard_gamma, chisquare, standard_t, beta, and the Dirichlet rows.
  * Stream rules: numdist/gamma.h (gamma, Dirichlet) and below (element-wise).
  *
- *   standard_gamma     (p0 concentration = 1)  nd_standard_gamma's rule
- *   log_standard_gamma (p0 concentration = 1)  nd_log_standard_gamma's rule
- *   chisquare          (p0 df = 1)   2 G(df/2); df = +inf -> +inf; df NaN or
- *                                    <= 0 -> NaN (no words)
+ *   standard_gamma     (p0 concentration = 1)  the bulk rule below
+ *   log_standard_gamma (p0 concentration = 1)  the bulk rule below, in log space
+ *   chisquare          (p0 df = 1)   2 G(df/2) by the bulk rule; df = +inf ->
+ *                                    +inf; df NaN or <= 0 -> NaN
  *   standard_t         (p0 df = 1)   N first (nd_standard_normal), then
  *                                    G(df/2) by the gamma rule; with a = df/2,
  *                                    N / sqrt(G / a) for a >= 1, and
@@ -24,19 +24,64 @@
  *
  * f32 kernels read float parameters, compute in double and round once.
  *
- * Speed: the draws of a constant concentration (stride 0, the common
- * `standard_gamma(a, size=n)`, and symmetric Dirichlet rows) are evaluated a
- * window of words at a time: candidate i takes word S i as the normal of a
- * first try and word S i + 1 as its uniform (S = 2; 3 when boosting, the boost
- * word third), and a vector pass (AVX-512 / AVX2 clones) applies the
- * ziggurat's rectangle test, v > 0 and the squeeze.  The window is then walked
- * in element order: a candidate that passed is taken as it is; anything else
- * (ziggurat slow path, v <= 0, squeeze failure: about 2.5% at a = 2.5) is
- * resolved by the scalar rule from that word on, and the walk continues with
- * the window's candidates if the rule stopped on their grid, else from a new
- * window.  The numbers and words are the scalar rule's (test_gamma.c checks
- * them against nd_standard_gamma word for word).  Varying concentrations go
- * element by element through the scalar rule.
+ * The bulk rule.  The element-wise kernels standard_gamma, log_standard_gamma
+ * and chisquare (and the symmetric Dirichlet rows) do not draw element by
+ * element with nd_standard_gamma: one kernel call is one run of blocks of
+ * first tries, so that the tests of 8 tries run in one vector and accepted
+ * tries are compacted.  Their numbers depend on the call's boundaries (a call
+ * of n values is not the first n values of a longer call, and a broadcast
+ * concentration gives other numbers than the same values in an array);
+ * the samplers call a kernel once per chunk (docs/stream-contract.md), so the
+ * thread count and the SIMD level still change nothing.  Below, m = a (a + 1
+ * when a < 1), d = m - 1/3, c = 1 / (3 sqrt(d)), and a try with normal x and
+ * uniform word wu is: v = 1 + c x; rejected if v <= 0; else v = v^3,
+ * u = nd_u01_oc(wu), accepted (value d v) iff the squeeze
+ * x^4 < (1 - u) (108 d) (1 + min(c x, 0)) or the exact test
+ * log(u) < x^2/2 + d (1 - v + log v) holds (gamma.h; the code decides the
+ * exact test by bounds first, mt_accept_open, and takes the logs only between
+ * them: the same decisions).
+ *
+ *   Constant concentration, a > 0 finite, a != 1, a + 1 != 1 (a == 1 takes
+ *   exponential fills, a + 1 == 1 and bad or infinite a the scalar rule
+ *   element by element):
+ *     - a block is 64 tries from 128 words: word i the normal candidate of
+ *       try i, word 64 + i its uniform.  A candidate inside its ziggurat
+ *       rectangle is the normal x; one outside is finished by the ziggurat's
+ *       slow path (nd_standard_normal_slow) with words drawn after the block,
+ *       in try order.  The accepted tries' values, in try order, are the
+ *       output stream; blocks follow each other until the call has its n
+ *       values, and the values left in the last block are dropped.
+ *     - a < 1 (boosting): the call's output is cut into pieces of EW_CHUNK =
+ *       1024 values; a piece takes its G(a + 1) values from the block stream
+ *       (which goes on across pieces), then draws one standard exponential e
+ *       per value (nd_exponential_fill: nd_standard_exponential's rule); the
+ *       value is g exp(-(e ia)) (numdist's exp, nd_gamma_exp), ia = 1/a, and
+ *       the log kernel's log(g) - e ia.  (U^(1/a) = exp(-E/a): no log.)
+ *
+ *   Concentration per element (the call cut into pieces of 1024, a piece into
+ *   blocks of 64 elements, the last one shorter: nb elements):
+ *     - the block's 2 nb words: word i the normal candidate of element i's
+ *       first try, word nb + i its uniform (also for a NaN, <= 0 or +inf a,
+ *       whose value is NaN or +inf);
+ *     - then, in element order, each valid element whose first try was not
+ *       accepted on the spot: an open try (candidate outside its rectangle,
+ *       or squeeze failed) is finished as above (slow-path words now); if
+ *       rejected, the scalar rule's tries follow (nd_standard_normal, then a
+ *       uniform word if v > 0, until one is accepted).  a == 1 and a + 1 == 1
+ *       use Marsaglia-Tsang with m = 1 here;
+ *     - then one standard exponential (nd_standard_exponential) per element
+ *       with 0 < a < 1, in element order;
+ *     - boosted values g exp(-(e (1/a))), log kernel log(g) - e (1/a).
+ *
+ * csrc/tests/test_gamma.c holds a plain word-by-word reference of both rules
+ * and checks the kernels against it at every SIMD level.
+ *
+ * Speed: the first tries' tests (ziggurat rectangle, v > 0, squeeze) run 8 at
+ * a time (explicit AVX-512, AVX2 with gathers; a C loop otherwise), their
+ * outcomes become a 64-bit mask per block, the few open tries (about 2-5%)
+ * are finished one by one, and AVX-512 compacts the accepted values with
+ * vcompresspd.  The boosts are exp polynomials over whole pieces, four
+ * vectors at a time.  Level: nd_exponential_simd_level (NUMDIST_SIMD_MAX).
  */
 #include "numdist/gamma.h"
 
