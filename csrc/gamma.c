@@ -290,9 +290,8 @@ static inline double gw_u53p1(uint64_t w)
 #endif
 
 /* ---- blocks of first tries (the bulk rule; see the top of this file) ------
- * A block of nc <= GB_N tries takes 2 nc consecutive words (3 nc when
- * boosting): word i is the normal of try i, word nc + i its uniform (and word
- * 2 nc + i its boost word).  The fast tests of all tries run in vectors; the
+ * A block of nc <= GB_N tries takes 2 nc consecutive words: word i is the
+ * normal of try i, word nc + i its uniform.  The fast tests of all tries run in vectors; the
  * few tries they leave open (normal outside the ziggurat's rectangles, squeeze
  * failed) are finished in try order by mt_finish, whose extra words (the
  * ziggurat's slow path) come after the block. */
@@ -469,16 +468,15 @@ __attribute__((target("avx2"))) static void gb_pass_256(
     if (i < nc) gb_pass_c(wn, wu, i, nc, dv, cv, val, ok, sp);
 }
 
-/* val[i] (and wb[i]) for the set bits i of ok, in order, to dst (and dstb):
- * 8 at a time; dst and dstb have room for 8 more than they receive */
+/* val[i] for the set bits i of ok, in order, to dst: 8 at a time; dst has
+ * room for 8 more than it receives */
 __attribute__((target("avx512f,avx512dq,avx512vl"))) static intptr_t gb_compact_512(
-    const double *val, const uint64_t *wb, uint64_t ok, intptr_t nc, double *dst, uint64_t *dstb)
+    const double *val, uint64_t ok, intptr_t nc, double *dst)
 {
     intptr_t i, n = 0;
     for (i = 0; i < nc; i += 8) {
         __mmask8 m = (__mmask8)(ok >> i);
         _mm512_storeu_pd(dst + n, _mm512_maskz_compress_pd(m, _mm512_loadu_pd(val + i)));
-        if (wb) _mm512_storeu_si512(dstb + n, _mm512_maskz_compress_epi64(m, _mm512_loadu_si512(wb + i)));
         n += __builtin_popcount((unsigned)m);
     }
     return n;
@@ -531,8 +529,7 @@ static const uint64_t *gb_words(nd_bits_t *bits, intptr_t need, uint64_t *wbuf)
  * call's blocks continue from piece to piece), and the block's parameters. */
 typedef struct gcarry {
     double v[GB_N + 8];
-    uint64_t b[GB_N + 8]; /* boost words of the values */
-    intptr_t i, n;        /* v[i..n) are left */
+    intptr_t i, n; /* v[i..n) are left */
     double dv[GB_N], cv[GB_N];
     int level;
 } gcarry;
@@ -549,17 +546,16 @@ static void gcarry_init(gcarry *cr, const gprm *p)
 }
 
 /* One block of GB_N tries of a constant concentration (kind GK_MT or GK_BMT):
- * the accepted values, in try order, to dst (and their boost words to dstb),
- * which have room for GB_N + 8.  Returns their number. */
-static intptr_t gb_block_const(nd_bits_t *bits, int boost, gcarry *cr, double *dst, uint64_t *dstb)
+ * the accepted values, in try order, to dst, which has room for GB_N + 8.
+ * Returns their number. */
+static intptr_t gb_block_const(nd_bits_t *bits, gcarry *cr, double *dst)
 {
-    uint64_t wbuf[3 * GB_N], wb[GB_N], ok, sp, spw[2 * GB_N];
+    uint64_t wbuf[2 * GB_N], ok, sp, spw[2 * GB_N];
     double val[GB_N];
     int spi[GB_N];
-    const uint64_t *w = gb_words(bits, (boost ? 3 : 2) * GB_N, wbuf);
+    const uint64_t *w = gb_words(bits, 2 * GB_N, wbuf);
     int nsp = 0, e;
     gb_pass(cr->level, w, w + GB_N, GB_N, cr->dv, cr->cv, val, &ok, &sp);
-    if (boost) memcpy(wb, w + 2 * GB_N, sizeof wb);
     if (G_UNLIKELY(sp != 0)) {
         /* the open tries' words first: drawing can refill the buffer under w */
         uint64_t s = sp;
@@ -576,14 +572,13 @@ static intptr_t gb_block_const(nd_bits_t *bits, int boost, gcarry *cr, double *d
                 ok |= UINT64_C(1) << spi[e];
     }
 #ifdef GW_X86
-    if (cr->level >= 3) return gb_compact_512(val, boost ? wb : NULL, ok, GB_N, dst, dstb);
+    if (cr->level >= 3) return gb_compact_512(val, ok, GB_N, dst);
 #endif
     {
         intptr_t n = 0;
         while (ok) {
             int i = gb_ctz64(ok);
             dst[n] = val[i];
-            if (boost) dstb[n] = wb[i];
             n++;
             ok &= ok - 1;
         }
@@ -591,26 +586,25 @@ static intptr_t gb_block_const(nd_bits_t *bits, int boost, gcarry *cr, double *d
     }
 }
 
-/* n values of a constant concentration (kind GK_MT: the values into z;
- * GK_BMT: the a + 1 values into z, their boost words into zw): the carry's
+/* n values of a constant concentration (kind GK_MT: G(a); GK_BMT: G(a + 1))
+ * into z: the carry's
  * first, then whole blocks straight into z while it has room, the last block
  * through the carry */
-static void gb_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, int boost, gcarry *cr)
+static void gb_fill(nd_bits_t *bits, intptr_t n, double *z, gcarry *cr)
 {
     intptr_t k = 0;
     while (k < n) {
         intptr_t t;
         if (cr->i == cr->n) {
             if (n - k >= GB_N + 8) {
-                k += gb_block_const(bits, boost, cr, z + k, boost ? zw + k : NULL);
+                k += gb_block_const(bits, cr, z + k);
                 continue;
             }
-            cr->n = gb_block_const(bits, boost, cr, cr->v, cr->b);
+            cr->n = gb_block_const(bits, cr, cr->v);
             cr->i = 0;
         }
         t = cr->n - cr->i < n - k ? cr->n - cr->i : n - k;
         memcpy(z + k, cr->v + cr->i, sizeof(double) * (size_t)t);
-        if (boost) memcpy(zw + k, cr->b + cr->i, sizeof(uint64_t) * (size_t)t);
         cr->i += t;
         k += t;
     }
@@ -768,11 +762,11 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
         for (k = 0; k < c; k++) z[k] = log_ ? g_logvalue(bits, p) : g_value(bits, p);
         return;
     case GK_MT:
-        gb_fill(bits, c, z, NULL, 0, cr);
+        gb_fill(bits, c, z, cr);
         if (log_) g_log_pass(z, c);
         return;
     default: /* GK_BMT: G(a + 1) for the piece, then its exponentials */
-        gb_fill(bits, c, z, NULL, 0, cr);
+        gb_fill(bits, c, z, cr);
         nd_exponential_fill(bits, c, ew, 0);
         if (log_) {
             g_log_pass(z, c);
@@ -787,7 +781,7 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
 /* ---- varying concentrations ------------------------------------------------
  * (the rule: top of this file) Blocks of GB_N elements: the first tries of
  * all elements by gb_pass, then in element order the open or rejected ones
- * finished by the scalar rule, then the boost words. */
+ * finished, then the boosts' exponentials. */
 
 /* d and c of Marsaglia-Tsang for each a (of a + 1 when a < 1; 1 and 1/3 for a
  * NaN, <= 0 or +inf, whose try is drawn and ignored).  A loop of its own, so
