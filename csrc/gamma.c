@@ -481,6 +481,27 @@ __attribute__((target("avx512f,avx512dq,avx512vl"))) static intptr_t gb_compact_
     }
     return n;
 }
+
+/* gb_compact_512 for AVX2, 4 at a time: gb_perm4[m] moves the lanes set in
+ * the 4-bit mask m (as pairs of 32-bit halves) to the front */
+static const int32_t gb_perm4[16][8] = {
+    {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
+    {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0}, {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
+    {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
+    {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
+
+__attribute__((target("avx2"))) static intptr_t gb_compact_256(const double *val, uint64_t ok, intptr_t nc, double *dst)
+{
+    intptr_t i, n = 0;
+    for (i = 0; i < nc; i += 4) {
+        unsigned m = (unsigned)(ok >> i) & 15u;
+        __m256i p = _mm256_loadu_si256((const __m256i *)gb_perm4[m]);
+        __m256i v = _mm256_loadu_si256((const __m256i *)(val + i));
+        _mm256_storeu_si256((__m256i *)(dst + n), _mm256_permutevar8x32_epi32(v, p));
+        n += __builtin_popcount(m);
+    }
+    return n;
+}
 #endif
 
 /* the fast tests at the fill's SIMD level (nd_exponential_simd_level: the
@@ -573,6 +594,7 @@ static intptr_t gb_block_const(nd_bits_t *bits, gcarry *cr, double *dst)
     }
 #ifdef GW_X86
     if (cr->level >= 3) return gb_compact_512(val, ok, GB_N, dst);
+    if (cr->level == 2) return gb_compact_256(val, ok, GB_N, dst);
 #endif
     {
         intptr_t n = 0;
