@@ -29,10 +29,13 @@
  * element with nd_standard_gamma: one kernel call is one run of blocks of
  * first tries, so that the tests of 8 tries run in one vector and accepted
  * tries are compacted.  Their numbers depend on the call's boundaries (a call
- * of n values is not the first n values of a longer call, and a broadcast
- * concentration gives other numbers than the same values in an array);
- * the samplers call a kernel once per chunk (docs/stream-contract.md), so the
- * thread count and the SIMD level still change nothing.  Below, m = a (a + 1
+ * of n values is not the first n values of a longer call).  The samplers call
+ * a kernel per run of the output's last axis inside a chunk
+ * (src/numdist/_elementwise.pyx), which the shapes alone fix, so the thread
+ * count, the memory layout and the SIMD level still change nothing; and a call
+ * whose concentrations are all equal (NaN counted equal) takes the constant
+ * rule whatever their stride, so a broadcast concentration and the same values
+ * copied give the same numbers.  Below, m = a (a + 1
  * when a < 1), d = m - 1/3, c = 1 / (3 sqrt(d)), and a try with normal x and
  * uniform word wu is: v = 1 + c x; rejected if v <= 0; else v = v^3,
  * u = nd_u01_oc(wu), accepted (value d v) iff the squeeze
@@ -58,8 +61,9 @@
  *       value is g exp(-(e ia)) (numdist's exp, nd_gamma_exp), ia = 1/a, and
  *       the log kernel's log(g) - e ia.  (U^(1/a) = exp(-E/a): no log.)
  *
- *   Concentration per element (the call cut into pieces of 1024, a piece into
- *   blocks of 64 elements, the last one shorter: nb elements):
+ *   Concentration per element, not all equal (the call cut into pieces of
+ *   1024, a piece into blocks of 64 elements, the last one shorter: nb
+ *   elements):
  *     - the block's 2 nb words: word i the normal candidate of element i's
  *       first try, word nb + i its uniform (also for a NaN, <= 0 or +inf a,
  *       whose value is NaN or +inf);
@@ -994,6 +998,18 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
         (void)p1; (void)s1;                                                               \
         if (n <= 0) return;                                                               \
         ew_default(&p0, &s0, sizeof(T) == 8 ? (const void *)&g_one_d : (const void *)&g_one_f); \
+        if (s0 != 0) {                                                                    \
+            /* every value the same (NaN counted equal): the constant rule, whatever \
+             * the stride, so that a broadcast and a copy give the same numbers */   \
+            const double v0 = (double)EW_AT(T, p0, 0);                                    \
+            intptr_t j = 1;                                                               \
+            while (j < n) {                                                               \
+                const double vj = (double)EW_AT(T, p0, j * s0);                           \
+                if (!(vj == v0 || (vj != vj && v0 != v0))) break;                         \
+                j++;                                                                      \
+            }                                                                             \
+            if (j == n) s0 = 0;                                                           \
+        }                                                                                 \
         if (s0 == 0) {                                                                    \
             double a0 = (double)EW_AT(T, p0, 0) * (SCALE);                                \
             gprm p = gprm_of(a0);                                                         \

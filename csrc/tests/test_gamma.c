@@ -254,6 +254,23 @@ static void ref_vary(intptr_t n, const double *a, int log_, double *out)
     }
 }
 
+/* one kernel call of the bulk rule: the constant rule when all n concentrations
+ * are equal (NaN counted equal), whatever their stride; a == 1, a + 1 == 1 and
+ * bad or infinite a then follow the scalar rule element by element */
+static void ref_call(intptr_t n, const double *a, int log_, double *out)
+{
+    intptr_t i = 1;
+    const double a0 = a[0];
+    while (i < n && (a[i] == a0 || (a[i] != a[i] && a0 != a0))) i++;
+    if (i < n) {
+        ref_vary(n, a, log_, out);
+    } else if (!(a0 > 0.0 && a0 < INFINITY) || a0 == 1.0 || a0 + 1.0 == 1.0) {
+        for (i = 0; i < n; i++) out[i] = log_ ? nd_log_standard_gamma(&bits, a0) : nd_standard_gamma(&bits, a0);
+    } else {
+        ref_const(n, a0, log_, out);
+    }
+}
+
 static long ndiff(const double *x, const double *y, intptr_t n)
 {
     long bad = 0;
@@ -470,6 +487,20 @@ static void test_varying(void)
     reseed(300);
     K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)A, 8, NULL, 0);
     CHECK(ndiff(A, R, n) == 0, "varying standard_gamma in place: %ld differ", ndiff(A, R, n));
+    /* an array of equal values (and of NaNs) = the value broadcast (stride 0) */
+    {
+        static const double eq[] = {2.5, 0.3, 1.0, 1e-17, NAN, -1.0};
+        int q;
+        for (q = 0; q < 6; q++) {
+            for (i = 0; i < 5000; i++) B[i] = eq[q];
+            reseed(320 + q);
+            K("standard_gamma")->f64(&bits, 5000, (char *)A, 8, (const char *)B, 8, NULL, 0);
+            cref = consumed();
+            reseed(320 + q);
+            K("standard_gamma")->f64(&bits, 5000, (char *)(A + 5000), 8, (const char *)&eq[q], 0, NULL, 0);
+            CHECK(ndiff(A, A + 5000, 5000) == 0 && consumed() == cref, "equal concentrations %g: array and broadcast differ", eq[q]);
+        }
+    }
     /* misaligned parameters and output (byte offsets 1 and 3) */
     memcpy(mis + 1, P, sizeof(double) * (size_t)n);
     reseed(300);
@@ -492,7 +523,7 @@ static void test_varying(void)
         reseed(300);
         for (done = 0, m = 1; done < n; m = m * 2 + 3) {
             intptr_t cc = m < n - done ? m : n - done;
-            ref_vary(cc, P + done, 0, R + done);
+            ref_call(cc, P + done, 0, R + done); /* cc = 1: the constant rule */
             done += cc;
         }
     }
