@@ -641,7 +641,11 @@ static void gb_fill(nd_bits_t *bits, intptr_t n, double *z, gcarry *cr)
 static void g_boost_c(double *z, const double *e, const double *ia, double ia0, intptr_t c)
 {
     intptr_t k;
-    for (k = 0; k < c; k++) z[k] = z[k] * nd_gamma_exp(-(e[k] * (ia ? ia[k] : ia0)));
+    for (k = 0; k < c; k++) {
+        const double y = -(e[k] * (ia ? ia[k] : ia0));
+        /* below -746 nd_gamma_exp clamps and returns 0: skip its subnormal work */
+        z[k] = z[k] * (y < -746.0 ? 0.0 : nd_gamma_exp(y));
+    }
 }
 
 #ifdef GW_X86
