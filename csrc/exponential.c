@@ -199,14 +199,15 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
  * bit for bit, on every level.
  *
  * Table: one 64-bit entry per layer (ex_pack, built at load time from nd_exp_w
- * and nd_exp_k): bits 0-54 hold w[i]'s bit pattern minus EX_E0 << 52 (every
- * w[i] has a biased exponent in [EX_E0, EX_E0 + 7], checked at build time of
- * the entry: otherwise the SIMD levels are off), bits 55-63 hold
- * K9 = k[i] >> 44.  One gather gives both:
- *   w[i] = (entry & (2^55 - 1)) + (EX_E0 << 52)       (exact);
- *   filter: word < (entry & ~(2^55 - 1)), i.e. (m >> 44) < (k[i] >> 44), which
- *   implies m < k[i]; it also turns away the m < k[i] whose top 9 bits equal
- *   K9 (about 0.1% of candidates): the exact test in scalar code accepts them.
+ * and nd_exp_k): bits 0-55 hold the low 56 bits of w[i]'s bit pattern (every
+ * w[i] has the same top byte - sign and the top 7 exponent bits, checked when
+ * the table is built: otherwise the SIMD levels are off), bits 56-63 hold
+ * K8 = k[i] >> 45.  One gather gives both:
+ *   w[i] = (entry & (2^56 - 1)) | (the common top byte << 56)   (exact; one
+ *   vpternlogq at AVX-512);
+ *   filter: word < (entry & ~(2^56 - 1)), i.e. (m >> 45) < (k[i] >> 45), which
+ *   implies m < k[i]; it also turns away the m < k[i] whose top 8 bits equal
+ *   K8 (about 0.2% of candidates): the exact test in scalar code accepts them.
  * m to double: AVX-512DQ vcvtqq2pd; AVX2: 2^52 + (m mod 2^52) from the bit
  * pattern, minus 2^52 unless bit 52 of m is set (exact: m < 2^53).
  *
@@ -216,8 +217,11 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
  * caches (no read for ownership), which at 1e7 values halves the memory
  * traffic.  Smaller fills store directly.
  *
- * Level selection: 0 scalar (any machine), 2 AVX2, 3 AVX-512 (F, DQ, VL); the
- * best the CPU has, capped by nd_exponential_level_cap (tests; not in a
+ * Fills that need more than a block take whole blocks instead (the words made
+ * in the same loop): see "whole blocks" below; the windows serve the rest.
+ *
+ * Level selection: 0 scalar (any machine), 2 AVX2 (+ BMI1, POPCNT), 3 AVX-512
+ * (F, DQ, VL, BW; VBMI2 used where present); the best the CPU has, capped by nd_exponential_level_cap (tests; not in a
  * public header) and by the environment variable NUMDIST_SIMD_MAX, read once
  * at load time (for tests and benchmarks: "avx512", "avx2", or "scalar"; also
  * 3 / 2 / 0).  Only the exponential-ziggurat fills (exponential, laplace,
@@ -228,9 +232,11 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
 #include <immintrin.h>
 #include <stdlib.h>
 #include "numdist/simd_words.h"
-#define EX_T512 __attribute__((target("avx512f,avx512dq,avx512vl,popcnt")))
-#define EX_T256 __attribute__((target("avx2,popcnt")))
+#include "numdist/simd_env.h"
+#define EX_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt,bmi")))
+#define EX_T256 __attribute__((target("avx2,popcnt,bmi")))
 #define EX_ALWAYS_INLINE inline __attribute__((always_inline))
+#define EX_TRES __attribute__((target("popcnt,bmi")))
 #endif
 
 int nd_exponential_level_cap = 3; /* tests only: lower it to run the narrower paths */
@@ -238,38 +244,33 @@ int nd_exponential_level_cap = 3; /* tests only: lower it to run the narrower pa
 #ifdef EX_X86
 static int ex_hw_level = 0;    /* best level of this CPU (and of ex_pack) */
 static int ex_env_cap = 3;     /* NUMDIST_SIMD_MAX */
+static int ex_vbmi2 = 0;       /* AVX-512 VBMI2 (the list of marked words) */
 static uint64_t ex_pack[256] __attribute__((aligned(64)));
-#define EX_LOW55 ((UINT64_C(1) << 55) - 1)
-static uint64_t ex_e0; /* EX_E0 << 52 */
+#define EX_LOW56 ((UINT64_C(1) << 56) - 1)
+static uint64_t ex_top; /* the top byte common to the bit patterns of nd_exp_w, in place */
 
 __attribute__((constructor)) static void ex_init(void)
 {
-    const char *e = getenv("NUMDIST_SIMD_MAX");
-    unsigned emin = 0x7ff, emax = 0, i;
+    unsigned i, same = 1;
     int lvl = 0;
-    for (i = 0; i < 256; i++) {
-        unsigned ex = (unsigned)(nd_dbl_to_bits(nd_exp_w[i]) >> 52);
-        if (ex < emin) emin = ex;
-        if (ex > emax) emax = ex;
-    }
-    if (emin >= 1 && emax < 0x7ff && emax - emin <= 7) {
-        ex_e0 = (uint64_t)emin << 52;
+    ex_top = nd_dbl_to_bits(nd_exp_w[0]) & ~EX_LOW56;
+    for (i = 0; i < 256; i++) same &= (nd_dbl_to_bits(nd_exp_w[i]) & ~EX_LOW56) == ex_top;
+    if (same) {
         for (i = 0; i < 256; i++)
-            ex_pack[i] = ((nd_exp_k[i] >> 44) << 55) | (nd_dbl_to_bits(nd_exp_w[i]) - ex_e0);
+            ex_pack[i] = ((nd_exp_k[i] >> 45) << 56) | (nd_dbl_to_bits(nd_exp_w[i]) & EX_LOW56);
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-            __builtin_cpu_supports("avx512vl"))
+        if (!__builtin_cpu_supports("bmi") || !__builtin_cpu_supports("popcnt"))
+            lvl = 0; /* tzcnt in ex_resolve; every AVX2 CPU has both */
+        else if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
             lvl = 3;
+            ex_vbmi2 = __builtin_cpu_supports("avx512vbmi2");
+        }
         else if (__builtin_cpu_supports("avx2"))
             lvl = 2;
     }
     ex_hw_level = lvl;
-    if (e != NULL) {
-        if (!strcmp(e, "avx512") || !strcmp(e, "3")) ex_env_cap = 3;
-        else if (!strcmp(e, "avx2") || !strcmp(e, "2")) ex_env_cap = 2;
-        else if (!strcmp(e, "sse2") || !strcmp(e, "1") || !strcmp(e, "scalar") || !strcmp(e, "0"))
-            ex_env_cap = 0;
-    }
+    ex_env_cap = nd_simd_env_cap();
 }
 
 static inline int ex_level(void)
@@ -290,55 +291,57 @@ int nd_exponential_simd_level(void) { return ex_level(); }
 #define EX_NT_MIN ((intptr_t)65536)
 #define EX_STAGE 512
 
-/* V = 16 words: stores 16 candidates at o, returns the filter's pass mask. */
-EX_T512 static EX_ALWAYS_INLINE unsigned ex_step512(const uint64_t *q, double *o, const int sg)
+/* 8 words in W: stores their 8 candidates at o, returns the filter's pass mask. */
+EX_T512 static EX_ALWAYS_INLINE unsigned ex_cand512(__m512i W, double *o, const int sg)
 {
-    const __m512i ff = _mm512_set1_epi64(0xff), low = _mm512_set1_epi64((long long)EX_LOW55);
-    const __m512i e0 = _mm512_set1_epi64((long long)ex_e0), sb = _mm512_set1_epi64(INT64_MIN);
-    __m512i W0 = _mm512_loadu_si512(q), W1 = _mm512_loadu_si512(q + 8);
-    __m512i E0 = _mm512_i64gather_epi64(_mm512_and_si512(W0, ff), (const void *)ex_pack, 8);
-    __m512i E1 = _mm512_i64gather_epi64(_mm512_and_si512(W1, ff), (const void *)ex_pack, 8);
-    __m512d w0 = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(E0, low), e0));
-    __m512d w1 = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_and_si512(E1, low), e0));
-    __m512d x0 = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W0, 11)), w0);
-    __m512d x1 = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W1, 11)), w1);
-    __mmask8 a0 = _mm512_cmplt_epu64_mask(W0, _mm512_andnot_si512(low, E0));
-    __mmask8 a1 = _mm512_cmplt_epu64_mask(W1, _mm512_andnot_si512(low, E1));
-    if (sg) {
-        /* x ^ ((word << 55) & sign): bit 8 is the sign */
-        x0 = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(x0), _mm512_slli_epi64(W0, 55), sb, 0x78));
-        x1 = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(x1), _mm512_slli_epi64(W1, 55), sb, 0x78));
-    }
-    _mm512_storeu_pd(o, x0);
-    _mm512_storeu_pd(o + 8, x1);
-    return (unsigned)a0 | ((unsigned)a1 << 8);
+    const __m512i ff = _mm512_set1_epi64(0xff), low = _mm512_set1_epi64((long long)EX_LOW56);
+    const __m512i top = _mm512_set1_epi64((long long)ex_top), sb = _mm512_set1_epi64(INT64_MIN);
+    __m512i E = _mm512_i64gather_epi64(_mm512_and_si512(W, ff), (const void *)ex_pack, 8);
+    __m512d w = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(E, low, top, 0xEA)); /* (E & low) | top */
+    __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(W, 11)), w);
+    __mmask8 a = _mm512_cmplt_epu64_mask(W, _mm512_andnot_si512(low, E));
+    if (sg) /* x ^ ((word << 55) & sign): bit 8 is the sign */
+        x = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(_mm512_castpd_si512(x), _mm512_slli_epi64(W, 55), sb, 0x78));
+    _mm512_storeu_pd(o, x);
+    return (unsigned)a;
 }
 
-EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256_1(const uint64_t *q, double *o, const int sg)
+/* V = 16 words at q: stores 16 candidates at o, returns the filter's pass mask. */
+EX_T512 static EX_ALWAYS_INLINE unsigned ex_step512(const uint64_t *q, double *o, const int sg)
 {
-    const __m256i ff = _mm256_set1_epi64x(0xff), low = _mm256_set1_epi64x((long long)EX_LOW55);
-    const __m256i e0 = _mm256_set1_epi64x((long long)ex_e0), sb = _mm256_set1_epi64x(INT64_MIN);
-    const __m256i m52 = _mm256_set1_epi64x((long long)((UINT64_C(1) << 52) - 1));
+    unsigned a0 = ex_cand512(_mm512_loadu_si512(q), o, sg);
+    unsigned a1 = ex_cand512(_mm512_loadu_si512(q + 8), o + 8, sg);
+    return a0 | (a1 << 8);
+}
+
+/* 4 words in W (AVX2): stores their 4 candidates at o, returns the pass mask. */
+EX_T256 static EX_ALWAYS_INLINE unsigned ex_cand256(__m256i W, double *o, const int sg)
+{
+    const __m256i ff = _mm256_set1_epi64x(0xff), low = _mm256_set1_epi64x((long long)EX_LOW56);
+    const __m256i top = _mm256_set1_epi64x((long long)ex_top), sb = _mm256_set1_epi64x(INT64_MIN);
     const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
     const __m256d two52 = _mm256_set1_pd(0x1p52);
-    __m256i W = _mm256_loadu_si256((const __m256i *)q);
     __m256i E = _mm256_i64gather_epi64((const long long *)ex_pack, _mm256_and_si256(W, ff), 8);
-    __m256d w = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(E, low), e0));
-    /* m = word >> 11 < 2^53: 2^52 + (m mod 2^52), minus 2^52 unless bit 52 of m
-     * (bit 63 of the word, its sign) is set */
-    __m256d lo = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi64(W, 11), m52), magic));
-    __m256d md = _mm256_sub_pd(lo, _mm256_blendv_pd(two52, _mm256_setzero_pd(), _mm256_castsi256_pd(W)));
+    __m256d w = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(E, low), top));
+    /* m = word >> 11 < 2^53: the pattern m | 2^52's is 2^52 + (m mod 2^52) (bit
+     * 52 of m, the word's sign bit, falls on the exponent's lowest bit, which
+     * 0x433 has set already); minus 2^52 unless that bit is set (a compare and
+     * an and-not: vblendvpd is more uops on recent cores) */
+    __m256d lo = _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(W, 11), magic));
+    __m256i neg = _mm256_cmpgt_epi64(_mm256_setzero_si256(), W);
+    __m256d md = _mm256_sub_pd(lo, _mm256_andnot_pd(_mm256_castsi256_pd(neg), two52));
     __m256d x = _mm256_mul_pd(md, w);
-    __m256i acc = _mm256_cmpgt_epi64(_mm256_srli_epi64(E, 55), _mm256_srli_epi64(W, 55));
+    __m256i acc = _mm256_cmpgt_epi64(_mm256_srli_epi64(E, 56), _mm256_srli_epi64(W, 56));
     if (sg) x = _mm256_xor_pd(x, _mm256_castsi256_pd(_mm256_and_si256(_mm256_slli_epi64(W, 55), sb)));
     _mm256_storeu_pd(o, x);
     return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(acc));
 }
 
-/* V = 8 words */
+/* V = 8 words at q */
 EX_T256 static EX_ALWAYS_INLINE unsigned ex_step256(const uint64_t *q, double *o, const int sg)
 {
-    unsigned a0 = ex_step256_1(q, o, sg), a1 = ex_step256_1(q + 4, o + 4, sg);
+    unsigned a0 = ex_cand256(_mm256_loadu_si256((const __m256i *)q), o, sg);
+    unsigned a1 = ex_cand256(_mm256_loadu_si256((const __m256i *)(q + 4)), o + 4, sg);
     return a0 | (a1 << 4);
 }
 
@@ -519,8 +522,19 @@ static inline int ex_pass2_fast(ex_src *s, uint64_t *p, intptr_t nw, const uint6
 EX_T512 static EX_ALWAYS_INLINE intptr_t ex_pack512(const double *tmp, const uint64_t *keep, intptr_t end,
                                                    double *o)
 {
-    intptr_t k, d = 0;
-    for (k = 0; k < end; k += 8) {
+    intptr_t k, d = 0, g;
+    /* whole groups of 64: the mask bytes shifted out of one register */
+    for (g = 0; g < (end >> 6); g++) {
+        uint64_t mk = keep[g];
+        int j;
+        for (j = 0; j < 8; j++) {
+            unsigned m = (unsigned)mk & 0xff;
+            mk >>= 8;
+            _mm512_storeu_pd(o + d, _mm512_maskz_compress_pd((__mmask8)m, _mm512_loadu_pd(tmp + 64 * g + 8 * j)));
+            d += __builtin_popcount(m);
+        }
+    }
+    for (k = g << 6; k < end; k += 8) {
         unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xff;
         if (end - k < 8) m &= (1u << (end - k)) - 1;
         _mm512_storeu_pd(o + d, _mm512_maskz_compress_pd((__mmask8)m, _mm512_loadu_pd(tmp + k)));
@@ -539,8 +553,20 @@ static const uint8_t ex_pack_perm[16][8] = {
 EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uint64_t *keep, intptr_t end,
                                                    double *o)
 {
-    intptr_t k, d = 0;
-    for (k = 0; k < end; k += 4) {
+    intptr_t k, d = 0, g;
+    for (g = 0; g < (end >> 6); g++) {
+        uint64_t mk = keep[g];
+        int j;
+        for (j = 0; j < 16; j++) {
+            unsigned m = (unsigned)mk & 0xf;
+            __m256i perm = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)ex_pack_perm[m]));
+            __m256i v = _mm256_loadu_si256((const __m256i *)(tmp + 64 * g + 4 * j));
+            mk >>= 4;
+            _mm256_storeu_si256((__m256i *)(o + d), _mm256_permutevar8x32_epi32(v, perm));
+            d += __builtin_popcount(m);
+        }
+    }
+    for (k = g << 6; k < end; k += 4) {
         unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xf;
         __m256i perm, v;
         if (end - k < 4) m &= (1u << (end - k)) - 1;
@@ -552,22 +578,311 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
     return d;
 }
 
+/* ---- whole blocks ----------------------------------------------------------
+ * A fill that needs more than a block's worth of values and finds its buffer
+ * empty takes the next block whole (EX_BLK words), in two passes:
+ *   1. one loop that makes the words (numdist's generator: the 8 xoshiro lanes
+ *      stepped in registers, each step's 8 words stored to b->buf and turned
+ *      into 8 candidates at once, simd_words.h; a NumPy source: the refilled
+ *      buffer read back) and stores every word's candidate (tmp) and a bit per
+ *      word the filter did not pass (rej);
+ *   2. ex_resolve: the marked words in order through the exact rule (below),
+ *      then the kept candidates packed down in order (and streamed).
+ * The rule read word by word: a word is a candidate, or the wedge word of the
+ * candidate before it.  A candidate that passes the rectangle test is kept.  A
+ * real rejection in a layer i >= 1 takes the next word as its wedge word
+ * (struck); if the wedge accepts, the candidate is kept, otherwise it is struck
+ * and the word after the wedge word is a fresh candidate for the same element.
+ * A rejection in the tail layer 0 is struck and its element goes on at the
+ * next word with ND_EXP_R added: if that word passes, its value is patched to
+ * ND_EXP_R + x.  Laplace (sg): an element's sign is that of its first word, so
+ * the word where a continued element ends gets that sign.  What is left -
+ * a tail followed by another marked word, a rejection in the block's last two
+ * words - ends the pass at that element's first word (the cut): the element
+ * is drawn by ex_slow (which takes the next block's words if it needs them)
+ * and the fill goes on from the word after it. */
+#define EX_BLK ND_XO_BLOCK
+
+/* The marked words of rej (ng groups of 64) in order into list; returns how
+ * many.  Four per group without a branch (tzcnt of an empty mask is 64: a junk
+ * entry, not counted), the rare rest in a loop; list has room for 64 ng + 4. */
+EX_TRES static inline intptr_t ex_marks(const uint64_t *rej, intptr_t ng, uint16_t *list)
+{
+    intptr_t g, nm = 0;
+    for (g = 0; g < ng; g++) {
+        uint64_t mk = rej[g];
+        int q;
+        for (q = 0; q < 4; q++) {
+            uint64_t t = (uint64_t)_tzcnt_u64(mk);
+            list[nm] = (uint16_t)((g << 6) + (intptr_t)(t & 63));
+            nm += (intptr_t)((t >> 6) ^ 1);
+            mk &= mk - 1;
+        }
+        while (EX_UNLIKELY(mk != 0)) {
+            list[nm++] = (uint16_t)((g << 6) + __builtin_ctzll(mk));
+            mk &= mk - 1;
+        }
+    }
+    return nm;
+}
+
+#ifdef EX_X86
+/* The same list with AVX-512 VBMI2 (vpcompressw: 32 indices a time), where
+ * the CPU has it: a quarter of the scalar version's instructions. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt"))) static inline intptr_t
+ex_marks_vbmi2(const uint64_t *rej, intptr_t ng, uint16_t *list)
+{
+    const __m512i step = _mm512_set1_epi16(32);
+    __m512i idx = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13,
+                                   12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    intptr_t g, nm = 0;
+    for (g = 0; g < ng; g++) {
+        uint64_t mk = rej[g];
+        __mmask32 lo = (__mmask32)(uint32_t)mk, hi = (__mmask32)(uint32_t)(mk >> 32);
+        _mm512_storeu_si512(list + nm, _mm512_maskz_compress_epi16(lo, idx));
+        nm += __builtin_popcount((unsigned)(uint32_t)mk);
+        idx = _mm512_add_epi16(idx, step);
+        _mm512_storeu_si512(list + nm, _mm512_maskz_compress_epi16(hi, idx));
+        nm += __builtin_popcount((unsigned)(uint32_t)(mk >> 32));
+        idx = _mm512_add_epi16(idx, step);
+    }
+    return nm;
+}
+#endif
+
+#define ex_marks512(rej, ng, list) (ex_vbmi2 ? ex_marks_vbmi2((rej), (ng), (list)) : ex_marks((rej), (ng), (list)))
+
+/* Resolution of the block's marked words (list: their nm indices, in order);
+ * returns the cut (nw if none), strike[] set for the words not kept. */
+EX_TRES static inline intptr_t ex_resolve(const uint64_t *p, intptr_t nw, const uint64_t *rej,
+                                          const uint16_t *list, intptr_t nm, uint8_t *strike, double *tmp,
+                                          const int sg)
+{
+    intptr_t e, wedge_at = -1, pending = -1, pfirst = 0;
+    for (e = 0; e < nm; e++) {
+        intptr_t r = list[e], first, q;
+        uint64_t w, m;
+        unsigned li;
+        if (EX_UNLIKELY(r == wedge_at)) continue; /* a wedge word: not a candidate */
+        w = p[r];
+        m = w >> 11;
+        li = (unsigned)(w & 0xff);
+        if (EX_UNLIKELY(m < nd_exp_k[li])) continue; /* the filter's false mark: kept */
+        first = r == pending ? pfirst : r;
+        if (EX_UNLIKELY(r + 2 >= nw)) return first;
+        if (EX_UNLIKELY(li == 0)) {
+            uint64_t wq;
+            q = r + 1;
+            if ((rej[q >> 6] >> (q & 63)) & 1) return first;
+            wq = p[q];
+            tmp[q] = ex_sign(ND_EXP_R + (double)(int64_t)(wq >> 11) * nd_exp_w[wq & 0xff], p[first], sg);
+            strike[r] = 1;
+            pending = -1;
+            continue;
+        }
+        {
+            const double *wt = nd_exp_wedge[li];
+            double x = (double)(int64_t)m * nd_exp_w[li], u = nd_u01_co(p[r + 1]), t = (wt[0] - x) * wt[1];
+            int acc = u < t + wt[2], rj = u > t + wt[3];
+            /* both flags as values: otherwise GCC branches on each (a coin toss) */
+            __asm__("" : "+r"(acc), "+r"(rj));
+            if (EX_UNLIKELY((acc | rj) == 0)) acc = ex_wedge_decide(li, u, x);
+            strike[r + 1] = 1;
+            strike[r] = (uint8_t)(acc ^ 1);
+            wedge_at = r + 1;
+            /* the element ends here (accepted) or goes on at r + 2, whose
+             * candidate then carries the element's sign (if r + 2 is marked
+             * too, it is resolved in its turn and ends up kept or struck) */
+            q = acc ? r : r + 2;
+            if (sg)
+                tmp[q] = nd_bits_to_dbl((nd_dbl_to_bits(tmp[q]) & ~(UINT64_C(1) << 63)) |
+                                        ((p[first] & 0x100) << 55));
+            pending = acc ? -1 : r + 2;
+            pfirst = first;
+        }
+    }
+    return nw;
+}
+
+/* keep[g]: the words of group g (64 words) not struck (a byte per word in
+ * strike: plain stores in ex_resolve, no read-modify-write chain through the
+ * keep words) */
+EX_T512 static EX_ALWAYS_INLINE void ex_keep512(const uint8_t *strike, uint64_t *keep, intptr_t ng)
+{
+    intptr_t g;
+    for (g = 0; g < ng; g++) {
+        __m512i v = _mm512_loadu_si512(strike + 64 * g);
+        keep[g] = ~(uint64_t)_mm512_test_epi8_mask(v, v);
+    }
+}
+
+EX_T256 static EX_ALWAYS_INLINE void ex_keep256(const uint8_t *strike, uint64_t *keep, intptr_t ng)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    intptr_t g;
+    for (g = 0; g < ng; g++) {
+        __m256i lo = _mm256_loadu_si256((const __m256i *)(strike + 64 * g));
+        __m256i hi = _mm256_loadu_si256((const __m256i *)(strike + 64 * g + 32));
+        uint64_t klo = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, zero));
+        uint64_t khi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, zero));
+        keep[g] = klo | (khi << 32);
+    }
+}
+
+/* Pass 1 over a whole block: gen, the block of b's Xoshiro256x8 made here
+ * (b->buf written); otherwise b->buf read (a full NumPy refill). */
+EX_T512 static EX_ALWAYS_INLINE void ex_block512(nd_bits_t *b, double *tmp, uint64_t *rej, const int sg,
+                                                const int gen, const double *stg, double *out, intptr_t pl)
+{
+    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+    intptr_t g;
+    int j;
+    if (gen) {
+        uint64_t st[4][ND_XO_LANES];
+        nd_sw_begin_block(b, st);
+        s0 = _mm512_loadu_si512(st[0]);
+        s1 = _mm512_loadu_si512(st[1]);
+        s2 = _mm512_loadu_si512(st[2]);
+        s3 = _mm512_loadu_si512(st[3]);
+    }
+    for (g = 0; g < EX_BLK / 64; g++) {
+        uint64_t m = 0;
+        for (j = 0; j < 8; j++) {
+            uint64_t *q = b->buf + 64 * g + 8 * j;
+            __m512i W;
+            if (gen) {
+                W = nd_sw_step512(&s0, &s1, &s2, &s3);
+                _mm512_storeu_si512(q, W);
+            } else {
+                W = _mm512_loadu_si512(q);
+            }
+            m |= (uint64_t)(~ex_cand512(W, tmp + 64 * g + 8 * j, sg) & 0xff) << (8 * j);
+            /* a line of the previous block's values to the output (non-temporal)
+             * per step: the stores drain while the lanes and gathers run */
+            if (8 * g + j < pl)
+                _mm512_stream_pd(out + 8 * (8 * g + j), _mm512_load_pd(stg + 8 * (8 * g + j)));
+        }
+        rej[g] = m;
+    }
+}
+
+EX_T256 static EX_ALWAYS_INLINE void ex_block256(nd_bits_t *b, double *tmp, uint64_t *rej, const int sg,
+                                                const int gen, const double *stg, double *out, intptr_t pl)
+{
+    /* lanes 0-3 in a*, lanes 4-7 in c* */
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+    intptr_t g;
+    int j;
+    if (gen) {
+        uint64_t st[4][ND_XO_LANES];
+        nd_sw_begin_block(b, st);
+        a0 = _mm256_loadu_si256((const __m256i *)st[0]);
+        a1 = _mm256_loadu_si256((const __m256i *)st[1]);
+        a2 = _mm256_loadu_si256((const __m256i *)st[2]);
+        a3 = _mm256_loadu_si256((const __m256i *)st[3]);
+        c0 = _mm256_loadu_si256((const __m256i *)(st[0] + 4));
+        c1 = _mm256_loadu_si256((const __m256i *)(st[1] + 4));
+        c2 = _mm256_loadu_si256((const __m256i *)(st[2] + 4));
+        c3 = _mm256_loadu_si256((const __m256i *)(st[3] + 4));
+    }
+    for (g = 0; g < EX_BLK / 64; g++) {
+        uint64_t m = 0;
+        for (j = 0; j < 8; j++) {
+            uint64_t *q = b->buf + 64 * g + 8 * j;
+            double *o = tmp + 64 * g + 8 * j;
+            __m256i Wa, Wc;
+            unsigned a;
+            if (gen) {
+                Wa = nd_sw_step256(&a0, &a1, &a2, &a3);
+                Wc = nd_sw_step256(&c0, &c1, &c2, &c3);
+                _mm256_storeu_si256((__m256i *)q, Wa);
+                _mm256_storeu_si256((__m256i *)(q + 4), Wc);
+            } else {
+                Wa = _mm256_loadu_si256((const __m256i *)q);
+                Wc = _mm256_loadu_si256((const __m256i *)(q + 4));
+            }
+            a = ex_cand256(Wa, o, sg) | (ex_cand256(Wc, o + 4, sg) << 4);
+            m |= (uint64_t)(~a & 0xff) << (8 * j);
+            if (8 * g + j < pl) {
+                const double *t = stg + 8 * (8 * g + j);
+                _mm256_stream_pd(out + 8 * (8 * g + j), _mm256_load_pd(t));
+                _mm256_stream_pd(out + 8 * (8 * g + j) + 4, _mm256_load_pd(t + 4));
+            }
+        }
+        rej[g] = m;
+    }
+}
+
 /* n values into out.  nt: out is 64-byte aligned and the output goes through
  * the staging buffer with non-temporal stores (the caller fences). */
-#define EX_FILL_WIN(NAME, TGT, V, STEP, PACK, STREAM, REFILL)                                      \
+#define EX_FILL_WIN(NAME, TGT, V, STEP, BLOCK, MARKS, KEEP, PACK, STREAM, REFILL)                                 \
     TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg, \
                                           const int nt)                                    \
     {                                                                                      \
-        uint64_t rej[EX_WIN / 64] = {0}, keep[EX_WIN / 64 + 1];                            \
-        double tmp[EX_WIN] __attribute__((aligned(64)));                                   \
-        double stg[EX_WIN + 64] __attribute__((aligned(64)));                              \
-        intptr_t sd = 0, k;                                                                \
+        uint64_t rej[EX_BLK / 64] = {0}, keep[EX_BLK / 64 + 1];                            \
+        double tmp[EX_BLK] __attribute__((aligned(64)));                                   \
+        uint8_t strike[EX_BLK + 64] __attribute__((aligned(64)));                          \
+        uint16_t list[EX_BLK + 32];                                                        \
+        double stg[EX_BLK + 64] __attribute__((aligned(64)));                              \
+        intptr_t sd = 0, k, pl = 0; /* pl: whole lines of stg not streamed yet */          \
         ex_src s;                                                                          \
         s.b = b;                                                                           \
         while (n > 0) {                                                                    \
             uint64_t *p;                                                                   \
             intptr_t cnt, nw, end, d;                                                      \
             double *dst;                                                                   \
+            if (b->pos == b->end && n > EX_BLK) {                                          \
+                if (b->xo != NULL) BLOCK(b, tmp, rej, sg, 1, stg, out, pl);                 \
+                else {                                                                     \
+                    nd_bits_refill(b);                                                     \
+                    if (b->end - b->pos == EX_BLK) BLOCK(b, tmp, rej, sg, 0, stg, out, pl); \
+                }                                                                          \
+                if (b->end - b->pos == EX_BLK) {                                           \
+                    intptr_t k0, e2, nm;                                                   \
+                    if (pl) { /* streamed by BLOCK */                                      \
+                        out += 8 * pl;                                                     \
+                        memmove(stg, stg + 8 * pl, (size_t)(sd - 8 * pl) * 8);             \
+                        sd -= 8 * pl;                                                      \
+                        pl = 0;                                                            \
+                    }                                                                      \
+                    p = b->buf;                                                            \
+                    memset(strike, 0, sizeof strike);                                      \
+                    nm = MARKS(rej, EX_BLK / 64, list);                                    \
+                    end = ex_resolve(p, EX_BLK, rej, list, nm, strike, tmp, sg);           \
+                    KEEP(strike, keep, EX_BLK / 64);                                       \
+                    for (k0 = 0; k0 < end; k0 += EX_WIN) {                                 \
+                        e2 = end - k0 < EX_WIN ? end - k0 : EX_WIN;                        \
+                        if (nt) {                                                          \
+                            d = PACK(tmp + k0, keep + (k0 >> 6), e2, stg + sd);            \
+                            sd += d;                                                       \
+                        } else {                                                           \
+                            d = PACK(tmp + k0, keep + (k0 >> 6), e2, out);                 \
+                            out += d;                                                      \
+                        }                                                                  \
+                        n -= d;                                                            \
+                    }                                                                      \
+                    if (end < EX_BLK) { /* the cut: one element by the scalar rule */      \
+                        double v;                                                          \
+                        b->pos = p + end + 1;                                              \
+                        s.refilled = 0;                                                    \
+                        v = ex_sign(ex_slow(&s, p[end]), p[end], sg);                      \
+                        if (nt) stg[sd++] = v;                                             \
+                        else *out++ = v;                                                   \
+                        n--;                                                               \
+                    } else {                                                               \
+                        b->pos = p + EX_BLK;                                               \
+                    }                                                                      \
+                    pl = nt ? sd >> 3 : 0; /* streamed during the next block, or below */  \
+                    continue;                                                              \
+                }                                                                          \
+            }                                                                              \
+            if (pl) {                                                                      \
+                for (k = 0; k < 8 * pl; k += 8) STREAM(out + k, stg + k);                  \
+                out += k;                                                                  \
+                memmove(stg, stg + k, (size_t)(sd - k) * 8);                               \
+                sd -= k;                                                                   \
+                pl = 0;                                                                    \
+            }                                                                              \
             if (b->pos == b->end) REFILL(b);                                               \
             p = b->pos;                                                                    \
             cnt = b->end - p;                                                              \
@@ -613,6 +928,12 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
             }                                                                              \
             n -= d;                                                                        \
         }                                                                                  \
+        if (pl) {                                                                          \
+            for (k = 0; k < 8 * pl; k += 8) STREAM(out + k, stg + k);                      \
+            out += k;                                                                      \
+            memmove(stg, stg + k, (size_t)(sd - k) * 8);                                   \
+            sd -= k;                                                                       \
+        }                                                                                  \
         if (nt) memcpy(out, stg, (size_t)sd * 8);                                          \
     }
 
@@ -623,8 +944,8 @@ EX_T256 static EX_ALWAYS_INLINE intptr_t ex_pack256(const double *tmp, const uin
         _mm256_stream_pd((o) + 4, _mm256_load_pd((t) + 4));      \
     } while (0)
 
-EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_pack512, EX_STREAM512, nd_sw_refill512)
-EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_pack256, EX_STREAM256, nd_bits_refill)
+EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_block512, ex_marks512, ex_keep512, ex_pack512, EX_STREAM512, nd_sw_refill512)
+EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_block256, ex_marks, ex_keep256, ex_pack256, EX_STREAM256, nd_bits_refill)
 
 /* Large fills: the head to a 64-byte boundary stored directly, the rest through
  * the staging buffer with non-temporal stores. */

@@ -4,10 +4,10 @@
  * log_standard_gamma, chisquare, standard_t, beta, and the Dirichlet rows.
  * Stream rules: numdist/gamma.h (gamma, Dirichlet) and below (element-wise).
  *
- *   standard_gamma     (p0 concentration = 1)  nd_standard_gamma's rule
- *   log_standard_gamma (p0 concentration = 1)  nd_log_standard_gamma's rule
- *   chisquare          (p0 df = 1)   2 G(df/2); df = +inf -> +inf; df NaN or
- *                                    <= 0 -> NaN (no words)
+ *   standard_gamma     (p0 concentration = 1)  the bulk rule below
+ *   log_standard_gamma (p0 concentration = 1)  the bulk rule below, in log space
+ *   chisquare          (p0 df = 1)   2 G(df/2) by the bulk rule; df = +inf ->
+ *                                    +inf; df NaN or <= 0 -> NaN
  *   standard_t         (p0 df = 1)   N first (nd_standard_normal), then
  *                                    G(df/2) by the gamma rule; with a = df/2,
  *                                    N / sqrt(G / a) for a >= 1, and
@@ -24,23 +24,73 @@
  *
  * f32 kernels read float parameters, compute in double and round once.
  *
- * Speed: the draws of a constant concentration (stride 0, the common
- * `standard_gamma(a, size=n)`, and symmetric Dirichlet rows) are evaluated a
- * window of words at a time: candidate i takes word S i as the normal of a
- * first try and word S i + 1 as its uniform (S = 2; 3 when boosting, the boost
- * word third), and a vector pass (AVX-512 / AVX2 clones) applies the
- * ziggurat's rectangle test, v > 0 and the squeeze.  The window is then walked
- * in element order: a candidate that passed is taken as it is; anything else
- * (ziggurat slow path, v <= 0, squeeze failure: about 2.5% at a = 2.5) is
- * resolved by the scalar rule from that word on, and the walk continues with
- * the window's candidates if the rule stopped on their grid, else from a new
- * window.  The numbers and words are the scalar rule's (test_gamma.c checks
- * them against nd_standard_gamma word for word).  Varying concentrations go
- * element by element through the scalar rule.
+ * The bulk rule.  The element-wise kernels standard_gamma, log_standard_gamma
+ * and chisquare (and the symmetric Dirichlet rows) do not draw element by
+ * element with nd_standard_gamma: one kernel call is one run of blocks of
+ * first tries, so that the tests of 8 tries run in one vector and accepted
+ * tries are compacted.  Their numbers depend on the call's boundaries (a call
+ * of n values is not the first n values of a longer call).  The samplers call
+ * a kernel per run of the output's last axis inside a chunk
+ * (src/numdist/_elementwise.pyx), which the shapes alone fix, so the thread
+ * count, the memory layout and the SIMD level still change nothing; and a call
+ * whose concentrations are all equal (NaN counted equal) takes the constant
+ * rule whatever their stride, so a broadcast concentration and the same values
+ * copied give the same numbers.  Below, m = a (a + 1
+ * when a < 1), d = m - 1/3, c = 1 / (3 sqrt(d)), and a try with normal x and
+ * uniform word wu is: v = 1 + c x; rejected if v <= 0; else v = v^3,
+ * u = nd_u01_oc(wu), accepted (value d v) iff the squeeze
+ * x^4 < (1 - u) (108 d) (1 + min(c x, 0)) or the exact test
+ * log(u) < x^2/2 + d (1 - v + log v) holds (gamma.h; the code decides the
+ * exact test by bounds first, mt_accept_open, and takes the logs only between
+ * them: the same decisions).
+ *
+ *   Constant concentration, a > 0 finite, a != 1, a + 1 != 1 (a == 1 takes
+ *   exponential fills, a + 1 == 1 and bad or infinite a the scalar rule
+ *   element by element):
+ *     - a block is 64 tries from 128 words: word i the normal candidate of
+ *       try i, word 64 + i its uniform.  A candidate inside its ziggurat
+ *       rectangle is the normal x; one outside is finished by the ziggurat's
+ *       slow path (nd_standard_normal_slow) with words drawn after the block,
+ *       in try order.  The accepted tries' values, in try order, are the
+ *       output stream; blocks follow each other until the call has its n
+ *       values, and the values left in the last block are dropped.
+ *     - a < 1 (boosting): the call's output is cut into pieces of EW_CHUNK =
+ *       1024 values; a piece takes its G(a + 1) values from the block stream
+ *       (which goes on across pieces), then draws one standard exponential e
+ *       per value (nd_exponential_fill: nd_standard_exponential's rule); the
+ *       value is g exp(-(e ia)) (numdist's exp, nd_gamma_exp), ia = 1/a, and
+ *       the log kernel's log(g) - e ia.  (U^(1/a) = exp(-E/a): no log.)
+ *
+ *   Concentration per element, not all equal (the call cut into pieces of
+ *   1024, a piece into blocks of 64 elements, the last one shorter: nb
+ *   elements):
+ *     - the block's 2 nb words: word i the normal candidate of element i's
+ *       first try, word nb + i its uniform (also for a NaN, <= 0 or +inf a,
+ *       whose value is NaN or +inf);
+ *     - then, in element order, each valid element whose first try was not
+ *       accepted on the spot: an open try (candidate outside its rectangle,
+ *       or squeeze failed) is finished as above (slow-path words now); if
+ *       rejected, the scalar rule's tries follow (nd_standard_normal, then a
+ *       uniform word if v > 0, until one is accepted).  a == 1 and a + 1 == 1
+ *       use Marsaglia-Tsang with m = 1 here;
+ *     - then one standard exponential (nd_standard_exponential) per element
+ *       with 0 < a < 1, in element order;
+ *     - boosted values g exp(-(e (1/a))), log kernel log(g) - e (1/a).
+ *
+ * csrc/tests/test_gamma.c holds a plain word-by-word reference of both rules
+ * and checks the kernels against it at every SIMD level.
+ *
+ * Speed: the first tries' tests (ziggurat rectangle, v > 0, squeeze) run 8 at
+ * a time (explicit AVX-512, AVX2 with gathers; a C loop otherwise), their
+ * outcomes become a 64-bit mask per block, the few open tries (about 2-5%)
+ * are finished one by one, and AVX-512 compacts the accepted values with
+ * vcompresspd.  The boosts are exp polynomials over whole pieces, four
+ * vectors at a time.  Level: nd_exponential_simd_level (NUMDIST_SIMD_MAX).
  */
 #include "numdist/gamma.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "numdist/strided.h"
 #include "ew_common.h"
@@ -243,76 +293,17 @@ static inline double gw_u53p1(uint64_t w)
 #define G_CLONES
 #endif
 
-/* Candidate i of a window: the try whose normal is word w[S i] and whose
- * uniform is w[S i + 1] (S = 2, or 3 when boosting: the boost word follows).
- * ok[i]: the normal passed its rectangle test, v = 1 + c x > 0 and the uniform
- * passed the squeeze, i.e. the rule accepts this first try and val[i] = d v^3
- * is its value, computed with the rule's operations.  Everything else (about
- * 2-3% of the candidates: ziggurat slow path, squeeze failures) goes through
- * the scalar rule. */
-#define GW_CAND 32       /* candidates per window */
-#define GW_CAND_BOOST 24 /* when boosting: rejections (2 words) leave the 3-word grid */
-#define GW_CAND_MAX (GW_CAND > GW_CAND_BOOST ? GW_CAND : GW_CAND_BOOST) /* buffer sizes */
+/* ---- blocks of first tries (the bulk rule; see the top of this file) ------
+ * A block of nc <= GB_N tries takes 2 nc consecutive words: word i is the
+ * normal of try i, word nc + i its uniform.  The fast tests of all tries run in vectors; the
+ * few tries they leave open (normal outside the ziggurat's rectangles, squeeze
+ * failed) are finished in try order by mt_finish, whose extra words (the
+ * ziggurat's slow path) come after the block. */
+#define GB_N 64 /* tries per block (one bit each in a uint64_t) */
 
-#define GW_PASS1(name, S)                                                                    \
-    G_CLONES static void name(const uint64_t *restrict w, intptr_t nc, double d, double c,   \
-                              double *restrict val, int64_t *restrict ok)                    \
-    {                                                                                        \
-        const double q = 108.0 * d;                                                          \
-        intptr_t i;                                                                          \
-        for (i = 0; i < nc; i++) {                                                           \
-            uint64_t wn = w[S * i], m = wn >> 12, j = wn & 0x1ff;                            \
-            double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j]; \
-            double cx = c * x, v = 1.0 + cx, x2 = x * x, v3 = v * v * v;                     \
-            double u = gw_u53p1(w[S * i + 1]) * 0x1p-53;                                     \
-            int64_t rect = m < nd_zig_k64[j] ? 1 : 0;                                        \
-            int64_t pos = v > 0.0 ? 1 : 0;                                                   \
-            int64_t sq = x2 * x2 < (1.0 - u) * (q * (1.0 + (cx < 0.0 ? cx : 0.0))) ? 1 : 0;  \
-            val[i] = d * v3;                                                                 \
-            ok[i] = rect & pos & sq;                                                         \
-        }                                                                                    \
-    }
-GW_PASS1(gw_pass1_2, 2)
-
-/* The same pass with explicit vector code on x86-64 (GCC): the compiler's
- * clones above look the ziggurat tables up one lane at a time (16 scalar loads
- * and as many inserts per 8 candidates); these use gathers, and an exact int64
- * -> double conversion (m < 2^52, t < 2^53).  Same operations in the same
- * order, IEEE, no contraction: the same bits as gw_pass1_2.  The level is the
- * exponential fill's (nd_exponential_simd_level: the CPU's best, capped by
- * NUMDIST_SIMD_MAX). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define GW_X86 1
 #include <immintrin.h>
-
-__attribute__((target("avx512f,avx512dq,avx512vl"))) static void gw_pass1_512(
-    const uint64_t *restrict w, intptr_t nc, double d, double c, double *restrict val, int64_t *restrict ok)
-{
-    const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
-    const __m512i m9 = _mm512_set1_epi64(0x1ff), one64 = _mm512_set1_epi64(1);
-    const __m512d vc = _mm512_set1_pd(c), vd = _mm512_set1_pd(d), vq = _mm512_set1_pd(108.0 * d);
-    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), e53 = _mm512_set1_pd(0x1p-53);
-    intptr_t i = 0;
-    for (; i + 8 <= nc; i += 8) {
-        __m512i A = _mm512_loadu_si512(w + 2 * i), B = _mm512_loadu_si512(w + 2 * i + 8);
-        __m512i WN = _mm512_permutex2var_epi64(A, even, B), WU = _mm512_permutex2var_epi64(A, odd, B);
-        __m512i M = _mm512_srli_epi64(WN, 12), J = _mm512_and_si512(WN, m9);
-        __m512d tw = _mm512_i64gather_pd(J, nd_zig_w64, 8);
-        __m512i tk = _mm512_i64gather_epi64(J, (const void *)nd_zig_k64, 8);
-        __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(M), tw);
-        __m512d cx = _mm512_mul_pd(vc, x), v = _mm512_add_pd(one, cx), x2 = _mm512_mul_pd(x, x);
-        __m512d v3 = _mm512_mul_pd(_mm512_mul_pd(v, v), v);
-        __m512d u = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(WU, 11)), one), e53);
-        __m512d mn = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(cx, zero, _CMP_LT_OQ), zero, cx);
-        __m512d rhs = _mm512_mul_pd(_mm512_sub_pd(one, u), _mm512_mul_pd(vq, _mm512_add_pd(one, mn)));
-        __mmask8 okm = _mm512_cmp_epu64_mask(M, tk, _MM_CMPINT_LT) &
-                       _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ) &
-                       _mm512_cmp_pd_mask(_mm512_mul_pd(x2, x2), rhs, _CMP_LT_OQ);
-        _mm512_storeu_pd(val + i, _mm512_mul_pd(vd, v3));
-        _mm512_storeu_si512(ok + i, _mm512_maskz_mov_epi64(okm, one64));
-    }
-    if (i < nc) gw_pass1_2(w + 2 * i, nc - i, d, c, val + i, ok + i);
-}
 
 /* m < 2^52 (or t < 2^53) to double, exactly, without AVX-512DQ:
  * 2^52 + (m mod 2^52) minus 2^52, plus 2^52 again when bit 52 is set */
@@ -325,20 +316,140 @@ __attribute__((target("avx2"))) static inline __m256d gw_u2d_256(__m256i m)
     __m256i hi = _mm256_srli_epi64(m, 52); /* 0 or 1 */
     return _mm256_add_pd(lo, _mm256_and_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(hi, _mm256_set1_epi64x(1))), two52));
 }
+#endif
 
-__attribute__((target("avx2"))) static void gw_pass1_256(
-    const uint64_t *restrict w, intptr_t nc, double d, double c, double *restrict val, int64_t *restrict ok)
+/* The exact test of a try, log(u) < h = x^2/2 + d (1 - v + log v), decided
+ * without logs when bounds of exp(h) allow (a refinement of the squeeze, for
+ * the tries the squeeze left open).  With y = c x, h = 3 d T(y),
+ * T(y) = log(1+y) - y + y^2/2 - y^3/3 = sum_{k>=4} (-1)^(k+1) y^k / k:
+ *   T <= P7(y) = y^4 (-1/4 + y/5 - y^2/6 + y^3/7) for all y > -1,
+ *   T >= P7(y) - y^8/8 for y >= 0, and >= P7(y) - y^8/8 + y^9 / (9 (1 + y))
+ *   for -1 < y < 0
+ * (term by term for y < 0, where every term is negative; by comparing
+ * derivatives, T' = -y^3 / (1 + y), for y >= 0), and
+ * 1 + h + h^2/2 + h^3/6 <= exp(h) <= 1 + h + h^2/2 + h^3/6 + h^4/24 (h <= 0).
+ * Margins of 2^-40 cover the roundings; between the bounds (rare: about 1 in
+ * 20 of the tries that get here at a = 2.5) the logs decide. */
+static int mt_accept_open(double d, double x, double y, double v, double u)
 {
-    const __m256i m9 = _mm256_set1_epi64x(0x1ff), one64 = _mm256_set1_epi64x(1), sb = _mm256_set1_epi64x(INT64_MIN);
-    const __m256d vc = _mm256_set1_pd(c), vd = _mm256_set1_pd(d), vq = _mm256_set1_pd(108.0 * d);
+    const double y2 = y * y, y4 = y2 * y2, d3 = 3.0 * d;
+    const double p = -0.25 + y * (0.2 + y * (-1.0 / 6.0 + y * (1.0 / 7.0)));
+    double h = d3 * (y4 * p), t, e;
+    if (h <= 0.0) {
+        e = 1.0 + h * (1.0 + h * (0.5 + h * (1.0 / 6.0 + h * (1.0 / 24.0))));
+        if (u > e * (1.0 + 0x1p-40) + 0x1p-40) return 0;
+    }
+    t = y4 * (p - y4 * 0.125);
+    if (y < 0.0) t += (y4 * y4 * y) / (9.0 * (1.0 + y));
+    h = d3 * t;
+    e = 1.0 + h * (1.0 + h * (0.5 + h * (1.0 / 6.0)));
+    if (u < e * (1.0 - 0x1p-40) - 0x1p-40) return 1;
+    return mt_log_accept(d, x, v, u);
+}
+
+/* The rest of a try its fast tests left open: the normal completed by the
+ * ziggurat's slow path (nd_standard_normal_slow: its words drawn now), then
+ * v > 0, the squeeze and the exact test with the try's uniform.  Returns 1 and
+ * the value d v^3 if the try is accepted, 0 if rejected. */
+static int mt_finish(nd_bits_t *bits, double d, double c, uint64_t wn, uint64_t wu, double *val)
+{
+    uint64_t m = wn >> 12;
+    unsigned j = (unsigned)(wn & 0x1ff);
+    double x = (double)(int64_t)m * nd_zig_w64[j], cx, v, u, x2;
+    if (!(m < nd_zig_k64[j])) x = nd_standard_normal_slow(bits, wn);
+    cx = c * x;
+    v = 1.0 + cx;
+    if (!(v > 0.0)) return 0;
+    v = v * v * v;
+    u = nd_u01_oc(wu);
+    x2 = x * x;
+    if (x2 * x2 < (1.0 - u) * ((108.0 * d) * (1.0 + (cx < 0.0 ? cx : 0.0))) || mt_accept_open(d, x, cx, v, u)) {
+        *val = d * v;
+        return 1;
+    }
+    return 0;
+}
+
+/* Fast tests of tries [i0, nc) (normals wn[i], uniforms wu[i], parameters
+ * dv[i], cv[i]): bit i of *ok: the normal is in its rectangle, v = 1 + c x > 0
+ * and the squeeze holds, so the try is accepted with value val[i] = d v^3
+ * (the rule's operations); bit i of *sp: the normal is outside its rectangle,
+ * or v > 0 and the squeeze fails (mt_finish decides); neither: v <= 0,
+ * rejected.  Bits below i0 are left as they are. */
+G_CLONES static void gb_pass_c(const uint64_t *restrict wn, const uint64_t *restrict wu, intptr_t i0,
+                               intptr_t nc, const double *restrict dv, const double *restrict cv,
+                               double *restrict val, uint64_t *ok, uint64_t *sp)
+{
+    uint64_t o = *ok, s = *sp;
+    intptr_t i;
+    for (i = i0; i < nc; i++) {
+        uint64_t w = wn[i], m = w >> 12, j = w & 0x1ff;
+        double d = dv[i], c = cv[i], q = 108.0 * d;
+        double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j];
+        double cx = c * x, v = 1.0 + cx, x2 = x * x, v3 = v * v * v;
+        double u = gw_u53p1(wu[i]) * 0x1p-53;
+        uint64_t rect = m < nd_zig_k64[j], pos = v > 0.0;
+        uint64_t sq = x2 * x2 < (1.0 - u) * (q * (1.0 + (cx < 0.0 ? cx : 0.0)));
+        val[i] = d * v3;
+        o |= (rect & pos & sq) << i;
+        s |= ((rect ^ 1) | (pos & (sq ^ 1))) << i;
+    }
+    *ok = o;
+    *sp = s;
+}
+
+#ifdef GW_X86
+/* gb_pass_c with explicit vector code (GCC's clones of the C loop read the
+ * tables one lane at a time; these gather).  Same operations in the same
+ * order, IEEE, no contraction: the same bits. */
+__attribute__((target("avx512f,avx512dq,avx512vl"))) static void gb_pass_512(
+    const uint64_t *restrict wn, const uint64_t *restrict wu, intptr_t nc, const double *restrict dv,
+    const double *restrict cv, double *restrict val, uint64_t *ok, uint64_t *sp)
+{
+    const __m512i m9 = _mm512_set1_epi64(0x1ff);
+    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), e53 = _mm512_set1_pd(0x1p-53);
+    const __m512d c108 = _mm512_set1_pd(108.0);
+    uint64_t o = 0, s = 0;
+    intptr_t i = 0;
+    for (; i + 8 <= nc; i += 8) {
+        __m512i WN = _mm512_loadu_si512(wn + i), WU = _mm512_loadu_si512(wu + i);
+        __m512i M = _mm512_srli_epi64(WN, 12), J = _mm512_and_si512(WN, m9);
+        __m512d vd = _mm512_loadu_pd(dv + i), vc = _mm512_loadu_pd(cv + i);
+        __m512d vq = _mm512_mul_pd(c108, vd);
+        __m512d tw = _mm512_i64gather_pd(J, nd_zig_w64, 8);
+        __m512i tk = _mm512_i64gather_epi64(J, (const void *)nd_zig_k64, 8);
+        __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(M), tw);
+        __m512d cx = _mm512_mul_pd(vc, x), v = _mm512_add_pd(one, cx), x2 = _mm512_mul_pd(x, x);
+        __m512d v3 = _mm512_mul_pd(_mm512_mul_pd(v, v), v);
+        __m512d u = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(WU, 11)), one), e53);
+        __m512d mn = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(cx, zero, _CMP_LT_OQ), zero, cx);
+        __m512d rhs = _mm512_mul_pd(_mm512_sub_pd(one, u), _mm512_mul_pd(vq, _mm512_add_pd(one, mn)));
+        __mmask8 rect = _mm512_cmp_epu64_mask(M, tk, _MM_CMPINT_LT);
+        __mmask8 pos = _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ);
+        __mmask8 sq = _mm512_cmp_pd_mask(_mm512_mul_pd(x2, x2), rhs, _CMP_LT_OQ);
+        _mm512_storeu_pd(val + i, _mm512_mul_pd(vd, v3));
+        o |= (uint64_t)(rect & pos & sq) << i;
+        s |= (uint64_t)((uint8_t)~rect | (pos & (uint8_t)~sq)) << i;
+    }
+    *ok = o;
+    *sp = s;
+    if (i < nc) gb_pass_c(wn, wu, i, nc, dv, cv, val, ok, sp);
+}
+
+__attribute__((target("avx2"))) static void gb_pass_256(
+    const uint64_t *restrict wn, const uint64_t *restrict wu, intptr_t nc, const double *restrict dv,
+    const double *restrict cv, double *restrict val, uint64_t *ok, uint64_t *sp)
+{
+    const __m256i m9 = _mm256_set1_epi64x(0x1ff), sb = _mm256_set1_epi64x(INT64_MIN);
     const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(), e53 = _mm256_set1_pd(0x1p-53);
+    const __m256d c108 = _mm256_set1_pd(108.0);
+    uint64_t o = 0, s = 0;
     intptr_t i = 0;
     for (; i + 4 <= nc; i += 4) {
-        __m256i A = _mm256_loadu_si256((const __m256i *)(w + 2 * i)), B = _mm256_loadu_si256((const __m256i *)(w + 2 * i + 4));
-        /* A = n0 u0 n1 u1, B = n2 u2 n3 u3 -> n0 n1 n2 n3, u0 u1 u2 u3 */
-        __m256i L = _mm256_unpacklo_epi64(A, B), H = _mm256_unpackhi_epi64(A, B); /* n0 n2 n1 n3 / u0 u2 u1 u3 */
-        __m256i WN = _mm256_permute4x64_epi64(L, 0xd8), WU = _mm256_permute4x64_epi64(H, 0xd8);
+        __m256i WN = _mm256_loadu_si256((const __m256i *)(wn + i)), WU = _mm256_loadu_si256((const __m256i *)(wu + i));
         __m256i M = _mm256_srli_epi64(WN, 12), J = _mm256_and_si256(WN, m9);
+        __m256d vd = _mm256_loadu_pd(dv + i), vc = _mm256_loadu_pd(cv + i);
+        __m256d vq = _mm256_mul_pd(c108, vd);
         __m256d tw = _mm256_i64gather_pd(nd_zig_w64, J, 8);
         __m256i tk = _mm256_i64gather_epi64((const long long *)nd_zig_k64, J, 8);
         __m256d x = _mm256_mul_pd(gw_u2d_256(M), tw);
@@ -348,116 +459,199 @@ __attribute__((target("avx2"))) static void gw_pass1_256(
         __m256d mn = _mm256_blendv_pd(zero, cx, _mm256_cmp_pd(cx, zero, _CMP_LT_OQ));
         __m256d rhs = _mm256_mul_pd(_mm256_sub_pd(one, u), _mm256_mul_pd(vq, _mm256_add_pd(one, mn)));
         /* unsigned M < tk: both < 2^63 here (M < 2^52; k64 entries < 2^52) */
-        __m256i rect = _mm256_cmpgt_epi64(_mm256_xor_si256(tk, sb), _mm256_xor_si256(M, sb));
-        __m256d okd = _mm256_and_pd(_mm256_and_pd(_mm256_castsi256_pd(rect), _mm256_cmp_pd(v, zero, _CMP_GT_OQ)),
-                                    _mm256_cmp_pd(_mm256_mul_pd(x2, x2), rhs, _CMP_LT_OQ));
+        unsigned rect = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
+            _mm256_cmpgt_epi64(_mm256_xor_si256(tk, sb), _mm256_xor_si256(M, sb))));
+        unsigned pos = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(v, zero, _CMP_GT_OQ));
+        unsigned sq = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_mul_pd(x2, x2), rhs, _CMP_LT_OQ));
         _mm256_storeu_pd(val + i, _mm256_mul_pd(vd, v3));
-        _mm256_storeu_si256((__m256i *)(ok + i), _mm256_and_si256(_mm256_castpd_si256(okd), one64));
+        o |= (uint64_t)(rect & pos & sq) << i;
+        s |= (uint64_t)((rect ^ 15u) | (pos & (sq ^ 15u))) << i;
     }
-    if (i < nc) gw_pass1_2(w + 2 * i, nc - i, d, c, val + i, ok + i);
+    *ok = o;
+    *sp = s;
+    if (i < nc) gb_pass_c(wn, wu, i, nc, dv, cv, val, ok, sp);
+}
+
+/* val[i] for the set bits i of ok, in order, to dst: 8 at a time; dst has
+ * room for 8 more than it receives */
+__attribute__((target("avx512f,avx512dq,avx512vl"))) static intptr_t gb_compact_512(
+    const double *val, uint64_t ok, intptr_t nc, double *dst)
+{
+    intptr_t i, n = 0;
+    for (i = 0; i < nc; i += 8) {
+        __mmask8 m = (__mmask8)(ok >> i);
+        _mm512_storeu_pd(dst + n, _mm512_maskz_compress_pd(m, _mm512_loadu_pd(val + i)));
+        n += __builtin_popcount((unsigned)m);
+    }
+    return n;
+}
+
+/* gb_compact_512 for AVX2, 4 at a time: gb_perm4[m] moves the lanes set in
+ * the 4-bit mask m (as pairs of 32-bit halves) to the front */
+static const int32_t gb_perm4[16][8] = {
+    {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0}, {0, 1, 2, 3, 0, 0, 0, 0},
+    {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0}, {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0},
+    {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
+    {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
+
+__attribute__((target("avx2"))) static intptr_t gb_compact_256(const double *val, uint64_t ok, intptr_t nc, double *dst)
+{
+    intptr_t i, n = 0;
+    for (i = 0; i < nc; i += 4) {
+        unsigned m = (unsigned)(ok >> i) & 15u;
+        __m256i p = _mm256_loadu_si256((const __m256i *)gb_perm4[m]);
+        __m256i v = _mm256_loadu_si256((const __m256i *)(val + i));
+        _mm256_storeu_si256((__m256i *)(dst + n), _mm256_permutevar8x32_epi32(v, p));
+        n += __builtin_popcount(m);
+    }
+    return n;
 }
 #endif
 
-/* gw_pass1_2 at the fill's SIMD level */
-static void gw_pass1(int level, const uint64_t *w, intptr_t nc, double d, double c, double *val, int64_t *ok)
+/* the fast tests at the fill's SIMD level (nd_exponential_simd_level: the
+ * CPU's best, capped by NUMDIST_SIMD_MAX) */
+static void gb_pass(int level, const uint64_t *wn, const uint64_t *wu, intptr_t nc, const double *dv,
+                    const double *cv, double *val, uint64_t *ok, uint64_t *sp)
 {
+    *ok = *sp = 0;
 #ifdef GW_X86
-    if (level >= 3) { gw_pass1_512(w, nc, d, c, val, ok); return; }
-    if (level == 2) { gw_pass1_256(w, nc, d, c, val, ok); return; }
+    if (level >= 3) { gb_pass_512(wn, wu, nc, dv, cv, val, ok, sp); return; }
+    if (level == 2) { gb_pass_256(wn, wu, nc, dv, cv, val, ok, sp); return; }
 #endif
     (void)level;
-    gw_pass1_2(w, nc, d, c, val, ok);
+    gb_pass_c(wn, wu, 0, nc, dv, cv, val, ok, sp);
 }
 
-
-/* n draws of kind GK_MT (the values into z) or GK_BMT (the a + 1 draw into z,
- * the boost word into zw), exactly the scalar rule's numbers.  A window holds
- * the candidates at word offsets 0, S, 2S, ... from the stream's position;
- * they are taken in order while they pass; a try that does not is resolved by
- * the scalar rule, and if that ends a multiple of S words further, the walk
- * goes on with the window's candidates, else a new window starts there. */
-static void gw_fill(nd_bits_t *bits, intptr_t n, double *z, uint64_t *zw, const gprm *p)
+/* index of the lowest set bit of x != 0 */
+static inline int gb_ctz64(uint64_t x)
 {
-    double val[GW_CAND_MAX];
-    int64_t ok[GW_CAND_MAX];
-    uint64_t wd[2 * GW_CAND_MAX];
-    const int boost = p->kind == GK_BMT;
-    const intptr_t S = boost ? 3 : 2;
-    const double d = p->d, c = p->c;
-    const int level = nd_exponential_simd_level();
-    intptr_t k = 0;
-    while (k < n) {
-        const uint64_t *w;
-        intptr_t nc, i = 0, t;
-        if (bits->pos == bits->end) nd_bits_refill(bits);
-        nc = (bits->end - bits->pos) / S;
-        if (bits->xo == NULL || nc < 1) {
-            /* a NumPy source (refills are not counted) or the end of a block */
-            z[k] = mt_draw(bits, d, c);
-            if (boost) zw[k] = nd_bits_next64(bits);
-            k++;
-            continue;
-        }
+#if defined(__GNUC__)
+    return __builtin_ctzll(x);
+#else
+    int i = 0;
+    while (!(x & 1)) { x >>= 1; i++; }
+    return i;
+#endif
+}
+
+/* The words of a block: a pointer into the buffer when it holds them all,
+ * else a copy in wbuf (drawn one by one: buffer ends, NumPy sources). */
+static const uint64_t *gb_words(nd_bits_t *bits, intptr_t need, uint64_t *wbuf)
+{
+    const uint64_t *w;
+    intptr_t k;
+    if (bits->pos == bits->end && bits->xo != NULL) nd_bits_refill(bits);
+    if (bits->xo != NULL && bits->end - bits->pos >= need) {
         w = bits->pos;
-        if (nc > (boost ? GW_CAND_BOOST : GW_CAND)) nc = boost ? GW_CAND_BOOST : GW_CAND;
-        if (nc > n - k) nc = n - k;
-        if (S == 2) {
-            gw_pass1(level, w, nc, d, c, val, ok);
-        } else { /* deinterleave first: contiguous loads vectorise without gathers */
-            intptr_t ii;
-            for (ii = 0; ii < nc; ii++) { wd[2 * ii] = w[3 * ii]; wd[2 * ii + 1] = w[3 * ii + 1]; }
-            gw_pass1(level, wd, nc, d, c, val, ok);
+        bits->pos += need;
+        return w;
+    }
+    for (k = 0; k < need; k++) wbuf[k] = nd_bits_next64(bits);
+    return wbuf;
+}
+
+/* The accepted values of a constant concentration not yet given out (a kernel
+ * call's blocks continue from piece to piece), and the block's parameters. */
+typedef struct gcarry {
+    double v[GB_N + 8];
+    intptr_t i, n; /* v[i..n) are left */
+    double dv[GB_N], cv[GB_N];
+    int level;
+} gcarry;
+
+static void gcarry_init(gcarry *cr, const gprm *p)
+{
+    intptr_t i;
+    cr->i = cr->n = 0;
+    for (i = 0; i < GB_N; i++) {
+        cr->dv[i] = p->d;
+        cr->cv[i] = p->c;
+    }
+    cr->level = nd_exponential_simd_level();
+}
+
+/* One block of GB_N tries of a constant concentration (kind GK_MT or GK_BMT):
+ * the accepted values, in try order, to dst, which has room for GB_N + 8.
+ * Returns their number. */
+static intptr_t gb_block_const(nd_bits_t *bits, gcarry *cr, double *dst)
+{
+    uint64_t wbuf[2 * GB_N], ok, sp, spw[2 * GB_N];
+    double val[GB_N];
+    int spi[GB_N];
+    const uint64_t *w = gb_words(bits, 2 * GB_N, wbuf);
+    int nsp = 0, e;
+    gb_pass(cr->level, w, w + GB_N, GB_N, cr->dv, cr->cv, val, &ok, &sp);
+    if (G_UNLIKELY(sp != 0)) {
+        /* the open tries' words first: drawing can refill the buffer under w */
+        uint64_t s = sp;
+        while (s) {
+            int i = gb_ctz64(s);
+            spi[nsp] = i;
+            spw[2 * nsp] = w[i];
+            spw[2 * nsp + 1] = w[GB_N + i];
+            nsp++;
+            s &= s - 1;
         }
-        while (k < n && i < nc) {
-            if (G_LIKELY(ok[i])) {
-                z[k] = val[i];
-                if (boost) zw[k] = w[S * i + 2];
-                i++;
-                k++;
-            } else {
-                uint64_t blk = bits->xo->counter;
-                bits->pos = (uint64_t *)w + S * i;
-                z[k] = mt_draw(bits, d, c);
-                if (boost) zw[k] = nd_bits_next64(bits);
-                k++;
-                if (bits->xo->counter != blk) goto next_window; /* refilled: w is stale */
-                t = bits->pos - w;
-                if (t % S != 0) goto next_window; /* off the candidates' grid */
-                i = t / S;
-            }
+        for (e = 0; e < nsp; e++)
+            if (mt_finish(bits, cr->dv[0], cr->cv[0], spw[2 * e], spw[2 * e + 1], &val[spi[e]]))
+                ok |= UINT64_C(1) << spi[e];
+    }
+#ifdef GW_X86
+    if (cr->level >= 3) return gb_compact_512(val, ok, GB_N, dst);
+    if (cr->level == 2) return gb_compact_256(val, ok, GB_N, dst);
+#endif
+    {
+        intptr_t n = 0;
+        while (ok) {
+            int i = gb_ctz64(ok);
+            dst[n] = val[i];
+            n++;
+            ok &= ok - 1;
         }
-        bits->pos = (uint64_t *)w + S * i;
-    next_window:;
+        return n;
     }
 }
 
-/* boosting: z[k] = z[k] exp(log(u_k) ia) (log_ = 0) or log z[k] + log(u_k) ia, ia = 1/a,
- * u_k = nd_u01_oc(zw[k]) */
-G_CLONES static void g_boost_pass_c(double *z, const uint64_t *zw, intptr_t c, double ia, int log_)
+/* n values of a constant concentration (kind GK_MT: G(a); GK_BMT: G(a + 1))
+ * into z: the carry's
+ * first, then whole blocks straight into z while it has room, the last block
+ * through the carry */
+static void gb_fill(nd_bits_t *bits, intptr_t n, double *z, gcarry *cr)
+{
+    intptr_t k = 0;
+    while (k < n) {
+        intptr_t t;
+        if (cr->i == cr->n) {
+            if (n - k >= GB_N + 8) {
+                k += gb_block_const(bits, cr, z + k);
+                continue;
+            }
+            cr->n = gb_block_const(bits, cr, cr->v);
+            cr->i = 0;
+        }
+        t = cr->n - cr->i < n - k ? cr->n - cr->i : n - k;
+        memcpy(z + k, cr->v + cr->i, sizeof(double) * (size_t)t);
+        cr->i += t;
+        k += t;
+    }
+}
+
+/* boosting: z[k] = z[k] exp(-(e[k] ia)), e[k] a standard exponential, ia = 1/a
+ * (ia[k] when ia != NULL, else ia0) */
+static void g_boost_c(double *z, const double *e, const double *ia, double ia0, intptr_t c)
 {
     intptr_t k;
-    if (log_) {
-        for (k = 0; k < c; k++) {
-            double g = z[k], lu = nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) * ia;
-            double lg = nd_log_pos(g);
-            z[k] = (g > 0.0 ? lg : -g_inf) + lu;
-        }
-    } else {
-        for (k = 0; k < c; k++)
-            z[k] = z[k] * nd_gamma_exp(nd_log_pos(gw_u53p1(zw[k]) * 0x1p-53) * ia);
+    for (k = 0; k < c; k++) {
+        const double y = -(e[k] * (ia ? ia[k] : ia0));
+        /* below -746 nd_gamma_exp clamps and returns 0: skip its subnormal work */
+        z[k] = z[k] * (y < -746.0 ? 0.0 : nd_gamma_exp(y));
     }
 }
 
 #ifdef GW_X86
-/* nd_log_pos and nd_gamma_exp on vectors: the scalar functions' operations in
- * their order (ndmath.h, gamma.h), so the same bits.  GCC does not vectorise
+/* nd_gamma_exp on vectors: the scalar function's operations in its order
+ * (gamma.h), so the same bits.  GCC does not vectorise
  * the scalar loop above (the clamps and the integer work on exponents). */
-#define GW_LOG_POLY(V, MUL, ADD, z) \
-    MUL(z, ADD(V(0x1.5555555555555p-1), MUL(z, ADD(V(0x1.999999999999ap-2), MUL(z, \
-    ADD(V(0x1.2492492492492p-2), MUL(z, ADD(V(0x1.c71c71c71c71cp-3), MUL(z, \
-    ADD(V(0x1.745d1745d1746p-3), MUL(z, ADD(V(0x1.3b13b13b13b14p-3), MUL(z, \
-    ADD(V(0x1.1111111111111p-3), MUL(z, ADD(V(0x1.e1e1e1e1e1e1ep-4), MUL(z, \
-    ADD(V(0x1.af286bca1af28p-4), MUL(z, V(0x1.8618618618618p-4))))))))))))))))))))
 #define GW_EXP_POLY(V, MUL, ADD, r) \
     ADD(V(1.0), MUL(r, ADD(V(1.0), MUL(r, ADD(V(1.0 / 2), MUL(r, ADD(V(1.0 / 6), MUL(r, \
     ADD(V(1.0 / 24), MUL(r, ADD(V(1.0 / 120), MUL(r, ADD(V(1.0 / 720), MUL(r, \
@@ -468,24 +662,6 @@ G_CLONES static void g_boost_pass_c(double *z, const uint64_t *zw, intptr_t c, d
 #define GW512_T __attribute__((target("avx512f,avx512dq,avx512vl")))
 #define V8(x) _mm512_set1_pd(x)
 #define I8(x) _mm512_set1_epi64((long long)(x))
-
-GW512_T static inline __m512d gw_log512(__m512d x)
-{
-    __m512i ix = _mm512_add_epi64(_mm512_castpd_si512(x), I8(UINT64_C(0x3ff0000000000000) - UINT64_C(0x3fe6a09e667f3bcd)));
-    __m512d dk = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(I8(0x4330000000000000), _mm512_srli_epi64(ix, 52))),
-                               V8(0x1p52 + 1023.0));
-    __m512d f, hf, sv, z, R;
-    ix = _mm512_add_epi64(_mm512_and_si512(ix, I8(0x000fffffffffffff)), I8(0x3fe6a09e667f3bcd));
-    f = _mm512_sub_pd(_mm512_castsi512_pd(ix), V8(1.0));
-    hf = _mm512_mul_pd(_mm512_mul_pd(V8(0.5), f), f);
-    sv = _mm512_div_pd(f, _mm512_add_pd(V8(2.0), f));
-    z = _mm512_mul_pd(sv, sv);
-    R = GW_LOG_POLY(V8, _mm512_mul_pd, _mm512_add_pd, z);
-    return _mm512_sub_pd(_mm512_mul_pd(dk, V8(ND_LN2_HI)),
-                         _mm512_sub_pd(_mm512_sub_pd(hf, _mm512_add_pd(_mm512_mul_pd(sv, _mm512_add_pd(hf, R)),
-                                                                       _mm512_mul_pd(dk, V8(ND_LN2_LO)))),
-                                       f));
-}
 
 GW512_T static inline __m512d gw_exp512(__m512d y)
 {
@@ -504,53 +680,26 @@ GW512_T static inline __m512d gw_exp512(__m512d y)
     return _mm512_mul_pd(_mm512_mul_pd(pl, s1), s2);
 }
 
-GW512_T static void g_boost_pass_512(double *z, const uint64_t *zw, intptr_t c, double ia, int log_)
+GW512_T static void g_boost_512(double *z, const double *e, const double *ia, double ia0, intptr_t c)
 {
-    const __m512d via = V8(ia), e53 = V8(0x1p-53);
+    const __m512d sgn = V8(-0.0);
     intptr_t k = 0;
-    /* four independent vectors per step: the polynomials are long dependent
-     * chains, so one vector at a time leaves the units idle */
-    for (; !log_ && k + 32 <= c; k += 32) {
-        __m512d u[4], lu[4], e[4];
+    /* four independent vectors per step: the polynomial is a long dependent
+     * chain, so one vector at a time leaves the units idle */
+    for (; k + 32 <= c; k += 32) {
+        __m512d y[4];
         int q;
         for (q = 0; q < 4; q++)
-            u[q] = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(
-                       _mm512_loadu_si512(zw + k + 8 * q), 11)), V8(1.0)), e53);
-        for (q = 0; q < 4; q++) lu[q] = _mm512_mul_pd(gw_log512(u[q]), via);
-        for (q = 0; q < 4; q++) e[q] = gw_exp512(lu[q]);
-        for (q = 0; q < 4; q++) _mm512_storeu_pd(z + k + 8 * q, _mm512_mul_pd(_mm512_loadu_pd(z + k + 8 * q), e[q]));
+            y[q] = _mm512_xor_pd(_mm512_mul_pd(_mm512_loadu_pd(e + k + 8 * q),
+                                               ia ? _mm512_loadu_pd(ia + k + 8 * q) : V8(ia0)), sgn);
+        for (q = 0; q < 4; q++) y[q] = gw_exp512(y[q]);
+        for (q = 0; q < 4; q++) _mm512_storeu_pd(z + k + 8 * q, _mm512_mul_pd(_mm512_loadu_pd(z + k + 8 * q), y[q]));
     }
     for (; k + 8 <= c; k += 8) {
-        __m512d u = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(_mm512_loadu_si512(zw + k), 11)),
-                                                V8(1.0)), e53);
-        __m512d lu = _mm512_mul_pd(gw_log512(u), via), g = _mm512_loadu_pd(z + k);
-        if (log_) {
-            __m512d lg = gw_log512(g);
-            lg = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(g, _mm512_setzero_pd(), _CMP_GT_OQ), V8(-g_inf), lg);
-            _mm512_storeu_pd(z + k, _mm512_add_pd(lg, lu));
-        } else {
-            _mm512_storeu_pd(z + k, _mm512_mul_pd(g, gw_exp512(lu)));
-        }
+        __m512d y = _mm512_xor_pd(_mm512_mul_pd(_mm512_loadu_pd(e + k), ia ? _mm512_loadu_pd(ia + k) : V8(ia0)), sgn);
+        _mm512_storeu_pd(z + k, _mm512_mul_pd(_mm512_loadu_pd(z + k), gw_exp512(y)));
     }
-    if (k < c) g_boost_pass_c(z + k, zw + k, c - k, ia, log_);
-}
-/* the boosts of varying concentrations: z[k] = z[k] exp(log(u_k) ia[k]),
- * u_k = nd_u01_oc(zw[k]) (as g_value) */
-GW512_T static void g_boost_vary_512(double *z, const uint64_t *zw, const double *ia, intptr_t c)
-{
-    const __m512d e53 = V8(0x1p-53);
-    intptr_t k = 0;
-    for (; k + 16 <= c; k += 16) {
-        __m512d u[2], lu[2], e[2];
-        int q;
-        for (q = 0; q < 2; q++)
-            u[q] = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(
-                       _mm512_loadu_si512(zw + k + 8 * q), 11)), V8(1.0)), e53);
-        for (q = 0; q < 2; q++) lu[q] = _mm512_mul_pd(gw_log512(u[q]), _mm512_loadu_pd(ia + k + 8 * q));
-        for (q = 0; q < 2; q++) e[q] = gw_exp512(lu[q]);
-        for (q = 0; q < 2; q++) _mm512_storeu_pd(z + k + 8 * q, _mm512_mul_pd(_mm512_loadu_pd(z + k + 8 * q), e[q]));
-    }
-    for (; k < c; k++) z[k] = z[k] * nd_gamma_exp(nd_log_pos(nd_u01_oc(zw[k])) * ia[k]);
+    if (k < c) g_boost_c(z + k, e + k, ia ? ia + k : NULL, ia0, c - k);
 }
 #undef V8
 #undef I8
@@ -558,24 +707,6 @@ GW512_T static void g_boost_vary_512(double *z, const uint64_t *zw, const double
 #define GW256_T __attribute__((target("avx2")))
 #define V4(x) _mm256_set1_pd(x)
 #define I4(x) _mm256_set1_epi64x((long long)(x))
-
-GW256_T static inline __m256d gw_log256(__m256d x)
-{
-    __m256i ix = _mm256_add_epi64(_mm256_castpd_si256(x), I4(UINT64_C(0x3ff0000000000000) - UINT64_C(0x3fe6a09e667f3bcd)));
-    __m256d dk = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(I4(0x4330000000000000), _mm256_srli_epi64(ix, 52))),
-                               V4(0x1p52 + 1023.0));
-    __m256d f, hf, sv, z, R;
-    ix = _mm256_add_epi64(_mm256_and_si256(ix, I4(0x000fffffffffffff)), I4(0x3fe6a09e667f3bcd));
-    f = _mm256_sub_pd(_mm256_castsi256_pd(ix), V4(1.0));
-    hf = _mm256_mul_pd(_mm256_mul_pd(V4(0.5), f), f);
-    sv = _mm256_div_pd(f, _mm256_add_pd(V4(2.0), f));
-    z = _mm256_mul_pd(sv, sv);
-    R = GW_LOG_POLY(V4, _mm256_mul_pd, _mm256_add_pd, z);
-    return _mm256_sub_pd(_mm256_mul_pd(dk, V4(ND_LN2_HI)),
-                         _mm256_sub_pd(_mm256_sub_pd(hf, _mm256_add_pd(_mm256_mul_pd(sv, _mm256_add_pd(hf, R)),
-                                                                       _mm256_mul_pd(dk, V4(ND_LN2_LO)))),
-                                       f));
-}
 
 GW256_T static inline __m256d gw_exp256(__m256d y)
 {
@@ -594,50 +725,43 @@ GW256_T static inline __m256d gw_exp256(__m256d y)
     return _mm256_mul_pd(_mm256_mul_pd(pl, s1), s2);
 }
 
-GW256_T static void g_boost_pass_256(double *z, const uint64_t *zw, intptr_t c, double ia, int log_)
+GW256_T static void g_boost_256(double *z, const double *e, const double *ia, double ia0, intptr_t c)
 {
-    const __m256d via = V4(ia), e53 = V4(0x1p-53);
+    const __m256d sgn = V4(-0.0);
     intptr_t k = 0;
-    for (; !log_ && k + 16 <= c; k += 16) { /* as g_boost_pass_512 */
-        __m256d u[4], lu[4], e[4];
+    for (; k + 16 <= c; k += 16) { /* as g_boost_512 */
+        __m256d y[4];
         int q;
         for (q = 0; q < 4; q++)
-            u[q] = _mm256_mul_pd(_mm256_add_pd(gw_u2d_256(_mm256_srli_epi64(
-                       _mm256_loadu_si256((const __m256i *)(zw + k + 4 * q)), 11)), V4(1.0)), e53);
-        for (q = 0; q < 4; q++) lu[q] = _mm256_mul_pd(gw_log256(u[q]), via);
-        for (q = 0; q < 4; q++) e[q] = gw_exp256(lu[q]);
-        for (q = 0; q < 4; q++) _mm256_storeu_pd(z + k + 4 * q, _mm256_mul_pd(_mm256_loadu_pd(z + k + 4 * q), e[q]));
+            y[q] = _mm256_xor_pd(_mm256_mul_pd(_mm256_loadu_pd(e + k + 4 * q),
+                                               ia ? _mm256_loadu_pd(ia + k + 4 * q) : V4(ia0)), sgn);
+        for (q = 0; q < 4; q++) y[q] = gw_exp256(y[q]);
+        for (q = 0; q < 4; q++) _mm256_storeu_pd(z + k + 4 * q, _mm256_mul_pd(_mm256_loadu_pd(z + k + 4 * q), y[q]));
     }
     for (; k + 4 <= c; k += 4) {
-        __m256d u = _mm256_mul_pd(_mm256_add_pd(gw_u2d_256(_mm256_srli_epi64(_mm256_loadu_si256((const __m256i *)(zw + k)), 11)),
-                                                V4(1.0)), e53);
-        __m256d lu = _mm256_mul_pd(gw_log256(u), via), g = _mm256_loadu_pd(z + k);
-        if (log_) {
-            __m256d lg = gw_log256(g);
-            lg = _mm256_blendv_pd(V4(-g_inf), lg, _mm256_cmp_pd(g, _mm256_setzero_pd(), _CMP_GT_OQ));
-            _mm256_storeu_pd(z + k, _mm256_add_pd(lg, lu));
-        } else {
-            _mm256_storeu_pd(z + k, _mm256_mul_pd(g, gw_exp256(lu)));
-        }
+        __m256d y = _mm256_xor_pd(_mm256_mul_pd(_mm256_loadu_pd(e + k), ia ? _mm256_loadu_pd(ia + k) : V4(ia0)), sgn);
+        _mm256_storeu_pd(z + k, _mm256_mul_pd(_mm256_loadu_pd(z + k), gw_exp256(y)));
     }
-    if (k < c) g_boost_pass_c(z + k, zw + k, c - k, ia, log_);
+    if (k < c) g_boost_c(z + k, e + k, ia ? ia + k : NULL, ia0, c - k);
 }
 #undef V4
 #undef I4
 #endif
 
-/* boosting at the fill's SIMD level.  The vector code only where exp(log(u) ia)
- * stays a normal number (log(u) >= -36.74, so ia < 19, a > 0.053): below that
- * its subnormal results make every vector operation a microcode assist, and
- * the scalar loop is faster (same numbers either way). */
-static void g_boost_pass(double *z, const uint64_t *zw, intptr_t c, double ia, int log_)
+/* boosting at the fill's SIMD level, for factors ia all below maxia.  The
+ * vector code only where exp(-e ia) stays a normal number (e < 37.2, all but
+ * a 1e-16 share of the exponentials, for ia < 19, a > 0.053): below that its
+ * subnormal results make every vector operation a microcode assist, and the
+ * scalar loop is faster (same numbers either way). */
+static void g_boost(double *z, const double *e, const double *ia, double ia0, double maxia, intptr_t c)
 {
 #ifdef GW_X86
-    int level = log_ || ia < 19.0 ? nd_exponential_simd_level() : 0;
-    if (level >= 3) { g_boost_pass_512(z, zw, c, ia, log_); return; }
-    if (level == 2) { g_boost_pass_256(z, zw, c, ia, log_); return; }
+    int level = maxia < 19.0 ? nd_exponential_simd_level() : 0;
+    if (level >= 3) { g_boost_512(z, e, ia, ia0, c); return; }
+    if (level == 2) { g_boost_256(z, e, ia, ia0, c); return; }
 #endif
-    g_boost_pass_c(z, zw, c, ia, log_);
+    (void)maxia;
+    g_boost_c(z, e, ia, ia0, c);
 }
 
 G_CLONES static void g_log_pass(double *z, intptr_t c)
@@ -649,11 +773,12 @@ G_CLONES static void g_log_pass(double *z, intptr_t c)
     }
 }
 
-/* Fill z[0..c) with G(a) (log = 0) or log G(a) (log = 1) for one constant a. */
-static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, int log_)
+/* Fill z[0..c) with G(a) (log = 0) or log G(a) (log = 1) for one constant a;
+ * cr: the call's carry (gcarry_init for p). */
+static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, int log_, gcarry *cr)
 {
     intptr_t k;
-    uint64_t zw[EW_CHUNK];
+    double ew[EW_CHUNK];
     switch (p->kind) {
     case GK_BAD:
     case GK_INF:
@@ -667,202 +792,177 @@ static void gamma_const(nd_bits_t *bits, intptr_t c, double *z, const gprm *p, i
         for (k = 0; k < c; k++) z[k] = log_ ? g_logvalue(bits, p) : g_value(bits, p);
         return;
     case GK_MT:
-        gw_fill(bits, c, z, NULL, p);
+        gb_fill(bits, c, z, cr);
         if (log_) g_log_pass(z, c);
         return;
-    default: /* GK_BMT */
-        gw_fill(bits, c, z, zw, p);
-        g_boost_pass(z, zw, c, p->ia, log_);
+    default: /* GK_BMT: G(a + 1) for the piece, then its exponentials */
+        gb_fill(bits, c, z, cr);
+        nd_exponential_fill(bits, c, ew, 0);
+        if (log_) {
+            g_log_pass(z, c);
+            for (k = 0; k < c; k++) z[k] = z[k] - ew[k] * p->ia;
+        } else {
+            g_boost(z, ew, NULL, p->ia, p->ia, c);
+        }
         return;
     }
 }
 
 /* ---- varying concentrations ------------------------------------------------
- * The same idea as gw_fill with a parameter per element: in a window of
- * elements k, k+1, ..., element i's first try is assumed to start at word
- * off[i] (off[i+1] = off[i] + 2, or + 3 when boosting: the boost word follows
- * the uniform); a vector pass tests every first try (per-lane d, c), and the
- * walk takes the elements whose first try the rule accepts; anything else
- * (other kinds: a == 1, a + 1 == 1, bad or infinite a; rejections) goes
- * through the scalar rule from off[i], and the walk continues if the rule
- * ended at off[i+1], else from a new window.  The boost of the elements with
- * a < 1 is applied afterwards (scalar, element by element).  Same words and
- * numbers as the element-by-element rule (test_gamma checks). */
-#define GV_CAND 32
+ * (the rule: top of this file) Blocks of GB_N elements: the first tries of
+ * all elements by gb_pass, then in element order the open or rejected ones
+ * finished, then the boosts' exponentials. */
 
-G_CLONES static void gv_pass1_c(const uint64_t *restrict w, intptr_t nc, const double *restrict dv,
-                                const double *restrict cv, double *restrict val, int64_t *restrict ok)
-{
-    intptr_t i;
-    for (i = 0; i < nc; i++) {
-        uint64_t wn = w[2 * i], m = wn >> 12, j = wn & 0x1ff;
-        double d = dv[i], c = cv[i], q = 108.0 * d;
-        double x = (nd_bits_to_dbl(UINT64_C(0x4330000000000000) | m) - 0x1p52) * nd_zig_w64[j];
-        double cx = c * x, v = 1.0 + cx, x2 = x * x, v3 = v * v * v;
-        double u = gw_u53p1(w[2 * i + 1]) * 0x1p-53;
-        int64_t rect = m < nd_zig_k64[j] ? 1 : 0;
-        int64_t pos = v > 0.0 ? 1 : 0;
-        int64_t sq = x2 * x2 < (1.0 - u) * (q * (1.0 + (cx < 0.0 ? cx : 0.0))) ? 1 : 0;
-        val[i] = d * v3;
-        ok[i] = rect & pos & sq;
-    }
-}
-
-#ifdef GW_X86
-__attribute__((target("avx512f,avx512dq,avx512vl"))) static void gv_pass1_512(
-    const uint64_t *restrict w, intptr_t nc, const double *restrict dv, const double *restrict cv,
-    double *restrict val, int64_t *restrict ok)
-{
-    const __m512i even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
-    const __m512i m9 = _mm512_set1_epi64(0x1ff), one64 = _mm512_set1_epi64(1);
-    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), e53 = _mm512_set1_pd(0x1p-53);
-    intptr_t i = 0;
-    for (; i + 8 <= nc; i += 8) {
-        __m512i A = _mm512_loadu_si512(w + 2 * i), B = _mm512_loadu_si512(w + 2 * i + 8);
-        __m512i WN = _mm512_permutex2var_epi64(A, even, B), WU = _mm512_permutex2var_epi64(A, odd, B);
-        __m512i M = _mm512_srli_epi64(WN, 12), J = _mm512_and_si512(WN, m9);
-        __m512d vd = _mm512_loadu_pd(dv + i), vc = _mm512_loadu_pd(cv + i);
-        __m512d vq = _mm512_mul_pd(_mm512_set1_pd(108.0), vd);
-        __m512d tw = _mm512_i64gather_pd(J, nd_zig_w64, 8);
-        __m512i tk = _mm512_i64gather_epi64(J, (const void *)nd_zig_k64, 8);
-        __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(M), tw);
-        __m512d cx = _mm512_mul_pd(vc, x), v = _mm512_add_pd(one, cx), x2 = _mm512_mul_pd(x, x);
-        __m512d v3 = _mm512_mul_pd(_mm512_mul_pd(v, v), v);
-        __m512d u = _mm512_mul_pd(_mm512_add_pd(_mm512_cvtepi64_pd(_mm512_srli_epi64(WU, 11)), one), e53);
-        __m512d mn = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(cx, zero, _CMP_LT_OQ), zero, cx);
-        __m512d rhs = _mm512_mul_pd(_mm512_sub_pd(one, u), _mm512_mul_pd(vq, _mm512_add_pd(one, mn)));
-        __mmask8 okm = _mm512_cmp_epu64_mask(M, tk, _MM_CMPINT_LT) &
-                       _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ) &
-                       _mm512_cmp_pd_mask(_mm512_mul_pd(x2, x2), rhs, _CMP_LT_OQ);
-        _mm512_storeu_pd(val + i, _mm512_mul_pd(vd, v3));
-        _mm512_storeu_si512(ok + i, _mm512_maskz_mov_epi64(okm, one64));
-    }
-    if (i < nc) gv_pass1_c(w + 2 * i, nc - i, dv + i, cv + i, val + i, ok + i);
-}
-#endif
-
-/* d and c of Marsaglia-Tsang for each a (of a + 1 when a < 1), as gprm_of (a
- * loop of its own, so that it vectorises: sqrt and division are IEEE) */
+/* d and c of Marsaglia-Tsang for each a (of a + 1 when a < 1; 1 and 1/3 for a
+ * NaN, <= 0 or +inf, whose try is drawn and ignored).  A loop of its own, so
+ * that it vectorises (sqrt and division are IEEE). */
 G_CLONES static void gv_params(const double *restrict a, intptr_t c, double *restrict dv, double *restrict cv)
 {
     intptr_t j;
     for (j = 0; j < c; j++) {
         double aj = a[j], m = aj < 1.0 ? aj + 1.0 : aj, d = m - 1.0 / 3.0;
+        d = aj > 0.0 && aj < g_inf ? d : 1.0;
         dv[j] = d;
         cv[j] = 1.0 / (3.0 * sqrt(d));
     }
 }
 
-/* c draws for the concentrations a[0..c) into z (c <= EW_CHUNK) */
-static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z)
+/* per element of a block: bit i of *bad: a[i] NaN, <= 0 or +inf; of *bst:
+ * 0 < a[i] < 1 (boosted) */
+static void gv_masks_c(const double *a, intptr_t i0, intptr_t nb, uint64_t *bad, uint64_t *bst)
 {
-    double dv[EW_CHUNK], cv[EW_CHUNK], val[GV_CAND];
-    int64_t ok[GV_CAND];
-    uint64_t wd[2 * GV_CAND], zb[EW_CHUNK];
-    uint8_t kind[EW_CHUNK]; /* 0 the scalar rule, 1 Marsaglia-Tsang, 2 boosted */
-    intptr_t off[GV_CAND + 1], k, j;
+    uint64_t b = *bad, s = *bst;
+    intptr_t i;
+    for (i = i0; i < nb; i++) {
+        const double ai = a[i];
+        b |= (uint64_t)!(ai > 0.0 && ai < g_inf) << i;
+        s |= (uint64_t)(ai > 0.0 && ai < 1.0) << i;
+    }
+    *bad = b;
+    *bst = s;
+}
+
+#ifdef GW_X86
+__attribute__((target("avx512f"))) static void gv_masks_512(const double *a, intptr_t nb, uint64_t *bad, uint64_t *bst)
+{
+    const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0), inf = _mm512_set1_pd(g_inf);
+    uint64_t b = 0, s = 0;
+    intptr_t i = 0;
+    for (; i + 8 <= nb; i += 8) {
+        __m512d x = _mm512_loadu_pd(a + i);
+        __mmask8 pos = _mm512_cmp_pd_mask(x, zero, _CMP_GT_OQ);
+        b |= (uint64_t)(uint8_t)~(pos & _mm512_cmp_pd_mask(x, inf, _CMP_LT_OQ)) << i;
+        s |= (uint64_t)(pos & _mm512_cmp_pd_mask(x, one, _CMP_LT_OQ)) << i;
+    }
+    *bad = b;
+    *bst = s;
+    if (i < nb) gv_masks_c(a, i, nb, bad, bst);
+}
+
+__attribute__((target("avx2"))) static void gv_masks_256(const double *a, intptr_t nb, uint64_t *bad, uint64_t *bst)
+{
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0), inf = _mm256_set1_pd(g_inf);
+    uint64_t b = 0, s = 0;
+    intptr_t i = 0;
+    for (; i + 4 <= nb; i += 4) {
+        __m256d x = _mm256_loadu_pd(a + i);
+        __m256d pos = _mm256_cmp_pd(x, zero, _CMP_GT_OQ);
+        b |= (uint64_t)(15 & ~_mm256_movemask_pd(_mm256_and_pd(pos, _mm256_cmp_pd(x, inf, _CMP_LT_OQ)))) << i;
+        s |= (uint64_t)_mm256_movemask_pd(_mm256_and_pd(pos, _mm256_cmp_pd(x, one, _CMP_LT_OQ))) << i;
+    }
+    *bad = b;
+    *bst = s;
+    if (i < nb) gv_masks_c(a, i, nb, bad, bst);
+}
+#endif
+
+static void gv_masks(int level, const double *a, intptr_t nb, uint64_t *bad, uint64_t *bst)
+{
+#ifdef GW_X86
+    if (level >= 3) { gv_masks_512(a, nb, bad, bst); return; }
+    if (level == 2) { gv_masks_256(a, nb, bad, bst); return; }
+#endif
+    (void)level;
+    *bad = *bst = 0;
+    gv_masks_c(a, 0, nb, bad, bst);
+}
+
+/* c draws for the concentrations a[0..c) into z (c <= EW_CHUNK; z does not
+ * overlap a): G(a), or log G(a) when log_ */
+static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, int log_)
+{
+    double dv[EW_CHUNK], cv[EW_CHUNK], eb[EW_CHUNK];
+    uint64_t wbuf[2 * GB_N], spw[2 * GB_N], badv[EW_CHUNK / GB_N], bstv[EW_CHUNK / GB_N];
+    intptr_t k0, j, nbst = 0;
     const int level = nd_exponential_simd_level();
     gv_params(a, c, dv, cv);
-    for (j = 0; j < c; j++) {
-        double aj = a[j], m = aj < 1.0 ? aj + 1.0 : aj;
-        kind[j] = (uint8_t)(((aj > 0.0) & (aj < g_inf) & (aj != 1.0) & (m != 1.0)) * (1 + (aj < 1.0)));
-    }
-    k = 0;
-    while (k < c) {
-        const uint64_t *w;
-        intptr_t nc, cnt, i, t;
-        if (bits->pos == bits->end) nd_bits_refill(bits);
-        cnt = bits->end - bits->pos;
-        w = bits->pos;
-        nc = c - k < GV_CAND ? c - k : GV_CAND;
-        off[0] = 0;
-        for (i = 0; i < nc; i++) off[i + 1] = off[i] + (kind[k + i] == 2 ? 3 : 2);
-        while (nc > 0 && off[nc] > cnt) nc--;
-        if (bits->xo == NULL || nc == 0) {
-            /* a NumPy source, or the end of a block: one element by the rule */
-            gprm pp = gprm_of(a[k]);
-            if (kind[k] == 0) {
-                z[k] = g_value(bits, &pp);
-            } else {
-                z[k] = mt_draw(bits, pp.d, pp.c);
-                if (kind[k] == 2) zb[k] = nd_bits_next64(bits);
+    for (k0 = 0; k0 < c; k0 += GB_N) {
+        const intptr_t nb = c - k0 < GB_N ? c - k0 : GB_N;
+        const uint64_t *w = gb_words(bits, 2 * nb, wbuf);
+        const uint64_t lanes = nb == 64 ? ~UINT64_C(0) : (UINT64_C(1) << nb) - 1;
+        uint64_t ok, sp, fix, m, badm, bstm;
+        intptr_t i, e = 0;
+        gv_masks(level, a + k0, nb, &badm, &bstm);
+        badv[k0 / GB_N] = badm;
+        bstv[k0 / GB_N] = bstm;
+        gb_pass(level, w, w + nb, nb, dv + k0, cv + k0, z + k0, &ok, &sp);
+        fix = (~ok | badm) & lanes;
+        /* the open and rejected tries' words first: drawing can refill the
+         * buffer under w */
+        for (m = fix & ~badm; m; m &= m - 1, e++) {
+            i = gb_ctz64(m);
+            spw[2 * e] = w[i];
+            spw[2 * e + 1] = w[nb + i];
+        }
+        for (m = fix, e = 0; m; m &= m - 1) {
+            const intptr_t k = k0 + (i = gb_ctz64(m));
+            if ((badm >> i) & 1) {
+                z[k] = a[k] > 0.0 ? g_inf : g_nan;
+                continue;
             }
-            k++;
-            continue;
+            if (!(((sp >> i) & 1) && mt_finish(bits, dv[k], cv[k], spw[2 * e], spw[2 * e + 1], &z[k])))
+                z[k] = mt_draw(bits, dv[k], cv[k]); /* rejected: new tries after the block */
+            e++;
         }
-        for (i = 0; i < nc; i++) {
-            wd[2 * i] = w[off[i]];
-            wd[2 * i + 1] = w[off[i] + 1];
-        }
-#ifdef GW_X86
-        if (level >= 3) gv_pass1_512(wd, nc, dv + k, cv + k, val, ok);
-        else
-#endif
-            gv_pass1_c(wd, nc, dv + k, cv + k, val, ok);
-        (void)level;
-        i = 0;
-        while (i < nc) {
-            if (G_LIKELY(ok[i] & (kind[k] != 0))) {
-                z[k] = val[i];
-                if (kind[k] == 2) zb[k] = w[off[i] + 2];
-            } else {
-                uint64_t blk = bits->xo->counter;
-                bits->pos = (uint64_t *)w + off[i];
-                if (kind[k] == 0) {
-                    gprm pp = gprm_of(a[k]);
-                    z[k] = g_value(bits, &pp);
-                } else {
-                    z[k] = mt_draw(bits, dv[k], cv[k]);
-                    if (kind[k] == 2) zb[k] = nd_bits_next64(bits);
-                }
-                if (bits->xo->counter != blk) { k++; goto next_window; } /* refilled: w is stale */
-                t = bits->pos - w;
-                if (t != off[i + 1]) { k++; goto next_window; } /* off the window's grid */
-            }
-            i++;
-            k++;
-        }
-        bits->pos = (uint64_t *)w + off[i];
-    next_window:;
+        for (m = bstm; m; m &= m - 1) eb[nbst++] = nd_standard_exponential(bits);
     }
-    /* the boosts: g exp(log(u) / a), as g_value; gathered, in vectors where
-     * the results stay normal (1/a < 19, as g_boost_pass) */
+    if (log_) {
+        g_log_pass(z, c);
+        for (k0 = 0, j = 0; k0 < c; k0 += GB_N) {
+            uint64_t m;
+            for (m = badv[k0 / GB_N]; m; m &= m - 1) {
+                const intptr_t k = k0 + gb_ctz64(m);
+                z[k] = a[k] > 0.0 ? g_inf : g_nan;
+            }
+            for (m = bstv[k0 / GB_N]; m; m &= m - 1) {
+                const intptr_t k = k0 + gb_ctz64(m);
+                z[k] = z[k] - eb[j++] * (1.0 / a[k]);
+            }
+        }
+        return;
+    }
+    if (nbst == 0) return;
+    /* the boosts g exp(-e / a), gathered (in vectors where the results stay
+     * normal: g_boost); dv and cv are free now: the values and 1/a of the
+     * boosted elements */
     {
-        /* dv and cv are free now: the values and 1/a of the boosted elements;
-         * their words compacted in zb (nb <= j) */
         double *bz = dv, *bia = cv, maxia = 0.0;
         uint16_t bidx[EW_CHUNK];
         intptr_t nb = 0, e;
-        for (j = 0; j < c; j++) {
-            if (kind[j] != 2) continue;
-            bidx[nb] = (uint16_t)j;
-            bz[nb] = z[j];
-            zb[nb] = zb[j];
-            bia[nb] = 1.0 / a[j];
-            maxia = bia[nb] > maxia ? bia[nb] : maxia;
-            nb++;
+        for (k0 = 0; k0 < c; k0 += GB_N) {
+            uint64_t m;
+            for (m = bstv[k0 / GB_N]; m; m &= m - 1) {
+                const intptr_t k = k0 + gb_ctz64(m);
+                bidx[nb] = (uint16_t)k;
+                bz[nb] = z[k];
+                bia[nb] = 1.0 / a[k];
+                maxia = bia[nb] > maxia ? bia[nb] : maxia;
+                nb++;
+            }
         }
-#ifdef GW_X86
-        if (level >= 3 && maxia < 19.0) g_boost_vary_512(bz, zb, bia, nb);
-        else
-#endif
-            for (e = 0; e < nb; e++) bz[e] = bz[e] * nd_gamma_exp(nd_log_pos(nd_u01_oc(zb[e])) * bia[e]);
+        g_boost(bz, eb, bia, 0.0, maxia, nb);
         for (e = 0; e < nb; e++) z[bidx[e]] = bz[e];
     }
-}
-
-/* Do the byte ranges of n elements of out (stride os) and p0 (stride s0) miss
- * each other?  (Then a piece of parameters can be read before its outputs
- * are written, as the element order would.) */
-static int ew_disjoint_runs(const char *out, intptr_t os, const char *p0, intptr_t s0, intptr_t n, size_t esz)
-{
-    uintptr_t o0 = (uintptr_t)out, p = (uintptr_t)p0, o1, p1;
-    if (n <= 0) return 1;
-    if (os < 0) o0 -= (uintptr_t)(-os) * (uintptr_t)(n - 1);
-    o1 = o0 + (uintptr_t)(os < 0 ? -os : os) * (uintptr_t)(n - 1) + esz;
-    if (s0 < 0) p -= (uintptr_t)(-s0) * (uintptr_t)(n - 1);
-    p1 = p + (uintptr_t)(s0 < 0 ? -s0 : s0) * (uintptr_t)(n - 1) + esz;
-    return o1 <= p || p1 <= o0;
 }
 
 /* out[k] = F(bits, p0[k], p1[k], &pa, &pb) in element order, pa / pb the
@@ -892,25 +992,40 @@ static int ew_disjoint_runs(const char *out, intptr_t os, const char *p0, intptr
 #define G_BETA(bits, a, pa, pb, b) beta_value(bits, a, b, pa, pb)
 
 /* gamma / log gamma: a constant concentration goes through gamma_const in
- * pieces of EW_CHUNK; varying ones element by element. */
+ * pieces of EW_CHUNK (one carry for the call: the pieces continue one run of
+ * blocks); varying ones through gamma_vary, a piece's parameters read before
+ * its outputs are written (out may be the parameter array itself). */
 #define G_KERNEL_GAMMA(fname, T, LOG, SCALE)                                              \
     void fname(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,       \
                intptr_t s0, const char *p1, intptr_t s1)                                  \
     {                                                                                     \
-        intptr_t i;                                                                       \
         (void)p1; (void)s1;                                                               \
         if (n <= 0) return;                                                               \
         ew_default(&p0, &s0, sizeof(T) == 8 ? (const void *)&g_one_d : (const void *)&g_one_f); \
+        if (s0 != 0) {                                                                    \
+            /* every value the same (NaN counted equal): the constant rule, whatever \
+             * the stride, so that a broadcast and a copy give the same numbers */   \
+            const double v0 = (double)EW_AT(T, p0, 0);                                    \
+            intptr_t j = 1;                                                               \
+            while (j < n) {                                                               \
+                const double vj = (double)EW_AT(T, p0, j * s0);                           \
+                if (!(vj == v0 || (vj != vj && v0 != v0))) break;                         \
+                j++;                                                                      \
+            }                                                                             \
+            if (j == n) s0 = 0;                                                           \
+        }                                                                                 \
         if (s0 == 0) {                                                                    \
             double a0 = (double)EW_AT(T, p0, 0) * (SCALE);                                \
             gprm p = gprm_of(a0);                                                         \
             double buf[EW_CHUNK];                                                         \
+            gcarry cr;                                                                    \
+            gcarry_init(&cr, &p);                                                         \
             nd_bits_expect(bits, (size_t)((double)n * (a0 < 1 ? GAMMA_WORDS_SMALL : GAMMA_WORDS)) + 1); \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
                 /* contiguous float64 output: drawn in place (a0 was read first) */       \
                 double *z = sizeof(T) == 8 && os == 8 ? (double *)(void *)out : buf;      \
-                gamma_const(bits, c, z, &p, LOG);                                         \
+                gamma_const(bits, c, z, &p, LOG, &cr);                                    \
                 if ((void *)z != (void *)out || (SCALE) != 1.0)                           \
                     for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE)); \
                 out += c * os;                                                            \
@@ -919,28 +1034,29 @@ static int ew_disjoint_runs(const char *out, intptr_t os, const char *p0, intptr
             return;                                                                       \
         }                                                                                 \
         nd_bits_expect(bits, (size_t)((double)n * GAMMA_WORDS_SMALL) + 1);                \
-        if (!(LOG) && bits->xo != NULL &&                                                 \
-            (((const char *)out == p0 && os == s0 && sizeof(T) == sizeof(double)) ||     \
-             ew_disjoint_runs(out, os, p0, s0, n, sizeof(T)))) {                          \
-            /* windows of first tries, parameters of a piece read before its output */   \
+        {                                                                                 \
             double av[EW_CHUNK], zv[EW_CHUNK];                                            \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
-                for (k = 0; k < c; k++) av[k] = (double)EW_AT(T, p0, k * s0) * (SCALE);   \
-                gamma_vary(bits, c, av, zv);                                              \
-                for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(zv[k] / (SCALE));    \
+                /* aligned contiguous float64: read and written in place */               \
+                const int f64 = sizeof(T) == 8 && (SCALE) == 1.0;                         \
+                const int pin = f64 && s0 == 8 && (uintptr_t)p0 % 8 == 0;                 \
+                const char *plo = s0 > 0 ? p0 : p0 + (c - 1) * s0;                       \
+                const char *phi = s0 > 0 ? p0 + (c - 1) * s0 + sizeof(T) : p0 + sizeof(T); \
+                const int oin = f64 && os == 8 && (uintptr_t)out % 8 == 0 &&              \
+                                ((uintptr_t)(out + c * 8) <= (uintptr_t)plo ||            \
+                                 (uintptr_t)phi <= (uintptr_t)out);                       \
+                const double *ap = pin ? (const double *)(const void *)p0 : av;           \
+                double *zp = oin ? (double *)(void *)out : zv;                            \
+                if (!pin)                                                                 \
+                    for (k = 0; k < c; k++) av[k] = (double)EW_AT(T, p0, k * s0) * (SCALE); \
+                gamma_vary(bits, c, ap, zp, LOG);                                         \
+                if (!oin)                                                                 \
+                    for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(zv[k] / (SCALE)); \
                 out += c * os;                                                            \
                 p0 += c * s0;                                                             \
                 n -= c;                                                                   \
             }                                                                             \
-            return;                                                                       \
-        }                                                                                 \
-        for (i = 0; i < n; i++) {                                                         \
-            double a = (double)EW_AT(T, p0, i * s0) * (SCALE);                            \
-            gprm p = gprm_of(a);                                                          \
-            double r;                                                                     \
-            r = LOG ? g_logvalue(bits, &p) : g_value(bits, &p);                           \
-            EW_OUT(T, out, i * os) = (T)(r / (SCALE));                                    \
         }                                                                                 \
     }
 
@@ -1023,8 +1139,10 @@ static void dir_symmetric(nd_bits_t *bits, intptr_t nrows, intptr_t K, double a,
     gprm p = gprm_of(a);
     const int log_ = a < 1.0;
     intptr_t n = nrows * K, off, r, k;
+    gcarry cr;
+    gcarry_init(&cr, &p);
     for (off = 0; off < n; off += EW_CHUNK)
-        gamma_const(bits, n - off < EW_CHUNK ? n - off : EW_CHUNK, out + off, &p, log_);
+        gamma_const(bits, n - off < EW_CHUNK ? n - off : EW_CHUNK, out + off, &p, log_, &cr);
     for (r = 0; r < nrows; r++) {
         double *z = out + r * K, s = 0.0, mx = -g_inf;
         if (!log_) {

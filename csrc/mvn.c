@@ -91,6 +91,32 @@ ND_INLINE void store_full(void *M, intptr_t rs, intptr_t cs, const double *a, co
         for (j = 0; j < D; j++) st(M, i * rs + j * cs, j <= i ? a[i * n + j] : 0.0, f);
 }
 
+/* Packed lower triangle (mvn.h): entry (i, j), j <= i, is item i(i+1)/2 + j. */
+#define TRI(i, j) ((i) * ((i) + 1) / 2 + (j))
+
+/* load_lower from a strided matrix, or (pk) from a packed triangle whose items
+ * are es bytes apart (es = cs). */
+ND_INLINE void load_tri(double *a, const intptr_t n, const void *M, intptr_t rs, intptr_t cs,
+                        const intptr_t D, const int f, const int pk)
+{
+    intptr_t i, j;
+    if (!pk) {
+        load_lower(a, n, M, rs, cs, D, f);
+        return;
+    }
+    for (i = 0; i < D; i++)
+        for (j = 0; j <= i; j++) a[i * n + j] = ld(M, TRI(i, j) * cs, f);
+}
+
+/* The lower triangle of a as a packed triangle, items es bytes apart. */
+ND_INLINE void store_packed(void *P, intptr_t es, const double *a, const intptr_t n,
+                            const intptr_t D, const int f)
+{
+    intptr_t i, j;
+    for (i = 0; i < D; i++)
+        for (j = 0; j <= i; j++) st(P, TRI(i, j) * es, a[i * n + j], f);
+}
+
 ND_INLINE void load_vec(double *v, const void *p, intptr_t es, const intptr_t D, const int f)
 {
     intptr_t i;
@@ -201,6 +227,15 @@ ND_INLINE void lanes_store_full(void *M, intptr_t bs, intptr_t rs, intptr_t cs, 
                 st(M, w * bs + i * rs + j * cs, j <= i ? a[(i * D + j) * NW + w] : 0.0, f);
 }
 
+ND_INLINE void lanes_store_packed(void *P, intptr_t bs, intptr_t es, const double *a,
+                                  const intptr_t D, const int f)
+{
+    intptr_t w, i, j;
+    for (w = 0; w < NW; w++)
+        for (i = 0; i < D; i++)
+            for (j = 0; j <= i; j++) st(P, w * bs + TRI(i, j) * es, a[(i * D + j) * NW + w], f);
+}
+
 /* chol_core on NW lanes; returns nonzero when some lane has a bad pivot
  * (its factor is then garbage and the caller redoes the group in scalar).
  * The lane loops are innermost and branch-free so that each becomes vector
@@ -308,9 +343,25 @@ ND_INLINE int chol_batch_lanes(intptr_t nb, const intptr_t D, const void *A, int
     return r;
 }
 
+/* C-contiguous A and L (the usual case): the same code with the strides as
+ * constants, so that loads and stores have fixed offsets (no index arithmetic). */
+ND_INLINE int chol_batch_lanes_dispatch(intptr_t nb, const intptr_t D, const void *A, intptr_t a_bs,
+                                        intptr_t a_rs, intptr_t a_cs, void *L, intptr_t l_bs,
+                                        intptr_t l_rs, intptr_t l_cs, intptr_t *fb, intptr_t *fc,
+                                        const int f)
+{
+    const intptr_t es = f ? (intptr_t)sizeof(float) : (intptr_t)sizeof(double);
+    if (a_cs == es && a_rs == D * es && a_bs == D * D * es && l_cs == es && l_rs == D * es &&
+        l_bs == D * D * es)
+        return chol_batch_lanes(nb, D, A, D * D * es, D * es, es, L, D * D * es, D * es, es, fb, fc,
+                                f);
+    return chol_batch_lanes(nb, D, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fb, fc, f);
+}
+
 #define CHOL_CASE(DD)                                                                           \
     case DD:                                                                                    \
-        return chol_batch_lanes(nb, DD, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fb, fc, f);
+        return chol_batch_lanes_dispatch(nb, DD, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fb, fc, \
+                                         f);
 
 ND_INLINE int chol_batch(intptr_t nb, intptr_t d, const void *A, intptr_t a_bs, intptr_t a_rs,
                          intptr_t a_cs, void *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
@@ -346,6 +397,105 @@ int nd_cholesky_batch_f(intptr_t nbatch, intptr_t d, const float *A, intptr_t a_
                         intptr_t *fail_batch, intptr_t *fail_col)
 {
     return chol_batch(nbatch, d, A, a_bs, a_rs, a_cs, L, l_bs, l_rs, l_cs, fail_batch, fail_col, 1);
+}
+
+/* Packed output (d <= MD): the same factorisation, only the triangle stored. */
+ND_INLINE int chol_packed_buf(intptr_t nb, const intptr_t D, const void *A, intptr_t a_bs,
+                              intptr_t a_rs, intptr_t a_cs, void *P, intptr_t p_bs, intptr_t *fb,
+                              intptr_t *fc, const int f, double *a, const intptr_t n)
+{
+    const intptr_t es = f ? (intptr_t)sizeof(float) : (intptr_t)sizeof(double);
+    intptr_t b, c;
+    for (b = 0; b < nb; b++) {
+        load_lower(a, n, BYTES(A, b * a_bs), a_rs, a_cs, D, f);
+        c = chol_core(a, n * (intptr_t)sizeof(double), sizeof(double), D, 0);
+        if (c >= 0) {
+            set_fail(fb, fc, b, c);
+            return ND_E_NOT_PD;
+        }
+        store_packed(BYTES(P, b * p_bs), es, a, n, D, f);
+    }
+    set_fail(fb, fc, -1, -1);
+    return ND_OK;
+}
+
+ND_INLINE int chol_packed_lanes(intptr_t nb, const intptr_t D, const void *A, intptr_t a_bs,
+                                intptr_t a_rs, intptr_t a_cs, void *P, intptr_t p_bs, intptr_t *fb,
+                                intptr_t *fc, const int f)
+{
+    const intptr_t es = f ? (intptr_t)sizeof(float) : (intptr_t)sizeof(double);
+    double a[16 * NW], s[16];
+    intptr_t b = 0;
+    int r;
+    for (; b + NW <= nb; b += NW) {
+#if defined(__GNUC__) || defined(__clang__)
+        /* the matrices 8 groups ahead (first and last row): measured 6-7% faster than
+         * leaving the stream to the hardware prefetcher; hints only, no effect on results */
+        if (b + 9 * NW <= nb) {
+            intptr_t w;
+            for (w = 0; w < NW; w++) {
+                __builtin_prefetch(BYTES(A, (b + 8 * NW + w) * a_bs));
+                __builtin_prefetch(BYTES(A, (b + 8 * NW + w) * a_bs + (D - 1) * a_rs));
+            }
+        }
+#endif
+        lanes_load_lower(a, D, BYTES(A, b * a_bs), a_bs, a_rs, a_cs, f);
+        if (chol_lanes(a, D)) break;
+        lanes_store_packed(BYTES(P, b * p_bs), p_bs, es, a, D, f);
+    }
+    r = chol_packed_buf(nb - b, D, BYTES(A, b * a_bs), a_bs, a_rs, a_cs, BYTES(P, b * p_bs), p_bs,
+                        fb, fc, f, s, D);
+    if (r != ND_OK && fb) *fb += b;
+    return r;
+}
+
+/* C-contiguous A: strides as constants (fixed offsets), as chol_batch_lanes_dispatch. */
+ND_INLINE int chol_packed_lanes_dispatch(intptr_t nb, const intptr_t D, const void *A,
+                                         intptr_t a_bs, intptr_t a_rs, intptr_t a_cs, void *P,
+                                         intptr_t p_bs, intptr_t *fb, intptr_t *fc, const int f)
+{
+    const intptr_t es = f ? (intptr_t)sizeof(float) : (intptr_t)sizeof(double);
+    if (a_cs == es && a_rs == D * es && a_bs == D * D * es && p_bs == TRI(D, 0) * es)
+        return chol_packed_lanes(nb, D, A, D * D * es, D * es, es, P, TRI(D, 0) * es, fb, fc, f);
+    return chol_packed_lanes(nb, D, A, a_bs, a_rs, a_cs, P, p_bs, fb, fc, f);
+}
+
+#define CHOLP_CASE(DD)                                                                          \
+    case DD:                                                                                    \
+        return chol_packed_lanes_dispatch(nb, DD, A, a_bs, a_rs, a_cs, P, p_bs, fb, fc, f);
+
+ND_INLINE int chol_packed(intptr_t nb, intptr_t d, const void *A, intptr_t a_bs, intptr_t a_rs,
+                          intptr_t a_cs, void *P, intptr_t p_bs, intptr_t *fb, intptr_t *fc,
+                          const int f)
+{
+    if (nb < 0 || d < 0 || d > MD) return ND_E_BAD_PARAM;
+    switch (d) {
+    case 0:
+        set_fail(fb, fc, -1, -1);
+        return ND_OK;
+        CHOLP_CASE(1)
+        CHOLP_CASE(2)
+        CHOLP_CASE(3)
+        CHOLP_CASE(4)
+    default: {
+        double a[MD * MD];
+        return chol_packed_buf(nb, d, A, a_bs, a_rs, a_cs, P, p_bs, fb, fc, f, a, d);
+    }
+    }
+}
+
+int nd_cholesky_packed_batch(intptr_t nbatch, intptr_t d, const double *A, intptr_t a_bs,
+                             intptr_t a_rs, intptr_t a_cs, double *P, intptr_t p_bs,
+                             intptr_t *fail_batch, intptr_t *fail_col)
+{
+    return chol_packed(nbatch, d, A, a_bs, a_rs, a_cs, P, p_bs, fail_batch, fail_col, 0);
+}
+
+int nd_cholesky_packed_batch_f(intptr_t nbatch, intptr_t d, const float *A, intptr_t a_bs,
+                               intptr_t a_rs, intptr_t a_cs, float *P, intptr_t p_bs,
+                               intptr_t *fail_batch, intptr_t *fail_col)
+{
+    return chol_packed(nbatch, d, A, a_bs, a_rs, a_cs, P, p_bs, fail_batch, fail_col, 1);
 }
 
 /* ---- 2. precision -> scale_tril --------------------------------------------
@@ -485,26 +635,36 @@ ND_INLINE void fill_small(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intp
                           intptr_t out_ss, intptr_t out_bs, intptr_t out_es, void *eps,
                           intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es, const int f,
                           const int bcast, double *l, const intptr_t n, double *mu, double *e,
-                          double *y, eps_buf_t *buf)
+                          double *y, eps_buf_t *buf, const int pk)
 {
     const intptr_t K = nd_mvn_chunk(D), total = ns * nb;
     const intptr_t es = f ? sizeof(float) : sizeof(double);
     const intptr_t out_wrap = out_ss - (nb - 1) * out_bs, eps_wrap = eps_ss - (nb - 1) * eps_bs;
     intptr_t done = 0, b = 0, oo = 0, eo = 0, lo = 0, mo = 0, i, k;
     if (bcast) {
-        load_lower(l, n, L, l_rs, l_cs, D, f);
+        load_tri(l, n, L, l_rs, l_cs, D, f, pk);
         load_vec(mu, loc, loc_es, D, f);
     }
     while (done < total) {
         const intptr_t cnt = total - done < K ? total - done : K;
         draw(bits, m, cnt * D, buf, es, f);
         for (k = 0; k < cnt; k++) {
-            if (!bcast) {
-                load_lower(l, n, BYTES(L, lo), l_rs, l_cs, D, f);
-                load_vec(mu, loc ? BYTES(loc, mo) : NULL, loc_es, D, f);
-            }
+            if (!bcast) load_vec(mu, loc ? BYTES(loc, mo) : NULL, loc_es, D, f);
             load_eps(e, buf, k, D, f);
-            trmv(D, l, n, mu, e, y);
+            if (!bcast && pk) {
+                /* trmv straight from the packed factor (same operations, same order): GCC
+                 * makes slow code of the copy into l for this layout */
+                const char *pb = BYTES(L, lo);
+                intptr_t i2, j2;
+                for (i2 = 0; i2 < D; i2++) {
+                    double t = mu[i2];
+                    for (j2 = 0; j2 <= i2; j2++) t += ld(pb, TRI(i2, j2) * l_cs, f) * e[j2];
+                    y[i2] = t;
+                }
+            } else {
+                if (!bcast) load_tri(l, n, BYTES(L, lo), l_rs, l_cs, D, f, pk);
+                trmv(D, l, n, mu, e, y);
+            }
             for (i = 0; i < D; i++) st(out, oo + i * out_es, y[i], f);
             if (eps)
                 for (i = 0; i < D; i++) st(eps, eo + i * eps_es, e[i], f);
@@ -601,9 +761,9 @@ static void fill_big(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t 
     case DD: {                                                                                    \
         double l[DD * DD], mu[DD], e[DD], y[DD];                                                  \
         if (bcast)                                                                                \
-            fill_small(FILL_SMALL_ARGS(DD), 1, l, DD, mu, e, y, &buf);                                \
+            fill_small(FILL_SMALL_ARGS(DD), 1, l, DD, mu, e, y, &buf, pk);                        \
         else                                                                                      \
-            fill_small(FILL_SMALL_ARGS(DD), 0, l, DD, mu, e, y, &buf);                                \
+            fill_small(FILL_SMALL_ARGS(DD), 0, l, DD, mu, e, y, &buf, pk);                        \
         return ND_OK;                                                                             \
     }
 
@@ -611,11 +771,11 @@ ND_INLINE int fill(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t nb
                    const void *loc, intptr_t loc_bs, intptr_t loc_es, const void *L, intptr_t l_bs,
                    intptr_t l_rs, intptr_t l_cs, void *out, intptr_t out_ss, intptr_t out_bs,
                    intptr_t out_es, void *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es,
-                   const int f)
+                   const int f, const int pk)
 {
     eps_buf_t buf;
     int bcast;
-    if (ns < 0 || nb < 0 || d < 0) return ND_E_BAD_PARAM;
+    if (ns < 0 || nb < 0 || d < 0 || (pk && d > MD)) return ND_E_BAD_PARAM;
     if (ns == 0 || nb == 0 || d == 0) return ND_OK;
     if (ns > INTPTR_MAX / nb || ns * nb > INTPTR_MAX / d) return ND_E_BAD_PARAM;
     nd_bits_expect(bits, (size_t)(ns * nb * d));
@@ -630,9 +790,9 @@ ND_INLINE int fill(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t nb
             const intptr_t DD = d;
             double l[MD * MD], mu[MD], e[MD], y[MD];
             if (bcast)
-                fill_small(FILL_SMALL_ARGS(DD), 1, l, MD, mu, e, y, &buf);
+                fill_small(FILL_SMALL_ARGS(DD), 1, l, MD, mu, e, y, &buf, pk);
             else
-                fill_small(FILL_SMALL_ARGS(DD), 0, l, MD, mu, e, y, &buf);
+                fill_small(FILL_SMALL_ARGS(DD), 0, l, MD, mu, e, y, &buf, pk);
         } else {
             fill_big(bits, m, ns, nb, d, loc, loc_bs, loc_es, L, l_bs, l_rs, l_cs, out, out_ss,
                      out_bs, out_es, eps, eps_ss, eps_bs, eps_es, f, &buf);
@@ -648,7 +808,7 @@ int random_mvn_fill(nd_bits_t *bits, nd_normal_method m, intptr_t nsample, intpt
                     intptr_t eps_es)
 {
     return fill(bits, m, nsample, nbatch, d, loc, loc_bs, loc_es, L, l_bs, l_rs, l_cs, out, out_ss,
-                out_bs, out_es, eps, eps_ss, eps_bs, eps_es, 0);
+                out_bs, out_es, eps, eps_ss, eps_bs, eps_es, 0, 0);
 }
 
 int random_mvn_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t nsample, intptr_t nbatch,
@@ -658,7 +818,27 @@ int random_mvn_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t nsample, int
                       intptr_t eps_bs, intptr_t eps_es)
 {
     return fill(bits, m, nsample, nbatch, d, loc, loc_bs, loc_es, L, l_bs, l_rs, l_cs, out, out_ss,
-                out_bs, out_es, eps, eps_ss, eps_bs, eps_es, 1);
+                out_bs, out_es, eps, eps_ss, eps_bs, eps_es, 1, 0);
+}
+
+int random_mvn_fill_packed(nd_bits_t *bits, nd_normal_method m, intptr_t nsample, intptr_t nbatch,
+                           intptr_t d, const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                           const double *P, intptr_t p_bs, double *out, intptr_t out_ss,
+                           intptr_t out_bs, intptr_t out_es, double *eps, intptr_t eps_ss,
+                           intptr_t eps_bs, intptr_t eps_es)
+{
+    return fill(bits, m, nsample, nbatch, d, loc, loc_bs, loc_es, P, p_bs, 0, sizeof(double), out,
+                out_ss, out_bs, out_es, eps, eps_ss, eps_bs, eps_es, 0, 1);
+}
+
+int random_mvn_fill_packed_f(nd_bits_t *bits, nd_normal_method m, intptr_t nsample,
+                             intptr_t nbatch, intptr_t d, const float *loc, intptr_t loc_bs,
+                             intptr_t loc_es, const float *P, intptr_t p_bs, float *out,
+                             intptr_t out_ss, intptr_t out_bs, intptr_t out_es, float *eps,
+                             intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es)
+{
+    return fill(bits, m, nsample, nbatch, d, loc, loc_bs, loc_es, P, p_bs, 0, sizeof(float), out,
+                out_ss, out_bs, out_es, eps, eps_ss, eps_bs, eps_es, 1, 1);
 }
 
 /* Fused group of NW vectors b..b+NW-1 (k: index in the chunk) in lanes.
@@ -834,16 +1014,20 @@ ND_INLINE void solve_small(intptr_t ns, intptr_t nb, const intptr_t D, const voi
                            intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const void *loc,
                            intptr_t loc_bs, intptr_t loc_es, void *out, intptr_t out_ss,
                            intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es,
-                           const int f, const int lpmode, double *l, const intptr_t n, double *r,
-                           double *mu, double *v)
+                           const int f, const int lpmode, const double *hld, intptr_t hld_bs,
+                           const int pk, double *l, const intptr_t n, double *r, double *mu,
+                           double *v)
 {
     intptr_t b, s, i, j;
     for (b = 0; b < nb; b++) {
         double c0 = 0.0;
-        load_lower(l, n, BYTES(L, b * l_bs), l_rs, l_cs, D, f);
+        load_tri(l, n, BYTES(L, b * l_bs), l_rs, l_cs, D, f, pk);
         for (i = 0; i < D; i++) r[i] = 1.0 / l[i * n + i];
         load_vec(mu, loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, D, f);
-        if (lpmode) c0 = -0.5 * (double)D * LOG_2PI - logdiag(l, (n + 1) * (intptr_t)sizeof(double), D, 0);
+        if (lpmode)
+            c0 = -0.5 * (double)D * LOG_2PI -
+                 (hld ? ND_AT(const double, hld, b * hld_bs)
+                      : logdiag(l, (n + 1) * (intptr_t)sizeof(double), D, 0));
         for (s = 0; s < ns; s++) {
             const intptr_t xo = s * x_ss + b * x_bs;
             double maha = 0.0;
@@ -871,16 +1055,17 @@ typedef struct {
 /* Parameters of batch element b into lane w. */
 ND_INLINE void solve_lanes_param(solve_lanes_t *p, int w, const intptr_t D, const void *Lb,
                                  intptr_t l_rs, intptr_t l_cs, const void *locb, intptr_t loc_es,
-                                 const int f, const int lpmode)
+                                 const int f, const int lpmode, const double *hldb, const int pk)
 {
     intptr_t i, j;
     for (i = 0; i < D; i++)
-        for (j = 0; j <= i; j++) p->l[(i * D + j) * NW + w] = ld(Lb, i * l_rs + j * l_cs, f);
+        for (j = 0; j <= i; j++)
+            p->l[(i * D + j) * NW + w] = ld(Lb, pk ? TRI(i, j) * l_cs : i * l_rs + j * l_cs, f);
     for (i = 0; i < D; i++) p->r[i * NW + w] = 1.0 / p->l[(i * D + i) * NW + w];
     for (i = 0; i < D; i++) p->mu[i * NW + w] = locb ? ld(locb, i * loc_es, f) : 0.0;
     if (lpmode)
         p->c0[w] = -0.5 * (double)D * LOG_2PI -
-                   logdiag(p->l + w, (D + 1) * NW * (intptr_t)sizeof(double), D, 0);
+                   (hldb ? *hldb : logdiag(p->l + w, (D + 1) * NW * (intptr_t)sizeof(double), D, 0));
 }
 
 /* Solve NW systems; xo[w], yo[w], oo[w]: byte offsets of lane w's x row, y
@@ -917,7 +1102,8 @@ ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const voi
                            intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const void *loc,
                            intptr_t loc_bs, intptr_t loc_es, void *out, intptr_t out_ss,
                            intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es,
-                           const int f, const int lpmode)
+                           const int f, const int lpmode, const double *hld, intptr_t hld_bs,
+                           const int pk)
 {
     solve_lanes_t p;
     intptr_t xo[NW], yo[NW], oo[NW], b = 0, s;
@@ -928,7 +1114,8 @@ ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const voi
         for (w = 0; w < NW; w++) {
             const intptr_t bw = b + (w < nv ? w : nv - 1);
             solve_lanes_param(&p, w, D, BYTES(L, bw * l_bs), l_rs, l_cs,
-                              loc ? BYTES(loc, bw * loc_bs) : NULL, loc_es, f, lpmode);
+                              loc ? BYTES(loc, bw * loc_bs) : NULL, loc_es, f, lpmode,
+                              hld ? (const double *)BYTES(hld, bw * hld_bs) : NULL, pk);
         }
         for (s = 0; s < ns; s++) {
             for (w = 0; w < NW; w++) {
@@ -946,7 +1133,8 @@ ND_INLINE void solve_lanes(intptr_t ns, intptr_t nb, const intptr_t D, const voi
     for (; b < nb; b++) {
         for (w = 0; w < NW; w++)
             solve_lanes_param(&p, w, D, BYTES(L, b * l_bs), l_rs, l_cs,
-                              loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, f, lpmode);
+                              loc ? BYTES(loc, b * loc_bs) : NULL, loc_es, f, lpmode,
+                              hld ? (const double *)BYTES(hld, b * hld_bs) : NULL, pk);
         for (s = 0; s < ns; s += NW) {
             const int nv = ns - s < NW ? (int)(ns - s) : NW;
             for (w = 0; w < NW; w++) {
@@ -966,12 +1154,16 @@ static void solve_mem(intptr_t ns, intptr_t nb, intptr_t D, const void *L, intpt
                       intptr_t l_rs, intptr_t l_cs, const void *x, intptr_t x_ss, intptr_t x_bs,
                       intptr_t x_es, const void *loc, intptr_t loc_bs, intptr_t loc_es, void *out,
                       intptr_t out_ss, intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs,
-                      intptr_t y_es, const int f, const int lpmode)
+                      intptr_t y_es, const int f, const int lpmode, const double *hld,
+                      intptr_t hld_bs)
 {
     intptr_t b, s, i, j;
     for (b = 0; b < nb; b++) {
         const char *Lb = BYTES(L, b * l_bs);
-        double c0 = lpmode ? -0.5 * (double)D * LOG_2PI - logdiag(Lb, l_rs + l_cs, D, f) : 0.0;
+        double c0 = lpmode ? -0.5 * (double)D * LOG_2PI -
+                                 (hld ? ND_AT(const double, hld, b * hld_bs)
+                                      : logdiag(Lb, l_rs + l_cs, D, f))
+                           : 0.0;
         for (s = 0; s < ns; s++) {
             const char *xb = BYTES(x, s * x_ss + b * x_bs);
             char *yb = BYTES(y, s * y_ss + b * y_bs);
@@ -990,7 +1182,7 @@ static void solve_mem(intptr_t ns, intptr_t nb, intptr_t D, const void *L, intpt
 
 #define SOLVE_ARGS(DD)                                                                                 \
     ns, nb, DD, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es, out, out_ss,        \
-        out_bs, y, y_ss, y_bs, y_es, f, lpmode
+        out_bs, y, y_ss, y_bs, y_es, f, lpmode, hld, hld_bs, pk
 #define SOLVE_CASE(DD)                                                                             \
     case DD:                                                                                       \
         solve_lanes(SOLVE_ARGS(DD));                                                               \
@@ -1000,9 +1192,10 @@ ND_INLINE int solve(intptr_t ns, intptr_t nb, intptr_t d, const void *L, intptr_
                     intptr_t l_rs, intptr_t l_cs, const void *x, intptr_t x_ss, intptr_t x_bs,
                     intptr_t x_es, const void *loc, intptr_t loc_bs, intptr_t loc_es, void *out,
                     intptr_t out_ss, intptr_t out_bs, void *y, intptr_t y_ss, intptr_t y_bs,
-                    intptr_t y_es, const int f, const int lpmode)
+                    intptr_t y_es, const int f, const int lpmode, const double *hld,
+                    intptr_t hld_bs, const int pk)
 {
-    if (ns < 0 || nb < 0 || d < 0) return ND_E_BAD_PARAM;
+    if (ns < 0 || nb < 0 || d < 0 || (pk && d > MD)) return ND_E_BAD_PARAM;
     if (d > MD && y == NULL) return ND_E_BAD_PARAM;
     if (d == 0) {
         intptr_t s, b;
@@ -1023,7 +1216,7 @@ ND_INLINE int solve(intptr_t ns, intptr_t nb, intptr_t d, const void *L, intptr_
             solve_small(SOLVE_ARGS(DD), l, MD, r, mu, v);
         } else {
             solve_mem(ns, nb, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es, out,
-                      out_ss, out_bs, y, y_ss, y_bs, y_es, f, lpmode);
+                      out_ss, out_bs, y, y_ss, y_bs, y_es, f, lpmode, hld, hld_bs);
         }
         return ND_OK;
     }
@@ -1036,7 +1229,7 @@ int nd_mvn_solve_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const doub
                        double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
 {
     return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
-                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 0, 0);
+                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 0, 0, NULL, 0, 0);
 }
 
 int nd_mvn_solve_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *L,
@@ -1046,7 +1239,7 @@ int nd_mvn_solve_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const fl
                          float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
 {
     return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
-                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 1, 0);
+                 maha, maha_ss, maha_bs, y, y_ss, y_bs, y_es, 1, 0, NULL, 0, 0);
 }
 
 int nd_mvn_log_prob_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const double *L,
@@ -1056,7 +1249,7 @@ int nd_mvn_log_prob_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const d
                           intptr_t lp_bs, double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
 {
     return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
-                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 0, 1);
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 0, 1, NULL, 0, 0);
 }
 
 int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *L,
@@ -1066,7 +1259,53 @@ int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const
                             intptr_t lp_bs, float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
 {
     return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
-                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 1, 1);
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 1, 1, NULL, 0, 0);
+}
+
+int nd_mvn_log_prob_hld_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const double *L,
+                              intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const double *x,
+                              intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const double *loc,
+                              intptr_t loc_bs, intptr_t loc_es, const double *hld, intptr_t hld_bs,
+                              double *lp, intptr_t lp_ss, intptr_t lp_bs, double *y, intptr_t y_ss,
+                              intptr_t y_bs, intptr_t y_es)
+{
+    if (hld == NULL) return ND_E_BAD_PARAM;
+    return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 0, 1, hld, hld_bs, 0);
+}
+
+int nd_mvn_log_prob_packed_batch(intptr_t nsample, intptr_t nbatch, intptr_t d, const double *P,
+                                 intptr_t p_bs, const double *x, intptr_t x_ss, intptr_t x_bs,
+                                 intptr_t x_es, const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                                 const double *hld, intptr_t hld_bs, double *lp, intptr_t lp_ss,
+                                 intptr_t lp_bs, double *y, intptr_t y_ss, intptr_t y_bs,
+                                 intptr_t y_es)
+{
+    return solve(nsample, nbatch, d, P, p_bs, 0, sizeof(double), x, x_ss, x_bs, x_es, loc, loc_bs,
+                 loc_es, lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 0, 1, hld, hld_bs, 1);
+}
+
+int nd_mvn_log_prob_packed_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *P,
+                                   intptr_t p_bs, const float *x, intptr_t x_ss, intptr_t x_bs,
+                                   intptr_t x_es, const float *loc, intptr_t loc_bs,
+                                   intptr_t loc_es, const double *hld, intptr_t hld_bs, float *lp,
+                                   intptr_t lp_ss, intptr_t lp_bs, float *y, intptr_t y_ss,
+                                   intptr_t y_bs, intptr_t y_es)
+{
+    return solve(nsample, nbatch, d, P, p_bs, 0, sizeof(float), x, x_ss, x_bs, x_es, loc, loc_bs,
+                 loc_es, lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 1, 1, hld, hld_bs, 1);
+}
+
+int nd_mvn_log_prob_hld_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d, const float *L,
+                                intptr_t l_bs, intptr_t l_rs, intptr_t l_cs, const float *x,
+                                intptr_t x_ss, intptr_t x_bs, intptr_t x_es, const float *loc,
+                                intptr_t loc_bs, intptr_t loc_es, const double *hld,
+                                intptr_t hld_bs, float *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+{
+    if (hld == NULL) return ND_E_BAD_PARAM;
+    return solve(nsample, nbatch, d, L, l_bs, l_rs, l_cs, x, x_ss, x_bs, x_es, loc, loc_bs, loc_es,
+                 lp, lp_ss, lp_bs, y, y_ss, y_bs, y_es, 1, 1, hld, hld_bs, 0);
 }
 
 /* ---- 6. log det ------------------------------------------------------------- */
@@ -1085,6 +1324,43 @@ void nd_tril_logdet_batch_f(intptr_t nbatch, intptr_t d, const float *L, intptr_
     intptr_t b;
     for (b = 0; b < nbatch; b++)
         ND_AT(float, out, b * out_bs) = (float)logdiag(BYTES(L, b * l_bs), l_rs + l_cs, d, 1);
+}
+
+void nd_tril_logdet_batch_fd(intptr_t nbatch, intptr_t d, const float *L, intptr_t l_bs,
+                             intptr_t l_rs, intptr_t l_cs, double *out, intptr_t out_bs)
+{
+    intptr_t b;
+    for (b = 0; b < nbatch; b++)
+        ND_AT(double, out, b * out_bs) = logdiag(BYTES(L, b * l_bs), l_rs + l_cs, d, 1);
+}
+
+/* The diagonal gathered into doubles first: logdiag then sees the same values. */
+ND_INLINE void logdet_packed(intptr_t nb, intptr_t d, const void *P, intptr_t p_bs, double *out,
+                             intptr_t out_bs, const int f)
+{
+    const intptr_t es = f ? (intptr_t)sizeof(float) : (intptr_t)sizeof(double);
+    double diag[MD];
+    intptr_t b, i;
+    for (b = 0; b < nb; b++) {
+        for (i = 0; i < d; i++) diag[i] = ld(P, b * p_bs + TRI(i, i) * es, f);
+        ND_AT(double, out, b * out_bs) = logdiag(diag, sizeof(double), d, 0);
+    }
+}
+
+int nd_tril_logdet_packed_batch(intptr_t nbatch, intptr_t d, const double *P, intptr_t p_bs,
+                                double *out, intptr_t out_bs)
+{
+    if (nbatch < 0 || d < 0 || d > MD) return ND_E_BAD_PARAM;
+    logdet_packed(nbatch, d, P, p_bs, out, out_bs, 0);
+    return ND_OK;
+}
+
+int nd_tril_logdet_packed_batch_f(intptr_t nbatch, intptr_t d, const float *P, intptr_t p_bs,
+                                  double *out, intptr_t out_bs)
+{
+    if (nbatch < 0 || d < 0 || d > MD) return ND_E_BAD_PARAM;
+    logdet_packed(nbatch, d, P, p_bs, out, out_bs, 1);
+    return ND_OK;
 }
 
 /* ---- 7. symmetry check --------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include "numdist/ndmath.h"
 #include "numdist/ziggurat_tables.h"
 #include "numdist/ziggurat.h"
+#include "numdist/simd_env.h"
 
 /* No fused multiply-add contraction, whatever the flags (-std=gnu99 with FMA
  * hardware would otherwise contract): results must not depend on the CPU. */
@@ -294,17 +295,6 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
  * ND_ZIG_FORCE (compile time) pins the hardware level. */
 int nd_normal_level_cap = 3; /* tests only: lower it to run the narrower paths */
 
-/* NUMDIST_SIMD_MAX as a level (3 if unset or not understood). */
-static int zig_env_cap_parse(void)
-{
-    const char *e = getenv("NUMDIST_SIMD_MAX");
-    if (e == NULL) return 3;
-    if (!strcmp(e, "avx2") || !strcmp(e, "2")) return 2;
-    if (!strcmp(e, "sse2") || !strcmp(e, "1")) return 1;
-    if (!strcmp(e, "scalar") || !strcmp(e, "0")) return 0;
-    return 3;
-}
-
 static int zig_hw_level_detect(void)
 {
 #if defined(ND_ZIG_FORCE)
@@ -331,14 +321,14 @@ static int zig_hw_level = 0, zig_env_cap = 3;
 __attribute__((constructor)) static void zig_level_init(void)
 {
     zig_hw_level = zig_hw_level_detect();
-    zig_env_cap = zig_env_cap_parse();
+    zig_env_cap = nd_simd_env_cap();
 }
 #define ZIG_HW_LEVEL() zig_hw_level
 #define ZIG_ENV_CAP() zig_env_cap
 #else
 /* No load-time hook: asked at every fill (cheap next to a fill). */
 #define ZIG_HW_LEVEL() zig_hw_level_detect()
-#define ZIG_ENV_CAP() zig_env_cap_parse()
+#define ZIG_ENV_CAP() nd_simd_env_cap()
 #endif
 
 static int zig_level(void)

@@ -483,8 +483,8 @@ double nd_gammainc_p_da(double a, double x)
  * z < a + 1 + sqrt(a) or z <= 1.1, continued fraction beyond).  Arrays are
  * evaluated by nd_gamma_sample_grad_fill: each block of GV_BLOCK elements is
  * sorted by region, and the series and fraction elements are run GV_W at a time
- * by loops over lanes that the compiler vectorises (AVX-512 / AVX2 clones picked
- * at run time; IEEE operations only and no contraction, so every level gives the
+ * by loops over lanes that the compiler vectorises (AVX-512 / AVX2 / baseline
+ * copies, GV_DISPATCH, picked at run time; IEEE operations only and no contraction, so every level gives the
  * same bits).  A lane stops on its own convergence test and is frozen from
  * then on, so an element's value depends on its own (a, z) only, never on the
  * other lanes.  log and psi are evaluated once per element, without libm
@@ -524,11 +524,36 @@ static double grad_scalar(double a, double z)
     return -(z / a) * (dS + S * L);
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
-    !defined(__clang__)
-#define GV_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* The lane loops below are plain C loops the compiler vectorises.  Each body is
+ * written once (GV_BODY, always inlined) and compiled for AVX-512F, AVX2 and the
+ * baseline (GV_DISPATCH); the level is the CPU's best capped by NUMDIST_SIMD_MAX
+ * (numdist/simd_env.h), read at load, as for the sampling kernels.  Every level
+ * gives the same bits: no contraction, the same operations in the same order. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#include "numdist/simd_env.h"
+static int gv_level; /* 3 AVX-512F, 2 AVX2, 0 baseline */
+__attribute__((constructor)) static void gv_level_init(void)
+{
+    int hw = 0, cap = nd_simd_env_cap();
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) hw = 3;
+    else if (__builtin_cpu_supports("avx2")) hw = 2;
+    gv_level = hw < cap ? hw : cap;
+}
+#define GV_BODY static inline __attribute__((always_inline))
+#define GV_DISPATCH(name, params, args)                                                   \
+    __attribute__((target("avx512f"))) static void name##_512 params { name##_body args; } \
+    __attribute__((target("avx2"))) static void name##_256 params { name##_body args; }    \
+    static void name params                                                               \
+    {                                                                                     \
+        if (gv_level >= 3) name##_512 args;                                               \
+        else if (gv_level == 2) name##_256 args;                                          \
+        else name##_body args;                                                            \
+    }
 #else
-#define GV_CLONES
+#define GV_BODY static inline
+#define GV_DISPATCH(name, params, args) \
+    static void name params { name##_body args; }
 #endif
 
 #define GV_LN2_HI 0.6931471803691238      /* 33 bits: e * GV_LN2_HI exact for |e| < 2^20 */
@@ -590,7 +615,7 @@ static inline double gv_log(double v)
  * psi(w) = log w + nd_i_psi_minus_log(w); the sum is N/D, built pairwise as a
  * tree (all terms positive: no cancellation).  One division gives 1/w, N/D and
  * x/w: q = 1/(D w).  L = log(x/w) - (psi(w) - log w) + N/D: one log. */
-GV_CLONES static void gv_lx_minus_psi(int n, const double *restrict a, const double *restrict x,
+GV_BODY void gv_lx_minus_psi_body(int n, const double *restrict a, const double *restrict x,
                                       double shift, double *restrict L)
 {
     int l;
@@ -625,54 +650,74 @@ GV_CLONES static void gv_lx_minus_psi(int n, const double *restrict a, const dou
         L[l] = gv_log(x[l] * r) + ((N * w) * q + (0.5 * r + s * r2));
     }
 }
+GV_DISPATCH(gv_lx_minus_psi, (int n, const double *restrict a, const double *restrict x, double shift, double *restrict L), (n, a, x, shift, L))
 
-/* Series lanes: S = sum x^n/((a+1)...(a+n)) and S' = dS/da as in gamma_series,
- * four terms per division (1/(u1 u2 u3 u4) gives each 1/u_k by products), one
- * multiplication per four terms on the loop-carried chain; then
- * out = -(x/a)(S' + S L) with L = log x - psi(a+1) given. */
-GV_CLONES static void gv_series(const double *restrict av, const double *restrict xv,
+/* Series lanes: S = sum x^n/((a+1)...(a+n)) and its a-derivative as in
+ * gamma_series, eight terms per block: one division per block (x/(u1...u8)
+ * gives each x/u_k by products), one multiplication per block on the
+ * loop-carried chain (term times the block's prefix products), and the
+ * convergence test once per block.  The harmonic sums are carried times x
+ * (Hx = x H, whose increments x/u_k are the ratios the terms need anyway), so
+ * dsx = sum t_n x H_n = -x S' and
+ *   out = -(x/a)(S' + S L) = (dsx - x S L)/a,  L = log x - psi(a+1) given. */
+GV_BODY void gv_series_body(const double *restrict av, const double *restrict xv,
                                 const double *restrict L, double *restrict out)
 {
-    double term[GV_W], sum[GV_W], dsum[GV_W], H[GV_W];
+    double term[GV_W], sum[GV_W], dsx[GV_W], Hx[GV_W];
     double live[GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
     int l, n;
     for (l = 0; l < GV_W; l++) {
-        term[l] = 1.0; sum[l] = 1.0; dsum[l] = 0.0; H[l] = 0.0; live[l] = 1.0;
+        term[l] = 1.0; sum[l] = 1.0; dsx[l] = 0.0; Hx[l] = 0.0; live[l] = 1.0;
     }
-    for (n = 1; n < GV_MAXIT; n += 4) {
+    for (n = 1; n < GV_MAXIT; n += 8) {
         int any = 0;
         for (l = 0; l < GV_W; l++) {
             double a = av[l], x = xv[l];
             double u1 = a + n, u2 = u1 + 1.0, u3 = u1 + 2.0, u4 = u1 + 3.0;
-            double p12 = u1 * u2, p34 = u3 * u4, r = 1.0 / (p12 * p34);
-            double r12 = p34 * r, r34 = p12 * r;
-            double i1 = u2 * r12, i2 = u1 * r12, i3 = u4 * r34, i4 = u3 * r34;
-            double c1 = x * i1, c2 = c1 * (x * i2), c3 = c2 * (x * i3), c4 = c3 * (x * i4);
-            double t1 = term[l] * c1, t2 = term[l] * c2, t3 = term[l] * c3, t4 = term[l] * c4;
-            double s12 = i1 + i2, H1 = H[l] + i1, H2 = H[l] + s12;
-            double H3 = H[l] + (s12 + i3), H4 = H[l] + (s12 + (i3 + i4));
-            double gap = u4 + 1.0 - x; /* next denominator - x */
+            double u5 = u1 + 4.0, u6 = u1 + 5.0, u7 = u1 + 6.0, u8 = u1 + 7.0;
+            double p12 = u1 * u2, p34 = u3 * u4, p56 = u5 * u6, p78 = u7 * u8;
+            double p14 = p12 * p34, p58 = p56 * p78;
+            double xr = x / (p14 * p58); /* < 1e41 for a < GV_A_MAX: no overflow */
+            double xr14 = p58 * xr, xr58 = p14 * xr;
+            double xr12 = p34 * xr14, xr34 = p12 * xr14, xr56 = p78 * xr58, xr78 = p56 * xr58;
+            /* c_k = x/u_k; C_k their prefix products (off the loop-carried chain) */
+            double c1 = u2 * xr12, c2 = u1 * xr12, c3 = u4 * xr34, c4 = u3 * xr34;
+            double c5 = u6 * xr56, c6 = u5 * xr56, c7 = u8 * xr78, c8 = u7 * xr78;
+            double C2 = c1 * c2, C3 = C2 * c3, C4 = C3 * c4;
+            double C5 = C4 * c5, C6 = C5 * c6, C7 = C6 * c7, C8 = C7 * c8;
+            double h1 = Hx[l] + c1, h2 = h1 + c2, h3 = h2 + c3, h4 = h3 + c4;
+            double h5 = h4 + c5, h6 = h5 + c6, h7 = h6 + c7, h8 = h7 + c8;
+            /* the block's terms are term C_k: the sums are taken over C_k and then
+             * scaled (two multiplications, not sixteen) */
+            double sC = ((c1 + C2) + (C3 + C4)) + ((C5 + C6) + (C7 + C8));
+            double sCh = ((c1 * h1 + C2 * h2) + (C3 * h3 + C4 * h4))
+                         + ((C5 * h5 + C6 * h6) + (C7 * h7 + C8 * h8));
+            double t8 = term[l] * C8;
+            double eg = ND_EPS * (u8 + 1.0 - x); /* eps (next denominator - x) */
             int done;
-            sum[l] += (t1 + t2) + (t3 + t4);
-            dsum[l] -= (t1 * H1 + t2 * H2) + (t3 * H3 + t4 * H4);
-            H[l] = H4;
-            /* remaining tail <= t4 x / gap (terms then fall at least by x/(u4+1)) */
-            done = (t4 * x <= ND_EPS * sum[l] * gap) & (t4 * H4 * x <= ND_EPS * fabs(dsum[l]) * gap);
+            sum[l] += term[l] * sC;
+            dsx[l] += term[l] * sCh;
+            Hx[l] = h8;
+            /* remaining tail <= t8 x / gap (terms then fall at least by x/(u8+1)),
+             * for the sum times h8 (the largest harmonic factor so far) against
+             * dsx; as dsx <= h8 sum, this also bounds the tail of the sum itself */
+            done = t8 * x * h8 <= eg * dsx[l];
             live[l] = done ? 0.0 : live[l];
-            term[l] = t4 * live[l]; /* a frozen lane adds exact zeros from now on */
+            term[l] = t8 * live[l]; /* a frozen lane adds exact zeros from now on */
         }
         /* any lane running?  live is +0.0 or 1.0: compare the bytes (a few vector
          * instructions; a lane-by-lane test is a long scalar sequence) */
         any = memcmp(live, gv_zeros, sizeof live) != 0;
         if (!any) break;
     }
-    for (l = 0; l < GV_W; l++) out[l] = -(xv[l] / av[l]) * (dsum[l] + sum[l] * L[l]);
+    for (l = 0; l < GV_W; l++) out[l] = (dsx[l] - (xv[l] * sum[l]) * L[l]) / av[l];
 }
+GV_DISPATCH(gv_series, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
 
 /* Continued-fraction lanes: gamma_cf's Wallis recurrences for C and dC/da, four
  * unnormalised steps per division (x < GV_X_MAX keeps them finite); then
  * out = x (C' + C L) with L = log x - psi(a) given. */
-GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv,
+GV_BODY void gv_cf_body(const double *restrict av, const double *restrict xv,
                             const double *restrict L, double *restrict out)
 {
     double A2[GV_W], B2[GV_W], dA2[GV_W], dB2[GV_W], A1[GV_W], B1[GV_W], dA1[GV_W], dB1[GV_W];
@@ -722,6 +767,7 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
     }
     for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
 }
+GV_DISPATCH(gv_cf, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
 
 /* Temme lanes, a >= GT_A_MIN and x/a in [GT_LAM_LO, GT_LAM_HI] (|eta| <= 0.59):
  * with Q = F(a, eta) = erfc(eta sqrt(a/2))/2 + e^(-a eta^2/2)/sqrt(2 pi a) S,
@@ -737,7 +783,7 @@ GV_CLONES static void gv_cf(const double *restrict av, const double *restrict xv
  * Terms to a^-7: relative error below 3e-16 at a = 30, smaller above. */
 #define GT_LAM_LO 0.52
 #define GT_LAM_HI 1.7
-GV_CLONES static void gv_temme(int n, const double *restrict av, const double *restrict xv,
+GV_BODY void gv_temme_body(int n, const double *restrict av, const double *restrict xv,
                                double *restrict out)
 {
     int l;
@@ -780,6 +826,7 @@ GV_CLONES static void gv_temme(int n, const double *restrict av, const double *r
         out[l] = lam - (lam * et) * num / den;
     }
 }
+GV_DISPATCH(gv_temme, (int n, const double *restrict av, const double *restrict xv, double *restrict out), (n, av, xv, out))
 
 #define ND_AT(p, i, s) (*(const double *)((const char *)(p) + (i) * (s)))
 #define ND_OUT(p, i, s) (*(double *)((char *)(p) + (i) * (s)))
@@ -881,7 +928,7 @@ static void gv_classify(int m, const double *ab, const double *xb, int *cls)
 {
     int j;
 #ifdef GV_HAVE_512
-    if (__builtin_cpu_supports("avx512f")) {
+    if (gv_level >= 3) {
         gv_classify512(m, ab, xb, cls);
         return;
     }
@@ -889,26 +936,33 @@ static void gv_classify(int m, const double *ab, const double *xb, int *cls)
     for (j = 0; j < m; j++) cls[j] = gv_class(ab[j], xb[j]);
 }
 
-void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
-                               intptr_t zs, const double *g, intptr_t gs, const double *rate,
-                               intptr_t rs, double *out, intptr_t os)
+/* The fill, and with drate non-NULL Gamma.rsample_vjp's rate cotangent as well,
+ * drate[i] = -(g[i] (z[i] / rate[i])) / rate[i] (numpy's order of operations on
+ * x = z / rate, so the same bits), in the same pass (the inputs still in cache). */
+static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z, intptr_t zs,
+                      const double *g, intptr_t gs, const double *rate, intptr_t rs, double *out,
+                      intptr_t os, double *drate, intptr_t ds)
 {
     /* per block, the elements sorted by class (counting sort) into va/vx and
      * their results vr, at order[j] for element j: series buckets, fraction
      * buckets (each padded to whole groups of lanes by repeating its last
      * element), Temme, tiny x, then the scalar ones (class -1, stored last) */
     enum { NCLS = GV_NCLS, SCALAR = GV_SCALAR, CAP = GV_BLOCK + NCLS * GV_W };
-    double ab[GV_BLOCK], xb[GV_BLOCK], va[CAP], vx[CAP], vL[CAP], vr[CAP];
+    double abuf[GV_BLOCK], xbuf[GV_BLOCK], va[CAP], vx[CAP], vL[CAP], vr[CAP];
     int order[GV_BLOCK], cls[GV_BLOCK];
     intptr_t i0;
     for (i0 = 0; i0 < n; i0 += GV_BLOCK) {
         int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, j, c, k;
         int count[NCLS] = {0}, start[NCLS + 1], fill[NCLS];
         int nser, nall;
-        for (j = 0; j < m; j++) {
-            ab[j] = ND_AT(a, i0 + j, as);
-            xb[j] = ND_AT(z, i0 + j, zs);
-        }
+        /* contiguous inputs are read in place (out, which may alias them, is
+         * written only after the block's last read) */
+        const double *ab = as == (intptr_t)sizeof(double) ? a + i0 : abuf;
+        const double *xb = zs == (intptr_t)sizeof(double) ? z + i0 : xbuf;
+        if (ab == abuf)
+            for (j = 0; j < m; j++) abuf[j] = ND_AT(a, i0 + j, as);
+        if (xb == xbuf)
+            for (j = 0; j < m; j++) xbuf[j] = ND_AT(z, i0 + j, zs);
         gv_classify(m, ab, xb, cls);
         for (j = 0; j < m; j++) count[cls[j]]++;
         start[0] = 0;
@@ -939,12 +993,33 @@ void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const d
             vr[k] = -(vx[k] / va[k]) * ((vL[k] - 64.0 * GV_LN2_HI) - 64.0 * GV_LN2_LO);
         for (k = start[SCALAR]; k < start[SCALAR + 1]; k++) vr[k] = grad_scalar(va[k], vx[k]);
         for (j = 0; j < m; j++) {
-            double r = vr[order[j]];
-            if (g) r = ND_AT(g, i0 + j, gs) * r;
-            if (rate) r = r / ND_AT(rate, i0 + j, rs);
+            double r = vr[order[j]], q = rate ? ND_AT(rate, i0 + j, rs) : 1.0;
+            double gj = g ? ND_AT(g, i0 + j, gs) : 1.0, zj = xb[j];
+            /* g r / 1 is g r: the unit rate (the standard gamma's) skips the divisions */
+            if (g) r = gj * r;
+            if (q != 1.0) r = r / q;
+            if (drate) {
+                double d = gj * (q != 1.0 ? zj / q : zj);
+                ND_OUT(drate, i0 + j, ds) = -(q != 1.0 ? d / q : d);
+            }
             ND_OUT(out, i0 + j, os) = r;
         }
     }
+}
+
+void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                               intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                               intptr_t rs, double *out, intptr_t os)
+{
+    grad_fill(n, a, as, z, zs, g, gs, rate, rs, out, os, NULL, 0);
+}
+
+void nd_gamma_rsample_grads_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                                 intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                                 intptr_t rs, double *dconc, intptr_t dcs, double *drate,
+                                 intptr_t drs)
+{
+    grad_fill(n, a, as, z, zs, g, gs, rate, rs, dconc, dcs, drate, drs);
 }
 
 double nd_gamma_sample_grad(double a, double z)

@@ -324,3 +324,62 @@ def test_transformed_with_array_transform_parameters_is_refused():
     d = nd.TransformedDistribution(nd.Normal(np.zeros(3), 1.0), [T.AffineTransform(np.arange(3.0), 2.0)])
     with pytest.raises(NotImplementedError, match="AffineTransform"):
         ndd.sample(d, (4,), chunks=2, rng=0)
+
+
+# -- what a block costs on a worker (the bench rows, docs/performance.md) ----------------------
+def test_block_draws_on_one_thread_whatever_numdist_threads(monkeypatch):
+    """A block draws with one numdist thread even when numdist would use more (a dask
+    worker process sees all cores; its tasks are the parallelism), with the same numbers."""
+    from numdist import _elementwise
+
+    seen = []
+    orig = _elementwise.fill_tiles
+
+    def spy(*a, nthreads=0, **k):
+        seen.append(nthreads)
+        return orig(*a, nthreads=nthreads, **k)
+
+    monkeypatch.setattr(_elementwise, "fill_tiles", spy)
+    d = nd.Normal(0.0, 1.0)
+    n = 4 * CHUNK_ELEMS + 5
+    saved = nd.get_num_threads()
+    nd.set_num_threads(2)
+    try:
+        v = ndd.sample(d, (n,), chunks=(n // 3,), rng=4).compute(scheduler="threads")
+    finally:
+        nd.set_num_threads(saved)
+    assert seen and set(seen) == {1}
+    np.testing.assert_array_equal(v, d.sample((n,), rng=4))
+
+
+def test_bench_workers_reuse_freed_blocks():
+    """The bench rows' workers start with glibc settings under which a freed 31 MB block
+    is reused by the next one (distributed's own MALLOC_TRIM_THRESHOLD_=65536 maps every
+    block afresh: about 500 page faults and 3 ms of kernel page zeroing each); the
+    client's environment is left as it was."""
+    import os
+
+    from numdist.benchmarks import dask as bench
+
+    before = {k: os.environ.get(k) for k in bench.WORKER_MALLOC_ENV}
+    c = bench._client(1)
+    try:
+        assert {k: os.environ.get(k) for k in bench.WORKER_MALLOC_ENV} == before
+        (env,) = bench.worker_malloc_env(c).values()
+        assert env == bench.WORKER_MALLOC_ENV
+
+        def refaults():
+            import resource
+
+            n = 10**9 // 256  # one block of the bench row at scale 1
+            a = np.empty(n)
+            a.fill(1.0)
+            del a
+            f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            b = np.empty(n)
+            b.fill(2.0)
+            return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+
+        assert c.submit(refaults, pure=False).result() < 50
+    finally:
+        bench._close()

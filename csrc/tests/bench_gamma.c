@@ -64,8 +64,9 @@ static void dir_row(const char *label, intptr_t nrows, intptr_t K, double *out, 
 int main(int argc, char **argv)
 {
     intptr_t n = argc > 1 ? atol(argv[1]) : 10000000, i;
-    double *d = malloc(sizeof(double) * n), arr[1000], al[10];
+    double *d = malloc(sizeof(double) * n), arr[1000], arr2[1000], al[10];
     for (i = 0; i < 1000; i++) arr[i] = 0.5 + i * 0.01;
+    for (i = 0; i < 1000; i++) arr2[i] = 0.5 + i * (4.5 / 999); /* the Gamma bench row's range */
     nd_xoshiro_seed(&xo, 1, 2);
     nd_bits_init_xoshiro(&bits, &xo);
     memset(d, 0, sizeof(double) * n);
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
     row("standard_gamma(1e-3)", "standard_gamma", n, d, 1e-3, 0, NULL);
     row("log_standard_gamma(1e-3)", "log_standard_gamma", n, d, 1e-3, 0, NULL);
     row("standard_gamma a[1000] in [0.5, 10.5)", "standard_gamma", n, d, 0, 0, arr);
+    row("standard_gamma a[1000] in [0.5, 5]", "standard_gamma", n, d, 0, 0, arr2);
     row("chisquare(5)", "chisquare", n, d, 5.0, 0, NULL);
     row("standard_t(5)", "standard_t", n, d, 5.0, 0, NULL);
     row("beta(2.5, 3.5)", "beta", n, d, 2.5, 3.5, NULL);

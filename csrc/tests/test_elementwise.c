@@ -288,6 +288,11 @@ static void structural(const nd_ew_kernel *k, int f32)
     draw(k, f32, 0, got, (intptr_t)es, p0, (intptr_t)ps, p1, (intptr_t)ps);
     draw(k, f32, -5, got, (intptr_t)es, p0, (intptr_t)ps, p1, (intptr_t)ps);
     CHECK(consumed() == 0 && got[0] == 0xab && got[63] == 0xab, "%s %s: n <= 0 drew or wrote", nm, ty);
+    /* the bulk gamma kernels draw a call as one run of blocks (csrc/gamma.c):
+     * their prefixes and pieces are checked in test_gamma.c against that
+     * rule instead */
+    if (!strcmp(nm, "standard_gamma") || !strcmp(nm, "log_standard_gamma") || !strcmp(nm, "chisquare"))
+        goto no_pieces;
     /* prefix: first m of N */
     for (m = 1; m < N; m = m * 3 + 1) {
         reseed(7);

@@ -6,6 +6,10 @@
  * rarely.  The words come from a custom source (a bit generator in numpy's
  * layout) that forces a word's layer byte to 1 (k[1] = 0: always the wedge)
  * or 0 (the tail layer, rejected when the magnitude is large) at chosen rates.
+ * With numdist's own generator the vector levels make each block's words in
+ * the fill loop itself (simd_words.h): check_fused compares values, words used
+ * and the buffer left behind with the scalar level, which takes whole blocks
+ * from nd_bits_refill.
  *   test_exponential      run the checks
  */
 #include <math.h>
@@ -14,6 +18,7 @@
 #include <string.h>
 
 #include "numdist/bitgen.h"
+#include "numdist/xoshiro256.h"
 #include "numdist/ziggurat.h"
 
 #include "check.h"
@@ -116,8 +121,71 @@ static void check_rates(unsigned p1, unsigned p0)
     free(got);
 }
 
+/* Fills of many sizes from a Xoshiro256x8 stream at every level: the values
+ * and the words used are the scalar rule's, and the block left in the buffer
+ * (made in registers by the fused loop at the vector levels) is
+ * nd_xoshiro_block's, so scalar draws that follow get the right words. */
+static void check_fused(void)
+{
+    static const intptr_t pieces[] = {65536, 2049, 4096, 1, 6000, 2048, 70001, 3, 20000, 131072};
+    const intptr_t n = 400000;
+    double *ref = malloc(sizeof(double) * (size_t)n), *got = malloc(sizeof(double) * (size_t)(n + 8));
+    nd_xoshiro_t xo;
+    nd_bits_t b;
+    uint64_t block[ND_XO_BLOCK], wref;
+    intptr_t i;
+    int cap, sg;
+    if (!ref || !got) {
+        CHECK(0, "out of memory");
+        free(ref);
+        free(got);
+        return;
+    }
+    for (sg = 0; sg < 2; sg++) {
+        nd_xoshiro_seed(&xo, 12345, 678 + (uint64_t)sg);
+        nd_bits_init_xoshiro(&b, &xo);
+        for (i = 0; i < n; i++) {
+            uint64_t first;
+            if (b.pos == b.end) nd_bits_refill(&b);
+            first = *b.pos;
+            ref[i] = nd_standard_exponential(&b);
+            if (sg && (first & 0x100)) ref[i] = -ref[i];
+        }
+        wref = xo.counter * ND_XO_BLOCK - (uint64_t)(b.end - b.pos);
+        for (cap = 3; cap >= 0; cap--) {
+            intptr_t done = 0, k = 0;
+            long bad = 0;
+            nd_exponential_level_cap = cap;
+            nd_xoshiro_seed(&xo, 12345, 678 + (uint64_t)sg);
+            nd_bits_init_xoshiro(&b, &xo);
+            while (done < n) {
+                intptr_t c = pieces[k++ % (intptr_t)(sizeof pieces / sizeof pieces[0])];
+                if (c > n - done) c = n - done;
+                /* odd output offsets too: the non-temporal path's head */
+                nd_exponential_fill(&b, c, got + 1 + done, sg);
+                done += c;
+            }
+            for (i = 0; i < n; i++) bad += memcmp(&ref[i], &got[1 + i], 8) != 0;
+            CHECK(bad == 0, "xoshiro signed %d level cap %d (runs at %d): %ld values differ", sg, cap,
+                  nd_exponential_simd_level(), bad);
+            CHECK(xo.counter * ND_XO_BLOCK - (uint64_t)(b.end - b.pos) == wref,
+                  "xoshiro signed %d level cap %d: %llu words used, scalar rule %llu", sg, cap,
+                  (unsigned long long)(xo.counter * ND_XO_BLOCK - (uint64_t)(b.end - b.pos)),
+                  (unsigned long long)wref);
+            nd_xoshiro_block(&xo, xo.counter - 1, block);
+            CHECK(b.end - b.buf == ND_XO_BLOCK && memcmp(block, b.buf, sizeof block) == 0,
+                  "xoshiro signed %d level cap %d: the buffer is not block %llu", sg, cap,
+                  (unsigned long long)(xo.counter - 1));
+        }
+    }
+    nd_exponential_level_cap = 3;
+    free(ref);
+    free(got);
+}
+
 int main(void)
 {
+    check_fused();
     check_rates(0, 0);   /* plain words */
     check_rates(20, 0);  /* ~8% forced wedges: adjacent rejections are common */
     check_rates(80, 0);  /* ~31%: runs of rejections, wedge words that are marked */

@@ -133,78 +133,242 @@ static void test_exp(void)
           nd_gamma_exp(-740.0), exp(-740.0));
 }
 
-/* The kernels (constant concentration: the window walk) give exactly the
- * scalar rule's numbers and words; f32 = rounded f64; log kernel = scalar log. */
+/* ---- a plain reference of the bulk rules (csrc/gamma.c, top comment) ------
+ * Written from the rule's text with the scalar pieces of ziggurat.h and
+ * gamma.h, one word at a time; the kernels must give its values and use its
+ * words exactly, at every SIMD level. */
+
+/* the ziggurat normal of candidate word w (its slow path drawing from bits) */
+static double ref_normal_of(uint64_t w)
+{
+    uint64_t m = w >> 12;
+    unsigned j = (unsigned)(w & 0x1ff);
+    if (m < nd_zig_k64[j]) return (double)(int64_t)m * nd_zig_w64[j];
+    return nd_standard_normal_slow(&bits, w);
+}
+
+/* a try of Marsaglia-Tsang with normal x and uniform word wu: 1 and d v^3 if accepted */
+static int ref_try(double d, double c, double x, uint64_t wu, double *val)
+{
+    double cx = c * x, v = 1.0 + cx, u, x2;
+    if (!(v > 0.0)) return 0;
+    v = v * v * v;
+    u = nd_u01_oc(wu);
+    x2 = x * x;
+    if (x2 * x2 < (1.0 - u) * ((108.0 * d) * (1.0 + (cx < 0.0 ? cx : 0.0))) ||
+        nd_log_pos(u) < 0.5 * (x * x) + d * (1.0 - v + nd_log_pos(v))) {
+        *val = d * v;
+        return 1;
+    }
+    return 0;
+}
+
+/* tries until one is accepted, each a normal (nd_standard_normal) and then,
+ * if v > 0, a uniform word */
+static double ref_mt(double d, double c)
+{
+    for (;;) {
+        double x = nd_standard_normal(&bits), cx = c * x, v = 1.0 + cx, val;
+        if (v > 0.0 && ref_try(d, c, x, nd_bits_next64(&bits), &val)) return val;
+    }
+}
+
+static double ref_log0(double g) { return g > 0.0 ? nd_log_pos(g) : -INFINITY; }
+
+/* one kernel call, constant concentration a (0 < a < inf, a != 1, a + 1 != 1):
+ * blocks of 64 tries (128 words: normals, then uniforms; slow-path words
+ * after), accepted values in order, the leftover of the last block dropped;
+ * a < 1: per piece of 1024 outputs, G(a + 1) values then as many exponentials */
+static void ref_const(intptr_t n, double a, int log_, double *out)
+{
+    const double m = a < 1.0 ? a + 1.0 : a, d = m - 1.0 / 3.0, c = 1.0 / (3.0 * sqrt(d)), ia = 1.0 / a;
+    double carry[64];
+    int ci = 0, cn = 0;
+    intptr_t k0, k;
+    for (k0 = 0; k0 < n; k0 += 1024) {
+        const intptr_t pc = n - k0 < 1024 ? n - k0 : 1024;
+        for (k = 0; k < pc; k++) {
+            while (ci == cn) {
+                uint64_t w[128];
+                int i;
+                for (i = 0; i < 128; i++) w[i] = nd_bits_next64(&bits);
+                for (i = 0, cn = ci = 0; i < 64; i++) {
+                    double x = ref_normal_of(w[i]);
+                    if (ref_try(d, c, x, w[64 + i], &carry[cn])) cn++;
+                }
+            }
+            out[k0 + k] = carry[ci++];
+        }
+        if (a < 1.0) {
+            static double e[1024];
+            for (k = 0; k < pc; k++) e[k] = nd_standard_exponential(&bits);
+            for (k = 0; k < pc; k++)
+                out[k0 + k] = log_ ? ref_log0(out[k0 + k]) - e[k] * ia : out[k0 + k] * nd_gamma_exp(-(e[k] * ia));
+        } else if (log_) {
+            for (k = 0; k < pc; k++) out[k0 + k] = ref_log0(out[k0 + k]);
+        }
+    }
+}
+
+/* one kernel call, a concentration per element: per piece of 1024, blocks of
+ * up to 64 elements (first tries: normals, then uniforms, two words each also
+ * for bad a), then in element order the tries left open or rejected finished
+ * and redrawn, then an exponential per element with 0 < a < 1 */
+static void ref_vary(intptr_t n, const double *a, int log_, double *out)
+{
+    intptr_t k0, b0, k;
+    static double e[1024];
+    for (k0 = 0; k0 < n; k0 += 1024) {
+        const intptr_t pc = n - k0 < 1024 ? n - k0 : 1024;
+        for (b0 = 0; b0 < pc; b0 += 64) {
+            const intptr_t nb = pc - b0 < 64 ? pc - b0 : 64;
+            uint64_t w[128];
+            intptr_t i;
+            for (i = 0; i < 2 * nb; i++) w[i] = nd_bits_next64(&bits);
+            for (i = 0; i < nb; i++) {
+                double ai = a[k0 + b0 + i], m, d, c, x;
+                k = k0 + b0 + i;
+                if (!(ai > 0.0 && ai < INFINITY)) {
+                    out[k] = ai > 0.0 ? INFINITY : NAN;
+                    continue;
+                }
+                m = ai < 1.0 ? ai + 1.0 : ai;
+                d = m - 1.0 / 3.0;
+                c = 1.0 / (3.0 * sqrt(d));
+                x = ref_normal_of(w[i]);
+                if (!ref_try(d, c, x, w[nb + i], &out[k])) out[k] = ref_mt(d, c);
+            }
+            for (i = 0; i < nb; i++) {
+                double ai = a[k0 + b0 + i];
+                if (ai > 0.0 && ai < 1.0) e[b0 + i] = nd_standard_exponential(&bits);
+            }
+        }
+        for (k = k0; k < k0 + pc; k++) {
+            double ai = a[k];
+            if (!(ai > 0.0 && ai < INFINITY)) continue;
+            if (ai < 1.0)
+                out[k] = log_ ? ref_log0(out[k]) - e[k - k0] * (1.0 / ai) : out[k] * nd_gamma_exp(-(e[k - k0] * (1.0 / ai)));
+            else if (log_)
+                out[k] = ref_log0(out[k]);
+        }
+    }
+}
+
+/* one kernel call of the bulk rule: the constant rule when all n concentrations
+ * are equal (NaN counted equal), whatever their stride; a == 1, a + 1 == 1 and
+ * bad or infinite a then follow the scalar rule element by element */
+static void ref_call(intptr_t n, const double *a, int log_, double *out)
+{
+    intptr_t i = 1;
+    const double a0 = a[0];
+    while (i < n && (a[i] == a0 || (a[i] != a[i] && a0 != a0))) i++;
+    if (i < n) {
+        ref_vary(n, a, log_, out);
+    } else if (!(a0 > 0.0 && a0 < INFINITY) || a0 == 1.0 || a0 + 1.0 == 1.0) {
+        for (i = 0; i < n; i++) out[i] = log_ ? nd_log_standard_gamma(&bits, a0) : nd_standard_gamma(&bits, a0);
+    } else {
+        ref_const(n, a0, log_, out);
+    }
+}
+
+static long ndiff(const double *x, const double *y, intptr_t n)
+{
+    long bad = 0;
+    intptr_t i;
+    for (i = 0; i < n; i++) bad += memcmp(&x[i], &y[i], 8) != 0;
+    return bad;
+}
+
+/* Constant concentration: the kernels give the reference's numbers and use
+ * its words (one call, and several calls continuing the stream); f32 = the
+ * f64 numbers rounded; chisquare(2a) = 2 G(a); log kernel = the reference in
+ * log space; prefixes of a call; strided output; a NumPy-style source.
+ * a == 1 (exponentials) and a + 1 == 1 follow the scalar rule element by
+ * element. */
 static void test_stream_rule(void)
 {
-    static const double as[] = {2.5, 0.3, 1.0, 40.0, 1e4, 1e-3, 1e-6, 1.0000001, 0.9999999, 1.5, 1e-17};
+    static const double as[] = {2.5, 0.3, 1.0, 40.0, 1e4, 1e-3, 1e-6, 1.0000001, 0.9999999, 1.5, 1e-17, 1e300};
     intptr_t n = 300000, i;
     int j;
     for (j = 0; j < (int)(sizeof as / sizeof as[0]); j++) {
         double a = as[j];
+        const int scalar = a == 1.0 || a + 1.0 == 1.0;
         float af = (float)a;
         uint64_t c1, c2;
-        int bad = 0;
+        long bad;
         reseed(10 + j);
         draw1("standard_gamma", n, A, a);
         c1 = consumed();
         reseed(10 + j);
-        for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, a);
+        if (scalar) for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, a);
+        else ref_const(n, a, 0, B);
         c2 = consumed();
-        CHECK(memcmp(A, B, (size_t)n * 8) == 0, "standard_gamma(%g): kernel differs from the scalar rule", a);
+        CHECK(ndiff(A, B, n) == 0, "standard_gamma(%g): %ld differ from the reference", a, ndiff(A, B, n));
         CHECK(c1 == c2, "standard_gamma(%g): words %llu vs %llu", a, (unsigned long long)c1,
               (unsigned long long)c2);
         if (verbose) printf("standard_gamma(%g): %.4f words per value\n", a, (double)c1 / n);
+        /* two calls continue the stream: each the reference of its own call */
+        reseed(10 + j);
+        draw1("standard_gamma", 777, A, a);
+        draw1("standard_gamma", 5000, A + 777, a);
+        c1 = consumed();
+        reseed(10 + j);
+        if (scalar) for (i = 0; i < 5777; i++) B[i] = nd_standard_gamma(&bits, a);
+        else { ref_const(777, a, 0, B); ref_const(5000, a, 0, B + 777); }
+        CHECK(ndiff(A, B, 5777) == 0 && consumed() == c1, "standard_gamma(%g): two calls", a);
         reseed(10 + j);
         draw1("log_standard_gamma", n, A, a);
-        CHECK(consumed() == c1, "log_standard_gamma(%g) words", a);
+        c1 = consumed();
         reseed(10 + j);
-        for (i = 0; i < n; i++) bad += A[i] != nd_log_standard_gamma(&bits, a) && !(A[i] != A[i]);
-        CHECK(bad == 0, "log_standard_gamma(%g): %d differ from the scalar rule", a, bad);
+        if (scalar) for (i = 0; i < n; i++) B[i] = nd_log_standard_gamma(&bits, a);
+        else ref_const(n, a, 1, B);
+        CHECK(ndiff(A, B, n) == 0, "log_standard_gamma(%g): %ld differ from the reference", a, ndiff(A, B, n));
+        CHECK(consumed() == c1, "log_standard_gamma(%g) words", a);
         /* f32: the same numbers rounded (parameter exactly representable or not) */
         reseed(10 + j);
         K("standard_gamma")->f32(&bits, n, (char *)F, 4, (const char *)&af, 0, NULL, 0);
         reseed(10 + j);
-        for (i = 0, bad = 0; i < n; i++) bad += F[i] != (float)nd_standard_gamma(&bits, (double)af);
-        CHECK(bad == 0, "standard_gamma f32(%g): %d differ", a, bad);
+        if (scalar) for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, (double)af);
+        else ref_const(n, (double)af, 0, B);
+        for (i = 0, bad = 0; i < n; i++) bad += F[i] != (float)B[i];
+        CHECK(bad == 0, "standard_gamma f32(%g): %ld differ", a, bad);
         /* chisquare(2a) = 2 G(a), same words */
+        reseed(10 + j);
+        if (scalar) for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, a);
+        else ref_const(n, a, 0, B);
+        c2 = consumed();
         reseed(10 + j);
         draw1("chisquare", n, A, 2 * a);
         for (i = 0, bad = 0; i < n; i++) bad += A[i] != 2 * B[i];
-        CHECK(bad == 0 && consumed() == c1, "chisquare(%g) is not 2 G(%g)", 2 * a, a);
-        /* prefix and pieces of the constant path */
-        {
+        CHECK(bad == 0 && consumed() == c2, "chisquare(%g) is not 2 G(%g)", 2 * a, a);
+        /* prefixes of a call (a >= 1: the boost's exponentials follow each piece) */
+        if (a > 1.0) {
             intptr_t m;
             for (m = 1; m < 20000; m = m * 3 + 1) {
                 reseed(10 + j);
                 draw1("standard_gamma", m, A, a);
                 CHECK(memcmp(A, B, (size_t)m * 8) == 0, "standard_gamma(%g) prefix %ld", a, (long)m);
             }
-            reseed(10 + j);
-            for (i = 0, m = 1; i < 20000; m = m % 700 + 3) {
-                intptr_t c = m < 20000 - i ? m : 20000 - i;
-                draw1("standard_gamma", c, A + i, a);
-                i += c;
-            }
-            CHECK(memcmp(A, B, 20000 * 8) == 0, "standard_gamma(%g) pieces", a);
-            /* strided output, reversed */
-            reseed(10 + j);
-            K("standard_gamma")->f64(&bits, 5000, (char *)(A + 3 * 4999), -24, (const char *)&a, 0, NULL, 0);
-            for (i = 0, bad = 0; i < 5000; i++) bad += A[3 * (4999 - i)] != B[i];
-            CHECK(bad == 0, "standard_gamma(%g) output stride -3", a);
         }
+        /* strided output, reversed */
+        reseed(10 + j);
+        K("standard_gamma")->f64(&bits, 5000, (char *)(A + 3 * 4999), -24, (const char *)&a, 0, NULL, 0);
+        reseed(10 + j);
+        if (scalar) for (i = 0; i < 5000; i++) B[i] = nd_standard_gamma(&bits, a);
+        else ref_const(5000, a, 0, B);
+        for (i = 0, bad = 0; i < 5000; i++) bad += A[3 * (4999 - i)] != B[i];
+        CHECK(bad == 0, "standard_gamma(%g) output stride -3: %ld differ", a, bad);
     }
-    /* a NumPy-style source (the kernels' scalar path) gives the same numbers */
+    /* a NumPy-style source (words one at a time) gives the same numbers */
     {
         static const double as2[] = {2.5, 0.3};
         for (j = 0; j < 2; j++) {
-            double a = as2[j];
+            double a = as2[j], p[3] = {a, 0.7, 3.5};
             nd_bitgen_t bg;
             nd_bits_t *nb = malloc(sizeof(nd_bits_t));
             uint64_t *W = (uint64_t *)B;
             replay_t st;
             intptr_t nn = 100000;
-            int bad = 0;
             reseed(30 + j);
             for (i = 0; i < NBIG; i++) W[i] = nd_bits_next64(&bits);
             reseed(30 + j);
@@ -214,30 +378,34 @@ static void test_stream_rule(void)
             bg.state = &st;
             bg.next_uint64 = replay_next;
             nd_bits_init_numpy(nb, &bg);
-            for (i = 0; i < nn; i++) {
-                double v;
-                if (i % 1000 == 0) nd_bits_expect(nb, 3);
-                K("standard_gamma")->f64(nb, 1, (char *)&v, 8, (const char *)&a, 0, NULL, 0);
-                bad += v != A[i];
-            }
-            CHECK(bad == 0, "standard_gamma(%g): NumPy source differs in %d", a, bad);
+            nd_bits_expect(nb, 3 * (size_t)nn);
+            K("standard_gamma")->f64(nb, nn, (char *)(A + nn), 8, (const char *)&a, 0, NULL, 0);
+            CHECK(memcmp(A, A + nn, (size_t)nn * 8) == 0, "standard_gamma(%g): NumPy source differs", a);
             CHECK(st.i - (uint64_t)(nb->end - nb->pos) == consumed(), "NumPy source words");
+            /* varying concentrations too */
+            for (i = 0; i < 3000; i++) A[2 * nn + i] = p[i % 3];
+            reseed(30 + j);
+            K("standard_gamma")->f64(&bits, 3000, (char *)A, 8, (const char *)(A + 2 * nn), 8, NULL, 0);
+            st.i = 0;
+            nd_bits_init_numpy(nb, &bg);
+            nd_bits_expect(nb, 10000);
+            K("standard_gamma")->f64(nb, 3000, (char *)(A + nn), 8, (const char *)(A + 2 * nn), 8, NULL, 0);
+            CHECK(memcmp(A, A + nn, 3000 * 8) == 0, "varying standard_gamma: NumPy source differs");
             free(nb);
         }
     }
 }
 
-/* The constant-concentration path at every SIMD level (the candidate pass has
- * AVX-512, AVX2 and plain-C versions, chosen like the exponential fill's and
- * capped by nd_exponential_level_cap): the scalar rule's values and words. */
+/* Every SIMD level (the test passes and the boosts have AVX-512, AVX2 and
+ * plain-C versions, chosen like the exponential fill's and capped by
+ * nd_exponential_level_cap): the reference's values and words. */
 extern int nd_exponential_level_cap;
 
 static void test_levels(void)
 {
-    static const double as[] = {2.5, 0.3, 40.0, 1.5, 1.0000001, 0.9999999};
+    static const double as[] = {2.5, 0.3, 40.0, 1.5, 1.0000001, 0.9999999, 0.05, 1e-3};
     static const int caps[] = {3, 2, 0};
-    intptr_t n = 200000, i;
-    long bad;
+    intptr_t n = 200000;
     int j, c;
     double *L = malloc(sizeof(double) * (size_t)n);
     if (!L) return;
@@ -245,83 +413,101 @@ static void test_levels(void)
         double a = as[j];
         uint64_t cref;
         reseed(200 + j);
-        for (i = 0; i < n; i++) B[i] = nd_standard_gamma(&bits, a);
+        ref_const(n, a, 0, B);
         cref = consumed();
         reseed(200 + j);
-        for (i = 0; i < n; i++) L[i] = nd_log_standard_gamma(&bits, a);
+        ref_const(n, a, 1, L);
         for (c = 0; c < 3; c++) {
             nd_exponential_level_cap = caps[c];
             reseed(200 + j);
             draw1("standard_gamma", n, A, a);
-            CHECK(memcmp(A, B, (size_t)n * 8) == 0, "standard_gamma(%g) level cap %d (runs at %d) differs",
-                  a, caps[c], nd_exponential_simd_level());
+            CHECK(ndiff(A, B, n) == 0, "standard_gamma(%g) level cap %d (runs at %d): %ld differ",
+                  a, caps[c], nd_exponential_simd_level(), ndiff(A, B, n));
             CHECK(consumed() == cref, "standard_gamma(%g) level cap %d: words", a, caps[c]);
             reseed(200 + j);
             draw1("log_standard_gamma", n, A, a);
-            for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &L[i], 8) != 0;
-            CHECK(bad == 0, "log_standard_gamma(%g) level cap %d: %ld differ", a, caps[c], bad);
+            CHECK(ndiff(A, L, n) == 0, "log_standard_gamma(%g) level cap %d: %ld differ", a, caps[c], ndiff(A, L, n));
         }
         nd_exponential_level_cap = 3;
     }
     free(L);
 }
 
-/* Varying concentrations (the windowed path for a parameter per element):
- * the element-by-element rule's values and words, at every SIMD level, with
- * every kind of concentration mixed in (a == 1, a + 1 == 1, a < 1, NaN,
- * <= 0, inf), in place, reversed strides, f32, chisquare. */
+/* Varying concentrations: the reference's values and words at every SIMD
+ * level, with every kind of concentration mixed in (a == 1, a + 1 == 1,
+ * a < 1, NaN, <= 0, inf), the log kernel, in place, reversed strides in
+ * pieces, misaligned, f32, chisquare. */
 static void test_varying(void)
 {
     static const double special[] = {1.0, 1e-17, 0.3, 0.9999999, 2.5, 40.0, -1.0, 0.0, 1e300};
     static const int caps[] = {3, 2, 0};
     const intptr_t n = 150000;
     double *P = malloc(sizeof(double) * (size_t)n), *R = malloc(sizeof(double) * (size_t)n);
+    char *mis = malloc(sizeof(double) * (size_t)n * 2 + 8);
     intptr_t i;
     long bad;
-    int c;
+    int c, s;
     uint64_t cref, x = 12345;
-    if (!P || !R) { free(P); free(R); return; }
+    if (!P || !R || !mis) { free(P); free(R); free(mis); return; }
     for (i = 0; i < n; i++) {
         x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
         if ((x >> 60) == 0) P[i] = special[(x >> 20) % 9];
         else if ((x >> 60) == 1) P[i] = (x >> 30) % 2 ? 0.0 / 0.0 : 1.0 / 0.0;
         else P[i] = 0.05 + (double)(x >> 11) * 0x1p-53 * 10.0;
     }
-    reseed(300);
-    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, P[i]);
-    cref = consumed();
-    for (c = 0; c < 3; c++) {
-        nd_exponential_level_cap = caps[c];
-        reseed(300);
-        K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)P, 8, NULL, 0);
-        for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
-        CHECK(bad == 0, "varying standard_gamma, level cap %d: %ld differ", caps[c], bad);
-        CHECK(consumed() == cref, "varying standard_gamma, level cap %d: words", caps[c]);
+    for (s = 0; s < 2; s++) {
+        /* s = 1: concentrations in [0.06, 2.06): many boosts, 1/a < 19 (vector boosts) */
+        double *Q = s ? B : P;
+        if (s) for (i = 0; i < n; i++) B[i] = 0.06 + (double)((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15) >> 11) * 0x1p-52;
+        reseed(300 + s);
+        ref_vary(n, Q, 0, R);
+        cref = consumed();
+        for (c = 0; c < 3; c++) {
+            nd_exponential_level_cap = caps[c];
+            reseed(300 + s);
+            K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)Q, 8, NULL, 0);
+            CHECK(ndiff(A, R, n) == 0, "varying standard_gamma (%d), level cap %d: %ld differ", s, caps[c], ndiff(A, R, n));
+            CHECK(consumed() == cref, "varying standard_gamma (%d), level cap %d: words", s, caps[c]);
+        }
+        nd_exponential_level_cap = 3;
+        reseed(300 + s);
+        ref_vary(n, Q, 1, R);
+        for (c = 0; c < 3; c++) {
+            nd_exponential_level_cap = caps[c];
+            reseed(300 + s);
+            K("log_standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)Q, 8, NULL, 0);
+            CHECK(ndiff(A, R, n) == 0, "varying log_standard_gamma (%d), level cap %d: %ld differ", s, caps[c], ndiff(A, R, n));
+        }
+        nd_exponential_level_cap = 3;
     }
-    nd_exponential_level_cap = 3;
-    /* concentrations in [0.06, 2.06): many boosts, and no 1/a >= 19 in a piece
-     * (the vector boost runs) */
-    for (i = 0; i < n; i++) B[i] = 0.06 + (double)((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15) >> 11) * 0x1p-52;
-    reseed(301);
-    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, B[i]);
-    cref = consumed();
-    for (c = 0; c < 3; c++) {
-        nd_exponential_level_cap = caps[c];
-        reseed(301);
-        K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)B, 8, NULL, 0);
-        for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
-        CHECK(bad == 0, "varying standard_gamma in [0.06, 2.06), level cap %d: %ld differ", caps[c], bad);
-        CHECK(consumed() == cref, "varying standard_gamma in [0.06, 2.06), level cap %d: words", caps[c]);
-    }
-    nd_exponential_level_cap = 3;
     reseed(300);
-    for (i = 0; i < n; i++) R[i] = nd_standard_gamma(&bits, P[i]);
-    /* in place, and reversed strides, in pieces */
+    ref_vary(n, P, 0, R);
+    /* in place */
     memcpy(A, P, sizeof(double) * (size_t)n);
     reseed(300);
     K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)A, 8, NULL, 0);
-    for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[i], &R[i], 8) != 0;
-    CHECK(bad == 0, "varying standard_gamma in place: %ld differ", bad);
+    CHECK(ndiff(A, R, n) == 0, "varying standard_gamma in place: %ld differ", ndiff(A, R, n));
+    /* an array of equal values (and of NaNs) = the value broadcast (stride 0) */
+    {
+        static const double eq[] = {2.5, 0.3, 1.0, 1e-17, NAN, -1.0};
+        int q;
+        for (q = 0; q < 6; q++) {
+            for (i = 0; i < 5000; i++) B[i] = eq[q];
+            reseed(320 + q);
+            K("standard_gamma")->f64(&bits, 5000, (char *)A, 8, (const char *)B, 8, NULL, 0);
+            cref = consumed();
+            reseed(320 + q);
+            K("standard_gamma")->f64(&bits, 5000, (char *)(A + 5000), 8, (const char *)&eq[q], 0, NULL, 0);
+            CHECK(ndiff(A, A + 5000, 5000) == 0 && consumed() == cref, "equal concentrations %g: array and broadcast differ", eq[q]);
+        }
+    }
+    /* misaligned parameters and output (byte offsets 1 and 3) */
+    memcpy(mis + 1, P, sizeof(double) * (size_t)n);
+    reseed(300);
+    K("standard_gamma")->f64(&bits, n, mis + 3 + 8 * n, 8, mis + 1, 8, NULL, 0);
+    memcpy(A, mis + 3 + 8 * n, sizeof(double) * (size_t)n);
+    CHECK(ndiff(A, R, n) == 0, "varying standard_gamma misaligned: %ld differ", ndiff(A, R, n));
+    /* reversed strides in pieces: each call the reference of its own elements */
     for (i = 0; i < n; i++) B[n - 1 - i] = P[i];
     reseed(300);
     {
@@ -333,26 +519,76 @@ static void test_varying(void)
             done += cc;
             m = m * 2 + 3;
         }
+        cref = consumed();
+        reseed(300);
+        for (done = 0, m = 1; done < n; m = m * 2 + 3) {
+            intptr_t cc = m < n - done ? m : n - done;
+            ref_call(cc, P + done, 0, R + done); /* cc = 1: the constant rule */
+            done += cc;
+        }
     }
     for (i = 0, bad = 0; i < n; i++) bad += memcmp(&A[2 * (n - 1 - i)], &R[i], 8) != 0;
-    CHECK(bad == 0, "varying standard_gamma, reversed strides in pieces: %ld differ", bad);
+    CHECK(bad == 0 && consumed() == cref, "varying standard_gamma, reversed strides in pieces: %ld differ", bad);
     /* f32 parameters and output */
     for (i = 0; i < n; i++) F[i] = (float)P[i];
+    for (i = 0; i < n; i++) B[i] = (double)F[i];
     reseed(300);
-    for (i = 0; i < n; i++) R[i] = (double)(float)nd_standard_gamma(&bits, (double)F[i]);
+    ref_vary(n, B, 0, R);
     reseed(300);
     K("standard_gamma")->f32(&bits, n, (char *)(F + n), 4, (const char *)F, 4, NULL, 0);
-    for (i = 0, bad = 0; i < n; i++) bad += (double)F[n + i] != R[i] && !(R[i] != R[i] && F[n + i] != F[n + i]);
+    for (i = 0, bad = 0; i < n; i++)
+        bad += F[n + i] != (float)R[i] && !(R[i] != R[i] && F[n + i] != F[n + i]);
     CHECK(bad == 0, "varying standard_gamma f32: %ld differ", bad);
     /* chisquare(df) = 2 G(df / 2) */
+    for (i = 0; i < n; i++) B[i] = P[i] * 0.5;
     reseed(300);
-    for (i = 0; i < n; i++) R[i] = 2.0 * nd_standard_gamma(&bits, P[i] * 0.5);
+    ref_vary(n, B, 0, R);
     reseed(300);
     K("chisquare")->f64(&bits, n, (char *)A, 8, (const char *)P, 8, NULL, 0);
-    for (i = 0, bad = 0; i < n; i++) bad += A[i] != R[i] && !(A[i] != A[i] && R[i] != R[i]);
+    for (i = 0, bad = 0; i < n; i++) bad += A[i] != 2.0 * R[i] && !(A[i] != A[i] && R[i] != R[i]);
     CHECK(bad == 0, "varying chisquare: %ld differ", bad);
     free(P);
     free(R);
+    free(mis);
+}
+
+/* The law of the varying path: u_i = P(a_i, G_i) is uniform when G_i ~
+ * Gamma(a_i); KS over 2e5 draws with a_i spread over [0.05, 5] and over
+ * [0.5, 5] (the boost, the range near 1, larger a), through the log kernel. */
+static void test_varying_gof(void)
+{
+    static const double lo[] = {0.05, 0.5, 0.999};
+    static const double hi[] = {5.0, 5.0, 1.001};
+    intptr_t n = 200000, i;
+    int r;
+    double crit = 1.95 / sqrt((double)n);
+    for (r = 0; r < 3; r++) {
+        double dmax = 0;
+        for (i = 0; i < n; i++) B[i] = lo[r] + (hi[r] - lo[r]) * (double)((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15) >> 11) * 0x1p-53;
+        reseed(700 + r);
+        K("log_standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)B, 8, NULL, 0);
+        for (i = 0; i < n; i++) A[i] = gammainc_p(B[i], A[i]);
+        qsort(A, (size_t)n, sizeof(double), cmp_d);
+        for (i = 0; i < n; i++) {
+            double d1 = fabs(A[i] - (double)i / n), d2 = fabs((double)(i + 1) / n - A[i]);
+            dmax = d1 > dmax ? d1 : dmax;
+            dmax = d2 > dmax ? d2 : dmax;
+        }
+        if (verbose) printf("KS varying gamma a in [%g, %g]: %.5f (crit %.5f)\n", lo[r], hi[r], dmax, crit);
+        CHECK(dmax < crit, "KS varying gamma a in [%g, %g] = %g", lo[r], hi[r], dmax);
+        /* the value kernel: the same law */
+        reseed(710 + r);
+        K("standard_gamma")->f64(&bits, n, (char *)A, 8, (const char *)B, 8, NULL, 0);
+        for (i = 0, dmax = 0; i < n; i++) A[i] = A[i] > 0 ? gammainc_p(B[i], log(A[i])) : 0.0;
+        qsort(A, (size_t)n, sizeof(double), cmp_d);
+        for (i = 0; i < n; i++) {
+            double d1 = fabs(A[i] - (double)i / n), d2 = fabs((double)(i + 1) / n - A[i]);
+            dmax = d1 > dmax ? d1 : dmax;
+            dmax = d2 > dmax ? d2 : dmax;
+        }
+        if (verbose) printf("KS varying gamma (values) a in [%g, %g]: %.5f\n", lo[r], hi[r], dmax);
+        CHECK(dmax < crit, "KS varying gamma values a in [%g, %g] = %g", lo[r], hi[r], dmax);
+    }
 }
 
 typedef struct { const char *name; double p0, p1, mean, var; } mcase;
@@ -615,20 +851,34 @@ static void test_dirichlet(void)
         }
         CHECK(diff == 0, "dirichlet log-space rule: %d differ", diff);
     }
-    /* symmetric rows (the constant-concentration fast path) = the row rule */
+    /* symmetric rows (the constant-concentration fast path): the bulk rule's
+     * gammas of the whole block (one standard_gamma call, log_standard_gamma
+     * for a < 1), normalised row by row as the row rule does */
     {
         static const double sa[] = {1.0, 2.5, 0.3, 2e-3, 1e4};
         enum { NR = 5000, NK = 6 };
-        static double o1[NR * NK], o2[NR * NK], av[NK];
+        static double o1[NR * NK], g[NR * NK], av[NK];
         int si, bad;
         for (si = 0; si < 5; si++) {
+            const int lg = sa[si] < 1.0;
             for (k = 0; k < NK; k++) av[k] = sa[si];
             reseed(990 + si);
             random_dirichlet_fill(&bits, NR, NK, av, 0, 8, o1, NK * 8, 8); /* symmetric path */
             reseed(990 + si);
-            random_dirichlet_fill(&bits, NR, NK, av, 0, 8, o2 + NR * NK - 1, -8 * NK, -8); /* generic */
-            for (r = 0, bad = 0; r < NR * NK; r++) bad += o1[r] != o2[NR * NK - 1 - r];
-            CHECK(bad == 0, "dirichlet symmetric path (%g): %d differ from the row rule", sa[si], bad);
+            draw1(lg ? "log_standard_gamma" : "standard_gamma", NR * NK, g, sa[si]);
+            for (r = 0, bad = 0; r < NR; r++) {
+                double *z = g + r * NK, s = 0, m = -INFINITY;
+                if (!lg) {
+                    for (k = 0; k < NK; k++) s += z[k];
+                    for (k = 0; k < NK; k++) z[k] = z[k] / s;
+                } else {
+                    for (k = 0; k < NK; k++) m = z[k] > m ? z[k] : m;
+                    for (k = 0; k < NK; k++) { z[k] = nd_gamma_exp(z[k] - m); s += z[k]; }
+                    for (k = 0; k < NK; k++) z[k] = z[k] / s;
+                }
+                for (k = 0; k < NK; k++) bad += o1[r * NK + k] != z[k];
+            }
+            CHECK(bad == 0, "dirichlet symmetric path (%g): %d differ from the bulk gammas normalised", sa[si], bad);
         }
     }
     /* strides: transposed output, reversed alpha columns, per-row alpha; f32 = f64 rounded */
@@ -685,7 +935,8 @@ static void test_dirichlet(void)
             for (k = 0; k < 9; k++) a[k] = 1.5;
             a[4] = bads[b];
             reseed(970);
-            random_dirichlet_fill(&bits, 2, 3, a, 0, 8, ref, 24, 8); /* two good rows */
+            /* two good rows by the row rule (a row stride: not the symmetric path) */
+            random_dirichlet_fill(&bits, 2, 3, a, 48, 8, ref, 24, 8); /* rows 0 and 2 of a */
             c0 = consumed();
             reseed(970);
             random_dirichlet_fill(&bits, 3, 3, a, 24, 8, o, 24, 8);
@@ -785,6 +1036,7 @@ int main(int argc, char **argv)
     test_varying();
     test_moments();
     test_gof();
+    test_varying_gof();
     test_beta_small();
     test_t();
     test_dirichlet();

@@ -910,6 +910,142 @@ static void test_absent_strides(void)
     }
 }
 
+/* Packed factors and cached half log-determinants (mvn.h sections 5 and 8): bit for
+ * bit the numbers of the full-matrix kernels, float and double, with failures,
+ * broadcast factors, eps outputs and several samples. */
+static void test_packed(void)
+{
+    static const int dims[] = {0, 1, 2, 3, 4, 5, 7, 9, 32};
+    static const int nbs[] = {1, 3, 4, 5, 9, 37};
+    size_t di, bi;
+    for (di = 0; di < sizeof dims / sizeof dims[0]; di++)
+        for (bi = 0; bi < sizeof nbs / sizeof nbs[0]; bi++) {
+            const int d = dims[di], dd = d * d, T = d * (d + 1) / 2, nb = nbs[bi], ns = 3;
+            const size_t nv = (size_t)ns * nb * (d ? d : 1);
+            double *A = malloc(DS * (nb * dd + 1)), *L = malloc(DS * (nb * dd + 1));
+            double *P = malloc(DS * (nb * T + 1)), *mu = malloc(DS * (nb * d + 1));
+            double *x1 = malloc(DS * nv), *x2 = malloc(DS * nv), *e1 = malloc(DS * nv), *e2 = malloc(DS * nv);
+            double *lp1 = malloc(DS * ns * nb), *lp2 = malloc(DS * ns * nb), *h = malloc(DS * nb);
+            double *h2 = malloc(DS * nb);
+            float *Af = malloc(FS * (nb * dd + 1)), *Lf = malloc(FS * (nb * dd + 1));
+            float *Pf = malloc(FS * (nb * T + 1)), *muf = malloc(FS * (nb * d + 1));
+            float *xf1 = malloc(FS * nv), *xf2 = malloc(FS * nv), *lpf1 = malloc(FS * ns * nb);
+            float *lpf2 = malloc(FS * ns * nb);
+            nd_xoshiro_t xo;
+            nd_bits_t *bits;
+            intptr_t fb1, fc1, fb2, fc2;
+            int b, i, j, r1, r2, same = 1;
+            for (b = 0; b < nb; b++) rand_spd(d, A + b * dd);
+            for (i = 0; i < nb * d; i++) mu[i] = tnorm();
+            for (i = 0; i < nb * dd; i++) Af[i] = (float)A[i];
+            for (i = 0; i < nb * d; i++) muf[i] = (float)mu[i];
+            /* factorisation: the same triangles, float and double */
+            r1 = nd_cholesky_batch(nb, d, A, dd * DS, d * DS, DS, L, dd * DS, d * DS, DS, &fb1, &fc1);
+            r2 = nd_cholesky_packed_batch(nb, d, A, dd * DS, d * DS, DS, P, T * DS, &fb2, &fc2);
+            CHECK(r1 == ND_OK && r2 == ND_OK && fb2 == -1 && fc2 == -1, "packed chol d=%d nb=%d: %d", d, nb, r2);
+            for (b = 0; b < nb; b++)
+                for (i = 0; i < d; i++)
+                    for (j = 0; j <= i; j++)
+                        same &= memcmp(&L[b * dd + i * d + j], &P[b * T + i * (i + 1) / 2 + j], DS) == 0;
+            CHECK(same, "packed chol d=%d nb=%d: entries differ", d, nb);
+            nd_cholesky_batch_f(nb, d, Af, dd * FS, d * FS, FS, Lf, dd * FS, d * FS, FS, &fb1, &fc1);
+            nd_cholesky_packed_batch_f(nb, d, Af, dd * FS, d * FS, FS, Pf, T * FS, &fb2, &fc2);
+            same = 1;
+            for (b = 0; b < nb; b++)
+                for (i = 0; i < d; i++)
+                    for (j = 0; j <= i; j++)
+                        same &= memcmp(&Lf[b * dd + i * d + j], &Pf[b * T + i * (i + 1) / 2 + j], FS) == 0;
+            CHECK(same, "packed chol float d=%d nb=%d: entries differ", d, nb);
+            /* draws: same normals, same numbers, also with eps out and one broadcast factor */
+            bits = new_bits(&xo, 100 + d);
+            random_mvn_fill(bits, ND_NORMAL_ZIGGURAT, ns, nb, d, mu, d * DS, DS, L, dd * DS, d * DS, DS, x1,
+                            nb * d * DS, d * DS, DS, e1, nb * d * DS, d * DS, DS);
+            free(bits);
+            bits = new_bits(&xo, 100 + d);
+            r2 = random_mvn_fill_packed(bits, ND_NORMAL_ZIGGURAT, ns, nb, d, mu, d * DS, DS, P, T * DS, x2,
+                                        nb * d * DS, d * DS, DS, e2, nb * d * DS, d * DS, DS);
+            CHECK(r2 == ND_OK && memcmp(x1, x2, DS * ns * nb * d) == 0 && memcmp(e1, e2, DS * ns * nb * d) == 0,
+                  "packed fill d=%d nb=%d differs", d, nb);
+            free(bits);
+            bits = new_bits(&xo, 200 + d);
+            random_mvn_fill(bits, ND_NORMAL_ZIGGURAT, ns, nb, d, NULL, 0, DS, L, 0, d * DS, DS, x1, nb * d * DS,
+                            d * DS, DS, NULL, 0, 0, 0);
+            free(bits);
+            bits = new_bits(&xo, 200 + d);
+            random_mvn_fill_packed(bits, ND_NORMAL_ZIGGURAT, ns, nb, d, NULL, 0, DS, P, 0, x2, nb * d * DS, d * DS,
+                                   DS, NULL, 0, 0, 0);
+            CHECK(memcmp(x1, x2, DS * ns * nb * d) == 0, "packed fill, one broadcast factor, d=%d differs", d);
+            free(bits);
+            bits = new_bits(&xo, 300 + d);
+            random_mvn_fill_f(bits, ND_NORMAL_ZIGGURAT, ns, nb, d, muf, d * FS, FS, Lf, dd * FS, d * FS, FS, xf1,
+                              nb * d * FS, d * FS, FS, NULL, 0, 0, 0);
+            free(bits);
+            bits = new_bits(&xo, 300 + d);
+            random_mvn_fill_packed_f(bits, ND_NORMAL_ZIGGURAT, ns, nb, d, muf, d * FS, FS, Pf, T * FS, xf2,
+                                     nb * d * FS, d * FS, FS, NULL, 0, 0, 0);
+            CHECK(memcmp(xf1, xf2, FS * ns * nb * d) == 0, "packed fill float d=%d nb=%d differs", d, nb);
+            /* log densities: full, full with hld, packed with and without hld */
+            nd_mvn_log_prob_batch(ns, nb, d, L, dd * DS, d * DS, DS, x1, nb * d * DS, d * DS, DS, mu, d * DS, DS,
+                                  lp1, nb * DS, DS, NULL, 0, 0, 0);
+            nd_tril_logdet_batch(nb, d, L, dd * DS, d * DS, DS, h, DS);
+            r2 = nd_tril_logdet_packed_batch(nb, d, P, T * DS, h2, DS);
+            CHECK(r2 == ND_OK && memcmp(h, h2, DS * nb) == 0, "packed logdet d=%d nb=%d differs", d, nb);
+            r2 = nd_mvn_log_prob_hld_batch(ns, nb, d, L, dd * DS, d * DS, DS, x1, nb * d * DS, d * DS, DS, mu,
+                                           d * DS, DS, h, DS, lp2, nb * DS, DS, NULL, 0, 0, 0);
+            CHECK(r2 == ND_OK && memcmp(lp1, lp2, DS * ns * nb) == 0, "log_prob with hld d=%d nb=%d differs", d, nb);
+            r2 = nd_mvn_log_prob_packed_batch(ns, nb, d, P, T * DS, x1, nb * d * DS, d * DS, DS, mu, d * DS, DS,
+                                              h, DS, lp2, nb * DS, DS, NULL, 0, 0, 0);
+            CHECK(r2 == ND_OK && memcmp(lp1, lp2, DS * ns * nb) == 0, "packed log_prob d=%d nb=%d differs", d, nb);
+            r2 = nd_mvn_log_prob_packed_batch(ns, nb, d, P, T * DS, x1, nb * d * DS, d * DS, DS, mu, d * DS, DS,
+                                              NULL, 0, lp2, nb * DS, DS, NULL, 0, 0, 0);
+            CHECK(r2 == ND_OK && memcmp(lp1, lp2, DS * ns * nb) == 0, "packed log_prob, no hld, d=%d differs", d);
+            for (i = 0; i < ns * nb * d; i++) xf1[i] = (float)x1[i];
+            nd_mvn_log_prob_batch_f(ns, nb, d, Lf, dd * FS, d * FS, FS, xf1, nb * d * FS, d * FS, FS, muf, d * FS,
+                                    FS, lpf1, nb * FS, FS, NULL, 0, 0, 0);
+            nd_tril_logdet_batch_fd(nb, d, Lf, dd * FS, d * FS, FS, h, DS);
+            nd_tril_logdet_packed_batch_f(nb, d, Pf, T * FS, h2, DS);
+            CHECK(memcmp(h, h2, DS * nb) == 0, "packed logdet float d=%d nb=%d differs", d, nb);
+            nd_mvn_log_prob_hld_batch_f(ns, nb, d, Lf, dd * FS, d * FS, FS, xf1, nb * d * FS, d * FS, FS, muf,
+                                        d * FS, FS, h, DS, lpf2, nb * FS, FS, NULL, 0, 0, 0);
+            CHECK(memcmp(lpf1, lpf2, FS * ns * nb) == 0, "log_prob float with hld d=%d nb=%d differs", d, nb);
+            nd_mvn_log_prob_packed_batch_f(ns, nb, d, Pf, T * FS, xf1, nb * d * FS, d * FS, FS, muf, d * FS, FS, h,
+                                           DS, lpf2, nb * FS, FS, NULL, 0, 0, 0);
+            CHECK(memcmp(lpf1, lpf2, FS * ns * nb) == 0, "packed log_prob float d=%d nb=%d differs", d, nb);
+            /* a failing matrix: the same batch index and column as the full kernel */
+            if (d > 0 && nb > 2) {
+                A[(nb - 2) * dd + (d - 1) * d + (d - 1)] = -1.0;
+                r1 = nd_cholesky_batch(nb, d, A, dd * DS, d * DS, DS, L, dd * DS, d * DS, DS, &fb1, &fc1);
+                r2 = nd_cholesky_packed_batch(nb, d, A, dd * DS, d * DS, DS, P, T * DS, &fb2, &fc2);
+                CHECK(r1 == ND_E_NOT_PD && r2 == ND_E_NOT_PD && fb1 == fb2 && fc1 == fc2 && fb2 == nb - 2 &&
+                          fc2 == d - 1,
+                      "packed chol failure d=%d nb=%d: %d (%ld, %ld)", d, nb, r2, (long)fb2, (long)fc2);
+            }
+            free(bits);
+            free(A); free(L); free(P); free(mu); free(x1); free(x2); free(e1); free(e2); free(lp1); free(lp2);
+            free(h); free(h2); free(Af); free(Lf); free(Pf); free(muf); free(xf1); free(xf2); free(lpf1); free(lpf2);
+        }
+    {
+        /* packed layouts above MAXD and an hld variant without hld are refused */
+        double z[4] = {1, 1, 1, 1}, lp[1];
+        nd_xoshiro_t xo;
+        nd_bits_t *bits = new_bits(&xo, 1);
+        CHECK(nd_cholesky_packed_batch(1, ND_MVN_MAXD + 1, z, 0, 0, 0, z, 0, NULL, NULL) == ND_E_BAD_PARAM,
+              "packed chol above MAXD");
+        CHECK(random_mvn_fill_packed(bits, ND_NORMAL_ZIGGURAT, 1, 1, ND_MVN_MAXD + 1, NULL, 0, 0, z, 0, z, 0, 0,
+                                     0, NULL, 0, 0, 0) == ND_E_BAD_PARAM,
+              "packed fill above MAXD");
+        CHECK(nd_mvn_log_prob_packed_batch(1, 1, ND_MVN_MAXD + 1, z, 0, z, 0, 0, 0, NULL, 0, 0, NULL, 0, lp, 0, 0,
+                                           z, 0, 0, 0) == ND_E_BAD_PARAM,
+              "packed log_prob above MAXD");
+        CHECK(nd_tril_logdet_packed_batch(1, ND_MVN_MAXD + 1, z, 0, lp, 0) == ND_E_BAD_PARAM,
+              "packed logdet above MAXD");
+        CHECK(nd_mvn_log_prob_hld_batch(1, 1, 1, z, 0, 0, 0, z, 0, 0, 0, NULL, 0, 0, NULL, 0, lp, 0, 0, NULL, 0,
+                                        0, 0) == ND_E_BAD_PARAM,
+              "hld log_prob without hld");
+        free(bits);
+    }
+}
+
 int main(void)
 {
     test_known();
@@ -924,6 +1060,7 @@ int main(void)
     test_grouping();
     test_symmetric();
     test_absent_strides();
+    test_packed();
     printf("test_mvn: %d checks, %s\n", checks, fails ? "FAILED" : "ok");
     return fails != 0;
 }

@@ -86,6 +86,38 @@ int main(void)
             }
     }
     {
+        /* Gamma.rsample_vjp's one-pass backward: the concentration cotangent as the
+         * fill, the rate cotangent -(g (z / rate)) / rate with numpy's operation
+         * order (unit rates included: the divisions skipped there change no bit),
+         * over the series, fraction, Temme and tiny-z regions; strided and
+         * broadcast (stride 0) g */
+        double a[8] = {0.3, 2.5, 45.0, 1e-4, 7.0, 1e3, 4.0, 0.5};
+        double z[8] = {0.01, 9.0, 47.0, 1e-30, 2.0, 1100.0, 4.5, 1e-21};
+        double g[16], rate[8] = {0.5, 1.0, 2.0, 1.0, 1.5, 0.25, 3.0, 1.0};
+        double dc[8], dr[8], ref[8], g1 = -2.0;
+        int i;
+        for (i = 0; i < 8; i++) { g[2 * i] = 0.5 + i; g[2 * i + 1] = NAN; }
+        nd_gamma_sample_grad_fill(8, a, sizeof(double), z, sizeof(double), g, 2 * sizeof(double),
+                                  rate, sizeof(double), ref, sizeof(double));
+        nd_gamma_rsample_grads_fill(8, a, sizeof(double), z, sizeof(double), g, 2 * sizeof(double),
+                                    rate, sizeof(double), dc, sizeof(double), dr, sizeof(double));
+        for (i = 0; i < 8; i++) {
+            double x = z[i] / rate[i], d = -((g[2 * i] * x) / rate[i]);
+            if (dc[i] != ref[i] || dr[i] != d) {
+                printf("FAIL gamma_rsample_grads_fill element %d: %.17g %.17g, %.17g %.17g\n", i,
+                       dc[i], ref[i], dr[i], d);
+                failures++;
+            }
+        }
+        nd_gamma_rsample_grads_fill(8, a, sizeof(double), z, sizeof(double), &g1, 0, NULL, 0, dc,
+                                    sizeof(double), dr, sizeof(double));
+        for (i = 0; i < 8; i++)
+            if (dc[i] != g1 * nd_gamma_sample_grad(a[i], z[i]) || dr[i] != -(g1 * z[i])) {
+                printf("FAIL gamma_rsample_grads_fill broadcast g, no rate, element %d\n", i);
+                failures++;
+            }
+    }
+    {
         /* the AVX-512 region classifier = the scalar one (the class picks the
          * method, so the bits): a grid over every boundary, plus edge values */
         static double ga[4096], gx[4096];

@@ -15,3 +15,5 @@ cdef struct strided_operand:
 cdef int operand_init(strided_operand *op, object arr, int ndim) except -1
 cdef int run_chunks(RandomSource src, intptr_t nchunks, nd_chunk_fn fn, void *ctx) except -1
 cdef int run_chunk_range(RandomSource src, intptr_t c0, intptr_t c1, int nthreads, nd_chunk_fn fn, void *ctx) except -1
+cdef int run_row_chunks(RandomSource src, intptr_t nchunks, nd_chunk_fn fn, void *ctx, int **status,
+                        str workspace) except -1

@@ -9,6 +9,7 @@ GIL and spreads the chunks over ``get_num_threads()`` threads.
 """
 cimport numpy as cnp
 from libc.stdint cimport intptr_t
+from libc.stdlib cimport calloc, free
 
 cnp.import_array()
 
@@ -91,4 +92,53 @@ cdef int run_chunk_range(RandomSource src, intptr_t c0, intptr_t c1, int nthread
             status = nd_run_chunk_range(src.xo, nthreads, c0, c1, fn, ctx)
     if status == -2:
         raise MemoryError("could not allocate the random bit buffer")
+    return 0
+
+
+def rows_per_chunk(K):
+    """Rows per chunk for row samplers (Dirichlet, Multinomial) with rows of ``K``:
+    ``max(1, ND_CHUNK_ELEMS // K)`` (part of the reproducibility contract)."""
+    return max(1, ND_CHUNK_ELEMS // int(K))
+
+
+def row_stride(a):
+    """The byte stride between consecutive rows of ``a`` (C order over all but the
+    last dimension) if it is constant, else None: a row kernel can then take whole
+    chunks of rows in one call."""
+    shape, strides = a.shape, a.strides
+    if a.ndim < 2:
+        return 0
+    rs = None
+    for i in range(a.ndim - 2, -1, -1):
+        if shape[i] == 1:
+            continue
+        if rs is None:
+            rs = strides[i]
+            inner = strides[i] * shape[i]
+        elif strides[i] != inner:
+            return None
+        else:
+            inner = strides[i] * shape[i]
+    return 0 if rs is None else rs
+
+
+cdef int run_row_chunks(RandomSource src, intptr_t nchunks, nd_chunk_fn fn, void *ctx, int **status,
+                        str workspace) except -1:
+    # run_chunks for the row samplers, whose chunk functions may need a heap workspace:
+    # a chunk that cannot allocate one sets (*status)[c] = -1 and returns, and the call
+    # raises MemoryError once every chunk is done (a thread cannot raise).
+    cdef intptr_t c
+    cdef bint nomem = False
+    status[0] = <int *>calloc(<size_t>nchunks, sizeof(int))
+    if status[0] == NULL:
+        raise MemoryError("could not allocate the chunk status array")
+    try:
+        run_chunks(src, nchunks, fn, ctx)
+        for c in range(nchunks):
+            nomem = nomem or status[0][c] != 0
+    finally:
+        free(status[0])
+        status[0] = NULL
+    if nomem:
+        raise MemoryError(f"could not allocate a {workspace} workspace")
     return 0

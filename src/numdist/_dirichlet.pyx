@@ -24,38 +24,15 @@ cimport numpy as cnp
 from libc.stdint cimport intptr_t
 from libc.stdlib cimport free, malloc
 
-from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_chunks, strided_operand
-from numdist._kernels cimport (ND_CHUNK_ELEMS, ND_DIRICHLET_STACK_K, ND_OK, random_dirichlet_fill,
+from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_row_chunks, strided_operand
+from numdist._common import row_stride, rows_per_chunk
+from numdist._kernels cimport (ND_DIRICHLET_STACK_K, random_dirichlet_fill,
                                random_dirichlet_fill_f)
-from numdist._rng cimport RandomSource, nd_bits_t, random_source
+from numdist._rng cimport nd_bits_t, random_source
 
 cnp.import_array()
 
 
-def rows_per_chunk(K):
-    """Rows per chunk for rows of ``K`` categories: ``max(1, ND_CHUNK_ELEMS // K)``
-    (part of the reproducibility contract)."""
-    return max(1, ND_CHUNK_ELEMS // int(K))
-
-
-def _row_stride(a):
-    """The byte stride between consecutive rows (C order over all but the last
-    dimension) if it is constant, else None."""
-    shape, strides = a.shape, a.strides
-    if a.ndim < 2:
-        return 0
-    rs = None
-    for i in range(a.ndim - 2, -1, -1):
-        if shape[i] == 1:
-            continue
-        if rs is None:
-            rs = strides[i]
-            inner = strides[i] * shape[i]
-        elif strides[i] != inner:
-            return None
-        else:
-            inner = strides[i] * shape[i]
-    return 0 if rs is None else rs
 
 
 cdef struct dir_job:
@@ -117,9 +94,7 @@ def dirichlet_fill(rng, cnp.ndarray out, cnp.ndarray alpha):
     before any write."""
     cdef dir_job job
     cdef int ndim = out.ndim
-    cdef intptr_t nchunks, c
-    cdef int *status
-    cdef RandomSource src
+    cdef intptr_t nchunks
     if ndim < 1:
         raise ValueError("out must have at least one dimension (the K categories)")
     if out.dtype != alpha.dtype or out.dtype not in (np_float32, np_float64):
@@ -136,30 +111,14 @@ def dirichlet_fill(rng, cnp.ndarray out, cnp.ndarray alpha):
     job.nrows = out.size // job.K
     job.rpc = rows_per_chunk(job.K)
     job.f32 = out.dtype == np_float32
-    o_rs, a_rs = _row_stride(out), _row_stride(alpha)
+    o_rs, a_rs = row_stride(out), row_stride(alpha)
     job.even = o_rs is not None and a_rs is not None
     job.o_rs = o_rs if job.even else 0
     job.a_rs = a_rs if job.even else 0
     operand_init(&job.out, out, ndim)
     operand_init(&job.alpha, alpha, ndim)
     nchunks = (job.nrows + job.rpc - 1) // job.rpc
-    status = <int *>malloc(<size_t>nchunks * sizeof(int))
-    if status == NULL:
-        raise MemoryError("could not allocate the chunk status array")
-    for c in range(nchunks):
-        status[c] = 0
-    job.status = status
-    src = random_source(rng)
-    try:
-        run_chunks(src, nchunks, dir_chunk, &job)
-        nomem = False
-        for c in range(nchunks):
-            if status[c] != 0:
-                nomem = True
-    finally:
-        free(status)
-    if nomem:
-        raise MemoryError("could not allocate a Dirichlet workspace")
+    run_row_chunks(random_source(rng), nchunks, dir_chunk, &job, &job.status, "Dirichlet")
     return out
 
 

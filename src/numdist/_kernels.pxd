@@ -100,6 +100,10 @@ cdef extern from "numdist/special.h" nogil:
     void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as_, const double *z,
                                    intptr_t zs, const double *g, intptr_t gs, const double *rate,
                                    intptr_t rs, double *out, intptr_t os)
+    void nd_gamma_rsample_grads_fill(intptr_t n, const double *a, intptr_t as_, const double *z,
+                                     intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                                     intptr_t rs, double *dconc, intptr_t dcs, double *drate,
+                                     intptr_t drs)
 
 cdef extern from "numdist/normal.h" nogil:
     ctypedef enum nd_normal_method:
@@ -278,3 +282,58 @@ cdef extern from "numdist/mvn.h" nogil:
                                           intptr_t *fail_batch, intptr_t *fail_row, intptr_t *fail_col)
 cdef extern from "numdist/normal.h" nogil:
     int nd_normal_simd_level()
+
+cdef extern from "numdist/mvn.h" nogil:
+    int nd_mvn_log_prob_hld_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                  const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                  const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                  const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                                  const double *hld, intptr_t hld_bs,
+                                  double *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                  double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+    int nd_mvn_log_prob_hld_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                    const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                    const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                    const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                                    const double *hld, intptr_t hld_bs,
+                                    float *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                    float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+    void nd_tril_logdet_batch_fd(intptr_t nbatch, intptr_t d,
+                                 const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                 double *out, intptr_t out_bs)
+    int nd_cholesky_packed_batch(intptr_t nbatch, intptr_t d,
+                                 const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                 double *P, intptr_t p_bs, intptr_t *fail_batch, intptr_t *fail_col)
+    int nd_cholesky_packed_batch_f(intptr_t nbatch, intptr_t d,
+                                   const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                                   float *P, intptr_t p_bs, intptr_t *fail_batch, intptr_t *fail_col)
+    int random_mvn_fill_packed(nd_bits_t *bits, nd_normal_method m,
+                               intptr_t nsample, intptr_t nbatch, intptr_t d,
+                               const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                               const double *P, intptr_t p_bs,
+                               double *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es,
+                               double *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es)
+    int random_mvn_fill_packed_f(nd_bits_t *bits, nd_normal_method m,
+                                 intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                 const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                                 const float *P, intptr_t p_bs,
+                                 float *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es,
+                                 float *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es)
+    int nd_mvn_log_prob_packed_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                     const double *P, intptr_t p_bs,
+                                     const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                     const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                                     const double *hld, intptr_t hld_bs,
+                                     double *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                     double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+    int nd_mvn_log_prob_packed_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                       const float *P, intptr_t p_bs,
+                                       const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                       const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                                       const double *hld, intptr_t hld_bs,
+                                       float *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                       float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es)
+    int nd_tril_logdet_packed_batch(intptr_t nbatch, intptr_t d, const double *P, intptr_t p_bs,
+                                    double *out, intptr_t out_bs)
+    int nd_tril_logdet_packed_batch_f(intptr_t nbatch, intptr_t d, const float *P, intptr_t p_bs,
+                                      double *out, intptr_t out_bs)

@@ -23,19 +23,13 @@ cimport numpy as cnp
 from libc.stdint cimport int64_t, intptr_t
 from libc.stdlib cimport free, malloc
 
-from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_chunks, strided_operand
-from numdist._dirichlet import _row_stride
-from numdist._kernels cimport (ND_CHUNK_ELEMS, ND_MULTINOMIAL_STACK_K, nd_multinomial_work_bytes,
+from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_row_chunks, strided_operand
+from numdist._common import row_stride, rows_per_chunk
+from numdist._kernels cimport (ND_MULTINOMIAL_STACK_K, nd_multinomial_work_bytes,
                                random_multinomial_fill, random_multinomial_fill_f)
-from numdist._rng cimport RandomSource, nd_bits_t, random_source
+from numdist._rng cimport nd_bits_t, random_source
 
 cnp.import_array()
-
-
-def rows_per_chunk(K):
-    """Rows per chunk for rows of ``K`` categories: ``max(1, ND_CHUNK_ELEMS // K)``
-    (part of the reproducibility contract)."""
-    return max(1, ND_CHUNK_ELEMS // int(K))
 
 
 cdef struct mult_job:
@@ -100,9 +94,7 @@ def multinomial_fill(rng, cnp.ndarray out, cnp.ndarray n, cnp.ndarray p):
     overlap ``out``.  Returns ``out``.  Misuse raises ValueError before any write."""
     cdef mult_job job
     cdef int ndim = out.ndim
-    cdef intptr_t nchunks, c
-    cdef int *status
-    cdef RandomSource src
+    cdef intptr_t nchunks
     if ndim < 1:
         raise ValueError("out must have at least one dimension (the K categories)")
     if out.dtype != np_int64 or n.dtype != np_int64:
@@ -123,7 +115,7 @@ def multinomial_fill(rng, cnp.ndarray out, cnp.ndarray n, cnp.ndarray p):
     job.nrows = out.size // job.K
     job.rpc = rows_per_chunk(job.K)
     job.f32 = p.dtype == np_float32
-    o_rs, n_rs, p_rs = _row_stride(out), _row_stride(n), _row_stride(p)
+    o_rs, n_rs, p_rs = row_stride(out), row_stride(n), row_stride(p)
     job.even = o_rs is not None and n_rs is not None and p_rs is not None
     job.o_rs = o_rs if job.even else 0
     job.n_rs = n_rs if job.even else 0
@@ -132,23 +124,7 @@ def multinomial_fill(rng, cnp.ndarray out, cnp.ndarray n, cnp.ndarray p):
     operand_init(&job.n, n, ndim)
     operand_init(&job.p, p, ndim)
     nchunks = (job.nrows + job.rpc - 1) // job.rpc
-    status = <int *>malloc(<size_t>nchunks * sizeof(int))
-    if status == NULL:
-        raise MemoryError("could not allocate the chunk status array")
-    for c in range(nchunks):
-        status[c] = 0
-    job.status = status
-    src = random_source(rng)
-    try:
-        run_chunks(src, nchunks, mult_chunk, &job)
-        nomem = False
-        for c in range(nchunks):
-            if status[c] != 0:
-                nomem = True
-    finally:
-        free(status)
-    if nomem:
-        raise MemoryError("could not allocate a multinomial workspace")
+    run_row_chunks(random_source(rng), nchunks, mult_chunk, &job, &job.status, "multinomial")
     return out
 
 

@@ -68,6 +68,10 @@ cdef struct mvn_job:
     intptr_t sc, bc, nbp          # grid: rows of sc samples x bc batch elements, nbp pieces per row
     arr3 A, L, loc, x, out, eps, y, r   # r: maha / lp (s0 = sample stride, s1 = batch stride)
     bint has_loc, has_eps, has_y, has_r, has_L
+    const double *hld             # log_prob: cached half log-dets (B,), double; or NULL
+    intptr_t hld_s                # its byte stride
+    bint r_f64                    # log-det of a float factor into a double output
+    bint packed                   # L holds packed triangles (B, d(d+1)/2): s0 batch stride
     intptr_t *fail_b              # per chunk: first failing batch index (absolute) or -1
     intptr_t *fail_c              # per chunk: failing column
     int *status                   # per chunk: kernel status
@@ -85,6 +89,7 @@ cdef void mvn_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
     cdef intptr_t nb = min(j.bc, j.B - b0)
     cdef intptr_t fb = -1, fc = -1, d = j.d
     cdef int st = ND_OK
+    cdef const double *hp
     # matrices and loc are indexed by batch only: (b, ...) with s1/s2 the inner strides
     cdef char *A = j.A.p + b0 * j.A.s0 if j.A.p != NULL else NULL
     cdef char *L = j.L.p + b0 * j.L.s0 if j.L.p != NULL else NULL
@@ -96,7 +101,14 @@ cdef void mvn_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
     cdef char *r = at3(&j.r, s0, b0) if j.has_r else NULL
     if ns <= 0 or nb <= 0:
         return
-    if j.kind == K_CHOL:
+    if j.kind == K_CHOL and j.packed:
+        if j.f32:
+            st = nd_cholesky_packed_batch_f(nb, d, <float *>A, j.A.s0, j.A.s1, j.A.s2,
+                                            <float *>L, j.L.s0, &fb, &fc)
+        else:
+            st = nd_cholesky_packed_batch(nb, d, <double *>A, j.A.s0, j.A.s1, j.A.s2,
+                                          <double *>L, j.L.s0, &fb, &fc)
+    elif j.kind == K_CHOL:
         if j.f32:
             st = nd_cholesky_batch_f(nb, d, <float *>A, j.A.s0, j.A.s1, j.A.s2,
                                      <float *>L, j.L.s0, j.L.s1, j.L.s2, &fb, &fc)
@@ -110,6 +122,17 @@ cdef void mvn_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
         else:
             st = nd_precision_to_scale_tril_batch(nb, d, <double *>A, j.A.s0, j.A.s1, j.A.s2,
                                                   <double *>L, j.L.s0, j.L.s1, j.L.s2, &fb, &fc)
+    elif j.kind == K_DRAW and j.packed:
+        if j.f32:
+            st = random_mvn_fill_packed_f(bits, j.method, ns, nb, d,
+                                          <float *>loc, j.loc.s0, j.loc.s1, <float *>L, j.L.s0,
+                                          <float *>out, j.out.s0, j.out.s1, j.out.s2,
+                                          <float *>eps, j.eps.s0, j.eps.s1, j.eps.s2)
+        else:
+            st = random_mvn_fill_packed(bits, j.method, ns, nb, d,
+                                        <double *>loc, j.loc.s0, j.loc.s1, <double *>L, j.L.s0,
+                                        <double *>out, j.out.s0, j.out.s1, j.out.s2,
+                                        <double *>eps, j.eps.s0, j.eps.s1, j.eps.s2)
     elif j.kind == K_DRAW:
         if j.f32:
             st = random_mvn_fill_f(bits, j.method, ns, nb, d,
@@ -153,6 +176,35 @@ cdef void mvn_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
                                     <double *>loc, j.loc.s0, j.loc.s1,
                                     <double *>r, j.r.s0, j.r.s1,
                                     <double *>y, j.y.s0, j.y.s1, j.y.s2)
+    elif j.kind == K_LOGPROB and j.packed:
+        hp = <const double *>(<char *>j.hld + b0 * j.hld_s) if j.hld != NULL else NULL
+        if j.f32:
+            st = nd_mvn_log_prob_packed_batch_f(ns, nb, d, <float *>L, j.L.s0,
+                                                <float *>x, j.x.s0, j.x.s1, j.x.s2,
+                                                <float *>loc, j.loc.s0, j.loc.s1, hp, j.hld_s,
+                                                <float *>r, j.r.s0, j.r.s1,
+                                                <float *>y, j.y.s0, j.y.s1, j.y.s2)
+        else:
+            st = nd_mvn_log_prob_packed_batch(ns, nb, d, <double *>L, j.L.s0,
+                                              <double *>x, j.x.s0, j.x.s1, j.x.s2,
+                                              <double *>loc, j.loc.s0, j.loc.s1, hp, j.hld_s,
+                                              <double *>r, j.r.s0, j.r.s1,
+                                              <double *>y, j.y.s0, j.y.s1, j.y.s2)
+    elif j.kind == K_LOGPROB and j.hld != NULL:
+        if j.f32:
+            st = nd_mvn_log_prob_hld_batch_f(ns, nb, d, <float *>L, j.L.s0, j.L.s1, j.L.s2,
+                                             <float *>x, j.x.s0, j.x.s1, j.x.s2,
+                                             <float *>loc, j.loc.s0, j.loc.s1,
+                                             <const double *>(<char *>j.hld + b0 * j.hld_s), j.hld_s,
+                                             <float *>r, j.r.s0, j.r.s1,
+                                             <float *>y, j.y.s0, j.y.s1, j.y.s2)
+        else:
+            st = nd_mvn_log_prob_hld_batch(ns, nb, d, <double *>L, j.L.s0, j.L.s1, j.L.s2,
+                                           <double *>x, j.x.s0, j.x.s1, j.x.s2,
+                                           <double *>loc, j.loc.s0, j.loc.s1,
+                                           <const double *>(<char *>j.hld + b0 * j.hld_s), j.hld_s,
+                                           <double *>r, j.r.s0, j.r.s1,
+                                           <double *>y, j.y.s0, j.y.s1, j.y.s2)
     elif j.kind == K_LOGPROB:
         if j.f32:
             st = nd_mvn_log_prob_batch_f(ns, nb, d, <float *>L, j.L.s0, j.L.s1, j.L.s2,
@@ -166,8 +218,15 @@ cdef void mvn_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
                                        <double *>loc, j.loc.s0, j.loc.s1,
                                        <double *>r, j.r.s0, j.r.s1,
                                        <double *>y, j.y.s0, j.y.s1, j.y.s2)
-    elif j.kind == K_LOGDET:
+    elif j.kind == K_LOGDET and j.packed:
         if j.f32:
+            st = nd_tril_logdet_packed_batch_f(nb, d, <float *>L, j.L.s0, <double *>r, j.r.s1)
+        else:
+            st = nd_tril_logdet_packed_batch(nb, d, <double *>L, j.L.s0, <double *>r, j.r.s1)
+    elif j.kind == K_LOGDET:
+        if j.f32 and j.r_f64:
+            nd_tril_logdet_batch_fd(nb, d, <float *>L, j.L.s0, j.L.s1, j.L.s2, <double *>r, j.r.s1)
+        elif j.f32:
             nd_tril_logdet_batch_f(nb, d, <float *>L, j.L.s0, j.L.s1, j.L.s2, <float *>r, j.r.s1)
         else:
             nd_tril_logdet_batch(nb, d, <double *>L, j.L.s0, j.L.s1, j.L.s2, <double *>r, j.r.s1)
@@ -298,6 +357,20 @@ cdef int _check_mat(object m, intptr_t B, intptr_t d) except -1:
     return 0
 
 
+cdef int _set_packed(mvn_job *j, object P, intptr_t B, intptr_t d, int f32, bint writeable=False) except -1:
+    """Point j.L at packed factors P (B, d(d+1)/2), items contiguous within a factor."""
+    cdef cnp.ndarray arr = P
+    if arr.ndim != 2 or arr.shape[0] != B or arr.shape[1] != d * (d + 1) // 2:
+        raise ValueError(f"internal error: packed operand of shape {P.shape}, expected {(B, d * (d + 1) // 2)}")
+    if d > ND_MVN_MAXD:
+        raise ValueError("internal error: packed factors above MAXD")
+    _set(&j.L, P, 2, f32, writeable)
+    if B > 0 and arr.shape[1] > 1 and j.L.s1 != (4 if f32 else 8):
+        raise ValueError("internal error: packed items must be contiguous")
+    j.packed = True
+    return 0
+
+
 cdef intptr_t _det_per_chunk(intptr_t d, intptr_t S) noexcept:
     cdef intptr_t w = (d + 1) * (d + 1) + S * (d + 1)
     return max(1, DET_CHUNK // w)
@@ -316,6 +389,20 @@ def cholesky(A, L, bint precision=False):
     _init(&j, K_PREC if precision else K_CHOL, f32, 1, B, d)
     _set(&j.A, A, 3, f32)
     _set(&j.L, L, 3, f32, True)
+    _grid(&j, max(1, DET_CHUNK // max(1, d * d * d)))
+    return _run(&j, None)
+
+
+def cholesky_packed(A, P):
+    """:func:`cholesky` writing packed lower triangles ``P`` (B, d(d+1)/2): entry (i, j)
+    of factor b at ``P[b, i(i+1)/2 + j]`` (d <= MAXD). Returns ``(fail_batch, fail_col)``."""
+    cdef mvn_job j
+    cdef int f32 = _dtype_of(A)
+    cdef intptr_t B = A.shape[0], d = A.shape[1]
+    _check_mat(A, B, d)
+    _init(&j, K_CHOL, f32, 1, B, d)
+    _set(&j.A, A, 3, f32)
+    _set_packed(&j, P, B, d, f32, True)
     _grid(&j, max(1, DET_CHUNK // max(1, d * d * d)))
     return _run(&j, None)
 
@@ -347,18 +434,22 @@ def symmetric_check(A, double rtol, double atol, bint finite=False):
     return fb, fr, fc
 
 
-def draw(rng, out, loc, L, eps=None):
+def draw(rng, out, loc, L, eps=None, bint packed=False):
     """``out[s, b] = loc[b] + L[b] @ eps[s, b]`` for out (S, B, d), loc (B, d) or None,
     L (B, d, d) (zero batch strides broadcast), eps None or (S, B, d) receiving the
-    normals used."""
+    normals used. ``packed``: L is (B, d(d+1)/2) packed factors (same numbers)."""
     cdef mvn_job j
     cdef int f32 = _dtype_of(out)
     cdef intptr_t S = out.shape[0], B = out.shape[1], d = out.shape[2]
     cdef RandomSource src = random_source(rng)
-    _check_mat(L, B, d)
+    if not packed:
+        _check_mat(L, B, d)
     _init(&j, K_DRAW, f32, S, B, d)
     _set(&j.out, out, 3, f32, True)
-    _set(&j.L, L, 3, f32)
+    if packed:
+        _set_packed(&j, L, B, d, f32)
+    else:
+        _set(&j.L, L, 3, f32)
     if loc is not None:
         if loc.shape != (B, d):
             raise ValueError("internal error: loc operand shape")
@@ -408,18 +499,34 @@ def cov_draw(rng, out, loc, A, L=None, eps=None):
     return _run(&j, src)
 
 
-def solve(L, x, loc=None, maha=None, y=None, lp=None, bint transpose=False):
+def solve(L, x, loc=None, maha=None, y=None, lp=None, bint transpose=False, hld=None, bint packed=False):
     """Triangular solves for (S, B) vectors: ``y[s, b] = L[b]^{-1} (x[s, b] - loc[b])``
     (``transpose``: ``L[b]^{-T}``), ``maha[s, b] = |y|^2``, or with ``lp`` the log density
-    (no transpose). L (B, d, d), x and y (S, B, d), loc (B, d) or None, maha/lp (S, B)."""
+    (no transpose). L (B, d, d), x and y (S, B, d), loc (B, d) or None, maha/lp (S, B).
+    ``hld``: with ``lp``, the factors' half log-determinants as :func:`logdet` gives them
+    into a float64 (B,) array (the same log densities, without a logarithm per factor).
+    ``packed`` (with ``lp`` only): L is (B, d(d+1)/2) packed factors."""
+    cdef cnp.ndarray h
     cdef mvn_job j
     cdef int f32 = _dtype_of(x)
     cdef intptr_t S = x.shape[0], B = x.shape[1], d = x.shape[2]
-    _check_mat(L, B, d)
+    if packed and lp is None:
+        raise ValueError("internal error: packed factors are solved for lp only")
+    if not packed:
+        _check_mat(L, B, d)
     if lp is not None and (transpose or maha is not None):
         raise ValueError("internal error: lp excludes maha and transpose")
     _init(&j, K_LOGPROB if lp is not None else K_SOLVE, f32, S, B, d)
-    _set(&j.L, L, 3, f32)
+    if packed:
+        _set_packed(&j, L, B, d, f32)
+    if hld is not None:
+        h = hld
+        if lp is None or h.ndim != 1 or h.shape[0] != B or h.dtype.num != cnp.NPY_DOUBLE or not h.flags.aligned:
+            raise ValueError("internal error: hld must be an aligned float64 (B,) array, with lp")
+        j.hld = <const double *>cnp.PyArray_DATA(h)
+        j.hld_s = h.strides[0]
+    if not packed:
+        _set(&j.L, L, 3, f32)
     _set(&j.x, x, 3, f32)
     if loc is not None:
         if loc.shape != (B, d):
@@ -456,17 +563,31 @@ def solve(L, x, loc=None, maha=None, y=None, lp=None, bint transpose=False):
     _run(&j, None)
 
 
-def logdet(L, out):
-    """``out[b] = sum_i log L[b, i, i]`` for L (B, d, d), out (B,)."""
+def logdet(L, out, bint packed=False):
+    """``out[b] = sum_i log L[b, i, i]`` for L (B, d, d), out (B,) of L's dtype, or
+    float64 for a float32 L (the sum not rounded to float: what :func:`solve` takes
+    as ``hld``). ``packed``: L is (B, d(d+1)/2) packed factors (d follows from the
+    width) and ``out`` float64."""
     cdef mvn_job j
     cdef int f32 = _dtype_of(L)
-    cdef intptr_t B = L.shape[0], d = L.shape[1]
-    _check_mat(L, B, d)
-    if out.shape != (B,):
-        raise ValueError("internal error: logdet output shape")
+    cdef int out32 = _dtype_of(out)
+    cdef intptr_t B = L.shape[0], d
+    if packed:
+        d = int(round(((8 * L.shape[1] + 1) ** 0.5 - 1) / 2))
+        if out32:
+            raise ValueError("internal error: packed logdet writes float64")
+    else:
+        d = L.shape[1]
+        _check_mat(L, B, d)
+    if out.shape != (B,) or (out32 and not f32):
+        raise ValueError("internal error: logdet output shape or dtype")
     _init(&j, K_LOGDET, f32, 1, B, d)
-    _set(&j.L, L, 3, f32)
-    _set(&j.r, out[None], 2, f32, True)
+    j.r_f64 = f32 and not out32
+    if packed:
+        _set_packed(&j, L, B, d, f32)
+    else:
+        _set(&j.L, L, 3, f32)
+    _set(&j.r, out[None], 2, out32, True)
     j.has_r = True
     _grid(&j, _det_per_chunk(d, 0))
     _run(&j, None)

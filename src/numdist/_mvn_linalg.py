@@ -6,6 +6,10 @@ and the shape checks shared by :class:`numdist.MultivariateNormal` and
 
 Factors ``L`` are kept unbroadcasted (one per matrix the user passed); the
 kernels read them through zero-stride views, never copied to the sample shape.
+A factor is either a full ``(..., d, d)`` lower triangular matrix or, with
+``packed=True``, its ``d(d+1)/2`` lower entries row by row (``(..., d(d+1)/2)``,
+entry ``(i, j)`` at ``i(i+1)/2 + j``, ``d <= _mvn.MAXD``): the draw and log_prob
+kernels then read 10 numbers per 4x4 factor instead of 16, with the same results.
 """
 from __future__ import annotations
 
@@ -21,33 +25,35 @@ from numdist._layout import sb_layout as _sb_layout
 from numdist._layout import split as _split
 from numdist.errors import ParameterError
 
-__all__ = ["_draw", "_solve", "_mat_solve", "_tril_inverse", "_logdet", "_outer_sum", "_diag_matrix",
-           "_factor", "_check_shapes"]
+__all__ = ["_draw", "_solve", "_mat_solve", "_tril_inverse", "_logdet", "_half_log_det", "_unpack", "_outer_sum",
+           "_diag_matrix", "_factor", "_check_shapes"]
 
 
 @overload
 def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: np.ndarray | None = ...,
-          want_eps: Literal[False] = ...) -> tuple[np.ndarray, None]: ...
+          want_eps: Literal[False] = ..., packed: bool = ...) -> tuple[np.ndarray, None]: ...
 @overload
 def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: np.ndarray | None = ..., *,
-          want_eps: Literal[True]) -> tuple[np.ndarray, np.ndarray]: ...
+          want_eps: Literal[True], packed: bool = ...) -> tuple[np.ndarray, np.ndarray]: ...
 def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: np.ndarray | None = None,
-          want_eps: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+          want_eps: bool = False, packed: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Draw ``loc + L @ eps`` of shape ``full + (d,)`` (into ``out`` if given, any strides).
-    ``loc`` (..., d) and ``L`` (..., d, d) are aligned, of one dtype, unbroadcasted."""
-    d = L.shape[-1]
+    ``loc`` (..., d) and ``L`` (..., d, d), or packed (..., d(d+1)/2), are aligned, of one
+    dtype, unbroadcasted."""
+    d = loc.shape[-1]
     dtype = L.dtype
-    k = _split(full, loc.shape[:-1], L.shape[:-2])
+    fe = 1 if packed else 2  # the factor's event dims
+    k = _split(full, loc.shape[:-1], L.shape[:-fe])
     S, B = _prod(full[:k]), _prod(full[k:])
     loc2 = _param_layout(loc, full[k:], 1)
-    L3 = _param_layout(L, full[k:], 2)
+    L3 = _param_layout(L, full[k:], fe)
     target = np.empty(full + (d,), dtype=dtype) if out is None else out
     o3 = _reshape_view(target, (S, B, d))
     through_buffer = o3 is None or not o3.flags.aligned
     if o3 is None or through_buffer:  # out= is a view whose dims cannot be merged, or misaligned
         o3 = np.empty((S, B, d), dtype=dtype)
     eps = np.empty((S, B, d), dtype=dtype) if want_eps else None
-    _mvn.draw(rng, o3, loc2, L3, eps)
+    _mvn.draw(rng, o3, loc2, L3, eps, packed)
     if through_buffer:
         target[...] = o3.reshape(target.shape)
     return target, (None if eps is None else eps.reshape(full + (d,)))
@@ -57,34 +63,42 @@ def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: 
 @overload
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: bool = ..., want_y: Literal[True], want_r: Literal[True] = ...,
-           transpose: bool = ...) -> tuple[np.ndarray, np.ndarray]: ...
+           transpose: bool = ..., hld: np.ndarray | None = ...,
+           packed: bool = ...) -> tuple[np.ndarray, np.ndarray]: ...
 @overload
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: Literal[True], want_y: Literal[False] = ..., want_r: bool = ...,
-           transpose: bool = ...) -> tuple[np.ndarray, None]: ...
+           transpose: bool = ..., hld: np.ndarray | None = ...,
+           packed: bool = ...) -> tuple[np.ndarray, None]: ...
 @overload
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: Literal[False] = ..., want_y: Literal[True], want_r: Literal[False],
-           transpose: bool = ...) -> tuple[None, np.ndarray]: ...
+           transpose: bool = ..., hld: np.ndarray | None = ...,
+           packed: bool = ...) -> tuple[None, np.ndarray]: ...
 def _solve(L: np.ndarray, x: np.ndarray, loc: np.ndarray | None, full: tuple[int, ...], *,
            log_prob: bool = False, want_y: bool = False, want_r: bool = True,
-           transpose: bool = False) -> tuple[np.ndarray | None, np.ndarray | None]:
+           transpose: bool = False, hld: np.ndarray | None = None,
+           packed: bool = False) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Batched triangular solve of ``x - loc`` (both broadcast to ``full + (d,)``) with the
     unbroadcasted factors ``L``: returns ``(r, y)`` with ``y = L^{-1}(x - loc)`` (``L^{-T}``
     with ``transpose``) of shape ``full + (d,)`` and ``r`` its squared norm, or the log
-    density with ``log_prob``, of shape ``full``."""
-    d = L.shape[-1]
+    density with ``log_prob``, of shape ``full``. ``hld`` (with ``log_prob``): the half
+    log-determinants of L as :func:`_half_log_det` gives them (same numbers, no
+    logarithm per factor). ``packed`` (with ``log_prob`` only): L holds packed factors."""
+    d = x.shape[-1]
     dtype = L.dtype
-    shapes = [L.shape[:-2]] + ([loc.shape[:-1]] if loc is not None else [])
+    fe = 1 if packed else 2  # the factor's event dims
+    shapes = [L.shape[:-fe]] + ([loc.shape[:-1]] if loc is not None else [])
     k = _split(full, *shapes)
     S, B = _prod(full[:k]), _prod(full[k:])
-    L3 = _param_layout(L, full[k:], 2)
+    L3 = _param_layout(L, full[k:], fe)
     loc2 = None if loc is None else _param_layout(loc, full[k:], 1)
     x3 = _sb_layout(x, full, k, (d,))
     y = np.empty((S, B, d), dtype=dtype) if (want_y or d > _mvn.MAXD) else None
     r = np.empty((S, B), dtype=dtype) if (want_r or log_prob) else None
     if log_prob:
-        _mvn.solve(L3, x3, loc2, None, y, r)
+        h = None if hld is None else _param_layout(hld, full[k:], 0)
+        _mvn.solve(L3, x3, loc2, None, y, r, hld=h, packed=packed)
     else:
         _mvn.solve(L3, x3, loc2, r, y, None, transpose)
     return (None if r is None else r.reshape(full),
@@ -113,6 +127,25 @@ def _logdet(L: np.ndarray) -> np.ndarray:
     out = np.empty(L3.shape[0], dtype=L.dtype)
     _mvn.logdet(L3, out)
     return out.reshape(L.shape[:-2])
+
+
+def _half_log_det(L: np.ndarray, out: np.ndarray, packed: bool = False) -> np.ndarray:
+    """``sum(log(diag(L)))`` over the batch of L into ``out`` (float64, the batch shape of
+    L, also for a float32 L: not rounded, so that :func:`_solve` given it as ``hld``
+    returns exactly the log densities it computes without)."""
+    fe = 1 if packed else 2
+    L3 = _param_layout(L, L.shape[:-fe], fe)
+    o = out.reshape(L3.shape[0])
+    _mvn.logdet(L3, o, packed)
+    return out
+
+
+def _unpack(P: np.ndarray, d: int) -> np.ndarray:
+    """Packed factors (..., d(d+1)/2) as full lower triangular (..., d, d) matrices."""
+    full = np.zeros(P.shape[:-1] + (d, d), dtype=P.dtype)
+    rows, cols = np.tril_indices(d)
+    full[..., rows, cols] = P
+    return full
 
 
 def _outer_sum(a: np.ndarray, b: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
@@ -174,12 +207,22 @@ def _not_pd_error(name: str, mat: np.ndarray, flat: int, col: int, where: str) -
     return constraints.explain_failure(name, mat, constraints.positive_definite, idx, where, reason=reason)
 
 
-def _factor(name: str, mat: np.ndarray, where: str) -> np.ndarray:
+def _factor(name: str, mat: np.ndarray, where: str, packed: bool = False) -> np.ndarray:
     """Lower Cholesky factors of ``mat`` (covariance) or of its inverse (precision),
-    shape ``mat.shape``. ParameterError naming the parameter, batch index and column on failure."""
+    shape ``mat.shape``, or with ``packed`` (covariance, d <= MAXD) packed, shape
+    ``mat.shape[:-2] + (d(d+1)/2,)``. ParameterError naming the parameter, batch index
+    and column on failure."""
     d = mat.shape[-1]
     batch = mat.shape[:-2]
     A3 = _param_layout(mat, batch, 2)
+    if packed:
+        if name != "covariance_matrix" or d > _mvn.MAXD:
+            raise ValueError("internal error: packed factors of covariances with d <= MAXD only")
+        P2 = np.empty((_prod(batch), d * (d + 1) // 2), dtype=mat.dtype)
+        fb, fc = _mvn.cholesky_packed(A3, P2)
+        if fb >= 0:
+            raise _not_pd_error(name, mat, fb, fc, where)
+        return P2.reshape(batch + (d * (d + 1) // 2,))
     L3 = np.empty((_prod(batch), d, d), dtype=mat.dtype)
     fb, fc = _mvn.cholesky(A3, L3, name == "precision_matrix")
     if fb >= 0:

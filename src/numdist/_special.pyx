@@ -46,7 +46,7 @@ from numdist._kernels cimport (
     nd_betainc, nd_betainc_grad, nd_beta_sample_grad,
     nd_student_t_cdf, nd_student_t_sample_grad_df,
     nd_fill_d_d, nd_fill_dd_d, nd_fill_ddd_d, nd_fill_ddd_dd,
-    nd_gamma_sample_grad_fill, nd_run_parallel,
+    nd_gamma_rsample_grads_fill, nd_run_parallel,
 )
 import numpy as np
 from numdist._common import get_num_threads
@@ -185,6 +185,7 @@ cdef struct _grad_job:
     int has_g
     int has_rate
     double *o
+    double *o2  # NULL, or the rate cotangent -(g (z / rate)) / rate
     intptr_t n
 
 
@@ -199,7 +200,7 @@ cdef void _grad_range(_grad_job *j, intptr_t lo, intptr_t m) noexcept nogil:
                 nxt = i - off[k] + j.per[k]  # next wrap of input k
                 if nxt < seg:
                     seg = nxt
-        nd_gamma_sample_grad_fill(
+        nd_gamma_rsample_grads_fill(
             seg - i,
             <const double *>(j.p[0] + off[0] * <intptr_t>sizeof(double)), sizeof(double) if j.per[0] > 1 else 0,
             <const double *>(j.p[1] + off[1] * <intptr_t>sizeof(double)), sizeof(double) if j.per[1] > 1 else 0,
@@ -207,7 +208,7 @@ cdef void _grad_range(_grad_job *j, intptr_t lo, intptr_t m) noexcept nogil:
             sizeof(double) if j.per[2] > 1 else 0,
             <const double *>(j.p[3] + off[3] * <intptr_t>sizeof(double)) if j.has_rate else NULL,
             sizeof(double) if j.per[3] > 1 else 0,
-            j.o + i, sizeof(double))
+            j.o + i, sizeof(double), (j.o2 + i) if j.o2 != NULL else NULL, sizeof(double))
         i = seg
 
 
@@ -242,14 +243,17 @@ def _periodic(v, shape):
     return arr, (n if n else 1)
 
 
-cdef object _gamma_grad(a, z, g, rate):
-    """g * dz/da / rate (g, rate None: 1) as a new C-ordered float64 array of the broadcast shape."""
+cdef object _gamma_grad(a, z, g, rate, bint with_rate_grad=False):
+    """g * dz/da / rate (g, rate None: 1) as a new C-ordered float64 array of the broadcast shape;
+    with_rate_grad: the pair (that, -(g * (z / rate)) / rate), both from one pass."""
     cdef _grad_job j
     cdef int k, nthreads
     cdef intptr_t ntasks
     args = [a, z, g, rate]
     shape = np.broadcast_shapes(*[np.shape(v) for v in args if v is not None])
     out = np.empty(shape, dtype=np.float64)
+    out2 = np.empty(shape, dtype=np.float64) if with_rate_grad else None
+    j.o2 = <double *><size_t>out2.ctypes.data if with_rate_grad else NULL
     j.has_g = g is not None
     j.has_rate = rate is not None
     keep = []
@@ -262,7 +266,7 @@ cdef object _gamma_grad(a, z, g, rate):
     j.o = <double *><size_t>out.ctypes.data
     j.n = out.size
     if j.n == 0:
-        return out
+        return (out, out2) if with_rate_grad else out
     if j.n < _PARALLEL_MIN:
         with nogil:
             _grad_range(&j, 0, j.n)
@@ -271,7 +275,7 @@ cdef object _gamma_grad(a, z, g, rate):
         ntasks = (j.n + _TASK - 1) // _TASK
         with nogil:
             nd_run_parallel(nthreads, ntasks, _grad_task, &j)
-    return out
+    return (out, out2) if with_rate_grad else out
 
 
 def gamma_sample_grad(a, z):
@@ -283,6 +287,13 @@ def gamma_sample_grad_scaled(a, z, g, rate):
     """``g * dz/da / rate`` in one pass (the concentration cotangent of ``Gamma.rsample_vjp``,
     without temporaries); the same bits as ``g * gamma_sample_grad(a, z) / rate``."""
     return _gamma_grad(a, z, g, rate)
+
+
+def gamma_rsample_grads(a, z, g, rate):
+    """``Gamma.rsample_vjp``'s backward in one pass: ``(g * dz/da / rate, -(g * (z / rate)) / rate)``
+    as new float64 arrays of the broadcast shape, the same bits as
+    :func:`gamma_sample_grad_scaled` and as numpy's ``-(g * x) / rate`` on ``x = z / rate``."""
+    return _gamma_grad(a, z, g, rate, True)
 
 
 def betainc(a, b, x):

@@ -91,12 +91,11 @@ class Gamma(Distribution):
 
         def vjp_fn(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, shape, self.dtype)
-            # g * (dz/da) / rate in one C pass (float64; no temporaries besides the result)
-            dconcentration = _special.gamma_sample_grad_scaled(self.concentration, z, g, self.rate)
-            drate = np.multiply(g, x)
-            np.divide(drate, self.rate, out=drate)
-            np.negative(drate, out=drate)
-            return self._gamma_grads(dconcentration.astype(self.dtype, copy=False), drate)
+            # g * (dz/da) / rate and -g * x / rate (x = z / rate) in one C pass
+            # (float64; no temporaries besides the results)
+            dconcentration, drate = _special.gamma_rsample_grads(self.concentration, z, g, self.rate)
+            return self._gamma_grads(dconcentration.astype(self.dtype, copy=False),
+                                     drate.astype(self.dtype, copy=False))
 
         return x, vjp_fn
 

@@ -15,13 +15,15 @@ convention used for the symmetric matrices).
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, TypedDict
 
 import numpy as np
 
 from numdist import constraints
-from numdist._mvn_linalg import (_check_shapes, _diag_matrix, _draw, _factor, _logdet, _mat_solve, _outer_sum,
-                                 _solve, _tril_inverse)
+from numdist import _mvn
+from numdist._mvn_linalg import (_check_shapes, _diag_matrix, _draw, _factor, _half_log_det, _logdet, _mat_solve,
+                                 _outer_sum, _solve, _tril_inverse, _unpack)
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import (aligned, as_cotangent, as_float_params, grad_dtype, lazy_property,
@@ -31,6 +33,8 @@ __all__ = ["MultivariateNormal"]
 
 _LOG_2PI = math.log(2 * math.pi)
 _MATRIX_NAMES = ("covariance_matrix", "precision_matrix", "scale_tril")
+# guards the first fill of a distribution's cached half log-determinants
+_HLD_LOCK = threading.Lock()
 
 
 # -- the distribution -----------------------------------------------------------------------------
@@ -43,7 +47,10 @@ class MultivariateNormal(Distribution):
     every computation goes through the lower Cholesky factor ``L``
     (:math:`\Sigma = L L^\top`), which is computed once at construction by batched
     C kernels (covariance: ``L = chol(covariance_matrix)``; precision: torch's
-    ``_precision_to_scale_tril``) and kept unbroadcasted. ``scale_tril``,
+    ``_precision_to_scale_tril``) and kept unbroadcasted (a covariance's factor
+    is stored packed, its lower triangle only, which is what ``rsample`` and
+    ``log_prob`` read; the half log-determinants are cached at the first
+    ``log_prob``). ``scale_tril``,
     ``covariance_matrix`` and ``precision_matrix`` are available lazily, whichever
     was given.
 
@@ -151,11 +158,40 @@ class MultivariateNormal(Distribution):
         self._mat_raw = mat_a
         self._param_name = name
         super().__init__(batch_shape, (d,), validate_args=validate_args)  # validates loc and the matrix
-        # a failed factorisation is refused even with validation off
-        self._unbroadcasted_scale_tril = mat_a if name == "scale_tril" else _factor(
-            name, mat_a, f"distribution {type(self).__name__}")
+        # a failed factorisation is refused even with validation off. A covariance's factor
+        # is stored packed (its d(d+1)/2 lower entries: 10 numbers for 4x4 instead of 16), which
+        # is all that rsample and log_prob read; the full (..., d, d) factor is made from it
+        # at the first use that needs it (scale_tril, gradients, KL, ...), same values.
+        where = f"distribution {type(self).__name__}"
+        self._tril_packed: np.ndarray | None = None
+        self._tril_full: np.ndarray | None = None
+        if name == "scale_tril":
+            self._tril_full = mat_a
+        elif name == "covariance_matrix" and d <= _mvn.MAXD:
+            self._tril_packed = _factor(name, mat_a, where, packed=True)
+        else:
+            self._tril_full = _factor(name, mat_a, where)
+        # sum(log(diag L)) per factor, filled by the first log_prob (a logarithm per factor
+        # once, then none). Allocated here and left untouched (no pages written), so that
+        # log_prob allocates nothing but its output.
+        self._hld = np.empty(mat_a.shape[:-2], dtype=np.float64)
+        self._hld_ready = False
 
     # -- lazily computed parameters -------------------------------------------------------
+    @lazy_property
+    def _unbroadcasted_scale_tril(self) -> np.ndarray:
+        """The lower Cholesky factors, one per matrix given, (..., d, d) (torch's name)."""
+        if self._tril_packed is None:
+            assert self._tril_full is not None
+            return self._tril_full
+        return _unpack(self._tril_packed, self._event_shape[0])
+
+    def _factor_for_kernels(self) -> tuple[np.ndarray, bool]:
+        """The factor as stored (packed when it is) and whether it is packed."""
+        if self._tril_packed is not None:
+            return self._tril_packed, True
+        return self._unbroadcasted_scale_tril, False
+
     @lazy_property
     def scale_tril(self) -> np.ndarray:
         return np.broadcast_to(self._unbroadcasted_scale_tril, self._batch_shape + self._event_shape * 2)
@@ -192,14 +228,16 @@ class MultivariateNormal(Distribution):
         """``loc + L @ eps``, shape ``sample_shape + batch_shape + (d,)``, drawn by the fused
         C kernel (one factor per matrix, never copied to the sample shape)."""
         full = self._extended_shape(sample_shape)[:-1]
-        return _draw(rng, full, self._loc_raw, self._unbroadcasted_scale_tril)[0]
+        F, packed = self._factor_for_kernels()
+        return _draw(rng, full, self._loc_raw, F, packed=packed)[0]
 
     def rsample_vjp(self, sample_shape: Any = (), rng: Any = None) -> tuple[np.ndarray, VJP]:
         """Sample (the same values as :meth:`rsample` for the same rng state) and its VJP
         ``vjp(g) -> {"loc": ..., <matrix>: ...}``: ``d/dloc = g``,
         ``d/dL = sum g eps^T``, pulled back to the matrix given (see the class notes)."""
         full = self._extended_shape(sample_shape)[:-1]
-        x, eps = _draw(rng, full, self._loc_raw, self._unbroadcasted_scale_tril, want_eps=True)
+        F, packed = self._factor_for_kernels()
+        x, eps = _draw(rng, full, self._loc_raw, F, want_eps=True, packed=packed)
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, x.shape, self.dtype)
@@ -237,13 +275,29 @@ class MultivariateNormal(Distribution):
             return self._loc_raw, self._unbroadcasted_scale_tril
         return self._loc_raw.astype(dtype), self._unbroadcasted_scale_tril.astype(dtype)
 
+    def _half_log_dets(self) -> np.ndarray:
+        """``sum(log(diag L))`` per unbroadcasted factor, float64, computed at the first
+        call and kept (the factor never changes)."""
+        hld = self._hld
+        if not self._hld_ready:
+            with _HLD_LOCK:
+                if not self._hld_ready:
+                    F, packed = self._factor_for_kernels()
+                    _half_log_det(F, hld, packed)
+                    self._hld_ready = True
+        return hld
+
     def log_prob(self, value: Any) -> np.ndarray:
         """``-(d log(2 pi) + |L^{-1}(x - loc)|^2) / 2 - sum(log diag L)``, by one batched
-        triangular solve (the factor is read once per batch element, never broadcast)."""
+        triangular solve (the factor is read once per batch element, never broadcast; the
+        half log-determinants are computed at the first call and cached)."""
         v = self._as_value(value)
         full = tuple(np.broadcast_shapes(v.shape[:-1], self._batch_shape))
-        loc, L = self._params_in(v.dtype)
-        lp, _ = _solve(L, v, loc, full, log_prob=True)
+        F, packed = self._factor_for_kernels()
+        loc = self._loc_raw
+        if v.dtype != self.dtype:
+            loc, F = loc.astype(v.dtype), F.astype(v.dtype)
+        lp, _ = _solve(F, v, loc, full, log_prob=True, hld=self._half_log_dets(), packed=packed)
         return lp if full else lp[()]
 
     def log_prob_vjp(self, value: Any) -> tuple[np.ndarray, VJP]:
@@ -253,7 +307,7 @@ class MultivariateNormal(Distribution):
         v = self._as_value(value)
         full = tuple(np.broadcast_shapes(v.shape[:-1], self._batch_shape))
         loc, L = self._params_in(v.dtype)
-        lp, y = _solve(L, v, loc, full, log_prob=True, want_y=True)
+        lp, y = _solve(L, v, loc, full, log_prob=True, want_y=True, hld=self._half_log_dets())
         value_shape, dvalue_dtype = v.shape, grad_dtype(value, v.dtype)
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
@@ -271,7 +325,8 @@ class MultivariateNormal(Distribution):
     def entropy(self) -> np.ndarray:
         """``d (1 + log(2 pi)) / 2 + sum(log diag L)``, over ``batch_shape``."""
         d = self._event_shape[0]
-        h: np.ndarray = self.dtype.type(0.5 * d * (1.0 + _LOG_2PI)) + _logdet(self._unbroadcasted_scale_tril)
+        # the cached half log-determinants rounded to the dtype: _logdet's values
+        h: np.ndarray = self.dtype.type(0.5 * d * (1.0 + _LOG_2PI)) + self._half_log_dets().astype(self.dtype)
         h = np.array(np.broadcast_to(h, self._batch_shape))
         return h if self._batch_shape else h[()]
 

@@ -40,6 +40,12 @@
  *   with e_a the acceptance rate, 0.95 at a -> 1+ up to 1 for large a), one more
  *   for a < 1.
  *
+ *   The element-wise kernels standard_gamma, log_standard_gamma and chisquare
+ *   follow a faster bulk rule built from the same tries (blocks of first tries
+ *   tested in vectors; boosting by exp(-E/a) with E a standard exponential):
+ *   csrc/gamma.c describes it.  standard_t, beta and the Dirichlet rows other
+ *   than symmetric ones draw by the rules here.
+ *
  *   random_dirichlet_fill: rows in order; in a row, the K gammas in order
  *   k = 0 .. K-1, each by the rule above for alpha[k].  A row whose alpha has a
  *   NaN, non-positive or infinite entry gives K NaNs and draws no words.  A row
@@ -47,7 +53,9 @@
  *   alpha < 1 puts the row in log space: L_k = log g_k, m = max L,
  *   x_k = exp(L_k - m) / sum_j exp(L_j - m), so rows of tiny concentrations sum
  *   to 1 with no NaN and the right means (every L_k = -inf, concentrations below
- *   ~1e-305 only: x_k = 1/K).
+ *   ~1e-305 only: x_k = 1/K).  Symmetric rows (one alpha for all, C-contiguous
+ *   output) draw their nrows K gammas as one bulk-rule run (log space when
+ *   alpha < 1) and are then normalised as above.
  *
  * Plain C99, no Python.
  */

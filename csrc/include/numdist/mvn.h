@@ -206,6 +206,26 @@ int nd_mvn_log_prob_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
                             float *lp, intptr_t lp_ss, intptr_t lp_bs,
                             float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es);
 
+/* The same pass with the half log-determinant given: hld[b * hld_bs / 8] =
+ * sum_i log L_b[i, i] as nd_tril_logdet_batch computes it (double, also for
+ * the float version: nd_tril_logdet_batch_fd), so that a caller evaluating
+ * many log densities of one factor takes the logarithms once. The results are
+ * bit for bit those of nd_mvn_log_prob_batch(_f). hld == NULL: ND_E_BAD_PARAM. */
+int nd_mvn_log_prob_hld_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                              const double *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                              const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                              const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                              const double *hld, intptr_t hld_bs,
+                              double *lp, intptr_t lp_ss, intptr_t lp_bs,
+                              double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es);
+int nd_mvn_log_prob_hld_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                                const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                                const double *hld, intptr_t hld_bs,
+                                float *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es);
+
 /* ---- 6. log det of a triangular factor ------------------------------------
  * out[b] = sum_i log L[b][i][i] (= 0.5 * log det(L L^T)), computed as the log
  * of a rescaled product (no overflow/underflow for any finite positive
@@ -216,6 +236,67 @@ void nd_tril_logdet_batch(intptr_t nbatch, intptr_t d,
 void nd_tril_logdet_batch_f(intptr_t nbatch, intptr_t d,
                             const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
                             float *out, intptr_t out_bs);
+
+/* The float factor's log det in double (not rounded to float): the hld that
+ * nd_mvn_log_prob_hld_batch_f takes. */
+void nd_tril_logdet_batch_fd(intptr_t nbatch, intptr_t d,
+                             const float *L, intptr_t l_bs, intptr_t l_rs, intptr_t l_cs,
+                             double *out, intptr_t out_bs);
+
+/* ---- 8. Packed factors ------------------------------------------------------
+ * A lower triangular d x d factor stored as its d(d+1)/2 lower entries, row
+ * by row: entry (i, j), j <= i, is item i(i+1)/2 + j, the items of one factor
+ * contiguous (element stride = the item size), p_bs bytes between factors
+ * (0: one factor for the whole batch). 62.5% of the full matrix at d = 4, so
+ * the passes that write or read the factors move less memory. d <= ND_MVN_MAXD
+ * (else ND_E_BAD_PARAM). Every function gives bit for bit the numbers of its
+ * full-matrix counterpart on the same factor. */
+
+/* nd_cholesky_batch writing packed factors. */
+int nd_cholesky_packed_batch(intptr_t nbatch, intptr_t d,
+                             const double *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                             double *P, intptr_t p_bs, intptr_t *fail_batch, intptr_t *fail_col);
+int nd_cholesky_packed_batch_f(intptr_t nbatch, intptr_t d,
+                               const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
+                               float *P, intptr_t p_bs, intptr_t *fail_batch, intptr_t *fail_col);
+
+/* random_mvn_fill from packed factors (same normals, same numbers). */
+int random_mvn_fill_packed(nd_bits_t *bits, nd_normal_method m,
+                           intptr_t nsample, intptr_t nbatch, intptr_t d,
+                           const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                           const double *P, intptr_t p_bs,
+                           double *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es,
+                           double *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es);
+int random_mvn_fill_packed_f(nd_bits_t *bits, nd_normal_method m,
+                             intptr_t nsample, intptr_t nbatch, intptr_t d,
+                             const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                             const float *P, intptr_t p_bs,
+                             float *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es,
+                             float *eps, intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es);
+
+/* nd_mvn_log_prob_hld_batch from packed factors; hld may be NULL here (the
+ * log-determinants are then computed in the pass, as nd_mvn_log_prob_batch). */
+int nd_mvn_log_prob_packed_batch(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                 const double *P, intptr_t p_bs,
+                                 const double *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                 const double *loc, intptr_t loc_bs, intptr_t loc_es,
+                                 const double *hld, intptr_t hld_bs,
+                                 double *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                 double *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es);
+int nd_mvn_log_prob_packed_batch_f(intptr_t nsample, intptr_t nbatch, intptr_t d,
+                                   const float *P, intptr_t p_bs,
+                                   const float *x, intptr_t x_ss, intptr_t x_bs, intptr_t x_es,
+                                   const float *loc, intptr_t loc_bs, intptr_t loc_es,
+                                   const double *hld, intptr_t hld_bs,
+                                   float *lp, intptr_t lp_ss, intptr_t lp_bs,
+                                   float *y, intptr_t y_ss, intptr_t y_bs, intptr_t y_es);
+
+/* sum_i log P[b](i, i) in double (nd_tril_logdet_batch's value; for float
+ * factors not rounded to float), into out[b * out_bs / 8]. */
+int nd_tril_logdet_packed_batch(intptr_t nbatch, intptr_t d, const double *P, intptr_t p_bs,
+                                double *out, intptr_t out_bs);
+int nd_tril_logdet_packed_batch_f(intptr_t nbatch, intptr_t d, const float *P, intptr_t p_bs,
+                                  double *out, intptr_t out_bs);
 
 /* ---- 7. Symmetry check (validation of covariance / precision) -------------
  * torch's positive_definite constraint first requires A close to A^T:

@@ -108,6 +108,13 @@ void nd_normal_mixture_logpdf(intptr_t n, const double *x, intptr_t xs, intptr_t
 void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
                                intptr_t zs, const double *g, intptr_t gs, const double *rate,
                                intptr_t rs, double *out, intptr_t os);
+/* Gamma.rsample_vjp's backward in one pass: dconc as out above and
+ * drate[i] = -(g[i] (z[i] / rate[i])) / rate[i] (g, rate may be NULL: factor 1).
+ * The outputs must not overlap the inputs. */
+void nd_gamma_rsample_grads_fill(intptr_t n, const double *a, intptr_t as, const double *z,
+                                 intptr_t zs, const double *g, intptr_t gs, const double *rate,
+                                 intptr_t rs, double *dconc, intptr_t dcs, double *drate,
+                                 intptr_t drs);
 
 #ifdef __cplusplus
 }

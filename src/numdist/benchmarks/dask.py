@@ -5,29 +5,64 @@ of two single-threaded worker processes, against ``dask.array.random`` on the sa
 cluster with the same chunks, and against numdist on a one-worker cluster. Rows are
 skipped when dask or distributed is not installed. Clusters start on first use and
 are closed at exit.
+
+The workers reuse freed blocks (``WORKER_MALLOC_ENV``): distributed's nannies start
+workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also turns off glibc's sliding
+mmap threshold, so every block of these rows (31 MB) would be a fresh ``mmap`` that
+the kernel page-faults in and zeroes, about 3 ms a block: a third of numdist's cost
+per block and under a tenth of NumPy's, the same work on both sides that is neither
+sampler's. Both clusters, so both sides, get the same setting (docs/performance.md).
 """
 from __future__ import annotations
 
 import atexit
+import os
 from typing import Any
 
 from numdist.benchmarks import Workload
 
 _clients: dict[int, Any] = {}
 
+# glibc settings of the worker processes: blocks up to 32 MB (glibc's ceiling for the
+# mmap threshold) come from the heap, and up to 256 MB of freed heap is kept, so a
+# block's memory is reused by the next block instead of being mapped afresh
+WORKER_MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
+
 
 def _client(n_workers: int) -> Any:
     if n_workers not in _clients:
         import logging
 
+        import dask
         import distributed
 
-        # ":0": any free port for the dashboard (None still tries 8787 in some versions)
-        cluster = distributed.LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
-                                           dashboard_address=":0", host="127.0.0.1",
-                                           silence_logs=logging.ERROR)
+        # glibc reads these when a process starts, so they go in the environment the
+        # nanny spawns workers with; a value already in os.environ would win over the
+        # config (distributed's rule, and a nanny started earlier in this process
+        # leaves its own there), so os.environ is set too, and restored afterwards
+        saved = {k: os.environ.get(k) for k in WORKER_MALLOC_ENV}
+        environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **WORKER_MALLOC_ENV}
+        os.environ.update(WORKER_MALLOC_ENV)
+        try:
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                # ":0": any free port for the dashboard (None still tries 8787 in some versions)
+                cluster = distributed.LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
+                                                   dashboard_address=":0", host="127.0.0.1",
+                                                   silence_logs=logging.ERROR)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
         _clients[n_workers] = distributed.Client(cluster, set_as_default=False)
     return _clients[n_workers]
+
+
+def worker_malloc_env(client: Any) -> dict[str, dict[str, str | None]]:
+    """The glibc settings each worker of ``client`` started with (tests check them)."""
+    keys = tuple(WORKER_MALLOC_ENV)
+    return client.run(lambda: {k: os.environ.get(k) for k in keys})  # type: ignore[no-any-return]
 
 
 @atexit.register
@@ -56,7 +91,8 @@ def workloads(scale: float = 1.0) -> list[Workload]:
 
     n = max(int(1e9 * scale), 100_000)
     # 256 blocks of 3.9e6 normals (31 MB) at scale 1: under glibc's 32 MB mmap ceiling, so
-    # freed blocks are reused instead of page-faulted in again (both sides alike)
+    # with WORKER_MALLOC_ENV freed blocks are reused instead of page-faulted in again
+    # (both sides alike; numdist's tiles for a block are at most 61 x 512 KB = 32.0e6 B)
     chunk = max(n // 256, 10_000)
     d = nd.Normal(0.0, 1.0)
 
