@@ -32,6 +32,25 @@ def ks_pvalue(x, cdf):
     return stats.kstest(np.asarray(x, dtype=np.float64).ravel(), cdf).pvalue
 
 
+def peak_bytes(fn, warm=False):
+    """Peak bytes traced (tracemalloc) while ``fn()`` runs, above what was allocated
+    before it; ``warm``: call ``fn`` once first (lazy imports, tables, caches)."""
+    import tracemalloc
+
+    if warm:
+        fn()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        result = fn()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak - base
+
+
 def strided_views(shape, dtype):
     """Views the kernels must write without copying: contiguous, every other element,
     negative stride, transposed, zero-size; each with its base to check nothing else is touched."""

@@ -3,12 +3,12 @@ NumPy expressions they replace, torch autograd and jax; their memory; the ELBO s
 docs/performance.md; and the MVN glue (one-pass validation, nothing copied when
 validation is off)."""
 import math
-import tracemalloc
 
 import numpy as np
 import pytest
 
 import numdist as nd
+from conftest import peak_bytes
 from numdist import _fused
 from numdist.benchmarks.normal import (ELBO_D, ELBO_S, elbo_data, elbo_fixed_numdist, elbo_fixed_torch,
                                        elbo_grad_jax, elbo_step_numdist, elbo_step_torch, jax_or_none)
@@ -296,18 +296,6 @@ def test_elbo_step_takes_the_one_pass_kernels(monkeypatch):
     assert sorted(calls) == ["affine", "affine_vjp", "normal_log_prob_sum", "normal_log_prob_vjp"]
 
 
-def _peak_bytes(fn):
-    fn()  # warm: lazy imports, tables
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        result = fn()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    del result
-    return peak - base
 
 
 def test_elbo_step_allocates_a_few_sample_sized_arrays():
@@ -317,11 +305,11 @@ def test_elbo_step_allocates_a_few_sample_sized_arrays():
     mu, sigma, y = data["mu"], data["sigma"], data["y"]
     lik, prior = elbo_fixed_numdist(y)
     sample_bytes = ELBO_S * ELBO_D * 8
-    peak = _peak_bytes(lambda: elbo_step_numdist(mu, sigma, lik, prior, rng=0))
+    peak = peak_bytes(lambda: elbo_step_numdist(mu, sigma, lik, prior, rng=0), warm=True)
     assert peak <= 3.5 * sample_bytes, f"peak {peak / sample_bytes:.2f} sample-sized arrays"
 
     # the same for a bigger sample: the constant does not grow with S
-    peak = _peak_bytes(lambda: elbo_step_numdist(mu, sigma, lik, prior, S=512, rng=0))
+    peak = peak_bytes(lambda: elbo_step_numdist(mu, sigma, lik, prior, S=512, rng=0), warm=True)
     assert peak <= 3.5 * 512 * ELBO_D * 8, f"peak {peak / (512 * ELBO_D * 8):.2f} sample-sized arrays"
 
 
@@ -334,15 +322,15 @@ def _spd(n, d, seed=0):
 
 def test_mvn_construction_without_validation_allocates_only_the_factor():
     covs, locs = _spd(20000, 4), np.random.default_rng(1).normal(size=(20000, 4))
-    peak = _peak_bytes(lambda: nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False))
+    peak = peak_bytes(lambda: nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False), warm=True)
     assert peak <= 1.1 * covs.nbytes, f"construction peaked at {peak / covs.nbytes:.2f}x the matrices"
     d = nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False)
     assert np.shares_memory(d.covariance_matrix, covs) and np.shares_memory(d.loc, locs)
     assert "precision_matrix" not in d.__dict__ and "scale_tril" not in d.__dict__   # lazies stay lazy
     # the draw writes its output and nothing else of the batch's size
-    peak = _peak_bytes(lambda: d.rsample(rng=0))
+    peak = peak_bytes(lambda: d.rsample(rng=0), warm=True)
     assert peak <= 1.1 * locs.nbytes
-    peak = _peak_bytes(lambda: d.log_prob(locs))
+    peak = peak_bytes(lambda: d.log_prob(locs), warm=True)
     assert peak <= 1.1 * locs.nbytes / 4 + 4096
 
 
@@ -417,7 +405,7 @@ def test_categorical_score_function_memory():
     v = d.sample((S,), rng=2)
     lp, vjp = d.log_prob_vjp(v)
     g = np.ones(lp.shape)
-    peak = _peak_bytes(lambda: vjp(g))
+    peak = peak_bytes(lambda: vjp(g), warm=True)
     assert peak <= 8 * B * K * 8, f"peak {peak} bytes for a {B}x{K} gradient ({S * B * K * 8} for a one-hot)"
 
 
@@ -447,9 +435,9 @@ def test_categorical_probs_validation_is_one_pass_without_temporaries():
     from numdist import constraints
 
     p = np.random.default_rng(40).uniform(size=(500, 400))
-    peak = _peak_bytes(lambda: constraints.validate("probs", p, constraints.unnormalized_simplex, where="test"))
+    peak = peak_bytes(lambda: constraints.validate("probs", p, constraints.unnormalized_simplex, where="test"), warm=True)
     assert peak <= 0.02 * p.nbytes, f"validation peaked at {peak / p.nbytes:.3f}x the probs"
-    peak = _peak_bytes(lambda: nd.Categorical(probs=p))
+    peak = peak_bytes(lambda: nd.Categorical(probs=p), warm=True)
     assert peak <= 1.1 * p.nbytes, f"validated construction peaked at {peak / p.nbytes:.2f}x the probs"
     for bad, reason in (([0.1, -0.2, 0.3], "negative entry"), ([0.0, 0.0, 0.0], "sums to zero"),
                         ([np.nan, 1.0, 1.0], "NaN"), ([np.inf, 1.0, 1.0], "inf")):

@@ -7,7 +7,7 @@ import pytest
 
 import numdist as nd
 
-from conftest import strided_views
+from conftest import peak_bytes, strided_views
 
 PARAMS = ("covariance_matrix", "precision_matrix", "scale_tril")
 
@@ -554,19 +554,6 @@ def test_cached_half_log_dets_survive_expand_pickle_and_concurrent_first_use():
         np.testing.assert_array_equal(r, want)
 
 
-def _peak_bytes(fn):
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base = tracemalloc.get_traced_memory()[0]
-        result = fn()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    del result
-    return peak - base
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -577,15 +564,15 @@ def test_validation_off_allocates_the_packed_factor_and_the_outputs_only(dtype):
     nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False).rsample(rng=0)  # warm
     item = np.dtype(dtype).itemsize
     packed, hld = n * d * (d + 1) // 2 * item, n * 8      # the factor, its half-log-det slot
-    peak = _peak_bytes(lambda: nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False))
+    peak = peak_bytes(lambda: nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False))
     assert peak <= packed + hld + 4096, f"construction peaked at {peak} bytes, factor {packed} + {hld}"
     assert peak < covs.nbytes                              # less than one full (n, d, d) factor
     dist = nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False)
     assert "_unbroadcasted_scale_tril" not in dist.__dict__ and "scale_tril" not in dist.__dict__
-    assert _peak_bytes(lambda: dist.rsample(rng=0)) <= locs.nbytes + 4096
+    assert peak_bytes(lambda: dist.rsample(rng=0)) <= locs.nbytes + 4096
     out_bytes = n * item
-    assert _peak_bytes(lambda: dist.log_prob(locs)) <= out_bytes + 4096     # first call fills the cache
-    assert _peak_bytes(lambda: dist.log_prob(locs)) <= out_bytes + 4096
+    assert peak_bytes(lambda: dist.log_prob(locs)) <= out_bytes + 4096     # first call fills the cache
+    assert peak_bytes(lambda: dist.log_prob(locs)) <= out_bytes + 4096
     assert "_unbroadcasted_scale_tril" not in dist.__dict__                # no full factor was made
 
 
