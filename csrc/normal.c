@@ -989,6 +989,11 @@ static void z64_pass1_512(nd_bits_t *b, double *out, uint64_t *rej)
             __m512i W = nd_sw_step512(&s0, &s1, &s2, &s3);
             _mm512_storeu_si512(b->buf + 64 * g + 8 * j, W);
             m |= (uint64_t)(~z64_cand512(W, out + 64 * g + 8 * j) & 0xff) << (8 * j);
+            /* the output lines of the next block asked for now, so that their
+             * fills overlap this block's work rather than stall the next pass 1
+             * on a large fill (a prefetch never faults, past the end either;
+             * prefetchw measured slower than prefetcht0 here) */
+            _mm_prefetch((const char *)(out + Z64_BLK + 64 * g + 8 * j), _MM_HINT_T0);
         }
         rej[g] = m;
     }
