@@ -949,12 +949,14 @@ int nd_normal64_blocks = 1;
 #ifdef ND_ZIG_X86
 #define Z64_BLK ND_XO_BLOCK
 
-/* The wedge decision of zig_wedge_accept for a given uniform u. */
-static int z64_wedge(unsigned i, double u, double ax)
+/* The wedge decision of zig_wedge_accept for a given uniform u (its four
+ * tables read from their one-row copy nd_zig_wedge, as zig64_event does). */
+static inline int z64_wedge(unsigned i, double u, double ax)
 {
-    double t = (nd_zig_x[i] - ax) * nd_zig_idx[i];
-    int acc = u < t + nd_zig_acc[i];
-    int rej = u > t + nd_zig_rej[i];
+    const double *wt = nd_zig_wedge[i];
+    double t = (wt[0] - ax) * wt[1];
+    int acc = u < t + wt[2];
+    int rej = u > t + wt[3];
     if (ND_LIKELY(acc | rej)) return acc;
     return zig_wedge_exact(nd_zig_fd[i] + u * (nd_zig_fd[i - 1] - nd_zig_fd[i]), ax);
 }
