@@ -22,6 +22,7 @@
 #include "numdist/ziggurat_tables.h"
 #include "numdist/ziggurat.h"
 #include "numdist/simd_env.h"
+#include "numdist/simd_words.h"
 
 /* No fused multiply-add contraction, whatever the flags (-std=gnu99 with FMA
  * hardware would otherwise contract): results must not depend on the CPU. */
@@ -920,6 +921,163 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
     return ((intptr_t)(s->b->pos - (p + i)) << 2) | 1;
 }
 
+/* --- float64, whole blocks ---------------------------------------------------
+ * A fill that needs more than a block of values (n > ND_XO_BLOCK) from a
+ * numdist source, finding its buffer empty, takes the next block whole (as
+ * csrc/exponential.c's whole blocks), at level 3 (AVX-512) only:
+ *   1. one loop steps the 8 xoshiro lanes in registers (simd_words.h), stores
+ *      each step's 8 words to b->buf (which ends up holding exactly what
+ *      nd_bits_refill would have written) and turns them into 8 candidates
+ *      x = m * w64[j] at once (two gathers), written straight to the output,
+ *      with a bit per word that failed the rectangle test m < k64[j] (rej);
+ *   2. the failed words in order, by the sequential rule: word r+1 is r's
+ *      wedge word (struck: not a candidate); if the wedge accepts, r is kept,
+ *      otherwise r is struck too and word r+2 is a fresh candidate for the
+ *      same element - which is what it already is in the output and rej, so
+ *      nothing moves.  A tail rejection (layer 0: a variable number of words)
+ *      or a rejection in the block's last two words is drawn in place by
+ *      zig_slow64, and the words it used are struck;
+ *   3. the kept values packed down in place (from the first struck word on).
+ * (double)m is exact (m < 2^52) and the multiply is the scalar rule's, so the
+ * numbers and the words used are those of the word-by-word loop below.
+ * Not at level 2: an AVX2 version (four 4-wide gathers per 8 words, the lanes
+ * in two registers) measured 10-15% slower than that loop (docs/performance.md).
+ * nd_normal64_blocks = 0 (tests and bench_normal.c only) switches the pass off,
+ * and with it the AVX-512 refill of the loop below. */
+int nd_normal64_blocks = 1;
+
+#ifdef ND_ZIG_X86
+#define Z64_BLK ND_XO_BLOCK
+
+/* The wedge decision of zig_wedge_accept for a given uniform u (its four
+ * tables read from their one-row copy nd_zig_wedge, as zig64_event does). */
+static inline int z64_wedge(unsigned i, double u, double ax)
+{
+    const double *wt = nd_zig_wedge[i];
+    double t = (wt[0] - ax) * wt[1];
+    int acc = u < t + wt[2];
+    int rej = u > t + wt[3];
+    if (ND_LIKELY(acc | rej)) return acc;
+    return zig_wedge_exact(nd_zig_fd[i] + u * (nd_zig_fd[i - 1] - nd_zig_fd[i]), ax);
+}
+
+/* 8 candidates of the words W into o; returns the mask of those that passed */
+ND_ZIG_TARGET("avx512f,avx512dq,avx512vl")
+static inline unsigned z64_cand512(__m512i W, double *o)
+{
+    __m512i j = _mm512_and_si512(W, _mm512_set1_epi64(0x1ff));
+    __m512i m = _mm512_srli_epi64(W, 12);
+    __m512d wj = _mm512_i64gather_pd(j, nd_zig_w64, 8);
+    __m512i kj = _mm512_i64gather_epi64(j, (const void *)nd_zig_k64, 8);
+    _mm512_storeu_pd(o, _mm512_mul_pd(_mm512_cvtepi64_pd(m), wj));
+    return (unsigned)_mm512_cmplt_epu64_mask(m, kj);
+}
+
+ND_ZIG_TARGET("avx512f,avx512dq,avx512vl")
+static void z64_pass1_512(nd_bits_t *b, double *out, uint64_t *rej)
+{
+    uint64_t st[4][ND_XO_LANES];
+    __m512i s0, s1, s2, s3;
+    intptr_t g;
+    int j;
+    nd_sw_begin_block(b, st);
+    s0 = _mm512_loadu_si512(st[0]);
+    s1 = _mm512_loadu_si512(st[1]);
+    s2 = _mm512_loadu_si512(st[2]);
+    s3 = _mm512_loadu_si512(st[3]);
+    for (g = 0; g < Z64_BLK / 64; g++) {
+        uint64_t m = 0;
+        for (j = 0; j < 8; j++) {
+            __m512i W = nd_sw_step512(&s0, &s1, &s2, &s3);
+            _mm512_storeu_si512(b->buf + 64 * g + 8 * j, W);
+            m |= (uint64_t)(~z64_cand512(W, out + 64 * g + 8 * j) & 0xff) << (8 * j);
+            /* the output lines of the next block asked for now, so that their
+             * fills overlap this block's work rather than stall the next pass 1
+             * on a large fill (a prefetch never faults, past the end either;
+             * prefetchw measured slower than prefetcht0 here) */
+            _mm_prefetch((const char *)(out + Z64_BLK + 64 * g + 8 * j), _MM_HINT_T0);
+        }
+        rej[g] = m;
+    }
+}
+
+/* In-place packing of a block: the values o[k], k < end, whose bit is set in
+ * keep, moved down in order; returns how many.  The leading whole groups of 64
+ * kept values stay where they are. */
+ND_ZIG_TARGET("avx512f,avx512dq,avx512vl,popcnt")
+static intptr_t z64_pack512(double *o, const uint64_t *keep, intptr_t end)
+{
+    intptr_t k = 0, d;
+    while (k + 64 <= end && keep[k >> 6] == ~UINT64_C(0)) k += 64;
+    for (d = k; k + 8 <= end; k += 8) {
+        unsigned m = (unsigned)(keep[k >> 6] >> (k & 63)) & 0xff;
+        /* d <= k: the store covers only entries already loaded */
+        _mm512_storeu_pd(o + d, _mm512_maskz_compress_pd((__mmask8)m, _mm512_loadu_pd(o + k)));
+        d += __builtin_popcount(m);
+    }
+    for (; k < end; k++) {
+        o[d] = o[k];
+        d += (intptr_t)((keep[k >> 6] >> (k & 63)) & 1);
+    }
+    return d;
+}
+
+/* One whole block (level 3, b->pos == b->end, b->xo != NULL, more than
+ * Z64_BLK values wanted): pass 1 writes the block's candidates to out[0 ..
+ * Z64_BLK), the failed words are resolved in order, and the kept values are
+ * packed down in place; returns how many.  A rejection the usual resolution
+ * does not cover (a tail, or one in the block's last two words) is drawn by
+ * zig_slow64 from its word on, in place, and the pass goes on after the words
+ * it used - unless it needed the next block (nd_bits_refill overwrote b->buf):
+ * then the block ends there, and b->pos is already in the next one. */
+static intptr_t z64_block(nd_bits_t *b, double *out)
+{
+    uint64_t rej[Z64_BLK / 64], keep[Z64_BLK / 64];
+    const uint64_t *p;
+    intptr_t g, end = Z64_BLK, skip_to = 0;
+    z64_pass1_512(b, out, rej);
+    p = b->buf;
+    for (g = 0; g < Z64_BLK / 64; g++) keep[g] = ~UINT64_C(0);
+    for (g = 0; g < Z64_BLK / 64; g++) {
+        uint64_t mk = rej[g];
+        while (mk != 0) {
+            intptr_t r = (g << 6) + zig_ctz64(mk);
+            unsigned li;
+            mk &= mk - 1;
+            if (r < skip_to) continue; /* a word used by an earlier rejection */
+            li = (unsigned)(p[r] & 0xff);
+            if (ND_LIKELY(li != 0 && r + 2 < Z64_BLK)) {
+                /* word r + 1 is the wedge word; if the wedge rejects, r + 2 is a
+                 * fresh candidate of the same element (already one in out / rej) */
+                int acc = z64_wedge(li, (double)(int64_t)(p[r + 1] >> 11) * (1.0 / 9007199254740992.0),
+                                    fabs(out[r]));
+                keep[g] &= ~((uint64_t)(acc ^ 1) << (r & 63));
+                keep[(r + 1) >> 6] &= ~(UINT64_C(1) << ((r + 1) & 63));
+                skip_to = r + 2;
+            } else {
+                zig_src s;
+                intptr_t q;
+                s.b = b;
+                s.refilled = 0;
+                b->pos = b->buf + r + 1;
+                out[r] = zig_slow64(&s, p[r]);
+                if (s.refilled) {
+                    end = r + 1;
+                    goto pack;
+                }
+                q = b->pos - b->buf;
+                for (skip_to = r + 1; skip_to < q; skip_to++)
+                    keep[skip_to >> 6] &= ~(UINT64_C(1) << (skip_to & 63));
+                /* the marks of this group at or after q are still in mk */
+            }
+        }
+    }
+    b->pos = b->buf + Z64_BLK;
+pack:
+    return z64_pack512(out, keep, end);
+}
+#endif
+
 /* n standard normals into contiguous out, float64. */
 #define ZIG64_STEP(k)                                                  \
     do {                                                               \
@@ -939,12 +1097,29 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
 static void zig_std64(nd_bits_t *b, intptr_t n, double *out)
 {
     zig_src s;
+#ifdef ND_ZIG_X86
+    int level = nd_normal64_blocks && b->xo != NULL ? zig_level() : 0;
+#endif
     s.b = b;
     while (n > 0) {
         uint64_t *p, w;
         intptr_t i, d, lim, r;
         double x;
-        if (b->pos == b->end) nd_bits_refill(b);
+#ifdef ND_ZIG_X86
+        if (level >= 3 && n > Z64_BLK && b->pos == b->end) {
+            d = z64_block(b, out);
+            out += d;
+            n -= d;
+            continue;
+        }
+#endif
+        if (b->pos == b->end) {
+#ifdef ND_ZIG_X86
+            if (level >= 3) nd_sw_refill512(b); /* the same words, made faster */
+            else
+#endif
+                nd_bits_refill(b);
+        }
         p = b->pos;
         /* i: next word, d: next output (d <= i); two words of look-ahead are
          * kept for the usual resolution */

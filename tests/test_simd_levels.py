@@ -51,6 +51,31 @@ arrays["f32_loc_scale"] = nd.random.normal(loc, scale, size=(301, 1000), rng=3)
 nd.manual_seed(11)
 arrays["f32_rsample"] = nd.Normal(loc, scale).rsample((257,))
 arrays["f64_100003"] = nd.random.standard_normal(100003, rng=4)
+# float64 over the same sizes (windows ending at many places of the bit buffer and
+# chunks), each followed by a draw from the same generator, so that a level which
+# used a different number of words would show in the "_next" array
+from numdist.random import Xoshiro256x8
+for k, n in enumerate([1, 2, 3, 5, 8, 255, 256, 257, 1023, 2047, 2048, 2049, 4095, 4096, 4097,
+                       6143, 8193, 65535, 65536, 65537, 200003]):
+    g = Xoshiro256x8(100 + k)
+    arrays[f"f64_{n}"] = nd.random.standard_normal(n, rng=g)
+    arrays[f"f64_{n}_next"] = nd.random.standard_normal(3, rng=g)
+# a fill that starts part-way into the bit buffer, then a long one
+g = Xoshiro256x8(150)
+arrays["f64_after_3"] = np.concatenate([nd.random.standard_normal(m, rng=g) for m in (3, 30011, 5, 9000)])
+arrays["f64_2d"] = nd.random.standard_normal((3, 70001), rng=98)
+buf64 = np.zeros(2 * 100001)
+nd.random.standard_normal(out=buf64[::-2], rng=8)
+arrays["f64_neg_stride"] = buf64
+buf64 = np.zeros((2, 30001))
+nd.random.standard_normal(out=buf64[:, ::3], rng=9)
+arrays["f64_strided_2d"] = buf64
+loc64 = np.linspace(-1, 1, 1000)
+scale64 = np.linspace(0.5, 2, 1000)
+arrays["f64_loc_scale"] = nd.random.normal(loc64, scale64, size=(301, 1000), rng=13)
+nd.manual_seed(17)
+arrays["f64_rsample"] = nd.Normal(loc64, scale64).rsample((257,))
+arrays["f64_rsample_next"] = nd.Normal(0.0, 1.0).sample((5,))
 arrays["f32_box_muller"] = nd.random.standard_normal(10001, dtype=F32, rng=5, method="box_muller")
 # the Gamma implicit-gradient lane loops (csrc/special_gamma.c) follow the same cap:
 # concentrations over every region (tiny, series, continued fraction, Temme, scalar)

@@ -29,6 +29,9 @@ static nd_bits_t bits;
 static nd_xoshiro_t xo;
 static volatile double sink;
 
+/* normal.c's switch of the float64 whole-block pass (not public) */
+extern int nd_normal64_blocks;
+
 #define REPS 15
 
 int main(int argc, char **argv)
@@ -63,6 +66,26 @@ int main(int argc, char **argv)
     }
     printf("normal SIMD level %d (3 AVX-512 VBMI, 2 AVX2, 1 SSE2, 0 scalar)\n", nd_normal_simd_level());
     printf("%-32s %6.3f ns/word\n", "xoshiro words", best / n * 1e9);
+
+    /* float64 ziggurat, the whole-block pass (normal.c) off and on, interleaved
+     * repetitions (the machine may be shared: both see the same load) */
+    {
+        double bo[2] = {1e9, 1e9};
+        int on;
+        for (r = 0; r < REPS; r++) {
+            for (on = 0; on < 2; on++) {
+                nd_normal64_blocks = on;
+                t = now();
+                random_normal_fill(&bits, ND_NORMAL_ZIGGURAT, n, d, 8, NULL, 0, NULL, 0);
+                t = now() - t;
+                if (t < bo[on]) bo[on] = t;
+            }
+        }
+        nd_normal64_blocks = 1;
+        printf("%-32s %6.3f ns/sample\n", "ziggurat f64 blocks off", bo[0] / n * 1e9);
+        printf("%-32s %6.3f ns/sample (ratio off/on %.3f)\n", "ziggurat f64 blocks on", bo[1] / n * 1e9,
+               bo[0] / bo[1]);
+    }
 
     for (m = 0; m < 2; m++) {
         const char *name = m ? "box-muller" : "ziggurat";

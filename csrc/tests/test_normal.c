@@ -338,6 +338,50 @@ static void test_levels(void)
     nd_normal_level_cap = 3;
 }
 
+/* normal.c's switch of the float64 whole-block pass (1 on; not public). */
+extern int nd_normal64_blocks;
+
+/* The float64 whole-block pass gives the numbers of the word-by-word loop and
+ * uses the same words: draws in pieces of many sizes (below and above a block,
+ * so that blocks start at many places of the output and of the stream), at
+ * every level, against the same draws with the pass switched off; after each
+ * piece the words consumed so far agree. */
+static void test_blocks64(void)
+{
+    enum { NB = 400000, NP = 256 };
+    static const intptr_t pieces[] = {5000, 1, 2049, 2048, 7, 4097, 65537, 3, 6143, 2050, 30011, 8193};
+    static double out[2][NB];
+    static uint64_t used[2][NP];
+    int cap, seed, on;
+    for (seed = 0; seed < 4; seed++) {
+        for (cap = 3; cap >= 0; cap--) {
+            long bad = 0, i, np = 0;
+            for (on = 0; on < 2; on++) {
+                intptr_t done = 0, k = seed;
+                nd_normal64_blocks = on;
+                nd_normal_level_cap = cap;
+                reseed(KEY0 + 77 + (uint64_t)seed, KEY1 ^ (uint64_t)seed);
+                np = 0;
+                while (done < NB) {
+                    intptr_t c = pieces[k++ % (intptr_t)(sizeof pieces / sizeof pieces[0])];
+                    if (c > NB - done) c = NB - done;
+                    random_normal_fill(&bits, ND_NORMAL_ZIGGURAT, c, out[on] + done, 8, NULL, 0, NULL, 0);
+                    done += c;
+                    if (np < NP) used[on][np++] = xo_consumed();
+                }
+            }
+            for (i = 0; i < NB; i++) bad += d2u(out[0][i]) != d2u(out[1][i]);
+            CHECK(bad == 0, "float64 blocks on/off, level cap %d, seed %d: %ld values differ", cap, seed, bad);
+            bad = 0;
+            for (i = 0; i < np; i++) bad += used[0][i] != used[1][i];
+            CHECK(bad == 0, "float64 blocks on/off, level cap %d, seed %d: words used differ after %ld pieces",
+                  cap, seed, bad);
+        }
+    }
+    nd_normal64_blocks = 1;
+    nd_normal_level_cap = 3;
+}
+
 /* ------------------------------------------------------------------------- */
 /* NumPy-style source: same words, refilled in small pieces                   */
 /* ------------------------------------------------------------------------- */
@@ -664,6 +708,7 @@ int main(int argc, char **argv)
     test_edges();
     test_kat();
     test_levels();
+    test_blocks64();
     test_numpy_source();
     test_box_muller_libm();
     test_moments();

@@ -17,6 +17,9 @@
  *     sign, bits 12-63 the 52-bit magnitude.  Rejected candidates use extra words:
  *     the wedge test one 53-bit uniform, the tail (Marsaglia) two 53-bit uniforms
  *     on (0,1] per try, then a fresh word for a new candidate.
+ *     (At the AVX-512 level a fill of more than a block makes a whole block's
+ *     candidates in vectors and then applies this rule to the words that failed:
+ *     the same numbers and the same words, csrc/normal.c "whole blocks".)
  *   ND_NORMAL_ZIGGURAT, float32: each word gives two candidates, its low 32 bits
  *     then its high 32 bits (bits 0-7 layer, bit 8 sign, bits 9-31 the 23-bit
  *     magnitude); when n is odd the high half of the last word is dropped.  A
