@@ -1381,6 +1381,12 @@ void random_normal_fill(nd_bits_t *bits, nd_normal_method m, intptr_t n,
     double buf[ND_NORMAL_CHUNK];
     if (n <= 0) return;
     nd_bits_expect(bits, expected_words(m, 0, n));
+    /* loc = 0 and scale = 1 broadcast (Normal(0, 1), numdist.dask's blocks): the
+     * standard fill alone, whose whole-block passes then apply.  loc + scale * z
+     * is z itself, except that +0 + (-0) is +0: an exactly zero draw keeps its
+     * sign here (probability 2^-53 per value). */
+    if (loc != NULL && scale != NULL && loc_stride == 0 && scale_stride == 0 && *loc == 0 && *scale == 1)
+        loc = scale = NULL;
     if (out_stride == (intptr_t)sizeof(double) && loc == NULL && scale == NULL) {
         std64(bits, m, n, out);
         return;
@@ -1413,6 +1419,12 @@ void random_normal_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t n,
     float buf[ND_NORMAL_CHUNK];
     if (n <= 0) return;
     nd_bits_expect(bits, expected_words(m, 1, n));
+    /* loc = 0 and scale = 1 broadcast (Normal(0, 1), numdist.dask's blocks): the
+     * standard fill alone, whose whole-block passes then apply.  loc + scale * z
+     * is z itself, except that +0 + (-0) is +0: an exactly zero draw keeps its
+     * sign here (probability 2^-53 per value). */
+    if (loc != NULL && scale != NULL && loc_stride == 0 && scale_stride == 0 && *loc == 0 && *scale == 1)
+        loc = scale = NULL;
     if (out_stride == (intptr_t)sizeof(float) && loc == NULL && scale == NULL) {
         std32(bits, m, n, out);
         return;
