@@ -32,6 +32,24 @@ def ks_pvalue(x, cdf):
     return stats.kstest(np.asarray(x, dtype=np.float64).ravel(), cdf).pvalue
 
 
+def run_at_simd_level(script, cap, *args, key="level", timeout=900):
+    """Run ``python -c script *args`` in a subprocess with ``NUMDIST_SIMD_MAX=cap`` (None:
+    no cap; the library reads it once at load, hence the subprocess) and return field
+    ``key`` of the JSON object the script prints last."""
+    import json
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env.pop("NUMDIST_SIMD_MAX", None)
+    if cap is not None:
+        env["NUMDIST_SIMD_MAX"] = cap
+    proc = subprocess.run([sys.executable, "-c", script, *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])[key]
+
+
 def peak_bytes(fn, warm=False):
     """Peak bytes traced (tracemalloc) while ``fn()`` runs, above what was allocated
     before it; ``warm``: call ``fn`` once first (lazy imports, tables, caches)."""

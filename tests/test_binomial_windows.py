@@ -8,15 +8,13 @@ parameters given as arrays (which run the rule element by element), and the draw
 follow Binomial(n, p) (chi-square against scipy.stats.binom on >= 2e5 draws).
 """
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from scipy import stats
 
 import numdist as nd
+from conftest import run_at_simd_level
 from numdist._elementwise import simd_level
 
 LEVELS = {"scalar": 0, "avx2": 2, "avx512": 3}
@@ -46,14 +44,7 @@ print(json.dumps({"level": simd_level()}))
 
 
 def _run_level(cap, path, cases):
-    env = dict(os.environ)
-    env.pop("NUMDIST_SIMD_MAX", None)
-    if cap is not None:
-        env["NUMDIST_SIMD_MAX"] = cap
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(path), json.dumps(cases)], env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])["level"]
+    return run_at_simd_level(SCRIPT, cap, path, json.dumps(cases))
 
 
 def test_every_simd_level_draws_the_same_bits(tmp_path):

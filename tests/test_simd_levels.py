@@ -11,7 +11,6 @@ csrc/include/numdist/normal.h re-implemented below in Python from the committed
 tables and the raw words of the stream.
 """
 import copy
-import json
 import math
 import os
 import pathlib
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 
 import numdist as nd
+from conftest import run_at_simd_level
 from numdist._elementwise import normal_simd_level
 from numdist.random import Xoshiro256x8
 
@@ -89,14 +89,7 @@ print(json.dumps({"normal": normal_simd_level()}))
 
 
 def _run_level(cap, path):
-    env = dict(os.environ)
-    env.pop("NUMDIST_SIMD_MAX", None)
-    if cap is not None:
-        env["NUMDIST_SIMD_MAX"] = cap
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(path)], env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])["normal"]
+    return run_at_simd_level(SCRIPT, cap, path, key="normal", timeout=600)
 
 
 def test_every_level_draws_the_same_bits(tmp_path):
