@@ -8,7 +8,9 @@
  * chunking or thread count.
  *
  * Every kernel has the signature nd_ew_fn.  Pointers are to the first element;
- * strides are BYTE strides (negative, or 0 for a broadcast parameter).  A NULL
+ * strides are BYTE strides (negative, or 0 for a broadcast parameter).  Every
+ * pointer and stride is aligned for its element type (the dispatcher copies
+ * misaligned arrays first; kernels load elements directly).  A NULL
  * parameter means the family's default (documented per entry in elementwise.c:
  * loc 0, scale 1, low 0, high 1, ...).  f64 kernels read double parameters,
  * f32 kernels float parameters; the output is the parameters' float type, or
