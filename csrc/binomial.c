@@ -408,27 +408,11 @@ typedef struct bt_consts {
     int64_t W, base, neg; /* value = base + (d ^ neg) - neg, neg = -flip */
 } bt_consts;
 
-/* the words' bit patterns as doubles (ndmath's nd_bits_to_dbl, here so the passes
- * vectorise without a call) */
-static inline double bt_dbl(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
-static inline uint64_t bt_u64(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
-}
-
 /* mask ? a : b for a mask of all ones or zeros, by bits (GCC does not if-convert
  * selects of doubles under -ftrapping-math) */
 static inline double bt_sel(uint64_t mask, double a, double b)
 {
-    return bt_dbl((bt_u64(a) & mask) | (bt_u64(b) & ~mask));
+    return nd_bits_to_dbl((nd_dbl_to_bits(a) & mask) | (nd_dbl_to_bits(b) & ~mask));
 }
 
 /* u01_oc(w) by exact bit arithmetic: (w >> 12) 2^-52 + ((w >> 11 & 1) + 1) 2^-53 */
@@ -436,14 +420,14 @@ static inline double bt_u01_oc(uint64_t w)
 {
     /* 2^-53 or 2^-52: the exponent field of 2^-53 plus that bit (no select: the
      * passes vectorise on AVX2 too) */
-    return (bt_dbl(UINT64_C(0x3ff0000000000000) | (w >> 12)) - 1.0) +
-           bt_dbl(UINT64_C(0x3ca0000000000000) + (((w >> 11) & 1) << 52));
+    return (nd_bits_to_dbl(UINT64_C(0x3ff0000000000000) | (w >> 12)) - 1.0) +
+           nd_bits_to_dbl(UINT64_C(0x3ca0000000000000) + (((w >> 11) & 1) << 52));
 }
 
 /* u01_oo(w) likewise: (w >> 12) 2^-52 + 2^-53 */
 static inline double bt_u01_oo(uint64_t w)
 {
-    return (bt_dbl(UINT64_C(0x3ff0000000000000) | (w >> 12)) - 1.0) + 0x1p-53;
+    return (nd_bits_to_dbl(UINT64_C(0x3ff0000000000000) | (w >> 12)) - 1.0) + 0x1p-53;
 }
 
 /* floor(x) as an int64 for |x| < 2^51 (other x, NaN included, give some value:
@@ -454,8 +438,8 @@ static inline int64_t bt_floor_i64(double x)
 {
     double y;
     y = (x + 0x1.8p52) - 0x1.8p52;
-    y = y - bt_dbl(UINT64_C(0x3ff0000000000000) & (uint64_t)-(int64_t)(y > x)); /* 1 if y > x */
-    return (int64_t)(bt_u64(y + 0x1.8p52) - bt_u64(0x1.8p52));
+    y = y - nd_bits_to_dbl(UINT64_C(0x3ff0000000000000) & (uint64_t)-(int64_t)(y > x)); /* 1 if y > x */
+    return (int64_t)(nd_dbl_to_bits(y + 0x1.8p52) - nd_dbl_to_bits(0x1.8p52));
 }
 
 /* Bounds of f(k)/f(m) beyond a table of half-width W (tab[0 .. 2W] as built by
@@ -529,7 +513,7 @@ BINOM_INLINE void bt_pass2(const uint64_t *restrict w, intptr_t m, const intptr_
         double Ub = V * inv_vr - 0.93;
         double v2 = vr * bt_u01_oc(w[g + 1]);
         uint64_t upper = -(uint64_t)(V >= vr);
-        double Uc = bt_dbl(bt_u64(0.5) | (bt_u64(Ub) & UINT64_C(0x8000000000000000))) - Ub; /* sign(Ub)/2 - Ub */
+        double Uc = nd_bits_to_dbl(nd_dbl_to_bits(0.5) | (nd_dbl_to_bits(Ub) & UINT64_C(0x8000000000000000))) - Ub; /* sign(Ub)/2 - Ub */
         double U = bt_sel(upper, Ua, Uc);
         double v = bt_sel(upper, V, v2) * alpha;
         double us = 0.5 - fabs(U), ius = 1.0 / us;
@@ -538,9 +522,9 @@ BINOM_INLINE void bt_pass2(const uint64_t *restrict w, intptr_t m, const intptr_
         int64_t d = bt_floor_i64(x); /* used where |x| <= W + 1 only */
         int64_t inr = (x >= lo) & (x < hi);
         int64_t intab = (x >= Wlo) & (x < Whi);
-        int64_t side = (int64_t)(bt_u64(x) >> 63); /* x < 0 (or -0, NaN with the sign) */
+        int64_t side = (int64_t)(nd_dbl_to_bits(x) >> 63); /* x < 0 (or -0, NaN with the sign) */
         /* beyond the table: the bound of level L = the exponent of |x| / W */
-        int64_t L = (int64_t)((bt_u64(fabs(x) * invW) >> 52) & 0x7ff) - 1023;
+        int64_t L = (int64_t)((nd_dbl_to_bits(fabs(x) * invW) >> 52) & 0x7ff) - 1023;
         int64_t L0 = L & ~(L >> 63), t63, tb, ti; /* clamped to [0, 63], by arithmetic (selects */
         double r;                                 /* here are not if-converted for AVX2) */
         t63 = L0 - 63;
