@@ -104,6 +104,15 @@ def test_log_prob_nan_names_the_index():
     assert np.isfinite(d.log_prob([0.0, 1.0, 2.0, 3.0])).all()
     # infinite values are in the support: log_prob is -inf, not an error
     assert d.log_prob(np.inf)[0] == -np.inf
+    # the support check sums the value first (a NaN sum means a NaN, or infinities of
+    # both signs, or an overflow): none of the latter may be refused
+    big = np.array([[np.inf, -np.inf, 1e308, 1e308], [1e308] * 4])
+    assert d.log_prob(big).shape == (2, 4)
+    with pytest.raises(ValueError, match=r"index \(1, 2\)"):
+        d.log_prob(np.array([[np.inf, -np.inf, 0.0, 0.0], [1e308, 1e308, np.nan, 0.0]]))
+    with pytest.raises(ValueError, match=r"index \(0,\)"):
+        d.log_prob(np.array([np.nan, 0.0, 0.0, 0.0], np.float32))
+    assert d.log_prob(np.arange(4)).shape == (4,)  # integers hold no NaN
 
 
 def test_icdf_outside_unit_interval():

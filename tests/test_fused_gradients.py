@@ -103,6 +103,52 @@ def test_log_prob_scalar_distribution_returns_numpy_scalar():
 
 
 # -- log_prob_vjp: the NumPy formulas bit for bit, and torch autograd ----------------------------
+def _pow2_scales(dtype, n, r):
+    """Exact powers of two whose reciprocals are normal numbers (the fast path's
+    scales), including the largest and the smallest such exponent."""
+    fi = np.finfo(dtype)
+    top = fi.maxexp - 2           # 2**top: the largest scale with a normal reciprocal
+    edge = [1.0, 0.5, 2.0, 2.0 ** top, 2.0 ** -top, 2.0 ** fi.minexp]
+    k = r.integers(-8, 9, size=n)
+    s = np.ldexp(np.ones(n), k)
+    s[:len(edge)] = edge
+    return s.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scales", ["pow2", "ones", "three", "too_large", "negative"])
+def test_power_of_two_scales_keep_numpys_bits(dtype, scales):
+    """Scales that are exact powers of two take a multiplication by the reciprocal in
+    place of each division (grad_fused.c): log_prob, the Independent pairwise sums and
+    log_prob_vjp must keep the bits of NumPy's divisions, including at the exponents
+    where the reciprocal stops being exact and for values that overflow or underflow.
+    One scale outside the fast path (3, 2**(maxexp - 1), -1) sends the call back to the
+    divisions, which must give the same bits too."""
+    r = np.random.default_rng(11)
+    B = 300
+    scale = {"pow2": _pow2_scales(dtype, B, r), "ones": np.ones(B, dtype),
+             "three": np.concatenate([_pow2_scales(dtype, B - 1, r), np.asarray([3.0], dtype)]),
+             "too_large": np.concatenate([_pow2_scales(dtype, B - 1, r), [np.ldexp(1.0, int(np.finfo(dtype).maxexp) - 1)]]).astype(dtype),
+             "negative": np.concatenate([np.ones(B - 1, dtype), np.asarray([-1.0], dtype)])}[scales]
+    loc = r.normal(size=B).astype(dtype)
+    value = (r.normal(size=(5, B)) * np.exp(r.uniform(-30, 30, size=(5, B)))).astype(dtype)
+    value[0, :4] = [0.0, -0.0, np.finfo(dtype).tiny / 3, np.finfo(dtype).max]
+    with np.errstate(all="ignore"):
+        d = nd.Normal(loc, scale, validate_args=False)
+        np.testing.assert_array_equal(d.log_prob(value), numpy_log_prob(loc, scale, value))
+        ind = nd.Independent(d, 1)
+        np.testing.assert_array_equal(ind.log_prob(value), numpy_log_prob(loc, scale, value).sum(-1))
+        g = r.normal(size=(5, B)).astype(dtype)
+        got = d.log_prob_vjp(value)[1](g)
+        ref = numpy_log_prob_grads(loc, scale, value, g, (B,), (B,), value.shape, dtype)
+        for k in ("loc", "scale", "value"):
+            np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
+        got = ind.log_prob_vjp(value)[1](np.full(5, 0.25, dtype))   # a cotangent read with column stride 0
+        ref = numpy_log_prob_grads(loc, scale, value, np.full((5, B), 0.25, dtype), (B,), (B,), value.shape, dtype)
+        for k in ("loc", "scale", "value"):
+            np.testing.assert_array_equal(got[k], ref[k], err_msg=k)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("loc_shape,scale_shape", SHAPES)
 def test_log_prob_vjp_matches_numpy_path(loc_shape, scale_shape, dtype):

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from numdist import constraints
-from numdist.utils import as_float_params, as_shape, check_size, first_bad_index, grad_dtype, lazy_property, sum_to_shape, unbroadcast_view, value_dtype
+from numdist.utils import as_float_params, as_shape, check_size, grad_dtype, lazy_property, sum_to_shape, unbroadcast_view, value_dtype
 
 __all__ = ["Distribution", "set_default_validate_args"]
 
@@ -364,9 +364,8 @@ class Distribution:
                 f"value with shape {value.shape} is not broadcastable with "
                 f"batch_shape + event_shape {self._batch_shape + self._event_shape}") from None
         if self._validate_args and self.support is not None:
-            ok = np.asarray(self.support.check(value))
-            if not ok.all():
-                index = first_bad_index(ok)
+            index = self.support.first_invalid(value)
+            if index is not None:
                 raise ValueError(
                     f"Expected value argument (ndarray of shape {value.shape}) to be within the support "
                     f"({self.support!r}) of the distribution {type(self).__name__}, but found invalid "
