@@ -35,34 +35,24 @@
  * common case, divides by 1.0 three times per element otherwise). The reciprocal
  * is formed from the bits: 2^k with exponent field e has reciprocal field 2*bias - e,
  * valid for |k| <= 1022 (126 in float) and a positive sign, which is_pow2 checks. */
-static inline double recip_pow2_d(double s)
-{
-    uint64_t u;
-    memcpy(&u, &s, sizeof u);
-    u = 0x7FE0000000000000ull - u;
-    memcpy(&s, &u, sizeof s);
-    return s;
-}
-static inline float recip_pow2_f(float s)
-{
-    uint32_t u;
-    memcpy(&u, &s, sizeof u);
-    u = 0x7F000000u - u;
-    memcpy(&s, &u, sizeof s);
-    return s;
-}
-static inline int is_pow2_d(double s)
-{
-    uint64_t u;
-    memcpy(&u, &s, sizeof u);
-    return (u & 0x000FFFFFFFFFFFFFull) == 0 && (u >> 52) >= 1 && (u >> 52) <= 2045;
-}
-static inline int is_pow2_f(float s)
-{
-    uint32_t u;
-    memcpy(&u, &s, sizeof u);
-    return (u & 0x007FFFFFu) == 0 && (u >> 23) >= 1 && (u >> 23) <= 253;
-}
+#define DEFINE_POW2(SUF, T, U, MANT, SHIFT, EMAX, TWO_BIAS)                                      \
+    static inline T recip_pow2##SUF(T s)                                                          \
+    {                                                                                             \
+        U u;                                                                                      \
+        memcpy(&u, &s, sizeof u);                                                                 \
+        u = TWO_BIAS - u;                                                                         \
+        memcpy(&s, &u, sizeof s);                                                                 \
+        return s;                                                                                 \
+    }                                                                                             \
+    static inline int is_pow2##SUF(T s)                                                           \
+    {                                                                                             \
+        U u;                                                                                      \
+        memcpy(&u, &s, sizeof u);                                                                 \
+        return (u & MANT) == 0 && (u >> SHIFT) >= 1 && (u >> SHIFT) <= EMAX;                     \
+    }
+DEFINE_POW2(_d, double, uint64_t, 0x000FFFFFFFFFFFFFull, 52, 2045, 0x7FE0000000000000ull)
+DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
+
 /* Whether every scale of columns [b0, b1) is such a power of two; checked only for a
  * per-batch scale (row stride 0), which the rows then share. */
 #define DEFINE_SCALE_POW2(SUF, T)                                                                 \
