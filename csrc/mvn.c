@@ -541,45 +541,62 @@ MV_T512 static intptr_t chol_pk4_512(intptr_t nb, const double *A, double *P)
     const __m512i gi = _mm512_set_epi64(112, 96, 80, 64, 48, 32, 16, 0); /* matrix w at 16 w */
     const __m512d zero = _mm512_setzero_pd(), inf = _mm512_set1_pd(HUGE_VAL), one = _mm512_set1_pd(1.0);
     intptr_t b;
-    for (b = 0; b + 8 <= nb; b += 8) {
-        const double *a = A + 16 * b;
-        double *p = P + 10 * b;
-        __m512d a00 = _mm512_i64gather_pd(gi, a + 0, 8), a10 = _mm512_i64gather_pd(gi, a + 4, 8);
-        __m512d a11 = _mm512_i64gather_pd(gi, a + 5, 8), a20 = _mm512_i64gather_pd(gi, a + 8, 8);
-        __m512d a21 = _mm512_i64gather_pd(gi, a + 9, 8), a22 = _mm512_i64gather_pd(gi, a + 10, 8);
-        __m512d a30 = _mm512_i64gather_pd(gi, a + 12, 8), a31 = _mm512_i64gather_pd(gi, a + 13, 8);
-        __m512d a32 = _mm512_i64gather_pd(gi, a + 14, 8), a33 = _mm512_i64gather_pd(gi, a + 15, 8);
-        __m512d d0, d1, d2, d3, r, l10, l20, l30, l21, l31, l32, s;
-        __mmask8 ok;
-        /* column 0 */
-        d0 = _mm512_sqrt_pd(a00);
-        r = _mm512_div_pd(one, d0);
-        l10 = _mm512_mul_pd(a10, r);
-        l20 = _mm512_mul_pd(a20, r);
-        l30 = _mm512_mul_pd(a30, r);
-        /* column 1 */
-        s = _mm512_sub_pd(a11, _mm512_mul_pd(l10, l10));
-        d1 = _mm512_sqrt_pd(s);
-        r = _mm512_div_pd(one, d1);
-        l21 = _mm512_mul_pd(_mm512_sub_pd(a21, _mm512_mul_pd(l20, l10)), r);
-        l31 = _mm512_mul_pd(_mm512_sub_pd(a31, _mm512_mul_pd(l30, l10)), r);
-        /* column 2 */
-        s = _mm512_sub_pd(_mm512_sub_pd(a22, _mm512_mul_pd(l20, l20)), _mm512_mul_pd(l21, l21));
-        d2 = _mm512_sqrt_pd(s);
-        r = _mm512_div_pd(one, d2);
-        l32 = _mm512_mul_pd(
-            _mm512_sub_pd(_mm512_sub_pd(a32, _mm512_mul_pd(l30, l20)), _mm512_mul_pd(l31, l21)), r);
-        /* column 3 */
-        s = _mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(a33, _mm512_mul_pd(l30, l30)), _mm512_mul_pd(l31, l31)),
-                          _mm512_mul_pd(l32, l32));
-        d3 = _mm512_sqrt_pd(s);
+    int g;
+    /* two groups of 8 side by side: the column steps form a long chain of square roots
+     * and divisions, and two independent chains keep the divider busy */
+    for (b = 0; b + 16 <= nb; b += 16) {
+        __m512d d0[2], d1[2], d2[2], d3[2], r[2], l10[2], l20[2], l30[2], l21[2], l31[2], l32[2], s[2];
+        __m512d a00[2], a10[2], a11[2], a20[2], a21[2], a22[2], a30[2], a31[2], a32[2], a33[2];
+        __mmask8 ok = 0xFF;
+        for (g = 0; g < 2; g++) {
+            const double *a = A + 16 * (b + 8 * g);
+            a00[g] = _mm512_i64gather_pd(gi, a + 0, 8);
+            a10[g] = _mm512_i64gather_pd(gi, a + 4, 8);
+            a11[g] = _mm512_i64gather_pd(gi, a + 5, 8);
+            a20[g] = _mm512_i64gather_pd(gi, a + 8, 8);
+            a21[g] = _mm512_i64gather_pd(gi, a + 9, 8);
+            a22[g] = _mm512_i64gather_pd(gi, a + 10, 8);
+            a30[g] = _mm512_i64gather_pd(gi, a + 12, 8);
+            a31[g] = _mm512_i64gather_pd(gi, a + 13, 8);
+            a32[g] = _mm512_i64gather_pd(gi, a + 14, 8);
+            a33[g] = _mm512_i64gather_pd(gi, a + 15, 8);
+        }
+        for (g = 0; g < 2; g++) { /* column 0 */
+            d0[g] = _mm512_sqrt_pd(a00[g]);
+            r[g] = _mm512_div_pd(one, d0[g]);
+            l10[g] = _mm512_mul_pd(a10[g], r[g]);
+            l20[g] = _mm512_mul_pd(a20[g], r[g]);
+            l30[g] = _mm512_mul_pd(a30[g], r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 1 */
+            s[g] = _mm512_sub_pd(a11[g], _mm512_mul_pd(l10[g], l10[g]));
+            d1[g] = _mm512_sqrt_pd(s[g]);
+            r[g] = _mm512_div_pd(one, d1[g]);
+            l21[g] = _mm512_mul_pd(_mm512_sub_pd(a21[g], _mm512_mul_pd(l20[g], l10[g])), r[g]);
+            l31[g] = _mm512_mul_pd(_mm512_sub_pd(a31[g], _mm512_mul_pd(l30[g], l10[g])), r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 2 */
+            s[g] = _mm512_sub_pd(_mm512_sub_pd(a22[g], _mm512_mul_pd(l20[g], l20[g])), _mm512_mul_pd(l21[g], l21[g]));
+            d2[g] = _mm512_sqrt_pd(s[g]);
+            r[g] = _mm512_div_pd(one, d2[g]);
+            l32[g] = _mm512_mul_pd(_mm512_sub_pd(_mm512_sub_pd(a32[g], _mm512_mul_pd(l30[g], l20[g])),
+                                                 _mm512_mul_pd(l31[g], l21[g])), r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 3 */
+            s[g] = _mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(a33[g], _mm512_mul_pd(l30[g], l30[g])),
+                                               _mm512_mul_pd(l31[g], l31[g])), _mm512_mul_pd(l32[g], l32[g]));
+            d3[g] = _mm512_sqrt_pd(s[g]);
+        }
         /* pivot_ok on the diagonal of the result, as chol_lanes */
-        ok = _mm512_cmp_pd_mask(d0, zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d0, inf, _CMP_LT_OQ) &
-             _mm512_cmp_pd_mask(d1, zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d1, inf, _CMP_LT_OQ) &
-             _mm512_cmp_pd_mask(d2, zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d2, inf, _CMP_LT_OQ) &
-             _mm512_cmp_pd_mask(d3, zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d3, inf, _CMP_LT_OQ);
+        for (g = 0; g < 2; g++)
+            ok &= _mm512_cmp_pd_mask(d0[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d0[g], inf, _CMP_LT_OQ) &
+                  _mm512_cmp_pd_mask(d1[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d1[g], inf, _CMP_LT_OQ) &
+                  _mm512_cmp_pd_mask(d2[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d2[g], inf, _CMP_LT_OQ) &
+                  _mm512_cmp_pd_mask(d3[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d3[g], inf, _CMP_LT_OQ);
         if (ok != 0xFF) break;
-        pk4_store8_512(p, d0, l10, d1, l20, l21, d2, l30, l31, l32, d3);
+        for (g = 0; g < 2; g++)
+            pk4_store8_512(P + 10 * (b + 8 * g), d0[g], l10[g], d1[g], l20[g], l21[g], d2[g], l30[g], l31[g],
+                           l32[g], d3[g]);
     }
     return b;
 }
