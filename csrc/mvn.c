@@ -600,6 +600,90 @@ MV_T512 static intptr_t chol_pk4_512(intptr_t nb, const double *A, double *P)
     }
     return b;
 }
+/* Four entry vectors (lane w: factor w) stored as items [o, o + 4) of four packed
+ * factors at p, p + 10, ... (a 4 x 4 transpose). */
+MV_T256 static inline void pk4_store4x4_256(double *p, __m256d v0, __m256d v1, __m256d v2, __m256d v3)
+{
+    __m256d t0 = _mm256_unpacklo_pd(v0, v1), t1 = _mm256_unpackhi_pd(v0, v1);
+    __m256d t2 = _mm256_unpacklo_pd(v2, v3), t3 = _mm256_unpackhi_pd(v2, v3);
+    _mm256_storeu_pd(p, _mm256_permute2f128_pd(t0, t2, 0x20));
+    _mm256_storeu_pd(p + 10, _mm256_permute2f128_pd(t1, t3, 0x20));
+    _mm256_storeu_pd(p + 20, _mm256_permute2f128_pd(t0, t2, 0x31));
+    _mm256_storeu_pd(p + 30, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+
+/* chol_pk4_512 at the AVX2 level: 4 matrices per register, two groups side by side. */
+MV_T256 static intptr_t chol_pk4_256(intptr_t nb, const double *A, double *P)
+{
+    const __m256i gi = _mm256_set_epi64x(48, 32, 16, 0); /* matrix w at 16 w */
+    const __m256d zero = _mm256_setzero_pd(), inf = _mm256_set1_pd(HUGE_VAL), one = _mm256_set1_pd(1.0);
+    intptr_t b;
+    int g;
+    for (b = 0; b + 8 <= nb; b += 8) {
+        __m256d d0[2], d1[2], d2[2], d3[2], r[2], l10[2], l20[2], l30[2], l21[2], l31[2], l32[2], s[2];
+        __m256d a00[2], a10[2], a11[2], a20[2], a21[2], a22[2], a30[2], a31[2], a32[2], a33[2];
+        int ok = 1;
+        for (g = 0; g < 2; g++) {
+            const double *a = A + 16 * (b + 4 * g);
+            a00[g] = _mm256_i64gather_pd(a + 0, gi, 8);
+            a10[g] = _mm256_i64gather_pd(a + 4, gi, 8);
+            a11[g] = _mm256_i64gather_pd(a + 5, gi, 8);
+            a20[g] = _mm256_i64gather_pd(a + 8, gi, 8);
+            a21[g] = _mm256_i64gather_pd(a + 9, gi, 8);
+            a22[g] = _mm256_i64gather_pd(a + 10, gi, 8);
+            a30[g] = _mm256_i64gather_pd(a + 12, gi, 8);
+            a31[g] = _mm256_i64gather_pd(a + 13, gi, 8);
+            a32[g] = _mm256_i64gather_pd(a + 14, gi, 8);
+            a33[g] = _mm256_i64gather_pd(a + 15, gi, 8);
+        }
+        for (g = 0; g < 2; g++) { /* column 0 */
+            d0[g] = _mm256_sqrt_pd(a00[g]);
+            r[g] = _mm256_div_pd(one, d0[g]);
+            l10[g] = _mm256_mul_pd(a10[g], r[g]);
+            l20[g] = _mm256_mul_pd(a20[g], r[g]);
+            l30[g] = _mm256_mul_pd(a30[g], r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 1 */
+            s[g] = _mm256_sub_pd(a11[g], _mm256_mul_pd(l10[g], l10[g]));
+            d1[g] = _mm256_sqrt_pd(s[g]);
+            r[g] = _mm256_div_pd(one, d1[g]);
+            l21[g] = _mm256_mul_pd(_mm256_sub_pd(a21[g], _mm256_mul_pd(l20[g], l10[g])), r[g]);
+            l31[g] = _mm256_mul_pd(_mm256_sub_pd(a31[g], _mm256_mul_pd(l30[g], l10[g])), r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 2 */
+            s[g] = _mm256_sub_pd(_mm256_sub_pd(a22[g], _mm256_mul_pd(l20[g], l20[g])), _mm256_mul_pd(l21[g], l21[g]));
+            d2[g] = _mm256_sqrt_pd(s[g]);
+            r[g] = _mm256_div_pd(one, d2[g]);
+            l32[g] = _mm256_mul_pd(_mm256_sub_pd(_mm256_sub_pd(a32[g], _mm256_mul_pd(l30[g], l20[g])),
+                                                 _mm256_mul_pd(l31[g], l21[g])), r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 3 */
+            s[g] = _mm256_sub_pd(_mm256_sub_pd(_mm256_sub_pd(a33[g], _mm256_mul_pd(l30[g], l30[g])),
+                                               _mm256_mul_pd(l31[g], l31[g])), _mm256_mul_pd(l32[g], l32[g]));
+            d3[g] = _mm256_sqrt_pd(s[g]);
+        }
+        for (g = 0; g < 2; g++) {
+            __m256d m = _mm256_and_pd(_mm256_cmp_pd(d0[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d0[g], inf, _CMP_LT_OQ));
+            m = _mm256_and_pd(m, _mm256_and_pd(_mm256_cmp_pd(d1[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d1[g], inf, _CMP_LT_OQ)));
+            m = _mm256_and_pd(m, _mm256_and_pd(_mm256_cmp_pd(d2[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d2[g], inf, _CMP_LT_OQ)));
+            m = _mm256_and_pd(m, _mm256_and_pd(_mm256_cmp_pd(d3[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d3[g], inf, _CMP_LT_OQ)));
+            ok &= _mm256_movemask_pd(m) == 0xF;
+        }
+        if (!ok) break;
+        for (g = 0; g < 2; g++) {
+            double *p = P + 10 * (b + 4 * g);
+            __m256d q0 = _mm256_unpacklo_pd(l32[g], d3[g]), q1 = _mm256_unpackhi_pd(l32[g], d3[g]);
+            pk4_store4x4_256(p, d0[g], l10[g], d1[g], l20[g]);
+            pk4_store4x4_256(p + 4, l21[g], d2[g], l30[g], l31[g]);
+            /* q0: (l32, l33) of factors 0 and 2; q1: of 1 and 3 */
+            _mm_storeu_pd(p + 8, _mm256_castpd256_pd128(q0));
+            _mm_storeu_pd(p + 18, _mm256_castpd256_pd128(q1));
+            _mm_storeu_pd(p + 28, _mm256_extractf128_pd(q0, 1));
+            _mm_storeu_pd(p + 38, _mm256_extractf128_pd(q1, 1));
+        }
+    }
+    return b;
+}
 #endif
 
 /* C-contiguous A: strides as constants (fixed offsets), as chol_batch_lanes_dispatch. */
@@ -610,8 +694,10 @@ ND_INLINE int chol_packed_lanes_dispatch(intptr_t nb, const intptr_t D, const vo
     const intptr_t es = f ? (intptr_t)sizeof(float) : (intptr_t)sizeof(double);
     if (a_cs == es && a_rs == D * es && a_bs == D * D * es && p_bs == TRI(D, 0) * es) {
 #ifdef MV_X86
-        if (D == 4 && !f && mv_level() >= 3) {
-            intptr_t done = chol_pk4_512(nb, (const double *)A, (double *)P);
+        const int level = D == 4 && !f ? mv_level() : 0;
+        if (level >= 2) {
+            intptr_t done = level >= 3 ? chol_pk4_512(nb, (const double *)A, (double *)P)
+                                       : chol_pk4_256(nb, (const double *)A, (double *)P);
             int r = chol_packed_lanes(nb - done, D, BYTES(A, done * a_bs), D * D * es, D * es, es,
                                       BYTES(P, done * p_bs), TRI(D, 0) * es, fb, fc, f);
             if (r != ND_OK && fb) *fb += done;
