@@ -79,6 +79,8 @@ static int mv_level(void)
 static int mv_level(void) { return nd_mvn_level_cap < 0 ? nd_mvn_level_cap : 0; }
 #endif
 
+int nd_mvn_simd_level(void) { return mv_level(); }
+
 #define BYTES(p, off) ((char *)(p) + (off))
 
 /* ---- typed access (f: 0 double, 1 float) --------------------------------- */

@@ -298,6 +298,12 @@ int nd_tril_logdet_packed_batch(intptr_t nbatch, intptr_t d, const double *P, in
 int nd_tril_logdet_packed_batch_f(intptr_t nbatch, intptr_t d, const float *P, intptr_t p_bs,
                                   double *out, intptr_t out_bs);
 
+/* The SIMD level of the d = 4 float64 packed passes above (Cholesky into packed
+ * factors, draw from packed factors): 0 portable C, 2 AVX2, 3 AVX-512 (F, DQ, VL),
+ * the best the CPU has, capped by NUMDIST_SIMD_MAX (read at load). Every level
+ * gives the same numbers and uses the same words. */
+int nd_mvn_simd_level(void);
+
 /* ---- 7. Symmetry check (validation of covariance / precision) -------------
  * torch's positive_definite constraint first requires A close to A^T:
  * isclose(A, A^T, rtol, atol), i.e. for every i, j
