@@ -535,7 +535,7 @@ MV_T512 static inline void pk4_store8_512(double *p, __m512d v0, __m512d v1, __m
 /* d = 4, float64, A C-contiguous (128 bytes a matrix) and P contiguous (80
  * bytes a factor): 8 matrices per group, one matrix per lane, chol_lanes'
  * operations in its order (the lower entries gathered, the ten factor entries
- * scattered back as packed rows). Returns the matrices done: a group in which
+ * stored back as packed rows by pk4_store8_512). Returns the matrices done: a group in which
  * some pivot fails stops the pass there (chol_packed_lanes redoes it and finds
  * the failure). */
 MV_T512 static intptr_t chol_pk4_512(intptr_t nb, const double *A, double *P)
