@@ -39,6 +39,48 @@
 #define MD ND_MVN_MAXD
 #define LOG_2PI 1.8378770664093454835606594728112
 
+/* ---- SIMD level of the d = 4 packed passes ----------------------------------
+ * The float64 Cholesky into packed factors and the float64 draw from packed
+ * factors (the covariance route of MultivariateNormal) have explicit AVX2 and
+ * AVX-512 versions for d = 4; every other case, and level 0, is the portable
+ * code. All levels give the same bits (same IEEE operations in the same order,
+ * no FMA). The level is the best the CPU has, capped by NUMDIST_SIMD_MAX (read
+ * once at load) and by nd_mvn_level_cap (tests and benches; not in a header;
+ * -1 runs the previous code, fill_small and chol_packed_lanes, for comparison). */
+int nd_mvn_level_cap = 3;
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define MV_X86 1
+#include <immintrin.h>
+#include "numdist/simd_env.h"
+#define MV_T512 __attribute__((target("avx512f,avx512dq,avx512vl")))
+#define MV_T256 __attribute__((target("avx2")))
+static int mv_hw_level = 0, mv_env_cap = 3;
+
+__attribute__((constructor)) static void mv_init(void)
+{
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+        mv_hw_level = 3;
+    else if (__builtin_cpu_supports("avx2"))
+        mv_hw_level = 2;
+    mv_env_cap = nd_simd_env_cap();
+}
+
+static int mv_level(void)
+{
+    int l = mv_hw_level;
+    if (l > mv_env_cap) l = mv_env_cap;
+    if (l > nd_mvn_level_cap) l = nd_mvn_level_cap;
+    return l;
+}
+#else
+static int mv_level(void) { return nd_mvn_level_cap < 0 ? nd_mvn_level_cap : 0; }
+#endif
+
+int nd_mvn_simd_level(void) { return mv_level(); }
+
 #define BYTES(p, off) ((char *)(p) + (off))
 
 /* ---- typed access (f: 0 double, 1 float) --------------------------------- */
@@ -449,14 +491,227 @@ ND_INLINE int chol_packed_lanes(intptr_t nb, const intptr_t D, const void *A, in
     return r;
 }
 
+#ifdef MV_X86
+/* Ten entry vectors (lane w: factor w) stored as eight packed factors of ten
+ * items at p, p + 10, ...: an 8 x 8 transpose of the first eight entries (one
+ * 64-byte store per factor) and the last two as pairs (16 bytes per factor). */
+MV_T512 static inline void pk4_store8_512(double *p, __m512d v0, __m512d v1, __m512d v2, __m512d v3,
+                                          __m512d v4, __m512d v5, __m512d v6, __m512d v7, __m512d v8,
+                                          __m512d v9)
+{
+    const __m512i lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0);
+    const __m512i hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    const __m512i h0 = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
+    const __m512i h1 = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
+    __m512d u0 = _mm512_unpacklo_pd(v0, v1), u1 = _mm512_unpackhi_pd(v0, v1);
+    __m512d u2 = _mm512_unpacklo_pd(v2, v3), u3 = _mm512_unpackhi_pd(v2, v3);
+    __m512d u4 = _mm512_unpacklo_pd(v4, v5), u5 = _mm512_unpackhi_pd(v4, v5);
+    __m512d u6 = _mm512_unpacklo_pd(v6, v7), u7 = _mm512_unpackhi_pd(v6, v7);
+    /* x0: lanes 0 and 4 of v0..v3; x1: lanes 2 and 6; x2: 1 and 5; x3: 3 and 7 (x4..x7: v4..v7) */
+    __m512d x0 = _mm512_permutex2var_pd(u0, lo, u2), x1 = _mm512_permutex2var_pd(u0, hi, u2);
+    __m512d x2 = _mm512_permutex2var_pd(u1, lo, u3), x3 = _mm512_permutex2var_pd(u1, hi, u3);
+    __m512d x4 = _mm512_permutex2var_pd(u4, lo, u6), x5 = _mm512_permutex2var_pd(u4, hi, u6);
+    __m512d x6 = _mm512_permutex2var_pd(u5, lo, u7), x7 = _mm512_permutex2var_pd(u5, hi, u7);
+    __m512d q0 = _mm512_unpacklo_pd(v8, v9), q1 = _mm512_unpackhi_pd(v8, v9);
+    _mm512_storeu_pd(p + 0, _mm512_permutex2var_pd(x0, h0, x4));
+    _mm512_storeu_pd(p + 10, _mm512_permutex2var_pd(x2, h0, x6));
+    _mm512_storeu_pd(p + 20, _mm512_permutex2var_pd(x1, h0, x5));
+    _mm512_storeu_pd(p + 30, _mm512_permutex2var_pd(x3, h0, x7));
+    _mm512_storeu_pd(p + 40, _mm512_permutex2var_pd(x0, h1, x4));
+    _mm512_storeu_pd(p + 50, _mm512_permutex2var_pd(x2, h1, x6));
+    _mm512_storeu_pd(p + 60, _mm512_permutex2var_pd(x1, h1, x5));
+    _mm512_storeu_pd(p + 70, _mm512_permutex2var_pd(x3, h1, x7));
+    /* q0: (v8, v9) of factors 0, 2, 4, 6 in its 128-bit lanes; q1: 1, 3, 5, 7 */
+    _mm_storeu_pd(p + 8, _mm512_castpd512_pd128(q0));
+    _mm_storeu_pd(p + 18, _mm512_castpd512_pd128(q1));
+    _mm_storeu_pd(p + 28, _mm512_extractf64x2_pd(q0, 1));
+    _mm_storeu_pd(p + 38, _mm512_extractf64x2_pd(q1, 1));
+    _mm_storeu_pd(p + 48, _mm512_extractf64x2_pd(q0, 2));
+    _mm_storeu_pd(p + 58, _mm512_extractf64x2_pd(q1, 2));
+    _mm_storeu_pd(p + 68, _mm512_extractf64x2_pd(q0, 3));
+    _mm_storeu_pd(p + 78, _mm512_extractf64x2_pd(q1, 3));
+}
+
+/* d = 4, float64, A C-contiguous (128 bytes a matrix) and P contiguous (80
+ * bytes a factor): 8 matrices per group, one matrix per lane, chol_lanes'
+ * operations in its order (the lower entries gathered, the ten factor entries
+ * stored back as packed rows by pk4_store8_512). Returns the matrices done: a group in which
+ * some pivot fails stops the pass there (chol_packed_lanes redoes it and finds
+ * the failure). */
+MV_T512 static intptr_t chol_pk4_512(intptr_t nb, const double *A, double *P)
+{
+    const __m512i gi = _mm512_set_epi64(112, 96, 80, 64, 48, 32, 16, 0); /* matrix w at 16 w */
+    const __m512d zero = _mm512_setzero_pd(), inf = _mm512_set1_pd(HUGE_VAL), one = _mm512_set1_pd(1.0);
+    intptr_t b;
+    int g;
+    /* two groups of 8 side by side: the column steps form a long chain of square roots
+     * and divisions, and two independent chains keep the divider busy */
+    for (b = 0; b + 16 <= nb; b += 16) {
+        __m512d d0[2], d1[2], d2[2], d3[2], r[2], l10[2], l20[2], l30[2], l21[2], l31[2], l32[2], s[2];
+        __m512d a00[2], a10[2], a11[2], a20[2], a21[2], a22[2], a30[2], a31[2], a32[2], a33[2];
+        __mmask8 ok = 0xFF;
+        for (g = 0; g < 2; g++) {
+            const double *a = A + 16 * (b + 8 * g);
+            a00[g] = _mm512_i64gather_pd(gi, a + 0, 8);
+            a10[g] = _mm512_i64gather_pd(gi, a + 4, 8);
+            a11[g] = _mm512_i64gather_pd(gi, a + 5, 8);
+            a20[g] = _mm512_i64gather_pd(gi, a + 8, 8);
+            a21[g] = _mm512_i64gather_pd(gi, a + 9, 8);
+            a22[g] = _mm512_i64gather_pd(gi, a + 10, 8);
+            a30[g] = _mm512_i64gather_pd(gi, a + 12, 8);
+            a31[g] = _mm512_i64gather_pd(gi, a + 13, 8);
+            a32[g] = _mm512_i64gather_pd(gi, a + 14, 8);
+            a33[g] = _mm512_i64gather_pd(gi, a + 15, 8);
+        }
+        for (g = 0; g < 2; g++) { /* column 0 */
+            d0[g] = _mm512_sqrt_pd(a00[g]);
+            r[g] = _mm512_div_pd(one, d0[g]);
+            l10[g] = _mm512_mul_pd(a10[g], r[g]);
+            l20[g] = _mm512_mul_pd(a20[g], r[g]);
+            l30[g] = _mm512_mul_pd(a30[g], r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 1 */
+            s[g] = _mm512_sub_pd(a11[g], _mm512_mul_pd(l10[g], l10[g]));
+            d1[g] = _mm512_sqrt_pd(s[g]);
+            r[g] = _mm512_div_pd(one, d1[g]);
+            l21[g] = _mm512_mul_pd(_mm512_sub_pd(a21[g], _mm512_mul_pd(l20[g], l10[g])), r[g]);
+            l31[g] = _mm512_mul_pd(_mm512_sub_pd(a31[g], _mm512_mul_pd(l30[g], l10[g])), r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 2 */
+            s[g] = _mm512_sub_pd(_mm512_sub_pd(a22[g], _mm512_mul_pd(l20[g], l20[g])), _mm512_mul_pd(l21[g], l21[g]));
+            d2[g] = _mm512_sqrt_pd(s[g]);
+            r[g] = _mm512_div_pd(one, d2[g]);
+            l32[g] = _mm512_mul_pd(_mm512_sub_pd(_mm512_sub_pd(a32[g], _mm512_mul_pd(l30[g], l20[g])),
+                                                 _mm512_mul_pd(l31[g], l21[g])), r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 3 */
+            s[g] = _mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(a33[g], _mm512_mul_pd(l30[g], l30[g])),
+                                               _mm512_mul_pd(l31[g], l31[g])), _mm512_mul_pd(l32[g], l32[g]));
+            d3[g] = _mm512_sqrt_pd(s[g]);
+        }
+        /* pivot_ok on the diagonal of the result, as chol_lanes */
+        for (g = 0; g < 2; g++)
+            ok &= _mm512_cmp_pd_mask(d0[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d0[g], inf, _CMP_LT_OQ) &
+                  _mm512_cmp_pd_mask(d1[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d1[g], inf, _CMP_LT_OQ) &
+                  _mm512_cmp_pd_mask(d2[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d2[g], inf, _CMP_LT_OQ) &
+                  _mm512_cmp_pd_mask(d3[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d3[g], inf, _CMP_LT_OQ);
+        if (ok != 0xFF) break;
+        for (g = 0; g < 2; g++)
+            pk4_store8_512(P + 10 * (b + 8 * g), d0[g], l10[g], d1[g], l20[g], l21[g], d2[g], l30[g], l31[g],
+                           l32[g], d3[g]);
+    }
+    return b;
+}
+/* Four entry vectors (lane w: factor w) stored as items [o, o + 4) of four packed
+ * factors at p, p + 10, ... (a 4 x 4 transpose). */
+MV_T256 static inline void pk4_store4x4_256(double *p, __m256d v0, __m256d v1, __m256d v2, __m256d v3)
+{
+    __m256d t0 = _mm256_unpacklo_pd(v0, v1), t1 = _mm256_unpackhi_pd(v0, v1);
+    __m256d t2 = _mm256_unpacklo_pd(v2, v3), t3 = _mm256_unpackhi_pd(v2, v3);
+    _mm256_storeu_pd(p, _mm256_permute2f128_pd(t0, t2, 0x20));
+    _mm256_storeu_pd(p + 10, _mm256_permute2f128_pd(t1, t3, 0x20));
+    _mm256_storeu_pd(p + 20, _mm256_permute2f128_pd(t0, t2, 0x31));
+    _mm256_storeu_pd(p + 30, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+
+/* chol_pk4_512 at the AVX2 level: 4 matrices per register, two groups side by side. */
+MV_T256 static intptr_t chol_pk4_256(intptr_t nb, const double *A, double *P)
+{
+    const __m256i gi = _mm256_set_epi64x(48, 32, 16, 0); /* matrix w at 16 w */
+    const __m256d zero = _mm256_setzero_pd(), inf = _mm256_set1_pd(HUGE_VAL), one = _mm256_set1_pd(1.0);
+    intptr_t b;
+    int g;
+    for (b = 0; b + 8 <= nb; b += 8) {
+        __m256d d0[2], d1[2], d2[2], d3[2], r[2], l10[2], l20[2], l30[2], l21[2], l31[2], l32[2], s[2];
+        __m256d a00[2], a10[2], a11[2], a20[2], a21[2], a22[2], a30[2], a31[2], a32[2], a33[2];
+        int ok = 1;
+        if (b + 16 <= nb) { /* the next 8 matrices: 2-4% faster streaming than the hardware alone */
+            int q;
+            for (q = 0; q < 16; q++) _mm_prefetch((const char *)(A + 16 * (b + 8) + 8 * q), _MM_HINT_T0);
+        }
+        for (g = 0; g < 2; g++) {
+            const double *a = A + 16 * (b + 4 * g);
+            a00[g] = _mm256_i64gather_pd(a + 0, gi, 8);
+            a10[g] = _mm256_i64gather_pd(a + 4, gi, 8);
+            a11[g] = _mm256_i64gather_pd(a + 5, gi, 8);
+            a20[g] = _mm256_i64gather_pd(a + 8, gi, 8);
+            a21[g] = _mm256_i64gather_pd(a + 9, gi, 8);
+            a22[g] = _mm256_i64gather_pd(a + 10, gi, 8);
+            a30[g] = _mm256_i64gather_pd(a + 12, gi, 8);
+            a31[g] = _mm256_i64gather_pd(a + 13, gi, 8);
+            a32[g] = _mm256_i64gather_pd(a + 14, gi, 8);
+            a33[g] = _mm256_i64gather_pd(a + 15, gi, 8);
+        }
+        for (g = 0; g < 2; g++) { /* column 0 */
+            d0[g] = _mm256_sqrt_pd(a00[g]);
+            r[g] = _mm256_div_pd(one, d0[g]);
+            l10[g] = _mm256_mul_pd(a10[g], r[g]);
+            l20[g] = _mm256_mul_pd(a20[g], r[g]);
+            l30[g] = _mm256_mul_pd(a30[g], r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 1 */
+            s[g] = _mm256_sub_pd(a11[g], _mm256_mul_pd(l10[g], l10[g]));
+            d1[g] = _mm256_sqrt_pd(s[g]);
+            r[g] = _mm256_div_pd(one, d1[g]);
+            l21[g] = _mm256_mul_pd(_mm256_sub_pd(a21[g], _mm256_mul_pd(l20[g], l10[g])), r[g]);
+            l31[g] = _mm256_mul_pd(_mm256_sub_pd(a31[g], _mm256_mul_pd(l30[g], l10[g])), r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 2 */
+            s[g] = _mm256_sub_pd(_mm256_sub_pd(a22[g], _mm256_mul_pd(l20[g], l20[g])), _mm256_mul_pd(l21[g], l21[g]));
+            d2[g] = _mm256_sqrt_pd(s[g]);
+            r[g] = _mm256_div_pd(one, d2[g]);
+            l32[g] = _mm256_mul_pd(_mm256_sub_pd(_mm256_sub_pd(a32[g], _mm256_mul_pd(l30[g], l20[g])),
+                                                 _mm256_mul_pd(l31[g], l21[g])), r[g]);
+        }
+        for (g = 0; g < 2; g++) { /* column 3 */
+            s[g] = _mm256_sub_pd(_mm256_sub_pd(_mm256_sub_pd(a33[g], _mm256_mul_pd(l30[g], l30[g])),
+                                               _mm256_mul_pd(l31[g], l31[g])), _mm256_mul_pd(l32[g], l32[g]));
+            d3[g] = _mm256_sqrt_pd(s[g]);
+        }
+        for (g = 0; g < 2; g++) {
+            __m256d m = _mm256_and_pd(_mm256_cmp_pd(d0[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d0[g], inf, _CMP_LT_OQ));
+            m = _mm256_and_pd(m, _mm256_and_pd(_mm256_cmp_pd(d1[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d1[g], inf, _CMP_LT_OQ)));
+            m = _mm256_and_pd(m, _mm256_and_pd(_mm256_cmp_pd(d2[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d2[g], inf, _CMP_LT_OQ)));
+            m = _mm256_and_pd(m, _mm256_and_pd(_mm256_cmp_pd(d3[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d3[g], inf, _CMP_LT_OQ)));
+            ok &= _mm256_movemask_pd(m) == 0xF;
+        }
+        if (!ok) break;
+        for (g = 0; g < 2; g++) {
+            double *p = P + 10 * (b + 4 * g);
+            __m256d q0 = _mm256_unpacklo_pd(l32[g], d3[g]), q1 = _mm256_unpackhi_pd(l32[g], d3[g]);
+            pk4_store4x4_256(p, d0[g], l10[g], d1[g], l20[g]);
+            pk4_store4x4_256(p + 4, l21[g], d2[g], l30[g], l31[g]);
+            /* q0: (l32, l33) of factors 0 and 2; q1: of 1 and 3 */
+            _mm_storeu_pd(p + 8, _mm256_castpd256_pd128(q0));
+            _mm_storeu_pd(p + 18, _mm256_castpd256_pd128(q1));
+            _mm_storeu_pd(p + 28, _mm256_extractf128_pd(q0, 1));
+            _mm_storeu_pd(p + 38, _mm256_extractf128_pd(q1, 1));
+        }
+    }
+    return b;
+}
+#endif
+
 /* C-contiguous A: strides as constants (fixed offsets), as chol_batch_lanes_dispatch. */
 ND_INLINE int chol_packed_lanes_dispatch(intptr_t nb, const intptr_t D, const void *A,
                                          intptr_t a_bs, intptr_t a_rs, intptr_t a_cs, void *P,
                                          intptr_t p_bs, intptr_t *fb, intptr_t *fc, const int f)
 {
     const intptr_t es = f ? (intptr_t)sizeof(float) : (intptr_t)sizeof(double);
-    if (a_cs == es && a_rs == D * es && a_bs == D * D * es && p_bs == TRI(D, 0) * es)
+    if (a_cs == es && a_rs == D * es && a_bs == D * D * es && p_bs == TRI(D, 0) * es) {
+#ifdef MV_X86
+        const int level = D == 4 && !f ? mv_level() : 0;
+        if (level >= 2) {
+            intptr_t done = level >= 3 ? chol_pk4_512(nb, (const double *)A, (double *)P)
+                                       : chol_pk4_256(nb, (const double *)A, (double *)P);
+            int r = chol_packed_lanes(nb - done, D, BYTES(A, done * a_bs), D * D * es, D * es, es,
+                                      BYTES(P, done * p_bs), TRI(D, 0) * es, fb, fc, f);
+            if (r != ND_OK && fb) *fb += done;
+            return r;
+        }
+#endif
         return chol_packed_lanes(nb, D, A, D * D * es, D * es, es, P, TRI(D, 0) * es, fb, fc, f);
+    }
     return chol_packed_lanes(nb, D, A, a_bs, a_rs, a_cs, P, p_bs, fb, fc, f);
 }
 
@@ -754,6 +1009,157 @@ static void fill_big(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t 
     }
 }
 
+/* ---- d = 4, packed factors, float64: the draw of the covariance route ----------
+ * One factor per batch element (the bcast case keeps fill_small). A piece of
+ * vectors has its normals drawn straight into contiguous memory (the eps row
+ * if eps is wanted, else the out row, else the stack buffer) and is then
+ * transformed there, out[k] = loc[k] + L[k] @ z[k], while it is in cache: no
+ * copy through the stack buffer, and pieces large enough for the normal fill's
+ * whole-block pass. The float64 ziggurat and Box-Muller give the same numbers
+ * in pieces of any even length as in one call (normal.h), so the vectors get
+ * the normals of the canonical chunks of mvn.h; only for numdist's generator
+ * (a NumPy source takes words per call as the call's size hints, so it keeps
+ * fill_small). Each output is the trmv of fill_small: mu_i, then + L_ij e_j for
+ * j = 0..i, each product rounded, then the sum. */
+
+#define PK4_PIECE 16384 /* vectors per piece: the 65,536 normals of a chunk of the stream */
+
+/* One vector from a packed factor p (items es bytes apart), as fill_small. */
+ND_INLINE void trmv4pk_one(const char *p, intptr_t es, const double *mu, const double *e, double *y)
+{
+    intptr_t i, j;
+    for (i = 0; i < 4; i++) {
+        double t = mu[i];
+        for (j = 0; j <= i; j++) t += ld(p, TRI(i, j) * es, 0) * e[j];
+        y[i] = t;
+    }
+}
+
+#ifdef MV_X86
+/* n vectors, everything contiguous: P (n x 10), z and out (n x 4; out may be
+ * z), loc n x 4 (lstep 8 doubles per pair) or one vector for all (lstep 0) or
+ * NULL (zero). Two vectors per register (lanes 0-3 and 4-7); column j of both
+ * factors is gathered by permutes and added to rows >= j only (masked add), so
+ * each lane does trmv's operations in trmv's order. Returns the vectors done
+ * (an even number; the caller does the last one). */
+MV_T512 static intptr_t pk4_apply_512(intptr_t n, const double *P, const double *loc, intptr_t lstep,
+                                      const double *z, double *out)
+{
+    const __m512i c0 = _mm512_set_epi64(0, 13, 11, 10, 6, 3, 1, 0);
+    const __m512i c1 = _mm512_set_epi64(0, 14, 12, 0, 7, 4, 2, 0);
+    const __m512i c2 = _mm512_set_epi64(0, 15, 0, 0, 8, 5, 0, 0);
+    __m512d mu = _mm512_setzero_pd();
+    intptr_t k;
+    if (loc != NULL && lstep == 0) mu = _mm512_broadcast_f64x4(_mm256_loadu_pd(loc));
+    for (k = 0; k + 2 <= n; k += 2) {
+        const double *p = P + 10 * k, *e = z + 4 * k;
+        __m512d a = _mm512_loadu_pd(p), b = _mm512_loadu_pd(p + 8), y;
+        /* lane 7 of column j is item 16 + j (the second factor's row 3) */
+        __m512d l0 = _mm512_mask_mov_pd(_mm512_permutex2var_pd(a, c0, b), 0x80, _mm512_set1_pd(p[16]));
+        __m512d l1 = _mm512_mask_mov_pd(_mm512_permutex2var_pd(a, c1, b), 0x80, _mm512_set1_pd(p[17]));
+        __m512d l2 = _mm512_mask_mov_pd(_mm512_permutex2var_pd(a, c2, b), 0x80, _mm512_set1_pd(p[18]));
+        __m512d l3 = _mm512_mask_mov_pd(_mm512_set1_pd(p[9]), 0x80, _mm512_set1_pd(p[19]));
+        __m512d e0 = _mm512_mask_mov_pd(_mm512_set1_pd(e[0]), 0xF0, _mm512_set1_pd(e[4]));
+        __m512d e1 = _mm512_mask_mov_pd(_mm512_set1_pd(e[1]), 0xF0, _mm512_set1_pd(e[5]));
+        __m512d e2 = _mm512_mask_mov_pd(_mm512_set1_pd(e[2]), 0xF0, _mm512_set1_pd(e[6]));
+        __m512d e3 = _mm512_mask_mov_pd(_mm512_set1_pd(e[3]), 0xF0, _mm512_set1_pd(e[7]));
+        if (loc != NULL && lstep != 0) mu = _mm512_loadu_pd(loc + 4 * k);
+        y = _mm512_add_pd(mu, _mm512_mul_pd(l0, e0));
+        y = _mm512_mask_add_pd(y, 0xEE, y, _mm512_mul_pd(l1, e1)); /* rows 1-3 */
+        y = _mm512_mask_add_pd(y, 0xCC, y, _mm512_mul_pd(l2, e2)); /* rows 2-3 */
+        y = _mm512_mask_add_pd(y, 0x88, y, _mm512_mul_pd(l3, e3)); /* row 3 */
+        _mm512_storeu_pd(out + 4 * k, y);
+    }
+    return k;
+}
+
+/* The same, one vector per register (AVX2): returns n. */
+MV_T256 static intptr_t pk4_apply_256(intptr_t n, const double *P, const double *loc, intptr_t lstep,
+                                      const double *z, double *out)
+{
+    __m256d mu = _mm256_setzero_pd();
+    intptr_t k;
+    if (loc != NULL && lstep == 0) mu = _mm256_loadu_pd(loc);
+    for (k = 0; k < n; k++) {
+        const double *p = P + 10 * k, *e = z + 4 * k;
+        __m256d a = _mm256_loadu_pd(p), b = _mm256_loadu_pd(p + 4), y;
+        /* (P0 P1 P3 P6), (. P2 P4 P7), (. . P5 P8), (. . . P9) */
+        __m256d l0 = _mm256_blend_pd(_mm256_permute4x64_pd(a, 0xF4), _mm256_permute4x64_pd(b, 0xAA), 0x8);
+        __m256d l1 = _mm256_blend_pd(_mm256_permute4x64_pd(a, 0xAA), _mm256_permute4x64_pd(b, 0xC0), 0xC);
+        __m256d l2 = _mm256_blend_pd(_mm256_permute4x64_pd(b, 0x55), _mm256_broadcast_sd(p + 8), 0x8);
+        __m256d l3 = _mm256_broadcast_sd(p + 9);
+        if (loc != NULL && lstep != 0) mu = _mm256_loadu_pd(loc + 4 * k);
+        y = _mm256_add_pd(mu, _mm256_mul_pd(l0, _mm256_broadcast_sd(e)));
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l1, _mm256_broadcast_sd(e + 1))), 0xE);
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l2, _mm256_broadcast_sd(e + 2))), 0xC);
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l3, _mm256_broadcast_sd(e + 3))), 0x8);
+        _mm256_storeu_pd(out + 4 * k, y);
+    }
+    return k;
+}
+#endif
+
+/* Vectors [b0, b0 + n) of one sample row, normals z (contiguous): out = loc + L z
+ * (out may be z, strides as given), and z copied to eps unless eps is z. */
+static void pk4_apply(intptr_t n, intptr_t b0, const double *z, const void *loc, intptr_t loc_bs,
+                      intptr_t loc_es, const void *P, intptr_t p_bs, void *orow, intptr_t out_bs,
+                      intptr_t out_es, void *erow, intptr_t eps_bs, intptr_t eps_es, int level)
+{
+    const intptr_t DS = sizeof(double);
+    intptr_t k = 0, i;
+    if (erow != NULL && (const void *)z != BYTES(erow, b0 * eps_bs))
+        for (k = 0; k < n; k++)
+            for (i = 0; i < 4; i++) st(erow, (b0 + k) * eps_bs + i * eps_es, z[4 * k + i], 0);
+    k = 0;
+#ifdef MV_X86
+    if (level >= 2 && p_bs == 10 * DS && out_es == DS && out_bs == 4 * DS &&
+        (loc == NULL || (loc_es == DS && (loc_bs == 4 * DS || loc_bs == 0)))) {
+        const double *lp = loc == NULL ? NULL : (const double *)BYTES(loc, b0 * loc_bs);
+        const double *pp = (const double *)BYTES(P, b0 * p_bs);
+        double *op = (double *)BYTES(orow, b0 * out_bs);
+        intptr_t lstep = loc_bs == 0 ? 0 : 8;
+        k = level >= 3 ? pk4_apply_512(n, pp, lp, lstep, z, op) : pk4_apply_256(n, pp, lp, lstep, z, op);
+    }
+#else
+    (void)level;
+#endif
+    for (; k < n; k++) {
+        double mu[4], e[4], y[4];
+        load_vec(mu, loc ? BYTES(loc, (b0 + k) * loc_bs) : NULL, loc_es, 4, 0);
+        for (i = 0; i < 4; i++) e[i] = z[4 * k + i];
+        trmv4pk_one(BYTES(P, (b0 + k) * p_bs), DS, mu, e, y);
+        for (i = 0; i < 4; i++) st(orow, (b0 + k) * out_bs + i * out_es, y[i], 0);
+    }
+}
+
+static void fill_pk4(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t nb,
+                     const void *loc, intptr_t loc_bs, intptr_t loc_es, const void *P, intptr_t p_bs,
+                     void *out, intptr_t out_ss, intptr_t out_bs, intptr_t out_es, void *eps,
+                     intptr_t eps_ss, intptr_t eps_bs, intptr_t eps_es, eps_buf_t *buf, int level)
+{
+    const intptr_t DS = sizeof(double);
+    const int out_c = out_es == DS && out_bs == 4 * DS, eps_c = eps_es == DS && eps_bs == 4 * DS;
+    intptr_t s, b0, cnt;
+    for (s = 0; s < ns; s++) {
+        char *orow = BYTES(out, s * out_ss), *erow = eps ? BYTES(eps, s * eps_ss) : NULL;
+        for (b0 = 0; b0 < nb; b0 += cnt) {
+            double *z;
+            cnt = nb - b0 < PK4_PIECE ? nb - b0 : PK4_PIECE;
+            if (erow != NULL && eps_c)
+                z = (double *)BYTES(erow, b0 * eps_bs);
+            else if (erow == NULL && out_c)
+                z = (double *)BYTES(orow, b0 * out_bs);
+            else {
+                z = buf->d;
+                if (cnt > ND_MVN_EPS_BUF / 4) cnt = ND_MVN_EPS_BUF / 4;
+            }
+            draw(bits, m, 4 * cnt, z, DS, 0);
+            pk4_apply(cnt, b0, z, loc, loc_bs, loc_es, P, p_bs, orow, out_bs, out_es, erow, eps_bs,
+                      eps_es, level);
+        }
+    }
+}
+
 #define FILL_SMALL_ARGS(DD)                                                                          \
     bits, m, ns, nb, DD, loc, loc_bs, loc_es, L, l_bs, l_rs, l_cs, out, out_ss, out_bs, out_es,  \
         eps, eps_ss, eps_bs, eps_es, f
@@ -774,12 +1180,17 @@ ND_INLINE int fill(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t nb
                    const int f, const int pk)
 {
     eps_buf_t buf;
-    int bcast;
+    int bcast, level;
     if (ns < 0 || nb < 0 || d < 0 || (pk && d > MD)) return ND_E_BAD_PARAM;
     if (ns == 0 || nb == 0 || d == 0) return ND_OK;
     if (ns > INTPTR_MAX / nb || ns * nb > INTPTR_MAX / d) return ND_E_BAD_PARAM;
     nd_bits_expect(bits, (size_t)(ns * nb * d));
     bcast = nb == 1 || (l_bs == 0 && (loc == NULL || loc_bs == 0));
+    if (d == 4 && pk && !f && !bcast && bits->xo != NULL && (level = mv_level()) >= 0) {
+        fill_pk4(bits, m, ns, nb, loc, loc_bs, loc_es, L, l_bs, out, out_ss, out_bs, out_es, eps,
+                 eps_ss, eps_bs, eps_es, &buf, level);
+        return ND_OK;
+    }
     switch (d) {
         FILL_CASE(1)
         FILL_CASE(2)

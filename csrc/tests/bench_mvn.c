@@ -1,7 +1,7 @@
 /* Timing harness for the multivariate normal kernels (not part of the tests).
  * Build from the repository root, with the library's flags and no -march:
  *   gcc -O3 -std=c99 -fno-math-errno -ffp-contract=off -Icsrc/include \
- *       csrc/bits.c csrc/xoshiro256.c csrc/normal.c csrc/mvn.c csrc/tests/bench_mvn.c -lm
+ *       csrc/[a-z]*.c csrc/tests/bench_mvn.c -lm -lpthread
  * Prints the best of several runs, in ns per draw / per evaluation, for the
  * three workloads of docs/performance.md (and the normal fill they rest on). */
 #define _POSIX_C_SOURCE 199309L
@@ -16,6 +16,8 @@
 #define DS ((intptr_t)sizeof(double))
 #define FS ((intptr_t)sizeof(float))
 #define REPS 11
+
+extern int nd_mvn_level_cap; /* mvn.c: -1 runs the code before the d = 4 packed passes */
 
 static double now(void)
 {
@@ -128,6 +130,28 @@ int main(void)
     }
     BENCH("log_prob one 4x4 L, 1e6 samples, per value", N1,
           nd_mvn_log_prob_batch(N1, 1, d, L1, 0, 4 * DS, DS, x, 4 * DS, 0, DS, mu1, 0, DS, e, DS, 0, NULL, 0, 0, 0));
+    {
+        /* the covariance route of MultivariateNormal (validate_args=False): packed
+         * Cholesky, then one draw per factor, in the dispatcher's chunks (4096 matrices,
+         * 16384 vectors), the previous code (level -1) against the current level */
+        double *P = malloc(sizeof(double) * NB * 10);
+        const int caps[2] = {-1, 3};
+        int c;
+        for (c = 0; c < 2; c++) {
+            char label[96];
+            nd_mvn_level_cap = caps[c];
+            snprintf(label, sizeof label, "packed chol 1e5 4x4, chunks of 4096, level cap %d, per matrix", caps[c]);
+            BENCH(label, NB, for (i = 0; i < NB; i += 4096) r = nd_cholesky_packed_batch(
+                                 NB - i < 4096 ? NB - i : 4096, d, A + 16 * i, 16 * DS, 4 * DS, DS, P + 10 * i,
+                                 10 * DS, &fb, &fc));
+            snprintf(label, sizeof label, "packed draw 1e5 x 4, chunks of 16384, level cap %d, per draw", caps[c]);
+            BENCH(label, NB, for (i = 0; i < NB; i += 16384) random_mvn_fill_packed(
+                                 &bits, ND_NORMAL_ZIGGURAT, 1, NB - i < 16384 ? NB - i : 16384, d, mu + 4 * i,
+                                 4 * DS, DS, P + 10 * i, 10 * DS, x + 4 * i, 0, 4 * DS, DS, NULL, 0, 0, 0));
+        }
+        nd_mvn_level_cap = 3;
+        free(P);
+    }
     (void)r;
     free(x); free(e); free(xf); free(A); free(L); free(mu); free(lp); free(Af); free(muf); free(lpf); free(xbf);
     return 0;

@@ -1046,6 +1046,110 @@ static void test_packed(void)
     }
 }
 
+/* ---- 9. SIMD levels of the d = 4 packed passes ----------------------------------
+ * nd_mvn_level_cap (mvn.c, not in a header): -1 runs the previous code (chol_packed_lanes,
+ * fill_small with normals in chunks of nd_mvn_chunk(4) vectors), 0 the new pieces in C,
+ * 2 and 3 the AVX2 / AVX-512 passes (capped by what the CPU has). Every level must give
+ * the bits of level -1: factors, failures (batch index and column), draws, eps, and the
+ * words used (the draw that follows from the same bits). */
+extern int nd_mvn_level_cap;
+
+static void test_levels(void)
+{
+    static const int nbs[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 100, 4099, 16385, 40000};
+    static const int levels[] = {0, 2, 3};
+    const int saved = nd_mvn_level_cap;
+    size_t bi, li;
+    for (bi = 0; bi < sizeof nbs / sizeof nbs[0]; bi++) {
+        const int nb = nbs[bi], ns = nb > 1000 ? 1 : 3;
+        const size_t nv = (size_t)ns * nb * 4;
+        double *A = malloc(DS * nb * 16), *P0 = malloc(DS * nb * 10), *P1 = malloc(DS * nb * 10);
+        double *mu = malloc(DS * nb * 4), *x0 = malloc(DS * nv * 2), *x1 = malloc(DS * nv * 2);
+        double *e0 = malloc(DS * nv * 2), *e1 = malloc(DS * nv * 2), tail0[8], tail1[8];
+        intptr_t fb0, fc0, fb1, fc1;
+        int b, i, r0, r1, variant, meth;
+        for (b = 0; b < nb; b++) rand_spd(4, A + b * 16);
+        for (i = 0; i < nb * 4; i++) mu[i] = tnorm();
+        nd_mvn_level_cap = -1;
+        r0 = nd_cholesky_packed_batch(nb, 4, A, 16 * DS, 4 * DS, DS, P0, 10 * DS, &fb0, &fc0);
+        CHECK(r0 == ND_OK, "levels: reference chol nb=%d", nb);
+        for (li = 0; li < sizeof levels / sizeof levels[0]; li++) {
+            nd_mvn_level_cap = levels[li];
+            memset(P1, 0, DS * nb * 10);
+            r1 = nd_cholesky_packed_batch(nb, 4, A, 16 * DS, 4 * DS, DS, P1, 10 * DS, &fb1, &fc1);
+            CHECK(r1 == ND_OK && fb1 == -1 && memcmp(P0, P1, DS * nb * 10) == 0,
+                  "levels: chol nb=%d level %d differs", nb, levels[li]);
+        }
+        /* draws: variant 0 loc per element, 1 one loc for all, 2 no loc, 3 strided out,
+         * 4 eps contiguous, 5 eps strided, 6 out contiguous and eps strided; ziggurat and Box-Muller */
+        for (meth = 0; meth < 2; meth++)
+            for (variant = 0; variant < 7; variant++) {
+                const nd_normal_method m = meth ? ND_NORMAL_BOX_MULLER : ND_NORMAL_ZIGGURAT;
+                const intptr_t oes = variant == 3 ? 2 * DS : DS, ees = variant >= 5 ? 2 * DS : DS;
+                const double *lp = variant == 2 ? NULL : mu;
+                const intptr_t lbs = variant == 1 ? 0 : 4 * DS;
+                const int want_eps = variant >= 4;
+                for (li = 0; li < 1 + sizeof levels / sizeof levels[0]; li++) {
+                    nd_xoshiro_t xo;
+                    nd_bits_t *bits = new_bits(&xo, 1000 + 10 * variant + meth);
+                    double *x = li ? x1 : x0, *e = li ? e1 : e0, *tail = li ? tail1 : tail0;
+                    nd_mvn_level_cap = li ? levels[li - 1] : -1;
+                    memset(x, 0, DS * nv * 2);
+                    memset(e, 0, DS * nv * 2);
+                    r1 = random_mvn_fill_packed(bits, m, ns, nb, 4, lp, lbs, DS, P0, 10 * DS, x,
+                                                nb * 4 * oes, 4 * oes, oes, want_eps ? e : NULL,
+                                                nb * 4 * ees, 4 * ees, ees);
+                    CHECK(r1 == ND_OK, "levels: fill status %d", r1);
+                    random_normal_fill(bits, ND_NORMAL_ZIGGURAT, 8, tail, DS, NULL, 0, NULL, 0);
+                    free(bits);
+                }
+                CHECK(memcmp(x0, x1, DS * nv * 2) == 0 && memcmp(e0, e1, DS * nv * 2) == 0 &&
+                          memcmp(tail0, tail1, sizeof tail0) == 0,
+                      "levels: fill nb=%d variant %d method %d differs from level -1", nb, variant, meth);
+            }
+        /* the last level run above must also agree with level -1 for each level alone */
+        for (li = 0; li < sizeof levels / sizeof levels[0]; li++) {
+            nd_xoshiro_t xo;
+            nd_bits_t *bits;
+            nd_mvn_level_cap = -1;
+            bits = new_bits(&xo, 77);
+            random_mvn_fill_packed(bits, ND_NORMAL_ZIGGURAT, ns, nb, 4, mu, 4 * DS, DS, P0, 10 * DS, x0,
+                                   nb * 4 * DS, 4 * DS, DS, NULL, 0, 0, 0);
+            free(bits);
+            nd_mvn_level_cap = levels[li];
+            bits = new_bits(&xo, 77);
+            random_mvn_fill_packed(bits, ND_NORMAL_ZIGGURAT, ns, nb, 4, mu, 4 * DS, DS, P0, 10 * DS, x1,
+                                   nb * 4 * DS, 4 * DS, DS, NULL, 0, 0, 0);
+            free(bits);
+            CHECK(memcmp(x0, x1, DS * ns * nb * 4) == 0, "levels: plain fill nb=%d level %d", nb, levels[li]);
+        }
+        /* failures: a matrix that is not positive definite at a few positions (in a group
+         * of the vector passes, in the tail) and columns: same index and column everywhere */
+        if (nb >= 9) {
+            const int where[3] = {nb / 2, nb - 1, 5};
+            int w, col;
+            for (w = 0; w < 3; w++)
+                for (col = 0; col < 4; col++) {
+                    double keep = A[where[w] * 16 + col * 5];
+                    A[where[w] * 16 + col * 5] = col == 2 ? NAN : -1.0;
+                    nd_mvn_level_cap = -1;
+                    r0 = nd_cholesky_packed_batch(nb, 4, A, 16 * DS, 4 * DS, DS, P0, 10 * DS, &fb0, &fc0);
+                    for (li = 0; li < sizeof levels / sizeof levels[0]; li++) {
+                        nd_mvn_level_cap = levels[li];
+                        r1 = nd_cholesky_packed_batch(nb, 4, A, 16 * DS, 4 * DS, DS, P1, 10 * DS, &fb1, &fc1);
+                        CHECK(r0 == ND_E_NOT_PD && r1 == r0 && fb1 == fb0 && fc1 == fc0 && fb0 == where[w] &&
+                                  memcmp(P0, P1, DS * 10 * (size_t)fb0) == 0,
+                              "levels: failure at %d col %d nb=%d level %d: %d (%ld, %ld) vs (%ld, %ld)",
+                              where[w], col, nb, levels[li], r1, (long)fb1, (long)fc1, (long)fb0, (long)fc0);
+                    }
+                    A[where[w] * 16 + col * 5] = keep;
+                }
+        }
+        free(A); free(P0); free(P1); free(mu); free(x0); free(x1); free(e0); free(e1);
+    }
+    nd_mvn_level_cap = saved;
+}
+
 int main(void)
 {
     test_known();
@@ -1061,6 +1165,7 @@ int main(void)
     test_symmetric();
     test_absent_strides();
     test_packed();
+    test_levels();
     printf("test_mvn: %d checks, %s\n", checks, fails ? "FAILED" : "ok");
     return fails != 0;
 }

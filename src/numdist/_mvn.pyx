@@ -34,8 +34,31 @@ from numdist._common import get_num_threads
 
 cnp.import_array()
 
+cdef extern from *:
+    """
+    extern int nd_mvn_level_cap; /* csrc/mvn.c: tests only */
+    int nd_mvn_simd_level(void);
+    """
+    int nd_mvn_level_cap
+    int nd_mvn_simd_level()
+
 #: Largest d for which the kernels need no caller-provided scratch output.
 MAXD = ND_MVN_MAXD
+
+
+def simd_level():
+    """SIMD level of the d = 4 float64 packed Cholesky and draw (0 portable C, 2 AVX2,
+    3 AVX-512); every level gives the same numbers (csrc/mvn.c)."""
+    return nd_mvn_simd_level()
+
+
+def _set_level_cap(int cap):
+    """Tests only: cap the level of the packed d = 4 passes (-1: the code before them,
+    fill_small and chol_packed_lanes, for comparison). Returns the previous cap."""
+    global nd_mvn_level_cap
+    cdef int old = nd_mvn_level_cap
+    nd_mvn_level_cap = cap
+    return old
 
 # Normals per chunk of a draw (a rectangle of about CHUNK / d vectors): the chunk
 # size of the stream contract (parallel.h, the one definition).

@@ -29,6 +29,15 @@ __all__ = ["_draw", "_solve", "_mat_solve", "_tril_inverse", "_logdet", "_half_l
            "_diag_matrix", "_factor", "_check_shapes"]
 
 
+def _rows(arr: np.ndarray, batch: tuple[int, ...], event_ndim: int) -> np.ndarray:
+    """:func:`numdist._layout.param_layout`, without its broadcast view when ``arr`` already
+    is the ``(B,) + event`` array wanted (the usual one-batch-dim case: a few microseconds
+    per operand of a construct + draw)."""
+    if len(batch) == 1 and arr.ndim == 1 + event_ndim and arr.shape[0] == batch[0] and arr.flags.aligned:
+        return arr
+    return _param_layout(arr, batch, event_ndim)
+
+
 @overload
 def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: np.ndarray | None = ...,
           want_eps: Literal[False] = ..., packed: bool = ...) -> tuple[np.ndarray, None]: ...
@@ -45,13 +54,19 @@ def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: 
     fe = 1 if packed else 2  # the factor's event dims
     k = _split(full, loc.shape[:-1], L.shape[:-fe])
     S, B = _prod(full[:k]), _prod(full[k:])
-    loc2 = _param_layout(loc, full[k:], 1)
-    L3 = _param_layout(L, full[k:], fe)
-    target = np.empty(full + (d,), dtype=dtype) if out is None else out
-    o3 = _reshape_view(target, (S, B, d))
-    through_buffer = o3 is None or not o3.flags.aligned
+    loc2 = _rows(loc, full[k:], 1)
+    L3 = _rows(L, full[k:], fe)
+    if out is None:  # a new C-ordered array: (S, B, d) is always a view of it
+        target = np.empty(full + (d,), dtype=dtype)
+        o3: np.ndarray | None = target.reshape((S, B, d))
+        through_buffer = False
+    else:
+        target = out
+        o3 = _reshape_view(target, (S, B, d))
+        through_buffer = o3 is None or not o3.flags.aligned
     if o3 is None or through_buffer:  # out= is a view whose dims cannot be merged, or misaligned
         o3 = np.empty((S, B, d), dtype=dtype)
+    assert o3 is not None
     eps = np.empty((S, B, d), dtype=dtype) if want_eps else None
     _mvn.draw(rng, o3, loc2, L3, eps, packed)
     if through_buffer:
@@ -214,7 +229,7 @@ def _factor(name: str, mat: np.ndarray, where: str, packed: bool = False) -> np.
     and column on failure."""
     d = mat.shape[-1]
     batch = mat.shape[:-2]
-    A3 = _param_layout(mat, batch, 2)
+    A3 = _rows(mat, batch, 2)
     if packed:
         if name != "covariance_matrix" or d > _mvn.MAXD:
             raise ValueError("internal error: packed factors of covariances with d <= MAXD only")
@@ -222,7 +237,7 @@ def _factor(name: str, mat: np.ndarray, where: str, packed: bool = False) -> np.
         fb, fc = _mvn.cholesky_packed(A3, P2)
         if fb >= 0:
             raise _not_pd_error(name, mat, fb, fc, where)
-        return P2.reshape(batch + (d * (d + 1) // 2,))
+        return P2 if len(batch) == 1 else P2.reshape(batch + (d * (d + 1) // 2,))
     L3 = np.empty((_prod(batch), d, d), dtype=mat.dtype)
     fb, fc = _mvn.cholesky(A3, L3, name == "precision_matrix")
     if fb >= 0:
@@ -242,6 +257,8 @@ def _check_shapes(vec_name: str, vec: np.ndarray, mat_name: str, mat: np.ndarray
         raise ValueError(f"{vec_name} has {vec.shape[-1]} components but {mat_name} is "
                          f"{mat.shape[-1]} x {mat.shape[-1]}: the event sizes must match "
                          f"(shapes {vec.shape} and {mat.shape})")
+    if vec.shape[:-1] == mat.shape[:-2]:  # the usual case, without np.broadcast_shapes
+        return tuple(vec.shape[:-1])
     try:
         return tuple(np.broadcast_shapes(vec.shape[:-1], mat.shape[:-2]))
     except ValueError:

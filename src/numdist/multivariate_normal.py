@@ -33,6 +33,7 @@ __all__ = ["MultivariateNormal"]
 
 _LOG_2PI = math.log(2 * math.pi)
 _MATRIX_NAMES = ("covariance_matrix", "precision_matrix", "scale_tril")
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 # guards the first fill of a distribution's cached half log-determinants
 _HLD_LOCK = threading.Lock()
 
@@ -147,8 +148,14 @@ class MultivariateNormal(Distribution):
         if len(given) != 1:
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
         name, mat = given[0]
-        dtype, p = as_float_params(loc=loc, **{name: mat})
-        loc_a, mat_a = p["loc"], p[name]
+        if type(loc) is np.ndarray and type(mat) is np.ndarray and loc.dtype == mat.dtype and \
+                loc.dtype in _FLOATS:
+            # what as_float_params returns for two arrays of one float dtype, without its
+            # generality (this glue runs with cold caches after the kernels: docs/performance.md)
+            dtype, loc_a, mat_a = loc.dtype, loc, mat
+        else:
+            dtype, p = as_float_params(loc=loc, **{name: mat})
+            loc_a, mat_a = p["loc"], p[name]
         batch_shape = _check_shapes("loc", loc_a, name, mat_a)
         d = mat_a.shape[-1]
         loc_a, mat_a = aligned(loc_a), aligned(mat_a)

@@ -260,7 +260,14 @@ int nd_cholesky_packed_batch_f(intptr_t nbatch, intptr_t d,
                                const float *A, intptr_t a_bs, intptr_t a_rs, intptr_t a_cs,
                                float *P, intptr_t p_bs, intptr_t *fail_batch, intptr_t *fail_col);
 
-/* random_mvn_fill from packed factors (same normals, same numbers). */
+/* random_mvn_fill from packed factors (same normals, same numbers). For d = 4,
+ * float64, one factor per batch element and numdist's generator, the normals of
+ * up to 16384 vectors are filled in one call straight into the eps or out rows
+ * (or the stack buffer for strided rows) and transformed there: the float64
+ * ziggurat and Box-Muller give the same numbers and use the same words in
+ * pieces of any even length (normal.h), so these are the canonical chunks'
+ * numbers. The Cholesky and this draw have AVX2 / AVX-512 versions for d = 4
+ * (nd_mvn_simd_level below), bit for bit the portable code's. */
 int random_mvn_fill_packed(nd_bits_t *bits, nd_normal_method m,
                            intptr_t nsample, intptr_t nbatch, intptr_t d,
                            const double *loc, intptr_t loc_bs, intptr_t loc_es,
@@ -297,6 +304,12 @@ int nd_tril_logdet_packed_batch(intptr_t nbatch, intptr_t d, const double *P, in
                                 double *out, intptr_t out_bs);
 int nd_tril_logdet_packed_batch_f(intptr_t nbatch, intptr_t d, const float *P, intptr_t p_bs,
                                   double *out, intptr_t out_bs);
+
+/* The SIMD level of the d = 4 float64 packed passes above (Cholesky into packed
+ * factors, draw from packed factors): 0 portable C, 2 AVX2, 3 AVX-512 (F, DQ, VL),
+ * the best the CPU has, capped by NUMDIST_SIMD_MAX (read at load). Every level
+ * gives the same numbers and uses the same words. */
+int nd_mvn_simd_level(void);
 
 /* ---- 7. Symmetry check (validation of covariance / precision) -------------
  * torch's positive_definite constraint first requires A close to A^T:
