@@ -494,7 +494,7 @@ static const int32_t gb_perm4[16][8] = {
     {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
     {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
 
-__attribute__((target("avx2"))) static intptr_t gb_compact_256(const double *val, uint64_t ok, intptr_t nc, double *dst)
+__attribute__((target("avx2,popcnt"))) static intptr_t gb_compact_256(const double *val, uint64_t ok, intptr_t nc, double *dst)
 {
     intptr_t i, n = 0;
     for (i = 0; i < nc; i += 4) {
@@ -505,6 +505,90 @@ __attribute__((target("avx2"))) static intptr_t gb_compact_256(const double *val
         n += __builtin_popcount(m);
     }
     return n;
+}
+
+/* ---- the fast tests of a constant concentration -------------------------
+ * gb_pass for one block of GB_N tries of one (d, c), held in registers (the
+ * same val, ok, sp), with fewer operations per try; the numbers do not change:
+ *   - m = w >> 12 < 2^52 converts to double as (m | bits of 2^52) - 2^52, and
+ *     m < k64[j] is a signed compare (both below 2^52);
+ *   - min(c x, 0) is one vminpd (it returns its second operand unless the
+ *     first is less: the C expression's result, NaN and -0 included);
+ *   - the squeeze runs as a filter on 1 - u rounded down to a multiple of
+ *     2^-52: with t = w >> 11, 1 - u = (2^53 - 1 - t) 2^-53 (exact), and
+ *     (2^52 - 1 - (w >> 12)) 2^-52, one subtraction from 2^53 - 1 of the
+ *     converted w >> 12, is at most 2^-53 below it.  Rounding is
+ *     monotone, so a try the filter accepts passes the rule's squeeze; one it
+ *     does not accept (besides the rule's failures, a 2^-53 relative sliver)
+ *     is open, and mt_finish decides it with the exact u.  The 2^-52 is
+ *     folded into 108 d (a power of two: exact);
+ *   - the loop is unrolled (constant shifts for the mask bits). */
+
+__attribute__((target("avx512f,avx512dq,avx512vl"))) static void gb_pass_const_512(
+    const uint64_t *restrict wn, const uint64_t *restrict wu, double d, double c, double *restrict val,
+    uint64_t *ok, uint64_t *sp)
+{
+    const __m512i m9 = _mm512_set1_epi64(0x1ff);
+    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), top = _mm512_set1_pd(0x1p52 - 1.0);
+    const __m512d vd = _mm512_set1_pd(d), vc = _mm512_set1_pd(c), vq = _mm512_set1_pd((108.0 * d) * 0x1p-52);
+    uint64_t o = 0, s = 0;
+    int i;
+#pragma GCC unroll 8
+    for (i = 0; i < GB_N; i += 8) {
+        __m512i WN = _mm512_loadu_si512(wn + i), WU = _mm512_loadu_si512(wu + i);
+        __m512i M = _mm512_srli_epi64(WN, 12), J = _mm512_and_si512(WN, m9);
+        __m512d tw = _mm512_i64gather_pd(J, nd_zig_w64, 8);
+        __m512i tk = _mm512_i64gather_epi64(J, (const void *)nd_zig_k64, 8);
+        __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(M), tw);
+        __m512d cx = _mm512_mul_pd(vc, x), v = _mm512_add_pd(one, cx), x2 = _mm512_mul_pd(x, x);
+        __m512d v3 = _mm512_mul_pd(_mm512_mul_pd(v, v), v);
+        /* (2^52 - 1) - (w >> 12): exact (see above) */
+        __m512d omu = _mm512_sub_pd(top, _mm512_cvtepi64_pd(_mm512_srli_epi64(WU, 12)));
+        __m512d rhs = _mm512_mul_pd(omu, _mm512_mul_pd(vq, _mm512_add_pd(one, _mm512_min_pd(cx, zero))));
+        __mmask8 rect = _mm512_cmp_epi64_mask(M, tk, _MM_CMPINT_LT);
+        __mmask8 pos = _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ);
+        __mmask8 acc = _mm512_mask_cmp_pd_mask((__mmask8)(rect & pos), _mm512_mul_pd(x2, x2), rhs, _CMP_LT_OQ);
+        _mm512_storeu_pd(val + i, _mm512_mul_pd(vd, v3));
+        o |= (uint64_t)acc << i;
+        s |= (uint64_t)(uint8_t)((~rect | pos) & ~acc) << i;
+    }
+    *ok = o;
+    *sp = s;
+}
+
+__attribute__((target("avx2"))) static void gb_pass_const_256(
+    const uint64_t *restrict wn, const uint64_t *restrict wu, double d, double c, double *restrict val,
+    uint64_t *ok, uint64_t *sp)
+{
+    const __m256i m9 = _mm256_set1_epi64x(0x1ff), magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(0x1p52), top = _mm256_set1_pd(0x1p53 - 1.0);
+    const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+    const __m256d vd = _mm256_set1_pd(d), vc = _mm256_set1_pd(c), vq = _mm256_set1_pd((108.0 * d) * 0x1p-52);
+    uint64_t o = 0, s = 0;
+    int i;
+#pragma GCC unroll 16
+    for (i = 0; i < GB_N; i += 4) {
+        __m256i WN = _mm256_loadu_si256((const __m256i *)(wn + i)), WU = _mm256_loadu_si256((const __m256i *)(wu + i));
+        __m256i M = _mm256_srli_epi64(WN, 12), J = _mm256_and_si256(WN, m9);
+        __m256d tw = _mm256_i64gather_pd(nd_zig_w64, J, 8);
+        __m256i tk = _mm256_i64gather_epi64((const long long *)nd_zig_k64, J, 8);
+        __m256d x = _mm256_mul_pd(_mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(M, magic)), two52), tw);
+        __m256d cx = _mm256_mul_pd(vc, x), v = _mm256_add_pd(one, cx), x2 = _mm256_mul_pd(x, x);
+        __m256d v3 = _mm256_mul_pd(_mm256_mul_pd(v, v), v);
+        /* (2^53 - 1) - ((w >> 12) + 2^52): exact (see above) */
+        __m256d omu = _mm256_sub_pd(top, _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(WU, 12), magic)));
+        __m256d rhs = _mm256_mul_pd(omu, _mm256_mul_pd(vq, _mm256_add_pd(one, _mm256_min_pd(cx, zero))));
+        __m256d rect = _mm256_castsi256_pd(_mm256_cmpgt_epi64(tk, M));
+        __m256d pos = _mm256_cmp_pd(v, zero, _CMP_GT_OQ);
+        __m256d sq = _mm256_cmp_pd(_mm256_mul_pd(x2, x2), rhs, _CMP_LT_OQ);
+        unsigned acc = (unsigned)_mm256_movemask_pd(_mm256_and_pd(_mm256_and_pd(rect, pos), sq));
+        unsigned drop = (unsigned)_mm256_movemask_pd(_mm256_andnot_pd(pos, rect)); /* rect, v <= 0 */
+        _mm256_storeu_pd(val + i, _mm256_mul_pd(vd, v3));
+        o |= (uint64_t)acc << i;
+        s |= (uint64_t)((drop | acc) ^ 15u) << i;
+    }
+    *ok = o;
+    *sp = s;
 }
 #endif
 
@@ -531,6 +615,20 @@ static inline int gb_ctz64(uint64_t x)
     int i = 0;
     while (!(x & 1)) { x >>= 1; i++; }
     return i;
+#endif
+}
+
+/* number of set bits of x */
+static inline int gb_popcount64(uint64_t x)
+{
+#if defined(__GNUC__) && defined(__POPCNT__)
+    return __builtin_popcountll(x);
+#else
+    /* in line (GCC's builtin without -mpopcnt is a call into libgcc) */
+    x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (int)((x * UINT64_C(0x0101010101010101)) >> 56);
 #endif
 }
 
@@ -580,7 +678,14 @@ static intptr_t gb_block_const(nd_bits_t *bits, gcarry *cr, double *dst)
     int spi[GB_N];
     const uint64_t *w = gb_words(bits, 2 * GB_N, wbuf);
     int nsp = 0, e;
-    gb_pass(cr->level, w, w + GB_N, GB_N, cr->dv, cr->cv, val, &ok, &sp);
+#ifdef GW_X86
+    if (cr->level >= 3)
+        gb_pass_const_512(w, w + GB_N, cr->dv[0], cr->cv[0], val, &ok, &sp);
+    else if (cr->level == 2)
+        gb_pass_const_256(w, w + GB_N, cr->dv[0], cr->cv[0], val, &ok, &sp);
+    else
+#endif
+        gb_pass(0, w, w + GB_N, GB_N, cr->dv, cr->cv, val, &ok, &sp);
     if (G_UNLIKELY(sp != 0)) {
         /* the open tries' words first: drawing can refill the buffer under w */
         uint64_t s = sp;
