@@ -94,6 +94,7 @@
 
 #include "numdist/strided.h"
 #include "ew_common.h"
+#include "numdist/simd_words.h"
 
 #if defined(__GNUC__)
 #define G_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -632,17 +633,45 @@ static inline int gb_popcount64(uint64_t x)
 #endif
 }
 
+/* the next block of a numdist source's stream into its buffer
+ * (nd_bits_refill's words; AVX-512 lanes in registers at level 3) */
+static void gb_refill(nd_bits_t *bits, int level)
+{
+#ifdef ND_SW_X86
+    if (level >= 3) {
+        nd_sw_refill512(bits);
+        return;
+    }
+#endif
+    (void)level;
+    nd_bits_refill(bits);
+}
+
 /* The words of a block: a pointer into the buffer when it holds them all,
- * else a copy in wbuf (drawn one by one: buffer ends, NumPy sources). */
-static const uint64_t *gb_words(nd_bits_t *bits, intptr_t need, uint64_t *wbuf)
+ * else a copy in wbuf (the buffer's rest, then the next block's first words;
+ * NumPy sources word by word). */
+static const uint64_t *gb_words(nd_bits_t *bits, intptr_t need, uint64_t *wbuf, int level)
 {
     const uint64_t *w;
     intptr_t k;
-    if (bits->pos == bits->end && bits->xo != NULL) nd_bits_refill(bits);
-    if (bits->xo != NULL && bits->end - bits->pos >= need) {
-        w = bits->pos;
-        bits->pos += need;
-        return w;
+    if (bits->xo != NULL) {
+        intptr_t have = bits->end - bits->pos;
+        if (have == 0) {
+            gb_refill(bits, level);
+            have = bits->end - bits->pos;
+        }
+        if (have >= need) {
+            w = bits->pos;
+            bits->pos += need;
+            return w;
+        }
+        if (need - have <= ND_XO_BLOCK) {
+            memcpy(wbuf, bits->pos, sizeof(uint64_t) * (size_t)have);
+            gb_refill(bits, level);
+            memcpy(wbuf + have, bits->pos, sizeof(uint64_t) * (size_t)(need - have));
+            bits->pos += need - have;
+            return wbuf;
+        }
     }
     for (k = 0; k < need; k++) wbuf[k] = nd_bits_next64(bits);
     return wbuf;
@@ -676,7 +705,7 @@ static intptr_t gb_block_const(nd_bits_t *bits, gcarry *cr, double *dst)
     uint64_t wbuf[2 * GB_N], ok, sp, spw[2 * GB_N];
     double val[GB_N];
     int spi[GB_N];
-    const uint64_t *w = gb_words(bits, 2 * GB_N, wbuf);
+    const uint64_t *w = gb_words(bits, 2 * GB_N, wbuf, cr->level);
     int nsp = 0, e;
 #ifdef GW_X86
     if (cr->level >= 3)
@@ -1003,7 +1032,7 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
     gv_params(a, c, dv, cv);
     for (k0 = 0; k0 < c; k0 += GB_N) {
         const intptr_t nb = c - k0 < GB_N ? c - k0 : GB_N;
-        const uint64_t *w = gb_words(bits, 2 * nb, wbuf);
+        const uint64_t *w = gb_words(bits, 2 * nb, wbuf, level);
         const uint64_t lanes = nb == 64 ? ~UINT64_C(0) : (UINT64_C(1) << nb) - 1;
         uint64_t ok, sp, fix, m, badm, bstm;
         intptr_t i, e = 0;
@@ -1126,6 +1155,12 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
             gcarry cr;                                                                    \
             gcarry_init(&cr, &p);                                                         \
             nd_bits_expect(bits, (size_t)((double)n * (a0 < 1 ? GAMMA_WORDS_SMALL : GAMMA_WORDS)) + 1); \
+            if (p.kind == GK_MT && !(LOG) && sizeof(T) == 8 && os == 8 && (SCALE) == 1.0) {        \
+                /* contiguous float64 G(a), a > 1: the whole run of blocks in place  \
+                 * (the same values as piece by piece; no carry copy per piece) */   \
+                gb_fill(bits, n, (double *)(void *)out, &cr);                             \
+                return;                                                                   \
+            }                                                                             \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
                 /* contiguous float64 output: drawn in place (a0 was read first) */       \
