@@ -371,6 +371,30 @@ static int mt_finish(nd_bits_t *bits, double d, double c, uint64_t wn, uint64_t 
     return 0;
 }
 
+/* mt_finish's decision for an open try whose normal is in its rectangle (so
+ * v = 1 + c x > 0 and no words are drawn: the squeeze or its filter failed),
+ * with its operations but without their data-dependent branches (these tries
+ * come in an unpredictable mix of accepts and rejects): the squeeze, then
+ * mt_accept_open's reject bound, then its accept bound, in that precedence;
+ * the logs only when none decides. */
+static inline int mt_decide_in_rect(double d, double c, uint64_t wn, uint64_t wu)
+{
+    const double x = (double)(int64_t)(wn >> 12) * nd_zig_w64[wn & 0x1ff];
+    const double y = c * x, v1 = 1.0 + y, v = v1 * v1 * v1, u = nd_u01_oc(wu), x2 = x * x;
+    const double y2 = y * y, y4 = y2 * y2, d3 = 3.0 * d;
+    const double p = -0.25 + y * (0.2 + y * (-1.0 / 6.0 + y * (1.0 / 7.0)));
+    const double h1 = d3 * (y4 * p);
+    const double e1 = 1.0 + h1 * (1.0 + h1 * (0.5 + h1 * (1.0 / 6.0 + h1 * (1.0 / 24.0))));
+    const double t0 = y4 * (p - y4 * 0.125), tail = (y4 * y4 * y) / (9.0 * (1.0 + y));
+    const double h2 = d3 * (y < 0.0 ? t0 + tail : t0);
+    const double e2 = 1.0 + h2 * (1.0 + h2 * (0.5 + h2 * (1.0 / 6.0)));
+    const int sq = x2 * x2 < (1.0 - u) * ((108.0 * d) * (1.0 + (y < 0.0 ? y : 0.0)));
+    const int rej = (h1 <= 0.0) & (u > e1 * (1.0 + 0x1p-40) + 0x1p-40);
+    const int acc = u < e2 * (1.0 - 0x1p-40) - 0x1p-40;
+    if (G_LIKELY(sq | rej | acc)) return sq | (acc & !rej);
+    return mt_log_accept(d, x, v, u);
+}
+
 /* Fast tests of tries [i0, nc) (normals wn[i], uniforms wu[i], parameters
  * dv[i], cv[i]): bit i of *ok: the normal is in its rectangle, v = 1 + c x > 0
  * and the squeeze holds, so the try is accepted with value val[i] = d v^3
@@ -716,8 +740,19 @@ static intptr_t gb_block_const(nd_bits_t *bits, gcarry *cr, double *dst)
 #endif
         gb_pass(0, w, w + GB_N, GB_N, cr->dv, cr->cv, val, &ok, &sp);
     if (G_UNLIKELY(sp != 0)) {
-        /* the open tries' words first: drawing can refill the buffer under w */
-        uint64_t s = sp;
+        /* first the open tries in their rectangles (no words drawn: any
+         * order), then the others in try order, their words copied first:
+         * drawing can refill the buffer under w */
+        uint64_t s, out = 0;
+        for (s = sp; s; s &= s - 1) {
+            const uint64_t wi = w[gb_ctz64(s)];
+            out |= (uint64_t)!((wi >> 12) < nd_zig_k64[wi & 0x1ff]) << gb_ctz64(s);
+        }
+        for (s = sp & ~out; s; s &= s - 1) {
+            const int i = gb_ctz64(s);
+            ok |= (uint64_t)mt_decide_in_rect(cr->dv[0], cr->cv[0], w[i], w[GB_N + i]) << i;
+        }
+        s = out;
         while (s) {
             int i = gb_ctz64(s);
             spi[nsp] = i;
