@@ -849,19 +849,39 @@ GW512_T static inline __m512d gw_exp512(__m512d y)
     return _mm512_mul_pd(_mm512_mul_pd(pl, s1), s2);
 }
 
+/* gw_exp512 for y in [-707, 0] (as gw_exp256_mid: the same bits) */
+GW512_T static inline __m512d gw_exp512_mid(__m512d y)
+{
+    __m512d t, k, r, pl;
+    __m512i ki;
+    t = _mm512_add_pd(_mm512_mul_pd(y, V8(0x1.71547652b82fep0)), V8(0x1.8p52));
+    k = _mm512_sub_pd(t, V8(0x1.8p52));
+    r = _mm512_sub_pd(_mm512_sub_pd(y, _mm512_mul_pd(k, V8(ND_LN2_HI))), _mm512_mul_pd(k, V8(ND_LN2_LO)));
+    pl = GW_EXP_POLY(V8, _mm512_mul_pd, _mm512_add_pd, r);
+    ki = _mm512_sub_epi64(_mm512_castpd_si512(t), I8(nd_dbl_to_bits(0x1.8p52) - 1023)); /* k + 1023 */
+    return _mm512_mul_pd(pl, _mm512_castsi512_pd(_mm512_slli_epi64(ki, 52)));
+}
+
 GW512_T static void g_boost_512(double *z, const double *e, const double *ia, double ia0, intptr_t c)
 {
-    const __m512d sgn = V8(-0.0);
+    const __m512d sgn = V8(-0.0), lo = V8(-707.0);
     intptr_t k = 0;
     /* four independent vectors per step: the polynomial is a long dependent
      * chain, so one vector at a time leaves the units idle */
     for (; k + 32 <= c; k += 32) {
         __m512d y[4];
+        __mmask8 in;
         int q;
         for (q = 0; q < 4; q++)
             y[q] = _mm512_xor_pd(_mm512_mul_pd(_mm512_loadu_pd(e + k + 8 * q),
                                                ia ? _mm512_loadu_pd(ia + k + 8 * q) : V8(ia0)), sgn);
-        for (q = 0; q < 4; q++) y[q] = gw_exp512(y[q]);
+        /* y <= 0 always (e >= 0, ia > 0); y >= -707 for all 32: the short exp */
+        in = _mm512_cmp_pd_mask(y[0], lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(y[1], lo, _CMP_GE_OQ) &
+             _mm512_cmp_pd_mask(y[2], lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(y[3], lo, _CMP_GE_OQ);
+        if (G_LIKELY(in == 0xff))
+            for (q = 0; q < 4; q++) y[q] = gw_exp512_mid(y[q]);
+        else
+            for (q = 0; q < 4; q++) y[q] = gw_exp512(y[q]);
         for (q = 0; q < 4; q++) _mm512_storeu_pd(z + k + 8 * q, _mm512_mul_pd(_mm512_loadu_pd(z + k + 8 * q), y[q]));
     }
     for (; k + 8 <= c; k += 8) {
@@ -894,17 +914,38 @@ GW256_T static inline __m256d gw_exp256(__m256d y)
     return _mm256_mul_pd(_mm256_mul_pd(pl, s1), s2);
 }
 
+/* gw_exp256 for y in [-707, 0]: no clamps, and 2^k as one power of two
+ * (k = round(y / ln 2) in [-1020, 0]: exp(r) in [0.7, 1.42] times 2^k is a
+ * normal number, exact both ways, so the same bits as p 2^k1 2^(k - k1)) */
+GW256_T static inline __m256d gw_exp256_mid(__m256d y)
+{
+    __m256d t, k, r, pl;
+    __m256i ki;
+    t = _mm256_add_pd(_mm256_mul_pd(y, V4(0x1.71547652b82fep0)), V4(0x1.8p52));
+    k = _mm256_sub_pd(t, V4(0x1.8p52));
+    r = _mm256_sub_pd(_mm256_sub_pd(y, _mm256_mul_pd(k, V4(ND_LN2_HI))), _mm256_mul_pd(k, V4(ND_LN2_LO)));
+    pl = GW_EXP_POLY(V4, _mm256_mul_pd, _mm256_add_pd, r);
+    ki = _mm256_sub_epi64(_mm256_castpd_si256(t), I4(nd_dbl_to_bits(0x1.8p52) - 1023)); /* k + 1023 */
+    return _mm256_mul_pd(pl, _mm256_castsi256_pd(_mm256_slli_epi64(ki, 52)));
+}
+
 GW256_T static void g_boost_256(double *z, const double *e, const double *ia, double ia0, intptr_t c)
 {
-    const __m256d sgn = V4(-0.0);
+    const __m256d sgn = V4(-0.0), lo = V4(-707.0);
     intptr_t k = 0;
     for (; k + 16 <= c; k += 16) { /* as g_boost_512 */
-        __m256d y[4];
+        __m256d y[4], in;
         int q;
         for (q = 0; q < 4; q++)
             y[q] = _mm256_xor_pd(_mm256_mul_pd(_mm256_loadu_pd(e + k + 4 * q),
                                                ia ? _mm256_loadu_pd(ia + k + 4 * q) : V4(ia0)), sgn);
-        for (q = 0; q < 4; q++) y[q] = gw_exp256(y[q]);
+        /* y <= 0 always (e >= 0, ia > 0); y >= -707 for all 16: the short exp */
+        in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(y[0], lo, _CMP_GE_OQ), _mm256_cmp_pd(y[1], lo, _CMP_GE_OQ)),
+                           _mm256_and_pd(_mm256_cmp_pd(y[2], lo, _CMP_GE_OQ), _mm256_cmp_pd(y[3], lo, _CMP_GE_OQ)));
+        if (G_LIKELY(_mm256_movemask_pd(in) == 15))
+            for (q = 0; q < 4; q++) y[q] = gw_exp256_mid(y[q]);
+        else
+            for (q = 0; q < 4; q++) y[q] = gw_exp256(y[q]);
         for (q = 0; q < 4; q++) _mm256_storeu_pd(z + k + 4 * q, _mm256_mul_pd(_mm256_loadu_pd(z + k + 4 * q), y[q]));
     }
     for (; k + 4 <= c; k += 4) {
