@@ -302,6 +302,32 @@ static inline double gw_u53p1(uint64_t w)
  * ziggurat's slow path) come after the block. */
 #define GB_N 64 /* tries per block (one bit each in a uint64_t) */
 
+/* index of the lowest set bit of x != 0 */
+static inline int gb_ctz64(uint64_t x)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(x);
+#else
+    int i = 0;
+    while (!(x & 1)) { x >>= 1; i++; }
+    return i;
+#endif
+}
+
+/* number of set bits of x */
+static inline int gb_popcount64(uint64_t x)
+{
+#if defined(__GNUC__) && defined(__POPCNT__)
+    return __builtin_popcountll(x);
+#else
+    /* in line (GCC's builtin without -mpopcnt is a call into libgcc) */
+    x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (int)((x * UINT64_C(0x0101010101010101)) >> 56);
+#endif
+}
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define GW_X86 1
 #include <immintrin.h>
@@ -617,6 +643,68 @@ __attribute__((target("avx2"))) static void gb_pass_const_256(
 }
 #endif
 
+/* mt_decide_in_rect for the tries set in `in` (normals wn[i], uniforms wu[i]),
+ * four at a time: the same operations in vectors (IEEE, no contraction: the
+ * same decisions), the logs in line for the lanes the bounds leave open.
+ * Returns the accepted tries' bits. */
+__attribute__((target("avx2"))) static uint64_t gb_decide_in_rect_256(double d, double c, const uint64_t *wn,
+                                                                       const uint64_t *wu, uint64_t in)
+{
+    const __m256i m9 = _mm256_set1_epi64x(0x1ff), magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(0x1p52), one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+    const __m256d vc = _mm256_set1_pd(c), d3 = _mm256_set1_pd(3.0 * d), q = _mm256_set1_pd(108.0 * d);
+    uint64_t acc_bits = 0;
+    while (in) {
+        int idx[4], nl = 0, l;
+        double xs[4], vs[4], us[4];
+        __m256i WN, WU, J;
+        __m256d x, y, v1, v, u, x2, y2, y4, p, h1, e1, t0, tail, h2, e2, sq, rej, acc;
+        unsigned dec, res;
+        for (; in && nl < 4; in &= in - 1) idx[nl++] = gb_ctz64(in);
+        for (l = nl; l < 4; l++) idx[l] = idx[0];
+        WN = _mm256_set_epi64x((long long)wn[idx[3]], (long long)wn[idx[2]], (long long)wn[idx[1]], (long long)wn[idx[0]]);
+        WU = _mm256_set_epi64x((long long)wu[idx[3]], (long long)wu[idx[2]], (long long)wu[idx[1]], (long long)wu[idx[0]]);
+        J = _mm256_and_si256(WN, m9);
+        x = _mm256_mul_pd(_mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(WN, 12), magic)), two52),
+                          _mm256_i64gather_pd(nd_zig_w64, J, 8));
+        y = _mm256_mul_pd(vc, x);
+        v1 = _mm256_add_pd(one, y);
+        v = _mm256_mul_pd(_mm256_mul_pd(v1, v1), v1);
+        u = _mm256_mul_pd(_mm256_add_pd(gw_u2d_256(_mm256_srli_epi64(WU, 11)), one), _mm256_set1_pd(0x1p-53));
+        x2 = _mm256_mul_pd(x, x);
+        y2 = _mm256_mul_pd(y, y);
+        y4 = _mm256_mul_pd(y2, y2);
+        p = _mm256_add_pd(_mm256_set1_pd(-0.25), _mm256_mul_pd(y, _mm256_add_pd(_mm256_set1_pd(0.2),
+            _mm256_mul_pd(y, _mm256_add_pd(_mm256_set1_pd(-1.0 / 6.0), _mm256_mul_pd(y, _mm256_set1_pd(1.0 / 7.0)))))));
+        h1 = _mm256_mul_pd(d3, _mm256_mul_pd(y4, p));
+        e1 = _mm256_add_pd(one, _mm256_mul_pd(h1, _mm256_add_pd(one, _mm256_mul_pd(h1, _mm256_add_pd(_mm256_set1_pd(0.5),
+             _mm256_mul_pd(h1, _mm256_add_pd(_mm256_set1_pd(1.0 / 6.0), _mm256_mul_pd(h1, _mm256_set1_pd(1.0 / 24.0)))))))));
+        t0 = _mm256_mul_pd(y4, _mm256_sub_pd(p, _mm256_mul_pd(y4, _mm256_set1_pd(0.125))));
+        tail = _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(y4, y4), y),
+                             _mm256_mul_pd(_mm256_set1_pd(9.0), _mm256_add_pd(one, y)));
+        h2 = _mm256_mul_pd(d3, _mm256_blendv_pd(t0, _mm256_add_pd(t0, tail), _mm256_cmp_pd(y, zero, _CMP_LT_OQ)));
+        e2 = _mm256_add_pd(one, _mm256_mul_pd(h2, _mm256_add_pd(one, _mm256_mul_pd(h2, _mm256_add_pd(_mm256_set1_pd(0.5),
+             _mm256_mul_pd(h2, _mm256_set1_pd(1.0 / 6.0)))))));
+        sq = _mm256_cmp_pd(_mm256_mul_pd(x2, x2),
+                           _mm256_mul_pd(_mm256_sub_pd(one, u), _mm256_mul_pd(q, _mm256_add_pd(one, _mm256_min_pd(y, zero)))),
+                           _CMP_LT_OQ);
+        rej = _mm256_and_pd(_mm256_cmp_pd(h1, zero, _CMP_LE_OQ),
+                            _mm256_cmp_pd(u, _mm256_add_pd(_mm256_mul_pd(e1, _mm256_set1_pd(1.0 + 0x1p-40)), _mm256_set1_pd(0x1p-40)), _CMP_GT_OQ));
+        acc = _mm256_cmp_pd(u, _mm256_sub_pd(_mm256_mul_pd(e2, _mm256_set1_pd(1.0 - 0x1p-40)), _mm256_set1_pd(0x1p-40)), _CMP_LT_OQ);
+        dec = (unsigned)_mm256_movemask_pd(_mm256_or_pd(_mm256_or_pd(sq, rej), acc));
+        res = (unsigned)_mm256_movemask_pd(_mm256_or_pd(sq, _mm256_andnot_pd(rej, acc)));
+        if (G_UNLIKELY((dec & ((1u << nl) - 1)) != (1u << nl) - 1)) {
+            _mm256_storeu_pd(xs, x);
+            _mm256_storeu_pd(vs, v);
+            _mm256_storeu_pd(us, u);
+            for (l = 0; l < nl; l++)
+                if (!((dec >> l) & 1)) res |= (unsigned)mt_log_accept(d, xs[l], vs[l], us[l]) << l;
+        }
+        for (l = 0; l < nl; l++) acc_bits |= (uint64_t)((res >> l) & 1) << idx[l];
+    }
+    return acc_bits;
+}
+
 /* the fast tests at the fill's SIMD level (nd_exponential_simd_level: the
  * CPU's best, capped by NUMDIST_SIMD_MAX) */
 static void gb_pass(int level, const uint64_t *wn, const uint64_t *wu, intptr_t nc, const double *dv,
@@ -631,31 +719,6 @@ static void gb_pass(int level, const uint64_t *wn, const uint64_t *wu, intptr_t 
     gb_pass_c(wn, wu, 0, nc, dv, cv, val, ok, sp);
 }
 
-/* index of the lowest set bit of x != 0 */
-static inline int gb_ctz64(uint64_t x)
-{
-#if defined(__GNUC__)
-    return __builtin_ctzll(x);
-#else
-    int i = 0;
-    while (!(x & 1)) { x >>= 1; i++; }
-    return i;
-#endif
-}
-
-/* number of set bits of x */
-static inline int gb_popcount64(uint64_t x)
-{
-#if defined(__GNUC__) && defined(__POPCNT__)
-    return __builtin_popcountll(x);
-#else
-    /* in line (GCC's builtin without -mpopcnt is a call into libgcc) */
-    x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
-    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
-    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-    return (int)((x * UINT64_C(0x0101010101010101)) >> 56);
-#endif
-}
 
 /* the next block of a numdist source's stream into its buffer
  * (nd_bits_refill's words; AVX-512 lanes in registers at level 3) */
@@ -748,10 +811,15 @@ static intptr_t gb_block_const(nd_bits_t *bits, gcarry *cr, double *dst)
             const uint64_t wi = w[gb_ctz64(s)];
             out |= (uint64_t)!((wi >> 12) < nd_zig_k64[wi & 0x1ff]) << gb_ctz64(s);
         }
-        for (s = sp & ~out; s; s &= s - 1) {
-            const int i = gb_ctz64(s);
-            ok |= (uint64_t)mt_decide_in_rect(cr->dv[0], cr->cv[0], w[i], w[GB_N + i]) << i;
-        }
+#ifdef GW_X86
+        if (cr->level >= 2)
+            ok |= gb_decide_in_rect_256(cr->dv[0], cr->cv[0], w, w + GB_N, sp & ~out);
+        else
+#endif
+            for (s = sp & ~out; s; s &= s - 1) {
+                const int i = gb_ctz64(s);
+                ok |= (uint64_t)mt_decide_in_rect(cr->dv[0], cr->cv[0], w[i], w[GB_N + i]) << i;
+            }
         s = out;
         while (s) {
             int i = gb_ctz64(s);
