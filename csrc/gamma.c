@@ -873,6 +873,97 @@ static void gb_fill(nd_bits_t *bits, intptr_t n, double *z, gcarry *cr)
     }
 }
 
+/* ---- non-temporal output --------------------------------------------------
+ * A large contiguous float64 output (a whole dispatcher chunk or more: n >=
+ * GB_NT_MIN, as the exponential fill's EX_NT_MIN) is written with
+ * non-temporal stores of whole 64-byte lines from a small staging buffer in
+ * L1: the output's lines are not read into the cache before being written
+ * (half the memory traffic of a large draw), and do not evict the working
+ * set.  Levels 2 and 3 only; the numbers are the same either way.  The kernel
+ * fences (sfence) before it returns. */
+#define GB_NT_MIN ((intptr_t)65536)
+
+#ifdef GW_X86
+/* nl lines of 8 values from src to the 64-byte aligned dst */
+__attribute__((target("avx512f"))) static void gb_stream_512(double *dst, const double *src, intptr_t nl)
+{
+    intptr_t l;
+    for (l = 0; l < nl; l++) _mm512_stream_pd(dst + 8 * l, _mm512_loadu_pd(src + 8 * l));
+}
+
+__attribute__((target("avx2"))) static void gb_stream_256(double *dst, const double *src, intptr_t nl)
+{
+    intptr_t l;
+    for (l = 0; l < nl; l++) {
+        _mm256_stream_pd(dst + 8 * l, _mm256_loadu_pd(src + 8 * l));
+        _mm256_stream_pd(dst + 8 * l + 4, _mm256_loadu_pd(src + 8 * l + 4));
+    }
+}
+#endif
+
+static void gb_stream(int level, double *dst, const double *src, intptr_t nl)
+{
+#ifdef GW_X86
+    if (level >= 3) { gb_stream_512(dst, src, nl); return; }
+    if (level == 2) { gb_stream_256(dst, src, nl); return; }
+#endif
+    (void)level;
+    memcpy(dst, src, sizeof(double) * 8 * (size_t)nl);
+}
+
+static void gb_sfence(int level)
+{
+#ifdef GW_X86
+    if (level >= 2) _mm_sfence();
+#endif
+    (void)level;
+}
+
+/* c values from src to dst (8-byte aligned): the whole 64-byte lines of dst
+ * by gb_stream, the ends by plain stores */
+static void gb_copy_nt(int level, double *dst, const double *src, intptr_t c)
+{
+    intptr_t head = (intptr_t)(((64 - ((uintptr_t)dst & 63)) & 63) / 8), nl;
+    if (head > c) head = c;
+    memcpy(dst, src, sizeof(double) * (size_t)head);
+    nl = (c - head) / 8;
+    gb_stream(level, dst + head, src + head, nl);
+    memcpy(dst + head + 8 * nl, src + head + 8 * nl, sizeof(double) * (size_t)(c - head - 8 * nl));
+}
+
+/* gb_fill (the same values) into a large 8-byte aligned output: the head up
+ * to a 64-byte boundary by gb_fill, then blocks into a staging buffer whose
+ * whole lines are streamed out after each block, then the end by gb_fill */
+static void gb_fill_nt(nd_bits_t *bits, intptr_t n, double *out, gcarry *cr)
+{
+    double stg[GB_N + 8 + 8];
+    intptr_t k = (intptr_t)(((64 - ((uintptr_t)out & 63)) & 63) / 8), ns, nl;
+    if (n < 2 * (GB_N + 8 + 8)) {
+        gb_fill(bits, n, out, cr);
+        return;
+    }
+    gb_fill(bits, k, out, cr);
+    /* what the head's last block left in the carry (at most GB_N + 8 values)
+     * comes next */
+    ns = cr->n - cr->i;
+    memcpy(stg, cr->v + cr->i, sizeof(double) * (size_t)ns);
+    cr->i = cr->n;
+    for (;;) {
+        /* stg holds ns <= GB_N + 8 values, out[k] is on a line boundary */
+        nl = ns / 8;
+        gb_stream(cr->level, out + k, stg, nl);
+        k += 8 * nl;
+        ns -= 8 * nl;
+        memmove(stg, stg + 8 * nl, sizeof(double) * (size_t)ns);
+        if (n - k - ns < GB_N) break;
+        ns += gb_block_const(bits, cr, stg + ns); /* room: ns < 8, GB_N + 8 more */
+    }
+    memcpy(out + k, stg, sizeof(double) * (size_t)ns);
+    k += ns;
+    gb_fill(bits, n - k, out + k, cr);
+    gb_sfence(cr->level);
+}
+
 /* boosting: z[k] = z[k] exp(-(e[k] ia)), e[k] a standard exponential, ia = 1/a
  * (ia[k] when ia != NULL, else ia0) */
 static void g_boost_c(double *z, const double *e, const double *ia, double ia0, intptr_t c)
@@ -1302,18 +1393,30 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
             if (p.kind == GK_MT && !(LOG) && sizeof(T) == 8 && os == 8 && (SCALE) == 1.0) {        \
                 /* contiguous float64 G(a), a > 1: the whole run of blocks in place  \
                  * (the same values as piece by piece; no carry copy per piece) */   \
-                gb_fill(bits, n, (double *)(void *)out, &cr);                             \
+                if (n >= GB_NT_MIN && cr.level >= 2 && (uintptr_t)out % 8 == 0)           \
+                    gb_fill_nt(bits, n, (double *)(void *)out, &cr);                      \
+                else                                                                      \
+                    gb_fill(bits, n, (double *)(void *)out, &cr);                         \
                 return;                                                                   \
             }                                                                             \
+            {                                                                             \
+            /* a large contiguous float64 output: pieces drawn in buf (L1) and \
+             * streamed out (gb_copy_nt) */                                      \
+            const int nt = sizeof(T) == 8 && os == 8 && (SCALE) == 1.0 && n >= GB_NT_MIN && \
+                           cr.level >= 2 && (uintptr_t)out % 8 == 0;                      \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
                 /* contiguous float64 output: drawn in place (a0 was read first) */       \
-                double *z = sizeof(T) == 8 && os == 8 ? (double *)(void *)out : buf;      \
+                double *z = sizeof(T) == 8 && os == 8 && !nt ? (double *)(void *)out : buf; \
                 gamma_const(bits, c, z, &p, LOG, &cr);                                    \
-                if ((void *)z != (void *)out || (SCALE) != 1.0)                           \
+                if (nt)                                                                   \
+                    gb_copy_nt(cr.level, (double *)(void *)out, buf, c);                  \
+                else if ((void *)z != (void *)out || (SCALE) != 1.0)                      \
                     for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE)); \
                 out += c * os;                                                            \
                 n -= c;                                                                   \
+            }                                                                             \
+            if (nt) gb_sfence(cr.level);                                                  \
             }                                                                             \
             return;                                                                       \
         }                                                                                 \
