@@ -457,18 +457,26 @@ __attribute__((target("avx512f,avx512dq,avx512vl"))) static void gb_pass_512(
     const uint64_t *restrict wn, const uint64_t *restrict wu, intptr_t nc, const double *restrict dv,
     const double *restrict cv, double *restrict val, uint64_t *ok, uint64_t *sp)
 {
-    const __m512i m9 = _mm512_set1_epi64(0x1ff);
     const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), e53 = _mm512_set1_pd(0x1p-53);
     const __m512d c108 = _mm512_set1_pd(108.0);
     uint64_t o = 0, s = 0;
     intptr_t i = 0;
     for (; i + 8 <= nc; i += 8) {
         __m512i WN = _mm512_loadu_si512(wn + i), WU = _mm512_loadu_si512(wu + i);
-        __m512i M = _mm512_srli_epi64(WN, 12), J = _mm512_and_si512(WN, m9);
+        /* scalar table loads: as gb_pass_const_512 */
+        const unsigned j0 = (unsigned)(wn[i] & 0x1ff), j1 = (unsigned)(wn[i + 1] & 0x1ff);
+        const unsigned j2 = (unsigned)(wn[i + 2] & 0x1ff), j3 = (unsigned)(wn[i + 3] & 0x1ff);
+        const unsigned j4 = (unsigned)(wn[i + 4] & 0x1ff), j5 = (unsigned)(wn[i + 5] & 0x1ff);
+        const unsigned j6 = (unsigned)(wn[i + 6] & 0x1ff), j7 = (unsigned)(wn[i + 7] & 0x1ff);
+        __m512i M = _mm512_srli_epi64(WN, 12);
         __m512d vd = _mm512_loadu_pd(dv + i), vc = _mm512_loadu_pd(cv + i);
         __m512d vq = _mm512_mul_pd(c108, vd);
-        __m512d tw = _mm512_i64gather_pd(J, nd_zig_w64, 8);
-        __m512i tk = _mm512_i64gather_epi64(J, (const void *)nd_zig_k64, 8);
+        __m512d tw = _mm512_set_pd(nd_zig_w64[j7], nd_zig_w64[j6], nd_zig_w64[j5], nd_zig_w64[j4],
+                                   nd_zig_w64[j3], nd_zig_w64[j2], nd_zig_w64[j1], nd_zig_w64[j0]);
+        __m512i tk = _mm512_set_epi64((long long)nd_zig_k64[j7], (long long)nd_zig_k64[j6],
+                                      (long long)nd_zig_k64[j5], (long long)nd_zig_k64[j4],
+                                      (long long)nd_zig_k64[j3], (long long)nd_zig_k64[j2],
+                                      (long long)nd_zig_k64[j1], (long long)nd_zig_k64[j0]);
         __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(M), tw);
         __m512d cx = _mm512_mul_pd(vc, x), v = _mm512_add_pd(one, cx), x2 = _mm512_mul_pd(x, x);
         __m512d v3 = _mm512_mul_pd(_mm512_mul_pd(v, v), v);
@@ -491,27 +499,30 @@ __attribute__((target("avx2"))) static void gb_pass_256(
     const uint64_t *restrict wn, const uint64_t *restrict wu, intptr_t nc, const double *restrict dv,
     const double *restrict cv, double *restrict val, uint64_t *ok, uint64_t *sp)
 {
-    const __m256i m9 = _mm256_set1_epi64x(0x1ff), sb = _mm256_set1_epi64x(INT64_MIN);
+    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(0x1p52);
     const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(), e53 = _mm256_set1_pd(0x1p-53);
     const __m256d c108 = _mm256_set1_pd(108.0);
     uint64_t o = 0, s = 0;
     intptr_t i = 0;
     for (; i + 4 <= nc; i += 4) {
         __m256i WN = _mm256_loadu_si256((const __m256i *)(wn + i)), WU = _mm256_loadu_si256((const __m256i *)(wu + i));
-        __m256i M = _mm256_srli_epi64(WN, 12), J = _mm256_and_si256(WN, m9);
+        /* scalar table loads, the 2-op conversion of m < 2^52 and a signed
+         * compare: as gb_pass_const_256 */
+        const unsigned j0 = (unsigned)(wn[i] & 0x1ff), j1 = (unsigned)(wn[i + 1] & 0x1ff);
+        const unsigned j2 = (unsigned)(wn[i + 2] & 0x1ff), j3 = (unsigned)(wn[i + 3] & 0x1ff);
+        __m256i M = _mm256_srli_epi64(WN, 12);
         __m256d vd = _mm256_loadu_pd(dv + i), vc = _mm256_loadu_pd(cv + i);
         __m256d vq = _mm256_mul_pd(c108, vd);
-        __m256d tw = _mm256_i64gather_pd(nd_zig_w64, J, 8);
-        __m256i tk = _mm256_i64gather_epi64((const long long *)nd_zig_k64, J, 8);
-        __m256d x = _mm256_mul_pd(gw_u2d_256(M), tw);
+        __m256d tw = _mm256_set_pd(nd_zig_w64[j3], nd_zig_w64[j2], nd_zig_w64[j1], nd_zig_w64[j0]);
+        __m256i tk = _mm256_set_epi64x((long long)nd_zig_k64[j3], (long long)nd_zig_k64[j2],
+                                       (long long)nd_zig_k64[j1], (long long)nd_zig_k64[j0]);
+        __m256d x = _mm256_mul_pd(_mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(M, magic)), two52), tw);
         __m256d cx = _mm256_mul_pd(vc, x), v = _mm256_add_pd(one, cx), x2 = _mm256_mul_pd(x, x);
         __m256d v3 = _mm256_mul_pd(_mm256_mul_pd(v, v), v);
         __m256d u = _mm256_mul_pd(_mm256_add_pd(gw_u2d_256(_mm256_srli_epi64(WU, 11)), one), e53);
-        __m256d mn = _mm256_blendv_pd(zero, cx, _mm256_cmp_pd(cx, zero, _CMP_LT_OQ));
-        __m256d rhs = _mm256_mul_pd(_mm256_sub_pd(one, u), _mm256_mul_pd(vq, _mm256_add_pd(one, mn)));
-        /* unsigned M < tk: both < 2^63 here (M < 2^52; k64 entries < 2^52) */
-        unsigned rect = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
-            _mm256_cmpgt_epi64(_mm256_xor_si256(tk, sb), _mm256_xor_si256(M, sb))));
+        __m256d rhs = _mm256_mul_pd(_mm256_sub_pd(one, u), _mm256_mul_pd(vq, _mm256_add_pd(one, _mm256_min_pd(cx, zero))));
+        unsigned rect = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(tk, M)));
         unsigned pos = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(v, zero, _CMP_GT_OQ));
         unsigned sq = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_mul_pd(x2, x2), rhs, _CMP_LT_OQ));
         _mm256_storeu_pd(val + i, _mm256_mul_pd(vd, v3));
