@@ -80,12 +80,17 @@
  * csrc/tests/test_gamma.c holds a plain word-by-word reference of both rules
  * and checks the kernels against it at every SIMD level.
  *
- * Speed: the first tries' tests (ziggurat rectangle, v > 0, squeeze) run 8 at
- * a time (explicit AVX-512, AVX2 with gathers; a C loop otherwise), their
- * outcomes become a 64-bit mask per block, the few open tries (about 2-5%)
- * are finished one by one, and AVX-512 compacts the accepted values with
- * vcompresspd.  The boosts are exp polynomials over whole pieces, four
- * vectors at a time.  Level: nd_exponential_simd_level (NUMDIST_SIMD_MAX).
+ * Speed: the first tries' tests (ziggurat rectangle, v > 0, squeeze) run 8 or
+ * 4 at a time (explicit AVX-512, AVX2; the tables read with scalar loads,
+ * which beat gathers here; a C loop otherwise), their outcomes become 64-bit
+ * masks per block; of the few open tries (about 2-5%), those whose normal is
+ * in its rectangle draw no words and are decided four at a time in vectors,
+ * the others one by one in try order; the accepted values are compacted
+ * (vcompresspd; AVX2 a permutation table).  The boosts are exp polynomials
+ * over whole pieces, four vectors at a time.  Calls of >= 65536 contiguous
+ * float64 values stream whole 64-byte lines out with non-temporal stores.
+ * Level: nd_exponential_simd_level (NUMDIST_SIMD_MAX).  docs/performance.md,
+ * "The gamma bulk rule, third pass", has the measurements.
  */
 #include "numdist/gamma.h"
 
