@@ -319,20 +319,6 @@ static inline int gb_ctz64(uint64_t x)
 #endif
 }
 
-/* number of set bits of x */
-static inline int gb_popcount64(uint64_t x)
-{
-#if defined(__GNUC__) && defined(__POPCNT__)
-    return __builtin_popcountll(x);
-#else
-    /* in line (GCC's builtin without -mpopcnt is a call into libgcc) */
-    x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
-    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
-    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
-    return (int)((x * UINT64_C(0x0101010101010101)) >> 56);
-#endif
-}
-
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define GW_X86 1
 #include <immintrin.h>
@@ -540,8 +526,9 @@ __attribute__((target("avx2"))) static void gb_pass_256(
 }
 
 /* val[i] for the set bits i of ok, in order, to dst: 8 at a time; dst has
- * room for 8 more than it receives */
-__attribute__((target("avx512f,avx512dq,avx512vl"))) static intptr_t gb_compact_512(
+ * room for 8 more than it receives.  (popcnt in the targets: without it
+ * __builtin_popcount is a call into libgcc; every AVX2 CPU has it.) */
+__attribute__((target("avx512f,avx512dq,avx512vl,popcnt"))) static intptr_t gb_compact_512(
     const double *val, uint64_t ok, intptr_t nc, double *dst)
 {
     intptr_t i, n = 0;
