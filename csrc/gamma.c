@@ -659,6 +659,7 @@ __attribute__((target("avx2"))) static void gb_pass_const_256(
 }
 #endif
 
+#ifdef GW_X86
 /* mt_decide_in_rect for the tries set in `in` (normals wn[i], uniforms wu[i]),
  * four at a time: the same operations in vectors (IEEE, no contraction: the
  * same decisions), the logs in line for the lanes the bounds leave open.
@@ -720,6 +721,7 @@ __attribute__((target("avx2"))) static uint64_t gb_decide_in_rect_256(double d, 
     }
     return acc_bits;
 }
+#endif
 
 /* the fast tests at the fill's SIMD level (nd_exponential_simd_level: the
  * CPU's best, capped by NUMDIST_SIMD_MAX) */
