@@ -737,7 +737,6 @@ static void gb_pass(int level, const uint64_t *wn, const uint64_t *wu, intptr_t 
     gb_pass_c(wn, wu, 0, nc, dv, cv, val, ok, sp);
 }
 
-
 /* the next block of a numdist source's stream into its buffer
  * (nd_bits_refill's words; AVX-512 lanes in registers at level 3) */
 static void gb_refill(nd_bits_t *bits, int level)
