@@ -80,12 +80,17 @@
  * csrc/tests/test_gamma.c holds a plain word-by-word reference of both rules
  * and checks the kernels against it at every SIMD level.
  *
- * Speed: the first tries' tests (ziggurat rectangle, v > 0, squeeze) run 8 at
- * a time (explicit AVX-512, AVX2 with gathers; a C loop otherwise), their
- * outcomes become a 64-bit mask per block, the few open tries (about 2-5%)
- * are finished one by one, and AVX-512 compacts the accepted values with
- * vcompresspd.  The boosts are exp polynomials over whole pieces, four
- * vectors at a time.  Level: nd_exponential_simd_level (NUMDIST_SIMD_MAX).
+ * Speed: the first tries' tests (ziggurat rectangle, v > 0, squeeze) run 8 or
+ * 4 at a time (explicit AVX-512, AVX2; the tables read with scalar loads,
+ * which beat gathers here; a C loop otherwise), their outcomes become 64-bit
+ * masks per block; of the few open tries (about 2-5%), those whose normal is
+ * in its rectangle draw no words and are decided four at a time in vectors,
+ * the others one by one in try order; the accepted values are compacted
+ * (vcompresspd; AVX2 a permutation table).  The boosts are exp polynomials
+ * over whole pieces, four vectors at a time.  Calls of >= 65536 contiguous
+ * float64 values stream whole 64-byte lines out with non-temporal stores.
+ * Level: nd_exponential_simd_level (NUMDIST_SIMD_MAX).  docs/performance.md,
+ * "The gamma bulk rule, third pass", has the measurements.
  */
 #include "numdist/gamma.h"
 
@@ -94,6 +99,7 @@
 
 #include "numdist/strided.h"
 #include "ew_common.h"
+#include "numdist/simd_words.h"
 
 #if defined(__GNUC__)
 #define G_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -301,6 +307,18 @@ static inline double gw_u53p1(uint64_t w)
  * ziggurat's slow path) come after the block. */
 #define GB_N 64 /* tries per block (one bit each in a uint64_t) */
 
+/* index of the lowest set bit of x != 0 */
+static inline int gb_ctz64(uint64_t x)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(x);
+#else
+    int i = 0;
+    while (!(x & 1)) { x >>= 1; i++; }
+    return i;
+#endif
+}
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define GW_X86 1
 #include <immintrin.h>
@@ -370,6 +388,30 @@ static int mt_finish(nd_bits_t *bits, double d, double c, uint64_t wn, uint64_t 
     return 0;
 }
 
+/* mt_finish's decision for an open try whose normal is in its rectangle (so
+ * v = 1 + c x > 0 and no words are drawn: the squeeze or its filter failed),
+ * with its operations but without their data-dependent branches (these tries
+ * come in an unpredictable mix of accepts and rejects): the squeeze, then
+ * mt_accept_open's reject bound, then its accept bound, in that precedence;
+ * the logs only when none decides. */
+static inline int mt_decide_in_rect(double d, double c, uint64_t wn, uint64_t wu)
+{
+    const double x = (double)(int64_t)(wn >> 12) * nd_zig_w64[wn & 0x1ff];
+    const double y = c * x, v1 = 1.0 + y, v = v1 * v1 * v1, u = nd_u01_oc(wu), x2 = x * x;
+    const double y2 = y * y, y4 = y2 * y2, d3 = 3.0 * d;
+    const double p = -0.25 + y * (0.2 + y * (-1.0 / 6.0 + y * (1.0 / 7.0)));
+    const double h1 = d3 * (y4 * p);
+    const double e1 = 1.0 + h1 * (1.0 + h1 * (0.5 + h1 * (1.0 / 6.0 + h1 * (1.0 / 24.0))));
+    const double t0 = y4 * (p - y4 * 0.125), tail = (y4 * y4 * y) / (9.0 * (1.0 + y));
+    const double h2 = d3 * (y < 0.0 ? t0 + tail : t0);
+    const double e2 = 1.0 + h2 * (1.0 + h2 * (0.5 + h2 * (1.0 / 6.0)));
+    const int sq = x2 * x2 < (1.0 - u) * ((108.0 * d) * (1.0 + (y < 0.0 ? y : 0.0)));
+    const int rej = (h1 <= 0.0) & (u > e1 * (1.0 + 0x1p-40) + 0x1p-40);
+    const int acc = u < e2 * (1.0 - 0x1p-40) - 0x1p-40;
+    if (G_LIKELY(sq | rej | acc)) return sq | (acc & !rej);
+    return mt_log_accept(d, x, v, u);
+}
+
 /* Fast tests of tries [i0, nc) (normals wn[i], uniforms wu[i], parameters
  * dv[i], cv[i]): bit i of *ok: the normal is in its rectangle, v = 1 + c x > 0
  * and the squeeze holds, so the try is accepted with value val[i] = d v^3
@@ -406,18 +448,26 @@ __attribute__((target("avx512f,avx512dq,avx512vl"))) static void gb_pass_512(
     const uint64_t *restrict wn, const uint64_t *restrict wu, intptr_t nc, const double *restrict dv,
     const double *restrict cv, double *restrict val, uint64_t *ok, uint64_t *sp)
 {
-    const __m512i m9 = _mm512_set1_epi64(0x1ff);
     const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), e53 = _mm512_set1_pd(0x1p-53);
     const __m512d c108 = _mm512_set1_pd(108.0);
     uint64_t o = 0, s = 0;
     intptr_t i = 0;
     for (; i + 8 <= nc; i += 8) {
         __m512i WN = _mm512_loadu_si512(wn + i), WU = _mm512_loadu_si512(wu + i);
-        __m512i M = _mm512_srli_epi64(WN, 12), J = _mm512_and_si512(WN, m9);
+        /* scalar table loads: as gb_pass_const_512 */
+        const unsigned j0 = (unsigned)(wn[i] & 0x1ff), j1 = (unsigned)(wn[i + 1] & 0x1ff);
+        const unsigned j2 = (unsigned)(wn[i + 2] & 0x1ff), j3 = (unsigned)(wn[i + 3] & 0x1ff);
+        const unsigned j4 = (unsigned)(wn[i + 4] & 0x1ff), j5 = (unsigned)(wn[i + 5] & 0x1ff);
+        const unsigned j6 = (unsigned)(wn[i + 6] & 0x1ff), j7 = (unsigned)(wn[i + 7] & 0x1ff);
+        __m512i M = _mm512_srli_epi64(WN, 12);
         __m512d vd = _mm512_loadu_pd(dv + i), vc = _mm512_loadu_pd(cv + i);
         __m512d vq = _mm512_mul_pd(c108, vd);
-        __m512d tw = _mm512_i64gather_pd(J, nd_zig_w64, 8);
-        __m512i tk = _mm512_i64gather_epi64(J, (const void *)nd_zig_k64, 8);
+        __m512d tw = _mm512_set_pd(nd_zig_w64[j7], nd_zig_w64[j6], nd_zig_w64[j5], nd_zig_w64[j4],
+                                   nd_zig_w64[j3], nd_zig_w64[j2], nd_zig_w64[j1], nd_zig_w64[j0]);
+        __m512i tk = _mm512_set_epi64((long long)nd_zig_k64[j7], (long long)nd_zig_k64[j6],
+                                      (long long)nd_zig_k64[j5], (long long)nd_zig_k64[j4],
+                                      (long long)nd_zig_k64[j3], (long long)nd_zig_k64[j2],
+                                      (long long)nd_zig_k64[j1], (long long)nd_zig_k64[j0]);
         __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(M), tw);
         __m512d cx = _mm512_mul_pd(vc, x), v = _mm512_add_pd(one, cx), x2 = _mm512_mul_pd(x, x);
         __m512d v3 = _mm512_mul_pd(_mm512_mul_pd(v, v), v);
@@ -440,27 +490,30 @@ __attribute__((target("avx2"))) static void gb_pass_256(
     const uint64_t *restrict wn, const uint64_t *restrict wu, intptr_t nc, const double *restrict dv,
     const double *restrict cv, double *restrict val, uint64_t *ok, uint64_t *sp)
 {
-    const __m256i m9 = _mm256_set1_epi64x(0x1ff), sb = _mm256_set1_epi64x(INT64_MIN);
+    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(0x1p52);
     const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd(), e53 = _mm256_set1_pd(0x1p-53);
     const __m256d c108 = _mm256_set1_pd(108.0);
     uint64_t o = 0, s = 0;
     intptr_t i = 0;
     for (; i + 4 <= nc; i += 4) {
         __m256i WN = _mm256_loadu_si256((const __m256i *)(wn + i)), WU = _mm256_loadu_si256((const __m256i *)(wu + i));
-        __m256i M = _mm256_srli_epi64(WN, 12), J = _mm256_and_si256(WN, m9);
+        /* scalar table loads, the 2-op conversion of m < 2^52 and a signed
+         * compare: as gb_pass_const_256 */
+        const unsigned j0 = (unsigned)(wn[i] & 0x1ff), j1 = (unsigned)(wn[i + 1] & 0x1ff);
+        const unsigned j2 = (unsigned)(wn[i + 2] & 0x1ff), j3 = (unsigned)(wn[i + 3] & 0x1ff);
+        __m256i M = _mm256_srli_epi64(WN, 12);
         __m256d vd = _mm256_loadu_pd(dv + i), vc = _mm256_loadu_pd(cv + i);
         __m256d vq = _mm256_mul_pd(c108, vd);
-        __m256d tw = _mm256_i64gather_pd(nd_zig_w64, J, 8);
-        __m256i tk = _mm256_i64gather_epi64((const long long *)nd_zig_k64, J, 8);
-        __m256d x = _mm256_mul_pd(gw_u2d_256(M), tw);
+        __m256d tw = _mm256_set_pd(nd_zig_w64[j3], nd_zig_w64[j2], nd_zig_w64[j1], nd_zig_w64[j0]);
+        __m256i tk = _mm256_set_epi64x((long long)nd_zig_k64[j3], (long long)nd_zig_k64[j2],
+                                       (long long)nd_zig_k64[j1], (long long)nd_zig_k64[j0]);
+        __m256d x = _mm256_mul_pd(_mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(M, magic)), two52), tw);
         __m256d cx = _mm256_mul_pd(vc, x), v = _mm256_add_pd(one, cx), x2 = _mm256_mul_pd(x, x);
         __m256d v3 = _mm256_mul_pd(_mm256_mul_pd(v, v), v);
         __m256d u = _mm256_mul_pd(_mm256_add_pd(gw_u2d_256(_mm256_srli_epi64(WU, 11)), one), e53);
-        __m256d mn = _mm256_blendv_pd(zero, cx, _mm256_cmp_pd(cx, zero, _CMP_LT_OQ));
-        __m256d rhs = _mm256_mul_pd(_mm256_sub_pd(one, u), _mm256_mul_pd(vq, _mm256_add_pd(one, mn)));
-        /* unsigned M < tk: both < 2^63 here (M < 2^52; k64 entries < 2^52) */
-        unsigned rect = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
-            _mm256_cmpgt_epi64(_mm256_xor_si256(tk, sb), _mm256_xor_si256(M, sb))));
+        __m256d rhs = _mm256_mul_pd(_mm256_sub_pd(one, u), _mm256_mul_pd(vq, _mm256_add_pd(one, _mm256_min_pd(cx, zero))));
+        unsigned rect = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(tk, M)));
         unsigned pos = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(v, zero, _CMP_GT_OQ));
         unsigned sq = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_mul_pd(x2, x2), rhs, _CMP_LT_OQ));
         _mm256_storeu_pd(val + i, _mm256_mul_pd(vd, v3));
@@ -473,8 +526,9 @@ __attribute__((target("avx2"))) static void gb_pass_256(
 }
 
 /* val[i] for the set bits i of ok, in order, to dst: 8 at a time; dst has
- * room for 8 more than it receives */
-__attribute__((target("avx512f,avx512dq,avx512vl"))) static intptr_t gb_compact_512(
+ * room for 8 more than it receives.  (popcnt in the targets: without it
+ * __builtin_popcount is a call into libgcc; every AVX2 CPU has it.) */
+__attribute__((target("avx512f,avx512dq,avx512vl,popcnt"))) static intptr_t gb_compact_512(
     const double *val, uint64_t ok, intptr_t nc, double *dst)
 {
     intptr_t i, n = 0;
@@ -494,7 +548,7 @@ static const int32_t gb_perm4[16][8] = {
     {6, 7, 0, 0, 0, 0, 0, 0}, {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
     {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0}, {0, 1, 2, 3, 4, 5, 6, 7}};
 
-__attribute__((target("avx2"))) static intptr_t gb_compact_256(const double *val, uint64_t ok, intptr_t nc, double *dst)
+__attribute__((target("avx2,popcnt"))) static intptr_t gb_compact_256(const double *val, uint64_t ok, intptr_t nc, double *dst)
 {
     intptr_t i, n = 0;
     for (i = 0; i < nc; i += 4) {
@@ -505,6 +559,167 @@ __attribute__((target("avx2"))) static intptr_t gb_compact_256(const double *val
         n += __builtin_popcount(m);
     }
     return n;
+}
+
+/* ---- the fast tests of a constant concentration -------------------------
+ * gb_pass for one block of GB_N tries of one (d, c), held in registers (the
+ * same val, ok, sp), with fewer operations per try; the numbers do not change:
+ *   - m = w >> 12 < 2^52 converts to double as (m | bits of 2^52) - 2^52, and
+ *     m < k64[j] is a signed compare (both below 2^52);
+ *   - min(c x, 0) is one vminpd (it returns its second operand unless the
+ *     first is less: the C expression's result, NaN and -0 included);
+ *   - the squeeze runs as a filter on 1 - u rounded down to a multiple of
+ *     2^-52: with t = w >> 11, 1 - u = (2^53 - 1 - t) 2^-53 (exact), and
+ *     (2^52 - 1 - (w >> 12)) 2^-52, one subtraction from 2^53 - 1 of the
+ *     converted w >> 12, is at most 2^-53 below it.  Rounding is
+ *     monotone, so a try the filter accepts passes the rule's squeeze; one it
+ *     does not accept (besides the rule's failures, a 2^-53 relative sliver)
+ *     is open, and mt_finish decides it with the exact u.  The 2^-52 is
+ *     folded into 108 d (a power of two: exact);
+ *   - the loop is unrolled (constant shifts for the mask bits). */
+
+__attribute__((target("avx512f,avx512dq,avx512vl"))) static void gb_pass_const_512(
+    const uint64_t *restrict wn, const uint64_t *restrict wu, double d, double c, double *restrict val,
+    uint64_t *ok, uint64_t *sp)
+{
+    const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd(), top = _mm512_set1_pd(0x1p52 - 1.0);
+    const __m512d vd = _mm512_set1_pd(d), vc = _mm512_set1_pd(c), vq = _mm512_set1_pd((108.0 * d) * 0x1p-52);
+    uint64_t o = 0, s = 0;
+    int i;
+#pragma GCC unroll 8
+    for (i = 0; i < GB_N; i += 8) {
+        __m512i WN = _mm512_loadu_si512(wn + i), WU = _mm512_loadu_si512(wu + i);
+        const unsigned j0 = (unsigned)(wn[i] & 0x1ff), j1 = (unsigned)(wn[i + 1] & 0x1ff);
+        const unsigned j2 = (unsigned)(wn[i + 2] & 0x1ff), j3 = (unsigned)(wn[i + 3] & 0x1ff);
+        const unsigned j4 = (unsigned)(wn[i + 4] & 0x1ff), j5 = (unsigned)(wn[i + 5] & 0x1ff);
+        const unsigned j6 = (unsigned)(wn[i + 6] & 0x1ff), j7 = (unsigned)(wn[i + 7] & 0x1ff);
+        __m512i M = _mm512_srli_epi64(WN, 12);
+        __m512d tw = _mm512_set_pd(nd_zig_w64[j7], nd_zig_w64[j6], nd_zig_w64[j5], nd_zig_w64[j4],
+                                   nd_zig_w64[j3], nd_zig_w64[j2], nd_zig_w64[j1], nd_zig_w64[j0]);
+        __m512i tk = _mm512_set_epi64((long long)nd_zig_k64[j7], (long long)nd_zig_k64[j6],
+                                      (long long)nd_zig_k64[j5], (long long)nd_zig_k64[j4],
+                                      (long long)nd_zig_k64[j3], (long long)nd_zig_k64[j2],
+                                      (long long)nd_zig_k64[j1], (long long)nd_zig_k64[j0]);
+        __m512d x = _mm512_mul_pd(_mm512_cvtepi64_pd(M), tw);
+        __m512d cx = _mm512_mul_pd(vc, x), v = _mm512_add_pd(one, cx), x2 = _mm512_mul_pd(x, x);
+        __m512d v3 = _mm512_mul_pd(_mm512_mul_pd(v, v), v);
+        /* (2^52 - 1) - (w >> 12): exact (see above) */
+        __m512d omu = _mm512_sub_pd(top, _mm512_cvtepi64_pd(_mm512_srli_epi64(WU, 12)));
+        __m512d rhs = _mm512_mul_pd(omu, _mm512_mul_pd(vq, _mm512_add_pd(one, _mm512_min_pd(cx, zero))));
+        __mmask8 rect = _mm512_cmp_epi64_mask(M, tk, _MM_CMPINT_LT);
+        __mmask8 pos = _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ);
+        __mmask8 acc = _mm512_mask_cmp_pd_mask((__mmask8)(rect & pos), _mm512_mul_pd(x2, x2), rhs, _CMP_LT_OQ);
+        _mm512_storeu_pd(val + i, _mm512_mul_pd(vd, v3));
+        o |= (uint64_t)acc << i;
+        s |= (uint64_t)(uint8_t)((~rect | pos) & ~acc) << i;
+    }
+    *ok = o;
+    *sp = s;
+}
+
+__attribute__((target("avx2"))) static void gb_pass_const_256(
+    const uint64_t *restrict wn, const uint64_t *restrict wu, double d, double c, double *restrict val,
+    uint64_t *ok, uint64_t *sp)
+{
+    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(0x1p52), top = _mm256_set1_pd(0x1p53 - 1.0);
+    const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+    const __m256d vd = _mm256_set1_pd(d), vc = _mm256_set1_pd(c), vq = _mm256_set1_pd((108.0 * d) * 0x1p-52);
+    uint64_t o = 0, s = 0;
+    int i;
+#pragma GCC unroll 16
+    for (i = 0; i < GB_N; i += 4) {
+        __m256i WN = _mm256_loadu_si256((const __m256i *)(wn + i)), WU = _mm256_loadu_si256((const __m256i *)(wu + i));
+        /* the table entries by scalar loads: four-lane gathers cost more
+         * than the loads and inserts (0.7x the time of pass and compaction;
+         * gb_pass_const_512 likewise, a few % faster than 8-lane gathers) */
+        const unsigned j0 = (unsigned)(wn[i] & 0x1ff), j1 = (unsigned)(wn[i + 1] & 0x1ff);
+        const unsigned j2 = (unsigned)(wn[i + 2] & 0x1ff), j3 = (unsigned)(wn[i + 3] & 0x1ff);
+        __m256i M = _mm256_srli_epi64(WN, 12);
+        __m256d tw = _mm256_set_pd(nd_zig_w64[j3], nd_zig_w64[j2], nd_zig_w64[j1], nd_zig_w64[j0]);
+        __m256i tk = _mm256_set_epi64x((long long)nd_zig_k64[j3], (long long)nd_zig_k64[j2],
+                                       (long long)nd_zig_k64[j1], (long long)nd_zig_k64[j0]);
+        __m256d x = _mm256_mul_pd(_mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(M, magic)), two52), tw);
+        __m256d cx = _mm256_mul_pd(vc, x), v = _mm256_add_pd(one, cx), x2 = _mm256_mul_pd(x, x);
+        __m256d v3 = _mm256_mul_pd(_mm256_mul_pd(v, v), v);
+        /* (2^53 - 1) - ((w >> 12) + 2^52): exact (see above) */
+        __m256d omu = _mm256_sub_pd(top, _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(WU, 12), magic)));
+        __m256d rhs = _mm256_mul_pd(omu, _mm256_mul_pd(vq, _mm256_add_pd(one, _mm256_min_pd(cx, zero))));
+        __m256d rect = _mm256_castsi256_pd(_mm256_cmpgt_epi64(tk, M));
+        __m256d pos = _mm256_cmp_pd(v, zero, _CMP_GT_OQ);
+        __m256d sq = _mm256_cmp_pd(_mm256_mul_pd(x2, x2), rhs, _CMP_LT_OQ);
+        unsigned acc = (unsigned)_mm256_movemask_pd(_mm256_and_pd(_mm256_and_pd(rect, pos), sq));
+        unsigned drop = (unsigned)_mm256_movemask_pd(_mm256_andnot_pd(pos, rect)); /* rect, v <= 0 */
+        _mm256_storeu_pd(val + i, _mm256_mul_pd(vd, v3));
+        o |= (uint64_t)acc << i;
+        s |= (uint64_t)((drop | acc) ^ 15u) << i;
+    }
+    *ok = o;
+    *sp = s;
+}
+#endif
+
+#ifdef GW_X86
+/* mt_decide_in_rect for the tries set in `in` (normals wn[i], uniforms wu[i]),
+ * four at a time: the same operations in vectors (IEEE, no contraction: the
+ * same decisions), the logs in line for the lanes the bounds leave open.
+ * Returns the accepted tries' bits. */
+__attribute__((target("avx2"))) static uint64_t gb_decide_in_rect_256(double d, double c, const uint64_t *wn,
+                                                                       const uint64_t *wu, uint64_t in)
+{
+    const __m256i m9 = _mm256_set1_epi64x(0x1ff), magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(0x1p52), one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
+    const __m256d vc = _mm256_set1_pd(c), d3 = _mm256_set1_pd(3.0 * d), q = _mm256_set1_pd(108.0 * d);
+    uint64_t acc_bits = 0;
+    while (in) {
+        int idx[4], nl = 0, l;
+        double xs[4], vs[4], us[4];
+        __m256i WN, WU, J;
+        __m256d x, y, v1, v, u, x2, y2, y4, p, h1, e1, t0, tail, h2, e2, sq, rej, acc;
+        unsigned dec, res;
+        for (; in && nl < 4; in &= in - 1) idx[nl++] = gb_ctz64(in);
+        for (l = nl; l < 4; l++) idx[l] = idx[0];
+        WN = _mm256_set_epi64x((long long)wn[idx[3]], (long long)wn[idx[2]], (long long)wn[idx[1]], (long long)wn[idx[0]]);
+        WU = _mm256_set_epi64x((long long)wu[idx[3]], (long long)wu[idx[2]], (long long)wu[idx[1]], (long long)wu[idx[0]]);
+        J = _mm256_and_si256(WN, m9);
+        x = _mm256_mul_pd(_mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(WN, 12), magic)), two52),
+                          _mm256_i64gather_pd(nd_zig_w64, J, 8));
+        y = _mm256_mul_pd(vc, x);
+        v1 = _mm256_add_pd(one, y);
+        v = _mm256_mul_pd(_mm256_mul_pd(v1, v1), v1);
+        u = _mm256_mul_pd(_mm256_add_pd(gw_u2d_256(_mm256_srli_epi64(WU, 11)), one), _mm256_set1_pd(0x1p-53));
+        x2 = _mm256_mul_pd(x, x);
+        y2 = _mm256_mul_pd(y, y);
+        y4 = _mm256_mul_pd(y2, y2);
+        p = _mm256_add_pd(_mm256_set1_pd(-0.25), _mm256_mul_pd(y, _mm256_add_pd(_mm256_set1_pd(0.2),
+            _mm256_mul_pd(y, _mm256_add_pd(_mm256_set1_pd(-1.0 / 6.0), _mm256_mul_pd(y, _mm256_set1_pd(1.0 / 7.0)))))));
+        h1 = _mm256_mul_pd(d3, _mm256_mul_pd(y4, p));
+        e1 = _mm256_add_pd(one, _mm256_mul_pd(h1, _mm256_add_pd(one, _mm256_mul_pd(h1, _mm256_add_pd(_mm256_set1_pd(0.5),
+             _mm256_mul_pd(h1, _mm256_add_pd(_mm256_set1_pd(1.0 / 6.0), _mm256_mul_pd(h1, _mm256_set1_pd(1.0 / 24.0)))))))));
+        t0 = _mm256_mul_pd(y4, _mm256_sub_pd(p, _mm256_mul_pd(y4, _mm256_set1_pd(0.125))));
+        tail = _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(y4, y4), y),
+                             _mm256_mul_pd(_mm256_set1_pd(9.0), _mm256_add_pd(one, y)));
+        h2 = _mm256_mul_pd(d3, _mm256_blendv_pd(t0, _mm256_add_pd(t0, tail), _mm256_cmp_pd(y, zero, _CMP_LT_OQ)));
+        e2 = _mm256_add_pd(one, _mm256_mul_pd(h2, _mm256_add_pd(one, _mm256_mul_pd(h2, _mm256_add_pd(_mm256_set1_pd(0.5),
+             _mm256_mul_pd(h2, _mm256_set1_pd(1.0 / 6.0)))))));
+        sq = _mm256_cmp_pd(_mm256_mul_pd(x2, x2),
+                           _mm256_mul_pd(_mm256_sub_pd(one, u), _mm256_mul_pd(q, _mm256_add_pd(one, _mm256_min_pd(y, zero)))),
+                           _CMP_LT_OQ);
+        rej = _mm256_and_pd(_mm256_cmp_pd(h1, zero, _CMP_LE_OQ),
+                            _mm256_cmp_pd(u, _mm256_add_pd(_mm256_mul_pd(e1, _mm256_set1_pd(1.0 + 0x1p-40)), _mm256_set1_pd(0x1p-40)), _CMP_GT_OQ));
+        acc = _mm256_cmp_pd(u, _mm256_sub_pd(_mm256_mul_pd(e2, _mm256_set1_pd(1.0 - 0x1p-40)), _mm256_set1_pd(0x1p-40)), _CMP_LT_OQ);
+        dec = (unsigned)_mm256_movemask_pd(_mm256_or_pd(_mm256_or_pd(sq, rej), acc));
+        res = (unsigned)_mm256_movemask_pd(_mm256_or_pd(sq, _mm256_andnot_pd(rej, acc)));
+        if (G_UNLIKELY((dec & ((1u << nl) - 1)) != (1u << nl) - 1)) {
+            _mm256_storeu_pd(xs, x);
+            _mm256_storeu_pd(vs, v);
+            _mm256_storeu_pd(us, u);
+            for (l = 0; l < nl; l++)
+                if (!((dec >> l) & 1)) res |= (unsigned)mt_log_accept(d, xs[l], vs[l], us[l]) << l;
+        }
+        for (l = 0; l < nl; l++) acc_bits |= (uint64_t)((res >> l) & 1) << idx[l];
+    }
+    return acc_bits;
 }
 #endif
 
@@ -522,29 +737,45 @@ static void gb_pass(int level, const uint64_t *wn, const uint64_t *wu, intptr_t 
     gb_pass_c(wn, wu, 0, nc, dv, cv, val, ok, sp);
 }
 
-/* index of the lowest set bit of x != 0 */
-static inline int gb_ctz64(uint64_t x)
+/* the next block of a numdist source's stream into its buffer
+ * (nd_bits_refill's words; AVX-512 lanes in registers at level 3) */
+static void gb_refill(nd_bits_t *bits, int level)
 {
-#if defined(__GNUC__)
-    return __builtin_ctzll(x);
-#else
-    int i = 0;
-    while (!(x & 1)) { x >>= 1; i++; }
-    return i;
+#ifdef ND_SW_X86
+    if (level >= 3) {
+        nd_sw_refill512(bits);
+        return;
+    }
 #endif
+    (void)level;
+    nd_bits_refill(bits);
 }
 
 /* The words of a block: a pointer into the buffer when it holds them all,
- * else a copy in wbuf (drawn one by one: buffer ends, NumPy sources). */
-static const uint64_t *gb_words(nd_bits_t *bits, intptr_t need, uint64_t *wbuf)
+ * else a copy in wbuf (the buffer's rest, then the next block's first words;
+ * NumPy sources word by word). */
+static const uint64_t *gb_words(nd_bits_t *bits, intptr_t need, uint64_t *wbuf, int level)
 {
     const uint64_t *w;
     intptr_t k;
-    if (bits->pos == bits->end && bits->xo != NULL) nd_bits_refill(bits);
-    if (bits->xo != NULL && bits->end - bits->pos >= need) {
-        w = bits->pos;
-        bits->pos += need;
-        return w;
+    if (bits->xo != NULL) {
+        intptr_t have = bits->end - bits->pos;
+        if (have == 0) {
+            gb_refill(bits, level);
+            have = bits->end - bits->pos;
+        }
+        if (have >= need) {
+            w = bits->pos;
+            bits->pos += need;
+            return w;
+        }
+        if (need - have <= ND_XO_BLOCK) {
+            memcpy(wbuf, bits->pos, sizeof(uint64_t) * (size_t)have);
+            gb_refill(bits, level);
+            memcpy(wbuf + have, bits->pos, sizeof(uint64_t) * (size_t)(need - have));
+            bits->pos += need - have;
+            return wbuf;
+        }
     }
     for (k = 0; k < need; k++) wbuf[k] = nd_bits_next64(bits);
     return wbuf;
@@ -578,12 +809,35 @@ static intptr_t gb_block_const(nd_bits_t *bits, gcarry *cr, double *dst)
     uint64_t wbuf[2 * GB_N], ok, sp, spw[2 * GB_N];
     double val[GB_N];
     int spi[GB_N];
-    const uint64_t *w = gb_words(bits, 2 * GB_N, wbuf);
+    const uint64_t *w = gb_words(bits, 2 * GB_N, wbuf, cr->level);
     int nsp = 0, e;
-    gb_pass(cr->level, w, w + GB_N, GB_N, cr->dv, cr->cv, val, &ok, &sp);
+#ifdef GW_X86
+    if (cr->level >= 3)
+        gb_pass_const_512(w, w + GB_N, cr->dv[0], cr->cv[0], val, &ok, &sp);
+    else if (cr->level == 2)
+        gb_pass_const_256(w, w + GB_N, cr->dv[0], cr->cv[0], val, &ok, &sp);
+    else
+#endif
+        gb_pass(0, w, w + GB_N, GB_N, cr->dv, cr->cv, val, &ok, &sp);
     if (G_UNLIKELY(sp != 0)) {
-        /* the open tries' words first: drawing can refill the buffer under w */
-        uint64_t s = sp;
+        /* first the open tries in their rectangles (no words drawn: any
+         * order), then the others in try order, their words copied first:
+         * drawing can refill the buffer under w */
+        uint64_t s, out = 0;
+        for (s = sp; s; s &= s - 1) {
+            const uint64_t wi = w[gb_ctz64(s)];
+            out |= (uint64_t)!((wi >> 12) < nd_zig_k64[wi & 0x1ff]) << gb_ctz64(s);
+        }
+#ifdef GW_X86
+        if (cr->level >= 2)
+            ok |= gb_decide_in_rect_256(cr->dv[0], cr->cv[0], w, w + GB_N, sp & ~out);
+        else
+#endif
+            for (s = sp & ~out; s; s &= s - 1) {
+                const int i = gb_ctz64(s);
+                ok |= (uint64_t)mt_decide_in_rect(cr->dv[0], cr->cv[0], w[i], w[GB_N + i]) << i;
+            }
+        s = out;
         while (s) {
             int i = gb_ctz64(s);
             spi[nsp] = i;
@@ -636,6 +890,97 @@ static void gb_fill(nd_bits_t *bits, intptr_t n, double *z, gcarry *cr)
     }
 }
 
+/* ---- non-temporal output --------------------------------------------------
+ * A large contiguous float64 output (a whole dispatcher chunk or more: n >=
+ * GB_NT_MIN, as the exponential fill's EX_NT_MIN) is written with
+ * non-temporal stores of whole 64-byte lines from a small staging buffer in
+ * L1: the output's lines are not read into the cache before being written
+ * (half the memory traffic of a large draw), and do not evict the working
+ * set.  Levels 2 and 3 only; the numbers are the same either way.  The kernel
+ * fences (sfence) before it returns. */
+#define GB_NT_MIN ((intptr_t)65536)
+
+#ifdef GW_X86
+/* nl lines of 8 values from src to the 64-byte aligned dst */
+__attribute__((target("avx512f"))) static void gb_stream_512(double *dst, const double *src, intptr_t nl)
+{
+    intptr_t l;
+    for (l = 0; l < nl; l++) _mm512_stream_pd(dst + 8 * l, _mm512_loadu_pd(src + 8 * l));
+}
+
+__attribute__((target("avx2"))) static void gb_stream_256(double *dst, const double *src, intptr_t nl)
+{
+    intptr_t l;
+    for (l = 0; l < nl; l++) {
+        _mm256_stream_pd(dst + 8 * l, _mm256_loadu_pd(src + 8 * l));
+        _mm256_stream_pd(dst + 8 * l + 4, _mm256_loadu_pd(src + 8 * l + 4));
+    }
+}
+#endif
+
+static void gb_stream(int level, double *dst, const double *src, intptr_t nl)
+{
+#ifdef GW_X86
+    if (level >= 3) { gb_stream_512(dst, src, nl); return; }
+    if (level == 2) { gb_stream_256(dst, src, nl); return; }
+#endif
+    (void)level;
+    memcpy(dst, src, sizeof(double) * 8 * (size_t)nl);
+}
+
+static void gb_sfence(int level)
+{
+#ifdef GW_X86
+    if (level >= 2) _mm_sfence();
+#endif
+    (void)level;
+}
+
+/* c values from src to dst (8-byte aligned): the whole 64-byte lines of dst
+ * by gb_stream, the ends by plain stores */
+static void gb_copy_nt(int level, double *dst, const double *src, intptr_t c)
+{
+    intptr_t head = (intptr_t)(((64 - ((uintptr_t)dst & 63)) & 63) / 8), nl;
+    if (head > c) head = c;
+    memcpy(dst, src, sizeof(double) * (size_t)head);
+    nl = (c - head) / 8;
+    gb_stream(level, dst + head, src + head, nl);
+    memcpy(dst + head + 8 * nl, src + head + 8 * nl, sizeof(double) * (size_t)(c - head - 8 * nl));
+}
+
+/* gb_fill (the same values) into a large 8-byte aligned output: the head up
+ * to a 64-byte boundary by gb_fill, then blocks into a staging buffer whose
+ * whole lines are streamed out after each block, then the end by gb_fill */
+static void gb_fill_nt(nd_bits_t *bits, intptr_t n, double *out, gcarry *cr)
+{
+    double stg[GB_N + 8 + 8];
+    intptr_t k = (intptr_t)(((64 - ((uintptr_t)out & 63)) & 63) / 8), ns, nl;
+    if (n < 2 * (GB_N + 8 + 8)) {
+        gb_fill(bits, n, out, cr);
+        return;
+    }
+    gb_fill(bits, k, out, cr);
+    /* what the head's last block left in the carry (at most GB_N + 8 values)
+     * comes next */
+    ns = cr->n - cr->i;
+    memcpy(stg, cr->v + cr->i, sizeof(double) * (size_t)ns);
+    cr->i = cr->n;
+    for (;;) {
+        /* stg holds ns <= GB_N + 8 values, out[k] is on a line boundary */
+        nl = ns / 8;
+        gb_stream(cr->level, out + k, stg, nl);
+        k += 8 * nl;
+        ns -= 8 * nl;
+        memmove(stg, stg + 8 * nl, sizeof(double) * (size_t)ns);
+        if (n - k - ns < GB_N) break;
+        ns += gb_block_const(bits, cr, stg + ns); /* room: ns < 8, GB_N + 8 more */
+    }
+    memcpy(out + k, stg, sizeof(double) * (size_t)ns);
+    k += ns;
+    gb_fill(bits, n - k, out + k, cr);
+    gb_sfence(cr->level);
+}
+
 /* boosting: z[k] = z[k] exp(-(e[k] ia)), e[k] a standard exponential, ia = 1/a
  * (ia[k] when ia != NULL, else ia0) */
 static void g_boost_c(double *z, const double *e, const double *ia, double ia0, intptr_t c)
@@ -680,19 +1025,39 @@ GW512_T static inline __m512d gw_exp512(__m512d y)
     return _mm512_mul_pd(_mm512_mul_pd(pl, s1), s2);
 }
 
+/* gw_exp512 for y in [-707, 0] (as gw_exp256_mid: the same bits) */
+GW512_T static inline __m512d gw_exp512_mid(__m512d y)
+{
+    __m512d t, k, r, pl;
+    __m512i ki;
+    t = _mm512_add_pd(_mm512_mul_pd(y, V8(0x1.71547652b82fep0)), V8(0x1.8p52));
+    k = _mm512_sub_pd(t, V8(0x1.8p52));
+    r = _mm512_sub_pd(_mm512_sub_pd(y, _mm512_mul_pd(k, V8(ND_LN2_HI))), _mm512_mul_pd(k, V8(ND_LN2_LO)));
+    pl = GW_EXP_POLY(V8, _mm512_mul_pd, _mm512_add_pd, r);
+    ki = _mm512_sub_epi64(_mm512_castpd_si512(t), I8(nd_dbl_to_bits(0x1.8p52) - 1023)); /* k + 1023 */
+    return _mm512_mul_pd(pl, _mm512_castsi512_pd(_mm512_slli_epi64(ki, 52)));
+}
+
 GW512_T static void g_boost_512(double *z, const double *e, const double *ia, double ia0, intptr_t c)
 {
-    const __m512d sgn = V8(-0.0);
+    const __m512d sgn = V8(-0.0), lo = V8(-707.0);
     intptr_t k = 0;
     /* four independent vectors per step: the polynomial is a long dependent
      * chain, so one vector at a time leaves the units idle */
     for (; k + 32 <= c; k += 32) {
         __m512d y[4];
+        __mmask8 in;
         int q;
         for (q = 0; q < 4; q++)
             y[q] = _mm512_xor_pd(_mm512_mul_pd(_mm512_loadu_pd(e + k + 8 * q),
                                                ia ? _mm512_loadu_pd(ia + k + 8 * q) : V8(ia0)), sgn);
-        for (q = 0; q < 4; q++) y[q] = gw_exp512(y[q]);
+        /* y <= 0 always (e >= 0, ia > 0); y >= -707 for all 32: the short exp */
+        in = _mm512_cmp_pd_mask(y[0], lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(y[1], lo, _CMP_GE_OQ) &
+             _mm512_cmp_pd_mask(y[2], lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(y[3], lo, _CMP_GE_OQ);
+        if (G_LIKELY(in == 0xff))
+            for (q = 0; q < 4; q++) y[q] = gw_exp512_mid(y[q]);
+        else
+            for (q = 0; q < 4; q++) y[q] = gw_exp512(y[q]);
         for (q = 0; q < 4; q++) _mm512_storeu_pd(z + k + 8 * q, _mm512_mul_pd(_mm512_loadu_pd(z + k + 8 * q), y[q]));
     }
     for (; k + 8 <= c; k += 8) {
@@ -725,17 +1090,38 @@ GW256_T static inline __m256d gw_exp256(__m256d y)
     return _mm256_mul_pd(_mm256_mul_pd(pl, s1), s2);
 }
 
+/* gw_exp256 for y in [-707, 0]: no clamps, and 2^k as one power of two
+ * (k = round(y / ln 2) in [-1020, 0]: exp(r) in [0.7, 1.42] times 2^k is a
+ * normal number, exact both ways, so the same bits as p 2^k1 2^(k - k1)) */
+GW256_T static inline __m256d gw_exp256_mid(__m256d y)
+{
+    __m256d t, k, r, pl;
+    __m256i ki;
+    t = _mm256_add_pd(_mm256_mul_pd(y, V4(0x1.71547652b82fep0)), V4(0x1.8p52));
+    k = _mm256_sub_pd(t, V4(0x1.8p52));
+    r = _mm256_sub_pd(_mm256_sub_pd(y, _mm256_mul_pd(k, V4(ND_LN2_HI))), _mm256_mul_pd(k, V4(ND_LN2_LO)));
+    pl = GW_EXP_POLY(V4, _mm256_mul_pd, _mm256_add_pd, r);
+    ki = _mm256_sub_epi64(_mm256_castpd_si256(t), I4(nd_dbl_to_bits(0x1.8p52) - 1023)); /* k + 1023 */
+    return _mm256_mul_pd(pl, _mm256_castsi256_pd(_mm256_slli_epi64(ki, 52)));
+}
+
 GW256_T static void g_boost_256(double *z, const double *e, const double *ia, double ia0, intptr_t c)
 {
-    const __m256d sgn = V4(-0.0);
+    const __m256d sgn = V4(-0.0), lo = V4(-707.0);
     intptr_t k = 0;
     for (; k + 16 <= c; k += 16) { /* as g_boost_512 */
-        __m256d y[4];
+        __m256d y[4], in;
         int q;
         for (q = 0; q < 4; q++)
             y[q] = _mm256_xor_pd(_mm256_mul_pd(_mm256_loadu_pd(e + k + 4 * q),
                                                ia ? _mm256_loadu_pd(ia + k + 4 * q) : V4(ia0)), sgn);
-        for (q = 0; q < 4; q++) y[q] = gw_exp256(y[q]);
+        /* y <= 0 always (e >= 0, ia > 0); y >= -707 for all 16: the short exp */
+        in = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(y[0], lo, _CMP_GE_OQ), _mm256_cmp_pd(y[1], lo, _CMP_GE_OQ)),
+                           _mm256_and_pd(_mm256_cmp_pd(y[2], lo, _CMP_GE_OQ), _mm256_cmp_pd(y[3], lo, _CMP_GE_OQ)));
+        if (G_LIKELY(_mm256_movemask_pd(in) == 15))
+            for (q = 0; q < 4; q++) y[q] = gw_exp256_mid(y[q]);
+        else
+            for (q = 0; q < 4; q++) y[q] = gw_exp256(y[q]);
         for (q = 0; q < 4; q++) _mm256_storeu_pd(z + k + 4 * q, _mm256_mul_pd(_mm256_loadu_pd(z + k + 4 * q), y[q]));
     }
     for (; k + 4 <= c; k += 4) {
@@ -898,7 +1284,7 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
     gv_params(a, c, dv, cv);
     for (k0 = 0; k0 < c; k0 += GB_N) {
         const intptr_t nb = c - k0 < GB_N ? c - k0 : GB_N;
-        const uint64_t *w = gb_words(bits, 2 * nb, wbuf);
+        const uint64_t *w = gb_words(bits, 2 * nb, wbuf, level);
         const uint64_t lanes = nb == 64 ? ~UINT64_C(0) : (UINT64_C(1) << nb) - 1;
         uint64_t ok, sp, fix, m, badm, bstm;
         intptr_t i, e = 0;
@@ -1021,15 +1407,33 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
             gcarry cr;                                                                    \
             gcarry_init(&cr, &p);                                                         \
             nd_bits_expect(bits, (size_t)((double)n * (a0 < 1 ? GAMMA_WORDS_SMALL : GAMMA_WORDS)) + 1); \
+            if (p.kind == GK_MT && !(LOG) && sizeof(T) == 8 && os == 8 && (SCALE) == 1.0) {        \
+                /* contiguous float64 G(a), a > 1: the whole run of blocks in place  \
+                 * (the same values as piece by piece; no carry copy per piece) */   \
+                if (n >= GB_NT_MIN && cr.level >= 2 && (uintptr_t)out % 8 == 0)           \
+                    gb_fill_nt(bits, n, (double *)(void *)out, &cr);                      \
+                else                                                                      \
+                    gb_fill(bits, n, (double *)(void *)out, &cr);                         \
+                return;                                                                   \
+            }                                                                             \
+            {                                                                             \
+            /* a large contiguous float64 output: pieces drawn in buf (L1) and \
+             * streamed out (gb_copy_nt) */                                      \
+            const int nt = sizeof(T) == 8 && os == 8 && (SCALE) == 1.0 && n >= GB_NT_MIN && \
+                           cr.level >= 2 && (uintptr_t)out % 8 == 0;                      \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
                 /* contiguous float64 output: drawn in place (a0 was read first) */       \
-                double *z = sizeof(T) == 8 && os == 8 ? (double *)(void *)out : buf;      \
+                double *z = sizeof(T) == 8 && os == 8 && !nt ? (double *)(void *)out : buf; \
                 gamma_const(bits, c, z, &p, LOG, &cr);                                    \
-                if ((void *)z != (void *)out || (SCALE) != 1.0)                           \
+                if (nt)                                                                   \
+                    gb_copy_nt(cr.level, (double *)(void *)out, buf, c);                  \
+                else if ((void *)z != (void *)out || (SCALE) != 1.0)                      \
                     for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE)); \
                 out += c * os;                                                            \
                 n -= c;                                                                   \
+            }                                                                             \
+            if (nt) gb_sfence(cr.level);                                                  \
             }                                                                             \
             return;                                                                       \
         }                                                                                 \

@@ -433,6 +433,53 @@ static void test_levels(void)
     free(L);
 }
 
+/* Large contiguous float64 outputs (a call of >= 65536 values writes whole
+ * 64-byte lines with non-temporal stores at levels 2 and 3, from a staging
+ * buffer; the ends with plain stores) at every 8-byte offset from a line: the
+ * reference's values and words at every level, the values on either side
+ * untouched. */
+static void test_large_offsets(void)
+{
+    static const double as[] = {2.5, 0.3, 1.0};
+    static const intptr_t ns[] = {65536, 65537, 70001};
+    static const int caps[] = {3, 2, 0};
+    double *line = A + ((64 - ((uintptr_t)A & 63)) & 63) / 8 + 8, *L = malloc(sizeof(double) * 70001);
+    int j, m, c, off, lg;
+    if (!L) return;
+    for (j = 0; j < 3; j++)
+        for (m = 0; m < 3; m++)
+            for (lg = 0; lg < 2; lg++) {
+                const double a = as[j];
+                const intptr_t n = ns[m];
+                uint64_t cref;
+                intptr_t i;
+                reseed(300 + j);
+                if (a == 1.0)
+                    for (i = 0; i < n; i++) L[i] = lg ? nd_log_standard_gamma(&bits, a) : nd_standard_gamma(&bits, a);
+                else
+                    ref_const(n, a, lg, L);
+                cref = consumed();
+                for (c = 0; c < 3; c++) {
+                    nd_exponential_level_cap = caps[c];
+                    for (off = 0; off < 8; off++) {
+                        double *o = line + off;
+                        long bad = 0;
+                        for (i = -8; i < n + 8; i++) o[i] = -7.0;
+                        reseed(300 + j);
+                        draw1(lg ? "log_standard_gamma" : "standard_gamma", n, o, a);
+                        CHECK(ndiff(o, L, n) == 0 && consumed() == cref,
+                              "%sstandard_gamma(%g) n %ld offset %d level cap %d: %ld differ", lg ? "log_" : "", a,
+                              (long)n, off, caps[c], ndiff(o, L, n));
+                        for (i = 1; i <= 8; i++) bad += o[-i] != -7.0 || o[n - 1 + i] != -7.0;
+                        CHECK(bad == 0, "standard_gamma(%g) n %ld offset %d: %ld values written outside", a,
+                              (long)n, off, bad);
+                    }
+                }
+                nd_exponential_level_cap = 3;
+            }
+    free(L);
+}
+
 /* Varying concentrations: the reference's values and words at every SIMD
  * level, with every kind of concentration mixed in (a == 1, a + 1 == 1,
  * a < 1, NaN, <= 0, inf), the log kernel, in place, reversed strides in
@@ -1025,6 +1072,7 @@ int main(int argc, char **argv)
     test_exp();
     test_stream_rule();
     test_levels();
+    test_large_offsets();
     test_varying();
     test_moments();
     test_gof();
