@@ -1,5 +1,6 @@
 /* Xoshiro256x8 block generator; see numdist/xoshiro256.h for the design. */
 #include "numdist/xoshiro256.h"
+#include "numdist/simd_env.h"
 
 #include <string.h>
 
@@ -75,15 +76,16 @@ void nd_xoshiro_lane_states(const nd_xoshiro_t *xo, uint64_t block, uint64_t s[4
 }
 
 /* The lane loop. With GCC/Clang vector extensions the 8 lanes are two 4x64-bit
- * vectors (SSE2 pairs by default; AVX2 and AVX-512 clones are picked at run time on x86-64
+ * vectors (SSE2 pairs by default; AVX2 and AVX-512 builds are picked at run time on x86-64
  * Linux). Integer ops only, so every path gives the same words. The SplitMix64
  * expansion of the four row seeds into the 32 lane-state words is done here too,
  * so that it is vectorised with the rest. */
 #if defined(__GNUC__)
 #if defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && !defined(__clang__)
-#define ND_XO_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#else
-#define ND_XO_CLONES
+/* AVX-512 and AVX2 builds of the loop, chosen once at load time by the CPU and
+ * NUMDIST_SIMD_MAX (so that a capped run draws its words as a machine of that
+ * level would; target_clones would follow the CPU alone) */
+#define ND_XO_LEVELS 1
 #endif
 typedef uint64_t nd_v4u64 __attribute__((vector_size(32)));
 
@@ -95,8 +97,7 @@ typedef uint64_t nd_v4u64 __attribute__((vector_size(32)));
         (z) = (z) ^ ((z) >> 31);                      \
     } while (0)
 
-ND_XO_CLONES
-static void xoshiro_lanes_run(const uint64_t rows[4], uint64_t *out)
+static inline __attribute__((always_inline)) void xoshiro_lanes_body(const uint64_t rows[4], uint64_t *out)
 {
     nd_v4u64 s0[2], s1[2], s2[2], s3[2];
     int i, h;
@@ -123,6 +124,33 @@ static void xoshiro_lanes_run(const uint64_t rows[4], uint64_t *out)
         }
     }
 }
+#ifdef ND_XO_LEVELS
+__attribute__((target("arch=x86-64-v4"))) static void xoshiro_lanes_v4(const uint64_t rows[4], uint64_t *out)
+{
+    xoshiro_lanes_body(rows, out);
+}
+__attribute__((target("avx2"))) static void xoshiro_lanes_avx2(const uint64_t rows[4], uint64_t *out)
+{
+    xoshiro_lanes_body(rows, out);
+}
+static void xoshiro_lanes_base(const uint64_t rows[4], uint64_t *out) { xoshiro_lanes_body(rows, out); }
+
+static void (*xoshiro_lanes_level)(const uint64_t rows[4], uint64_t *out) = xoshiro_lanes_base;
+__attribute__((constructor)) static void xoshiro_level_init(void) /* before any thread can call in */
+{
+    int cap = nd_simd_env_cap();
+    __builtin_cpu_init();
+    if (cap >= 3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512cd"))
+        xoshiro_lanes_level = xoshiro_lanes_v4;
+    else if (cap >= 2 && __builtin_cpu_supports("avx2"))
+        xoshiro_lanes_level = xoshiro_lanes_avx2;
+}
+static void xoshiro_lanes_run(const uint64_t rows[4], uint64_t *out) { xoshiro_lanes_level(rows, out); }
+#else
+static void xoshiro_lanes_run(const uint64_t rows[4], uint64_t *out) { xoshiro_lanes_body(rows, out); }
+#endif
 #else
 static void xoshiro_lanes_run(const uint64_t rows[4], uint64_t *out)
 {

@@ -83,6 +83,8 @@ from numdist import _special
 A = np.repeat(np.geomspace(1e-3, 3e4, 97), 41)
 Z = nd.random.standard_gamma(A, rng=12)
 arrays["gamma_dzda"] = _special.gamma_sample_grad(A, Z)
+# the generator's own words: the lane loop (csrc/xoshiro256.c) follows the cap too
+arrays["raw_words"] = Xoshiro256x8(77).random_raw(3 * 2048 + 5)
 np.savez(sys.argv[1], **arrays)
 print(json.dumps({"normal": normal_simd_level()}))
 """
