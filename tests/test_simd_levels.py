@@ -70,6 +70,11 @@ arrays["f64_neg_stride"] = buf64
 buf64 = np.zeros((2, 30001))
 nd.random.standard_normal(out=buf64[:, ::3], rng=9)
 arrays["f64_strided_2d"] = buf64
+# whole chunks into an output off its 64-byte line (the streamed whole-block pass at
+# AVX-512): the same values, nothing written around them
+buf64 = np.zeros(200003)
+nd.random.standard_normal(out=buf64[3:3 + 131075], rng=21)
+arrays["f64_off_line"] = buf64
 loc64 = np.linspace(-1, 1, 1000)
 scale64 = np.linspace(0.5, 2, 1000)
 arrays["f64_loc_scale"] = nd.random.normal(loc64, scale64, size=(301, 1000), rng=13)

@@ -345,36 +345,51 @@ extern int nd_normal64_blocks;
  * uses the same words: draws in pieces of many sizes (below and above a block,
  * so that blocks start at many places of the output and of the stream), at
  * every level, against the same draws with the pass switched off; after each
- * piece the words consumed so far agree. */
+ * piece the words consumed so far agree. A third run draws through
+ * random_normal_fill_stream (pieces of 65536 or more stream their blocks out)
+ * into an output 3 values off its 64-byte line: the same values, and nothing
+ * written around them. */
 static void test_blocks64(void)
 {
-    enum { NB = 400000, NP = 256 };
-    static const intptr_t pieces[] = {5000, 1, 2049, 2048, 7, 4097, 65537, 3, 6143, 2050, 30011, 8193};
-    static double out[2][NB];
-    static uint64_t used[2][NP];
-    int cap, seed, on;
+    enum { NB = 400000, NP = 256, OFF = 3 };
+    static const intptr_t pieces[] = {5000, 1, 2049, 2048, 7, 4097, 65537, 3, 6143, 2050, 30011, 8193, 131075};
+    static double out[3][NB + 16] __attribute__((aligned(64)));
+    static uint64_t used[3][NP];
+    int cap, seed, run;
     for (seed = 0; seed < 4; seed++) {
         for (cap = 3; cap >= 0; cap--) {
             long bad = 0, i, np = 0;
-            for (on = 0; on < 2; on++) {
+            for (run = 0; run < 3; run++) {
                 intptr_t done = 0, k = seed;
-                nd_normal64_blocks = on;
+                double *o = out[run] + (run == 2 ? OFF : 0);
+                memset(out[run], 0, sizeof out[run]);
+                nd_normal64_blocks = run != 0;
                 nd_normal_level_cap = cap;
                 reseed(KEY0 + 77 + (uint64_t)seed, KEY1 ^ (uint64_t)seed);
                 np = 0;
                 while (done < NB) {
                     intptr_t c = pieces[k++ % (intptr_t)(sizeof pieces / sizeof pieces[0])];
                     if (c > NB - done) c = NB - done;
-                    random_normal_fill(&bits, ND_NORMAL_ZIGGURAT, c, out[on] + done, 8, NULL, 0, NULL, 0);
+                    if (run == 2)
+                        random_normal_fill_stream(&bits, ND_NORMAL_ZIGGURAT, c, o + done, 8, NULL, 0, NULL, 0);
+                    else
+                        random_normal_fill(&bits, ND_NORMAL_ZIGGURAT, c, o + done, 8, NULL, 0, NULL, 0);
                     done += c;
-                    if (np < NP) used[on][np++] = xo_consumed();
+                    if (np < NP) used[run][np++] = xo_consumed();
                 }
             }
             for (i = 0; i < NB; i++) bad += d2u(out[0][i]) != d2u(out[1][i]);
             CHECK(bad == 0, "float64 blocks on/off, level cap %d, seed %d: %ld values differ", cap, seed, bad);
             bad = 0;
-            for (i = 0; i < np; i++) bad += used[0][i] != used[1][i];
-            CHECK(bad == 0, "float64 blocks on/off, level cap %d, seed %d: words used differ after %ld pieces",
+            for (i = 0; i < NB; i++) bad += d2u(out[0][i]) != d2u(out[2][OFF + i]);
+            CHECK(bad == 0, "float64 streamed blocks, level cap %d, seed %d: %ld values differ", cap, seed, bad);
+            bad = 0;
+            for (i = 0; i < OFF; i++) bad += out[2][i] != 0;
+            for (i = OFF + NB; i < NB + 16; i++) bad += out[2][i] != 0;
+            CHECK(bad == 0, "float64 streamed blocks, level cap %d, seed %d: %ld values written outside", cap, seed, bad);
+            bad = 0;
+            for (i = 0; i < np; i++) bad += (used[0][i] != used[1][i]) + (used[0][i] != used[2][i]);
+            CHECK(bad == 0, "float64 blocks on/off/streamed, level cap %d, seed %d: words used differ after %ld pieces",
                   cap, seed, bad);
         }
     }
