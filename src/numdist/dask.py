@@ -48,8 +48,8 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 try:
+    import dask
     import dask.array as da
-    from dask.highlevelgraph import HighLevelGraph
 except ImportError as _e:  # pragma: no cover - exercised without the extra
     raise ImportError("numdist.dask needs dask: pip install 'numdist[dask]'") from _e
 
@@ -695,7 +695,8 @@ def _plan(dist: Any, sample_shape: tuple[int, ...]) -> _Plan:
         f"{name}.sample exactly); supported: {supported_families()}")
 
 
-def _sample_block(plan: _Plan, stream: _Stream, box: Box) -> np.ndarray:
+def _sample_block(plan: _Plan, stream: _Stream, block_info: Any = None) -> np.ndarray:
+    box = tuple((int(lo), int(hi)) for lo, hi in block_info[None]["array-location"])
     return plan.block(stream, box)
 
 
@@ -739,16 +740,14 @@ def sample(distribution: Any, sample_shape: Any = (), *, chunks: Any = "auto", r
     nevent = len(plan.shape) - len(sample_shape) - len(distribution.batch_shape)
     chunks_n = _normalize_chunks(chunks, plan.shape, plan.dtype, nevent)
     name = f"numdist-sample-{plan.family.lower()}-{uuid.uuid4().hex}"
-    plan_key = f"{name}-plan"
-    stream_key = f"{name}-stream"
-    offsets = [np.concatenate([[0], np.cumsum(cs)]).tolist() for cs in chunks_n]
-    layer: dict[Any, Any] = {plan_key: plan, stream_key: stream}
-    for idx in np.ndindex(*(len(cs) for cs in chunks_n)):
-        box = tuple((offsets[d][i], offsets[d][i + 1]) for d, i in enumerate(idx))
-        layer[(name,) + idx] = (_sample_block, plan_key, stream_key, box)
-    graph = HighLevelGraph.from_collections(name, layer, dependencies=())
+    # A blockwise layer (one task per block, told its place by block_info): the
+    # element-wise operations and reductions after it fuse into the same task, so a
+    # block is reduced while it is in cache and never stored between tasks. The plan
+    # and the stream are one key each, shipped once to each worker.
+    plan_d = dask.delayed(plan, name=f"{name}-plan")
+    stream_d = dask.delayed(stream, name=f"{name}-stream")
     meta = np.empty((0,) * len(plan.shape), dtype=plan.dtype)
-    return da.Array(graph, name, chunks_n, meta=meta)
+    return da.map_blocks(_sample_block, plan_d, stream_d, name=name, chunks=chunks_n, dtype=plan.dtype, meta=meta)
 
 
 def _log_prob_block(x: np.ndarray, distribution: Any) -> np.ndarray:
