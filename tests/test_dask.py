@@ -327,6 +327,24 @@ def test_transformed_with_array_transform_parameters_is_refused():
 
 
 # -- what a block costs on a worker (the bench rows, docs/performance.md) ----------------------
+@pytest.mark.parametrize("dist,shape,chunks", [(nd.Normal(0.0, 1.0), (160_000,), 10_000),
+                                               (nd.Normal(np.zeros(40), 1.0), (400,), (25, 40)),
+                                               (nd.Gamma(np.full(8, 2.5), 1.0), (2000,), (125, 8))])
+def test_reductions_fuse_into_the_block_tasks(dist, shape, chunks):
+    """sample is a blockwise layer: an element-wise step and the per-block part of a
+    reduction after it run in the task that draws the block (one task per block after
+    Dask's optimisation, plus the plan, the stream and the reduction's tree), with the
+    numbers of the in-memory draw."""
+    x = ndd.sample(dist, shape, chunks=chunks, rng=5)
+    nblocks = int(np.prod(x.numblocks))
+    y = (2.0 * x + 1.0).sum(axis=0)
+    (opt,) = dask.optimize(y)
+    tasks = len(dict(opt.__dask_graph__()))
+    assert tasks < 2 * nblocks, (tasks, nblocks)  # unfused: a draw task and a sum task per block
+    ref = (2.0 * dist.sample(shape, rng=5) + 1.0).sum(axis=0)
+    np.testing.assert_allclose(y.compute(scheduler="sync"), ref, rtol=1e-12)
+
+
 def test_block_draws_on_one_thread_whatever_numdist_threads(monkeypatch):
     """A block draws with one numdist thread even when numdist would use more (a dask
     worker process sees all cores; its tasks are the parallelism), with the same numbers."""
