@@ -953,7 +953,7 @@ EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_block256, ex_marks, ex_keep25
     TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg) \
     {                                                                                      \
         intptr_t head = (intptr_t)(((64 - ((uintptr_t)out & 63)) & 63) >> 3);              \
-        if (((uintptr_t)out & 7) != 0 || n < EX_NT_MIN) {                                  \
+        if (((uintptr_t)out & 7) != 0 || n < EX_NT_MIN || b->fresh_out) {                  \
             CORE(b, n, out, sg, 0);                                                        \
             return;                                                                        \
         }                                                                                  \

@@ -1410,7 +1410,7 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
             if (p.kind == GK_MT && !(LOG) && sizeof(T) == 8 && os == 8 && (SCALE) == 1.0) {        \
                 /* contiguous float64 G(a), a > 1: the whole run of blocks in place  \
                  * (the same values as piece by piece; no carry copy per piece) */   \
-                if (n >= GB_NT_MIN && cr.level >= 2 && (uintptr_t)out % 8 == 0)           \
+                if (n >= GB_NT_MIN && cr.level >= 2 && (uintptr_t)out % 8 == 0 && !bits->fresh_out) \
                     gb_fill_nt(bits, n, (double *)(void *)out, &cr);                      \
                 else                                                                      \
                     gb_fill(bits, n, (double *)(void *)out, &cr);                         \
@@ -1420,7 +1420,7 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
             /* a large contiguous float64 output: pieces drawn in buf (L1) and \
              * streamed out (gb_copy_nt) */                                      \
             const int nt = sizeof(T) == 8 && os == 8 && (SCALE) == 1.0 && n >= GB_NT_MIN && \
-                           cr.level >= 2 && (uintptr_t)out % 8 == 0;                      \
+                           cr.level >= 2 && (uintptr_t)out % 8 == 0 && !bits->fresh_out;  \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
                 /* contiguous float64 output: drawn in place (a0 was read first) */       \

@@ -1421,7 +1421,7 @@ static void normal_fill(nd_bits_t *bits, nd_normal_method m, intptr_t n, double 
     if (loc != NULL && scale != NULL && loc_stride == 0 && scale_stride == 0 && *loc == 0 && *scale == 1)
         loc = scale = NULL;
     if (out_stride == (intptr_t)sizeof(double) && loc == NULL && scale == NULL) {
-        std64(bits, m, n, out, nt && n >= ND_NORMAL_NT_MIN);
+        std64(bits, m, n, out, nt && n >= ND_NORMAL_NT_MIN && !bits->fresh_out);
         return;
     }
     while (n > 0) {

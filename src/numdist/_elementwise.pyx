@@ -34,6 +34,7 @@ cdef struct ew_job:
     char *flat         # not NULL: chunks [c0, c1) of the output go to this contiguous buffer
     intptr_t flat0     # output element at flat[0] (c0 * ND_CHUNK_ELEMS)
     intptr_t itemsize
+    bint fresh_out     # out is memory just allocated for this draw (nd_bits_t.fresh_out)
 
 
 cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
@@ -47,6 +48,7 @@ cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
     cdef const char *pb
     cdef char *po
     cdef intptr_t so
+    bits.fresh_out = job.fresh_out
     if job.flat == NULL:
         nd_outer_seek(&o.it, start // n)
     if job.has[0]:
@@ -74,6 +76,7 @@ cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
             nd_outer_next(&a.it)
         if job.has[1]:
             nd_outer_next(&b.it)
+    bits.fresh_out = 0
 
 
 cdef const nd_ew_kernel *_find(str name) except NULL:
@@ -124,13 +127,15 @@ cdef int _init_params(ew_job *job, tuple params, int ndim) except -1:
     return 0
 
 
-def fill(str name, rng, cnp.ndarray out, *params):
+def fill(str name, rng, cnp.ndarray out, *params, bint fresh_out=False):
     """Fill ``out`` in place with draws of the element-wise kernel ``name``.
 
     ``out`` is writeable and aligned, of any strides; ``params`` (at most the
     kernel's count; None for a default) are aligned float32/float64 arrays of
     one dtype, already broadcast to ``out.shape``. ``out`` has that float dtype,
-    or int64 for integer kernels. Misuse raises ValueError before any write."""
+    or int64 for integer kernels. ``fresh_out``: ``out`` was allocated for this
+    draw (its pages not yet touched), so large fills keep plain stores (a hint;
+    the numbers do not depend on it). Misuse raises ValueError before any write."""
     cdef const nd_ew_kernel *k = _find(name)
     cdef ew_job job
     cdef int ndim = out.ndim, i
@@ -139,6 +144,7 @@ def fill(str name, rng, cnp.ndarray out, *params):
         raise ValueError("out must be writeable and aligned")
     _check_args(k, name, out, (<object>out).shape, params, &job)
     job.flat = NULL
+    job.fresh_out = fresh_out
     job.total = out.size
     if job.total == 0:
         return out
@@ -181,6 +187,7 @@ def fill_tiles(str name, rng, tuple shape, intptr_t c0, intptr_t c1, cnp.ndarray
     job.total = total
     job.n = shape[ndim - 1] if ndim > 0 else 1
     job.flat = <char *>cnp.PyArray_DATA(buf)
+    job.fresh_out = True  # numdist.dask's tiles: a fresh array per block
     job.flat0 = first
     job.itemsize = buf.itemsize
     _init_params(&job, params, ndim)

@@ -50,6 +50,13 @@ typedef struct nd_bits {
     uint64_t rows[4];    /* row seeds of block rows_block (computed one block ahead) */
     uint64_t rows_block, rows_key[2];
     int rows_valid;
+    /* 1: the output is memory the caller just allocated (numdist's own fresh array):
+     * its pages are faulted in and zeroed by the first writes, which plain stores
+     * then find in the cache, so the large fills keep plain stores (non-temporal
+     * ones would write every line a second time). 0 (the default): an output that
+     * was written before, e.g. out=, which large fills may stream (no read of its
+     * lines before they are overwritten). Only a hint: the values are the same. */
+    int fresh_out;
     uint64_t buf[ND_XO_BLOCK];
 } nd_bits_t;
 
