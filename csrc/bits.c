@@ -2,6 +2,12 @@
 #include "numdist/bitgen.h"
 #include "numdist/xoshiro256.h"
 
+#if defined(__linux__)
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 void nd_bits_init_numpy(nd_bits_t *b, nd_bitgen_t *bitgen)
 {
     b->bitgen = bitgen;
@@ -51,4 +57,22 @@ void nd_bits_refill(nd_bits_t *b)
         b->pos = b->buf;
         b->end = b->buf + n;
     }
+}
+
+int nd_memory_untouched(const void *p, size_t nbytes)
+{
+#if defined(__linux__)
+    long pg = sysconf(_SC_PAGESIZE);
+    unsigned char v0 = 0, v1 = 0;
+    uintptr_t a, b;
+    if (pg <= 0 || nbytes == 0) return 0;
+    a = (uintptr_t)p & ~(uintptr_t)(pg - 1);
+    b = ((uintptr_t)p + nbytes - 1) & ~(uintptr_t)(pg - 1);
+    if (mincore((void *)a, (size_t)pg, &v0) != 0 || mincore((void *)b, (size_t)pg, &v1) != 0) return 0;
+    return !((v0 & 1) && (v1 & 1));
+#else
+    (void)p;
+    (void)nbytes;
+    return 0;
+#endif
 }

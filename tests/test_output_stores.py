@@ -1,6 +1,7 @@
-"""Large fills choose their stores by where the output comes from (nd_bits_t.fresh_out):
-an array numdist allocates for the draw keeps plain stores, a caller's out= of a whole
-chunk or more gets non-temporal ones. A hint only: the numbers must be the same."""
+"""Large fills choose their stores by the output's memory (nd_bits_t.fresh_out, asked of
+the kernel with mincore): pages not touched yet (a large array just allocated for the
+draw) keep plain stores, memory written before (a reused out=) of a whole chunk or more
+gets non-temporal ones. A hint only: the numbers must be the same either way."""
 import numpy as np
 import pytest
 

@@ -13,7 +13,7 @@ cimport numpy as cnp
 from libc.stdint cimport intptr_t
 
 from numdist._common cimport nd_outer_next, nd_outer_seek, operand_init, run_chunk_range, run_chunks, strided_operand
-from numdist._kernels cimport ND_CHUNK_ELEMS, nd_exponential_simd_level, nd_normal_simd_level, nd_ew_count, nd_ew_find, nd_ew_fn, nd_ew_kernel, nd_ew_table, nd_num_chunks
+from numdist._kernels cimport ND_CHUNK_ELEMS, nd_exponential_simd_level, nd_normal_simd_level, nd_ew_count, nd_ew_find, nd_ew_fn, nd_ew_kernel, nd_ew_table, nd_memory_untouched, nd_num_chunks
 from numdist._rng cimport RandomSource, nd_bits_t, random_source
 
 cnp.import_array()
@@ -34,7 +34,7 @@ cdef struct ew_job:
     char *flat         # not NULL: chunks [c0, c1) of the output go to this contiguous buffer
     intptr_t flat0     # output element at flat[0] (c0 * ND_CHUNK_ELEMS)
     intptr_t itemsize
-    bint fresh_out     # out is memory just allocated for this draw (nd_bits_t.fresh_out)
+    bint fresh_out     # out's pages not touched yet (nd_bits_t.fresh_out)
 
 
 cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
@@ -127,15 +127,13 @@ cdef int _init_params(ew_job *job, tuple params, int ndim) except -1:
     return 0
 
 
-def fill(str name, rng, cnp.ndarray out, *params, bint fresh_out=False):
+def fill(str name, rng, cnp.ndarray out, *params):
     """Fill ``out`` in place with draws of the element-wise kernel ``name``.
 
     ``out`` is writeable and aligned, of any strides; ``params`` (at most the
     kernel's count; None for a default) are aligned float32/float64 arrays of
     one dtype, already broadcast to ``out.shape``. ``out`` has that float dtype,
-    or int64 for integer kernels. ``fresh_out``: ``out`` was allocated for this
-    draw (its pages not yet touched), so large fills keep plain stores (a hint;
-    the numbers do not depend on it). Misuse raises ValueError before any write."""
+    or int64 for integer kernels. Misuse raises ValueError before any write."""
     cdef const nd_ew_kernel *k = _find(name)
     cdef ew_job job
     cdef int ndim = out.ndim, i
@@ -144,12 +142,12 @@ def fill(str name, rng, cnp.ndarray out, *params, bint fresh_out=False):
         raise ValueError("out must be writeable and aligned")
     _check_args(k, name, out, (<object>out).shape, params, &job)
     job.flat = NULL
-    job.fresh_out = fresh_out
     job.total = out.size
     if job.total == 0:
         return out
     job.n = out.shape[ndim - 1] if ndim > 0 else 1
     operand_init(&job.out, out, ndim)
+    job.fresh_out = nd_memory_untouched(cnp.PyArray_DATA(out), <size_t>out.nbytes) if out.flags.c_contiguous else 0
     _init_params(&job, params, ndim)
     src = random_source(rng)
     run_chunks(src, nd_num_chunks(job.total), ew_chunk, &job)
@@ -187,7 +185,7 @@ def fill_tiles(str name, rng, tuple shape, intptr_t c0, intptr_t c1, cnp.ndarray
     job.total = total
     job.n = shape[ndim - 1] if ndim > 0 else 1
     job.flat = <char *>cnp.PyArray_DATA(buf)
-    job.fresh_out = True  # numdist.dask's tiles: a fresh array per block
+    job.fresh_out = nd_memory_untouched(job.flat, <size_t>buf.nbytes)
     job.flat0 = first
     job.itemsize = buf.itemsize
     _init_params(&job, params, ndim)

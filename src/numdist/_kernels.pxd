@@ -15,6 +15,7 @@ cdef extern from "numdist/bitgen.h" nogil:
     void nd_bits_init_numpy(nd_bits_t *b, nd_bitgen_t *bitgen)
     void nd_bits_init_xoshiro(nd_bits_t *b, nd_xoshiro_t *xo)
     void nd_bits_refill(nd_bits_t *b)
+    int nd_memory_untouched(const void *p, size_t nbytes)
     uint64_t nd_bits_next64(nd_bits_t *b)
     double nd_bits_next_double(nd_bits_t *b)
     int ND_XO_BLOCK

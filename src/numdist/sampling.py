@@ -52,8 +52,7 @@ def draw(kernel: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, *params
     buf = aligned(target)
     if buf is not target and any(_same_view(p, target) for p in ready if p is not None):
         ready = [None if p is None else np.array(p) for p in ready]
-    # an array made here is fresh memory (plain stores suit it); the caller's out= is not
-    _elementwise.fill(kernel, rng, buf, *ready, fresh_out=out is None or buf is not target)
+    _elementwise.fill(kernel, rng, buf, *ready)
     if buf is not target:
         target[...] = buf
     return target
