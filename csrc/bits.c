@@ -1,4 +1,7 @@
 /* Block refill of nd_bits_t from a NumPy bit generator or Xoshiro256x8. */
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE /* mincore under -std=c99 */
+#endif
 #include "numdist/bitgen.h"
 #include "numdist/xoshiro256.h"
 
