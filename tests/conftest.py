@@ -32,6 +32,18 @@ def ks_pvalue(x, cdf):
     return stats.kstest(np.asarray(x, dtype=np.float64).ravel(), cdf).pvalue
 
 
+def assert_same_bits(ref, got, cap):
+    """Every array of the npz file ``got`` (written at ``NUMDIST_SIMD_MAX=cap``) has the
+    dtype, shape and bits of the same-named array of ``ref``."""
+    assert sorted(got.files) == sorted(ref.files)
+    for name in ref.files:
+        a, b = ref[name], got[name]
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        bits = {4: np.uint32, 8: np.uint64}[a.dtype.itemsize]
+        diff = np.flatnonzero(a.view(bits).ravel() != b.view(bits).ravel())
+        assert diff.size == 0, f"{name} at NUMDIST_SIMD_MAX={cap}: {diff.size} values differ, first at {diff[:5]}"
+
+
 def run_at_simd_level(script, cap, *args, key="level", timeout=900):
     """Run ``python -c script *args`` in a subprocess with ``NUMDIST_SIMD_MAX=cap`` (None:
     no cap; the library reads it once at load, hence the subprocess) and return field

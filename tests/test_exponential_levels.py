@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import numdist as nd
-from conftest import run_at_simd_level
+from conftest import assert_same_bits, run_at_simd_level
 from numdist._elementwise import simd_level
 from numdist.random import Xoshiro256x8
 
@@ -75,14 +75,7 @@ def test_every_level_draws_the_same_bits(tmp_path):
         # the cap is honoured, and never raises the level above what the CPU has
         assert LEVELS[got_level] == min(level, LEVELS[native]), (cap, got_level, native)
         ran.add(got_level)
-        got = np.load(path)
-        assert sorted(got.files) == sorted(ref.files)
-        for name in ref.files:
-            a, b = ref[name], got[name]
-            assert a.dtype == b.dtype and a.shape == b.shape, name
-            bits = {4: np.uint32, 8: np.uint64}[a.dtype.itemsize]
-            diff = np.flatnonzero(a.view(bits).ravel() != b.view(bits).ravel())
-            assert diff.size == 0, f"{name} at NUMDIST_SIMD_MAX={cap}: {diff.size} values differ, first at {diff[:5]}"
+        assert_same_bits(ref, np.load(path), cap)
     assert {"scalar", native} <= ran
 
 

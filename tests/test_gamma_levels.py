@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import numdist as nd
-from conftest import run_at_simd_level
+from conftest import assert_same_bits, run_at_simd_level
 from numdist.random import Xoshiro256x8
 
 LEVELS = {"scalar": 0, "avx2": 2, "avx512": 3}
@@ -73,14 +73,7 @@ def test_every_level_draws_the_same_bits(tmp_path):
         # the cap is honoured, never above what the CPU has
         assert LEVELS[got_level] == min(level, LEVELS[native]), (cap, got_level, native)
         ran.add(got_level)
-        got = np.load(tmp_path / f"{cap}.npz")
-        assert sorted(got.files) == sorted(ref.files)
-        for name in ref.files:
-            a, b = ref[name], got[name]
-            assert a.dtype == b.dtype and a.shape == b.shape, name
-            bits = np.uint32 if a.dtype == np.float32 else np.uint64
-            diff = np.flatnonzero(a.view(bits).ravel() != b.view(bits).ravel())
-            assert diff.size == 0, f"{name} at NUMDIST_SIMD_MAX={cap}: {diff.size} values differ, first at {diff[:5]}"
+        assert_same_bits(ref, np.load(tmp_path / f"{cap}.npz"), cap)
     assert "scalar" in ran  # the plain-C level always ran
 
 
