@@ -532,6 +532,35 @@ MV_T512 static inline void pk4_store8_512(double *p, __m512d v0, __m512d v1, __m
     _mm_storeu_pd(p + 78, _mm512_extractf64x2_pd(q1, 3));
 }
 
+/* The column steps of the 4 x 4 Cholesky of two groups of matrices side by side
+ * (lane w of a vector: matrix w of its group), chol_lanes' operations in its order;
+ * SUB, MUL, DIV and SQRT are the vector width's intrinsics (chol_pk4_512 / _256). */
+#define CHOL4_COLUMNS(SUB, MUL, DIV, SQRT)                                                              \
+    for (g = 0; g < 2; g++) { /* column 0 */                                                            \
+        d0[g] = SQRT(a00[g]);                                                                           \
+        r[g] = DIV(one, d0[g]);                                                                         \
+        l10[g] = MUL(a10[g], r[g]);                                                                     \
+        l20[g] = MUL(a20[g], r[g]);                                                                     \
+        l30[g] = MUL(a30[g], r[g]);                                                                     \
+    }                                                                                                   \
+    for (g = 0; g < 2; g++) { /* column 1 */                                                            \
+        s[g] = SUB(a11[g], MUL(l10[g], l10[g]));                                                        \
+        d1[g] = SQRT(s[g]);                                                                             \
+        r[g] = DIV(one, d1[g]);                                                                         \
+        l21[g] = MUL(SUB(a21[g], MUL(l20[g], l10[g])), r[g]);                                           \
+        l31[g] = MUL(SUB(a31[g], MUL(l30[g], l10[g])), r[g]);                                           \
+    }                                                                                                   \
+    for (g = 0; g < 2; g++) { /* column 2 */                                                            \
+        s[g] = SUB(SUB(a22[g], MUL(l20[g], l20[g])), MUL(l21[g], l21[g]));                              \
+        d2[g] = SQRT(s[g]);                                                                             \
+        r[g] = DIV(one, d2[g]);                                                                         \
+        l32[g] = MUL(SUB(SUB(a32[g], MUL(l30[g], l20[g])), MUL(l31[g], l21[g])), r[g]);                 \
+    }                                                                                                   \
+    for (g = 0; g < 2; g++) { /* column 3 */                                                            \
+        s[g] = SUB(SUB(SUB(a33[g], MUL(l30[g], l30[g])), MUL(l31[g], l31[g])), MUL(l32[g], l32[g]));    \
+        d3[g] = SQRT(s[g]);                                                                             \
+    }
+
 /* d = 4, float64, A C-contiguous (128 bytes a matrix) and P contiguous (80
  * bytes a factor): 8 matrices per group, one matrix per lane, chol_lanes'
  * operations in its order (the lower entries gathered, the ten factor entries
@@ -563,32 +592,7 @@ MV_T512 static intptr_t chol_pk4_512(intptr_t nb, const double *A, double *P)
             a32[g] = _mm512_i64gather_pd(gi, a + 14, 8);
             a33[g] = _mm512_i64gather_pd(gi, a + 15, 8);
         }
-        for (g = 0; g < 2; g++) { /* column 0 */
-            d0[g] = _mm512_sqrt_pd(a00[g]);
-            r[g] = _mm512_div_pd(one, d0[g]);
-            l10[g] = _mm512_mul_pd(a10[g], r[g]);
-            l20[g] = _mm512_mul_pd(a20[g], r[g]);
-            l30[g] = _mm512_mul_pd(a30[g], r[g]);
-        }
-        for (g = 0; g < 2; g++) { /* column 1 */
-            s[g] = _mm512_sub_pd(a11[g], _mm512_mul_pd(l10[g], l10[g]));
-            d1[g] = _mm512_sqrt_pd(s[g]);
-            r[g] = _mm512_div_pd(one, d1[g]);
-            l21[g] = _mm512_mul_pd(_mm512_sub_pd(a21[g], _mm512_mul_pd(l20[g], l10[g])), r[g]);
-            l31[g] = _mm512_mul_pd(_mm512_sub_pd(a31[g], _mm512_mul_pd(l30[g], l10[g])), r[g]);
-        }
-        for (g = 0; g < 2; g++) { /* column 2 */
-            s[g] = _mm512_sub_pd(_mm512_sub_pd(a22[g], _mm512_mul_pd(l20[g], l20[g])), _mm512_mul_pd(l21[g], l21[g]));
-            d2[g] = _mm512_sqrt_pd(s[g]);
-            r[g] = _mm512_div_pd(one, d2[g]);
-            l32[g] = _mm512_mul_pd(_mm512_sub_pd(_mm512_sub_pd(a32[g], _mm512_mul_pd(l30[g], l20[g])),
-                                                 _mm512_mul_pd(l31[g], l21[g])), r[g]);
-        }
-        for (g = 0; g < 2; g++) { /* column 3 */
-            s[g] = _mm512_sub_pd(_mm512_sub_pd(_mm512_sub_pd(a33[g], _mm512_mul_pd(l30[g], l30[g])),
-                                               _mm512_mul_pd(l31[g], l31[g])), _mm512_mul_pd(l32[g], l32[g]));
-            d3[g] = _mm512_sqrt_pd(s[g]);
-        }
+        CHOL4_COLUMNS(_mm512_sub_pd, _mm512_mul_pd, _mm512_div_pd, _mm512_sqrt_pd)
         /* pivot_ok on the diagonal of the result, as chol_lanes */
         for (g = 0; g < 2; g++)
             ok &= _mm512_cmp_pd_mask(d0[g], zero, _CMP_GT_OQ) & _mm512_cmp_pd_mask(d0[g], inf, _CMP_LT_OQ) &
@@ -642,32 +646,7 @@ MV_T256 static intptr_t chol_pk4_256(intptr_t nb, const double *A, double *P)
             a32[g] = _mm256_i64gather_pd(a + 14, gi, 8);
             a33[g] = _mm256_i64gather_pd(a + 15, gi, 8);
         }
-        for (g = 0; g < 2; g++) { /* column 0 */
-            d0[g] = _mm256_sqrt_pd(a00[g]);
-            r[g] = _mm256_div_pd(one, d0[g]);
-            l10[g] = _mm256_mul_pd(a10[g], r[g]);
-            l20[g] = _mm256_mul_pd(a20[g], r[g]);
-            l30[g] = _mm256_mul_pd(a30[g], r[g]);
-        }
-        for (g = 0; g < 2; g++) { /* column 1 */
-            s[g] = _mm256_sub_pd(a11[g], _mm256_mul_pd(l10[g], l10[g]));
-            d1[g] = _mm256_sqrt_pd(s[g]);
-            r[g] = _mm256_div_pd(one, d1[g]);
-            l21[g] = _mm256_mul_pd(_mm256_sub_pd(a21[g], _mm256_mul_pd(l20[g], l10[g])), r[g]);
-            l31[g] = _mm256_mul_pd(_mm256_sub_pd(a31[g], _mm256_mul_pd(l30[g], l10[g])), r[g]);
-        }
-        for (g = 0; g < 2; g++) { /* column 2 */
-            s[g] = _mm256_sub_pd(_mm256_sub_pd(a22[g], _mm256_mul_pd(l20[g], l20[g])), _mm256_mul_pd(l21[g], l21[g]));
-            d2[g] = _mm256_sqrt_pd(s[g]);
-            r[g] = _mm256_div_pd(one, d2[g]);
-            l32[g] = _mm256_mul_pd(_mm256_sub_pd(_mm256_sub_pd(a32[g], _mm256_mul_pd(l30[g], l20[g])),
-                                                 _mm256_mul_pd(l31[g], l21[g])), r[g]);
-        }
-        for (g = 0; g < 2; g++) { /* column 3 */
-            s[g] = _mm256_sub_pd(_mm256_sub_pd(_mm256_sub_pd(a33[g], _mm256_mul_pd(l30[g], l30[g])),
-                                               _mm256_mul_pd(l31[g], l31[g])), _mm256_mul_pd(l32[g], l32[g]));
-            d3[g] = _mm256_sqrt_pd(s[g]);
-        }
+        CHOL4_COLUMNS(_mm256_sub_pd, _mm256_mul_pd, _mm256_div_pd, _mm256_sqrt_pd)
         for (g = 0; g < 2; g++) {
             __m256d m = _mm256_and_pd(_mm256_cmp_pd(d0[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d0[g], inf, _CMP_LT_OQ));
             m = _mm256_and_pd(m, _mm256_and_pd(_mm256_cmp_pd(d1[g], zero, _CMP_GT_OQ), _mm256_cmp_pd(d1[g], inf, _CMP_LT_OQ)));
