@@ -270,7 +270,8 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
  * Every value is the one the sequential rule gives; pass 1 only wastes the work
  * spent on words that turn out to be extra words (about 1.5%).  If a slow path
  * runs past the window (or refills the buffer), the window ends after its word.
- * The float64 path (further down) stays a scalar loop. */
+ * The float64 path (further down) is a loop over words (its candidates 8 at a
+ * time at level 2) with a whole-block pass at level 3. */
 
 #define ZIG_WIN 256 /* words per window (a multiple of 64) */
 
@@ -886,9 +887,9 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
 }
 
 /* --- float64 ---------------------------------------------------------------
- * One word per candidate, so the candidate loop needs no unpacking and stays
- * scalar (a vector pass 1 costs more in table loads than it saves).  What
- * matters is the rejection.  Its usual case - the wedge filter decided by the
+ * One word per candidate, so the candidate loop needs no unpacking (at level 2
+ * its passing candidates are taken 8 at a time, z64_run256; at level 3 whole
+ * blocks go through z64_block).  What matters is the rejection.  Its usual case - the wedge filter decided by the
  * next word, and the word after that a candidate that passes - is resolved in
  * line and without a branch, and in a way that lets the loop go on at the same
  * word whatever the wedge decided: if it accepted, the candidate, then the
@@ -944,9 +945,11 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
  * (double)m is exact (m < 2^52) and the multiply is the scalar rule's, so the
  * numbers and the words used are those of the word-by-word loop below.
  * Not at level 2: an AVX2 version (four 4-wide gathers per 8 words, the lanes
- * in two registers) measured 10-15% slower than that loop (docs/performance.md).
+ * in two registers) measured 10-15% slower than that loop, and again no faster
+ * with one gather per 4 words or a packing by runs (docs/performance.md); level
+ * 2 takes the loop's candidates 8 at a time instead (z64_run256 below).
  * nd_normal64_blocks = 0 (tests and bench_normal.c only) switches the pass off,
- * and with it the AVX-512 refill of the loop below. */
+ * and with it the AVX-512 refill and the AVX2 vector steps of the loop below. */
 int nd_normal64_blocks = 1;
 
 #ifdef ND_ZIG_X86
@@ -1081,6 +1084,48 @@ pack:
 }
 #endif
 
+#ifdef ND_ZIG_X86
+/* --- float64, level 2: the loop's common case in vectors --------------------
+ * At AVX2 the whole-block pass above does not pay (docs/performance.md): its
+ * candidates are no cheaper in vectors than in the scalar loop (no vcvtqq2pd,
+ * gathers of 4), and the packing and the resolution come on top.  What does
+ * pay is the loop itself taking its candidates 8 words at a time while they
+ * pass (about 9 groups in 10): two 4-wide gathers (w64[j], k64[j]) per 4
+ * words, written straight to the output; the first word that fails goes to
+ * the scalar steps and the usual resolution, as before.  Same words, same
+ * values: (double)m is exact (m < 2^52: the bits of 2^52 | m are the double
+ * 2^52 + m, less 2^52), the multiply is the scalar rule's, and m < k64[j]
+ * needs no unsigned compare (both are below 2^63). */
+ND_ZIG_TARGET("avx2")
+static inline unsigned z64_cand256(__m256i W, double *o)
+{
+    const __m256i two52_bits = _mm256_set1_epi64x(0x4330000000000000LL);
+    __m256i j = _mm256_and_si256(W, _mm256_set1_epi64x(0x1ff));
+    __m256i m = _mm256_srli_epi64(W, 12);
+    __m256d wj = _mm256_i64gather_pd(nd_zig_w64, j, 8);
+    __m256i kj = _mm256_i64gather_epi64((const long long *)(const void *)nd_zig_k64, j, 8);
+    __m256d md = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(m, two52_bits)), _mm256_set1_pd(0x1p52));
+    _mm256_storeu_pd(o, _mm256_mul_pd(md, wj));
+    return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(kj, m)));
+}
+
+/* The words p[0 .. c) taken as candidates, 8 at a time, while they pass:
+ * returns how many passed before the first that did not (their values are in
+ * out[0 ..)), or the whole groups of 8 in c if all did.  out[k ..) past the
+ * returned k may hold candidates of later words (overwritten by the caller). */
+ND_ZIG_TARGET("avx2")
+static intptr_t z64_run256(const uint64_t *p, intptr_t c, double *out)
+{
+    intptr_t k;
+    for (k = 0; k + 8 <= c; k += 8) {
+        unsigned ok = z64_cand256(_mm256_loadu_si256((const __m256i *)(p + k)), out + k) |
+                      z64_cand256(_mm256_loadu_si256((const __m256i *)(p + k + 4)), out + k + 4) << 4;
+        if (ND_UNLIKELY(ok != 0xff)) return k + zig_ctz64(~(uint64_t)ok);
+    }
+    return k;
+}
+#endif
+
 #define ZIG64_STEP(k)                                                  \
     do {                                                               \
         uint64_t w_ = p[i + (k)], m_ = w_ >> 12;                       \
@@ -1123,6 +1168,9 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
 #endif
 #ifdef ND_ZIG_X86
     int level = nd_normal64_blocks && b->xo != NULL ? zig_level() : 0;
+    /* the loop's vector steps: level 2 only (level 3 has the block pass and
+     * keeps the scalar loop for what is left; any source) */
+    int vec = nd_normal64_blocks && zig_level() == 2;
 #endif
     s.b = b;
     while (n > 0) {
@@ -1156,6 +1204,16 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
         i = d = 0;
         s.refilled = 0;
         for (;;) {
+#ifdef ND_ZIG_X86
+            if (vec) {
+                intptr_t c = lim - i < n - d ? lim - i : n - d, k;
+                if (c >= 8) {
+                    k = z64_run256(p + i, c, out + d);
+                    i += k;
+                    d += k;
+                }
+            }
+#endif
             if (i + 4 > lim || d + 4 > n) break;
             ZIG64_STEP(0);
             ZIG64_STEP(1);
