@@ -888,7 +888,7 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
 
 /* --- float64 ---------------------------------------------------------------
  * One word per candidate, so the candidate loop needs no unpacking (at level 2
- * its passing candidates are taken 8 at a time, z64_run256; at level 3 whole
+ * its passing candidates are taken 8 at a time, zig64_words; at level 3 whole
  * blocks go through z64_block).  What matters is the rejection.  Its usual case - the wedge filter decided by the
  * next word, and the word after that a candidate that passes - is resolved in
  * line and without a branch, and in a way that lets the loop go on at the same
@@ -947,7 +947,7 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
  * Not at level 2: an AVX2 version (four 4-wide gathers per 8 words, the lanes
  * in two registers) measured 10-15% slower than that loop, and again no faster
  * with one gather per 4 words or a packing by runs (docs/performance.md); level
- * 2 takes the loop's candidates 8 at a time instead (z64_run256 below).
+ * 2 takes the loop's candidates 8 at a time instead (zig64_words below).
  * nd_normal64_blocks = 0 (tests and bench_normal.c only) switches the pass off,
  * and with it the AVX-512 refill and the AVX2 vector steps of the loop below. */
 int nd_normal64_blocks = 1;
@@ -1109,20 +1109,13 @@ static inline unsigned z64_cand256(__m256i W, double *o)
     return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(kj, m)));
 }
 
-/* The words p[0 .. c) taken as candidates, 8 at a time, while they pass:
- * returns how many passed before the first that did not (their values are in
- * out[0 ..)), or the whole groups of 8 in c if all did.  out[k ..) past the
- * returned k may hold candidates of later words (overwritten by the caller). */
+/* The candidates of the 8 words p[0 .. 8) into o; returns the mask of those
+ * that passed. */
 ND_ZIG_TARGET("avx2")
-static intptr_t z64_run256(const uint64_t *p, intptr_t c, double *out)
+static inline unsigned z64_step8(const uint64_t *p, double *o)
 {
-    intptr_t k;
-    for (k = 0; k + 8 <= c; k += 8) {
-        unsigned ok = z64_cand256(_mm256_loadu_si256((const __m256i *)(p + k)), out + k) |
-                      z64_cand256(_mm256_loadu_si256((const __m256i *)(p + k + 4)), out + k + 4) << 4;
-        if (ND_UNLIKELY(ok != 0xff)) return k + zig_ctz64(~(uint64_t)ok);
-    }
-    return k;
+    return z64_cand256(_mm256_loadu_si256((const __m256i *)p), o) |
+           z64_cand256(_mm256_loadu_si256((const __m256i *)(p + 4)), o + 4) << 4;
 }
 #endif
 
@@ -1155,6 +1148,76 @@ ND_ZIG_TARGET("avx512f") static void z64_copy_nt(double *out, const double *src,
 }
 #endif
 
+#if defined(__GNUC__)
+#define ND_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ND_ALWAYS_INLINE inline
+#endif
+
+/* The word loop over a buffer's words p[0 .. lim + 2) (two words of look-ahead
+ * kept for the usual resolution) while the output has room for 4 more values:
+ * returns the number of values written, *ip the number of words used
+ * (meaningless if s->refilled: then b->pos is in the new buffer).  vec (level
+ * 2; a constant in each of the two copies below): the candidates 8 words at a
+ * time while they pass; the first that fails goes to the usual resolution,
+ * with the candidate the vector step computed. */
+static ND_ALWAYS_INLINE intptr_t zig64_words(zig_src *s, const uint64_t *p, intptr_t lim, double *out, intptr_t n,
+                                             intptr_t *ip, const int vec)
+{
+    intptr_t i = 0, d = 0, r;
+    uint64_t w;
+    double x;
+    for (;;) {
+#ifdef ND_ZIG_X86
+        if (vec) {
+            for (; i + 8 <= lim && d + 8 <= n; i += 8, d += 8) {
+                unsigned ok = z64_step8(p + i, out + d);
+                if (ND_UNLIKELY(ok != 0xff)) {
+                    intptr_t k = zig_ctz64(~(uint64_t)ok);
+                    i += k;
+                    d += k;
+                    w = p[i];
+                    x = out[d];
+                    goto event;
+                }
+            }
+        }
+#else
+        (void)vec;
+#endif
+        if (i + 4 > lim || d + 4 > n) break;
+        ZIG64_STEP(0);
+        ZIG64_STEP(1);
+        ZIG64_STEP(2);
+        ZIG64_STEP(3);
+        i += 4;
+        d += 4;
+        continue;
+    event: /* word i failed the rectangle test; outputs before d are done */
+        r = zig64_event(s, p, i, w, x, out + d, n - d);
+        d += r & 3;
+        i += r >> 2;
+        if (s->refilled) break;
+    }
+    *ip = i;
+    return d;
+}
+
+static ND_NOINLINE intptr_t zig64_words_c(zig_src *s, const uint64_t *p, intptr_t lim, double *out, intptr_t n,
+                                          intptr_t *ip)
+{
+    return zig64_words(s, p, lim, out, n, ip, 0);
+}
+
+#ifdef ND_ZIG_X86
+ND_ZIG_TARGET("avx2")
+static ND_NOINLINE intptr_t zig64_words_avx2(zig_src *s, const uint64_t *p, intptr_t lim, double *out, intptr_t n,
+                                             intptr_t *ip)
+{
+    return zig64_words(s, p, lim, out, n, ip, 1);
+}
+#endif
+
 /* n standard normals into contiguous out, float64; nt: the whole-block pass
  * (AVX-512) builds each block in an L1 staging buffer and streams it out with
  * non-temporal stores (no read of the output's lines before they are written:
@@ -1175,8 +1238,7 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
     s.b = b;
     while (n > 0) {
         uint64_t *p, w;
-        intptr_t i, d, lim, r;
-        double x;
+        intptr_t i, d, lim;
 #ifdef ND_ZIG_X86
         if (level >= 3 && n > Z64_BLK && b->pos == b->end) {
             if (nt) {
@@ -1201,33 +1263,12 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
         /* i: next word, d: next output (d <= i); two words of look-ahead are
          * kept for the usual resolution */
         lim = (b->end - p) - 2;
-        i = d = 0;
         s.refilled = 0;
-        for (;;) {
 #ifdef ND_ZIG_X86
-            if (vec) {
-                intptr_t c = lim - i < n - d ? lim - i : n - d, k;
-                if (c >= 8) {
-                    k = z64_run256(p + i, c, out + d);
-                    i += k;
-                    d += k;
-                }
-            }
+        if (vec) d = zig64_words_avx2(&s, p, lim, out, n, &i);
+        else
 #endif
-            if (i + 4 > lim || d + 4 > n) break;
-            ZIG64_STEP(0);
-            ZIG64_STEP(1);
-            ZIG64_STEP(2);
-            ZIG64_STEP(3);
-            i += 4;
-            d += 4;
-            continue;
-        event: /* word i failed the rectangle test; outputs before d are done */
-            r = zig64_event(&s, p, i, w, x, out + d, n - d);
-            d += r & 3;
-            i += r >> 2;
-            if (s.refilled) break;
-        }
+            d = zig64_words_c(&s, p, lim, out, n, &i);
         out += d;
         n -= d;
         if (s.refilled) continue; /* b->pos is in the new buffer */
