@@ -323,10 +323,16 @@ static int zig_hw_level_detect(void)
 #if defined(__GNUC__)
 /* Both read once, when the library is loaded (before any thread can call in). */
 static int zig_hw_level = 0, zig_env_cap = 3;
+#ifdef ND_ZIG_X86
+static void z64_wk_init(void);
+#endif
 __attribute__((constructor)) static void zig_level_init(void)
 {
     zig_hw_level = zig_hw_level_detect();
     zig_env_cap = nd_simd_env_cap();
+#ifdef ND_ZIG_X86
+    z64_wk_init();
+#endif
 }
 #define ZIG_HW_LEVEL() zig_hw_level
 #define ZIG_ENV_CAP() zig_env_cap
@@ -947,7 +953,7 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
  * Not at level 2: an AVX2 version (four 4-wide gathers per 8 words, the lanes
  * in two registers) measured 10-15% slower than that loop, and again no faster
  * with one gather per 4 words or a packing by runs (docs/performance.md); level
- * 2 takes the loop's candidates 8 at a time instead (zig64_words below).
+ * 2 takes the loop's candidates 8 at a time instead (z64_step8, zig64_words).
  * nd_normal64_blocks = 0 (tests and bench_normal.c only) switches the pass off,
  * and with it the AVX-512 refill and the AVX2 vector steps of the loop below. */
 int nd_normal64_blocks = 1;
@@ -1086,24 +1092,46 @@ pack:
 
 #ifdef ND_ZIG_X86
 /* --- float64, level 2: the loop's common case in vectors --------------------
- * At AVX2 the whole-block pass above does not pay (docs/performance.md): its
- * candidates are no cheaper in vectors than in the scalar loop (no vcvtqq2pd,
- * gathers of 4), and the packing and the resolution come on top.  What does
- * pay is the loop itself taking its candidates 8 words at a time while they
- * pass (about 9 groups in 10): two 4-wide gathers (w64[j], k64[j]) per 4
- * words, written straight to the output; the first word that fails goes to
- * the scalar steps and the usual resolution, as before.  Same words, same
- * values: (double)m is exact (m < 2^52: the bits of 2^52 | m are the double
- * 2^52 + m, less 2^52), the multiply is the scalar rule's, and m < k64[j]
- * needs no unsigned compare (both are below 2^63). */
+ * At AVX2 a whole-block pass like z64_block does not pay (docs/performance.md):
+ * its 4-wide gathers of w64[j] and k64[j] are slower than the scalar loop's
+ * loads, and the packing and the resolution come on top.  What does pay is the
+ * word loop itself (zig64_words below) taking its candidates 8 words at a time
+ * while they pass (about 9 groups in 10), with no gathers: w64[j] and k64[j]
+ * side by side in z64_wk (filled at load time), one 16-byte load per word, two
+ * inserts and two unpacks per 4 words.  The first word that fails goes to the
+ * usual resolution as before.  Same words, same values: (double)m is exact
+ * (m < 2^52: the bits of 2^52 | m are the double 2^52 + m, less 2^52), the
+ * multiply is the scalar rule's, and m < k64[j] needs no unsigned compare
+ * (both are below 2^63). */
+typedef struct {
+    double w;
+    uint64_t k;
+} z64_wk_t;
+static z64_wk_t z64_wk[512] __attribute__((aligned(16)));
+
+static void z64_wk_init(void)
+{
+    int j;
+    for (j = 0; j < 512; j++) {
+        z64_wk[j].w = nd_zig_w64[j];
+        z64_wk[j].k = nd_zig_k64[j];
+    }
+}
+
+/* The candidates of the 4 words p[0 .. 4) into o; returns the mask of those
+ * that passed the rectangle test. */
 ND_ZIG_TARGET("avx2")
-static inline unsigned z64_cand256(__m256i W, double *o)
+static inline unsigned z64_cand4(const uint64_t *p, double *o)
 {
     const __m256i two52_bits = _mm256_set1_epi64x(0x4330000000000000LL);
-    __m256i j = _mm256_and_si256(W, _mm256_set1_epi64x(0x1ff));
-    __m256i m = _mm256_srli_epi64(W, 12);
-    __m256d wj = _mm256_i64gather_pd(nd_zig_w64, j, 8);
-    __m256i kj = _mm256_i64gather_epi64((const long long *)(const void *)nd_zig_k64, j, 8);
+    const double *e0 = &z64_wk[p[0] & 0x1ff].w, *e1 = &z64_wk[p[1] & 0x1ff].w;
+    const double *e2 = &z64_wk[p[2] & 0x1ff].w, *e3 = &z64_wk[p[3] & 0x1ff].w;
+    /* (w, k) of words 0 and 2, of words 1 and 3; then the w's and the k's in order */
+    __m256d A = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(e0)), _mm_load_pd(e2), 1);
+    __m256d B = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(e1)), _mm_load_pd(e3), 1);
+    __m256d wj = _mm256_unpacklo_pd(A, B);
+    __m256i kj = _mm256_castpd_si256(_mm256_unpackhi_pd(A, B));
+    __m256i m = _mm256_srli_epi64(_mm256_loadu_si256((const __m256i *)p), 12);
     __m256d md = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(m, two52_bits)), _mm256_set1_pd(0x1p52));
     _mm256_storeu_pd(o, _mm256_mul_pd(md, wj));
     return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(kj, m)));
@@ -1114,8 +1142,7 @@ static inline unsigned z64_cand256(__m256i W, double *o)
 ND_ZIG_TARGET("avx2")
 static inline unsigned z64_step8(const uint64_t *p, double *o)
 {
-    return z64_cand256(_mm256_loadu_si256((const __m256i *)p), o) |
-           z64_cand256(_mm256_loadu_si256((const __m256i *)(p + 4)), o + 4) << 4;
+    return z64_cand4(p, o) | z64_cand4(p + 4, o + 4) << 4;
 }
 #endif
 
