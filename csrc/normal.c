@@ -1245,6 +1245,16 @@ static ND_NOINLINE intptr_t zig64_words_avx2(zig_src *s, const uint64_t *p, intp
 }
 #endif
 
+ND_ZIG_TARGET("avx2") static void z64_copy_nt256(double *out, const double *src, intptr_t c)
+{
+    intptr_t head = (intptr_t)(((32 - ((uintptr_t)out & 31)) & 31) / 8), l, nl;
+    if (head > c) head = c;
+    memcpy(out, src, sizeof(double) * (size_t)head);
+    nl = (c - head) / 4;
+    for (l = 0; l < nl; l++) _mm256_stream_pd(out + head + 4 * l, _mm256_loadu_pd(src + head + 4 * l));
+    memcpy(out + head + 4 * nl, src + head + 4 * nl, sizeof(double) * (size_t)(c - head - 4 * nl));
+}
+
 /* n standard normals into contiguous out, float64; nt: the whole-block pass
  * (AVX-512) builds each block in an L1 staging buffer and streams it out with
  * non-temporal stores (no read of the output's lines before they are written:
@@ -1263,6 +1273,21 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
     int vec = nd_normal64_blocks && zig_level() == 2;
 #endif
     s.b = b;
+#ifdef ND_ZIG_X86
+    if (vec && nt) {
+        /* level 2 streams as level 3 does: each block's values built in the L1
+         * staging buffer, then non-temporal stores */
+        while (n > 0) {
+            intptr_t c = n < Z64_BLK ? n : Z64_BLK;
+            zig_std64(b, c, stage, 0);
+            z64_copy_nt256(out, stage, c);
+            out += c;
+            n -= c;
+        }
+        _mm_sfence();
+        return;
+    }
+#endif
     while (n > 0) {
         uint64_t *p, w;
         intptr_t i, d, lim;
