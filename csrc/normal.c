@@ -895,13 +895,14 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
 /* --- float64 ---------------------------------------------------------------
  * One word per candidate, so the candidate loop needs no unpacking (at level 2
  * its passing candidates are taken 8 at a time, zig64_words; at level 3 whole
- * blocks go through z64_block).  What matters is the rejection.  Its usual case - the wedge filter decided by the
- * next word, and the word after that a candidate that passes - is resolved in
- * line and without a branch, and in a way that lets the loop go on at the same
- * word whatever the wedge decided: if it accepted, the candidate, then the
- * word after as a candidate of its own; if it rejected, that word's candidate
- * in its place.  Either way the loop resumes three words on, so the next loads
- * do not wait for the wedge test (only the output index does). */
+ * blocks go through z64_block).  What matters is the rejection.  Its usual
+ * case - the wedge filter decided by the next word, and the word after that a
+ * candidate that passes - is resolved in line and without a branch, and in a
+ * way that lets the loop go on at the same word whatever the wedge decided: if
+ * it accepted, the candidate, then the word after as a candidate of its own;
+ * if it rejected, that word's candidate in its place.  Either way the loop
+ * resumes three words on, so the next loads do not wait for the wedge test
+ * (only the output index does). */
 
 /* Word i of p failed the rectangle test (w = p[i], x its candidate): resolve
  * it into o[0] (o[1] as well if room >= 2).  Returns (words used) << 2 |
@@ -1243,8 +1244,8 @@ static ND_NOINLINE intptr_t zig64_words_avx2(zig_src *s, const uint64_t *p, intp
 {
     return zig64_words(s, p, lim, out, n, ip, 1);
 }
-#endif
 
+/* As z64_copy_nt, level 2: whole 32-byte pieces of out by non-temporal stores */
 ND_ZIG_TARGET("avx2") static void z64_copy_nt256(double *out, const double *src, intptr_t c)
 {
     intptr_t head = (intptr_t)(((32 - ((uintptr_t)out & 31)) & 31) / 8), l, nl;
@@ -1254,12 +1255,15 @@ ND_ZIG_TARGET("avx2") static void z64_copy_nt256(double *out, const double *src,
     for (l = 0; l < nl; l++) _mm256_stream_pd(out + head + 4 * l, _mm256_loadu_pd(src + head + 4 * l));
     memcpy(out + head + 4 * nl, src + head + 4 * nl, sizeof(double) * (size_t)(c - head - 4 * nl));
 }
+#endif
+
 
 /* n standard normals into contiguous out, float64; nt: the whole-block pass
- * (AVX-512) builds each block in an L1 staging buffer and streams it out with
- * non-temporal stores (no read of the output's lines before they are written:
- * for outputs far larger than the caches, a third less memory traffic), then
- * fences before returning. The same numbers either way. */
+ * (AVX-512), or the word loop in pieces of a block (AVX2), builds each block in
+ * an L1 staging buffer and streams it out with non-temporal stores (no read of
+ * the output's lines before they are written: for outputs far larger than the
+ * caches, a third less memory traffic), then fences before returning. The same
+ * numbers either way. */
 static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
 {
     zig_src s;
