@@ -169,8 +169,8 @@ class Distribution:
         """:meth:`_record_params` for a family that has checked the shapes and computed
         ``batch_shape`` itself (MultivariateNormal): the same records and attributes, but a
         parameter whose batch part already is ``batch_shape`` becomes a read-only view of
-        itself (what ``np.broadcast_to`` returns for it, at a tenth of the cost: this glue
-        runs with cold caches after large kernels, docs/performance.md)."""
+        itself (what ``np.broadcast_to`` returns for it, at about a sixth of the cost: this
+        glue runs with cold caches after large kernels, docs/performance.md)."""
         records = dict(self.__dict__.get("_params", {}))
         for name, arr in arrays.items():
             ed = event_dims[name]
