@@ -270,7 +270,8 @@ static ND_NOINLINE float zig_slow32(zig_src *s, uint32_t h)
  * Every value is the one the sequential rule gives; pass 1 only wastes the work
  * spent on words that turn out to be extra words (about 1.5%).  If a slow path
  * runs past the window (or refills the buffer), the window ends after its word.
- * The float64 path (further down) stays a scalar loop. */
+ * The float64 path (further down) is a loop over words (its candidates 8 at a
+ * time at level 2) with a whole-block pass at level 3. */
 
 #define ZIG_WIN 256 /* words per window (a multiple of 64) */
 
@@ -322,10 +323,16 @@ static int zig_hw_level_detect(void)
 #if defined(__GNUC__)
 /* Both read once, when the library is loaded (before any thread can call in). */
 static int zig_hw_level = 0, zig_env_cap = 3;
+#ifdef ND_ZIG_X86
+static void z64_wk_init(void);
+#endif
 __attribute__((constructor)) static void zig_level_init(void)
 {
     zig_hw_level = zig_hw_level_detect();
     zig_env_cap = nd_simd_env_cap();
+#ifdef ND_ZIG_X86
+    z64_wk_init();
+#endif
 }
 #define ZIG_HW_LEVEL() zig_hw_level
 #define ZIG_ENV_CAP() zig_env_cap
@@ -886,15 +893,16 @@ static void zig_std32(nd_bits_t *b, intptr_t n, float *out)
 }
 
 /* --- float64 ---------------------------------------------------------------
- * One word per candidate, so the candidate loop needs no unpacking and stays
- * scalar (a vector pass 1 costs more in table loads than it saves).  What
- * matters is the rejection.  Its usual case - the wedge filter decided by the
- * next word, and the word after that a candidate that passes - is resolved in
- * line and without a branch, and in a way that lets the loop go on at the same
- * word whatever the wedge decided: if it accepted, the candidate, then the
- * word after as a candidate of its own; if it rejected, that word's candidate
- * in its place.  Either way the loop resumes three words on, so the next loads
- * do not wait for the wedge test (only the output index does). */
+ * One word per candidate, so the candidate loop needs no unpacking (at level 2
+ * its passing candidates are taken 8 at a time, zig64_words; at level 3 whole
+ * blocks go through z64_block).  What matters is the rejection.  Its usual
+ * case - the wedge filter decided by the next word, and the word after that a
+ * candidate that passes - is resolved in line and without a branch, and in a
+ * way that lets the loop go on at the same word whatever the wedge decided: if
+ * it accepted, the candidate, then the word after as a candidate of its own;
+ * if it rejected, that word's candidate in its place.  Either way the loop
+ * resumes three words on, so the next loads do not wait for the wedge test
+ * (only the output index does). */
 
 /* Word i of p failed the rectangle test (w = p[i], x its candidate): resolve
  * it into o[0] (o[1] as well if room >= 2).  Returns (words used) << 2 |
@@ -944,9 +952,11 @@ static ND_NOINLINE intptr_t zig64_event(zig_src *s, const uint64_t *p, intptr_t 
  * (double)m is exact (m < 2^52) and the multiply is the scalar rule's, so the
  * numbers and the words used are those of the word-by-word loop below.
  * Not at level 2: an AVX2 version (four 4-wide gathers per 8 words, the lanes
- * in two registers) measured 10-15% slower than that loop (docs/performance.md).
+ * in two registers) measured 10-15% slower than that loop, and again no faster
+ * with one gather per 4 words or a packing by runs (docs/performance.md); level
+ * 2 takes the loop's candidates 8 at a time instead (z64_step8, zig64_words).
  * nd_normal64_blocks = 0 (tests and bench_normal.c only) switches the pass off,
- * and with it the AVX-512 refill of the loop below. */
+ * and with it the AVX-512 refill and the AVX2 vector steps of the loop below. */
 int nd_normal64_blocks = 1;
 
 #ifdef ND_ZIG_X86
@@ -1081,6 +1091,62 @@ pack:
 }
 #endif
 
+#ifdef ND_ZIG_X86
+/* --- float64, level 2: the loop's common case in vectors --------------------
+ * At AVX2 a whole-block pass like z64_block does not pay (docs/performance.md):
+ * its 4-wide gathers of w64[j] and k64[j] are slower than the scalar loop's
+ * loads, and the packing and the resolution come on top.  What does pay is the
+ * word loop itself (zig64_words below) taking its candidates 8 words at a time
+ * while they pass (about 9 groups in 10), with no gathers: w64[j] and k64[j]
+ * side by side in z64_wk (filled at load time), one 16-byte load per word, two
+ * inserts and two unpacks per 4 words.  The first word that fails goes to the
+ * usual resolution as before.  Same words, same values: (double)m is exact
+ * (m < 2^52: the bits of 2^52 | m are the double 2^52 + m, less 2^52), the
+ * multiply is the scalar rule's, and m < k64[j] needs no unsigned compare
+ * (both are below 2^63). */
+typedef struct {
+    double w;
+    uint64_t k;
+} z64_wk_t;
+static z64_wk_t z64_wk[512] __attribute__((aligned(16)));
+
+static void z64_wk_init(void)
+{
+    int j;
+    for (j = 0; j < 512; j++) {
+        z64_wk[j].w = nd_zig_w64[j];
+        z64_wk[j].k = nd_zig_k64[j];
+    }
+}
+
+/* The candidates of the 4 words p[0 .. 4) into o; returns the mask of those
+ * that passed the rectangle test. */
+ND_ZIG_TARGET("avx2")
+static inline unsigned z64_cand4(const uint64_t *p, double *o)
+{
+    const __m256i two52_bits = _mm256_set1_epi64x(0x4330000000000000LL);
+    const double *e0 = &z64_wk[p[0] & 0x1ff].w, *e1 = &z64_wk[p[1] & 0x1ff].w;
+    const double *e2 = &z64_wk[p[2] & 0x1ff].w, *e3 = &z64_wk[p[3] & 0x1ff].w;
+    /* (w, k) of words 0 and 2, of words 1 and 3; then the w's and the k's in order */
+    __m256d A = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(e0)), _mm_load_pd(e2), 1);
+    __m256d B = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_load_pd(e1)), _mm_load_pd(e3), 1);
+    __m256d wj = _mm256_unpacklo_pd(A, B);
+    __m256i kj = _mm256_castpd_si256(_mm256_unpackhi_pd(A, B));
+    __m256i m = _mm256_srli_epi64(_mm256_loadu_si256((const __m256i *)p), 12);
+    __m256d md = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(m, two52_bits)), _mm256_set1_pd(0x1p52));
+    _mm256_storeu_pd(o, _mm256_mul_pd(md, wj));
+    return (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(kj, m)));
+}
+
+/* The candidates of the 8 words p[0 .. 8) into o; returns the mask of those
+ * that passed. */
+ND_ZIG_TARGET("avx2")
+static inline unsigned z64_step8(const uint64_t *p, double *o)
+{
+    return z64_cand4(p, o) | z64_cand4(p + 4, o + 4) << 4;
+}
+#endif
+
 #define ZIG64_STEP(k)                                                  \
     do {                                                               \
         uint64_t w_ = p[i + (k)], m_ = w_ >> 12;                       \
@@ -1110,11 +1176,94 @@ ND_ZIG_TARGET("avx512f") static void z64_copy_nt(double *out, const double *src,
 }
 #endif
 
+#if defined(__GNUC__)
+#define ND_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ND_ALWAYS_INLINE inline
+#endif
+
+/* The word loop over a buffer's words p[0 .. lim + 2) (two words of look-ahead
+ * kept for the usual resolution) while the output has room for 4 more values:
+ * returns the number of values written, *ip the number of words used
+ * (meaningless if s->refilled: then b->pos is in the new buffer).  vec (level
+ * 2; a constant in each of the two copies below): the candidates 8 words at a
+ * time while they pass; the first that fails goes to the usual resolution,
+ * with the candidate the vector step computed. */
+static ND_ALWAYS_INLINE intptr_t zig64_words(zig_src *s, const uint64_t *p, intptr_t lim, double *out, intptr_t n,
+                                             intptr_t *ip, const int vec)
+{
+    intptr_t i = 0, d = 0, r;
+    uint64_t w;
+    double x;
+    for (;;) {
+#ifdef ND_ZIG_X86
+        if (vec) {
+            for (; i + 8 <= lim && d + 8 <= n; i += 8, d += 8) {
+                unsigned ok = z64_step8(p + i, out + d);
+                if (ND_UNLIKELY(ok != 0xff)) {
+                    intptr_t k = zig_ctz64(~(uint64_t)ok);
+                    i += k;
+                    d += k;
+                    w = p[i];
+                    x = out[d];
+                    goto event;
+                }
+            }
+        }
+#else
+        (void)vec;
+#endif
+        if (i + 4 > lim || d + 4 > n) break;
+        ZIG64_STEP(0);
+        ZIG64_STEP(1);
+        ZIG64_STEP(2);
+        ZIG64_STEP(3);
+        i += 4;
+        d += 4;
+        continue;
+    event: /* word i failed the rectangle test; outputs before d are done */
+        r = zig64_event(s, p, i, w, x, out + d, n - d);
+        d += r & 3;
+        i += r >> 2;
+        if (s->refilled) break;
+    }
+    *ip = i;
+    return d;
+}
+
+static ND_NOINLINE intptr_t zig64_words_c(zig_src *s, const uint64_t *p, intptr_t lim, double *out, intptr_t n,
+                                          intptr_t *ip)
+{
+    return zig64_words(s, p, lim, out, n, ip, 0);
+}
+
+#ifdef ND_ZIG_X86
+ND_ZIG_TARGET("avx2")
+static ND_NOINLINE intptr_t zig64_words_avx2(zig_src *s, const uint64_t *p, intptr_t lim, double *out, intptr_t n,
+                                             intptr_t *ip)
+{
+    return zig64_words(s, p, lim, out, n, ip, 1);
+}
+
+/* As z64_copy_nt, level 2: whole 32-byte pieces of out by non-temporal stores */
+ND_ZIG_TARGET("avx2") static void z64_copy_nt256(double *out, const double *src, intptr_t c)
+{
+    intptr_t head = (intptr_t)(((32 - ((uintptr_t)out & 31)) & 31) / 8), l, nl;
+    if (head > c) head = c;
+    memcpy(out, src, sizeof(double) * (size_t)head);
+    nl = (c - head) / 4;
+    for (l = 0; l < nl; l++) _mm256_stream_pd(out + head + 4 * l, _mm256_loadu_pd(src + head + 4 * l));
+    memcpy(out + head + 4 * nl, src + head + 4 * nl, sizeof(double) * (size_t)(c - head - 4 * nl));
+}
+#endif
+
+
 /* n standard normals into contiguous out, float64; nt: the whole-block pass
- * (AVX-512) builds each block in an L1 staging buffer and streams it out with
- * non-temporal stores (no read of the output's lines before they are written:
- * for outputs far larger than the caches, a third less memory traffic), then
- * fences before returning. The same numbers either way. */
+ * (AVX-512), or the word loop in pieces of a block (AVX2), builds each block in
+ * an L1 staging buffer and streams it out with non-temporal stores (no read of
+ * the output's lines before they are written: for outputs far larger than the
+ * caches, a third less memory traffic), then fences before returning. The same
+ * numbers either way. */
 static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
 {
     zig_src s;
@@ -1123,12 +1272,29 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
 #endif
 #ifdef ND_ZIG_X86
     int level = nd_normal64_blocks && b->xo != NULL ? zig_level() : 0;
+    /* the loop's vector steps: level 2 only (level 3 has the block pass and
+     * keeps the scalar loop for what is left; any source) */
+    int vec = nd_normal64_blocks && zig_level() == 2;
 #endif
     s.b = b;
+#ifdef ND_ZIG_X86
+    if (vec && nt) {
+        /* level 2 streams as level 3 does: each block's values built in the L1
+         * staging buffer, then non-temporal stores */
+        while (n > 0) {
+            intptr_t c = n < Z64_BLK ? n : Z64_BLK;
+            zig_std64(b, c, stage, 0);
+            z64_copy_nt256(out, stage, c);
+            out += c;
+            n -= c;
+        }
+        _mm_sfence();
+        return;
+    }
+#endif
     while (n > 0) {
         uint64_t *p, w;
-        intptr_t i, d, lim, r;
-        double x;
+        intptr_t i, d, lim;
 #ifdef ND_ZIG_X86
         if (level >= 3 && n > Z64_BLK && b->pos == b->end) {
             if (nt) {
@@ -1153,23 +1319,12 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
         /* i: next word, d: next output (d <= i); two words of look-ahead are
          * kept for the usual resolution */
         lim = (b->end - p) - 2;
-        i = d = 0;
         s.refilled = 0;
-        for (;;) {
-            if (i + 4 > lim || d + 4 > n) break;
-            ZIG64_STEP(0);
-            ZIG64_STEP(1);
-            ZIG64_STEP(2);
-            ZIG64_STEP(3);
-            i += 4;
-            d += 4;
-            continue;
-        event: /* word i failed the rectangle test; outputs before d are done */
-            r = zig64_event(&s, p, i, w, x, out + d, n - d);
-            d += r & 3;
-            i += r >> 2;
-            if (s.refilled) break;
-        }
+#ifdef ND_ZIG_X86
+        if (vec) d = zig64_words_avx2(&s, p, lim, out, n, &i);
+        else
+#endif
+            d = zig64_words_c(&s, p, lim, out, n, &i);
         out += d;
         n -= d;
         if (s.refilled) continue; /* b->pos is in the new buffer */

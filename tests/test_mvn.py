@@ -592,3 +592,61 @@ def test_bench_rows_are_distinct_callables_with_their_own_work():
     for w in rows:
         for fn in w.peers.values():
             assert fn is not w.numdist
+
+
+def test_construction_fast_path_records_read_only_views_as_broadcast_to_did():
+    """MultivariateNormal records its parameters through Distribution._record_checked_params:
+    a parameter whose batch part already is the batch shape becomes a read-only view of
+    itself, the others np.broadcast_to views; the records (shape as passed, gradient dtype)
+    are those of _record_params. Both ways give the same attributes."""
+    rng = np.random.default_rng(11)
+    covs, locs = spd(rng, (5,), 3), rng.normal(size=(5, 3))
+    for validate in (True, False):
+        dist = nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=validate)
+        for name, given in (("loc", locs), ("covariance_matrix", covs)):
+            arr = getattr(dist, name)
+            assert not arr.flags.writeable
+            assert np.shares_memory(arr, given) and arr.shape == given.shape and arr.strides == given.strides
+            with pytest.raises(ValueError):
+                arr[...] = 0
+            assert dist._params[name].shape == given.shape
+            assert dist._params[name].grad_dtype == np.float64
+        assert locs.flags.writeable and covs.flags.writeable  # the caller's arrays are left alone
+    # broadcast operands: loc (1, 3) against 5 matrices, one matrix against loc (2, 5, 3)
+    dist = nd.MultivariateNormal(locs[:1], covariance_matrix=covs, validate_args=False)
+    assert dist.loc.shape == (5, 3) and dist.loc.strides[0] == 0 and not dist.loc.flags.writeable
+    assert dist._params["loc"].shape == (1, 3)
+    loc3 = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    dist = nd.MultivariateNormal(loc3, covariance_matrix=covs[0].astype(np.float32), validate_args=False)
+    assert dist.covariance_matrix.shape == (2, 5, 3, 3) and dist.covariance_matrix.dtype == np.float32
+    assert dist._params["covariance_matrix"].shape == (3, 3) and dist._params["loc"].shape == (2, 5, 3)
+    g = dist.rsample_vjp(rng=0)[1](np.ones((2, 5, 3), np.float32))
+    assert g["covariance_matrix"].shape == (3, 3) and g["covariance_matrix"].dtype == np.float32
+    # expand and pickling still see broadcast views of the recorded parameters
+    import pickle
+    e = nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False).expand((4, 5))
+    assert e.loc.shape == (4, 5, 3) and e.covariance_matrix.shape == (4, 5, 3, 3)
+    p = pickle.loads(pickle.dumps(nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False)))
+    np.testing.assert_array_equal(p.loc, locs)  # (NumPy unpickles a same-shape view as its own array, as before)
+    np.testing.assert_array_equal(p.rsample(rng=1), nd.MultivariateNormal(locs, covariance_matrix=covs).rsample(rng=1))
+
+
+@pytest.mark.parametrize("batch", [(7,), (1,), (0,), (2, 3), ()])
+def test_rsample_without_shape_equals_every_spelling_of_the_empty_sample_shape(batch):
+    """rsample() skips the conversion of sample_shape (and _draw its layout work when the
+    operands already are (B, d) and (B, packed)): the same numbers as () spelled as a list,
+    a NumPy array or the keyword, for one, several or no batch dims."""
+    rng = np.random.default_rng(12)
+    covs, locs = spd(rng, batch, 4), rng.normal(size=batch + (4,))
+    dist = nd.MultivariateNormal(locs, covariance_matrix=covs, validate_args=False)
+    ref = dist.rsample(rng=5)
+    assert ref.shape == batch + (4,)
+    for spelled in ([], np.array([], dtype=np.int64), ()):
+        np.testing.assert_array_equal(dist.rsample(spelled, rng=5), ref)
+    np.testing.assert_array_equal(dist.rsample(sample_shape=(), rng=5), ref)
+    # the same values as the general path of _draw (a sample dim of 1, then dropped)
+    np.testing.assert_array_equal(dist.rsample((1,), rng=5)[0], ref)
+    # the values themselves: loc + L eps with the normals the generator gives for rng=5
+    eps = nd.random.standard_normal(size=batch + (4,), rng=5)
+    L = np.linalg.cholesky(covs)
+    np.testing.assert_allclose(ref, locs + (L @ eps[..., None])[..., 0], rtol=1e-12, atol=1e-12)

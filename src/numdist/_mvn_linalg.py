@@ -52,10 +52,14 @@ def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: 
     d = loc.shape[-1]
     dtype = L.dtype
     fe = 1 if packed else 2  # the factor's event dims
-    k = _split(full, loc.shape[:-1], L.shape[:-fe])
-    S, B = _prod(full[:k]), _prod(full[k:])
-    loc2 = _rows(loc, full[k:], 1)
-    L3 = _rows(L, full[k:], fe)
+    if len(full) == 1 and loc.shape[:-1] == full and L.shape[:-fe] == full and loc.flags.aligned and \
+            L.flags.aligned:  # one draw per (loc, factor), one batch dim: the operands as they are
+        S, B, loc2, L3 = 1, full[0], loc, L
+    else:
+        k = _split(full, loc.shape[:-1], L.shape[:-fe])
+        S, B = _prod(full[:k]), _prod(full[k:])
+        loc2 = _rows(loc, full[k:], 1)
+        L3 = _rows(L, full[k:], fe)
     if out is None:  # a new C-ordered array: (S, B, d) is always a view of it
         target = np.empty(full + (d,), dtype=dtype)
         o3: np.ndarray | None = target.reshape((S, B, d))

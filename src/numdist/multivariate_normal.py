@@ -26,7 +26,7 @@ from numdist._mvn_linalg import (_check_shapes, _diag_matrix, _draw, _factor, _h
                                  _outer_sum, _solve, _tril_inverse, _unpack)
 from numdist.distribution import VJP, Distribution
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
-from numdist.utils import (aligned, as_cotangent, as_float_params, grad_dtype, lazy_property,
+from numdist.utils import (aligned, as_cotangent, as_float_params, check_size, grad_dtype, lazy_property,
                            sum_to_shape, value_dtype)
 
 __all__ = ["MultivariateNormal"]
@@ -159,8 +159,8 @@ class MultivariateNormal(Distribution):
         batch_shape = _check_shapes("loc", loc_a, name, mat_a)
         d = mat_a.shape[-1]
         loc_a, mat_a = aligned(loc_a), aligned(mat_a)
-        self._record_params({"loc": loc, name: mat}, {"loc": loc_a, name: mat_a}, dtype,
-                            event_dims={"loc": 1, name: 2})
+        self._record_checked_params({"loc": loc, name: mat}, {"loc": loc_a, name: mat_a}, dtype, batch_shape,
+                                    {"loc": 1, name: 2})
         self._loc_raw = loc_a
         self._mat_raw = mat_a
         self._param_name = name
@@ -234,7 +234,10 @@ class MultivariateNormal(Distribution):
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + L @ eps``, shape ``sample_shape + batch_shape + (d,)``, drawn by the fused
         C kernel (one factor per matrix, never copied to the sample shape)."""
-        full = self._extended_shape(sample_shape)[:-1]
+        if type(sample_shape) is tuple and not sample_shape:  # the usual rsample(): no shape to convert
+            full = check_size(self._batch_shape + self._event_shape, requested=())[:-1]
+        else:
+            full = self._extended_shape(sample_shape)[:-1]
         F, packed = self._factor_for_kernels()
         return _draw(rng, full, self._loc_raw, F, packed=packed)[0]
 
