@@ -595,10 +595,10 @@ def test_bench_rows_are_distinct_callables_with_their_own_work():
 
 
 def test_construction_fast_path_records_read_only_views_as_broadcast_to_did():
-    """MultivariateNormal records its parameters through Distribution._record_checked_params:
-    a parameter whose batch part already is the batch shape becomes a read-only view of
-    itself, the others np.broadcast_to views; the records (shape as passed, gradient dtype)
-    are those of _record_params. Both ways give the same attributes."""
+    """Distribution._record_params (MultivariateNormal's construction): a parameter whose
+    batch part already is the batch shape becomes a read-only view of itself, the others
+    np.broadcast_to views; the records keep the shape as passed and the gradient dtype.
+    Both ways give the same attributes."""
     rng = np.random.default_rng(11)
     covs, locs = spd(rng, (5,), 3), rng.normal(size=(5, 3))
     for validate in (True, False):

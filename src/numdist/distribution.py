@@ -141,14 +141,22 @@ class Distribution:
                 raise ValueError(f"{name} must be at least {ed}-dimensional, got shape {arr.shape}")
             batches[name] = arr.shape[: arr.ndim - ed]
             records[name] = ParamRecord(tuple(arr.shape), grad_dtype(given[name], dtype), ed)
+        shapes = set(batches.values())
         try:
-            batch_shape: Shape = tuple(np.broadcast_shapes(*batches.values()))
+            batch_shape: Shape = shapes.pop() if len(shapes) == 1 else tuple(np.broadcast_shapes(*shapes))
         except ValueError:
             parts = [f"{n} with shape {arrays[n].shape}" for n in arrays]
             joined = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
             raise ValueError(f"{joined} do not broadcast together") from None
         for name, arr in arrays.items():
-            setattr(self, name, np.broadcast_to(arr, batch_shape + arr.shape[len(batches[name]):]))
+            if batches[name] == batch_shape:
+                # what np.broadcast_to returns here (a read-only view of arr), at a sixth
+                # of its cost: this runs with cold caches after large kernels (MVN glue)
+                view = arr.view()
+                view.flags.writeable = False
+            else:
+                view = np.broadcast_to(arr, batch_shape + arr.shape[len(batches[name]):])
+            setattr(self, name, view)
         self._params = records
         self.dtype = np.dtype(dtype)
         return batch_shape
@@ -163,26 +171,6 @@ class Distribution:
         """A zero gradient for parameter ``name`` (its shape as passed, its gradient dtype)."""
         rec = self._params[name]
         return np.zeros(rec.shape, dtype=rec.grad_dtype)
-
-    def _record_checked_params(self, given: Mapping[str, Any], arrays: Mapping[str, np.ndarray], dtype: np.dtype,
-                               batch_shape: Shape, event_dims: Mapping[str, int]) -> None:
-        """:meth:`_record_params` for a family that has checked the shapes and computed
-        ``batch_shape`` itself (MultivariateNormal): the same records and attributes, but a
-        parameter whose batch part already is ``batch_shape`` becomes a read-only view of
-        itself (what ``np.broadcast_to`` returns for it, at about a sixth of the cost: this
-        glue runs with cold caches after large kernels, docs/performance.md)."""
-        records = dict(self.__dict__.get("_params", {}))
-        for name, arr in arrays.items():
-            ed = event_dims[name]
-            records[name] = ParamRecord(tuple(arr.shape), grad_dtype(given[name], dtype), ed)
-            if arr.shape[: arr.ndim - ed] == batch_shape:
-                view = arr.view()
-                view.flags.writeable = False
-            else:
-                view = np.broadcast_to(arr, batch_shape + arr.shape[arr.ndim - ed:])
-            setattr(self, name, view)
-        self._params = records
-        self.dtype = np.dtype(dtype)
 
     # -- pickling: broadcast views travel as their compact data --------------------
     def __getstate__(self) -> dict[str, Any]:

@@ -159,8 +159,8 @@ class MultivariateNormal(Distribution):
         batch_shape = _check_shapes("loc", loc_a, name, mat_a)
         d = mat_a.shape[-1]
         loc_a, mat_a = aligned(loc_a), aligned(mat_a)
-        self._record_checked_params({"loc": loc, name: mat}, {"loc": loc_a, name: mat_a}, dtype, batch_shape,
-                                    {"loc": 1, name: 2})
+        self._record_params({"loc": loc, name: mat}, {"loc": loc_a, name: mat_a}, dtype,
+                            event_dims={"loc": 1, name: 2})
         self._loc_raw = loc_a
         self._mat_raw = mat_a
         self._param_name = name
