@@ -373,3 +373,74 @@ DEFINE_NORMAL_LP_VJP(nd_fused_normal_log_prob_vjp_f, float, _f)
 
 DEFINE_CAT_SCORE(nd_fused_categorical_logits_score, double)
 DEFINE_CAT_SCORE(nd_fused_categorical_logits_score_f, float)
+
+/* Parameter check of a location-scale family: every loc finite and every scale
+ * positive and finite. x - x is 0 for a finite x and NaN for an infinite or NaN one,
+ * so the test is comparisons only (no libm, no branch per element); the caller
+ * searches for the offending element, to name it, only when this returns 0. */
+#define DEFINE_LOC_SCALE_OK(NAME, T)                                                             \
+    int NAME(intptr_t n, const T *loc, const T *scale)                                           \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        int ok = 1;                                                                              \
+        for (i = 0; i < n; i++) {                                                                \
+            T l = loc[i], s = scale[i];                                                          \
+            ok &= (l - l == (T)0) & (s > (T)0) & (s - s == (T)0);                                \
+        }                                                                                        \
+        return ok;                                                                               \
+    }
+
+DEFINE_LOC_SCALE_OK(nd_loc_scale_ok, double)
+DEFINE_LOC_SCALE_OK(nd_loc_scale_ok_f, float)
+
+/* KL(Normal(pl, ps) || Normal(ql, qs)) summed over n contiguous elements (an
+ * Independent pair), and its VJP: the operations of normal.py's NumPy expressions,
+ * in their order, so the numbers are theirs. The two libm-like steps stay NumPy's
+ * (log of the variance ratio, qs**3), computed by the caller between the passes. */
+#define DEFINE_KL_NORMAL(SUF, T)                                                                 \
+    static T pw_sum##SUF(const T *v, intptr_t n)                                                 \
+    {                                                                                            \
+        intptr_t n2;                                                                             \
+        if (n <= PW_BLOCK) return leaf_sum##SUF(v, n);                                           \
+        n2 = n / 2;                                                                              \
+        n2 -= n2 % 8;                                                                            \
+        return pw_sum##SUF(v, n2) + pw_sum##SUF(v + n2, n - n2);                                 \
+    }                                                                                            \
+    void nd_kl_normal_ratio##SUF(intptr_t n, const T *ps, const T *qs, T *vr)                    \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        for (i = 0; i < n; i++) {                                                                \
+            T r = ps[i] / qs[i];                                                                 \
+            vr[i] = r * r;                                                                       \
+        }                                                                                        \
+    }                                                                                            \
+    T nd_kl_normal_sum##SUF(intptr_t n, const T *pl, const T *ql, const T *qs, const T *vr,      \
+                            T *kl)                                                               \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        for (i = 0; i < n; i++) {                                                                \
+            T d = (pl[i] - ql[i]) / qs[i];                                                       \
+            T t1 = d * d;                                                                        \
+            kl[i] = (T)0.5 * (((vr[i] + t1) - (T)1) - kl[i]);                                    \
+        }                                                                                        \
+        return (T)0 + pw_sum##SUF(kl, n);                                                        \
+    }                                                                                            \
+    void nd_kl_normal_vjp##SUF(intptr_t n, T g, const T *pl, const T *ps, const T *ql,           \
+                               const T *qs, const T *qs3, T *dpl, T *dps, T *dql, T *dqs)        \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        T ng = -g;                                                                               \
+        for (i = 0; i < n; i++) {                                                                \
+            T qs2 = qs[i] * qs[i], dd = pl[i] - ql[i];                                           \
+            T diff = dd / qs2;                                                                   \
+            T dp = ps[i] / qs2 - (T)1 / ps[i];                                                   \
+            T dq = (T)1 / qs[i] - (ps[i] * ps[i] + dd * dd) / qs3[i];                            \
+            dpl[i] = g * diff;                                                                   \
+            dps[i] = g * dp;                                                                     \
+            dql[i] = ng * diff;                                                                  \
+            dqs[i] = g * dq;                                                                     \
+        }                                                                                        \
+    }
+
+DEFINE_KL_NORMAL(_d, double)
+DEFINE_KL_NORMAL(_f, float)

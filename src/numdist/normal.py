@@ -8,8 +8,8 @@ import numpy as np
 
 from numdist import _fused, _special
 from numdist.loc_scale import LocScale, SBLayout
-from numdist.distribution import VJP
-from numdist.kl import KLVJP, register_kl, register_kl_vjp
+from numdist.distribution import VJP, ParamRecord
+from numdist.kl import KLVJP, register_kl, register_kl_vjp, register_summed_kl_vjp
 from numdist.utils import as_cotangent, grad_dtype, sum_rightmost, sum_to_shape
 
 __all__ = ["Normal"]
@@ -120,6 +120,14 @@ class Normal(LocScale):
         return self._log_prob_vjp(value, dims)
 
     def _log_prob_vjp(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
+        nb = len(self._batch_shape)
+        if (dims == nb and nb > 0 and type(value) is np.ndarray and value.dtype == self.dtype
+                and value.shape[value.ndim - nb:] == self._batch_shape and value.flags.c_contiguous
+                and value.flags.aligned):
+            return self._summed_log_prob_vjp_fast(value)
+        return self._log_prob_vjp_general(value, dims)
+
+    def _log_prob_vjp_general(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
         v = self._as_value(value)
         lp = self._log_prob_of(v, dims)
         value_shape = v.shape
@@ -146,6 +154,66 @@ class Normal(LocScale):
                     "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
 
         return lp, vjp
+
+    def _summed_log_prob_vjp_fast(self, v: np.ndarray) -> tuple[np.ndarray, VJP]:
+        """:meth:`_log_prob_vjp` summed over the whole batch (``Independent(Normal, all
+        batch dims)``, the likelihood of a training loop) of a C-contiguous value in the
+        distribution's dtype with the batch as its trailing shape: the same kernels and
+        numbers as the general path, with the checks folded in. The support check
+        (no NaN) reads the row sums: with validated parameters a row sums to NaN exactly
+        when one of its values is NaN, and only then does the element-wise check run
+        (it raises, naming the index)."""
+        dtype, batch = self.dtype, self._batch_shape
+        full = v.shape
+        S, B = math.prod(full[: len(full) - len(batch)]), math.prod(batch)
+        if B == 0:
+            return self._log_prob_vjp_general(v, len(batch))
+        v2 = v.reshape(S, B)
+        loc, scale = self.loc.reshape(B), self.scale.reshape(B)  # views (read-only params of the batch shape)
+        if not (loc.flags.c_contiguous and scale.flags.c_contiguous):
+            loc, scale = np.ascontiguousarray(loc), np.ascontiguousarray(scale)
+        sums = np.empty(full[: len(full) - len(batch)], dtype=dtype)
+        _fused.normal_log_prob_sum(v2, loc, scale, np.log(scale), _HALF_LOG_2PI, sums.reshape(S, 1))
+        if self._validate_args and np.isnan(sums).any():
+            self._validate_sample(v)  # raises for a NaN value (the sums are then NaN as they should be)
+        lp = sums if sums.ndim else sums[()]
+        params = self._params
+        fused = B > 1 and all(len(rec.shape) == len(batch) for rec in params.values())
+        loc_rec, scale_rec = params["loc"], params["scale"]
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            if type(g) is float or type(g) is int:
+                rows = np.empty((S, 1), dtype)
+                rows.fill(g)  # the cotangent cast to the dtype, as as_cotangent casts it
+            elif type(g) is np.ndarray and g.shape == sums.shape and g.dtype == dtype and g.flags.aligned:
+                rows = g.reshape(S, 1)  # (S,) with any stride: a view
+            else:
+                rows = lay_rows(as_cotangent(g, sums.shape, dtype))
+            if not fused:
+                return self._log_prob_vjp_numpy(np.broadcast_to(rows, (S, B)).reshape(full), v, full, dtype)
+            dvalue = _fused.empty(full, dtype)
+            dl, ds = np.empty(B, dtype), np.empty(B, dtype)
+            _fused.normal_log_prob_vjp(rows, v2, loc, scale, dvalue.reshape(S, B), dl, ds)
+            return {"loc": column_grad(loc_rec, "loc", dl), "scale": column_grad(scale_rec, "scale", ds), "value": dvalue}
+
+        def column_grad(rec: ParamRecord, name: str, sums: np.ndarray) -> np.ndarray:
+            if rec.shape == batch and rec.grad_dtype == dtype:
+                return sums.reshape(batch)  # fresh: passed on as it is
+            return self._grad(name, sums.reshape(batch))
+
+        def lay_rows(g: np.ndarray) -> np.ndarray:
+            return SBLayout.of(full, batch).rows(g, len(batch))
+
+        return lp, vjp
+
+    def _log_prob_vjp_numpy(self, g: np.ndarray, v: np.ndarray, value_shape: tuple[int, ...],
+                            dvalue_dtype: np.dtype) -> dict[str, np.ndarray]:
+        """The NumPy expressions of the VJP, ``g`` already spread over the value's shape."""
+        z = (v - self.loc) / self.scale
+        dloc = g * z / self.scale
+        return {"loc": self._grad("loc", dloc),
+                "scale": self._grad("scale", g * (z * z - 1) / self.scale),
+                "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
 
     def cdf(self, value: Any) -> np.ndarray:
         value = self._as_value(value)
@@ -198,3 +266,32 @@ def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
         }
 
     return kl, vjp
+
+
+@register_summed_kl_vjp(_kl_normal_normal_vjp)
+def _kl_normal_normal_summed_vjp(p: Normal, q: Normal, n: int) -> tuple[np.ndarray, KLVJP] | None:
+    """``Independent(Normal) || Independent(Normal)`` over all batch dims: the KL summed
+    and its VJP in one C pass each (csrc/grad_fused.c), with the operations of the two
+    functions above and NumPy's log and ``q.scale ** 3``: the same numbers. For
+    parameters of the batch's shape and dtype, C-contiguous; otherwise None."""
+    batch, dtype = p._batch_shape, p.dtype
+    if n != len(batch) or q._batch_shape != batch or q.dtype != dtype or math.prod(batch) == 0:
+        return None
+    for d in (p, q):
+        for name, rec in d._params.items():
+            if rec.shape != batch or rec.grad_dtype != dtype:
+                return None
+    pl, ps, ql, qs = (a.reshape(-1) for a in (p.loc, p.scale, q.loc, q.scale))
+    if not all(a.flags.c_contiguous and a.flags.aligned for a in (pl, ps, ql, qs)):
+        return None
+    vr = _fused.kl_normal_ratio(ps, qs, np.empty(pl.size, dtype))
+    terms = np.log(vr)
+    total = _fused.kl_normal_sum(pl, ql, qs, vr, terms)
+
+    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
+        gd = float(as_cotangent(g, (), dtype))  # the sum's cotangent, cast to the dtype (exact as a double)
+        out = [np.empty(batch, dtype) for _ in range(4)]
+        _fused.kl_normal_vjp(gd, pl, ps, ql, qs, qs ** 3, *(o.reshape(-1) for o in out))
+        return {"p": {"loc": out[0], "scale": out[1]}, "q": {"loc": out[2], "scale": out[3]}}
+
+    return total, vjp
