@@ -12,13 +12,42 @@
 #define AT_W(T, a, s, b) (*(T *)((a).p + (s) * (a).ss + (b) * (a).bs))
 
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
-    !defined(__clang__)
-/* vector clones of the contiguous row loops, picked at run time (IEEE operations
- * only, no contraction: every clone gives the same bits) */
-#define GF_CLONES __attribute__((target_clones("avx2", "default")))
+/* The contiguous row loops are compiled three times: portable, AVX2 and AVX-512
+ * (F, DQ, VL, BW), and the widest the CPU has runs, capped by NUMDIST_SIMD_MAX (read
+ * once at load time, numdist/simd_env.h), so that a benchmark can measure the AVX2
+ * path on a wider machine. IEEE operations only, no contraction (no FMA in the target
+ * lists, -ffp-contract=off): every level gives the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define GF_X86 1
+#include "numdist/simd_env.h"
+#define GF_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
+#define GF_T256 __attribute__((target("avx2")))
+static int gf_best = 0;  /* 0 portable, 2 AVX2, 3 AVX-512: the CPU's, capped */
+static int gf_level = 0; /* the level the kernels run */
+
+__attribute__((constructor)) static void gf_init(void)
+{
+    int hw = 0, cap = nd_simd_env_cap();
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+        hw = 3;
+    else if (__builtin_cpu_supports("avx2"))
+        hw = 2;
+    gf_best = hw < cap ? hw : (cap >= 2 ? cap : 0);
+    gf_level = gf_best;
+}
+
+int nd_grad_fused_simd_level(void) { return gf_level; }
+void nd_grad_fused_set_simd_level(int level)
+{
+    gf_level = level >= gf_best ? gf_best : (level >= 2 ? level : 0);
+}
+#define PICK(fn, SUF) (gf_level >= 3 ? fn##SUF##_v3 : gf_level == 2 ? fn##SUF##_v2 : fn##SUF##_v0)
 #else
-#define GF_CLONES
+int nd_grad_fused_simd_level(void) { return 0; }
+void nd_grad_fused_set_simd_level(int level) { (void)level; }
+#define PICK(fn, SUF) fn##SUF##_v0
 #endif
 
 /* Fast paths: rows whose operands are contiguous over the columns (per-element
@@ -27,6 +56,10 @@
  * over reinterpreted dims). The generic strided loops below handle everything else
  * with the same operations. */
 #define CONTIG(T, a) ((a).bs == (intptr_t)sizeof(T))
+/* Columns per block of the reducing row loops: a block's per-column operands (parameters
+ * and the column sums, 4 to 6 arrays) take a few KiB, so they stay in L1 while the
+ * sample-sized operands stream through; each column still adds its rows in order. */
+#define COL_BLOCK 256
 #define ROW(T, a, s, b0) ((const T *)((a).p + (s) * (a).ss) + (b0))
 
 /* Scales that are exact powers of two: x / 2^k and x * 2^-k round the same real
@@ -91,8 +124,8 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
             for (b = 0; b < n; b++) { NLV_TERMS(T, gv, BY) dv[b] = -t; dl[b] += t; ds[b] += u; }  \
     }
 
-#define DEFINE_ROWS(SUF, T)                                                                       \
-    GF_CLONES static void affine_row##SUF(intptr_t n, const T *restrict loc, const T *restrict sc, \
+#define DEFINE_ROWS(SUF, T, ATTR, LV)                                                                       \
+    ATTR static void affine_row##SUF##LV(intptr_t n, const T *restrict loc, const T *restrict sc, \
                                           const T *restrict e, T *restrict out)                  \
     {                                                                                             \
         intptr_t b;                                                                               \
@@ -102,7 +135,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
         }                                                                                         \
     }                                                                                             \
     /* gstep: 1 (a cotangent per element) or 0 (one per row) */                                   \
-    GF_CLONES static void affine_vjp_row##SUF(intptr_t n, int first, const T *restrict g,          \
+    ATTR static void affine_vjp_row##SUF##LV(intptr_t n, int first, const T *restrict g,          \
                                               intptr_t gstep, const T *restrict e,                \
                                               T *restrict dl, T *restrict ds)                     \
     {                                                                                             \
@@ -120,7 +153,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
                 for (b = 0; b < n; b++) { dl[b] += gv; ds[b] += gv * e[b]; }                      \
         }                                                                                         \
     }                                                                                             \
-    GF_CLONES static void normal_lp_row##SUF(intptr_t n, const T *restrict x, const T *restrict loc, \
+    ATTR static void normal_lp_row##SUF##LV(intptr_t n, const T *restrict x, const T *restrict loc, \
                                              const T *restrict sc, int pow2, const T *restrict ls, \
                                              T c, T *restrict lp)                                 \
     {                                                                                             \
@@ -130,7 +163,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
         else                                                                                      \
             for (b = 0; b < n; b++) { NL_TERMS(T, BY_SC) }                                        \
     }                                                                                             \
-    GF_CLONES static void normal_lp_vjp_row##SUF(intptr_t n, int first, const T *restrict g,       \
+    ATTR static void normal_lp_vjp_row##SUF##LV(intptr_t n, int first, const T *restrict g,       \
                                                  intptr_t gstep, const T *restrict x,             \
                                                  const T *restrict loc, const T *restrict sc,     \
                                                  int pow2, T *restrict dv, T *restrict dl,        \
@@ -146,8 +179,14 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
 
 DEFINE_SCALE_POW2(_d, double)
 DEFINE_SCALE_POW2(_f, float)
-DEFINE_ROWS(_d, double)
-DEFINE_ROWS(_f, float)
+DEFINE_ROWS(_d, double, , _v0)
+DEFINE_ROWS(_f, float, , _v0)
+#ifdef GF_X86
+DEFINE_ROWS(_d, double, GF_T256, _v2)
+DEFINE_ROWS(_f, float, GF_T256, _v2)
+DEFINE_ROWS(_d, double, GF_T512, _v3)
+DEFINE_ROWS(_f, float, GF_T512, _v3)
+#endif
 
 #define DEFINE_AFFINE(NAME, T, SUF)                                                              \
     void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out) \
@@ -155,7 +194,7 @@ DEFINE_ROWS(_f, float)
         intptr_t s, b;                                                                           \
         if (CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, eps) && CONTIG(T, out)) {            \
             for (s = 0; s < S; s++)                                                              \
-                affine_row##SUF(b1 - b0, ROW(T, loc, s, b0), ROW(T, scale, s, b0),               \
+                PICK(affine_row, SUF)(b1 - b0, ROW(T, loc, s, b0), ROW(T, scale, s, b0),               \
                                 ROW(T, eps, s, b0), (T *)ROW(T, out, s, b0));                    \
             return;                                                                              \
         }                                                                                        \
@@ -182,9 +221,13 @@ DEFINE_AFFINE(nd_fused_affine_f, float, _f)
             return;                                                                              \
         }                                                                                        \
         if (dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, eps)) {                   \
-            for (s = 0; s < S; s++)                                                              \
-                affine_vjp_row##SUF(b1 - b0, s == 0, ROW(T, g, s, g.bs ? b0 : 0), g.bs != 0,     \
-                                    ROW(T, eps, s, b0), dloc + b0, dscale + b0);                 \
+            intptr_t c0, c1;                                                                     \
+            for (c0 = b0; c0 < b1; c0 = c1) { /* column blocks: the sums stay in L1 */           \
+                c1 = c0 + COL_BLOCK < b1 ? c0 + COL_BLOCK : b1;                                  \
+                for (s = 0; s < S; s++)                                                          \
+                    PICK(affine_vjp_row, SUF)(c1 - c0, s == 0, ROW(T, g, s, g.bs ? c0 : 0), g.bs != 0, \
+                                        ROW(T, eps, s, c0), dloc + c0, dscale + c0);             \
+            }                                                                                    \
             return;                                                                              \
         }                                                                                        \
         for (b = b0; b < b1; b++) {                                                              \
@@ -212,7 +255,7 @@ DEFINE_AFFINE_VJP(nd_fused_affine_vjp_f, float, _f)
             CONTIG(T, lp)) {                                                                     \
             int pow2 = scale_pow2##SUF(scale, b0, b1);                                           \
             for (s = 0; s < S; s++)                                                              \
-                normal_lp_row##SUF(b1 - b0, ROW(T, x, s, b0), ROW(T, loc, s, b0),                \
+                PICK(normal_lp_row, SUF)(b1 - b0, ROW(T, x, s, b0), ROW(T, loc, s, b0),                \
                                    ROW(T, scale, s, b0), pow2, ROW(T, log_scale, s, b0),         \
                                    half_log_2pi, (T *)ROW(T, lp, s, b0));                        \
             return;                                                                              \
@@ -259,7 +302,7 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
             intptr_t i, s = k->s;                                                                \
             if (CONTIG(T, k->x) && CONTIG(T, k->loc) && CONTIG(T, k->scale) &&                   \
                 CONTIG(T, k->log_scale)) {                                                       \
-                normal_lp_row##SUF(n, ROW(T, k->x, s, b), ROW(T, k->loc, s, b),                  \
+                PICK(normal_lp_row, SUF)(n, ROW(T, k->x, s, b), ROW(T, k->loc, s, b),                  \
                                    ROW(T, k->scale, s, b), k->pow2, ROW(T, k->log_scale, s, b),  \
                                    k->c, buf);                                                   \
             } else {                                                                             \
@@ -321,10 +364,14 @@ DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
         if (dvalue.p && dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, x) &&         \
             CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, dvalue)) {                           \
             int pow2 = scale_pow2##SUF(scale, b0, b1);                                           \
-            for (s = 0; s < S; s++)                                                              \
-                normal_lp_vjp_row##SUF(b1 - b0, s == 0, ROW(T, g, s, g.bs ? b0 : 0), g.bs != 0,  \
-                                       ROW(T, x, s, b0), ROW(T, loc, s, b0), ROW(T, scale, s, b0), pow2, \
-                                       (T *)ROW(T, dvalue, s, b0), dloc + b0, dscale + b0);      \
+            intptr_t c0, c1;                                                                     \
+            for (c0 = b0; c0 < b1; c0 = c1) { /* column blocks: parameters and sums stay in L1 */ \
+                c1 = c0 + COL_BLOCK < b1 ? c0 + COL_BLOCK : b1;                                  \
+                for (s = 0; s < S; s++)                                                          \
+                    PICK(normal_lp_vjp_row, SUF)(c1 - c0, s == 0, ROW(T, g, s, g.bs ? c0 : 0), g.bs != 0, \
+                                           ROW(T, x, s, c0), ROW(T, loc, s, c0), ROW(T, scale, s, c0), \
+                                           pow2, (T *)ROW(T, dvalue, s, c0), dloc + c0, dscale + c0); \
+            }                                                                                    \
             return;                                                                              \
         }                                                                                        \
         for (b = b0; b < b1; b++) {                                                              \

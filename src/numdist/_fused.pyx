@@ -287,6 +287,13 @@ def loc_scale_ok(loc, scale):
         raise ValueError(f"internal error: loc_scale_ok takes float32 or float64, got {loc.dtype}")
     return ok != 0
 
+def simd_level(level=None):
+    """The SIMD level of the row loops (0 portable, 2 AVX2, 3 AVX-512; the CPU's best
+    capped by NUMDIST_SIMD_MAX); with ``level``, run at most that one (tests)."""
+    if level is not None:
+        nd_grad_fused_set_simd_level(int(level))
+    return nd_grad_fused_simd_level()
+
 cdef char *_vec(object arr, intptr_t n, bint f32, bint writeable) except? NULL:
     """The data of a contiguous (n,) operand of the KL kernels (ValueError otherwise)."""
     cdef cnp.ndarray a = arr

@@ -274,6 +274,8 @@ cdef extern from "numdist/grad_fused.h" nogil:
                                         nd_sb scale, nd_sb dvalue, float *dloc, float *dscale)
     int nd_loc_scale_ok(intptr_t n, const double *loc, const double *scale)
     int nd_loc_scale_ok_f(intptr_t n, const float *loc, const float *scale)
+    int nd_grad_fused_simd_level()
+    void nd_grad_fused_set_simd_level(int level)
     void nd_kl_normal_ratio_d(intptr_t n, const double *ps, const double *qs, double *vr)
     void nd_kl_normal_ratio_f(intptr_t n, const float *ps, const float *qs, float *vr)
     double nd_kl_normal_sum_d(intptr_t n, const double *pl, const double *ql, const double *qs,

@@ -96,6 +96,11 @@ void nd_fused_categorical_logits_score_f(intptr_t S, intptr_t b0, intptr_t b1, i
                                          intptr_t idx_ss, intptr_t idx_bs, nd_sb g, const float *probs,
                                          float *grad);
 
+/* SIMD level of the row loops (0 portable, 2 AVX2, 3 AVX-512): the CPU's best capped
+ * by NUMDIST_SIMD_MAX; set: at most that (tests compare the levels; same bits). */
+int nd_grad_fused_simd_level(void);
+void nd_grad_fused_set_simd_level(int level);
+
 /* 1 if loc[i] is finite and scale[i] positive and finite for every i < n, else 0
  * (contiguous arrays of n items; the validation of a location-scale family). */
 int nd_loc_scale_ok(intptr_t n, const double *loc, const double *scale);
