@@ -286,10 +286,11 @@ def _kl_normal_normal_summed_vjp(p: Normal, q: Normal, n: int) -> tuple[np.ndarr
         return None
     vr = _fused.kl_normal_ratio(ps, qs, np.empty(pl.size, dtype))
     terms = np.log(vr)
-    total = _fused.kl_normal_sum(pl, ql, qs, vr, terms)
+    total: np.ndarray = _fused.kl_normal_sum(pl, ql, qs, vr, terms)  # a NumPy scalar, as the sum of an array
 
     def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
-        gd = float(as_cotangent(g, (), dtype))  # the sum's cotangent, cast to the dtype (exact as a double)
+        # the sum's cotangent cast to the dtype, as as_cotangent casts it (exact as a double)
+        gd = float(dtype.type(g)) if type(g) is float or type(g) is int else float(as_cotangent(g, (), dtype))
         out = [np.empty(batch, dtype) for _ in range(4)]
         _fused.kl_normal_vjp(gd, pl, ps, ql, qs, qs ** 3, *(o.reshape(-1) for o in out))
         return {"p": {"loc": out[0], "scale": out[1]}, "q": {"loc": out[2], "scale": out[3]}}
