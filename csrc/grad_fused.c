@@ -277,6 +277,40 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
  * buffer of PW_BLOCK values as they are needed. */
 #define PW_BLOCK 128
 
+/* A contiguous leaf (n <= PW_BLOCK): the log densities into a stack block and their
+ * sum in NumPy's order (fewer than 8 terms: one accumulator from 0; else 8 lanes, the
+ * lanes combined pairwise, then the tail), compiled at each SIMD level so that the
+ * 8 lanes are vector adds (the same additions in the same order: the same bits). */
+#define DEFINE_LP_LEAF(SUF, T, ATTR, LV)                                                          \
+    ATTR static T normal_lp_leaf##SUF##LV(intptr_t n, const T *restrict x, const T *restrict loc, \
+                                          const T *restrict sc, int pow2, const T *restrict ls,  \
+                                          T c)                                                   \
+    {                                                                                             \
+        T buf[PW_BLOCK], r[8], res;                                                               \
+        intptr_t i, j;                                                                            \
+        normal_lp_row##SUF##LV(n, x, loc, sc, pow2, ls, c, buf);                                  \
+        if (n < 8) {                                                                              \
+            res = (T)0;                                                                           \
+            for (i = 0; i < n; i++) res += buf[i];                                                \
+            return res;                                                                           \
+        }                                                                                         \
+        for (j = 0; j < 8; j++) r[j] = buf[j];                                                    \
+        for (i = 8; i < n - (n % 8); i += 8)                                                      \
+            for (j = 0; j < 8; j++) r[j] += buf[i + j];                                           \
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));                  \
+        for (; i < n; i++) res += buf[i];                                                         \
+        return res;                                                                               \
+    }
+
+DEFINE_LP_LEAF(_d, double, , _v0)
+DEFINE_LP_LEAF(_f, float, , _v0)
+#ifdef GF_X86
+DEFINE_LP_LEAF(_d, double, GF_T256, _v2)
+DEFINE_LP_LEAF(_f, float, GF_T256, _v2)
+DEFINE_LP_LEAF(_d, double, GF_T512, _v3)
+DEFINE_LP_LEAF(_f, float, GF_T512, _v3)
+#endif
+
 #define DEFINE_PAIRWISE_LP(SUF, T)                                                               \
     static T leaf_sum##SUF(const T *v, intptr_t n)                                               \
     {                                                                                            \
@@ -302,9 +336,9 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
             intptr_t i, s = k->s;                                                                \
             if (CONTIG(T, k->x) && CONTIG(T, k->loc) && CONTIG(T, k->scale) &&                   \
                 CONTIG(T, k->log_scale)) {                                                       \
-                PICK(normal_lp_row, SUF)(n, ROW(T, k->x, s, b), ROW(T, k->loc, s, b),                  \
-                                   ROW(T, k->scale, s, b), k->pow2, ROW(T, k->log_scale, s, b),  \
-                                   k->c, buf);                                                   \
+                return PICK(normal_lp_leaf, SUF)(n, ROW(T, k->x, s, b), ROW(T, k->loc, s, b),    \
+                                                 ROW(T, k->scale, s, b), k->pow2,                \
+                                                 ROW(T, k->log_scale, s, b), k->c);              \
             } else {                                                                             \
                 for (i = 0; i < n; i++) {                                                        \
                     T z = (AT(T, k->x, s, b + i) - AT(T, k->loc, s, b + i)) / AT(T, k->scale, s, b + i); \
