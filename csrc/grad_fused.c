@@ -458,9 +458,16 @@ DEFINE_CAT_SCORE(nd_fused_categorical_logits_score_f, float)
 /* Parameter check of a location-scale family: every loc finite and every scale
  * positive and finite. x - x is 0 for a finite x and NaN for an infinite or NaN one,
  * so the test is comparisons only (no libm, no branch per element); the caller
- * searches for the offending element, to name it, only when this returns 0. */
-#define DEFINE_LOC_SCALE_OK(NAME, T)                                                             \
-    int NAME(intptr_t n, const T *loc, const T *scale)                                           \
+ * searches for the offending element, to name it, only when this returns 0.
+ *
+ * KL(Normal(pl, ps) || Normal(ql, qs)) summed over n contiguous elements (an
+ * Independent pair), and its VJP: the operations of normal.py's NumPy expressions,
+ * in their order, so the numbers are theirs. The two libm-like steps stay NumPy's
+ * (log of the variance ratio, qs**3), computed by the caller between the passes.
+ * The element loops are compiled at each SIMD level (same bits). */
+#define DEFINE_SMALL_LOOPS(SUF, T, ATTR, LV)                                                     \
+    ATTR static int loc_scale_ok##SUF##LV(intptr_t n, const T *restrict loc,                     \
+                                          const T *restrict scale)                               \
     {                                                                                            \
         intptr_t i;                                                                              \
         int ok = 1;                                                                              \
@@ -469,15 +476,54 @@ DEFINE_CAT_SCORE(nd_fused_categorical_logits_score_f, float)
             ok &= (l - l == (T)0) & (s > (T)0) & (s - s == (T)0);                                \
         }                                                                                        \
         return ok;                                                                               \
+    }                                                                                            \
+    ATTR static void kl_terms##SUF##LV(intptr_t n, const T *restrict pl, const T *restrict ql,   \
+                                       const T *restrict qs, const T *restrict vr, T *restrict kl) \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        for (i = 0; i < n; i++) {                                                                \
+            T d = (pl[i] - ql[i]) / qs[i];                                                       \
+            T t1 = d * d;                                                                        \
+            kl[i] = (T)0.5 * (((vr[i] + t1) - (T)1) - kl[i]);                                    \
+        }                                                                                        \
+    }                                                                                            \
+    ATTR static void kl_vjp##SUF##LV(intptr_t n, T g, const T *restrict pl, const T *restrict ps, \
+                                     const T *restrict ql, const T *restrict qs,                 \
+                                     const T *restrict qs3, T *restrict dpl, T *restrict dps,    \
+                                     T *restrict dql, T *restrict dqs)                           \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        T ng = -g;                                                                               \
+        for (i = 0; i < n; i++) {                                                                \
+            T qs2 = qs[i] * qs[i], dd = pl[i] - ql[i];                                           \
+            T diff = dd / qs2;                                                                   \
+            T dp = ps[i] / qs2 - (T)1 / ps[i];                                                   \
+            T dq = (T)1 / qs[i] - (ps[i] * ps[i] + dd * dd) / qs3[i];                            \
+            dpl[i] = g * diff;                                                                   \
+            dps[i] = g * dp;                                                                     \
+            dql[i] = ng * diff;                                                                  \
+            dqs[i] = g * dq;                                                                     \
+        }                                                                                        \
     }
 
-DEFINE_LOC_SCALE_OK(nd_loc_scale_ok, double)
-DEFINE_LOC_SCALE_OK(nd_loc_scale_ok_f, float)
+DEFINE_SMALL_LOOPS(_d, double, , _v0)
+DEFINE_SMALL_LOOPS(_f, float, , _v0)
+#ifdef GF_X86
+DEFINE_SMALL_LOOPS(_d, double, GF_T256, _v2)
+DEFINE_SMALL_LOOPS(_f, float, GF_T256, _v2)
+DEFINE_SMALL_LOOPS(_d, double, GF_T512, _v3)
+DEFINE_SMALL_LOOPS(_f, float, GF_T512, _v3)
+#endif
 
-/* KL(Normal(pl, ps) || Normal(ql, qs)) summed over n contiguous elements (an
- * Independent pair), and its VJP: the operations of normal.py's NumPy expressions,
- * in their order, so the numbers are theirs. The two libm-like steps stay NumPy's
- * (log of the variance ratio, qs**3), computed by the caller between the passes. */
+int nd_loc_scale_ok(intptr_t n, const double *loc, const double *scale)
+{
+    return PICK(loc_scale_ok, _d)(n, loc, scale);
+}
+int nd_loc_scale_ok_f(intptr_t n, const float *loc, const float *scale)
+{
+    return PICK(loc_scale_ok, _f)(n, loc, scale);
+}
+
 #define DEFINE_KL_NORMAL(SUF, T)                                                                 \
     static T pw_sum##SUF(const T *v, intptr_t n)                                                 \
     {                                                                                            \
@@ -498,29 +544,13 @@ DEFINE_LOC_SCALE_OK(nd_loc_scale_ok_f, float)
     T nd_kl_normal_sum##SUF(intptr_t n, const T *pl, const T *ql, const T *qs, const T *vr,      \
                             T *kl)                                                               \
     {                                                                                            \
-        intptr_t i;                                                                              \
-        for (i = 0; i < n; i++) {                                                                \
-            T d = (pl[i] - ql[i]) / qs[i];                                                       \
-            T t1 = d * d;                                                                        \
-            kl[i] = (T)0.5 * (((vr[i] + t1) - (T)1) - kl[i]);                                    \
-        }                                                                                        \
+        PICK(kl_terms, SUF)(n, pl, ql, qs, vr, kl);                                              \
         return (T)0 + pw_sum##SUF(kl, n);                                                        \
     }                                                                                            \
     void nd_kl_normal_vjp##SUF(intptr_t n, T g, const T *pl, const T *ps, const T *ql,           \
                                const T *qs, const T *qs3, T *dpl, T *dps, T *dql, T *dqs)        \
     {                                                                                            \
-        intptr_t i;                                                                              \
-        T ng = -g;                                                                               \
-        for (i = 0; i < n; i++) {                                                                \
-            T qs2 = qs[i] * qs[i], dd = pl[i] - ql[i];                                           \
-            T diff = dd / qs2;                                                                   \
-            T dp = ps[i] / qs2 - (T)1 / ps[i];                                                   \
-            T dq = (T)1 / qs[i] - (ps[i] * ps[i] + dd * dd) / qs3[i];                            \
-            dpl[i] = g * diff;                                                                   \
-            dps[i] = g * dp;                                                                     \
-            dql[i] = ng * diff;                                                                  \
-            dqs[i] = g * dq;                                                                     \
-        }                                                                                        \
+        PICK(kl_vjp, SUF)(n, g, pl, ps, ql, qs, qs3, dpl, dps, dql, dqs);                        \
     }
 
 DEFINE_KL_NORMAL(_d, double)
