@@ -16,10 +16,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from numdist import _fused, constraints
+from numdist import _elementwise, _fused, constraints
 from numdist._layout import param_layout, reshape_view, sb_layout
 from numdist.distribution import VJP, Distribution, ParamRecord
-from numdist.sampling import draw
 from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
 
 __all__ = ["LocScale", "SBLayout"]
@@ -45,6 +44,13 @@ def _c_like(arr: np.ndarray) -> bool:
             return False
         expected *= n
     return True
+
+
+def _param_column(arr: np.ndarray, batch: tuple[int, ...], B: int) -> np.ndarray:
+    """:meth:`SBLayout.param`: a per-batch parameter as a contiguous (B,) array."""
+    if arr.shape == batch and arr.flags.c_contiguous and arr.flags.aligned:
+        return arr.reshape(B)
+    return np.ascontiguousarray(param_layout(arr, batch, 0))
 
 
 class SBLayout(NamedTuple):
@@ -76,9 +82,7 @@ class SBLayout(NamedTuple):
         """A per-batch parameter (broadcastable to ``batch``) as a contiguous (B,) array,
         which the kernels read with a zero sample stride (their vector loops want
         contiguous columns): at most a copy of its ``B`` values, never of the sample."""
-        if arr.shape == self.batch and arr.flags.c_contiguous and arr.flags.aligned:
-            return arr.reshape(self.B)
-        return np.ascontiguousarray(param_layout(arr, self.batch, 0))
+        return _param_column(arr, self.batch, self.B)
 
     def rows(self, g: np.ndarray, dims: int) -> np.ndarray:
         """The cotangent ``g`` of a sum over the ``dims`` rightmost dims of ``full``
@@ -182,24 +186,24 @@ class LocScale(Distribution):
         (a training loop gets the same blocks back every step, with no page faults)."""
         assert self._kernel is not None
         shape = self._extended_shape(sample_shape)
-        dtype = self.dtype
+        dtype, batch = self.dtype, self._batch_shape
         eps = _fused.empty(shape, dtype)
-        draw(self._kernel[0], rng, shape, dtype, out=eps)
-        lay = SBLayout.of(shape, self._batch_shape)
-        S, B = lay.S, lay.B
+        if eps.size:  # (draw() with out=: the same call, for an aligned C-ordered output)
+            _elementwise.fill(self._kernel[0], rng, eps)
+        nb = len(batch)
+        S, B = math.prod(shape[: len(shape) - nb]), math.prod(batch)
         eps2 = eps.reshape(S, B)  # a view: eps is C-contiguous
         x = _fused.empty(shape, dtype)
-        _fused.affine(lay.param(self.loc), lay.param(self.scale), eps2, x.reshape(S, B))
-        nb = len(lay.batch)
+        _fused.affine(_param_column(self.loc, batch, B), _param_column(self.scale, batch, B), eps2, x.reshape(S, B))
         # the column sums are NumPy's (see _sums_are_numpys) for any C-like cotangent
         fused = B > 1 and all(len(rec.shape) == nb for rec in self._params.values())
         loc_rec, scale_rec = self._params["loc"], self._params["scale"]
-        own_shape = lay.batch if len(lay.batch) != 1 else None
+        own_shape = batch if nb != 1 else None
 
         def column_grad(rec: ParamRecord, name: str, sums: np.ndarray) -> np.ndarray:
-            if rec.shape == lay.batch and rec.grad_dtype == dtype:
+            if rec.shape == batch and rec.grad_dtype == dtype:
                 return sums if own_shape is None else sums.reshape(own_shape)  # fresh: passed on as it is
-            return self._grad(name, sums.reshape(lay.batch))
+            return self._grad(name, sums.reshape(batch))
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             if (type(g) is np.ndarray and g.shape == shape and g.dtype == dtype and g.flags.c_contiguous
@@ -207,7 +211,7 @@ class LocScale(Distribution):
                 g2 = g.reshape(S, B) if fused else None  # the common case: a fresh gradient array
             else:
                 g = as_cotangent(g, shape, dtype)
-                g2 = lay.element(g) if fused and _c_like(g) else None
+                g2 = SBLayout.of(shape, batch).element(g) if fused and _c_like(g) else None
             if g2 is None:
                 return {"loc": self._grad("loc", g), "scale": self._grad("scale", g * eps)}
             dloc, dscale = np.empty(B, dtype), np.empty(B, dtype)
