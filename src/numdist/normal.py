@@ -277,12 +277,14 @@ def _kl_normal_normal_summed_vjp(p: Normal, q: Normal, n: int) -> tuple[np.ndarr
     batch, dtype = p._batch_shape, p.dtype
     if n != len(batch) or q._batch_shape != batch or q.dtype != dtype or math.prod(batch) == 0:
         return None
-    for d in (p, q):
-        for name, rec in d._params.items():
-            if rec.shape != batch or rec.grad_dtype != dtype:
-                return None
-    pl, ps, ql, qs = (a.reshape(-1) for a in (p.loc, p.scale, q.loc, q.scale))
-    if not all(a.flags.c_contiguous and a.flags.aligned for a in (pl, ps, ql, qs)):
+    for rec in (*p._params.values(), *q._params.values()):
+        if rec.shape != batch or rec.grad_dtype != dtype:
+            return None
+    pl, ps, ql, qs = p.loc, p.scale, q.loc, q.scale
+    if len(batch) != 1:
+        pl, ps, ql, qs = pl.reshape(-1), ps.reshape(-1), ql.reshape(-1), qs.reshape(-1)
+    if not (pl.flags.c_contiguous and ps.flags.c_contiguous and ql.flags.c_contiguous and qs.flags.c_contiguous
+            and pl.flags.aligned and ps.flags.aligned and ql.flags.aligned and qs.flags.aligned):
         return None
     vr = _fused.kl_normal_ratio(ps, qs, np.empty(pl.size, dtype))
     terms = np.log(vr)
@@ -290,9 +292,12 @@ def _kl_normal_normal_summed_vjp(p: Normal, q: Normal, n: int) -> tuple[np.ndarr
 
     def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
         # the sum's cotangent cast to the dtype, as as_cotangent casts it (exact as a double)
-        gd = float(dtype.type(g)) if type(g) is float or type(g) is int else float(as_cotangent(g, (), dtype))
-        out = [np.empty(batch, dtype) for _ in range(4)]
-        _fused.kl_normal_vjp(gd, pl, ps, ql, qs, qs ** 3, *(o.reshape(-1) for o in out))
-        return {"p": {"loc": out[0], "scale": out[1]}, "q": {"loc": out[2], "scale": out[3]}}
+        gd = float(dtype.type(g)) if type(g) is float else float(as_cotangent(g, (), dtype))
+        n = pl.size
+        dpl, dps, dql, dqs = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
+        _fused.kl_normal_vjp(gd, pl, ps, ql, qs, qs ** 3, dpl, dps, dql, dqs)
+        if len(batch) != 1:
+            dpl, dps, dql, dqs = dpl.reshape(batch), dps.reshape(batch), dql.reshape(batch), dqs.reshape(batch)
+        return {"p": {"loc": dpl, "scale": dps}, "q": {"loc": dql, "scale": dqs}}
 
     return total, vjp
