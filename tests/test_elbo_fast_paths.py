@@ -300,3 +300,41 @@ def test_elbo_step_python_calls():
     prof.runcall(step)
     calls = pstats.Stats(prof).total_calls
     assert calls <= 200, calls
+
+
+def _misaligned(a):
+    """``a``'s values in a misaligned (offset by one byte), read-only-free copy."""
+    buf = np.zeros(a.nbytes + 1, np.uint8)
+    out = buf[1:].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    assert not out.flags.aligned
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_short_paths_take_misaligned_parameters_and_values(dtype):
+    loc, scale = _normal_params((40,), dtype, 16)
+    ql, qs = _normal_params((40,), dtype, 17)
+    value = np.random.default_rng(18).normal(size=(3, 40)).astype(dtype)
+    ref_p, ref_q = nd.Independent(nd.Normal(loc, scale), 1), nd.Independent(nd.Normal(ql, qs), 1)
+    mis_p = nd.Independent(nd.Normal(_misaligned(loc), _misaligned(scale)), 1)
+    mis_q = nd.Independent(nd.Normal(_misaligned(ql), _misaligned(qs)), 1)
+    for v in (value, _misaligned(value)):
+        lp, vjp = mis_p.log_prob_vjp(v)
+        lp0, vjp0 = ref_p.log_prob_vjp(value)
+        _same(lp, lp0)
+        for k, g in vjp(0.5).items():
+            _same(g, vjp0(0.5)[k])
+    kl, kv = nd.kl_divergence_vjp(mis_p, mis_q)
+    kl0, kv0 = nd.kl_divergence_vjp(ref_p, ref_q)
+    _same(kl, kl0)
+    for side in ("p", "q"):
+        for k, g in kv(-1.0)[side].items():
+            _same(g, kv0(-1.0)[side][k])
+    x, xv = mis_p.rsample_vjp((5,), rng=3)
+    x0, xv0 = ref_p.rsample_vjp((5,), rng=3)
+    _same(x, x0)
+    g = np.linspace(-1, 1, x.size).reshape(x.shape).astype(dtype)
+    for k in ("loc", "scale"):
+        _same(xv(g)[k], xv0(g)[k])
+        _same(xv(_misaligned(g))[k], xv0(g)[k])

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from numdist import _fused, _special
-from numdist.loc_scale import LocScale, SBLayout
-from numdist.distribution import VJP, ParamRecord
+from numdist.loc_scale import LocScale, SBLayout, _param_column
+from numdist.distribution import VJP
 from numdist.kl import KLVJP, register_kl, register_kl_vjp, register_summed_kl_vjp
 from numdist.utils import as_cotangent, grad_dtype, sum_rightmost, sum_to_shape
 
@@ -169,17 +169,22 @@ class Normal(LocScale):
         if B == 0:
             return self._log_prob_vjp_general(v, len(batch))
         v2 = v.reshape(S, B)
-        loc, scale = self.loc.reshape(B), self.scale.reshape(B)  # views (read-only params of the batch shape)
-        if not (loc.flags.c_contiguous and scale.flags.c_contiguous):
-            loc, scale = np.ascontiguousarray(loc), np.ascontiguousarray(scale)
+        # (B,) views of the parameters, or aligned contiguous copies where their layout forbids
+        loc, scale = _param_column(self.loc, batch, B), _param_column(self.scale, batch, B)
         sums = np.empty(full[: len(full) - len(batch)], dtype=dtype)
         _fused.normal_log_prob_sum(v2, loc, scale, np.log(scale), _HALF_LOG_2PI, sums.reshape(S, 1))
         if self._validate_args and math.isnan(np.add.reduce(sums, axis=None)):  # no +inf densities: NaN iff a NaN
             self._validate_sample(v)  # raises for a NaN value (the sums are then NaN as they should be)
         lp = sums if sums.ndim else sums[()]
         params = self._params
-        fused = B > 1 and all(len(rec.shape) == len(batch) for rec in params.values())
+        fused = B > 1
+        for rec in params.values():
+            fused = fused and len(rec.shape) == len(batch)
         loc_rec, scale_rec = params["loc"], params["scale"]
+        # gradients summed by the kernel are the parameters' gradients when these hold
+        loc_direct = loc_rec.shape == batch and loc_rec.grad_dtype == dtype
+        scale_direct = scale_rec.shape == batch and scale_rec.grad_dtype == dtype
+        one_dim = len(batch) == 1
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             if type(g) is float or type(g) is int:
@@ -194,12 +199,10 @@ class Normal(LocScale):
             dvalue = _fused.empty(full, dtype)
             dl, ds = np.empty(B, dtype), np.empty(B, dtype)
             _fused.normal_log_prob_vjp(rows, v2, loc, scale, dvalue.reshape(S, B), dl, ds)
-            return {"loc": column_grad(loc_rec, "loc", dl), "scale": column_grad(scale_rec, "scale", ds), "value": dvalue}
-
-        def column_grad(rec: ParamRecord, name: str, sums: np.ndarray) -> np.ndarray:
-            if rec.shape == batch and rec.grad_dtype == dtype:
-                return sums.reshape(batch)  # fresh: passed on as it is
-            return self._grad(name, sums.reshape(batch))
+            if not one_dim:
+                dl, ds = dl.reshape(batch), ds.reshape(batch)
+            return {"loc": dl if loc_direct else self._grad("loc", dl),  # fresh: passed on as it is
+                    "scale": ds if scale_direct else self._grad("scale", ds), "value": dvalue}
 
         def lay_rows(g: np.ndarray) -> np.ndarray:
             return SBLayout.of(full, batch).rows(g, len(batch))
