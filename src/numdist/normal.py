@@ -187,7 +187,7 @@ class Normal(LocScale):
         one_dim = len(batch) == 1
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
-            if type(g) is float or type(g) is int:
+            if type(g) is float:
                 rows = np.empty((S, 1), dtype)
                 rows.fill(g)  # the cotangent cast to the dtype, as as_cotangent casts it
             elif type(g) is np.ndarray and g.shape == sums.shape and g.dtype == dtype and g.flags.aligned:
@@ -296,8 +296,8 @@ def _kl_normal_normal_summed_vjp(p: Normal, q: Normal, n: int) -> tuple[np.ndarr
     def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
         # the sum's cotangent cast to the dtype, as as_cotangent casts it (exact as a double)
         gd = float(dtype.type(g)) if type(g) is float else float(as_cotangent(g, (), dtype))
-        n = pl.size
-        dpl, dps, dql, dqs = np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype), np.empty(n, dtype)
+        size = pl.size
+        dpl, dps, dql, dqs = np.empty(size, dtype), np.empty(size, dtype), np.empty(size, dtype), np.empty(size, dtype)
         _fused.kl_normal_vjp(gd, pl, ps, ql, qs, qs ** 3, dpl, dps, dql, dqs)
         if len(batch) != 1:
             dpl, dps, dql, dqs = dpl.reshape(batch), dps.reshape(batch), dql.reshape(batch), dqs.reshape(batch)
