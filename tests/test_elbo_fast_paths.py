@@ -242,16 +242,18 @@ def test_pool_arrays_are_plain_numpy_arrays_and_reused():
     for shape in ((0,), (10,), (3, 0, 2)):
         assert _fused.empty(shape, np.dtype(np.float32)).shape == shape
     before = _fused.pool_state()[1]
-    big = _fused.empty((1 << 22) + 1, np.dtype(np.float64))  # > 16 MiB
+    big = _fused.empty(((1 << 19) + 1,), np.dtype(np.float64))  # > 4 MiB: NumPy's own allocator
+    assert big.flags.owndata and big.shape == ((1 << 19) + 1,)
     del big
     assert _fused.pool_state()[1] == before
 
 
 def test_pool_is_bounded_and_traced():
-    arrays = [_fused.empty((1 << 20,), np.dtype(np.float64)) for _ in range(20)]  # 20 x 8 MiB
+    arrays = [_fused.empty((1 << 19,), np.dtype(np.float64)) for _ in range(20)]  # 20 x 4 MiB: 80 MiB
     del arrays
     blocks, nbytes = _fused.pool_state()
     assert blocks <= 16 and nbytes <= 64 << 20
+    assert nbytes >= 15 * (4 << 20)  # it keeps what fits (the oldest blocks went back to the C library)
     # tracemalloc sees the pooled arrays while they live (NumPy reports them)
     peak = peak_bytes(lambda: _fused.empty((64, 1000), np.dtype(np.float64)), warm=True)
     assert peak >= 64 * 1000 * 8

@@ -370,9 +370,11 @@ def kl_normal_vjp(double g, pl, ps, ql, qs, qs3, dpl, dps, dql, dqs):
 # (64,000 float64: ~130 us per array against ~15 us to fill it once mapped). The arrays
 # below are allocated through NumPy's own allocator interface (PyDataMem_SetHandler,
 # NumPy >= 1.22) with a handler that keeps up to POOL_SLOTS freed blocks of 64 KiB to
-# 16 MiB (at most 64 MiB in all) and hands one of the same size back on the next
+# 4 MiB (at most 64 MiB in all) and hands one of the same size back on the next
 # request. The arrays are ordinary NumPy arrays (they own their data; NumPy frees them
-# through this handler and reports them to tracemalloc while they live).
+# through this handler and reports them to tracemalloc while they live). Larger arrays
+# keep NumPy's own allocator, which asks for huge pages from 4 MiB on: through a plain
+# malloc a 32 MB array faulted 4 KiB page by page (a step of S = 4096 took 1.5x longer).
 from libc.stdlib cimport malloc as c_malloc, calloc as c_calloc, realloc as c_realloc, free as c_free
 from libc.string cimport memset, strncpy
 from libc.stdint cimport uint8_t
@@ -396,7 +398,7 @@ cdef extern from "numpy/arrayobject.h":
 cdef enum:
     POOL_SLOTS = 16
 cdef size_t POOL_MIN = 1 << 16
-cdef size_t POOL_MAX = 1 << 24
+cdef size_t POOL_MAX = 1 << 22
 cdef size_t POOL_CAP = 1 << 26
 cdef void *pool_ptr[POOL_SLOTS]
 cdef size_t pool_size[POOL_SLOTS]
@@ -486,8 +488,14 @@ cdef object _POOL_HANDLER = PyCapsule_New(&pool_handler, b"mem_handler", NULL)
 
 
 def empty(shape, dtype):
-    """``np.empty(shape, dtype)`` (C order) from the block pool: for the sample-sized
-    arrays a gradient step allocates and drops every step."""
+    """``np.empty(shape, dtype)`` (C order) from the block pool when its size is one the
+    pool keeps (64 KiB to 4 MiB), else NumPy's: for the sample-sized arrays a gradient
+    step allocates and drops every step."""
+    cdef size_t nbytes = np.dtype(dtype).itemsize
+    for n in shape:
+        nbytes *= <size_t>n
+    if not (POOL_MIN <= nbytes <= POOL_MAX):
+        return np.empty(shape, dtype)
     old = PyDataMem_SetHandler(_POOL_HANDLER)
     try:
         return np.empty(shape, dtype)
