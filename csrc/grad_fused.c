@@ -12,13 +12,42 @@
 #define AT_W(T, a, s, b) (*(T *)((a).p + (s) * (a).ss + (b) * (a).bs))
 
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
-    !defined(__clang__)
-/* vector clones of the contiguous row loops, picked at run time (IEEE operations
- * only, no contraction: every clone gives the same bits) */
-#define GF_CLONES __attribute__((target_clones("avx2", "default")))
+/* The contiguous row loops are compiled three times: portable, AVX2 and AVX-512
+ * (F, DQ, VL, BW), and the widest the CPU has runs, capped by NUMDIST_SIMD_MAX (read
+ * once at load time, numdist/simd_env.h), so that a benchmark can measure the AVX2
+ * path on a wider machine. IEEE operations only, no contraction (no FMA in the target
+ * lists, -ffp-contract=off): every level gives the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define GF_X86 1
+#include "numdist/simd_env.h"
+#define GF_T512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
+#define GF_T256 __attribute__((target("avx2")))
+static int gf_best = 0;  /* 0 portable, 2 AVX2, 3 AVX-512: the CPU's, capped */
+static int gf_level = 0; /* the level the kernels run */
+
+__attribute__((constructor)) static void gf_init(void)
+{
+    int hw = 0, cap = nd_simd_env_cap();
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+        hw = 3;
+    else if (__builtin_cpu_supports("avx2"))
+        hw = 2;
+    gf_best = hw < cap ? hw : (cap >= 2 ? cap : 0);
+    gf_level = gf_best;
+}
+
+int nd_grad_fused_simd_level(void) { return gf_level; }
+void nd_grad_fused_set_simd_level(int level)
+{
+    gf_level = level >= gf_best ? gf_best : (level >= 2 ? level : 0);
+}
+#define PICK(fn, SUF) (gf_level >= 3 ? fn##SUF##_v3 : gf_level == 2 ? fn##SUF##_v2 : fn##SUF##_v0)
 #else
-#define GF_CLONES
+int nd_grad_fused_simd_level(void) { return 0; }
+void nd_grad_fused_set_simd_level(int level) { (void)level; }
+#define PICK(fn, SUF) fn##SUF##_v0
 #endif
 
 /* Fast paths: rows whose operands are contiguous over the columns (per-element
@@ -27,6 +56,10 @@
  * over reinterpreted dims). The generic strided loops below handle everything else
  * with the same operations. */
 #define CONTIG(T, a) ((a).bs == (intptr_t)sizeof(T))
+/* Columns per block of the reducing row loops: a block's per-column operands (parameters
+ * and the column sums, 4 to 6 arrays) take a few KiB, so they stay in L1 while the
+ * sample-sized operands stream through; each column still adds its rows in order. */
+#define COL_BLOCK 256
 #define ROW(T, a, s, b0) ((const T *)((a).p + (s) * (a).ss) + (b0))
 
 /* Scales that are exact powers of two: x / 2^k and x * 2^-k round the same real
@@ -91,8 +124,8 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
             for (b = 0; b < n; b++) { NLV_TERMS(T, gv, BY) dv[b] = -t; dl[b] += t; ds[b] += u; }  \
     }
 
-#define DEFINE_ROWS(SUF, T)                                                                       \
-    GF_CLONES static void affine_row##SUF(intptr_t n, const T *restrict loc, const T *restrict sc, \
+#define DEFINE_ROWS(SUF, T, ATTR, LV)                                                                       \
+    ATTR static void affine_row##SUF##LV(intptr_t n, const T *restrict loc, const T *restrict sc, \
                                           const T *restrict e, T *restrict out)                  \
     {                                                                                             \
         intptr_t b;                                                                               \
@@ -102,7 +135,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
         }                                                                                         \
     }                                                                                             \
     /* gstep: 1 (a cotangent per element) or 0 (one per row) */                                   \
-    GF_CLONES static void affine_vjp_row##SUF(intptr_t n, int first, const T *restrict g,          \
+    ATTR static void affine_vjp_row##SUF##LV(intptr_t n, int first, const T *restrict g,          \
                                               intptr_t gstep, const T *restrict e,                \
                                               T *restrict dl, T *restrict ds)                     \
     {                                                                                             \
@@ -120,7 +153,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
                 for (b = 0; b < n; b++) { dl[b] += gv; ds[b] += gv * e[b]; }                      \
         }                                                                                         \
     }                                                                                             \
-    GF_CLONES static void normal_lp_row##SUF(intptr_t n, const T *restrict x, const T *restrict loc, \
+    ATTR static void normal_lp_row##SUF##LV(intptr_t n, const T *restrict x, const T *restrict loc, \
                                              const T *restrict sc, int pow2, const T *restrict ls, \
                                              T c, T *restrict lp)                                 \
     {                                                                                             \
@@ -130,7 +163,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
         else                                                                                      \
             for (b = 0; b < n; b++) { NL_TERMS(T, BY_SC) }                                        \
     }                                                                                             \
-    GF_CLONES static void normal_lp_vjp_row##SUF(intptr_t n, int first, const T *restrict g,       \
+    ATTR static void normal_lp_vjp_row##SUF##LV(intptr_t n, int first, const T *restrict g,       \
                                                  intptr_t gstep, const T *restrict x,             \
                                                  const T *restrict loc, const T *restrict sc,     \
                                                  int pow2, T *restrict dv, T *restrict dl,        \
@@ -146,8 +179,14 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
 
 DEFINE_SCALE_POW2(_d, double)
 DEFINE_SCALE_POW2(_f, float)
-DEFINE_ROWS(_d, double)
-DEFINE_ROWS(_f, float)
+DEFINE_ROWS(_d, double, , _v0)
+DEFINE_ROWS(_f, float, , _v0)
+#ifdef GF_X86
+DEFINE_ROWS(_d, double, GF_T256, _v2)
+DEFINE_ROWS(_f, float, GF_T256, _v2)
+DEFINE_ROWS(_d, double, GF_T512, _v3)
+DEFINE_ROWS(_f, float, GF_T512, _v3)
+#endif
 
 #define DEFINE_AFFINE(NAME, T, SUF)                                                              \
     void NAME(intptr_t S, intptr_t b0, intptr_t b1, nd_sb loc, nd_sb scale, nd_sb eps, nd_sb out) \
@@ -155,7 +194,7 @@ DEFINE_ROWS(_f, float)
         intptr_t s, b;                                                                           \
         if (CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, eps) && CONTIG(T, out)) {            \
             for (s = 0; s < S; s++)                                                              \
-                affine_row##SUF(b1 - b0, ROW(T, loc, s, b0), ROW(T, scale, s, b0),               \
+                PICK(affine_row, SUF)(b1 - b0, ROW(T, loc, s, b0), ROW(T, scale, s, b0),               \
                                 ROW(T, eps, s, b0), (T *)ROW(T, out, s, b0));                    \
             return;                                                                              \
         }                                                                                        \
@@ -182,9 +221,13 @@ DEFINE_AFFINE(nd_fused_affine_f, float, _f)
             return;                                                                              \
         }                                                                                        \
         if (dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, eps)) {                   \
-            for (s = 0; s < S; s++)                                                              \
-                affine_vjp_row##SUF(b1 - b0, s == 0, ROW(T, g, s, g.bs ? b0 : 0), g.bs != 0,     \
-                                    ROW(T, eps, s, b0), dloc + b0, dscale + b0);                 \
+            intptr_t c0, c1;                                                                     \
+            for (c0 = b0; c0 < b1; c0 = c1) { /* column blocks: the sums stay in L1 */           \
+                c1 = c0 + COL_BLOCK < b1 ? c0 + COL_BLOCK : b1;                                  \
+                for (s = 0; s < S; s++)                                                          \
+                    PICK(affine_vjp_row, SUF)(c1 - c0, s == 0, ROW(T, g, s, g.bs ? c0 : 0), g.bs != 0, \
+                                        ROW(T, eps, s, c0), dloc + c0, dscale + c0);             \
+            }                                                                                    \
             return;                                                                              \
         }                                                                                        \
         for (b = b0; b < b1; b++) {                                                              \
@@ -212,7 +255,7 @@ DEFINE_AFFINE_VJP(nd_fused_affine_vjp_f, float, _f)
             CONTIG(T, lp)) {                                                                     \
             int pow2 = scale_pow2##SUF(scale, b0, b1);                                           \
             for (s = 0; s < S; s++)                                                              \
-                normal_lp_row##SUF(b1 - b0, ROW(T, x, s, b0), ROW(T, loc, s, b0),                \
+                PICK(normal_lp_row, SUF)(b1 - b0, ROW(T, x, s, b0), ROW(T, loc, s, b0),                \
                                    ROW(T, scale, s, b0), pow2, ROW(T, log_scale, s, b0),         \
                                    half_log_2pi, (T *)ROW(T, lp, s, b0));                        \
             return;                                                                              \
@@ -233,6 +276,40 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
  * longer ranges split in two at a multiple of 8. Leaves are computed into a stack
  * buffer of PW_BLOCK values as they are needed. */
 #define PW_BLOCK 128
+
+/* A contiguous leaf (n <= PW_BLOCK): the log densities into a stack block and their
+ * sum in NumPy's order (fewer than 8 terms: one accumulator from 0; else 8 lanes, the
+ * lanes combined pairwise, then the tail), compiled at each SIMD level so that the
+ * 8 lanes are vector adds (the same additions in the same order: the same bits). */
+#define DEFINE_LP_LEAF(SUF, T, ATTR, LV)                                                          \
+    ATTR static T normal_lp_leaf##SUF##LV(intptr_t n, const T *restrict x, const T *restrict loc, \
+                                          const T *restrict sc, int pow2, const T *restrict ls,  \
+                                          T c)                                                   \
+    {                                                                                             \
+        T buf[PW_BLOCK], r[8], res;                                                               \
+        intptr_t i, j;                                                                            \
+        normal_lp_row##SUF##LV(n, x, loc, sc, pow2, ls, c, buf);                                  \
+        if (n < 8) {                                                                              \
+            res = (T)0;                                                                           \
+            for (i = 0; i < n; i++) res += buf[i];                                                \
+            return res;                                                                           \
+        }                                                                                         \
+        for (j = 0; j < 8; j++) r[j] = buf[j];                                                    \
+        for (i = 8; i < n - (n % 8); i += 8)                                                      \
+            for (j = 0; j < 8; j++) r[j] += buf[i + j];                                           \
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));                  \
+        for (; i < n; i++) res += buf[i];                                                         \
+        return res;                                                                               \
+    }
+
+DEFINE_LP_LEAF(_d, double, , _v0)
+DEFINE_LP_LEAF(_f, float, , _v0)
+#ifdef GF_X86
+DEFINE_LP_LEAF(_d, double, GF_T256, _v2)
+DEFINE_LP_LEAF(_f, float, GF_T256, _v2)
+DEFINE_LP_LEAF(_d, double, GF_T512, _v3)
+DEFINE_LP_LEAF(_f, float, GF_T512, _v3)
+#endif
 
 #define DEFINE_PAIRWISE_LP(SUF, T)                                                               \
     static T leaf_sum##SUF(const T *v, intptr_t n)                                               \
@@ -259,9 +336,9 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
             intptr_t i, s = k->s;                                                                \
             if (CONTIG(T, k->x) && CONTIG(T, k->loc) && CONTIG(T, k->scale) &&                   \
                 CONTIG(T, k->log_scale)) {                                                       \
-                normal_lp_row##SUF(n, ROW(T, k->x, s, b), ROW(T, k->loc, s, b),                  \
-                                   ROW(T, k->scale, s, b), k->pow2, ROW(T, k->log_scale, s, b),  \
-                                   k->c, buf);                                                   \
+                return PICK(normal_lp_leaf, SUF)(n, ROW(T, k->x, s, b), ROW(T, k->loc, s, b),    \
+                                                 ROW(T, k->scale, s, b), k->pow2,                \
+                                                 ROW(T, k->log_scale, s, b), k->c);              \
             } else {                                                                             \
                 for (i = 0; i < n; i++) {                                                        \
                     T z = (AT(T, k->x, s, b + i) - AT(T, k->loc, s, b + i)) / AT(T, k->scale, s, b + i); \
@@ -321,10 +398,14 @@ DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
         if (dvalue.p && dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, x) &&         \
             CONTIG(T, loc) && CONTIG(T, scale) && CONTIG(T, dvalue)) {                           \
             int pow2 = scale_pow2##SUF(scale, b0, b1);                                           \
-            for (s = 0; s < S; s++)                                                              \
-                normal_lp_vjp_row##SUF(b1 - b0, s == 0, ROW(T, g, s, g.bs ? b0 : 0), g.bs != 0,  \
-                                       ROW(T, x, s, b0), ROW(T, loc, s, b0), ROW(T, scale, s, b0), pow2, \
-                                       (T *)ROW(T, dvalue, s, b0), dloc + b0, dscale + b0);      \
+            intptr_t c0, c1;                                                                     \
+            for (c0 = b0; c0 < b1; c0 = c1) { /* column blocks: parameters and sums stay in L1 */ \
+                c1 = c0 + COL_BLOCK < b1 ? c0 + COL_BLOCK : b1;                                  \
+                for (s = 0; s < S; s++)                                                          \
+                    PICK(normal_lp_vjp_row, SUF)(c1 - c0, s == 0, ROW(T, g, s, g.bs ? c0 : 0), g.bs != 0, \
+                                           ROW(T, x, s, c0), ROW(T, loc, s, c0), ROW(T, scale, s, c0), \
+                                           pow2, (T *)ROW(T, dvalue, s, c0), dloc + c0, dscale + c0); \
+            }                                                                                    \
             return;                                                                              \
         }                                                                                        \
         for (b = b0; b < b1; b++) {                                                              \
@@ -373,3 +454,104 @@ DEFINE_NORMAL_LP_VJP(nd_fused_normal_log_prob_vjp_f, float, _f)
 
 DEFINE_CAT_SCORE(nd_fused_categorical_logits_score, double)
 DEFINE_CAT_SCORE(nd_fused_categorical_logits_score_f, float)
+
+/* Parameter check of a location-scale family: every loc finite and every scale
+ * positive and finite. x - x is 0 for a finite x and NaN for an infinite or NaN one,
+ * so the test is comparisons only (no libm, no branch per element); the caller
+ * searches for the offending element, to name it, only when this returns 0.
+ *
+ * KL(Normal(pl, ps) || Normal(ql, qs)) summed over n contiguous elements (an
+ * Independent pair), and its VJP: the operations of normal.py's NumPy expressions,
+ * in their order, so the numbers are theirs. The two libm-like steps stay NumPy's
+ * (log of the variance ratio, qs**3), computed by the caller between the passes.
+ * The element loops are compiled at each SIMD level (same bits). */
+#define DEFINE_SMALL_LOOPS(SUF, T, ATTR, LV)                                                     \
+    ATTR static int loc_scale_ok##SUF##LV(intptr_t n, const T *restrict loc,                     \
+                                          const T *restrict scale)                               \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        int ok = 1;                                                                              \
+        for (i = 0; i < n; i++) {                                                                \
+            T l = loc[i], s = scale[i];                                                          \
+            ok &= (l - l == (T)0) & (s > (T)0) & (s - s == (T)0);                                \
+        }                                                                                        \
+        return ok;                                                                               \
+    }                                                                                            \
+    ATTR static void kl_terms##SUF##LV(intptr_t n, const T *restrict pl, const T *restrict ql,   \
+                                       const T *restrict qs, const T *restrict vr, T *restrict kl) \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        for (i = 0; i < n; i++) {                                                                \
+            T d = (pl[i] - ql[i]) / qs[i];                                                       \
+            T t1 = d * d;                                                                        \
+            kl[i] = (T)0.5 * (((vr[i] + t1) - (T)1) - kl[i]);                                    \
+        }                                                                                        \
+    }                                                                                            \
+    ATTR static void kl_vjp##SUF##LV(intptr_t n, T g, const T *restrict pl, const T *restrict ps, \
+                                     const T *restrict ql, const T *restrict qs,                 \
+                                     const T *restrict qs3, T *restrict dpl, T *restrict dps,    \
+                                     T *restrict dql, T *restrict dqs)                           \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        T ng = -g;                                                                               \
+        for (i = 0; i < n; i++) {                                                                \
+            T qs2 = qs[i] * qs[i], dd = pl[i] - ql[i];                                           \
+            T diff = dd / qs2;                                                                   \
+            T dp = ps[i] / qs2 - (T)1 / ps[i];                                                   \
+            T dq = (T)1 / qs[i] - (ps[i] * ps[i] + dd * dd) / qs3[i];                            \
+            dpl[i] = g * diff;                                                                   \
+            dps[i] = g * dp;                                                                     \
+            dql[i] = ng * diff;                                                                  \
+            dqs[i] = g * dq;                                                                     \
+        }                                                                                        \
+    }
+
+DEFINE_SMALL_LOOPS(_d, double, , _v0)
+DEFINE_SMALL_LOOPS(_f, float, , _v0)
+#ifdef GF_X86
+DEFINE_SMALL_LOOPS(_d, double, GF_T256, _v2)
+DEFINE_SMALL_LOOPS(_f, float, GF_T256, _v2)
+DEFINE_SMALL_LOOPS(_d, double, GF_T512, _v3)
+DEFINE_SMALL_LOOPS(_f, float, GF_T512, _v3)
+#endif
+
+int nd_loc_scale_ok(intptr_t n, const double *loc, const double *scale)
+{
+    return PICK(loc_scale_ok, _d)(n, loc, scale);
+}
+int nd_loc_scale_ok_f(intptr_t n, const float *loc, const float *scale)
+{
+    return PICK(loc_scale_ok, _f)(n, loc, scale);
+}
+
+#define DEFINE_KL_NORMAL(SUF, T)                                                                 \
+    static T pw_sum##SUF(const T *v, intptr_t n)                                                 \
+    {                                                                                            \
+        intptr_t n2;                                                                             \
+        if (n <= PW_BLOCK) return leaf_sum##SUF(v, n);                                           \
+        n2 = n / 2;                                                                              \
+        n2 -= n2 % 8;                                                                            \
+        return pw_sum##SUF(v, n2) + pw_sum##SUF(v + n2, n - n2);                                 \
+    }                                                                                            \
+    void nd_kl_normal_ratio##SUF(intptr_t n, const T *ps, const T *qs, T *vr)                    \
+    {                                                                                            \
+        intptr_t i;                                                                              \
+        for (i = 0; i < n; i++) {                                                                \
+            T r = ps[i] / qs[i];                                                                 \
+            vr[i] = r * r;                                                                       \
+        }                                                                                        \
+    }                                                                                            \
+    T nd_kl_normal_sum##SUF(intptr_t n, const T *pl, const T *ql, const T *qs, const T *vr,      \
+                            T *kl)                                                               \
+    {                                                                                            \
+        PICK(kl_terms, SUF)(n, pl, ql, qs, vr, kl);                                              \
+        return (T)0 + pw_sum##SUF(kl, n);                                                        \
+    }                                                                                            \
+    void nd_kl_normal_vjp##SUF(intptr_t n, T g, const T *pl, const T *ps, const T *ql,           \
+                               const T *qs, const T *qs3, T *dpl, T *dps, T *dql, T *dqs)        \
+    {                                                                                            \
+        PICK(kl_vjp, SUF)(n, g, pl, ps, ql, qs, qs3, dpl, dps, dql, dqs);                        \
+    }
+
+DEFINE_KL_NORMAL(_d, double)
+DEFINE_KL_NORMAL(_f, float)

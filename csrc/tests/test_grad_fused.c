@@ -260,22 +260,90 @@ static void test_categorical_logits_score(void)
     CHECK(memcmp(grad, split, sizeof grad) == 0, "categorical_logits_score: split differs");
 }
 
+static void test_loc_scale_ok(void)
+{
+    static const double bad_loc[] = {NAN, INFINITY, -INFINITY};
+    static const double bad_scale[] = {0.0, -0.0, -1.0, NAN, INFINITY, -INFINITY};
+    static float lf[B_MAX], sf[B_MAX];
+    intptr_t n = 1000, i, k;
+    for (i = 0; i < n; i++) { LOC[i] = gauss(); SC[i] = 0.1 + unif(); lf[i] = (float)LOC[i]; sf[i] = (float)SC[i]; }
+    CHECK(nd_loc_scale_ok(n, LOC, SC) == 1 && nd_loc_scale_ok_f(n, lf, sf) == 1 && nd_loc_scale_ok(0, LOC, SC) == 1, "loc_scale_ok: %s", "wrong verdict");
+    SC[5] = 5e-324; /* subnormal: positive */
+    CHECK(nd_loc_scale_ok(n, LOC, SC) == 1, "loc_scale_ok: %s", "wrong verdict");
+    for (k = 0; k < 3; k++) {
+        double keep = LOC[n - 1];
+        LOC[n - 1] = bad_loc[k];
+        lf[n - 1] = (float)bad_loc[k];
+        CHECK(nd_loc_scale_ok(n, LOC, SC) == 0 && nd_loc_scale_ok_f(n, lf, sf) == 0, "loc_scale_ok: %s", "wrong verdict");
+        LOC[n - 1] = keep;
+        lf[n - 1] = (float)keep;
+    }
+    for (k = 0; k < 6; k++) {
+        double keep = SC[7];
+        SC[7] = bad_scale[k];
+        sf[7] = (float)bad_scale[k];
+        CHECK(nd_loc_scale_ok(n, LOC, SC) == 0 && nd_loc_scale_ok_f(n, lf, sf) == 0, "loc_scale_ok: %s", "wrong verdict");
+        SC[7] = keep;
+        sf[7] = (float)keep;
+    }
+}
+
+/* KL(Normal || Normal) terms, their sum and the four gradients against the expressions
+ * written out (the log and qs**3 supplied, as the caller does) */
+static void test_kl_normal(intptr_t n)
+{
+    static double pl[B_MAX], ps[B_MAX], ql[B_MAX], qs[B_MAX], vr[B_MAX], kl[B_MAX], ref[B_MAX], q3[B_MAX];
+    static double o[4][B_MAX];
+    double g = -0.75, total;
+    intptr_t i;
+    for (i = 0; i < n; i++) {
+        pl[i] = gauss(); ps[i] = exp(0.3 * gauss()); ql[i] = gauss(); qs[i] = exp(0.3 * gauss());
+        q3[i] = qs[i] * qs[i] * qs[i];
+    }
+    nd_kl_normal_ratio_d(n, ps, qs, vr);
+    for (i = 0; i < n; i++) {
+        double r = ps[i] / qs[i], d = (pl[i] - ql[i]) / qs[i];
+        CHECK(same(vr[i], r * r), "kl_normal n=%ld i=%ld", (long)n, (long)i);
+        kl[i] = log(vr[i]);
+        ref[i] = 0.5 * (((r * r + d * d) - 1) - kl[i]);
+    }
+    total = nd_kl_normal_sum_d(n, pl, ql, qs, vr, kl);
+    for (i = 0; i < n; i++) CHECK(same(kl[i], ref[i]), "kl_normal n=%ld i=%ld", (long)n, (long)i);
+    CHECK(same(total, 0.0 + pairwise(ref, n)), "kl_normal n=%ld i=%ld", (long)n, (long)i);
+    nd_kl_normal_vjp_d(n, g, pl, ps, ql, qs, q3, o[0], o[1], o[2], o[3]);
+    for (i = 0; i < n; i++) {
+        double q2 = qs[i] * qs[i], dd = pl[i] - ql[i];
+        CHECK(same(o[0][i], g * (dd / q2)) && same(o[2][i], -g * (dd / q2)), "kl_normal n=%ld i=%ld", (long)n, (long)i);
+        CHECK(same(o[1][i], g * (ps[i] / q2 - 1 / ps[i])), "kl_normal n=%ld i=%ld", (long)n, (long)i);
+        CHECK(same(o[3][i], g * (1 / qs[i] - (ps[i] * ps[i] + dd * dd) / q3[i])), "kl_normal n=%ld i=%ld", (long)n, (long)i);
+    }
+}
+
 int main(void)
 {
     static const intptr_t shapes[][2] = {{1, 1}, {1, 7}, {3, 33}, {9, 1000}, {2, 6144}, {0, 5}};
     static const intptr_t groups[][2] = {{1, 1}, {2, 7}, {3, 8}, {1, 127}, {4, 128}, {2, 129}, {1, 1000}, {3, 2049}};
-    size_t i;
-    for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        intptr_t S = shapes[i][0], B = shapes[i][1];
-        test_affine(S, B);
-        if (S > 0) test_affine_vjp(S, B);
-        test_log_prob_f32(S, B);
-        test_log_prob_vjp(S, B);
-    }
-    test_categorical_logits_score();
-    for (i = 0; i < sizeof groups / sizeof groups[0]; i++) {
-        intptr_t ng = groups[i][0], Rg = groups[i][1];
-        test_log_prob(3, ng * Rg, Rg);
+    static const int levels[] = {3, 2, 0}; /* every SIMD level the CPU has: the same bits */
+    size_t i, l;
+    for (l = 0; l < 3; l++) {
+        nd_grad_fused_set_simd_level(levels[l]);
+        for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+            intptr_t S = shapes[i][0], B = shapes[i][1];
+            test_affine(S, B);
+            if (S > 0) test_affine_vjp(S, B);
+            test_log_prob_f32(S, B);
+            test_log_prob_vjp(S, B);
+        }
+        test_categorical_logits_score();
+        for (i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+            intptr_t ng = groups[i][0], Rg = groups[i][1];
+            test_log_prob(3, ng * Rg, Rg);
+        }
+        test_loc_scale_ok();
+        test_kl_normal(1);
+        test_kl_normal(7);
+        test_kl_normal(1000);
+        test_kl_normal(4099);
     }
     if (fails) {
         printf("test_grad_fused: %d failures\n", fails);

@@ -265,3 +265,244 @@ def categorical_logits_score(idx, g, probs, grad):
     j.r1 = <char *>cnp.PyArray_DATA(pa)
     _run(&j)
     return grad
+
+
+def loc_scale_ok(loc, scale):
+    """Whether every ``loc`` is finite and every ``scale`` positive and finite: one pass
+    over two C-contiguous arrays of the same size and float dtype (else ValueError)."""
+    cdef cnp.ndarray l = loc
+    cdef cnp.ndarray s = scale
+    cdef intptr_t n = cnp.PyArray_SIZE(l)
+    cdef int ok
+    if (cnp.PyArray_SIZE(s) != n or not cnp.PyArray_IS_C_CONTIGUOUS(l) or not cnp.PyArray_IS_C_CONTIGUOUS(s)
+            or not cnp.PyArray_ISALIGNED(l) or not cnp.PyArray_ISALIGNED(s) or l.dtype.num != s.dtype.num):
+        raise ValueError("internal error: loc_scale_ok takes two aligned C-contiguous arrays of one size and dtype")
+    if l.dtype.num == cnp.NPY_DOUBLE:
+        with nogil:
+            ok = nd_loc_scale_ok(n, <const double *>cnp.PyArray_DATA(l), <const double *>cnp.PyArray_DATA(s))
+    elif l.dtype.num == cnp.NPY_FLOAT:
+        with nogil:
+            ok = nd_loc_scale_ok_f(n, <const float *>cnp.PyArray_DATA(l), <const float *>cnp.PyArray_DATA(s))
+    else:
+        raise ValueError(f"internal error: loc_scale_ok takes float32 or float64, got {loc.dtype}")
+    return ok != 0
+
+def simd_level(level=None):
+    """The SIMD level of the row loops (0 portable, 2 AVX2, 3 AVX-512; the CPU's best
+    capped by NUMDIST_SIMD_MAX); with ``level``, run at most that one (tests)."""
+    if level is not None:
+        nd_grad_fused_set_simd_level(int(level))
+    return nd_grad_fused_simd_level()
+
+cdef char *_vec(object arr, intptr_t n, bint f32, bint writeable) except? NULL:
+    """The data of a contiguous (n,) operand of the KL kernels (ValueError otherwise)."""
+    cdef cnp.ndarray a = arr
+    if (a.ndim != 1 or a.shape[0] != n or not cnp.PyArray_IS_C_CONTIGUOUS(a) or not cnp.PyArray_ISALIGNED(a)
+            or a.dtype.num != (cnp.NPY_FLOAT if f32 else cnp.NPY_DOUBLE) or (writeable and not cnp.PyArray_ISWRITEABLE(a))):
+        raise ValueError(f"internal error: KL operand of shape {arr.shape}, dtype {arr.dtype}")
+    return <char *>cnp.PyArray_DATA(a)
+
+
+cdef bint _f32(object arr) except -1:
+    cdef cnp.ndarray a = arr
+    if a.dtype.num == cnp.NPY_FLOAT:
+        return True
+    if a.dtype.num == cnp.NPY_DOUBLE:
+        return False
+    raise ValueError(f"internal error: KL kernels take float32 or float64, got {arr.dtype}")
+
+
+def kl_normal_ratio(ps, qs, vr):
+    """``vr = (ps / qs) ** 2`` over contiguous (n,) arrays of one float dtype."""
+    cdef bint f = _f32(vr)
+    cdef intptr_t n = vr.shape[0]
+    cdef char *a = _vec(ps, n, f, False)
+    cdef char *b = _vec(qs, n, f, False)
+    cdef char *o = _vec(vr, n, f, True)
+    if f:
+        nd_kl_normal_ratio_f(n, <const float *>a, <const float *>b, <float *>o)
+    else:
+        nd_kl_normal_ratio_d(n, <const double *>a, <const double *>b, <double *>o)
+    return vr
+
+
+def kl_normal_sum(pl, ql, qs, vr, kl):
+    """The KL terms into ``kl`` (given ``log(vr)`` there) and their sum (see grad_fused.h)."""
+    cdef bint f = _f32(kl)
+    cdef intptr_t n = kl.shape[0]
+    cdef char *a = _vec(pl, n, f, False)
+    cdef char *b = _vec(ql, n, f, False)
+    cdef char *c = _vec(qs, n, f, False)
+    cdef char *d = _vec(vr, n, f, False)
+    cdef char *o = _vec(kl, n, f, True)
+    if f:
+        return np.float32(nd_kl_normal_sum_f(n, <const float *>a, <const float *>b, <const float *>c,
+                                             <const float *>d, <float *>o))
+    return np.float64(nd_kl_normal_sum_d(n, <const double *>a, <const double *>b, <const double *>c,
+                                         <const double *>d, <double *>o))
+
+
+def kl_normal_vjp(double g, pl, ps, ql, qs, qs3, dpl, dps, dql, dqs):
+    """The four KL gradients for a cotangent ``g`` (already of the arrays' dtype)."""
+    cdef bint f = _f32(qs)
+    cdef intptr_t n = qs.shape[0]
+    cdef char *a = _vec(pl, n, f, False)
+    cdef char *b = _vec(ps, n, f, False)
+    cdef char *c = _vec(ql, n, f, False)
+    cdef char *d = _vec(qs, n, f, False)
+    cdef char *e = _vec(qs3, n, f, False)
+    cdef char *o0 = _vec(dpl, n, f, True)
+    cdef char *o1 = _vec(dps, n, f, True)
+    cdef char *o2 = _vec(dql, n, f, True)
+    cdef char *o3 = _vec(dqs, n, f, True)
+    if f:
+        nd_kl_normal_vjp_f(n, <float>g, <const float *>a, <const float *>b, <const float *>c, <const float *>d,
+                           <const float *>e, <float *>o0, <float *>o1, <float *>o2, <float *>o3)
+    else:
+        nd_kl_normal_vjp_d(n, g, <const double *>a, <const double *>b, <const double *>c, <const double *>d,
+                           <const double *>e, <double *>o0, <double *>o1, <double *>o2, <double *>o3)
+
+# -- a small pool of sample-sized blocks for the arrays of the gradient paths ------------------
+# A training loop asks for the same few sample-sized arrays every step (the draw, the kept
+# noise, the value gradient) and drops them at the end of the step. Fresh from malloc, each
+# is a new mapping or a heap the C library has just trimmed, so every one of its pages
+# faults on first write: measured here at about as much time as the kernels themselves
+# (64,000 float64: ~130 us per array against ~15 us to fill it once mapped). The arrays
+# below are allocated through NumPy's own allocator interface (PyDataMem_SetHandler,
+# NumPy >= 1.22) with a handler that keeps up to POOL_SLOTS freed blocks of 64 KiB to
+# 4 MiB (at most 64 MiB in all) and hands one of the same size back on the next
+# request. The arrays are ordinary NumPy arrays (they own their data; NumPy frees them
+# through this handler and reports them to tracemalloc while they live). Larger arrays
+# keep NumPy's own allocator, which asks for huge pages from 4 MiB on: through a plain
+# malloc a 32 MB array faulted 4 KiB page by page (a step of S = 4096 took 1.5x longer).
+from libc.stdlib cimport malloc as c_malloc, calloc as c_calloc, realloc as c_realloc, free as c_free
+from libc.string cimport memset, strncpy
+from libc.stdint cimport uint8_t
+from cpython.pycapsule cimport PyCapsule_New
+from cpython.pythread cimport (PyThread_type_lock, PyThread_allocate_lock, PyThread_acquire_lock,
+                               PyThread_release_lock, WAIT_LOCK)
+
+cdef extern from "numpy/arrayobject.h":
+    ctypedef struct PyDataMemAllocator:
+        void *ctx
+        void *(*malloc)(void *ctx, size_t size) noexcept nogil
+        void *(*calloc)(void *ctx, size_t nelem, size_t elsize) noexcept nogil
+        void *(*realloc)(void *ctx, void *ptr, size_t new_size) noexcept nogil
+        void (*free)(void *ctx, void *ptr, size_t size) noexcept nogil
+    ctypedef struct PyDataMem_Handler:
+        char name[127]
+        uint8_t version
+        PyDataMemAllocator allocator
+    object PyDataMem_SetHandler(object handler)
+
+cdef enum:
+    POOL_SLOTS = 16
+cdef size_t POOL_MIN = 1 << 16
+cdef size_t POOL_MAX = 1 << 22
+cdef size_t POOL_CAP = 1 << 26
+cdef void *pool_ptr[POOL_SLOTS]
+cdef size_t pool_size[POOL_SLOTS]
+cdef int pool_n = 0              # blocks held, oldest first
+cdef size_t pool_bytes = 0
+cdef PyThread_type_lock pool_lock = PyThread_allocate_lock()
+
+
+cdef void *pool_malloc(void *ctx, size_t size) noexcept nogil:
+    global pool_n, pool_bytes
+    cdef int i, k
+    cdef void *p = NULL
+    if POOL_MIN <= size <= POOL_MAX:
+        PyThread_acquire_lock(pool_lock, WAIT_LOCK)
+        i = pool_n - 1
+        while i >= 0:  # the most recently freed block of this size (warmest in cache)
+            if pool_size[i] == size:
+                p = pool_ptr[i]
+                for k in range(i, pool_n - 1):
+                    pool_ptr[k] = pool_ptr[k + 1]
+                    pool_size[k] = pool_size[k + 1]
+                pool_n -= 1
+                pool_bytes -= size
+                break
+            i -= 1
+        PyThread_release_lock(pool_lock)
+        if p != NULL:
+            return p
+    return c_malloc(size if size else 1)
+
+
+cdef void *pool_calloc(void *ctx, size_t nelem, size_t elsize) noexcept nogil:
+    cdef size_t size
+    cdef void *p
+    if elsize != 0 and nelem > (<size_t>-1) // elsize:
+        return NULL
+    size = nelem * elsize
+    if POOL_MIN <= size <= POOL_MAX:
+        p = pool_malloc(ctx, size)
+        if p != NULL:
+            memset(p, 0, size)
+        return p
+    return c_calloc(nelem if nelem else 1, elsize if elsize else 1)
+
+
+cdef void *pool_realloc(void *ctx, void *ptr, size_t new_size) noexcept nogil:
+    return c_realloc(ptr, new_size if new_size else 1)  # pooled blocks are plain malloc blocks
+
+
+cdef void pool_free(void *ctx, void *ptr, size_t size) noexcept nogil:
+    global pool_n, pool_bytes
+    cdef void *evict[POOL_SLOTS]
+    cdef int nevict = 0, k
+    if ptr == NULL:
+        return
+    if not (POOL_MIN <= size <= POOL_MAX):
+        c_free(ptr)
+        return
+    PyThread_acquire_lock(pool_lock, WAIT_LOCK)
+    while pool_n > 0 and (pool_n == POOL_SLOTS or pool_bytes + size > POOL_CAP):
+        evict[nevict] = pool_ptr[0]  # the oldest goes back to the C library
+        nevict += 1
+        pool_bytes -= pool_size[0]
+        for k in range(pool_n - 1):
+            pool_ptr[k] = pool_ptr[k + 1]
+            pool_size[k] = pool_size[k + 1]
+        pool_n -= 1
+    pool_ptr[pool_n] = ptr
+    pool_size[pool_n] = size
+    pool_n += 1
+    pool_bytes += size
+    PyThread_release_lock(pool_lock)
+    for k in range(nevict):
+        c_free(evict[k])
+
+
+cdef PyDataMem_Handler pool_handler
+memset(&pool_handler, 0, sizeof(pool_handler))
+strncpy(pool_handler.name, b"numdist_block_pool", 126)
+pool_handler.version = 1
+pool_handler.allocator.ctx = NULL
+pool_handler.allocator.malloc = pool_malloc
+pool_handler.allocator.calloc = pool_calloc
+pool_handler.allocator.realloc = pool_realloc
+pool_handler.allocator.free = pool_free
+cdef object _POOL_HANDLER = PyCapsule_New(&pool_handler, b"mem_handler", NULL)
+
+
+def empty(shape, dtype):
+    """``np.empty(shape, dtype)`` (C order) from the block pool when its size is one the
+    pool keeps (64 KiB to 4 MiB), else NumPy's: for the sample-sized arrays a gradient
+    step allocates and drops every step."""
+    cdef size_t nbytes = np.dtype(dtype).itemsize
+    for n in shape:
+        nbytes *= <size_t>n
+    if not (POOL_MIN <= nbytes <= POOL_MAX):
+        return np.empty(shape, dtype)
+    old = PyDataMem_SetHandler(_POOL_HANDLER)
+    try:
+        return np.empty(shape, dtype)
+    finally:
+        PyDataMem_SetHandler(old)
+
+
+def pool_state():
+    """``(blocks, bytes)`` the pool holds (tests)."""
+    return pool_n, pool_bytes

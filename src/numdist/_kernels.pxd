@@ -272,6 +272,22 @@ cdef extern from "numdist/grad_fused.h" nogil:
                                       nd_sb scale, nd_sb dvalue, double *dloc, double *dscale)
     void nd_fused_normal_log_prob_vjp_f(intptr_t S, intptr_t b0, intptr_t b1, nd_sb g, nd_sb x, nd_sb loc,
                                         nd_sb scale, nd_sb dvalue, float *dloc, float *dscale)
+    int nd_loc_scale_ok(intptr_t n, const double *loc, const double *scale)
+    int nd_loc_scale_ok_f(intptr_t n, const float *loc, const float *scale)
+    int nd_grad_fused_simd_level()
+    void nd_grad_fused_set_simd_level(int level)
+    void nd_kl_normal_ratio_d(intptr_t n, const double *ps, const double *qs, double *vr)
+    void nd_kl_normal_ratio_f(intptr_t n, const float *ps, const float *qs, float *vr)
+    double nd_kl_normal_sum_d(intptr_t n, const double *pl, const double *ql, const double *qs,
+                              const double *vr, double *kl)
+    float nd_kl_normal_sum_f(intptr_t n, const float *pl, const float *ql, const float *qs,
+                             const float *vr, float *kl)
+    void nd_kl_normal_vjp_d(intptr_t n, double g, const double *pl, const double *ps, const double *ql,
+                            const double *qs, const double *qs3, double *dpl, double *dps, double *dql,
+                            double *dqs)
+    void nd_kl_normal_vjp_f(intptr_t n, float g, const float *pl, const float *ps, const float *ql,
+                            const float *qs, const float *qs3, float *dpl, float *dps, float *dql,
+                            float *dqs)
 
 cdef extern from "numdist/mvn.h" nogil:
     int nd_symmetric_finite_check_batch(intptr_t nbatch, intptr_t d,

@@ -7,7 +7,7 @@ import numpy as np
 
 from numdist import constraints
 from numdist.distribution import VJP, Distribution
-from numdist.kl import KLVJP, kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp
+from numdist.kl import KLVJP, kl_divergence, kl_divergence_vjp, register_kl, register_kl_vjp, summed_kl_divergence_vjp
 from numdist.utils import sum_rightmost
 
 __all__ = ["Independent"]
@@ -147,6 +147,10 @@ def _kl_independent_independent(p: Independent, q: Independent) -> np.ndarray:
 @register_kl_vjp(Independent, Independent)
 def _kl_independent_independent_vjp(p: Independent, q: Independent) -> tuple[np.ndarray, KLVJP]:
     n = _check_independent_pair(p, q)
+    if n > 0:  # the base pair may sum over the reinterpreted dims in its own pass
+        summed = summed_kl_divergence_vjp(p.base_dist, q.base_dist, n)
+        if summed is not None:
+            return summed
     kl, base_vjp = kl_divergence_vjp(p.base_dist, q.base_dist)
 
     def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:

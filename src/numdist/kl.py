@@ -17,7 +17,8 @@ import numpy as np
 
 from numdist.distribution import Distribution
 
-__all__ = ["register_kl", "register_kl_vjp", "kl_divergence", "kl_divergence_vjp"]
+__all__ = ["register_kl", "register_kl_vjp", "kl_divergence", "kl_divergence_vjp", "register_summed_kl_vjp",
+           "summed_kl_divergence_vjp"]
 
 KLFn = Callable[[Any, Any], np.ndarray]  # fn(p, q) -> kl
 KLVJP = Callable[[Any], dict[str, dict[str, np.ndarray]]]  # vjp(g) -> {"p": {...}, "q": {...}}
@@ -30,6 +31,10 @@ _KLVJPFnT = TypeVar("_KLVJPFnT", bound=KLVJPFn)
 _KL_REGISTRY: dict[tuple[type, type], KLFn] = {}
 _KL_VJP_REGISTRY: dict[tuple[type, type], KLVJPFn] = {}
 _dispatch_cache: dict[tuple[int, type, type], Callable[..., Any] | None] = {}
+SummedKLVJPFn = Callable[[Any, Any, int], "tuple[np.ndarray, KLVJP] | None"]
+#: a pair's registered KL VJP -> fn(p, q, n): its KL summed over the n rightmost batch dims
+#: and the VJP of that sum, in one pass (None: not for these operands)
+_SUMMED_KL_VJP: dict[Callable[..., Any], SummedKLVJPFn] = {}
 
 
 def _register(registry: dict[tuple[type, type], Any], type_p: type[Distribution],
@@ -154,3 +159,24 @@ def kl_divergence_vjp(p: Distribution, q: Distribution) -> tuple[np.ndarray, KLV
         raise NotImplementedError(f"No KL(p || q) gradient is implemented for p type {type(p).__name__} "
                                   f"and q type {type(q).__name__}")
     return fn(p, q)
+
+
+def register_summed_kl_vjp(pair_vjp: KLVJPFn) -> Callable[[SummedKLVJPFn], SummedKLVJPFn]:
+    """Decorator attaching ``fn(p, q, n) -> (kl summed over the n rightmost batch dims,
+    vjp of that sum)`` (or None when it does not apply) to the registered pair VJP
+    ``pair_vjp``: ``Independent`` pairs use it instead of summing the per-element KL
+    and spreading the cotangent back. It must give the numbers of the sum of
+    ``pair_vjp``'s KL and of its VJP."""
+    def decorator(fn: SummedKLVJPFn) -> SummedKLVJPFn:
+        _SUMMED_KL_VJP[pair_vjp] = fn
+        return fn
+
+    return decorator
+
+
+def summed_kl_divergence_vjp(p: Distribution, q: Distribution, n: int) -> tuple[np.ndarray, KLVJP] | None:
+    """The summed KL VJP of the pair (:func:`register_summed_kl_vjp`) for the function
+    :func:`kl_divergence_vjp` dispatches to, or None."""
+    fn = _dispatch(_KL_VJP_REGISTRY, type(p), type(q))
+    summed = _SUMMED_KL_VJP.get(fn) if fn is not None else None
+    return None if summed is None else summed(p, q, n)

@@ -16,10 +16,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from numdist import _fused, constraints
+from numdist import _elementwise, _fused, constraints
 from numdist._layout import param_layout, reshape_view, sb_layout
 from numdist.distribution import VJP, Distribution, ParamRecord
-from numdist.sampling import draw
 from numdist.utils import as_cotangent, grad_dtype, sum_to_shape
 
 __all__ = ["LocScale", "SBLayout"]
@@ -45,6 +44,13 @@ def _c_like(arr: np.ndarray) -> bool:
             return False
         expected *= n
     return True
+
+
+def _param_column(arr: np.ndarray, batch: tuple[int, ...], B: int) -> np.ndarray:
+    """:meth:`SBLayout.param`: a per-batch parameter as a contiguous (B,) array."""
+    if arr.shape == batch and arr.flags.c_contiguous and arr.flags.aligned:
+        return arr.reshape(B)
+    return np.ascontiguousarray(param_layout(arr, batch, 0))
 
 
 class SBLayout(NamedTuple):
@@ -76,9 +82,7 @@ class SBLayout(NamedTuple):
         """A per-batch parameter (broadcastable to ``batch``) as a contiguous (B,) array,
         which the kernels read with a zero sample stride (their vector loops want
         contiguous columns): at most a copy of its ``B`` values, never of the sample."""
-        if arr.shape == self.batch and arr.flags.c_contiguous and arr.flags.aligned:
-            return arr.reshape(self.B)
-        return np.ascontiguousarray(param_layout(arr, self.batch, 0))
+        return _param_column(arr, self.batch, self.B)
 
     def rows(self, g: np.ndarray, dims: int) -> np.ndarray:
         """The cotangent ``g`` of a sum over the ``dims`` rightmost dims of ``full``
@@ -127,8 +131,11 @@ class LocScale(Distribution):
         Distribution.__init__(self, loc.shape, validate_args=False)
         self._validate_args = self._validate_default if validate_args is None else bool(validate_args)
         if self._validate_args:
-            with np.errstate(invalid="ignore"):
-                ok = bool(np.isfinite(loc).all()) and bool(((scale > 0) & (scale < np.inf)).all())
+            if loc.flags.c_contiguous and scale.flags.c_contiguous and loc.flags.aligned and scale.flags.aligned:
+                ok = _fused.loc_scale_ok(loc, scale)  # one C pass over both, no temporaries
+            else:
+                with np.errstate(invalid="ignore"):
+                    ok = bool(np.isfinite(loc).all()) and bool(((scale > 0) & (scale < np.inf)).all())
             if not ok:
                 self._validate_params()  # raises, naming the parameter, batch index and value
         return True
@@ -174,22 +181,42 @@ class LocScale(Distribution):
         The backward pass keeps ``eps`` (nothing is recomputed) and sums both
         gradients over the sample dims in one pass, without materialising the
         broadcast cotangent or ``g * eps``, whenever that gives NumPy's sums bit for
-        bit (:meth:`_sums_are_numpys`); otherwise it evaluates the NumPy expressions."""
+        bit (:meth:`_sums_are_numpys`); otherwise it evaluates the NumPy expressions.
+        ``x`` and the kept ``eps`` come from the block pool of ``numdist._fused``
+        (a training loop gets the same blocks back every step, with no page faults)."""
         assert self._kernel is not None
         shape = self._extended_shape(sample_shape)
-        eps = draw(self._kernel[0], rng, shape, self.dtype)
-        lay = SBLayout.of(shape, self._batch_shape)
-        eps2 = lay.element(eps)  # a view: eps is C-contiguous
-        x, x2 = lay.output(self.dtype)
-        _fused.affine(lay.param(self.loc), lay.param(self.scale), eps2, x2)
+        dtype, batch = self.dtype, self._batch_shape
+        eps = _fused.empty(shape, dtype)
+        if eps.size:  # (draw() with out=: the same call, for an aligned C-ordered output)
+            _elementwise.fill(self._kernel[0], rng, eps)
+        nb = len(batch)
+        S, B = math.prod(shape[: len(shape) - nb]), math.prod(batch)
+        eps2 = eps.reshape(S, B)  # a view: eps is C-contiguous
+        x = _fused.empty(shape, dtype)
+        _fused.affine(_param_column(self.loc, batch, B), _param_column(self.scale, batch, B), eps2, x.reshape(S, B))
+        # the column sums are NumPy's (see _sums_are_numpys) for any C-like cotangent
+        fused = B > 1 and all(len(rec.shape) == nb for rec in self._params.values())
+        loc_rec, scale_rec = self._params["loc"], self._params["scale"]
+        own_shape = batch if nb != 1 else None
+
+        def column_grad(rec: ParamRecord, name: str, sums: np.ndarray) -> np.ndarray:
+            if rec.shape == batch and rec.grad_dtype == dtype:
+                return sums if own_shape is None else sums.reshape(own_shape)  # fresh: passed on as it is
+            return self._grad(name, sums.reshape(batch))
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
-            g = as_cotangent(g, shape, self.dtype)
-            if not self._sums_are_numpys(lay, g):
+            if (type(g) is np.ndarray and g.shape == shape and g.dtype == dtype and g.flags.c_contiguous
+                    and g.flags.aligned):
+                g2 = g.reshape(S, B) if fused else None  # the common case: a fresh gradient array
+            else:
+                g = as_cotangent(g, shape, dtype)
+                g2 = SBLayout.of(shape, batch).element(g) if fused and _c_like(g) else None
+            if g2 is None:
                 return {"loc": self._grad("loc", g), "scale": self._grad("scale", g * eps)}
-            dloc, dscale = lay.column_sums(self.dtype, 2)
-            _fused.affine_vjp(lay.element(g), eps2, dloc, dscale)
-            return {"loc": self._column_grad("loc", dloc, lay), "scale": self._column_grad("scale", dscale, lay)}
+            dloc, dscale = np.empty(B, dtype), np.empty(B, dtype)
+            _fused.affine_vjp(g2, eps2, dloc, dscale)
+            return {"loc": column_grad(loc_rec, "loc", dloc), "scale": column_grad(scale_rec, "scale", dscale)}
 
         return (x if shape else x[()]), vjp  # a 0-d result is a NumPy scalar, as loc + scale * eps gives
 

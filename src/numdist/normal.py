@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from numdist import _fused, _special
-from numdist.loc_scale import LocScale, SBLayout
+from numdist.loc_scale import LocScale, SBLayout, _param_column
 from numdist.distribution import VJP
-from numdist.kl import KLVJP, register_kl, register_kl_vjp
+from numdist.kl import KLVJP, register_kl, register_kl_vjp, register_summed_kl_vjp
 from numdist.utils import as_cotangent, grad_dtype, sum_rightmost, sum_to_shape
 
 __all__ = ["Normal"]
@@ -120,6 +120,14 @@ class Normal(LocScale):
         return self._log_prob_vjp(value, dims)
 
     def _log_prob_vjp(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
+        nb = len(self._batch_shape)
+        if (dims == nb and nb > 0 and type(value) is np.ndarray and value.dtype == self.dtype
+                and value.shape[value.ndim - nb:] == self._batch_shape and value.flags.c_contiguous
+                and value.flags.aligned):
+            return self._summed_log_prob_vjp_fast(value)
+        return self._log_prob_vjp_general(value, dims)
+
+    def _log_prob_vjp_general(self, value: Any, dims: int) -> tuple[np.ndarray, VJP]:
         v = self._as_value(value)
         lp = self._log_prob_of(v, dims)
         value_shape = v.shape
@@ -146,6 +154,69 @@ class Normal(LocScale):
                     "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
 
         return lp, vjp
+
+    def _summed_log_prob_vjp_fast(self, v: np.ndarray) -> tuple[np.ndarray, VJP]:
+        """:meth:`_log_prob_vjp` summed over the whole batch (``Independent(Normal, all
+        batch dims)``, the likelihood of a training loop) of a C-contiguous value in the
+        distribution's dtype with the batch as its trailing shape: the same kernels and
+        numbers as the general path, with the checks folded in. The support check
+        (no NaN) reads the row sums: with validated parameters a row sums to NaN exactly
+        when one of its values is NaN, and only then does the element-wise check run
+        (it raises, naming the index)."""
+        dtype, batch = self.dtype, self._batch_shape
+        full = v.shape
+        S, B = math.prod(full[: len(full) - len(batch)]), math.prod(batch)
+        if B == 0:
+            return self._log_prob_vjp_general(v, len(batch))
+        v2 = v.reshape(S, B)
+        # (B,) views of the parameters, or aligned contiguous copies where their layout forbids
+        loc, scale = _param_column(self.loc, batch, B), _param_column(self.scale, batch, B)
+        sums = np.empty(full[: len(full) - len(batch)], dtype=dtype)
+        _fused.normal_log_prob_sum(v2, loc, scale, np.log(scale), _HALF_LOG_2PI, sums.reshape(S, 1))
+        if self._validate_args and math.isnan(np.add.reduce(sums, axis=None)):  # no +inf densities: NaN iff a NaN
+            self._validate_sample(v)  # raises for a NaN value (the sums are then NaN as they should be)
+        lp = sums if sums.ndim else sums[()]
+        params = self._params
+        fused = B > 1
+        for rec in params.values():
+            fused = fused and len(rec.shape) == len(batch)
+        loc_rec, scale_rec = params["loc"], params["scale"]
+        # gradients summed by the kernel are the parameters' gradients when these hold
+        loc_direct = loc_rec.shape == batch and loc_rec.grad_dtype == dtype
+        scale_direct = scale_rec.shape == batch and scale_rec.grad_dtype == dtype
+        one_dim = len(batch) == 1
+
+        def vjp(g: Any) -> dict[str, np.ndarray]:
+            if type(g) is float:
+                rows = np.empty((S, 1), dtype)
+                rows.fill(g)  # the cotangent cast to the dtype, as as_cotangent casts it
+            elif type(g) is np.ndarray and g.shape == sums.shape and g.dtype == dtype and g.flags.aligned:
+                rows = g.reshape(S, 1)  # (S,) with any stride: a view
+            else:
+                rows = lay_rows(as_cotangent(g, sums.shape, dtype))
+            if not fused:
+                return self._log_prob_vjp_numpy(np.broadcast_to(rows, (S, B)).reshape(full), v, full, dtype)
+            dvalue = _fused.empty(full, dtype)
+            dl, ds = np.empty(B, dtype), np.empty(B, dtype)
+            _fused.normal_log_prob_vjp(rows, v2, loc, scale, dvalue.reshape(S, B), dl, ds)
+            if not one_dim:
+                dl, ds = dl.reshape(batch), ds.reshape(batch)
+            return {"loc": dl if loc_direct else self._grad("loc", dl),  # fresh: passed on as it is
+                    "scale": ds if scale_direct else self._grad("scale", ds), "value": dvalue}
+
+        def lay_rows(g: np.ndarray) -> np.ndarray:
+            return SBLayout.of(full, batch).rows(g, len(batch))
+
+        return lp, vjp
+
+    def _log_prob_vjp_numpy(self, g: np.ndarray, v: np.ndarray, value_shape: tuple[int, ...],
+                            dvalue_dtype: np.dtype) -> dict[str, np.ndarray]:
+        """The NumPy expressions of the VJP, ``g`` already spread over the value's shape."""
+        z = (v - self.loc) / self.scale
+        dloc = g * z / self.scale
+        return {"loc": self._grad("loc", dloc),
+                "scale": self._grad("scale", g * (z * z - 1) / self.scale),
+                "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
 
     def cdf(self, value: Any) -> np.ndarray:
         value = self._as_value(value)
@@ -198,3 +269,38 @@ def _kl_normal_normal_vjp(p: Normal, q: Normal) -> tuple[np.ndarray, KLVJP]:
         }
 
     return kl, vjp
+
+
+@register_summed_kl_vjp(_kl_normal_normal_vjp)
+def _kl_normal_normal_summed_vjp(p: Normal, q: Normal, n: int) -> tuple[np.ndarray, KLVJP] | None:
+    """``Independent(Normal) || Independent(Normal)`` over all batch dims: the KL summed
+    and its VJP in one C pass each (csrc/grad_fused.c), with the operations of the two
+    functions above and NumPy's log and ``q.scale ** 3``: the same numbers. For
+    parameters of the batch's shape and dtype, C-contiguous; otherwise None."""
+    batch, dtype = p._batch_shape, p.dtype
+    if n != len(batch) or q._batch_shape != batch or q.dtype != dtype or math.prod(batch) == 0:
+        return None
+    for rec in (*p._params.values(), *q._params.values()):
+        if rec.shape != batch or rec.grad_dtype != dtype:
+            return None
+    pl, ps, ql, qs = p.loc, p.scale, q.loc, q.scale
+    if len(batch) != 1:
+        pl, ps, ql, qs = pl.reshape(-1), ps.reshape(-1), ql.reshape(-1), qs.reshape(-1)
+    if not (pl.flags.c_contiguous and ps.flags.c_contiguous and ql.flags.c_contiguous and qs.flags.c_contiguous
+            and pl.flags.aligned and ps.flags.aligned and ql.flags.aligned and qs.flags.aligned):
+        return None
+    vr = _fused.kl_normal_ratio(ps, qs, np.empty(pl.size, dtype))
+    terms = np.log(vr)
+    total: np.ndarray = _fused.kl_normal_sum(pl, ql, qs, vr, terms)  # a NumPy scalar, as the sum of an array
+
+    def vjp(g: Any) -> dict[str, dict[str, np.ndarray]]:
+        # the sum's cotangent cast to the dtype, as as_cotangent casts it (exact as a double)
+        gd = float(dtype.type(g)) if type(g) is float else float(as_cotangent(g, (), dtype))
+        size = pl.size
+        dpl, dps, dql, dqs = np.empty(size, dtype), np.empty(size, dtype), np.empty(size, dtype), np.empty(size, dtype)
+        _fused.kl_normal_vjp(gd, pl, ps, ql, qs, qs ** 3, dpl, dps, dql, dqs)
+        if len(batch) != 1:
+            dpl, dps, dql, dqs = dpl.reshape(batch), dps.reshape(batch), dql.reshape(batch), dqs.reshape(batch)
+        return {"p": {"loc": dpl, "scale": dps}, "q": {"loc": dql, "scale": dqs}}
+
+    return total, vjp

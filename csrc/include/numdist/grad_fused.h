@@ -96,6 +96,37 @@ void nd_fused_categorical_logits_score_f(intptr_t S, intptr_t b0, intptr_t b1, i
                                          intptr_t idx_ss, intptr_t idx_bs, nd_sb g, const float *probs,
                                          float *grad);
 
+/* SIMD level of the row loops (0 portable, 2 AVX2, 3 AVX-512): the CPU's best capped
+ * by NUMDIST_SIMD_MAX; set: at most that (tests compare the levels; same bits). */
+int nd_grad_fused_simd_level(void);
+void nd_grad_fused_set_simd_level(int level);
+
+/* 1 if loc[i] is finite and scale[i] positive and finite for every i < n, else 0
+ * (contiguous arrays of n items; the validation of a location-scale family). */
+int nd_loc_scale_ok(intptr_t n, const double *loc, const double *scale);
+int nd_loc_scale_ok_f(intptr_t n, const float *loc, const float *scale);
+
+/* KL(Normal(pl, ps) || Normal(ql, qs)) over n contiguous elements, with NumPy's
+ * operations in NumPy's order (normal.py):
+ *   nd_kl_normal_ratio: vr = (ps / qs)^2
+ *   nd_kl_normal_sum:   kl (in: log(vr), as NumPy computes it; out: the KL terms)
+ *                       = 0.5 * (((vr + ((pl - ql) / qs)^2) - 1) - log(vr)); returns
+ *                       0 + their pairwise sum (NumPy's order, as the sums above)
+ *   nd_kl_normal_vjp:   with diff = (pl - ql) / qs^2 and qs3 = qs**3 as NumPy computes it,
+ *                       dpl = g diff, dps = g (ps / qs^2 - 1 / ps), dql = (-g) diff,
+ *                       dqs = g (1 / qs - (ps^2 + (pl - ql)^2) / qs3)
+ * Outputs must not overlap inputs (kl excepted: read, then written). */
+void nd_kl_normal_ratio_d(intptr_t n, const double *ps, const double *qs, double *vr);
+void nd_kl_normal_ratio_f(intptr_t n, const float *ps, const float *qs, float *vr);
+double nd_kl_normal_sum_d(intptr_t n, const double *pl, const double *ql, const double *qs, const double *vr,
+                          double *kl);
+float nd_kl_normal_sum_f(intptr_t n, const float *pl, const float *ql, const float *qs, const float *vr,
+                         float *kl);
+void nd_kl_normal_vjp_d(intptr_t n, double g, const double *pl, const double *ps, const double *ql,
+                        const double *qs, const double *qs3, double *dpl, double *dps, double *dql, double *dqs);
+void nd_kl_normal_vjp_f(intptr_t n, float g, const float *pl, const float *ps, const float *ql,
+                        const float *qs, const float *qs3, float *dpl, float *dps, float *dql, float *dqs);
+
 #ifdef __cplusplus
 }
 #endif
