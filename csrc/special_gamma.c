@@ -47,6 +47,10 @@
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
+/* no-trapping-math: the FP exception flags are not part of any result here; it lets
+ * GCC if-convert the comparisons of the lane loops for AVX2 too (values unchanged:
+ * still IEEE operations in source order, no contraction) */
+#pragma GCC optimize("no-trapping-math")
 #endif
 
 #define ND_EPS 1.1102230246251565e-16 /* 2^-53 */
@@ -864,28 +868,35 @@ static int gv_class(double a, double x)
     return k < GV_NB ? k : GV_NB - 1;
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
-    !defined(__clang__)
-/* The same classes without branches, for AVX-512 (masked blends; about a fifth
- * of the time of the series region there).  GCC does not vectorise this form for
- * AVX2, where it is slower than the branches: AVX2 and older keep gv_class. */
-__attribute__((target("avx512f"))) static void gv_classify512(int m, const double *restrict ab,
-                                                               const double *restrict xb,
-                                                               int *restrict cls)
+/* The same classes without branches, one body compiled for every level
+ * (GV_DISPATCH): no selects of variables (they stop GCC's AVX2 vectoriser), only
+ * 0/1 masks from comparisons and exact blends of finite values.  The series
+ * bucket is the difference of the top 14 bits of x and of a + 1, about
+ * 4 log2(x / (a+1)) (quarter octaves, from integer bits: finite for every input):
+ * the buckets only group lanes of similar length, they never change a result;
+ * the regions are gv_class's. */
+GV_BODY void gv_classify_body(int m, const double *restrict ab, const double *restrict xb,
+                              int *restrict cls)
 {
     int j;
     for (j = 0; j < m; j++) {
-        double a = ab[j], x = xb[j], t = x - a - 1.0, c;
-        uint64_t b = gv_to_bits(x);
+        double a = ab[j], x = xb[j], t = x - a - 1.0, c, mk;
+        uint64_t b = gv_to_bits(x), q;
         /* fraction bucket: 2 log2(x) rounded down, from the exponent and the first
          * mantissa bit (x > 1.1 there: >= 0) */
         double e = gv_from_bits(UINT64_C(0x4330000000000000) | ((b >> 52) & 0x7ff)) - 0x1p52 - 1023.0;
         double mh = gv_from_bits((b & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
-        double kc = 2.0 * e + (mh >= 1.5 ? 1.0 : 0.0);
-        double ks = x * (GV_NB / 1.5) / (a + 1.0); /* series bucket, < GV_NB there */
-        kc = kc < GV_NC - GV_NB - 1 ? kc : GV_NC - GV_NB - 1;
-        ks = ks < GV_NB - 1 ? ks : GV_NB - 1;
-        ks = ks > 0.0 ? ks : 0.0;
+        double kc = 2.0 * e + (mh >= 1.5 ? 1.0 : 0.0), ks;
+        /* series bucket: 5 + quarter octaves of x/(a+1) (<= 2 there: x/(a+1) < 1.5),
+         * as an exact double by the 2^52 trick (q < 2^15) */
+        q = (b >> 50) + 16384 - (gv_to_bits(a + 1.0) >> 50);
+        ks = gv_from_bits(UINT64_C(0x4330000000000000) | q) - 0x1p52 - 16384.0 + 5.0;
+        mk = kc < GV_NC - GV_NB - 1 ? 1.0 : 0.0;
+        kc = mk * kc + (1.0 - mk) * (GV_NC - GV_NB - 1);
+        mk = ks < GV_NB - 1 ? 1.0 : 0.0;
+        ks = mk * ks + (1.0 - mk) * (GV_NB - 1);
+        mk = ks > 0.0 ? 1.0 : 0.0;
+        ks = mk * ks;
         /* conditions as 0/1 doubles and exact blends c = m u + (1 - m) v (u, v
          * finite), in gv_class's order of precedence */
         double m_cf = (x > 1.1 ? 1.0 : 0.0) * (t >= 0.0 ? 1.0 : 0.0) * (t * t >= a ? 1.0 : 0.0);
@@ -902,38 +913,25 @@ __attribute__((target("avx512f"))) static void gv_classify512(int m, const doubl
         cls[j] = (int)c; /* c in [0, GV_NCLS): truncation gives the bucket */
     }
 }
-#define GV_HAVE_512 1
-#endif
+GV_DISPATCH(gv_classify, (int m, const double *restrict ab, const double *restrict xb, int *restrict cls), (m, ab, xb, cls))
 
-/* Test hook (special_impl.h): how many of n points the two classifiers put in
- * different classes (0 where there is no AVX-512 form, or no AVX-512). */
-int nd_i_gamma_grad_class_mismatches(int n, const double *a, const double *x)
+/* The region of gv_class for a class (bucket dropped). */
+static int gv_region(int c)
 {
-    int bad = 0;
-#ifdef GV_HAVE_512
-    int j, cls[64];
-    if (__builtin_cpu_supports("avx512f"))
-        for (j = 0; j < n; j += 64) {
-            int m = n - j < 64 ? n - j : 64, i;
-            gv_classify512(m, a + j, x + j, cls);
-            for (i = 0; i < m; i++) bad += cls[i] != gv_class(a[j + i], x[j + i]);
-        }
-#else
-    (void)n; (void)a; (void)x;
-#endif
-    return bad;
+    return c < GV_NB ? 0 : c < GV_NC ? 1 : c;
 }
 
-static void gv_classify(int m, const double *ab, const double *xb, int *cls)
+/* Test hook (special_impl.h): how many of n points the dispatched classifier puts
+ * in a different region than the scalar, branching gv_class. */
+int nd_i_gamma_grad_class_mismatches(int n, const double *a, const double *x)
 {
-    int j;
-#ifdef GV_HAVE_512
-    if (gv_level >= 3) {
-        gv_classify512(m, ab, xb, cls);
-        return;
+    int bad = 0, j, cls[64];
+    for (j = 0; j < n; j += 64) {
+        int m = n - j < 64 ? n - j : 64, i;
+        gv_classify(m, a + j, x + j, cls);
+        for (i = 0; i < m; i++) bad += gv_region(cls[i]) != gv_region(gv_class(a[j + i], x[j + i]));
     }
-#endif
-    for (j = 0; j < m; j++) cls[j] = gv_class(ab[j], xb[j]);
+    return bad;
 }
 
 /* The fill, and with drate non-NULL Gamma.rsample_vjp's rate cotangent as well,
