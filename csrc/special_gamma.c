@@ -964,15 +964,21 @@ static int gv_region(int c)
     return c < GV_NB ? 0 : c < GV_NC ? 1 : c;
 }
 
+
 /* Test hook (special_impl.h): how many of n points the dispatched classifier puts
- * in a different region than the scalar, branching gv_class. */
+ * in a different region than the scalar, branching gv_class, plus how many the
+ * plain-block classifier, where it takes the point, puts in a different class
+ * than the dispatched one. */
 int nd_i_gamma_grad_class_mismatches(int n, const double *a, const double *x)
 {
     int bad = 0, j, cls[64];
     for (j = 0; j < n; j += 64) {
-        int m = n - j < 64 ? n - j : 64, i;
+        int m = n - j < 64 ? n - j : 64, i, c;
         gv_classify(m, a + j, x + j, cls);
-        for (i = 0; i < m; i++) bad += gv_region(cls[i]) != gv_region(gv_class(a[j + i], x[j + i]));
+        for (i = 0; i < m; i++) {
+            bad += gv_region(cls[i]) != gv_region(gv_class(a[j + i], x[j + i]));
+            if (gv_classify_plain(1, a + j + i, x + j + i, &c)) bad += c != cls[i];
+        }
     }
     return bad;
 }
