@@ -554,7 +554,9 @@ __attribute__((constructor)) static void gv_level_init(void)
         else if (gv_level == 2) name##_256 args;                                          \
         else name##_body args;                                                            \
     }
+#define GV_VECTOR_LEVEL (gv_level >= 2) /* AVX2 or AVX-512 */
 #else
+#define GV_VECTOR_LEVEL 0
 #define GV_BODY static inline
 #define GV_DISPATCH(name, params, args) \
     static void name params { name##_body args; }
@@ -564,7 +566,7 @@ __attribute__((constructor)) static void gv_level_init(void)
 #define GV_LN2_LO 1.9082149292705877e-10  /* log 2 - GV_LN2_HI */
 #define GV_SQRT2 1.4142135623730951
 
-static const double gv_zeros[GV_W]; /* +0.0 */
+static const double gv_zeros[2 * GV_W]; /* +0.0 */
 
 static double gv_from_bits(uint64_t b)
 {
@@ -665,17 +667,17 @@ GV_DISPATCH(gv_lx_minus_psi, (int n, const double *restrict a, const double *res
  * dsx = sum t_n x H_n = -x S' and
  *   out = -(x/a)(S' + S L) = (dsx - x S L)/a,  L = log x - psi(a+1) given. */
 GV_BODY void gv_series_body(const double *restrict av, const double *restrict xv,
-                                const double *restrict L, double *restrict out)
+                                const double *restrict L, double *restrict out, const int w)
 {
-    double term[GV_W], sum[GV_W], dsx[GV_W], Hx[GV_W];
-    double live[GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
+    double term[2 * GV_W], sum[2 * GV_W], dsx[2 * GV_W], Hx[2 * GV_W];
+    double live[2 * GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
     int l, n;
-    for (l = 0; l < GV_W; l++) {
+    for (l = 0; l < w; l++) {
         term[l] = 1.0; sum[l] = 1.0; dsx[l] = 0.0; Hx[l] = 0.0; live[l] = 1.0;
     }
     for (n = 1; n < GV_MAXIT; n += 8) {
         int any = 0;
-        for (l = 0; l < GV_W; l++) {
+        for (l = 0; l < w; l++) {
             double a = av[l], x = xv[l];
             double u1 = a + n, u2 = u1 + 1.0, u3 = u1 + 2.0, u4 = u1 + 3.0;
             double u5 = u1 + 4.0, u6 = u1 + 5.0, u7 = u1 + 6.0, u8 = u1 + 7.0;
@@ -711,12 +713,26 @@ GV_BODY void gv_series_body(const double *restrict av, const double *restrict xv
         }
         /* any lane running?  live is +0.0 or 1.0: compare the bytes (a few vector
          * instructions; a lane-by-lane test is a long scalar sequence) */
-        any = memcmp(live, gv_zeros, sizeof live) != 0;
+        any = memcmp(live, gv_zeros, w * sizeof live[0]) != 0;
         if (!any) break;
     }
-    for (l = 0; l < GV_W; l++) out[l] = (dsx[l] - (xv[l] * sum[l]) * L[l]) / av[l];
+    for (l = 0; l < w; l++) out[l] = (dsx[l] - (xv[l] * sum[l]) * L[l]) / av[l];
 }
-GV_DISPATCH(gv_series, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
+/* One group of GV_W lanes, or two groups run as one of 2 GV_W lanes (more
+ * independent work in flight; each lane still stops on its own test, so the bits
+ * do not depend on the grouping). */
+GV_BODY void gv_series1_body(const double *restrict av, const double *restrict xv,
+                             const double *restrict L, double *restrict out)
+{
+    gv_series_body(av, xv, L, out, GV_W);
+}
+GV_BODY void gv_series2_body(const double *restrict av, const double *restrict xv,
+                             const double *restrict L, double *restrict out)
+{
+    gv_series_body(av, xv, L, out, 2 * GV_W);
+}
+GV_DISPATCH(gv_series1, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
+GV_DISPATCH(gv_series2, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
 
 /* Continued-fraction lanes: gamma_cf's Wallis recurrences for C and dC/da, four
  * unnormalised steps per division (x < GV_X_MAX keeps them finite); then
@@ -1010,7 +1026,10 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
             for (j = 0; j < m; j++) abuf[j] = ND_AT(a, i0 + j, as);
         if (xb == xbuf)
             for (j = 0; j < m; j++) xbuf[j] = ND_AT(z, i0 + j, zs);
-        if (!gv_classify_plain(m, ab, xb, cls)) gv_classify(m, ab, xb, cls);
+        if (!GV_VECTOR_LEVEL) /* SSE2: the branches are faster than 2-lane masks */
+            for (j = 0; j < m; j++) cls[j] = gv_class(ab[j], xb[j]);
+        else if (!gv_classify_plain(m, ab, xb, cls))
+            gv_classify(m, ab, xb, cls);
         for (j = 0; j < m; j++) count[cls[j]]++;
         start[0] = 0;
         for (c = 0; c < NCLS; c++) {
@@ -1029,7 +1048,14 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
             for (k = fill[c]; k < start[c + 1]; k++) { va[k] = va[k - 1]; vx[k] = vx[k - 1]; }
         gv_lx_minus_psi(nser, va, vx, 1.0, vL);
         gv_lx_minus_psi(nall - nser, va + nser, vx + nser, 0.0, vL + nser);
-        for (k = 0; k < nser; k += GV_W) gv_series(va + k, vx + k, vL + k, vr + k);
+        /* series buckets: two groups run as one where a bucket has two (about 5%
+         * faster at both levels: more independent work in flight) */
+        for (c = 0; c < GV_NB; c++) {
+            for (k = start[c]; k + 2 * GV_W <= start[c + 1]; k += 2 * GV_W)
+                gv_series2(va + k, vx + k, vL + k, vr + k);
+            for (; k < start[c + 1]; k += GV_W) gv_series1(va + k, vx + k, vL + k, vr + k);
+        }
+        k = nser;
         for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vL + k, vr + k);
         gv_temme(count[GV_TEMME], va + nall, vx + nall, vr + nall);
         /* tiny x: L of x 2^64 (x/w must stay normal for gv_log), less 64 log 2 */
