@@ -665,13 +665,17 @@ GV_DISPATCH(gv_lx_minus_psi, (int n, const double *restrict a, const double *res
  * convergence test once per block.  The harmonic sums are carried times x
  * (Hx = x H, whose increments x/u_k are the ratios the terms need anyway), so
  * dsx = sum t_n x H_n = -x S' and
- *   out = -(x/a)(S' + S L) = (dsx - x S L)/a,  L = log x - psi(a+1) given. */
+ *   out = -(x/a)(S' + S L) = (dsx - x S L)/a,  L = log x - psi(a+1) (gv_lx_minus_psi_body). */
 GV_BODY void gv_series_body(const double *restrict av, const double *restrict xv,
-                                const double *restrict L, double *restrict out, const int w)
+                                double *restrict out, const int w)
 {
     double term[2 * GV_W], sum[2 * GV_W], dsx[2 * GV_W], Hx[2 * GV_W];
     double live[2 * GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
     int l, n;
+    double L[2 * GV_W];
+    /* L = log x - psi(a+1) for the group here, not in a pass of its own: its
+     * operations (two divisions, one log) overlap the blocks' dependent chains */
+    gv_lx_minus_psi_body(w, av, xv, 1.0, L);
     for (l = 0; l < w; l++) {
         term[l] = 1.0; sum[l] = 1.0; dsx[l] = 0.0; Hx[l] = 0.0; live[l] = 1.0;
     }
@@ -722,27 +726,29 @@ GV_BODY void gv_series_body(const double *restrict av, const double *restrict xv
  * independent work in flight; each lane still stops on its own test, so the bits
  * do not depend on the grouping). */
 GV_BODY void gv_series1_body(const double *restrict av, const double *restrict xv,
-                             const double *restrict L, double *restrict out)
+                             double *restrict out)
 {
-    gv_series_body(av, xv, L, out, GV_W);
+    gv_series_body(av, xv, out, GV_W);
 }
 GV_BODY void gv_series2_body(const double *restrict av, const double *restrict xv,
-                             const double *restrict L, double *restrict out)
+                             double *restrict out)
 {
-    gv_series_body(av, xv, L, out, 2 * GV_W);
+    gv_series_body(av, xv, out, 2 * GV_W);
 }
-GV_DISPATCH(gv_series1, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
-GV_DISPATCH(gv_series2, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
+GV_DISPATCH(gv_series1, (const double *restrict av, const double *restrict xv, double *restrict out), (av, xv, out))
+GV_DISPATCH(gv_series2, (const double *restrict av, const double *restrict xv, double *restrict out), (av, xv, out))
 
 /* Continued-fraction lanes: gamma_cf's Wallis recurrences for C and dC/da, four
  * unnormalised steps per division (x < GV_X_MAX keeps them finite); then
- * out = x (C' + C L) with L = log x - psi(a) given. */
+ * out = x (C' + C L) with L = log x - psi(a) (gv_lx_minus_psi_body). */
 GV_BODY void gv_cf_body(const double *restrict av, const double *restrict xv,
-                            const double *restrict L, double *restrict out)
+                            double *restrict out)
 {
     double A2[GV_W], B2[GV_W], dA2[GV_W], dB2[GV_W], A1[GV_W], B1[GV_W], dA1[GV_W], dB1[GV_W];
     double c[GV_W], dc[GV_W], live[GV_W];
     int l, k, j;
+    double L[GV_W];
+    gv_lx_minus_psi_body(GV_W, av, xv, 0.0, L); /* log x - psi(a), as in gv_series */
     for (l = 0; l < GV_W; l++) {
         double b1 = xv[l] + 1.0 - av[l];
         A2[l] = 0.0; B2[l] = 1.0; dA2[l] = 0.0; dB2[l] = 0.0;
@@ -787,7 +793,7 @@ GV_BODY void gv_cf_body(const double *restrict av, const double *restrict xv,
     }
     for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
 }
-GV_DISPATCH(gv_cf, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
+GV_DISPATCH(gv_cf, (const double *restrict av, const double *restrict xv, double *restrict out), (av, xv, out))
 
 /* Temme lanes, a >= GT_A_MIN and x/a in [GT_LAM_LO, GT_LAM_HI] (|eta| <= 0.59):
  * with Q = F(a, eta) = erfc(eta sqrt(a/2))/2 + e^(-a eta^2/2)/sqrt(2 pi a) S,
@@ -1046,17 +1052,15 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
         }
         for (c = 0; c < GV_NC; c++)
             for (k = fill[c]; k < start[c + 1]; k++) { va[k] = va[k - 1]; vx[k] = vx[k - 1]; }
-        gv_lx_minus_psi(nser, va, vx, 1.0, vL);
-        gv_lx_minus_psi(nall - nser, va + nser, vx + nser, 0.0, vL + nser);
         /* series buckets: two groups run as one where a bucket has two (about 5%
          * faster at both levels: more independent work in flight) */
         for (c = 0; c < GV_NB; c++) {
             for (k = start[c]; k + 2 * GV_W <= start[c + 1]; k += 2 * GV_W)
-                gv_series2(va + k, vx + k, vL + k, vr + k);
-            for (; k < start[c + 1]; k += GV_W) gv_series1(va + k, vx + k, vL + k, vr + k);
+                gv_series2(va + k, vx + k, vr + k);
+            for (; k < start[c + 1]; k += GV_W) gv_series1(va + k, vx + k, vr + k);
         }
         k = nser;
-        for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vL + k, vr + k);
+        for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vr + k);
         gv_temme(count[GV_TEMME], va + nall, vx + nall, vr + nall);
         /* tiny x: L of x 2^64 (x/w must stay normal for gv_log), less 64 log 2 */
         for (k = start[GV_TINY]; k < start[GV_TINY + 1]; k++) vr[k] = vx[k] * 0x1p64;
