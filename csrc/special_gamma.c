@@ -498,6 +498,7 @@ double nd_gammainc_p_da(double a, double x)
  * scalar and array forms agree bit for bit. */
 #define GV_W 8           /* lanes of a group: one AVX-512 vector, two AVX2 */
 #define GV_BLOCK 1024    /* elements sorted by region at a time */
+#define GV_PF_N 32       /* elements prefetched per step (four lines of a contiguous array) */
 #define GV_A_MAX 1e5     /* above: scalar path (terms grow like sqrt(a)) */
 #define GV_X_TINY 1e-20  /* below: two-term series, scalar (powers of z would be subnormal) */
 #define GV_X_MAX 1e30    /* above: the unnormalised fraction steps could overflow */
@@ -1005,6 +1006,20 @@ int nd_i_gamma_grad_class_mismatches(int n, const double *a, const double *x)
     return bad;
 }
 
+/* Prefetch into L2, for reading or (w) writing, the lines of elements
+ * [i, i + GV_PF_N) of a contiguous array (nothing for NULL, broadcast or other
+ * strides: a hint only). */
+static inline void gv_prefetch(const void *p, intptr_t s, intptr_t i, int w)
+{
+    const char *c = (const char *)p + i * s;
+    int k;
+    if (p == NULL || s != (intptr_t)sizeof(double)) return;
+    for (k = 0; k < GV_PF_N * (int)sizeof(double); k += 64) {
+        if (w) __builtin_prefetch(c + k, 1, 2);
+        else __builtin_prefetch(c + k, 0, 2);
+    }
+}
+
 /* The fill, and with drate non-NULL Gamma.rsample_vjp's rate cotangent as well,
  * drate[i] = -(g[i] (z[i] / rate[i])) / rate[i] (numpy's order of operations on
  * x = z / rate, so the same bits), in the same pass (the inputs still in cache). */
@@ -1019,7 +1034,19 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
     enum { NCLS = GV_NCLS, SCALAR = GV_SCALAR, CAP = GV_BLOCK + NCLS * GV_W };
     double abuf[GV_BLOCK], xbuf[GV_BLOCK], va[CAP], vx[CAP], vL[CAP], vr[CAP];
     int order[GV_BLOCK], cls[GV_BLOCK];
-    intptr_t i0;
+    intptr_t i0, pf, pf_end;
+#define GV_PREFETCH_STEP()                                      \
+    do {                                                        \
+        if (pf < pf_end) {                                      \
+            gv_prefetch(a, as, pf, 0);                          \
+            gv_prefetch(z, zs, pf, 0);                          \
+            gv_prefetch(g, gs, pf, 0);                          \
+            gv_prefetch(rate, rs, pf, 0);                       \
+            gv_prefetch(out, os, pf, 1);                        \
+            gv_prefetch(drate, ds, pf, 1);                      \
+            pf += GV_PF_N;                                      \
+        }                                                       \
+    } while (0)
     for (i0 = 0; i0 < n; i0 += GV_BLOCK) {
         int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, j, c, k;
         int count[NCLS] = {0}, start[NCLS + 1], fill[NCLS];
@@ -1036,6 +1063,11 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
             for (j = 0; j < m; j++) cls[j] = gv_class(ab[j], xb[j]);
         else if (!gv_classify_plain(m, ab, xb, cls))
             gv_classify(m, ab, xb, cls);
+        /* the next block's lines of a, z, g, rate and of the outputs are touched
+         * (prefetched to L2) a few at a time between the series groups, so their
+         * misses overlap the lanes' arithmetic */
+        pf = i0 + GV_BLOCK;
+        pf_end = n - pf < GV_BLOCK ? n : pf + GV_BLOCK;
         for (j = 0; j < m; j++) count[cls[j]]++;
         start[0] = 0;
         for (c = 0; c < NCLS; c++) {
@@ -1055,9 +1087,14 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
         /* series buckets: two groups run as one where a bucket has two (about 5%
          * faster at both levels: more independent work in flight) */
         for (c = 0; c < GV_NB; c++) {
-            for (k = start[c]; k + 2 * GV_W <= start[c + 1]; k += 2 * GV_W)
+            for (k = start[c]; k + 2 * GV_W <= start[c + 1]; k += 2 * GV_W) {
                 gv_series2(va + k, vx + k, vr + k);
-            for (; k < start[c + 1]; k += GV_W) gv_series1(va + k, vx + k, vr + k);
+                GV_PREFETCH_STEP();
+            }
+            for (; k < start[c + 1]; k += GV_W) {
+                gv_series1(va + k, vx + k, vr + k);
+                GV_PREFETCH_STEP();
+            }
         }
         k = nser;
         for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vr + k);
