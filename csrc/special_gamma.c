@@ -966,16 +966,29 @@ GV_BODY int gv_classify_plain_body(int m, const double *restrict ab, const doubl
     return 1;
 }
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target("avx512f"))) static int gv_classify_plain_512(int m, const double *restrict ab, const double *restrict xb, int *restrict cls) { return gv_classify_plain_body(m, ab, xb, cls); }
-__attribute__((target("avx2"))) static int gv_classify_plain_256(int m, const double *restrict ab, const double *restrict xb, int *restrict cls) { return gv_classify_plain_body(m, ab, xb, cls); }
-static int gv_classify_plain(int m, const double *restrict ab, const double *restrict xb, int *restrict cls)
+/* (GV_DISPATCH's clones, for a body with a result) */
+__attribute__((target("avx512f"))) static int gv_classify_plain_512(int m, const double *restrict ab,
+                                                                    const double *restrict xb,
+                                                                    int *restrict cls)
+{
+    return gv_classify_plain_body(m, ab, xb, cls);
+}
+__attribute__((target("avx2"))) static int gv_classify_plain_256(int m, const double *restrict ab,
+                                                                 const double *restrict xb,
+                                                                 int *restrict cls)
+{
+    return gv_classify_plain_body(m, ab, xb, cls);
+}
+static int gv_classify_plain(int m, const double *restrict ab, const double *restrict xb,
+                             int *restrict cls)
 {
     if (gv_level >= 3) return gv_classify_plain_512(m, ab, xb, cls);
     if (gv_level == 2) return gv_classify_plain_256(m, ab, xb, cls);
     return gv_classify_plain_body(m, ab, xb, cls);
 }
 #else
-static int gv_classify_plain(int m, const double *restrict ab, const double *restrict xb, int *restrict cls)
+static int gv_classify_plain(int m, const double *restrict ab, const double *restrict xb,
+                             int *restrict cls)
 {
     return gv_classify_plain_body(m, ab, xb, cls);
 }
@@ -986,7 +999,6 @@ static int gv_region(int c)
 {
     return c < GV_NB ? 0 : c < GV_NC ? 1 : c;
 }
-
 
 /* Test hook (special_impl.h): how many of n points the dispatched classifier puts
  * in a different region than the scalar, branching gv_class, plus how many the
@@ -1096,8 +1108,7 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
                 GV_PREFETCH_STEP();
             }
         }
-        k = nser;
-        for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vr + k);
+        for (k = nser; k < nall; k += GV_W) gv_cf(va + k, vx + k, vr + k);
         gv_temme(count[GV_TEMME], va + nall, vx + nall, vr + nall);
         /* tiny x: L of x 2^64 (x/w must stay normal for gv_log), less 64 log 2 */
         for (k = start[GV_TINY]; k < start[GV_TINY + 1]; k++) vr[k] = vx[k] * 0x1p64;
@@ -1120,6 +1131,7 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
         }
     }
 }
+#undef GV_PREFETCH_STEP
 
 void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
                                intptr_t zs, const double *g, intptr_t gs, const double *rate,
