@@ -47,6 +47,10 @@
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
+/* no-trapping-math: the FP exception flags are not part of any result here; it lets
+ * GCC if-convert the comparisons of the lane loops for AVX2 too (values unchanged:
+ * still IEEE operations in source order, no contraction) */
+#pragma GCC optimize("no-trapping-math")
 #endif
 
 #define ND_EPS 1.1102230246251565e-16 /* 2^-53 */
@@ -494,6 +498,7 @@ double nd_gammainc_p_da(double a, double x)
  * scalar and array forms agree bit for bit. */
 #define GV_W 8           /* lanes of a group: one AVX-512 vector, two AVX2 */
 #define GV_BLOCK 1024    /* elements sorted by region at a time */
+#define GV_PF_N 32       /* elements prefetched per step (four lines of a contiguous array) */
 #define GV_A_MAX 1e5     /* above: scalar path (terms grow like sqrt(a)) */
 #define GV_X_TINY 1e-20  /* below: two-term series, scalar (powers of z would be subnormal) */
 #define GV_X_MAX 1e30    /* above: the unnormalised fraction steps could overflow */
@@ -550,7 +555,9 @@ __attribute__((constructor)) static void gv_level_init(void)
         else if (gv_level == 2) name##_256 args;                                          \
         else name##_body args;                                                            \
     }
+#define GV_VECTOR_LEVEL (gv_level >= 2) /* AVX2 or AVX-512 */
 #else
+#define GV_VECTOR_LEVEL 0
 #define GV_BODY static inline
 #define GV_DISPATCH(name, params, args) \
     static void name params { name##_body args; }
@@ -560,7 +567,7 @@ __attribute__((constructor)) static void gv_level_init(void)
 #define GV_LN2_LO 1.9082149292705877e-10  /* log 2 - GV_LN2_HI */
 #define GV_SQRT2 1.4142135623730951
 
-static const double gv_zeros[GV_W]; /* +0.0 */
+static const double gv_zeros[2 * GV_W]; /* +0.0 */
 
 static double gv_from_bits(uint64_t b)
 {
@@ -659,19 +666,23 @@ GV_DISPATCH(gv_lx_minus_psi, (int n, const double *restrict a, const double *res
  * convergence test once per block.  The harmonic sums are carried times x
  * (Hx = x H, whose increments x/u_k are the ratios the terms need anyway), so
  * dsx = sum t_n x H_n = -x S' and
- *   out = -(x/a)(S' + S L) = (dsx - x S L)/a,  L = log x - psi(a+1) given. */
+ *   out = -(x/a)(S' + S L) = (dsx - x S L)/a,  L = log x - psi(a+1) (gv_lx_minus_psi_body). */
 GV_BODY void gv_series_body(const double *restrict av, const double *restrict xv,
-                                const double *restrict L, double *restrict out)
+                                double *restrict out, const int w)
 {
-    double term[GV_W], sum[GV_W], dsx[GV_W], Hx[GV_W];
-    double live[GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
+    double term[2 * GV_W], sum[2 * GV_W], dsx[2 * GV_W], Hx[2 * GV_W];
+    double live[2 * GV_W]; /* 1 running, 0 frozen (doubles: selects vectorise on AVX2) */
     int l, n;
-    for (l = 0; l < GV_W; l++) {
+    double L[2 * GV_W];
+    /* L = log x - psi(a+1) for the group here, not in a pass of its own: its
+     * operations (two divisions, one log) overlap the blocks' dependent chains */
+    gv_lx_minus_psi_body(w, av, xv, 1.0, L);
+    for (l = 0; l < w; l++) {
         term[l] = 1.0; sum[l] = 1.0; dsx[l] = 0.0; Hx[l] = 0.0; live[l] = 1.0;
     }
     for (n = 1; n < GV_MAXIT; n += 8) {
         int any = 0;
-        for (l = 0; l < GV_W; l++) {
+        for (l = 0; l < w; l++) {
             double a = av[l], x = xv[l];
             double u1 = a + n, u2 = u1 + 1.0, u3 = u1 + 2.0, u4 = u1 + 3.0;
             double u5 = u1 + 4.0, u6 = u1 + 5.0, u7 = u1 + 6.0, u8 = u1 + 7.0;
@@ -707,22 +718,38 @@ GV_BODY void gv_series_body(const double *restrict av, const double *restrict xv
         }
         /* any lane running?  live is +0.0 or 1.0: compare the bytes (a few vector
          * instructions; a lane-by-lane test is a long scalar sequence) */
-        any = memcmp(live, gv_zeros, sizeof live) != 0;
+        any = memcmp(live, gv_zeros, w * sizeof live[0]) != 0;
         if (!any) break;
     }
-    for (l = 0; l < GV_W; l++) out[l] = (dsx[l] - (xv[l] * sum[l]) * L[l]) / av[l];
+    for (l = 0; l < w; l++) out[l] = (dsx[l] - (xv[l] * sum[l]) * L[l]) / av[l];
 }
-GV_DISPATCH(gv_series, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
+/* One group of GV_W lanes, or two groups run as one of 2 GV_W lanes (more
+ * independent work in flight; each lane still stops on its own test, so the bits
+ * do not depend on the grouping). */
+GV_BODY void gv_series1_body(const double *restrict av, const double *restrict xv,
+                             double *restrict out)
+{
+    gv_series_body(av, xv, out, GV_W);
+}
+GV_BODY void gv_series2_body(const double *restrict av, const double *restrict xv,
+                             double *restrict out)
+{
+    gv_series_body(av, xv, out, 2 * GV_W);
+}
+GV_DISPATCH(gv_series1, (const double *restrict av, const double *restrict xv, double *restrict out), (av, xv, out))
+GV_DISPATCH(gv_series2, (const double *restrict av, const double *restrict xv, double *restrict out), (av, xv, out))
 
 /* Continued-fraction lanes: gamma_cf's Wallis recurrences for C and dC/da, four
  * unnormalised steps per division (x < GV_X_MAX keeps them finite); then
- * out = x (C' + C L) with L = log x - psi(a) given. */
+ * out = x (C' + C L) with L = log x - psi(a) (gv_lx_minus_psi_body). */
 GV_BODY void gv_cf_body(const double *restrict av, const double *restrict xv,
-                            const double *restrict L, double *restrict out)
+                            double *restrict out)
 {
     double A2[GV_W], B2[GV_W], dA2[GV_W], dB2[GV_W], A1[GV_W], B1[GV_W], dA1[GV_W], dB1[GV_W];
     double c[GV_W], dc[GV_W], live[GV_W];
     int l, k, j;
+    double L[GV_W];
+    gv_lx_minus_psi_body(GV_W, av, xv, 0.0, L); /* log x - psi(a), as in gv_series */
     for (l = 0; l < GV_W; l++) {
         double b1 = xv[l] + 1.0 - av[l];
         A2[l] = 0.0; B2[l] = 1.0; dA2[l] = 0.0; dB2[l] = 0.0;
@@ -767,7 +794,7 @@ GV_BODY void gv_cf_body(const double *restrict av, const double *restrict xv,
     }
     for (l = 0; l < GV_W; l++) out[l] = xv[l] * (dc[l] + c[l] * L[l]);
 }
-GV_DISPATCH(gv_cf, (const double *restrict av, const double *restrict xv, const double *restrict L, double *restrict out), (av, xv, L, out))
+GV_DISPATCH(gv_cf, (const double *restrict av, const double *restrict xv, double *restrict out), (av, xv, out))
 
 /* Temme lanes, a >= GT_A_MIN and x/a in [GT_LAM_LO, GT_LAM_HI] (|eta| <= 0.59):
  * with Q = F(a, eta) = erfc(eta sqrt(a/2))/2 + e^(-a eta^2/2)/sqrt(2 pi a) S,
@@ -864,28 +891,35 @@ static int gv_class(double a, double x)
     return k < GV_NB ? k : GV_NB - 1;
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__) && \
-    !defined(__clang__)
-/* The same classes without branches, for AVX-512 (masked blends; about a fifth
- * of the time of the series region there).  GCC does not vectorise this form for
- * AVX2, where it is slower than the branches: AVX2 and older keep gv_class. */
-__attribute__((target("avx512f"))) static void gv_classify512(int m, const double *restrict ab,
-                                                               const double *restrict xb,
-                                                               int *restrict cls)
+/* The same classes without branches, one body compiled for every level
+ * (GV_DISPATCH): no selects of variables (they stop GCC's AVX2 vectoriser), only
+ * 0/1 masks from comparisons and exact blends of finite values.  The series
+ * bucket is the difference of the top 14 bits of x and of a + 1, about
+ * 4 log2(x / (a+1)) (quarter octaves, from integer bits: finite for every input):
+ * the buckets only group lanes of similar length, they never change a result;
+ * the regions are gv_class's. */
+GV_BODY void gv_classify_body(int m, const double *restrict ab, const double *restrict xb,
+                              int *restrict cls)
 {
     int j;
     for (j = 0; j < m; j++) {
-        double a = ab[j], x = xb[j], t = x - a - 1.0, c;
-        uint64_t b = gv_to_bits(x);
+        double a = ab[j], x = xb[j], t = x - a - 1.0, c, mk;
+        uint64_t b = gv_to_bits(x), q;
         /* fraction bucket: 2 log2(x) rounded down, from the exponent and the first
          * mantissa bit (x > 1.1 there: >= 0) */
         double e = gv_from_bits(UINT64_C(0x4330000000000000) | ((b >> 52) & 0x7ff)) - 0x1p52 - 1023.0;
         double mh = gv_from_bits((b & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
-        double kc = 2.0 * e + (mh >= 1.5 ? 1.0 : 0.0);
-        double ks = x * (GV_NB / 1.5) / (a + 1.0); /* series bucket, < GV_NB there */
-        kc = kc < GV_NC - GV_NB - 1 ? kc : GV_NC - GV_NB - 1;
-        ks = ks < GV_NB - 1 ? ks : GV_NB - 1;
-        ks = ks > 0.0 ? ks : 0.0;
+        double kc = 2.0 * e + (mh >= 1.5 ? 1.0 : 0.0), ks;
+        /* series bucket: 5 + quarter octaves of x/(a+1) (<= 2 there: x/(a+1) < 1.5),
+         * as an exact double by the 2^52 trick (q < 2^15) */
+        q = (b >> 50) + 16384 - (gv_to_bits(a + 1.0) >> 50);
+        ks = gv_from_bits(UINT64_C(0x4330000000000000) | q) - 0x1p52 - 16384.0 + 5.0;
+        mk = kc < GV_NC - GV_NB - 1 ? 1.0 : 0.0;
+        kc = mk * kc + (1.0 - mk) * (GV_NC - GV_NB - 1);
+        mk = ks < GV_NB - 1 ? 1.0 : 0.0;
+        ks = mk * ks + (1.0 - mk) * (GV_NB - 1);
+        mk = ks > 0.0 ? 1.0 : 0.0;
+        ks = mk * ks;
         /* conditions as 0/1 doubles and exact blends c = m u + (1 - m) v (u, v
          * finite), in gv_class's order of precedence */
         double m_cf = (x > 1.1 ? 1.0 : 0.0) * (t >= 0.0 ? 1.0 : 0.0) * (t * t >= a ? 1.0 : 0.0);
@@ -902,38 +936,100 @@ __attribute__((target("avx512f"))) static void gv_classify512(int m, const doubl
         cls[j] = (int)c; /* c in [0, GV_NCLS): truncation gives the bucket */
     }
 }
-#define GV_HAVE_512 1
+GV_DISPATCH(gv_classify, (int m, const double *restrict ab, const double *restrict xb, int *restrict cls), (m, ab, xb, cls))
+
+/* The classes of a block whose every element is a plain series or fraction one
+ * (1e-4 <= a < GT_A_MIN, GV_X_TINY <= x < GV_X_MAX: no Temme, tiny or scalar
+ * element; the common case), in a third of gv_classify's operations: the buckets
+ * as integers from the bits (the fraction bucket (bits >> 51) - 2046 is
+ * 2 log2(x) rounded down to a half octave, as above).  Returns 0, having written
+ * nothing, if some element is not plain (then gv_classify serves the block). */
+GV_BODY int gv_classify_plain_body(int m, const double *restrict ab, const double *restrict xb,
+                                   int *restrict cls)
+{
+    int j, other = 0;
+    for (j = 0; j < m; j++) {
+        double a = ab[j], x = xb[j];
+        other += (a >= 1e-4) & (a < GT_A_MIN) & (x >= GV_X_TINY) & (x < GV_X_MAX) ? 0 : 1;
+    }
+    if (other) return 0;
+    for (j = 0; j < m; j++) {
+        double a = ab[j], x = xb[j], t = x - a - 1.0;
+        uint64_t b = gv_to_bits(x);
+        int64_t kc = (int64_t)(b >> 51) - 2046 + GV_NB;
+        int64_t ks = (int64_t)(b >> 50) - (int64_t)(gv_to_bits(a + 1.0) >> 50) + 5;
+        kc = kc < GV_NC - 1 ? kc : GV_NC - 1;
+        ks = ks < GV_NB - 1 ? ks : GV_NB - 1;
+        ks = ks > 0 ? ks : 0;
+        cls[j] = (int)((x > 1.1) & (t >= 0.0) & (t * t >= a) ? kc : ks);
+    }
+    return 1;
+}
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+/* (GV_DISPATCH's clones, for a body with a result) */
+__attribute__((target("avx512f"))) static int gv_classify_plain_512(int m, const double *restrict ab,
+                                                                    const double *restrict xb,
+                                                                    int *restrict cls)
+{
+    return gv_classify_plain_body(m, ab, xb, cls);
+}
+__attribute__((target("avx2"))) static int gv_classify_plain_256(int m, const double *restrict ab,
+                                                                 const double *restrict xb,
+                                                                 int *restrict cls)
+{
+    return gv_classify_plain_body(m, ab, xb, cls);
+}
+static int gv_classify_plain(int m, const double *restrict ab, const double *restrict xb,
+                             int *restrict cls)
+{
+    if (gv_level >= 3) return gv_classify_plain_512(m, ab, xb, cls);
+    if (gv_level == 2) return gv_classify_plain_256(m, ab, xb, cls);
+    return gv_classify_plain_body(m, ab, xb, cls);
+}
+#else
+static int gv_classify_plain(int m, const double *restrict ab, const double *restrict xb,
+                             int *restrict cls)
+{
+    return gv_classify_plain_body(m, ab, xb, cls);
+}
 #endif
 
-/* Test hook (special_impl.h): how many of n points the two classifiers put in
- * different classes (0 where there is no AVX-512 form, or no AVX-512). */
+/* The region of gv_class for a class (bucket dropped). */
+static int gv_region(int c)
+{
+    return c < GV_NB ? 0 : c < GV_NC ? 1 : c;
+}
+
+/* Test hook (special_impl.h): how many of n points the dispatched classifier puts
+ * in a different region than the scalar, branching gv_class, plus how many the
+ * plain-block classifier, where it takes the point, puts in a different class
+ * than the dispatched one. */
 int nd_i_gamma_grad_class_mismatches(int n, const double *a, const double *x)
 {
-    int bad = 0;
-#ifdef GV_HAVE_512
-    int j, cls[64];
-    if (__builtin_cpu_supports("avx512f"))
-        for (j = 0; j < n; j += 64) {
-            int m = n - j < 64 ? n - j : 64, i;
-            gv_classify512(m, a + j, x + j, cls);
-            for (i = 0; i < m; i++) bad += cls[i] != gv_class(a[j + i], x[j + i]);
+    int bad = 0, j, cls[64];
+    for (j = 0; j < n; j += 64) {
+        int m = n - j < 64 ? n - j : 64, i, c;
+        gv_classify(m, a + j, x + j, cls);
+        for (i = 0; i < m; i++) {
+            bad += gv_region(cls[i]) != gv_region(gv_class(a[j + i], x[j + i]));
+            if (gv_classify_plain(1, a + j + i, x + j + i, &c)) bad += c != cls[i];
         }
-#else
-    (void)n; (void)a; (void)x;
-#endif
+    }
     return bad;
 }
 
-static void gv_classify(int m, const double *ab, const double *xb, int *cls)
+/* Prefetch into L2, for reading or (w) writing, the lines of elements
+ * [i, i + GV_PF_N) of a contiguous array (nothing for NULL, broadcast or other
+ * strides: a hint only). */
+static inline void gv_prefetch(const void *p, intptr_t s, intptr_t i, int w)
 {
-    int j;
-#ifdef GV_HAVE_512
-    if (gv_level >= 3) {
-        gv_classify512(m, ab, xb, cls);
-        return;
+    const char *c = (const char *)p + i * s;
+    int k;
+    if (p == NULL || s != (intptr_t)sizeof(double)) return;
+    for (k = 0; k < GV_PF_N * (int)sizeof(double); k += 64) {
+        if (w) __builtin_prefetch(c + k, 1, 2);
+        else __builtin_prefetch(c + k, 0, 2);
     }
-#endif
-    for (j = 0; j < m; j++) cls[j] = gv_class(ab[j], xb[j]);
 }
 
 /* The fill, and with drate non-NULL Gamma.rsample_vjp's rate cotangent as well,
@@ -950,7 +1046,19 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
     enum { NCLS = GV_NCLS, SCALAR = GV_SCALAR, CAP = GV_BLOCK + NCLS * GV_W };
     double abuf[GV_BLOCK], xbuf[GV_BLOCK], va[CAP], vx[CAP], vL[CAP], vr[CAP];
     int order[GV_BLOCK], cls[GV_BLOCK];
-    intptr_t i0;
+    intptr_t i0, pf, pf_end;
+#define GV_PREFETCH_STEP()                                      \
+    do {                                                        \
+        if (pf < pf_end) {                                      \
+            gv_prefetch(a, as, pf, 0);                          \
+            gv_prefetch(z, zs, pf, 0);                          \
+            gv_prefetch(g, gs, pf, 0);                          \
+            gv_prefetch(rate, rs, pf, 0);                       \
+            gv_prefetch(out, os, pf, 1);                        \
+            gv_prefetch(drate, ds, pf, 1);                      \
+            pf += GV_PF_N;                                      \
+        }                                                       \
+    } while (0)
     for (i0 = 0; i0 < n; i0 += GV_BLOCK) {
         int m = n - i0 < GV_BLOCK ? (int)(n - i0) : GV_BLOCK, j, c, k;
         int count[NCLS] = {0}, start[NCLS + 1], fill[NCLS];
@@ -963,7 +1071,15 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
             for (j = 0; j < m; j++) abuf[j] = ND_AT(a, i0 + j, as);
         if (xb == xbuf)
             for (j = 0; j < m; j++) xbuf[j] = ND_AT(z, i0 + j, zs);
-        gv_classify(m, ab, xb, cls);
+        if (!GV_VECTOR_LEVEL) /* SSE2: the branches are faster than 2-lane masks */
+            for (j = 0; j < m; j++) cls[j] = gv_class(ab[j], xb[j]);
+        else if (!gv_classify_plain(m, ab, xb, cls))
+            gv_classify(m, ab, xb, cls);
+        /* the next block's lines of a, z, g, rate and of the outputs are touched
+         * (prefetched to L2) a few at a time between the series groups, so their
+         * misses overlap the lanes' arithmetic */
+        pf = i0 + GV_BLOCK;
+        pf_end = n - pf < GV_BLOCK ? n : pf + GV_BLOCK;
         for (j = 0; j < m; j++) count[cls[j]]++;
         start[0] = 0;
         for (c = 0; c < NCLS; c++) {
@@ -980,10 +1096,19 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
         }
         for (c = 0; c < GV_NC; c++)
             for (k = fill[c]; k < start[c + 1]; k++) { va[k] = va[k - 1]; vx[k] = vx[k - 1]; }
-        gv_lx_minus_psi(nser, va, vx, 1.0, vL);
-        gv_lx_minus_psi(nall - nser, va + nser, vx + nser, 0.0, vL + nser);
-        for (k = 0; k < nser; k += GV_W) gv_series(va + k, vx + k, vL + k, vr + k);
-        for (; k < nall; k += GV_W) gv_cf(va + k, vx + k, vL + k, vr + k);
+        /* series buckets: two groups run as one where a bucket has two (about 5%
+         * faster at both levels: more independent work in flight) */
+        for (c = 0; c < GV_NB; c++) {
+            for (k = start[c]; k + 2 * GV_W <= start[c + 1]; k += 2 * GV_W) {
+                gv_series2(va + k, vx + k, vr + k);
+                GV_PREFETCH_STEP();
+            }
+            for (; k < start[c + 1]; k += GV_W) {
+                gv_series1(va + k, vx + k, vr + k);
+                GV_PREFETCH_STEP();
+            }
+        }
+        for (k = nser; k < nall; k += GV_W) gv_cf(va + k, vx + k, vr + k);
         gv_temme(count[GV_TEMME], va + nall, vx + nall, vr + nall);
         /* tiny x: L of x 2^64 (x/w must stay normal for gv_log), less 64 log 2 */
         for (k = start[GV_TINY]; k < start[GV_TINY + 1]; k++) vr[k] = vx[k] * 0x1p64;
@@ -1006,6 +1131,7 @@ static void grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
         }
     }
 }
+#undef GV_PREFETCH_STEP
 
 void nd_gamma_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *z,
                                intptr_t zs, const double *g, intptr_t gs, const double *rate,

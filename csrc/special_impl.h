@@ -8,7 +8,7 @@ double nd_i_stirling_corr(double x);
 double nd_i_psi_minus_log(double x);
 /* psi(x), x > 0, absolute accuracy (no root treatment) */
 double nd_i_psi_pos(double x);
-/* test hook: points where the AVX-512 region classifier of the gamma gradient
+/* test hook: points where the dispatched (vector) region classifier of the gamma gradient
  * fill disagrees with the scalar one (csrc/tests/test_special.c) */
 int nd_i_gamma_grad_class_mismatches(int n, const double *a, const double *x);
 

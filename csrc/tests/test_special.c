@@ -118,8 +118,10 @@ int main(void)
             }
     }
     {
-        /* the AVX-512 region classifier = the scalar one (the class picks the
-         * method, so the bits): a grid over every boundary, plus edge values */
+        /* the vector region classifiers (the full one, and the plain-block one
+         * where it applies) = the scalar one (the class picks the method, so the
+         * bits): a grid over every boundary, plus edge values; run under each
+         * NUMDIST_SIMD_MAX to check each level's build */
         static double ga[4096], gx[4096];
         static const double as_[] = {-1.0, 0.0, 5e-5, 1e-4, 0.3, 1.0, 2.5, 29.9, 30.0, 31.0,
                                      1e3, 99999.0, 1e5, 1e300, INFINITY, NAN};
