@@ -277,6 +277,23 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
  * buffer of PW_BLOCK values as they are needed. */
 #define PW_BLOCK 128
 
+/* res = the sum of v[0 .. n) (n <= PW_BLOCK) in NumPy's leaf order: fewer than 8 terms,
+ * one accumulator from 0; else 8 accumulators r[], combined pairwise, then the tail
+ * (i, j: the caller's loop counters) */
+#define PW_LEAF_SUM(T, v, n, r, i, j, res)                                                       \
+    do {                                                                                         \
+        if ((n) < 8) {                                                                           \
+            (res) = (T)0;                                                                        \
+            for ((i) = 0; (i) < (n); (i)++) (res) += (v)[i];                                     \
+            break;                                                                               \
+        }                                                                                        \
+        for ((j) = 0; (j) < 8; (j)++) (r)[j] = (v)[j];                                           \
+        for ((i) = 8; (i) < (n) - ((n) % 8); (i) += 8)                                           \
+            for ((j) = 0; (j) < 8; (j)++) (r)[j] += (v)[(i) + (j)];                              \
+        (res) = (((r)[0] + (r)[1]) + ((r)[2] + (r)[3])) + (((r)[4] + (r)[5]) + ((r)[6] + (r)[7])); \
+        for (; (i) < (n); (i)++) (res) += (v)[i];                                                \
+    } while (0)
+
 /* A contiguous leaf (n <= PW_BLOCK): the log densities into a stack block and their
  * sum in NumPy's order (fewer than 8 terms: one accumulator from 0; else 8 lanes, the
  * lanes combined pairwise, then the tail), compiled at each SIMD level so that the
@@ -289,16 +306,7 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
         T buf[PW_BLOCK], r[8], res;                                                               \
         intptr_t i, j;                                                                            \
         normal_lp_row##SUF##LV(n, x, loc, sc, pow2, ls, c, buf);                                  \
-        if (n < 8) {                                                                              \
-            res = (T)0;                                                                           \
-            for (i = 0; i < n; i++) res += buf[i];                                                \
-            return res;                                                                           \
-        }                                                                                         \
-        for (j = 0; j < 8; j++) r[j] = buf[j];                                                    \
-        for (i = 8; i < n - (n % 8); i += 8)                                                      \
-            for (j = 0; j < 8; j++) r[j] += buf[i + j];                                           \
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));                  \
-        for (; i < n; i++) res += buf[i];                                                         \
+        PW_LEAF_SUM(T, buf, n, r, i, j, res);                                                     \
         return res;                                                                               \
     }
 
@@ -316,16 +324,7 @@ DEFINE_LP_LEAF(_f, float, GF_T512, _v3)
     {                                                                                            \
         intptr_t i, j;                                                                           \
         T r[8], res;                                                                             \
-        if (n < 8) {                                                                             \
-            res = (T)0;                                                                          \
-            for (i = 0; i < n; i++) res += v[i];                                                 \
-            return res;                                                                          \
-        }                                                                                        \
-        for (j = 0; j < 8; j++) r[j] = v[j];                                                     \
-        for (i = 8; i < n - (n % 8); i += 8)                                                     \
-            for (j = 0; j < 8; j++) r[j] += v[i + j];                                            \
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));                 \
-        for (; i < n; i++) res += v[i];                                                          \
+        PW_LEAF_SUM(T, v, n, r, i, j, res);                                                      \
         return res;                                                                              \
     }                                                                                            \
     typedef struct { nd_sb x, loc, scale, log_scale; T c; intptr_t s; int pow2; } lp_ctx##SUF;             \
