@@ -13,18 +13,16 @@ committed tables and the raw words of the stream.
 import copy
 import math
 import os
-import pathlib
-import re
 
 import numpy as np
 import pytest
 
 import numdist as nd
 from conftest import assert_same_bits, run_at_simd_level
+from ziggurat_rule import Words, header_constant, table, uint_literal
 from numdist._elementwise import simd_level
 from numdist.random import Xoshiro256x8
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 LEVELS = {"scalar": 0, "avx2": 2, "avx512": 3}
 
 # Sizes around a block (2048 words) and a chunk (65536 elements), so that the
@@ -88,34 +86,25 @@ def test_this_process_level_follows_the_environment():
 
 # -- the stream rule in Python ------------------------------------------------------------------
 
-def _table(name, conv):
-    text = (ROOT / "csrc" / "ziggurat_tables.c").read_text()
-    body = re.search(rf"\b{name}\[256\](?:\[4\])?[^=]*=\s*\{{(.*?)\}};", text, re.S).group(1)
-    items = [t.strip(" \n{}") for t in body.replace("}", ",").split(",")]
-    return [conv(t) for t in items if t]
-
-
-EXP_K = _table("nd_exp_k", lambda t: int(re.fullmatch(r"UINT64_C\((\d+)\)", t).group(1)))
-EXP_W = _table("nd_exp_w", float.fromhex)
-EXP_FE = _table("nd_exp_fe", float.fromhex)
-_WEDGE = _table("nd_exp_wedge", float.fromhex)
+EXP_K = table("nd_exp_k", uint_literal)
+EXP_W = table("nd_exp_w", float.fromhex)
+EXP_FE = table("nd_exp_fe", float.fromhex)
+_WEDGE = table("nd_exp_wedge", float.fromhex)
 EXP_WEDGE = [_WEDGE[4 * i:4 * i + 4] for i in range(256)]
-_HDR = (ROOT / "csrc" / "include" / "numdist" / "ziggurat_tables.h").read_text()
-EXP_R = float.fromhex(re.search(r"#define ND_EXP_R (\S+)", _HDR).group(1))
+EXP_R = header_constant("ND_EXP_R")
 
 
 def _rule(words, n):
     """ziggurat.h's exponential rule: values, a mask of the values whose wedge was
     decided by the exact test (computed here with math.log instead of the
     library's nd_log_pos: equal but for a last-bit tie), and the words used."""
-    pos = 0
+    src = Words(words)
     out = np.empty(n)
     approx = np.zeros(n, dtype=bool)
     for k in range(n):
         off = 0.0
         while True:
-            w = int(words[pos])
-            pos += 1
+            w = src.next()
             i, m = w & 0xFF, w >> 11
             x = float(m) * EXP_W[i]
             if m < EXP_K[i]:
@@ -123,8 +112,7 @@ def _rule(words, n):
             if i == 0:
                 off += EXP_R
                 continue
-            u = (int(words[pos]) >> 11) * 2.0**-53
-            pos += 1
+            u = src.u_co()
             wt = EXP_WEDGE[i]
             t = (wt[0] - x) * wt[1]
             if u < t + wt[2]:
@@ -136,7 +124,7 @@ def _rule(words, n):
             if -math.log(y) > x:
                 break
         out[k] = off + x
-    return out, approx, pos
+    return out, approx, src.pos
 
 
 def test_tables_parsed():

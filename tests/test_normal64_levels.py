@@ -12,15 +12,13 @@ itself, over sizes that end the 8-word groups, the 2048-word blocks and the bit
 buffer at many places.
 """
 import math
-import pathlib
-import re
 
 import numpy as np
 import pytest
 
 from conftest import run_at_simd_level
+from ziggurat_rule import Words, normal_tail, table, uint_literal
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 LEVELS = {"scalar": 0, "avx2": 2, "avx512": 3}
 CASES = [(1, 5), (2, 9), (3, 2047), (4, 4103), (5, 20011), (6, 65536)]
 
@@ -46,42 +44,19 @@ print(json.dumps({"normal": normal_simd_level()}))
 """
 
 
-def _table(name, conv):
-    text = (ROOT / "csrc" / "ziggurat_tables.c").read_text()
-    body = re.search(rf"\b{name}\[\d+\]\s*=\s*\{{(.*?)\}};", text, re.S).group(1)
-    return [conv(t.strip()) for t in body.split(",") if t.strip()]
-
-
-def _u64(tok):
-    return int(re.fullmatch(r"UINT64_C\((\d+)\)", tok).group(1))
-
-
-W64 = _table("nd_zig_w64", float.fromhex)
-K64 = _table("nd_zig_k64", _u64)
-FD = _table("nd_zig_fd", float.fromhex)
-_HDR = (ROOT / "csrc" / "include" / "numdist" / "ziggurat_tables.h").read_text()
-ZIG_R = float.fromhex(re.search(r"#define ND_ZIG_R (\S+)", _HDR).group(1))
-ZIG_INV_R = float.fromhex(re.search(r"#define ND_ZIG_INV_R (\S+)", _HDR).group(1))
+W64 = table("nd_zig_w64", float.fromhex)
+K64 = table("nd_zig_k64", uint_literal)
+FD = table("nd_zig_fd", float.fromhex)
 
 
 def _rule_f64(words, n):
     """normal.h's float64 ziggurat rule: the values, a mask of those that came from the
     tail (computed here with math.log: compared with a tolerance), and the words used."""
-    pos = 0
+    src = Words(words)
     out = np.empty(n)
     approx = np.zeros(n, dtype=bool)
-
-    def word():
-        nonlocal pos
-        w = int(words[pos])
-        pos += 1
-        return w
-
-    def u_oc():
-        return ((word() >> 11) + 1) * 2.0**-53
-
     for k in range(n):
-        w = word()
+        w = src.next()
         while True:
             j, m = w & 0x1FF, w >> 12
             i = j & 0xFF
@@ -90,21 +65,16 @@ def _rule_f64(words, n):
                 out[k] = x
                 break
             if i == 0:
-                while True:
-                    xx = -math.log(u_oc()) * ZIG_INV_R
-                    yy = -math.log(u_oc())
-                    if yy + yy > xx * xx:
-                        break
-                z = ZIG_R + xx
+                z = normal_tail(src)
                 out[k], approx[k] = (-z if j >> 8 else z), True
                 break
-            u = (word() >> 11) * 2.0**-53
+            u = src.u_co()
             y = FD[i] + u * (FD[i - 1] - FD[i])
             if -2.0 * math.log(y) > x * x:
                 out[k] = x
                 break
-            w = word()
-    return out, approx, pos
+            w = src.next()
+    return out, approx, src.pos
 
 
 @pytest.fixture(scope="module")

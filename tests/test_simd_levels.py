@@ -13,8 +13,6 @@ tables and the raw words of the stream.
 import copy
 import math
 import os
-import pathlib
-import re
 import subprocess
 import sys
 
@@ -23,10 +21,10 @@ import pytest
 
 import numdist as nd
 from conftest import assert_same_bits, run_at_simd_level
+from ziggurat_rule import Words, normal_tail, table, uint_literal
 from numdist._elementwise import normal_simd_level
 from numdist.random import Xoshiro256x8
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 LEVELS = {"scalar": 0, "sse2": 1, "avx2": 2, "avx512": 3}
 
 # Draws made at each level: float32 (the vectorised path) over many sizes, so that
@@ -138,41 +136,18 @@ def test_bench_header_reports_the_normal_level():
 
 # -- the stream rule in Python ------------------------------------------------------------------
 
-def _table(name, conv):
-    text = (ROOT / "csrc" / "ziggurat_tables.c").read_text()
-    body = re.search(rf"\b{name}\[\d+\]\s*=\s*\{{(.*?)\}};", text, re.S).group(1)
-    items = [t.strip() for t in body.split(",") if t.strip()]
-    return [conv(t) for t in items]
-
-
-def _u32(tok):
-    return int(re.fullmatch(r"UINT32_C\((\d+)\)", tok).group(1))
-
-
-W32 = np.array(_table("nd_zig_w32", lambda t: float.fromhex(t.rstrip("f"))), dtype=np.float32)
-K32 = _table("nd_zig_k32", _u32)
-FD = _table("nd_zig_fd", float.fromhex)
-_HDR = (ROOT / "csrc" / "include" / "numdist" / "ziggurat_tables.h").read_text()
-ZIG_R = float.fromhex(re.search(r"#define ND_ZIG_R (\S+)", _HDR).group(1))
-ZIG_INV_R = float.fromhex(re.search(r"#define ND_ZIG_INV_R (\S+)", _HDR).group(1))
+W32 = np.array(table("nd_zig_w32", lambda t: float.fromhex(t.rstrip("f"))), dtype=np.float32)
+K32 = table("nd_zig_k32", uint_literal)
+FD = table("nd_zig_fd", float.fromhex)
 
 
 def _rule_f32(words, n):
     """normal.h's float32 ziggurat rule: values, a mask of the values that came from
     the tail (computed here with math.log, so compared with a tolerance), and the
     number of words used."""
-    pos = 0
+    src = Words(words)
     out = np.empty(n, dtype=np.float32)
     approx = np.zeros(n, dtype=bool)
-
-    def word():
-        nonlocal pos
-        w = int(words[pos])
-        pos += 1
-        return w
-
-    def u_oc():
-        return ((word() >> 11) + 1) * 2.0**-53
 
     def candidate(h):
         # returns (value, from_tail)
@@ -183,28 +158,24 @@ def _rule_f32(words, n):
             if m < K32[j]:
                 return x, False
             if i == 0:
-                while True:
-                    xx = -math.log(u_oc()) * ZIG_INV_R
-                    yy = -math.log(u_oc())
-                    if yy + yy > xx * xx:
-                        z = ZIG_R + xx
-                        return np.float32(-z if j >> 8 else z), True
-            u = (word() >> 11) * 2.0**-53
+                z = normal_tail(src)
+                return np.float32(-z if j >> 8 else z), True
+            u = src.u_co()
             y = FD[i] + u * (FD[i - 1] - FD[i])
             ax = abs(float(x))
             if -2.0 * math.log(y) > ax * ax:
                 return x, False
-            h = word() & 0xFFFFFFFF
+            h = src.next() & 0xFFFFFFFF
 
     k = 0
     while k < n:
-        w = word()
+        w = src.next()
         out[k], approx[k] = candidate(w & 0xFFFFFFFF)
         k += 1
         if k < n:
             out[k], approx[k] = candidate(w >> 32)
             k += 1
-    return out, approx, pos
+    return out, approx, src.pos
 
 
 @pytest.mark.parametrize("n", [7, 1000, 65536])
