@@ -17,7 +17,7 @@ void nd_bits_init_numpy(nd_bits_t *b, nd_bitgen_t *bitgen)
     b->xo = NULL;
     b->expect = 0;
     b->rows_valid = 0;
-    b->fresh_out = 0;
+    b->stream_out = 0;
     b->pos = b->end = b->buf;
 }
 
@@ -27,7 +27,7 @@ void nd_bits_init_xoshiro(nd_bits_t *b, nd_xoshiro_t *xo)
     b->xo = xo;
     b->expect = 0;
     b->rows_valid = 0;
-    b->fresh_out = 0;
+    b->stream_out = 0;
     b->pos = b->end = b->buf;
 }
 

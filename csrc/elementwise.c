@@ -85,7 +85,7 @@ ND_EW_DECLARE(truncated_normal);
 void nd_ew_normal_f64(nd_bits_t *bits, intptr_t n, char *out, intptr_t os, const char *p0,
                       intptr_t s0, const char *p1, intptr_t s1)
 {
-    random_normal_fill_stream(bits, ND_NORMAL_ZIGGURAT, n, (double *)(void *)out, os,
+    random_normal_fill(bits, ND_NORMAL_ZIGGURAT, n, (double *)(void *)out, os,
                        (const double *)(const void *)p0, s0, (const double *)(const void *)p1, s1);
 }
 

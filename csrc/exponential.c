@@ -215,7 +215,8 @@ static void ex_fill_signed(nd_bits_t *b, intptr_t n, double *out) { ex_fill_scal
  * more) write through an L1 staging buffer of EX_STAGE values copied to the
  * output with non-temporal stores: the output does not pass through the
  * caches (no read for ownership), which at 1e7 values halves the memory
- * traffic.  Smaller fills store directly.
+ * traffic), when the caller allows it (nd_bits_t.stream_out).  Smaller fills,
+ * and all fills without that flag, store directly.
  *
  * Fills that need more than a block take whole blocks instead (the words made
  * in the same loop): see "whole blocks" below; the windows serve the rest.
@@ -947,13 +948,16 @@ EX_T256 static EX_ALWAYS_INLINE void ex_block256(nd_bits_t *b, double *tmp, uint
 EX_FILL_WIN(ex_core512, EX_T512, 16, ex_step512, ex_block512, ex_marks512, ex_keep512, ex_pack512, EX_STREAM512, nd_sw_refill512)
 EX_FILL_WIN(ex_core256, EX_T256, 8, ex_step256, ex_block256, ex_marks, ex_keep256, ex_pack256, EX_STREAM256, nd_bits_refill)
 
-/* Large fills: the head to a 64-byte boundary stored directly, the rest through
- * the staging buffer with non-temporal stores. */
+/* Large fills the caller lets stream (b->stream_out): the head to a 64-byte
+ * boundary stored directly, the rest through the staging buffer with
+ * non-temporal stores.  Not numdist/stream_store.h's copy: the lines of one
+ * block leave during the next block's steps (ex_block512 / 256), which a copy
+ * after each block would serialise. */
 #define EX_FILL_NT(NAME, TGT, CORE)                                                        \
     TGT static EX_ALWAYS_INLINE void NAME(nd_bits_t *b, intptr_t n, double *out, const int sg) \
     {                                                                                      \
         intptr_t head = (intptr_t)(((64 - ((uintptr_t)out & 63)) & 63) >> 3);              \
-        if (((uintptr_t)out & 7) != 0 || n < EX_NT_MIN || b->fresh_out) {                  \
+        if (((uintptr_t)out & 7) != 0 || n < EX_NT_MIN || !b->stream_out) {                \
             CORE(b, n, out, sg, 0);                                                        \
             return;                                                                        \
         }                                                                                  \

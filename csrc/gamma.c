@@ -88,7 +88,8 @@
  * the others one by one in try order; the accepted values are compacted
  * (vcompresspd; AVX2 a permutation table).  The boosts are exp polynomials
  * over whole pieces, four vectors at a time.  Calls of >= 65536 contiguous
- * float64 values stream whole 64-byte lines out with non-temporal stores.
+ * float64 values stream whole 64-byte lines out with non-temporal stores
+ * when the caller allows it (nd_bits_t.stream_out).
  * Level: nd_exponential_simd_level (NUMDIST_SIMD_MAX).  docs/performance.md,
  * "The gamma bulk rule, third pass", has the measurements.
  */
@@ -100,6 +101,7 @@
 #include "numdist/strided.h"
 #include "ew_common.h"
 #include "numdist/simd_words.h"
+#include "numdist/stream_store.h"
 
 #if defined(__GNUC__)
 #define G_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -896,57 +898,10 @@ static void gb_fill(nd_bits_t *bits, intptr_t n, double *z, gcarry *cr)
  * non-temporal stores of whole 64-byte lines from a small staging buffer in
  * L1: the output's lines are not read into the cache before being written
  * (half the memory traffic of a large draw), and do not evict the working
- * set.  Levels 2 and 3 only; the numbers are the same either way.  The kernel
- * fences (sfence) before it returns. */
+ * set.  Levels 2 and 3 only, and only when the caller allows it
+ * (bits->stream_out); the numbers are the same either way.  The copies are
+ * numdist/stream_store.h's; the kernel fences (sfence) before it returns. */
 #define GB_NT_MIN ((intptr_t)65536)
-
-#ifdef GW_X86
-/* nl lines of 8 values from src to the 64-byte aligned dst */
-__attribute__((target("avx512f"))) static void gb_stream_512(double *dst, const double *src, intptr_t nl)
-{
-    intptr_t l;
-    for (l = 0; l < nl; l++) _mm512_stream_pd(dst + 8 * l, _mm512_loadu_pd(src + 8 * l));
-}
-
-__attribute__((target("avx2"))) static void gb_stream_256(double *dst, const double *src, intptr_t nl)
-{
-    intptr_t l;
-    for (l = 0; l < nl; l++) {
-        _mm256_stream_pd(dst + 8 * l, _mm256_loadu_pd(src + 8 * l));
-        _mm256_stream_pd(dst + 8 * l + 4, _mm256_loadu_pd(src + 8 * l + 4));
-    }
-}
-#endif
-
-static void gb_stream(int level, double *dst, const double *src, intptr_t nl)
-{
-#ifdef GW_X86
-    if (level >= 3) { gb_stream_512(dst, src, nl); return; }
-    if (level == 2) { gb_stream_256(dst, src, nl); return; }
-#endif
-    (void)level;
-    memcpy(dst, src, sizeof(double) * 8 * (size_t)nl);
-}
-
-static void gb_sfence(int level)
-{
-#ifdef GW_X86
-    if (level >= 2) _mm_sfence();
-#endif
-    (void)level;
-}
-
-/* c values from src to dst (8-byte aligned): the whole 64-byte lines of dst
- * by gb_stream, the ends by plain stores */
-static void gb_copy_nt(int level, double *dst, const double *src, intptr_t c)
-{
-    intptr_t head = (intptr_t)(((64 - ((uintptr_t)dst & 63)) & 63) / 8), nl;
-    if (head > c) head = c;
-    memcpy(dst, src, sizeof(double) * (size_t)head);
-    nl = (c - head) / 8;
-    gb_stream(level, dst + head, src + head, nl);
-    memcpy(dst + head + 8 * nl, src + head + 8 * nl, sizeof(double) * (size_t)(c - head - 8 * nl));
-}
 
 /* gb_fill (the same values) into a large 8-byte aligned output: the head up
  * to a 64-byte boundary by gb_fill, then blocks into a staging buffer whose
@@ -968,7 +923,7 @@ static void gb_fill_nt(nd_bits_t *bits, intptr_t n, double *out, gcarry *cr)
     for (;;) {
         /* stg holds ns <= GB_N + 8 values, out[k] is on a line boundary */
         nl = ns / 8;
-        gb_stream(cr->level, out + k, stg, nl);
+        nd_stream_lines(cr->level, out + k, stg, nl);
         k += 8 * nl;
         ns -= 8 * nl;
         memmove(stg, stg + 8 * nl, sizeof(double) * (size_t)ns);
@@ -978,7 +933,7 @@ static void gb_fill_nt(nd_bits_t *bits, intptr_t n, double *out, gcarry *cr)
     memcpy(out + k, stg, sizeof(double) * (size_t)ns);
     k += ns;
     gb_fill(bits, n - k, out + k, cr);
-    gb_sfence(cr->level);
+    nd_stream_fence(cr->level);
 }
 
 /* boosting: z[k] = z[k] exp(-(e[k] ia)), e[k] a standard exponential, ia = 1/a
@@ -1410,7 +1365,7 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
             if (p.kind == GK_MT && !(LOG) && sizeof(T) == 8 && os == 8 && (SCALE) == 1.0) {        \
                 /* contiguous float64 G(a), a > 1: the whole run of blocks in place  \
                  * (the same values as piece by piece; no carry copy per piece) */   \
-                if (n >= GB_NT_MIN && cr.level >= 2 && (uintptr_t)out % 8 == 0 && !bits->fresh_out) \
+                if (n >= GB_NT_MIN && cr.level >= 2 && (uintptr_t)out % 8 == 0 && bits->stream_out) \
                     gb_fill_nt(bits, n, (double *)(void *)out, &cr);                      \
                 else                                                                      \
                     gb_fill(bits, n, (double *)(void *)out, &cr);                         \
@@ -1418,22 +1373,22 @@ static void gamma_vary(nd_bits_t *bits, intptr_t c, const double *a, double *z, 
             }                                                                             \
             {                                                                             \
             /* a large contiguous float64 output: pieces drawn in buf (L1) and \
-             * streamed out (gb_copy_nt) */                                      \
+             * streamed out (nd_stream_copy) */                                  \
             const int nt = sizeof(T) == 8 && os == 8 && (SCALE) == 1.0 && n >= GB_NT_MIN && \
-                           cr.level >= 2 && (uintptr_t)out % 8 == 0 && !bits->fresh_out;  \
+                           cr.level >= 2 && (uintptr_t)out % 8 == 0 && bits->stream_out;  \
             while (n > 0) {                                                               \
                 intptr_t c = n < EW_CHUNK ? n : EW_CHUNK, k;                              \
                 /* contiguous float64 output: drawn in place (a0 was read first) */       \
                 double *z = sizeof(T) == 8 && os == 8 && !nt ? (double *)(void *)out : buf; \
                 gamma_const(bits, c, z, &p, LOG, &cr);                                    \
                 if (nt)                                                                   \
-                    gb_copy_nt(cr.level, (double *)(void *)out, buf, c);                  \
+                    nd_stream_copy(cr.level, (double *)(void *)out, buf, c);              \
                 else if ((void *)z != (void *)out || (SCALE) != 1.0)                      \
                     for (k = 0; k < c; k++) EW_OUT(T, out, k * os) = (T)(z[k] / (SCALE)); \
                 out += c * os;                                                            \
                 n -= c;                                                                   \
             }                                                                             \
-            if (nt) gb_sfence(cr.level);                                                  \
+            if (nt) nd_stream_fence(cr.level);                                            \
             }                                                                             \
             return;                                                                       \
         }                                                                                 \

@@ -23,6 +23,7 @@
 #include "numdist/ziggurat.h"
 #include "numdist/simd_env.h"
 #include "numdist/simd_words.h"
+#include "numdist/stream_store.h"
 
 /* No fused multiply-add contraction, whatever the flags (-std=gnu99 with FMA
  * hardware would otherwise contract): results must not depend on the CPU. */
@@ -47,8 +48,9 @@
 /* Values generated per pass of the strided / loc / scale paths (even, so that a
  * float32 ziggurat word or a Box-Muller pair is never split between passes). */
 #define ND_NORMAL_CHUNK 1024
-/* the smallest standard fill that random_normal_fill_stream streams out: a whole
- * dispatcher chunk (512 KB), as the exponential and gamma fills */
+/* the smallest standard fill that random_normal_fill streams out (when
+ * bits->stream_out allows it): a whole dispatcher chunk (512 KB), as the
+ * exponential and gamma fills */
 #define ND_NORMAL_NT_MIN ((intptr_t)65536)
 
 /* ------------------------------------------------------------------------- */
@@ -1162,19 +1164,6 @@ static inline unsigned z64_step8(const uint64_t *p, double *o)
         out[d + (k)] = x_;                                             \
     } while (0)
 
-#ifdef ND_ZIG_X86
-/* c values from the staging buffer src to out (8-byte aligned): whole 64-byte
- * lines of out by non-temporal stores, the ends by plain ones */
-ND_ZIG_TARGET("avx512f") static void z64_copy_nt(double *out, const double *src, intptr_t c)
-{
-    intptr_t head = (intptr_t)(((64 - ((uintptr_t)out & 63)) & 63) / 8), l, nl;
-    if (head > c) head = c;
-    memcpy(out, src, sizeof(double) * (size_t)head);
-    nl = (c - head) / 8;
-    for (l = 0; l < nl; l++) _mm512_stream_pd(out + head + 8 * l, _mm512_loadu_pd(src + head + 8 * l));
-    memcpy(out + head + 8 * nl, src + head + 8 * nl, sizeof(double) * (size_t)(c - head - 8 * nl));
-}
-#endif
 
 #if defined(__GNUC__)
 #define ND_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -1245,16 +1234,6 @@ static ND_NOINLINE intptr_t zig64_words_avx2(zig_src *s, const uint64_t *p, intp
     return zig64_words(s, p, lim, out, n, ip, 1);
 }
 
-/* As z64_copy_nt, level 2: whole 32-byte pieces of out by non-temporal stores */
-ND_ZIG_TARGET("avx2") static void z64_copy_nt256(double *out, const double *src, intptr_t c)
-{
-    intptr_t head = (intptr_t)(((32 - ((uintptr_t)out & 31)) & 31) / 8), l, nl;
-    if (head > c) head = c;
-    memcpy(out, src, sizeof(double) * (size_t)head);
-    nl = (c - head) / 4;
-    for (l = 0; l < nl; l++) _mm256_stream_pd(out + head + 4 * l, _mm256_loadu_pd(src + head + 4 * l));
-    memcpy(out + head + 4 * nl, src + head + 4 * nl, sizeof(double) * (size_t)(c - head - 4 * nl));
-}
 #endif
 
 
@@ -1284,7 +1263,7 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
         while (n > 0) {
             intptr_t c = n < Z64_BLK ? n : Z64_BLK;
             zig_std64(b, c, stage, 0);
-            z64_copy_nt256(out, stage, c);
+            nd_stream_copy256(out, stage, c);
             out += c;
             n -= c;
         }
@@ -1299,7 +1278,7 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
         if (level >= 3 && n > Z64_BLK && b->pos == b->end) {
             if (nt) {
                 d = z64_block(b, stage);
-                z64_copy_nt(out, stage, d);
+                nd_stream_copy512(out, stage, d);
             } else {
                 d = z64_block(b, out);
             }
@@ -1560,11 +1539,10 @@ static void affine_inplace(double *ND_RESTRICT o, const double *ND_RESTRICT l, c
     for (k = 0; k < c; k++) o[k] = l[k] + s[k] * o[k];
 }
 
-/* random_normal_fill; nt: a standard fill of at least ND_NORMAL_NT_MIN values into
- * contiguous out streams its blocks out (zig_std64) */
-static void normal_fill(nd_bits_t *bits, nd_normal_method m, intptr_t n, double *out, intptr_t out_stride,
-                        const double *loc, intptr_t loc_stride, const double *scale, intptr_t scale_stride,
-                        int nt)
+/* A standard fill of at least ND_NORMAL_NT_MIN values into contiguous out
+ * streams its blocks out (zig_std64) when the caller allows it (bits->stream_out). */
+void random_normal_fill(nd_bits_t *bits, nd_normal_method m, intptr_t n, double *out, intptr_t out_stride,
+                        const double *loc, intptr_t loc_stride, const double *scale, intptr_t scale_stride)
 {
     double buf[ND_NORMAL_CHUNK];
     if (n <= 0) return;
@@ -1576,7 +1554,7 @@ static void normal_fill(nd_bits_t *bits, nd_normal_method m, intptr_t n, double 
     if (loc != NULL && scale != NULL && loc_stride == 0 && scale_stride == 0 && *loc == 0 && *scale == 1)
         loc = scale = NULL;
     if (out_stride == (intptr_t)sizeof(double) && loc == NULL && scale == NULL) {
-        std64(bits, m, n, out, nt && n >= ND_NORMAL_NT_MIN && !bits->fresh_out);
+        std64(bits, m, n, out, n >= ND_NORMAL_NT_MIN && bits->stream_out);
         return;
     }
     while (n > 0) {
@@ -1597,19 +1575,6 @@ static void normal_fill(nd_bits_t *bits, nd_normal_method m, intptr_t n, double 
         if (scale != NULL) scale = ND_CBYTE_PTR(double, scale, c * scale_stride);
         n -= c;
     }
-}
-
-void random_normal_fill(nd_bits_t *bits, nd_normal_method m, intptr_t n, double *out, intptr_t out_stride,
-                        const double *loc, intptr_t loc_stride, const double *scale, intptr_t scale_stride)
-{
-    normal_fill(bits, m, n, out, out_stride, loc, loc_stride, scale, scale_stride, 0);
-}
-
-void random_normal_fill_stream(nd_bits_t *bits, nd_normal_method m, intptr_t n, double *out,
-                               intptr_t out_stride, const double *loc, intptr_t loc_stride,
-                               const double *scale, intptr_t scale_stride)
-{
-    normal_fill(bits, m, n, out, out_stride, loc, loc_stride, scale, scale_stride, 1);
 }
 
 void random_normal_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t n,

@@ -1,7 +1,11 @@
-"""Large fills choose their stores by the output's memory (nd_bits_t.fresh_out, asked of
-the kernel with mincore): pages not touched yet (a large array just allocated for the
-draw) keep plain stores, memory written before (a reused out=) of a whole chunk or more
-gets non-temporal ones. A hint only: the numbers must be the same either way."""
+"""Large fills choose their stores by one flag, nd_bits_t.stream_out, which only the
+element-wise dispatcher sets: 1 for a C-contiguous output of resident memory (written
+before: a reused out=, asked of the kernel with mincore) that is not read back at once
+(``fill_tiles(read_back=False)``), where kernels write whole lines of a chunk or more with
+non-temporal stores; 0 (the default everywhere else) for pages not touched yet (a large
+array just allocated for the draw), strided outputs, and values read back at once (a Dask
+block feeding fused reductions, MultivariateNormal). A hint only: the numbers must be the
+same either way."""
 import numpy as np
 import pytest
 
@@ -32,3 +36,65 @@ def test_fresh_and_out_arrays_get_the_same_numbers(name, n):
     assert buf[0] == 7.0 and (buf[n + 1:] == 7.0).all()   # nothing written around out
     # both generators moved alike: the next draws agree
     np.testing.assert_array_equal(f(5, g1), f(5, g2))
+
+
+TILE_KERNELS = {
+    # kernel, parameter (None: the kernel's default); float64 contiguous outputs of whole
+    # chunks are where the normal, exponential and gamma kernels may stream
+    "normal": None,
+    "exponential": None,
+    "standard_gamma": 2.5,
+    "laplace": None,
+}
+
+
+@pytest.mark.parametrize("kernel", sorted(TILE_KERNELS))
+@pytest.mark.parametrize("read_back", [False, True])
+@pytest.mark.parametrize("offset", [0, 1])
+def test_tiles_into_resident_buffers_match_the_full_draw(kernel, read_back, offset):
+    """fill_tiles into a buffer written before (resident: streamed unless read_back) gives
+    the full draw's numbers, with read_back or without, and writes nothing around it."""
+    from numdist._common import CHUNK_ELEMS
+    from numdist.sampling import draw, draw_tiles
+
+    shape = (3 * CHUNK_ELEMS + 1001,)
+    p = TILE_KERNELS[kernel]
+    params = () if p is None else (np.full(shape, p),)
+    ref = draw(kernel, Xoshiro256x8(77), shape, np.dtype(np.float64), *params)
+    n = 2 * CHUNK_ELEMS + 1001                      # chunks [1, 4): two whole ones and the last
+    store = np.full(n + 2, 7.0)                     # written: its pages are resident
+    out = store[offset:offset + n]                  # offset 1: 8 bytes off a 64-byte line
+    got = draw_tiles(kernel, Xoshiro256x8(77), shape, np.dtype(np.float64), 1, 4, *params, out=out,
+                     read_back=read_back)
+    assert got is out
+    np.testing.assert_array_equal(out, ref[CHUNK_ELEMS:])
+    rest = np.delete(store, np.arange(offset, offset + n))
+    assert (rest == 7.0).all()
+
+
+def test_read_back_is_keyword_only_and_defaults_to_streaming():
+    from numdist import _elementwise
+    from numdist.sampling import draw_tiles
+    import inspect
+
+    sig = inspect.signature(draw_tiles)
+    assert sig.parameters["read_back"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert sig.parameters["read_back"].default is False
+    assert "read_back" in (_elementwise.fill_tiles.__doc__ or "")
+
+
+@pytest.mark.parametrize("name", ["standard_normal", "standard_exponential", "standard_gamma(2.5)"])
+def test_strided_and_reversed_outputs_get_the_same_numbers(name):
+    """Outputs that are not C-contiguous keep plain stores (the flag stays 0): the same
+    numbers as a fresh contiguous draw, and nothing written between their elements."""
+    f = SAMPLERS[name]
+    n = 2 * 65536 + 3
+    fresh = f(n, Xoshiro256x8(5))
+    buf = np.full(2 * n, 7.0)
+    f(n, Xoshiro256x8(5), out=buf[::2])
+    np.testing.assert_array_equal(buf[::2], fresh)
+    assert (buf[1::2] == 7.0).all()
+    rev = np.full(n, 7.0)
+    f(n, Xoshiro256x8(5), out=rev[::-1])
+    np.testing.assert_array_equal(rev[::-1], fresh)
+

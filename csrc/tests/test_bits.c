@@ -131,6 +131,18 @@ int main(void)
         (void)nd_bits_next64(&b);
         if (counter_state != 6) { printf("FAIL numpy drew %llu words for 6\n", H(counter_state)); fails++; }
     }
+    {
+        /* the store flag's safe default: both initialisers leave plain stores
+         * (stream_out 0) whatever the struct held (a reused malloc block) */
+        nd_bitgen_t bg = {0};
+        bg.next_uint64 = counting_next;
+        b.stream_out = 1;
+        nd_bits_init_xoshiro(&b, &xo);
+        if (b.stream_out != 0) { printf("FAIL init_xoshiro left stream_out %d\n", b.stream_out); fails++; }
+        b.stream_out = 1;
+        nd_bits_init_numpy(&b, &bg);
+        if (b.stream_out != 0) { printf("FAIL init_numpy left stream_out %d\n", b.stream_out); fails++; }
+    }
     printf("test_bits: %s\n", fails ? "FAILED" : "ok");
     return fails != 0;
 }

@@ -111,7 +111,8 @@ extern int nd_exponential_level_cap;
 
 /* Every level gives the numbers of n scalar calls, in pieces of many sizes (so
  * windows start at many buffer offsets, and pieces >= 65536 take the
- * non-temporal path at several output alignments), plain and signed. */
+ * non-temporal path at several output alignments when bits.stream_out allows
+ * it), plain and signed, with plain and with streaming stores. */
 static void test_exp_levels(void)
 {
     static const intptr_t pieces[] = {1, 2, 3, 7, 15, 16, 17, 31, 64, 255, 256, 257, 1000, 2047,
@@ -119,7 +120,7 @@ static void test_exp_levels(void)
     const intptr_t nl = 400000;
     double *ref = B, *got = A + 1, *sref; /* got: 8- but not 64-byte aligned */
     intptr_t i;
-    int cap, sg;
+    int cap, sg, st;
     reseed(21);
     for (i = 0; i < nl; i++) ref[i] = nd_standard_exponential(&bits);
     sref = malloc(sizeof(double) * (size_t)nl);
@@ -127,12 +128,14 @@ static void test_exp_levels(void)
     nd_exponential_level_cap = 0;
     reseed(21);
     nd_exponential_fill(&bits, nl, sref, 1);
+    for (st = 0; st < 2; st++)
     for (sg = 0; sg < 2; sg++) {
         for (cap = 3; cap >= 0; cap--) {
             intptr_t done = 0, k = 0;
             long bad = 0;
             nd_exponential_level_cap = cap;
             reseed(21);
+            bits.stream_out = st; /* after reseed: nd_bits_init_* clears it */
             while (done < nl) {
                 intptr_t c = pieces[k++ % (sizeof pieces / sizeof pieces[0])];
                 if (c > nl - done) c = nl - done;
@@ -140,8 +143,8 @@ static void test_exp_levels(void)
                 done += c;
             }
             for (i = 0; i < nl; i++) bad += fabs(got[i]) != ref[i] || (!sg && signbit(got[i]));
-            CHECK(bad == 0, "exponential level cap %d (runs at %d), signed %d: %ld values differ", cap,
-                  nd_exponential_simd_level(), sg, bad);
+            CHECK(bad == 0, "exponential level cap %d (runs at %d), signed %d, stream_out %d: %ld values differ",
+                  cap, nd_exponential_simd_level(), sg, st, bad);
             /* Laplace signs: bit 8 of each element's first word (the scalar
              * level, checked in test_scalars, is the reference) */
             if (sg) {

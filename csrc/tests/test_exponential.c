@@ -99,6 +99,7 @@ static void check_rates(unsigned p1, unsigned p0)
             long bad = 0;
             nd_exponential_level_cap = cap;
             setup(&b, &g, &s, 77 + p1, p1, p0);
+            b.stream_out = 1; /* pieces >= 65536 stream: the staging's tiny-refill path too */
             while (done < n) {
                 intptr_t c = pieces[k++ % (intptr_t)(sizeof pieces / sizeof pieces[0])];
                 if (c > n - done) c = n - done;
@@ -158,6 +159,7 @@ static void check_fused(void)
             nd_exponential_level_cap = cap;
             nd_xoshiro_seed(&xo, 12345, 678 + (uint64_t)sg);
             nd_bits_init_xoshiro(&b, &xo);
+            b.stream_out = 1; /* pieces >= 65536: the non-temporal path */
             while (done < n) {
                 intptr_t c = pieces[k++ % (intptr_t)(sizeof pieces / sizeof pieces[0])];
                 if (c > n - done) c = n - done;

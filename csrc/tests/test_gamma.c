@@ -420,11 +420,13 @@ static void test_levels(void)
         for (c = 0; c < 3; c++) {
             nd_exponential_level_cap = caps[c];
             reseed(200 + j);
+            bits.stream_out = 1; /* n >= GB_NT_MIN: the streamed path */
             draw1("standard_gamma", n, A, a);
             CHECK(ndiff(A, B, n) == 0, "standard_gamma(%g) level cap %d (runs at %d): %ld differ",
                   a, caps[c], nd_exponential_simd_level(), ndiff(A, B, n));
             CHECK(consumed() == cref, "standard_gamma(%g) level cap %d: words", a, caps[c]);
             reseed(200 + j);
+            bits.stream_out = 1;
             draw1("log_standard_gamma", n, A, a);
             CHECK(ndiff(A, L, n) == 0, "log_standard_gamma(%g) level cap %d: %ld differ", a, caps[c], ndiff(A, L, n));
         }
@@ -435,7 +437,8 @@ static void test_levels(void)
 
 /* Large contiguous float64 outputs (a call of >= 65536 values writes whole
  * 64-byte lines with non-temporal stores at levels 2 and 3, from a staging
- * buffer; the ends with plain stores) at every 8-byte offset from a line: the
+ * buffer, when bits.stream_out allows it; the ends with plain stores) at every
+ * 8-byte offset from a line: the
  * reference's values and words at every level, the values on either side
  * untouched. */
 static void test_large_offsets(void)
@@ -466,6 +469,7 @@ static void test_large_offsets(void)
                         long bad = 0;
                         for (i = -8; i < n + 8; i++) o[i] = -7.0;
                         reseed(300 + j);
+                        bits.stream_out = 1; /* the dispatcher's flag for resident outputs */
                         draw1(lg ? "log_standard_gamma" : "standard_gamma", n, o, a);
                         CHECK(ndiff(o, L, n) == 0 && consumed() == cref,
                               "%sstandard_gamma(%g) n %ld offset %d level cap %d: %ld differ", lg ? "log_" : "", a,

@@ -346,7 +346,8 @@ extern int nd_normal64_blocks;
  * so that blocks start at many places of the output and of the stream), at
  * every level, against the same draws with the pass switched off; after each
  * piece the words consumed so far agree. A third run draws through
- * random_normal_fill_stream (pieces of 65536 or more stream their blocks out)
+ * random_normal_fill with bits.stream_out = 1 (pieces of 65536 or more stream
+ * their blocks out)
  * into an output 3 values off its 64-byte line: the same values, and nothing
  * written around them. */
 static void test_blocks64(void)
@@ -366,14 +367,12 @@ static void test_blocks64(void)
                 nd_normal64_blocks = run != 0;
                 nd_normal_level_cap = cap;
                 reseed(KEY0 + 77 + (uint64_t)seed, KEY1 ^ (uint64_t)seed);
+                bits.stream_out = run == 2; /* after reseed: nd_bits_init_* clears it */
                 np = 0;
                 while (done < NB) {
                     intptr_t c = pieces[k++ % (intptr_t)(sizeof pieces / sizeof pieces[0])];
                     if (c > NB - done) c = NB - done;
-                    if (run == 2)
-                        random_normal_fill_stream(&bits, ND_NORMAL_ZIGGURAT, c, o + done, 8, NULL, 0, NULL, 0);
-                    else
-                        random_normal_fill(&bits, ND_NORMAL_ZIGGURAT, c, o + done, 8, NULL, 0, NULL, 0);
+                    random_normal_fill(&bits, ND_NORMAL_ZIGGURAT, c, o + done, 8, NULL, 0, NULL, 0);
                     done += c;
                     if (np < NP) used[run][np++] = xo_consumed();
                 }

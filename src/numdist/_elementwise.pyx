@@ -34,7 +34,7 @@ cdef struct ew_job:
     char *flat         # not NULL: chunks [c0, c1) of the output go to this contiguous buffer
     intptr_t flat0     # output element at flat[0] (c0 * ND_CHUNK_ELEMS)
     intptr_t itemsize
-    bint fresh_out     # out's pages not touched yet (nd_bits_t.fresh_out)
+    bint stream_out    # large fills may stream out (nd_bits_t.stream_out)
 
 
 cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
@@ -48,7 +48,7 @@ cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
     cdef const char *pb
     cdef char *po
     cdef intptr_t so
-    bits.fresh_out = job.fresh_out
+    bits.stream_out = job.stream_out
     if job.flat == NULL:
         nd_outer_seek(&o.it, start // n)
     if job.has[0]:
@@ -76,7 +76,7 @@ cdef void ew_chunk(void *vjob, intptr_t c, nd_bits_t *bits) noexcept nogil:
             nd_outer_next(&a.it)
         if job.has[1]:
             nd_outer_next(&b.it)
-    bits.fresh_out = 0
+    bits.stream_out = 0  # the default for whoever runs on these bits next
 
 
 cdef const nd_ew_kernel *_find(str name) except NULL:
@@ -147,7 +147,9 @@ def fill(str name, rng, cnp.ndarray out, *params):
         return out
     job.n = out.shape[ndim - 1] if ndim > 0 else 1
     operand_init(&job.out, out, ndim)
-    job.fresh_out = nd_memory_untouched(cnp.PyArray_DATA(out), <size_t>out.nbytes) if out.flags.c_contiguous else 0
+    # streaming only into resident contiguous memory: fresh pages are zeroed through the
+    # cache by their first writes, which plain stores then find there
+    job.stream_out = out.flags.c_contiguous and not nd_memory_untouched(cnp.PyArray_DATA(out), <size_t>out.nbytes)
     _init_params(&job, params, ndim)
     src = random_source(rng)
     run_chunks(src, nd_num_chunks(job.total), ew_chunk, &job)
@@ -155,14 +157,18 @@ def fill(str name, rng, cnp.ndarray out, *params):
 
 
 def fill_tiles(str name, rng, tuple shape, intptr_t c0, intptr_t c1, cnp.ndarray buf, *params,
-               int nthreads=0):
+               int nthreads=0, bint read_back=False):
     """Chunks ``[c0, c1)`` of the draw ``fill(name, rng, empty(shape), *params)`` would
     make, without the others: ``buf`` (C-contiguous, writeable, aligned, of the output
     dtype) receives output elements ``c0 * ND_CHUNK_ELEMS`` up to
     ``min(prod(shape), c1 * ND_CHUNK_ELEMS)`` (C order), with the numbers the full draw
     gives them. ``rng`` is numdist's generator positioned where the full draw would
     start (its counter is not moved); ``params`` are broadcast to ``shape`` (zero
-    strides are free). ``nthreads`` <= 0: :func:`numdist.get_num_threads`."""
+    strides are free). ``nthreads`` <= 0: :func:`numdist.get_num_threads`.
+
+    ``read_back``: the caller reads the values back at once (e.g. a Dask block feeding
+    the reductions fused after it): plain stores keep them in cache. Otherwise a large
+    ``buf`` of resident memory is written with non-temporal stores (the same numbers)."""
     cdef const nd_ew_kernel *k = _find(name)
     cdef ew_job job
     cdef int ndim = len(shape), i
@@ -185,7 +191,7 @@ def fill_tiles(str name, rng, tuple shape, intptr_t c0, intptr_t c1, cnp.ndarray
     job.total = total
     job.n = shape[ndim - 1] if ndim > 0 else 1
     job.flat = <char *>cnp.PyArray_DATA(buf)
-    job.fresh_out = nd_memory_untouched(job.flat, <size_t>buf.nbytes)
+    job.stream_out = not read_back and not nd_memory_untouched(job.flat, <size_t>buf.nbytes)
     job.flat0 = first
     job.itemsize = buf.itemsize
     _init_params(&job, params, ndim)

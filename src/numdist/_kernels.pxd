@@ -11,7 +11,7 @@ cdef extern from "numdist/bitgen.h" nogil:
     ctypedef struct nd_bits_t:
         uint64_t *pos
         uint64_t *end
-        int fresh_out
+        int stream_out
     void nd_bits_init_numpy(nd_bits_t *b, nd_bitgen_t *bitgen)
     void nd_bits_init_xoshiro(nd_bits_t *b, nd_xoshiro_t *xo)
     void nd_bits_refill(nd_bits_t *b)

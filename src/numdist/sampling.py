@@ -59,13 +59,16 @@ def draw(kernel: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, *params
 
 
 def draw_tiles(kernel: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, c0: int, c1: int,
-               *params: np.ndarray | None, out: np.ndarray | None = None, nthreads: int = 1) -> np.ndarray:
+               *params: np.ndarray | None, out: np.ndarray | None = None, nthreads: int = 1,
+               read_back: bool = False) -> np.ndarray:
     """Chunks ``[c0, c1)`` (docs/stream-contract.md, section 3) of ``draw(kernel, rng,
     shape, dtype, *params)``, flattened: output elements ``c0 * CHUNK_ELEMS`` up to
     ``min(prod(shape), c1 * CHUNK_ELEMS)`` in C order, bit for bit those of the full
     draw, computed without the other chunks (numdist.dask). ``rng`` is numdist's
     ``Xoshiro256x8`` at the block counter the full draw starts from; it is not moved.
-    ``out``: a C-contiguous buffer of that length to write into."""
+    ``out``: a C-contiguous buffer of that length to write into. ``read_back``: the
+    caller reads the values back at once (plain stores keep them in cache; see
+    ``_elementwise.fill_tiles``)."""
     from numdist._common import CHUNK_ELEMS
 
     _, out_int64 = _elementwise.kernel_info(kernel)
@@ -75,7 +78,7 @@ def draw_tiles(kernel: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, c
     buf = np.empty(n, dtype=out_dtype) if out is None else out
     ready = [None if p is None else np.broadcast_to(aligned(np.asarray(p).astype(dtype, copy=False)), shape)
              for p in params]
-    _elementwise.fill_tiles(kernel, rng, tuple(shape), c0, c1, buf, *ready, nthreads=nthreads)
+    _elementwise.fill_tiles(kernel, rng, tuple(shape), c0, c1, buf, *ready, nthreads=nthreads, read_back=read_back)
     return buf
 
 

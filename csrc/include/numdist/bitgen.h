@@ -50,20 +50,23 @@ typedef struct nd_bits {
     uint64_t rows[4];    /* row seeds of block rows_block (computed one block ahead) */
     uint64_t rows_block, rows_key[2];
     int rows_valid;
-    /* 1: the output is memory not touched yet (nd_memory_untouched; e.g. a large
-     * array just allocated for the draw): its pages are faulted in and zeroed by the
-     * first writes, which plain stores then find in the cache, so the large fills
-     * keep plain stores (non-temporal ones would write every line a second time).
-     * 0 (the default): memory written before (out=, reused heap blocks), which large
-     * fills may stream (no read of its lines before they are overwritten). Set by
-     * the element-wise dispatcher for each chunk. Only a hint: the values are the same. */
-    int fresh_out;
+    /* 1: the caller allows non-temporal stores of whole 64-byte lines: the output
+     * is resident memory (written before: out=, reused heap blocks) that will not be
+     * read back at once, so large fills may stream it (no read of its lines before
+     * they are overwritten). 0 (the default, set by nd_bits_init_*): plain stores,
+     * e.g. memory not touched yet (its pages are faulted in and zeroed by the first
+     * writes, which plain stores then find in the cache), or values read straight
+     * back (MultivariateNormal's transform, a Dask block feeding fused reductions).
+     * Only the element-wise dispatcher sets it, per chunk; kernels stream only when
+     * it is 1 and their own size threshold holds. Only a hint: the same values. */
+    int stream_out;
     uint64_t buf[ND_XO_BLOCK];
 } nd_bits_t;
 
 /* Whether [p, p + nbytes) is memory not touched yet (fresh from mmap: its first
  * writes fault its pages in and zero them): 1 when its first or last page is not
- * resident (Linux: mincore), else 0; 0 where that cannot be asked. Sets fresh_out. */
+ * resident (Linux: mincore), else 0; 0 where that cannot be asked. The element-wise
+ * dispatcher sets stream_out only where this is 0. */
 int nd_memory_untouched(const void *p, size_t nbytes);
 
 /* Refill b->buf; called by nd_bits_next64 when the buffer is empty. */

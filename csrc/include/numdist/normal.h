@@ -52,20 +52,17 @@ typedef enum { ND_NORMAL_ZIGGURAT = 0, ND_NORMAL_BOX_MULLER = 1 } nd_normal_meth
    negative or 0 (broadcast).  z_i standard normal drawn with method m from bits.
    With loc == NULL the result is scale*z_i, with scale == NULL loc + z_i (one
    rounding each); otherwise loc + scale*z_i (product rounded, then sum).
-   An unknown method falls back to the ziggurat.  n <= 0 draws nothing. */
+   An unknown method falls back to the ziggurat.  n <= 0 draws nothing.
+   Stores: with bits->stream_out set (the element-wise dispatcher's decision, for
+   resident outputs not read back at once), a standard fill (loc and scale absent
+   or 0 and 1) of at least 65536 values into contiguous out writes whole cache
+   lines with non-temporal stores where the kernel stages its blocks (AVX2,
+   AVX-512); with it 0 (the default: MultivariateNormal, which reads its normals
+   straight back) plain stores. The same numbers either way. */
 void random_normal_fill(nd_bits_t *bits, nd_normal_method m, intptr_t n,
                         double *out, intptr_t out_stride,
                         const double *loc, intptr_t loc_stride,
                         const double *scale, intptr_t scale_stride);
-/* random_normal_fill, except that a standard fill (loc and scale absent or 0 and 1)
-   of at least 65536 values into contiguous out writes whole cache lines with
-   non-temporal stores where the kernel has a whole-block pass (AVX-512): for the
-   element-wise samplers, whose large outputs are not read back at once. Callers
-   that read the values straight back (MultivariateNormal's in-place transform) use
-   random_normal_fill. The same numbers either way. */
-void random_normal_fill_stream(nd_bits_t *bits, nd_normal_method m, intptr_t n, double *out,
-                               intptr_t out_stride, const double *loc, intptr_t loc_stride,
-                               const double *scale, intptr_t scale_stride);
 void random_normal_fill_f(nd_bits_t *bits, nd_normal_method m, intptr_t n,
                           float *out, intptr_t out_stride,
                           const float *loc, intptr_t loc_stride,
