@@ -1,10 +1,11 @@
 """Large fills choose their stores by one flag, nd_bits_t.stream_out, which only the
 element-wise dispatcher sets: 1 for a C-contiguous output of resident memory (written
 before: a reused out=, asked of the kernel with mincore) that is not read back at once
-(``fill_tiles(read_back=False)``), where kernels write whole lines of a chunk or more with
-non-temporal stores; 0 (the default everywhere else) for pages not touched yet (a large
-array just allocated for the draw), strided outputs, and values read back at once (a Dask
-block feeding fused reductions, MultivariateNormal). A hint only: the numbers must be the
+(``read_back=False`` of ``fill``/``fill_tiles``), where kernels write whole lines of a chunk
+or more with non-temporal stores; 0 (the default everywhere else) for pages not touched yet
+(a large array just allocated for the draw), strided outputs, and values read back at once
+(``read_back=True``: the noise rsample_vjp keeps, a Dask block feeding fused reductions;
+MultivariateNormal). A hint only: the numbers must be the
 same either way."""
 import numpy as np
 import pytest
@@ -98,3 +99,29 @@ def test_strided_and_reversed_outputs_get_the_same_numbers(name):
     f(n, Xoshiro256x8(5), out=rev[::-1])
     np.testing.assert_array_equal(rev[::-1], fresh)
 
+
+
+@pytest.mark.parametrize("kernel", sorted(TILE_KERNELS))
+def test_fill_with_read_back_gets_the_same_numbers(kernel):
+    """fill(read_back=True) (Normal.rsample_vjp's kept noise: plain stores into a resident
+    block) and the streamed fill of the same resident buffer give the same numbers."""
+    from numdist import _elementwise
+
+    n = 2 * 65536 + 7
+    p = TILE_KERNELS[kernel]
+    params = () if p is None else (np.full(n, p),)
+    got = {}
+    for read_back in (False, True):
+        out = np.full(n, 7.0)                       # written: resident
+        _elementwise.fill(kernel, Xoshiro256x8(123), out, *params, read_back=read_back)
+        got[read_back] = out
+    np.testing.assert_array_equal(got[True], got[False])
+    assert np.isfinite(got[True]).all()
+
+
+def test_rsample_vjp_keeps_the_numbers_of_rsample_beyond_a_chunk():
+    """The noise rsample_vjp keeps (plain stores, read back at once) gives rsample's draw."""
+    d = nd.Normal(np.linspace(-1.0, 1.0, 1000), np.linspace(0.5, 2.0, 1000))
+    for _ in range(2):                              # the second step reuses pooled blocks
+        x, _vjp = d.rsample_vjp((300,), rng=Xoshiro256x8(9))
+        np.testing.assert_array_equal(x, d.rsample((300,), rng=Xoshiro256x8(9)))

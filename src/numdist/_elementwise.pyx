@@ -127,13 +127,15 @@ cdef int _init_params(ew_job *job, tuple params, int ndim) except -1:
     return 0
 
 
-def fill(str name, rng, cnp.ndarray out, *params):
+def fill(str name, rng, cnp.ndarray out, *params, bint read_back=False):
     """Fill ``out`` in place with draws of the element-wise kernel ``name``.
 
     ``out`` is writeable and aligned, of any strides; ``params`` (at most the
     kernel's count; None for a default) are aligned float32/float64 arrays of
     one dtype, already broadcast to ``out.shape``. ``out`` has that float dtype,
-    or int64 for integer kernels. Misuse raises ValueError before any write."""
+    or int64 for integer kernels. ``read_back``: the caller reads the values back
+    at once (the kept noise of ``rsample_vjp``): plain stores keep them in cache.
+    Misuse raises ValueError before any write."""
     cdef const nd_ew_kernel *k = _find(name)
     cdef ew_job job
     cdef int ndim = out.ndim, i
@@ -149,7 +151,8 @@ def fill(str name, rng, cnp.ndarray out, *params):
     operand_init(&job.out, out, ndim)
     # streaming only into resident contiguous memory: fresh pages are zeroed through the
     # cache by their first writes, which plain stores then find there
-    job.stream_out = out.flags.c_contiguous and not nd_memory_untouched(cnp.PyArray_DATA(out), <size_t>out.nbytes)
+    job.stream_out = (not read_back and out.flags.c_contiguous
+                      and not nd_memory_untouched(cnp.PyArray_DATA(out), <size_t>out.nbytes))
     _init_params(&job, params, ndim)
     src = random_source(rng)
     run_chunks(src, nd_num_chunks(job.total), ew_chunk, &job)

@@ -188,8 +188,9 @@ class LocScale(Distribution):
         shape = self._extended_shape(sample_shape)
         dtype, batch = self.dtype, self._batch_shape
         eps = _fused.empty(shape, dtype)
-        if eps.size:  # (draw() with out=: the same call, for an aligned C-ordered output)
-            _elementwise.fill(self._kernel[0], rng, eps)
+        if eps.size:  # (draw() with out=: the same call, for an aligned C-ordered output;
+            # plain stores: the affine pass below reads eps straight back)
+            _elementwise.fill(self._kernel[0], rng, eps, read_back=True)
         nb = len(batch)
         S, B = math.prod(shape[: len(shape) - nb]), math.prod(batch)
         eps2 = eps.reshape(S, B)  # a view: eps is C-contiguous
