@@ -151,14 +151,14 @@ EW_KERNEL_FILL(nd_ew_gumbel_f64, double, fill_exp, pass_gumbel_d, &ew_zero_d, &e
 EW_KERNEL_FILL(nd_ew_gumbel_f32, float, fill_exp, pass_gumbel_f, &ew_zero_f, &ew_one_f, EW_EXP_WORDS)
 
 static const nd_ew_kernel ew_table[] = {
-    /* name, nparams, out_int64, f64, f32, expected words per element */
-    {"normal", 2, 0, nd_ew_normal_f64, nd_ew_normal_f32, 1.0125},
+    /* name, nparams, out_int64, f64, f32, expected words per element, f64 any split */
+    {"normal", 2, 0, nd_ew_normal_f64, nd_ew_normal_f32, 1.0125, 1},
     {"normal_box_muller", 2, 0, nd_ew_normal_box_muller_f64, nd_ew_normal_box_muller_f32, 1.0},
     {"uniform", 2, 0, nd_ew_uniform_f64, nd_ew_uniform_f32, 1.0},
-    {"exponential", 1, 0, nd_ew_exponential_f64, nd_ew_exponential_f32, 1.034},
-    {"laplace", 2, 0, nd_ew_laplace_f64, nd_ew_laplace_f32, 1.034},
+    {"exponential", 1, 0, nd_ew_exponential_f64, nd_ew_exponential_f32, 1.034, 1},
+    {"laplace", 2, 0, nd_ew_laplace_f64, nd_ew_laplace_f32, 1.034, 1},
     {"cauchy", 2, 0, nd_ew_cauchy_f64, nd_ew_cauchy_f32, 2.05},
-    {"gumbel", 2, 0, nd_ew_gumbel_f64, nd_ew_gumbel_f32, 1.034},
+    {"gumbel", 2, 0, nd_ew_gumbel_f64, nd_ew_gumbel_f32, 1.034, 1},
     {"bernoulli", 1, 0, nd_ew_bernoulli_f64, nd_ew_bernoulli_f32, 1.0},
     {"geometric", 1, 1, nd_ew_geometric_f64, nd_ew_geometric_f32, 1.034},
     {"geometric_failures", 1, 1, nd_ew_geometric_failures_f64, nd_ew_geometric_failures_f32, 1.034},

@@ -125,3 +125,44 @@ def test_rsample_vjp_keeps_the_numbers_of_rsample_beyond_a_chunk():
     for _ in range(2):                              # the second step reuses pooled blocks
         x, _vjp = d.rsample_vjp((300,), rng=Xoshiro256x8(9))
         np.testing.assert_array_equal(x, d.rsample((300,), rng=Xoshiro256x8(9)))
+
+
+# parameters inside every kernel's domain (one or two, broadcast to the output shape)
+KERNEL_PARAMS = {"normal": (0.5, 2.0), "normal_box_muller": (0.5, 2.0), "uniform": (-1.0, 3.0),
+                 "exponential": (2.0,), "laplace": (0.5, 2.0), "cauchy": (0.5, 2.0), "gumbel": (0.5, 2.0),
+                 "bernoulli": (0.3,), "geometric": (0.3,), "geometric_failures": (0.3,),
+                 "standard_gamma": (2.5,), "log_standard_gamma": (0.4,), "chisquare": (3.0,),
+                 "standard_t": (4.0,), "beta": (0.7, 2.0), "lognormal": (0.1, 0.5), "weibull": (1.5,),
+                 "poisson": (3.7,), "negative_binomial_odds": (3.0, 0.7), "binomial": (20.0, 0.3),
+                 "truncated_normal": (-1.0, 2.0)}
+
+
+def _kernel_cases():
+    from numdist import _elementwise
+
+    # integer kernels take their dtype from their parameters: always given there
+    return [(name, with_params) for name in sorted(KERNEL_PARAMS) for with_params in (False, True)
+            if with_params or not _elementwise.kernel_info(name)[1]]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, with_params", _kernel_cases())
+def test_contiguous_and_strided_outputs_get_the_same_numbers(name, with_params, dtype):
+    """A C-contiguous 2-D output (which the dispatcher may pass a chunk at a time to the
+    kernels whose values do not depend on call boundaries) and a strided one of the same
+    shape (always one call per row) give the same numbers, for every kernel of the table."""
+    from numdist import _elementwise
+
+    assert set(KERNEL_PARAMS) == set(_elementwise.kernel_names())
+    shape = (37, 1777)                              # rows that are not multiples of anything
+    _, int_out = _elementwise.kernel_info(name)
+    odt = np.int64 if int_out else dtype
+    ps = [np.full(shape, v, dtype=dtype) for v in KERNEL_PARAMS[name]] if with_params else []
+    contiguous = np.zeros(shape, dtype=odt)
+    _elementwise.fill(name, Xoshiro256x8(8), contiguous, *ps)
+    wide = np.zeros((shape[0], shape[1] + 3), dtype=odt)
+    strided = wide[:, 1:shape[1] + 1]
+    assert not strided.flags.c_contiguous
+    _elementwise.fill(name, Xoshiro256x8(8), strided, *ps)
+    np.testing.assert_array_equal(contiguous, strided)
+    assert (wide[:, 0] == 0).all() and (wide[:, shape[1] + 1:] == 0).all()

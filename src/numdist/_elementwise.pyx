@@ -140,6 +140,7 @@ def fill(str name, rng, cnp.ndarray out, *params, bint read_back=False):
     cdef ew_job job
     cdef int ndim = out.ndim, i
     cdef RandomSource src
+    cdef object given_out = out
     if not out.flags.writeable or not out.flags.aligned:
         raise ValueError("out must be writeable and aligned")
     _check_args(k, name, out, (<object>out).shape, params, &job)
@@ -147,6 +148,13 @@ def fill(str name, rng, cnp.ndarray out, *params, bint read_back=False):
     job.total = out.size
     if job.total == 0:
         return out
+    if (ndim > 1 and k.f64_any_split and out.dtype == np_float64 and out.flags.c_contiguous
+            and all(p is None or p.flags.c_contiguous for p in params)):
+        # one call per chunk instead of one per row (the same numbers for these kernels):
+        # runs long enough for the whole-block passes (a (64, 1000) draw made 1000-value calls)
+        out = out.reshape(-1)
+        params = tuple(None if p is None else p.reshape(-1) for p in params)
+        ndim = 1
     job.n = out.shape[ndim - 1] if ndim > 0 else 1
     operand_init(&job.out, out, ndim)
     # streaming only into resident contiguous memory: fresh pages are zeroed through the
@@ -156,7 +164,7 @@ def fill(str name, rng, cnp.ndarray out, *params, bint read_back=False):
     _init_params(&job, params, ndim)
     src = random_source(rng)
     run_chunks(src, nd_num_chunks(job.total), ew_chunk, &job)
-    return out
+    return given_out
 
 
 def fill_tiles(str name, rng, tuple shape, intptr_t c0, intptr_t c1, cnp.ndarray buf, *params,

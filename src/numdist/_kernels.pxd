@@ -57,6 +57,7 @@ cdef extern from "numdist/elementwise.h" nogil:
         nd_ew_fn f64
         nd_ew_fn f32
         double words_per_element
+        int f64_any_split
     const nd_ew_kernel *nd_ew_find(const char *name)
     const nd_ew_kernel *nd_ew_table()
     int nd_ew_count()

@@ -43,6 +43,12 @@ typedef struct nd_ew_kernel {
     int out_int64;      /* 1: output int64, else the parameters' float type */
     nd_ew_fn f64, f32;
     double words_per_element;  /* expected words per element: a hint for NumPy sources */
+    /* 1: the float64 kernel's values do not depend on where a chunk is cut into calls
+     * (each element's value from the words in order, nothing carried or dropped at a
+     * call's end), so the dispatcher may pass a contiguous chunk in one call; 0: the
+     * per-row calls are part of the stream rule (float32 normals take two candidates
+     * a word, Box-Muller pairs, the gamma and count kernels' blocks) */
+    int f64_any_split;
 } nd_ew_kernel;
 
 /* The prototypes of a table kernel pair, nd_ew_<name>_f64 / _f32 (the table in
