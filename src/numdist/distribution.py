@@ -167,6 +167,14 @@ class Distribution:
         rec = self._params[name]
         return sum_to_shape(g, rec.shape, rec.grad_dtype)
 
+    def _grad_owned(self, name: str, g: np.ndarray) -> np.ndarray:
+        """:meth:`_grad` of an array the caller has just computed (no one else holds it):
+        returned as it is when it already has the parameter's shape and gradient dtype."""
+        rec = self._params[name]
+        if isinstance(g, np.ndarray) and g.shape == rec.shape and g.dtype == rec.grad_dtype:
+            return g  # (a 0-d result of NumPy arithmetic is a scalar: through _grad, an array)
+        return self._grad(name, g)
+
     def _zero_grad(self, name: str) -> np.ndarray:
         """A zero gradient for parameter ``name`` (its shape as passed, its gradient dtype)."""
         rec = self._params[name]

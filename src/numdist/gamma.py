@@ -101,16 +101,8 @@ class Gamma(Distribution):
 
     def _gamma_grads(self, dconcentration: np.ndarray, drate: np.ndarray) -> dict[str, np.ndarray]:
         """Cotangents of (concentration, rate), element-wise (fresh arrays), to the parameters given."""
-        return {"concentration": self._grad_fresh("concentration", dconcentration),
-                "rate": self._grad_fresh("rate", drate)}
-
-    def _grad_fresh(self, name: str, g: np.ndarray) -> np.ndarray:
-        """:meth:`_grad` of an array this class just made: returned as it is when it
-        already has the parameter's shape and gradient dtype (no copy)."""
-        rec = self._params[name]
-        if g.shape == tuple(rec.shape) and g.dtype == rec.grad_dtype and g.flags.writeable and g.base is None:
-            return g
-        return self._grad(name, g)
+        return {"concentration": self._grad_owned("concentration", dconcentration),
+                "rate": self._grad_owned("rate", drate)}
 
     @staticmethod
     def _log_prob(p: Any, value: Any) -> Any:

@@ -140,34 +140,29 @@ class LocScale(Distribution):
                 self._validate_params()  # raises, naming the parameter, batch index and value
         return True
 
-    def _grad_owned(self, name: str, g: np.ndarray) -> np.ndarray:
-        """:meth:`_grad` of an array the caller has just computed (no one else holds it):
-        returned as it is when it already has the parameter's shape and gradient dtype."""
-        rec = self._params[name]
-        if isinstance(g, np.ndarray) and g.shape == rec.shape and g.dtype == rec.grad_dtype:
-            return g  # (a 0-d result of NumPy arithmetic is a scalar: through _grad, an array)
-        return self._grad(name, g)
-
     @property
     def mode(self) -> np.ndarray:
         return self.loc
 
-    def _column_grad(self, name: str, sums: np.ndarray, lay: SBLayout) -> np.ndarray:
+    def _column_grad(self, name: str, sums: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
         """A gradient summed over the sample dims by a kernel (a fresh (B,) array) as the
         parameter's gradient: that array itself when the parameter was passed with the
         batch shape and the same dtype, else summed and cast by the base (``_grad``)."""
-        return self._grad_owned(name, sums.reshape(lay.batch))
+        return self._grad_owned(name, sums if sums.shape == batch else sums.reshape(batch))
+
+    def _params_are_columns(self, B: int, nb: int) -> bool:
+        """The parameters' half of :meth:`_sums_are_numpys`: at least two columns (NumPy
+        sums a single column pairwise) and every parameter with the batch's ``nb`` dims
+        (so that the sum over leading dims is exactly over the sample dims)."""
+        return B > 1 and all(len(rec.shape) == nb for rec in self._params.values())
 
     def _sums_are_numpys(self, lay: SBLayout, *operands: np.ndarray) -> bool:
         """Whether the kernels' column sums give the bits of the NumPy reductions they
-        replace (``_grad`` of the per-element gradients): at least two columns (NumPy
-        sums a single column pairwise), parameters with the batch's number of dims (so
-        the sum over leading dims is exactly over the sample dims) and per-element
-        operands in C-like order (NumPy adds their rows in order). Otherwise the
-        NumPy expressions run: a gradient never changes with the path taken."""
-        nb = len(lay.batch)
-        return (lay.B > 1 and all(len(rec.shape) == nb for rec in self._params.values())
-                and all(_c_like(a) for a in operands))
+        replace (``_grad`` of the per-element gradients): the parameters as columns
+        (:meth:`_params_are_columns`) and per-element operands in C-like order (NumPy
+        adds their rows in order). Otherwise the NumPy expressions run: a gradient
+        never changes with the path taken."""
+        return self._params_are_columns(lay.B, len(lay.batch)) and all(_c_like(a) for a in operands)
 
     def rsample(self, sample_shape: Any = (), rng: Any = None) -> np.ndarray:
         """``loc + scale * eps``, fused in the C kernel."""
@@ -197,14 +192,7 @@ class LocScale(Distribution):
         x = _fused.empty(shape, dtype)
         _fused.affine(_param_column(self.loc, batch, B), _param_column(self.scale, batch, B), eps2, x.reshape(S, B))
         # the column sums are NumPy's (see _sums_are_numpys) for any C-like cotangent
-        fused = B > 1 and all(len(rec.shape) == nb for rec in self._params.values())
-        loc_rec, scale_rec = self._params["loc"], self._params["scale"]
-        own_shape = batch if nb != 1 else None
-
-        def column_grad(rec: ParamRecord, name: str, sums: np.ndarray) -> np.ndarray:
-            if rec.shape == batch and rec.grad_dtype == dtype:
-                return sums if own_shape is None else sums.reshape(own_shape)  # fresh: passed on as it is
-            return self._grad(name, sums.reshape(batch))
+        fused = self._params_are_columns(B, nb)
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             if (type(g) is np.ndarray and g.shape == shape and g.dtype == dtype and g.flags.c_contiguous
@@ -217,7 +205,7 @@ class LocScale(Distribution):
                 return {"loc": self._grad("loc", g), "scale": self._grad("scale", g * eps)}
             dloc, dscale = np.empty(B, dtype), np.empty(B, dtype)
             _fused.affine_vjp(g2, eps2, dloc, dscale)
-            return {"loc": column_grad(loc_rec, "loc", dloc), "scale": column_grad(scale_rec, "scale", dscale)}
+            return {"loc": self._column_grad("loc", dloc, batch), "scale": self._column_grad("scale", dscale, batch)}
 
         return (x if shape else x[()]), vjp  # a 0-d result is a NumPy scalar, as loc + scale * eps gives
 

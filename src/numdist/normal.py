@@ -143,15 +143,11 @@ class Normal(LocScale):
                 dl, ds = lay.column_sums(self.dtype, 2)
                 _fused.normal_log_prob_vjp(lay.rows(g, dims) if dims else lay.element(g), lay.element(v),
                                            lay.param(self.loc), lay.param(self.scale), dvalue2, dl, ds)
-                return {"loc": self._column_grad("loc", dl, lay), "scale": self._column_grad("scale", ds, lay),
+                return {"loc": self._column_grad("loc", dl, lay.batch), "scale": self._column_grad("scale", ds, lay.batch),
                         "value": dvalue if direct else sum_to_shape(dvalue, value_shape, dvalue_dtype)}
             if dims:  # the cotangent of a sum, spread over the summed dims (a view)
                 g = np.broadcast_to(g.reshape(g.shape + (1,) * dims), full)
-            z = (v - self.loc) / self.scale
-            dloc = g * z / self.scale
-            return {"loc": self._grad("loc", dloc),
-                    "scale": self._grad("scale", g * (z * z - 1) / self.scale),
-                    "value": sum_to_shape(-dloc, value_shape, dvalue_dtype)}
+            return self._log_prob_vjp_numpy(g, v, value_shape, dvalue_dtype)
 
         return lp, vjp
 
@@ -176,15 +172,7 @@ class Normal(LocScale):
         if self._validate_args and math.isnan(np.add.reduce(sums, axis=None)):  # no +inf densities: NaN iff a NaN
             self._validate_sample(v)  # raises for a NaN value (the sums are then NaN as they should be)
         lp = sums if sums.ndim else sums[()]
-        params = self._params
-        fused = B > 1
-        for rec in params.values():
-            fused = fused and len(rec.shape) == len(batch)
-        loc_rec, scale_rec = params["loc"], params["scale"]
-        # gradients summed by the kernel are the parameters' gradients when these hold
-        loc_direct = loc_rec.shape == batch and loc_rec.grad_dtype == dtype
-        scale_direct = scale_rec.shape == batch and scale_rec.grad_dtype == dtype
-        one_dim = len(batch) == 1
+        fused = self._params_are_columns(B, len(batch))
 
         def vjp(g: Any) -> dict[str, np.ndarray]:
             if type(g) is float:
@@ -199,10 +187,8 @@ class Normal(LocScale):
             dvalue = _fused.empty(full, dtype)
             dl, ds = np.empty(B, dtype), np.empty(B, dtype)
             _fused.normal_log_prob_vjp(rows, v2, loc, scale, dvalue.reshape(S, B), dl, ds)
-            if not one_dim:
-                dl, ds = dl.reshape(batch), ds.reshape(batch)
-            return {"loc": dl if loc_direct else self._grad("loc", dl),  # fresh: passed on as it is
-                    "scale": ds if scale_direct else self._grad("scale", ds), "value": dvalue}
+            return {"loc": self._column_grad("loc", dl, batch), "scale": self._column_grad("scale", ds, batch),
+                    "value": dvalue}
 
         def lay_rows(g: np.ndarray) -> np.ndarray:
             return SBLayout.of(full, batch).rows(g, len(batch))
