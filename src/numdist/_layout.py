@@ -55,9 +55,13 @@ def split(full: tuple[int, ...], *param_batches: tuple[int, ...]) -> int:
 def param_layout(arr: np.ndarray, batch: tuple[int, ...], event_ndim: int) -> np.ndarray:
     """A parameter (batch dims broadcastable to ``batch``) as an aligned
     ``(prod(batch),) + event`` array: a view (zero strides where broadcast) when its
-    strides allow, else a contiguous copy of the broadcast."""
+    strides allow, else a contiguous copy of the broadcast; ``arr`` itself when it
+    already is that array (one batch dim, aligned: no view to build, the usual case of
+    a construct + draw)."""
     event = arr.shape[arr.ndim - event_ndim:]
     pb = arr.shape[: arr.ndim - event_ndim]
+    if len(batch) == 1 and pb == batch and arr.flags.aligned:
+        return arr
     if len(pb) > len(batch):  # leading dims the caller proved to be 1
         arr = arr.reshape(pb[len(pb) - len(batch):] + event)
     b = np.broadcast_to(arr, batch + event)

@@ -29,15 +29,6 @@ __all__ = ["_draw", "_solve", "_mat_solve", "_tril_inverse", "_logdet", "_half_l
            "_diag_matrix", "_factor", "_check_shapes"]
 
 
-def _rows(arr: np.ndarray, batch: tuple[int, ...], event_ndim: int) -> np.ndarray:
-    """:func:`numdist._layout.param_layout`, without its broadcast view when ``arr`` already
-    is the ``(B,) + event`` array wanted (the usual one-batch-dim case: a few microseconds
-    per operand of a construct + draw)."""
-    if len(batch) == 1 and arr.ndim == 1 + event_ndim and arr.shape[0] == batch[0] and arr.flags.aligned:
-        return arr
-    return _param_layout(arr, batch, event_ndim)
-
-
 @overload
 def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: np.ndarray | None = ...,
           want_eps: Literal[False] = ..., packed: bool = ...) -> tuple[np.ndarray, None]: ...
@@ -58,8 +49,8 @@ def _draw(rng: Any, full: tuple[int, ...], loc: np.ndarray, L: np.ndarray, out: 
     else:
         k = _split(full, loc.shape[:-1], L.shape[:-fe])
         S, B = _prod(full[:k]), _prod(full[k:])
-        loc2 = _rows(loc, full[k:], 1)
-        L3 = _rows(L, full[k:], fe)
+        loc2 = _param_layout(loc, full[k:], 1)
+        L3 = _param_layout(L, full[k:], fe)
     if out is None:  # a new C-ordered array: (S, B, d) is always a view of it
         target = np.empty(full + (d,), dtype=dtype)
         o3: np.ndarray | None = target.reshape((S, B, d))
@@ -233,7 +224,7 @@ def _factor(name: str, mat: np.ndarray, where: str, packed: bool = False) -> np.
     and column on failure."""
     d = mat.shape[-1]
     batch = mat.shape[:-2]
-    A3 = _rows(mat, batch, 2)
+    A3 = _param_layout(mat, batch, 2)
     if packed:
         if name != "covariance_matrix" or d > _mvn.MAXD:
             raise ValueError("internal error: packed factors of covariances with d <= MAXD only")
