@@ -340,3 +340,41 @@ def test_short_paths_take_misaligned_parameters_and_values(dtype):
     for k in ("loc", "scale"):
         _same(xv(g)[k], xv0(g)[k])
         _same(xv(_misaligned(g))[k], xv0(g)[k])
+
+
+# -- the column strips of the two reducing kernels -------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("B", [1, 15, 16, 17, 31, 32, 33, 48, 65, 1000])
+def test_reducing_kernels_strips_and_tails_keep_numpys_bits(B, dtype):
+    """``normal_log_prob_vjp`` and ``affine_vjp`` work whole strips of columns with their
+    sums in registers and the columns left over in row loops: column counts around the
+    strip widths (16 float64, 32 float32), a cotangent per element and one per row,
+    power-of-two and general scales, at every SIMD level, give NumPy's sums over the
+    rows (added in order) and its element-wise values, bit for bit."""
+    r = np.random.default_rng(B)
+    S = 7
+    x = r.normal(size=(S, B)).astype(dtype)
+    loc = r.normal(size=B).astype(dtype)
+    scales = {"pow2": np.exp2(r.integers(-3, 4, size=B)).astype(dtype),
+              "general": np.exp(0.5 * r.normal(size=B)).astype(dtype)}
+    cotangents = {"per element": r.normal(size=(S, B)).astype(dtype),
+                  "per row": r.normal(size=(S, 1)).astype(dtype)}
+    best = _fused.simd_level()
+    try:
+        for level in sorted({best, 2, 0}, reverse=True):
+            _fused.simd_level(level)
+            for scale in scales.values():
+                for g in cotangents.values():
+                    gb = np.broadcast_to(g, (S, B))
+                    z = (x - loc) / scale
+                    t = gb * z / scale
+                    dv, dl, ds = np.empty((S, B), dtype), np.empty(B, dtype), np.empty(B, dtype)
+                    _fused.normal_log_prob_vjp(g, x, loc, scale, dv, dl, ds)
+                    _same(dv, -t)
+                    _same(dl, t.sum(0))
+                    _same(ds, (gb * (z * z - 1) / scale).sum(0))
+                    _fused.affine_vjp(g, x, dl, ds)
+                    _same(dl, gb.sum(0))
+                    _same(ds, (gb * x).sum(0))
+    finally:
+        _fused.simd_level(best)
