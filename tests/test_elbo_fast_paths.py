@@ -248,6 +248,27 @@ def test_pool_arrays_are_plain_numpy_arrays_and_reused():
     assert _fused.pool_state()[1] == before
 
 
+def test_pool_blocks_start_on_a_cache_line_and_resize():
+    """Pool blocks are 64-byte aligned (the kernels' vector loads and stores then never
+    straddle two lines), whether fresh or reused, and an in-place resize (NumPy's
+    realloc through the handler) keeps the values and the alignment."""
+    arrays = [_fused.empty(shape, np.dtype(dt)) for shape, dt in
+              [((64, 1000), np.float64), ((3, 10000), np.float32), ((1 << 17,), np.float64)] * 2]
+    assert all(a.ctypes.data % 64 == 0 for a in arrays)
+    del arrays
+    a = _fused.empty((64, 1000), np.dtype(np.float64))
+    assert a.ctypes.data % 64 == 0
+    a[...] = np.arange(64000.0).reshape(64, 1000)
+    a.resize((128, 1000), refcheck=False)
+    assert a.ctypes.data % 64 == 0 and a.flags.owndata
+    np.testing.assert_array_equal(a[:64].ravel(), np.arange(64000.0))
+    a.resize((10,), refcheck=False)  # below the pool's sizes: freed to the C library later
+    np.testing.assert_array_equal(a, np.arange(10.0))
+    del a
+    gc.collect()
+    assert _fused.pool_state()[1] <= 64 << 20
+
+
 def test_pool_is_bounded_and_traced():
     arrays = [_fused.empty((1 << 19,), np.dtype(np.float64)) for _ in range(20)]  # 20 x 4 MiB: 80 MiB
     del arrays
