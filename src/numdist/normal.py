@@ -10,7 +10,7 @@ from numdist import _fused, _special
 from numdist.loc_scale import LocScale, SBLayout, _param_column
 from numdist.distribution import VJP
 from numdist.kl import KLVJP, register_kl, register_kl_vjp, register_summed_kl_vjp
-from numdist.utils import as_cotangent, grad_dtype, sum_rightmost, sum_to_shape
+from numdist.utils import as_cotangent, grad_dtype, lazy_property, sum_rightmost, sum_to_shape
 
 __all__ = ["Normal"]
 
@@ -52,6 +52,16 @@ class Normal(LocScale):
     def stddev(self) -> np.ndarray:
         return self.scale
 
+    # log(scale) and scale**3, NumPy's, once per distribution: a training loop's fixed
+    # likelihood and prior are asked for them every step (log_prob, the KL's VJP)
+    @lazy_property
+    def _log_scale(self) -> np.ndarray:
+        return np.asarray(np.log(self.scale))
+
+    @lazy_property
+    def _scale_cubed(self) -> np.ndarray:
+        return np.asarray(self.scale ** 3)
+
     @property
     def variance(self) -> np.ndarray:
         return self.scale**2
@@ -80,7 +90,7 @@ class Normal(LocScale):
             return sum_rightmost(lp, summed_dims)
         # one pass: z = (x - loc) / scale, (-0.5 * (z * z) - log(scale)) - log(2 pi)/2, the
         # operations of the expression above (same bits); log(scale) once per batch element
-        operands = (lay.element(v), lay.param(self.loc), lay.param(self.scale), lay.param(np.log(self.scale)),
+        operands = (lay.element(v), lay.param(self.loc), lay.param(self.scale), lay.param(self._log_scale),
                     _HALF_LOG_2PI)
         if summed_dims == 0:
             out, out2 = lay.output(self.dtype)
@@ -168,7 +178,8 @@ class Normal(LocScale):
         # (B,) views of the parameters, or aligned contiguous copies where their layout forbids
         loc, scale = _param_column(self.loc, batch, B), _param_column(self.scale, batch, B)
         sums = np.empty(full[: len(full) - len(batch)], dtype=dtype)
-        _fused.normal_log_prob_sum(v2, loc, scale, np.log(scale), _HALF_LOG_2PI, sums.reshape(S, 1))
+        log_scale = _param_column(self._log_scale, batch, B)
+        _fused.normal_log_prob_sum(v2, loc, scale, log_scale, _HALF_LOG_2PI, sums.reshape(S, 1))
         if self._validate_args and math.isnan(np.add.reduce(sums, axis=None)):  # no +inf densities: NaN iff a NaN
             self._validate_sample(v)  # raises for a NaN value (the sums are then NaN as they should be)
         lp = sums if sums.ndim else sums[()]
@@ -284,7 +295,8 @@ def _kl_normal_normal_summed_vjp(p: Normal, q: Normal, n: int) -> tuple[np.ndarr
         gd = float(dtype.type(g)) if type(g) is float else float(as_cotangent(g, (), dtype))
         size = pl.size
         dpl, dps, dql, dqs = np.empty(size, dtype), np.empty(size, dtype), np.empty(size, dtype), np.empty(size, dtype)
-        _fused.kl_normal_vjp(gd, pl, ps, ql, qs, qs ** 3, dpl, dps, dql, dqs)
+        qs3 = q._scale_cubed if len(batch) == 1 else q._scale_cubed.reshape(-1)
+        _fused.kl_normal_vjp(gd, pl, ps, ql, qs, qs3, dpl, dps, dql, dqs)
         if len(batch) != 1:
             dpl, dps, dql, dqs = dpl.reshape(batch), dps.reshape(batch), dql.reshape(batch), dqs.reshape(batch)
         return {"p": {"loc": dpl, "scale": dps}, "q": {"loc": dql, "scale": dqs}}
