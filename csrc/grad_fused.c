@@ -442,6 +442,57 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
         return res;                                                                               \
     }
 #define LP8_RECIP(i) ((V)(((VU){0} + two_bias) - (VU)VLOAD(V, sc + (i))))
+/* Two rows' leaves over the same columns at once: the two accumulator chains are
+ * independent (one alone waits on its own additions), and a column's operands are
+ * loaded once for both. Each row's sum is the single leaf's, operation for operation. */
+#define LP8_DENS(z, q) ((((LT)-0.5 * ((z) * (z))) - (q)) - c)
+#define LP8_LEAF2(OP, R)                                                                          \
+    do {                                                                                          \
+        V l = VLOAD(V, loc), d = R(0), q = VLOAD(V, ls);                                          \
+        V z0 = (VLOAD(V, x0) - l) OP d, z1 = (VLOAD(V, x1) - l) OP d;                             \
+        V ra = LP8_DENS(z0, q), rb = LP8_DENS(z1, q);                                             \
+        for (i = 8; i < n - (n % 8); i += 8) {                                                    \
+            l = VLOAD(V, loc + i);                                                                \
+            d = R(i);                                                                             \
+            q = VLOAD(V, ls + i);                                                                 \
+            z0 = (VLOAD(V, x0 + i) - l) OP d;                                                     \
+            z1 = (VLOAD(V, x1 + i) - l) OP d;                                                     \
+            ra += LP8_DENS(z0, q);                                                                \
+            rb += LP8_DENS(z1, q);                                                                \
+        }                                                                                         \
+        res0 = ((ra[0] + ra[1]) + (ra[2] + ra[3])) + ((ra[4] + ra[5]) + (ra[6] + ra[7]));         \
+        res1 = ((rb[0] + rb[1]) + (rb[2] + rb[3])) + ((rb[4] + rb[5]) + (rb[6] + rb[7]));         \
+    } while (0)
+#define DEFINE_LP_LEAF2(SUF, T, U, TWO_BIAS, ATTR, LV)                                            \
+    ATTR static void normal_lp_leaf2##SUF##LV(intptr_t n, const T *restrict x0,                   \
+                                              const T *restrict x1, const T *restrict loc,        \
+                                              const T *restrict sc, int pow2,                     \
+                                              const T *restrict ls, T c, T *sums)                 \
+    {                                                                                             \
+        typedef T V __attribute__((vector_size(8 * sizeof(T))));                                  \
+        typedef U VU __attribute__((vector_size(8 * sizeof(T))));                                 \
+        typedef T LT;                                                                             \
+        const U two_bias = TWO_BIAS;                                                              \
+        T buf[8], res0, res1;                                                                     \
+        intptr_t i, j, k;                                                                         \
+        if (n < 8) {                                                                              \
+            sums[0] = normal_lp_leaf##SUF##LV(n, x0, loc, sc, pow2, ls, c);                       \
+            sums[1] = normal_lp_leaf##SUF##LV(n, x1, loc, sc, pow2, ls, c);                       \
+            return;                                                                               \
+        }                                                                                         \
+        if (pow2) {                                                                               \
+            LP8_LEAF2(*, LP8_RECIP);                                                              \
+        } else {                                                                                  \
+            LP8_LEAF2(/, LP8_SC);                                                                 \
+        }                                                                                         \
+        k = n - i; /* the tails, after the lanes are combined */                                  \
+        normal_lp_row##SUF##LV(k, x0 + i, loc + i, sc + i, pow2, ls + i, c, buf);                 \
+        for (j = 0; j < k; j++) res0 += buf[j];                                                   \
+        normal_lp_row##SUF##LV(k, x1 + i, loc + i, sc + i, pow2, ls + i, c, buf);                 \
+        for (j = 0; j < k; j++) res1 += buf[j];                                                   \
+        sums[0] = res0;                                                                           \
+        sums[1] = res1;                                                                           \
+    }
 #else
 #define DEFINE_LP_LEAF(SUF, T, U, TWO_BIAS, ATTR, LV)                                             \
     ATTR static T normal_lp_leaf##SUF##LV(intptr_t n, const T *restrict x, const T *restrict loc, \
@@ -463,6 +514,16 @@ DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2)
 DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2)
 DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3)
 DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3)
+#endif
+#ifdef GF_STRIPS
+DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0)
+DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, , _v0)
+#ifdef GF_X86
+DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2)
+DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2)
+DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3)
+DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3)
+#endif
 #endif
 
 #define DEFINE_PAIRWISE_LP(SUF, T)                                                               \
@@ -502,6 +563,43 @@ DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3)
 DEFINE_PAIRWISE_LP(_d, double)
 DEFINE_PAIRWISE_LP(_f, float)
 
+#ifdef GF_STRIPS
+/* pw_lp of rows k->s and k->s + 1 (columns whose parameters do not vary by row,
+ * contiguous): the same tree, the two rows' leaves side by side */
+#define DEFINE_PAIRWISE_LP2(SUF, T)                                                              \
+    static void pw_lp2##SUF(const lp_ctx##SUF *k, intptr_t b, intptr_t n, T *sums)               \
+    {                                                                                            \
+        if (n <= PW_BLOCK) {                                                                     \
+            PICK(normal_lp_leaf2, SUF)(n, ROW(T, k->x, k->s, b), ROW(T, k->x, k->s + 1, b),      \
+                                       ROW(T, k->loc, 0, b), ROW(T, k->scale, 0, b), k->pow2,    \
+                                       ROW(T, k->log_scale, 0, b), k->c, sums);                  \
+        } else {                                                                                 \
+            T a[2], z[2];                                                                        \
+            intptr_t n2 = n / 2;                                                                 \
+            n2 -= n2 % 8;                                                                        \
+            pw_lp2##SUF(k, b, n2, a);                                                            \
+            pw_lp2##SUF(k, b + n2, n - n2, z);                                                   \
+            sums[0] = a[0] + z[0];                                                               \
+            sums[1] = a[1] + z[1];                                                               \
+        }                                                                                        \
+    }
+DEFINE_PAIRWISE_LP2(_d, double)
+DEFINE_PAIRWISE_LP2(_f, float)
+#define ROWS_IN_PAIRS(T, k) (CONTIG(T, (k).x) && CONTIG(T, (k).loc) && CONTIG(T, (k).scale) &&  \
+                          CONTIG(T, (k).log_scale) && (k).loc.ss == 0 && (k).scale.ss == 0 &&    \
+                          (k).log_scale.ss == 0)
+#define PAIR_OF_ROWS(SUF, T, k, b, R, sums)                                                      \
+    do {                                                                                         \
+        T two[2];                                                                                \
+        pw_lp2##SUF(&(k), b, R, two);                                                            \
+        AT_W(T, sums, (k).s, (b) / (R)) = (T)0 + two[0];                                         \
+        AT_W(T, sums, (k).s + 1, (b) / (R)) = (T)0 + two[1];                                     \
+    } while (0)
+#else
+#define ROWS_IN_PAIRS(T, k) 0
+#define PAIR_OF_ROWS(SUF, T, k, b, R, sums) do { } while (0)
+#endif
+
 #define DEFINE_NORMAL_LP_SUM(NAME, T, SUF)                                                       \
     void NAME(intptr_t S, intptr_t b0, intptr_t b1, intptr_t R, nd_sb x, nd_sb loc, nd_sb scale, \
               nd_sb log_scale, T half_log_2pi, nd_sb sums)                                       \
@@ -511,7 +609,11 @@ DEFINE_PAIRWISE_LP(_f, float)
         if (R <= 0) return;                                                                      \
         k.x = x; k.loc = loc; k.scale = scale; k.log_scale = log_scale; k.c = half_log_2pi;      \
         k.pow2 = scale_pow2##SUF(scale, b0, b1);                                                 \
-        for (k.s = 0; k.s < S; k.s++)                                                            \
+        k.s = 0;                                                                                 \
+        if (ROWS_IN_PAIRS(T, k))                                                                 \
+            for (; k.s + 2 <= S; k.s += 2)                                                       \
+                for (b = b0; b + R <= b1; b += R) PAIR_OF_ROWS(SUF, T, k, b, R, sums);          \
+        for (; k.s < S; k.s++)                                                                   \
             for (b = b0; b + R <= b1; b += R)                                                    \
                 AT_W(T, sums, k.s, b / R) = (T)0 + pw_lp##SUF(&k, b, R);                         \
     }

@@ -399,3 +399,27 @@ def test_reducing_kernels_strips_and_tails_keep_numpys_bits(B, dtype):
                     _same(ds, (gb * x).sum(0))
     finally:
         _fused.simd_level(best)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("R", [1, 7, 8, 9, 127, 128, 129, 300, 1000])
+def test_log_density_row_sums_in_pairs_of_rows_keep_numpys_bits(R, dtype):
+    """``normal_log_prob_sum`` takes the rows two at a time (the two rows' leaves side by
+    side) and an odd last row alone: every row sum is NumPy's pairwise sum of the
+    log densities over the last axis, for any row count, power-of-two and general
+    scales, at every SIMD level."""
+    r = np.random.default_rng(R)
+    best = _fused.simd_level()
+    try:
+        for level in sorted({best, 2, 0}, reverse=True):
+            _fused.simd_level(level)
+            for S in (1, 2, 3, 6):
+                x = r.normal(size=(S, R)).astype(dtype)
+                loc = r.normal(size=R).astype(dtype)
+                for scale in (np.exp2(r.integers(-3, 4, size=R)).astype(dtype),
+                              np.exp(0.5 * r.normal(size=R)).astype(dtype)):
+                    sums = np.empty((S, 1), dtype)
+                    _fused.normal_log_prob_sum(x, loc, scale, np.log(scale), _HALF_LOG_2PI, sums)
+                    _same(sums[:, 0], numpy_log_prob(loc, scale, x).sum(-1))
+    finally:
+        _fused.simd_level(best)
