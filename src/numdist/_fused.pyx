@@ -362,7 +362,7 @@ def kl_normal_vjp(double g, pl, ps, ql, qs, qs3, dpl, dps, dql, dqs):
         nd_kl_normal_vjp_d(n, g, <const double *>a, <const double *>b, <const double *>c, <const double *>d,
                            <const double *>e, <double *>o0, <double *>o1, <double *>o2, <double *>o3)
 
-# -- a small pool of sample-sized blocks for the arrays of the gradient paths ------------------
+# -- small pools of blocks: the arrays of the gradient paths, numdist.dask's tile stores -------
 # A training loop asks for the same few sample-sized arrays every step (the draw, the kept
 # noise, the value gradient) and drops them at the end of the step. Fresh from malloc, each
 # is a new mapping or a heap the C library has just trimmed, so every one of its pages
@@ -375,6 +375,8 @@ def kl_normal_vjp(double g, pl, ps, ql, qs, qs3, dpl, dps, dql, dqs):
 # through this handler and reports them to tracemalloc while they live). Larger arrays
 # keep NumPy's own allocator, which asks for huge pages from 4 MiB on: through a plain
 # malloc a 32 MB array faulted 4 KiB page by page (a step of S = 4096 took 1.5x longer).
+# A second pool, with the same handler code and its own limits, keeps the tile stores of
+# numdist.dask blocks (empty_tiles): a worker draws block after block of one size.
 from libc.stdlib cimport malloc as c_malloc, free as c_free
 from libc.string cimport memcpy, memset, strncpy
 from libc.stdint cimport uint8_t
@@ -397,14 +399,35 @@ cdef extern from "numpy/arrayobject.h":
 
 cdef enum:
     POOL_SLOTS = 16
-cdef size_t POOL_MIN = 1 << 16
-cdef size_t POOL_MAX = 1 << 22
-cdef size_t POOL_CAP = 1 << 26
-cdef void *pool_ptr[POOL_SLOTS]
-cdef size_t pool_size[POOL_SLOTS]
-cdef int pool_n = 0              # blocks held, oldest first
-cdef size_t pool_bytes = 0
-cdef PyThread_type_lock pool_lock = PyThread_allocate_lock()
+
+# A pool: freed blocks, oldest first, each at most max_size; a request takes the most
+# recently freed block of at least its size and at most 5/4 of it (the warmest in cache;
+# a tile store's size varies by a tile from block to block)
+ctypedef struct block_pool:
+    void *ptr[POOL_SLOTS]
+    size_t size[POOL_SLOTS]
+    int n, slots
+    size_t nbytes, min_size, max_size, cap
+    PyThread_type_lock lock
+
+cdef block_pool grad_pool
+cdef block_pool tile_pool
+
+
+cdef void pool_init(block_pool *pool, int slots, size_t min_size, size_t max_size, size_t cap):
+    memset(pool, 0, sizeof(block_pool))
+    pool.slots = slots
+    pool.min_size = min_size
+    pool.max_size = max_size
+    pool.cap = cap
+    pool.lock = PyThread_allocate_lock()
+
+
+# gradient paths: 16 blocks of 64 KiB to 4 MiB, 64 MiB in all
+pool_init(&grad_pool, 16, 1 << 16, 1 << 22, 1 << 26)
+# numdist.dask tile stores: 4 blocks of 1 MiB to 1 GiB, 512 MiB in all (a worker thread
+# needs one at a time; see empty_tiles)
+pool_init(&tile_pool, 4, 1 << 20, 1 << 30, 1 << 29)
 
 
 # Every block this handler returns starts on a 64-byte line (the C library's 16 would put
@@ -440,23 +463,23 @@ cdef void block_free(void *p) noexcept nogil:
 
 
 cdef void *pool_malloc(void *ctx, size_t size) noexcept nogil:
-    global pool_n, pool_bytes
+    cdef block_pool *pool = <block_pool *>ctx
     cdef int i, k
     cdef void *p = NULL
-    if POOL_MIN <= size <= POOL_MAX:
-        PyThread_acquire_lock(pool_lock, WAIT_LOCK)
-        i = pool_n - 1
-        while i >= 0:  # the most recently freed block of this size (warmest in cache)
-            if pool_size[i] == size:
-                p = pool_ptr[i]
-                for k in range(i, pool_n - 1):
-                    pool_ptr[k] = pool_ptr[k + 1]
-                    pool_size[k] = pool_size[k + 1]
-                pool_n -= 1
-                pool_bytes -= size
+    if pool.min_size <= size <= pool.max_size:
+        PyThread_acquire_lock(pool.lock, WAIT_LOCK)
+        i = pool.n - 1
+        while i >= 0:  # the most recently freed block that fits
+            if size <= pool.size[i] <= size + size // 4:
+                p = pool.ptr[i]
+                pool.nbytes -= pool.size[i]
+                for k in range(i, pool.n - 1):
+                    pool.ptr[k] = pool.ptr[k + 1]
+                    pool.size[k] = pool.size[k + 1]
+                pool.n -= 1
                 break
             i -= 1
-        PyThread_release_lock(pool_lock)
+        PyThread_release_lock(pool.lock)
         if p != NULL:
             return p
     return block_alloc(size if size else 1)
@@ -488,61 +511,84 @@ cdef void *pool_realloc(void *ctx, void *ptr, size_t new_size) noexcept nogil:
 
 
 cdef void pool_free(void *ctx, void *ptr, size_t size) noexcept nogil:
-    global pool_n, pool_bytes
+    cdef block_pool *pool = <block_pool *>ctx
     cdef void *evict[POOL_SLOTS]
     cdef int nevict = 0, k
     if ptr == NULL:
         return
-    size = block_size(ptr)  # NumPy passes the size it asked for; the block's own is the same or after a realloc the new one
-    if not (POOL_MIN <= size <= POOL_MAX):
+    size = block_size(ptr)  # the block's own size (a reused block may be larger than asked)
+    if not (pool.min_size <= size <= pool.max_size) or size > pool.cap:
         block_free(ptr)
         return
-    PyThread_acquire_lock(pool_lock, WAIT_LOCK)
-    while pool_n > 0 and (pool_n == POOL_SLOTS or pool_bytes + size > POOL_CAP):
-        evict[nevict] = pool_ptr[0]  # the oldest goes back to the C library
+    PyThread_acquire_lock(pool.lock, WAIT_LOCK)
+    while pool.n > 0 and (pool.n == pool.slots or pool.nbytes + size > pool.cap):
+        evict[nevict] = pool.ptr[0]  # the oldest goes back to the C library
         nevict += 1
-        pool_bytes -= pool_size[0]
-        for k in range(pool_n - 1):
-            pool_ptr[k] = pool_ptr[k + 1]
-            pool_size[k] = pool_size[k + 1]
-        pool_n -= 1
-    pool_ptr[pool_n] = ptr
-    pool_size[pool_n] = size
-    pool_n += 1
-    pool_bytes += size
-    PyThread_release_lock(pool_lock)
+        pool.nbytes -= pool.size[0]
+        for k in range(pool.n - 1):
+            pool.ptr[k] = pool.ptr[k + 1]
+            pool.size[k] = pool.size[k + 1]
+        pool.n -= 1
+    pool.ptr[pool.n] = ptr
+    pool.size[pool.n] = size
+    pool.n += 1
+    pool.nbytes += size
+    PyThread_release_lock(pool.lock)
     for k in range(nevict):
         block_free(evict[k])
 
 
-cdef PyDataMem_Handler pool_handler
-memset(&pool_handler, 0, sizeof(pool_handler))
-strncpy(pool_handler.name, b"numdist_block_pool", 126)
-pool_handler.version = 1
-pool_handler.allocator.ctx = NULL
-pool_handler.allocator.malloc = pool_malloc
-pool_handler.allocator.calloc = pool_calloc
-pool_handler.allocator.realloc = pool_realloc
-pool_handler.allocator.free = pool_free
-cdef object _POOL_HANDLER = PyCapsule_New(&pool_handler, b"mem_handler", NULL)
+cdef PyDataMem_Handler grad_handler
+cdef PyDataMem_Handler tile_handler
 
 
-def empty(shape, dtype):
-    """``np.empty(shape, dtype)`` (C order) from the block pool when its size is one the
-    pool keeps (64 KiB to 4 MiB), else NumPy's: for the sample-sized arrays a gradient
-    step allocates and drops every step."""
+cdef object pool_handler(PyDataMem_Handler *h, block_pool *pool, bytes name):
+    memset(h, 0, sizeof(PyDataMem_Handler))
+    strncpy(h.name, name, 126)
+    h.version = 1
+    h.allocator.ctx = pool
+    h.allocator.malloc = pool_malloc
+    h.allocator.calloc = pool_calloc
+    h.allocator.realloc = pool_realloc
+    h.allocator.free = pool_free
+    return PyCapsule_New(h, b"mem_handler", NULL)
+
+
+cdef object _GRAD_HANDLER = pool_handler(&grad_handler, &grad_pool, b"numdist_block_pool")
+cdef object _TILE_HANDLER = pool_handler(&tile_handler, &tile_pool, b"numdist_tile_pool")
+
+
+cdef object _pooled_empty(shape, dtype, object handler, block_pool *pool):
     cdef size_t nbytes = np.dtype(dtype).itemsize
     for n in shape:
         nbytes *= <size_t>n
-    if not (POOL_MIN <= nbytes <= POOL_MAX):
+    if not (pool.min_size <= nbytes <= pool.max_size):
         return np.empty(shape, dtype)
-    old = PyDataMem_SetHandler(_POOL_HANDLER)
+    old = PyDataMem_SetHandler(handler)
     try:
         return np.empty(shape, dtype)
     finally:
         PyDataMem_SetHandler(old)
 
 
-def pool_state():
-    """``(blocks, bytes)`` the pool holds (tests)."""
-    return pool_n, pool_bytes
+def empty(shape, dtype):
+    """``np.empty(shape, dtype)`` (C order) from the gradient block pool when its size is
+    one the pool keeps (64 KiB to 4 MiB), else NumPy's: for the sample-sized arrays a
+    gradient step allocates and drops every step."""
+    return _pooled_empty(shape, dtype, _GRAD_HANDLER, &grad_pool)
+
+
+def empty_tiles(shape, dtype):
+    """``np.empty(shape, dtype)`` (C order) from the tile pool (1 MiB to 1 GiB): the
+    stream tiles a ``numdist.dask`` block is drawn into, dropped when the task that
+    drew them ends. Reused, the block's pages are already mapped; a fresh mapping per
+    block is page-faulted and zeroed by the kernel again (about as long as drawing the
+    block on the measured machine), and distributed's default worker settings make
+    every large allocation a fresh mapping."""
+    return _pooled_empty(shape, dtype, _TILE_HANDLER, &tile_pool)
+
+
+def pool_state(tiles=False):
+    """``(blocks, bytes)`` the gradient pool (or the tile pool) holds (tests)."""
+    cdef block_pool *pool = &tile_pool if tiles else &grad_pool
+    return pool.n, pool.nbytes

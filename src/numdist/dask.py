@@ -220,9 +220,11 @@ class _ElementwisePlan(_Plan):
 
     def tiles(self, s: _Stream, ids: np.ndarray) -> np.ndarray:
         """The chunks ``ids`` (sorted, unique) as rows of a (len(ids), CHUNK) array."""
+        from numdist import _fused
         from numdist.sampling import draw_tiles
 
-        store = np.empty((ids.size, CHUNK), dtype=self.dtype)
+        # from the tile pool: the worker's next block reuses these pages (no page faults)
+        store = _fused.empty_tiles((ids.size, CHUNK), self.dtype)
         flat = store.reshape(-1)
         g = s.at_block(s.counter)
         for i0, i1 in _runs(ids):
