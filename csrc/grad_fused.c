@@ -125,19 +125,21 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
     }
 
 /* Column strips (GCC and Clang vector extensions): the sums over the rows of a strip
- * of 2 x 64 bytes of columns stay in registers, so a row costs one load of each
+ * of two vectors of columns stay in registers, so a row costs one load of each
  * operand and one store of the value gradient. The row loops below instead add into
  * dl and ds in memory every row, and a load of ds waited on the store to dl a few
  * iterations before whenever the two arrays sat a multiple of 4 KiB apart: a third
  * of the speed. The rows are still added in order and every element sees the row
- * loops' operations, so the results have their bits. */
+ * loops' operations, so the results have their bits. The vectors are as wide as the
+ * level's registers (VB bytes: 16, 32, 64): GCC lowers wider generic vectors through
+ * the stack, ten times slower. */
 #if defined(__GNUC__) || defined(__clang__)
 #define GF_STRIPS 1
 #define VLOAD(V, p) ({ V v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define VSTORE(p, v) do { V v_ = (v); memcpy((p), &v_, sizeof v_); } while (0)
 #define NEXT_ROW(T, p, ss) ((T *)((char *)(p) + (ss)))
 /* one strip, rows 0 .. S-1: GV0/GV1 the cotangent vectors of the row at g */
-#define AV_VSTRIP(T, GV0, GV1)                                                                       \
+#define AV_VSTRIP(T, GV0, GV1)                                                                    \
     for (s = 0; s < S; s++) {                                                                     \
         V g0 = GV0, g1 = GV1, e0 = VLOAD(V, e), e1 = VLOAD(V, e + N);                             \
         if (s == 0) { al0 = g0; al1 = g1; as0 = g0 * e0; as1 = g1 * e1; }                         \
@@ -146,7 +148,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
         e = NEXT_ROW(const T, e, ess);                                                            \
     }
 /* OP: / with r0, r1 the scales, or * with r0, r1 their exact reciprocals (powers of two) */
-#define NLV_VSTRIP(T, GV0, GV1, OP)                                                                  \
+#define NLV_VSTRIP(T, GV0, GV1, OP)                                                               \
     for (s = 0; s < S; s++) {                                                                     \
         V g0 = GV0, g1 = GV1;                                                                     \
         V z0 = (VLOAD(V, x) - l0) OP r0, z1 = (VLOAD(V, x + N) - l1) OP r1;                       \
@@ -160,61 +162,73 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
         x = NEXT_ROW(const T, x, xss);                                                            \
         dv = NEXT_ROW(T, dv, dvss);                                                               \
     }
-/* row strides in bytes; the cotangent per element (gstep 1) or one per row (gstep 0) */
-#define DEFINE_STRIPS(SUF, T, U, TWO_BIAS, ATTR, LV)                                              \
-    ATTR static void affine_vjp_strip##SUF##LV(intptr_t S, const T *g, intptr_t gss, int gstep,  \
-                                                const T *e, intptr_t ess, T *dl, T *ds)           \
+/* The whole strips of columns [0, n): returns the columns done (the rest is the row
+ * loops'). Row strides in bytes; the cotangent per element (gstep 1) or one per row
+ * (gstep 0). */
+#define DEFINE_STRIPS(SUF, T, U, TWO_BIAS, ATTR, LV, VB)                                          \
+    ATTR static intptr_t affine_vjp_strips##SUF##LV(intptr_t S, intptr_t n, const T *g_,          \
+                                                    intptr_t gss, int gstep, const T *e_,         \
+                                                    intptr_t ess, T *dl, T *ds)                   \
     {                                                                                             \
-        typedef T V __attribute__((vector_size(64)));                                             \
-        enum { N = 64 / sizeof(T) };                                                              \
-        V al0 = {0}, al1 = {0}, as0 = {0}, as1 = {0};                                             \
-        intptr_t s;                                                                               \
-        if (gstep) {                                                                              \
-            AV_VSTRIP(T, VLOAD(V, g), VLOAD(V, g + N))                                               \
-        } else {                                                                                  \
-            AV_VSTRIP(T, (V){0} + g[0], (V){0} + g[0])                                               \
+        typedef T V __attribute__((vector_size(VB)));                                             \
+        enum { N = VB / sizeof(T) };                                                              \
+        intptr_t s, c;                                                                            \
+        for (c = 0; c + 2 * N <= n; c += 2 * N) {                                                 \
+            const T *g = g_ + (gstep ? c : 0), *e = e_ + c;                                       \
+            V al0 = {0}, al1 = {0}, as0 = {0}, as1 = {0};                                         \
+            if (gstep) {                                                                          \
+                AV_VSTRIP(T, VLOAD(V, g), VLOAD(V, g + N))                                        \
+            } else {                                                                              \
+                AV_VSTRIP(T, (V){0} + g[0], (V){0} + g[0])                                        \
+            }                                                                                     \
+            VSTORE(dl + c, al0);                                                                  \
+            VSTORE(dl + c + N, al1);                                                              \
+            VSTORE(ds + c, as0);                                                                  \
+            VSTORE(ds + c + N, as1);                                                              \
         }                                                                                         \
-        VSTORE(dl, al0);                                                                          \
-        VSTORE(dl + N, al1);                                                                      \
-        VSTORE(ds, as0);                                                                          \
-        VSTORE(ds + N, as1);                                                                      \
+        return c;                                                                                 \
     }                                                                                             \
-    ATTR static void normal_lp_vjp_strip##SUF##LV(intptr_t S, const T *g, intptr_t gss, int gstep, \
-                                                   const T *x, intptr_t xss, const T *loc,        \
-                                                   const T *sc, int pow2, T *dv, intptr_t dvss,   \
-                                                   T *dl, T *ds)                                  \
+    ATTR static intptr_t normal_lp_vjp_strips##SUF##LV(intptr_t S, intptr_t n, const T *g_,       \
+                                                       intptr_t gss, int gstep, const T *x_,      \
+                                                       intptr_t xss, const T *loc, const T *sc,   \
+                                                       int pow2, T *dv_, intptr_t dvss, T *dl,    \
+                                                       T *ds)                                     \
     {                                                                                             \
-        typedef T V __attribute__((vector_size(64)));                                             \
-        typedef U VU __attribute__((vector_size(64)));                                            \
-        enum { N = 64 / sizeof(T) };                                                              \
-        const V one = (V){0} + (T)1, l0 = VLOAD(V, loc), l1 = VLOAD(V, loc + N);                  \
-        V r0 = VLOAD(V, sc), r1 = VLOAD(V, sc + N);                                               \
-        V al0 = {0}, al1 = {0}, as0 = {0}, as1 = {0};                                             \
-        intptr_t s;                                                                               \
-        if (pow2) { /* the reciprocal from the bits, as recip_pow2 */                             \
-            r0 = (V)(((VU){0} + TWO_BIAS) - (VU)r0);                                              \
-            r1 = (V)(((VU){0} + TWO_BIAS) - (VU)r1);                                              \
-            if (gstep) { NLV_VSTRIP(T, VLOAD(V, g), VLOAD(V, g + N), *) }                            \
-            else { NLV_VSTRIP(T, (V){0} + g[0], (V){0} + g[0], *) }                                  \
-        } else {                                                                                  \
-            if (gstep) { NLV_VSTRIP(T, VLOAD(V, g), VLOAD(V, g + N), /) }                            \
-            else { NLV_VSTRIP(T, (V){0} + g[0], (V){0} + g[0], /) }                                  \
+        typedef T V __attribute__((vector_size(VB)));                                             \
+        typedef U VU __attribute__((vector_size(VB)));                                            \
+        enum { N = VB / sizeof(T) };                                                              \
+        const V one = (V){0} + (T)1;                                                              \
+        intptr_t s, c;                                                                            \
+        for (c = 0; c + 2 * N <= n; c += 2 * N) {                                                 \
+            const T *g = g_ + (gstep ? c : 0), *x = x_ + c;                                       \
+            T *dv = dv_ + c;                                                                      \
+            const V l0 = VLOAD(V, loc + c), l1 = VLOAD(V, loc + c + N);                           \
+            V r0 = VLOAD(V, sc + c), r1 = VLOAD(V, sc + c + N);                                   \
+            V al0 = {0}, al1 = {0}, as0 = {0}, as1 = {0};                                         \
+            if (pow2) { /* the reciprocal from the bits, as recip_pow2 */                         \
+                r0 = (V)(((VU){0} + TWO_BIAS) - (VU)r0);                                          \
+                r1 = (V)(((VU){0} + TWO_BIAS) - (VU)r1);                                          \
+                if (gstep) { NLV_VSTRIP(T, VLOAD(V, g), VLOAD(V, g + N), *) }                     \
+                else { NLV_VSTRIP(T, (V){0} + g[0], (V){0} + g[0], *) }                           \
+            } else {                                                                              \
+                if (gstep) { NLV_VSTRIP(T, VLOAD(V, g), VLOAD(V, g + N), /) }                     \
+                else { NLV_VSTRIP(T, (V){0} + g[0], (V){0} + g[0], /) }                           \
+            }                                                                                     \
+            VSTORE(dl + c, al0);                                                                  \
+            VSTORE(dl + c + N, al1);                                                              \
+            VSTORE(ds + c, as0);                                                                  \
+            VSTORE(ds + c + N, as1);                                                              \
         }                                                                                         \
-        VSTORE(dl, al0);                                                                          \
-        VSTORE(dl + N, al1);                                                                      \
-        VSTORE(ds, as0);                                                                          \
-        VSTORE(ds + N, as1);                                                                      \
+        return c;                                                                                 \
     }
-DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0)
-DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, , _v0)
+DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0, 16)
+DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, , _v0, 16)
 #ifdef GF_X86
-DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2)
-DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2)
-DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3)
-DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3)
+DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2, 32)
+DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2, 32)
+DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3, 64)
+DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3, 64)
 #endif
-/* columns per strip */
-#define STRIP(T) ((intptr_t)(128 / sizeof(T)))
 #endif
 
 #define DEFINE_ROWS(SUF, T, ATTR, LV)                                                                       \
@@ -322,9 +336,9 @@ DEFINE_AFFINE(nd_fused_affine_f, float, _f)
         }                                                                                        \
         if (dloc && dscale && (CONTIG(T, g) || g.bs == 0) && CONTIG(T, eps)) {                   \
             intptr_t c0, c1;                                                                     \
-            STRIPS_FIRST(for (; b0 + STRIP(T) <= b1; b0 += STRIP(T))                             \
-                PICK(affine_vjp_strip, SUF)(S, ROW(T, g, 0, g.bs ? b0 : 0), g.ss, g.bs != 0,     \
-                                            ROW(T, eps, 0, b0), eps.ss, dloc + b0, dscale + b0);) \
+            STRIPS_FIRST(b0 += PICK(affine_vjp_strips, SUF)(S, b1 - b0, ROW(T, g, 0, g.bs ? b0 : 0), g.ss, \
+                                                           g.bs != 0, ROW(T, eps, 0, b0), eps.ss,  \
+                                                           dloc + b0, dscale + b0);)               \
             for (c0 = b0; c0 < b1; c0 = c1) { /* column blocks: the sums stay in L1 */           \
                 c1 = c0 + COL_BLOCK < b1 ? c0 + COL_BLOCK : b1;                                  \
                 for (s = 0; s < S; s++)                                                          \
@@ -402,88 +416,97 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
  * lanes combined pairwise, then the tail), compiled at each SIMD level so that the
  * 8 lanes are vector adds (the same additions in the same order: the same bits). */
 #ifdef GF_STRIPS
-/* With vector extensions the 8 accumulators are one vector, fed straight from the
- * densities of the next 8 columns (no stack block): the same additions in the same
- * order. OP and R: / with the scales, or * with their reciprocals (pow2). */
-#define LP8(i, OP, R) (((LT)-0.5 * (((VLOAD(V, x + (i)) - VLOAD(V, loc + (i))) OP R(i)) *             \
-                                    ((VLOAD(V, x + (i)) - VLOAD(V, loc + (i))) OP R(i)))) -        \
-                       VLOAD(V, ls + (i))) - c
-#define LP8_SC(i) VLOAD(V, sc + (i))
+/* With vector extensions the 8 accumulators are P vectors of NP lanes (as wide as the
+ * level's registers, 8 lanes in all), fed straight from the densities of the next 8
+ * columns (no stack block): the same additions in the same order. OP and R: / with
+ * the scales, or * with their reciprocals (pow2). */
+#define LP_PIECE_BYTES(T, VB) ((VB) < 8 * sizeof(T) ? (VB) : 8 * sizeof(T))
+#define LPV_SC(i) VLOAD(V, sc + (i))
+#define LPV_RECIP(i) ((V)(((VU){0} + two_bias) - (VU)VLOAD(V, sc + (i))))
+#define LPV_DENS(z, q) ((((LT)-0.5 * ((z) * (z))) - (q)) - c)
+#define LPV(xp, i, OP, R) LPV_DENS((VLOAD(V, (xp) + (i)) - VLOAD(V, loc + (i))) OP R(i), VLOAD(V, ls + (i)))
+#define LANE(r, j) (r)[(j) / NP][(j) % NP]
+#define LANES_SUM(r) (((LANE(r, 0) + LANE(r, 1)) + (LANE(r, 2) + LANE(r, 3))) +                    \
+                      ((LANE(r, 4) + LANE(r, 5)) + (LANE(r, 6) + LANE(r, 7))))
 #define LP8_LEAF(OP, R)                                                                           \
     do {                                                                                          \
-        V r = LP8(0, OP, R);                                                                      \
-        for (i = 8; i < n - (n % 8); i += 8) r += LP8(i, OP, R);                                  \
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));                  \
+        V r[P];                                                                                   \
+        for (p = 0; p < P; p++) r[p] = LPV(x, p * NP, OP, R);                                     \
+        for (i = 8; i < n - (n % 8); i += 8)                                                      \
+            for (p = 0; p < P; p++) r[p] += LPV(x, i + p * NP, OP, R);                            \
+        res = LANES_SUM(r);                                                                       \
     } while (0)
-#define DEFINE_LP_LEAF(SUF, T, U, TWO_BIAS, ATTR, LV)                                             \
+#define LP_LEAF_TYPES(T, U, TWO_BIAS, VB)                                                         \
+    typedef T V __attribute__((vector_size(LP_PIECE_BYTES(T, VB))));                              \
+    typedef U VU __attribute__((vector_size(LP_PIECE_BYTES(T, VB))));                             \
+    typedef T LT;                                                                                 \
+    enum { NP = LP_PIECE_BYTES(T, VB) / sizeof(T), P = 8 / NP };                                  \
+    const U two_bias = TWO_BIAS
+#define DEFINE_LP_LEAF(SUF, T, U, TWO_BIAS, ATTR, LV, VB)                                         \
     ATTR static T normal_lp_leaf##SUF##LV(intptr_t n, const T *restrict x, const T *restrict loc, \
                                           const T *restrict sc, int pow2, const T *restrict ls,  \
                                           T c)                                                   \
     {                                                                                             \
-        typedef T V __attribute__((vector_size(8 * sizeof(T))));                                  \
-        typedef U VU __attribute__((vector_size(8 * sizeof(T))));                                 \
-        typedef T LT;                                                                             \
-        const U two_bias = TWO_BIAS;                                                              \
+        LP_LEAF_TYPES(T, U, TWO_BIAS, VB);                                                        \
         T buf[8], r8[8], res;                                                                     \
-        intptr_t i, j;                                                                            \
+        intptr_t i, j, p;                                                                         \
         if (n < 8) {                                                                              \
             normal_lp_row##SUF##LV(n, x, loc, sc, pow2, ls, c, buf);                              \
             PW_LEAF_SUM(T, buf, n, r8, i, j, res);                                                \
             return res;                                                                           \
         }                                                                                         \
         if (pow2) {                                                                               \
-            LP8_LEAF(*, LP8_RECIP);                                                               \
+            LP8_LEAF(*, LPV_RECIP);                                                               \
         } else {                                                                                  \
-            LP8_LEAF(/, LP8_SC);                                                                  \
+            LP8_LEAF(/, LPV_SC);                                                                  \
         }                                                                                         \
         j = n - i; /* the tail, after the lanes are combined */                                   \
         normal_lp_row##SUF##LV(j, x + i, loc + i, sc + i, pow2, ls + i, c, buf);                  \
         for (j = 0; i < n; i++, j++) res += buf[j];                                               \
         return res;                                                                               \
     }
-#define LP8_RECIP(i) ((V)(((VU){0} + two_bias) - (VU)VLOAD(V, sc + (i))))
 /* Two rows' leaves over the same columns at once: the two accumulator chains are
  * independent (one alone waits on its own additions), and a column's operands are
  * loaded once for both. Each row's sum is the single leaf's, operation for operation. */
-#define LP8_DENS(z, q) ((((LT)-0.5 * ((z) * (z))) - (q)) - c)
 #define LP8_LEAF2(OP, R)                                                                          \
     do {                                                                                          \
-        V l = VLOAD(V, loc), d = R(0), q = VLOAD(V, ls);                                          \
-        V z0 = (VLOAD(V, x0) - l) OP d, z1 = (VLOAD(V, x1) - l) OP d;                             \
-        V ra = LP8_DENS(z0, q), rb = LP8_DENS(z1, q);                                             \
-        for (i = 8; i < n - (n % 8); i += 8) {                                                    \
-            l = VLOAD(V, loc + i);                                                                \
-            d = R(i);                                                                             \
-            q = VLOAD(V, ls + i);                                                                 \
-            z0 = (VLOAD(V, x0 + i) - l) OP d;                                                     \
-            z1 = (VLOAD(V, x1 + i) - l) OP d;                                                     \
-            ra += LP8_DENS(z0, q);                                                                \
-            rb += LP8_DENS(z1, q);                                                                \
+        V ra[P], rb[P], l, d, q;                                                                  \
+        for (p = 0; p < P; p++) {                                                                 \
+            l = VLOAD(V, loc + p * NP);                                                           \
+            d = R(p * NP);                                                                        \
+            q = VLOAD(V, ls + p * NP);                                                            \
+            ra[p] = LPV_DENS((VLOAD(V, x0 + p * NP) - l) OP d, q);                                \
+            rb[p] = LPV_DENS((VLOAD(V, x1 + p * NP) - l) OP d, q);                                \
         }                                                                                         \
-        res0 = ((ra[0] + ra[1]) + (ra[2] + ra[3])) + ((ra[4] + ra[5]) + (ra[6] + ra[7]));         \
-        res1 = ((rb[0] + rb[1]) + (rb[2] + rb[3])) + ((rb[4] + rb[5]) + (rb[6] + rb[7]));         \
+        for (i = 8; i < n - (n % 8); i += 8)                                                      \
+            for (p = 0; p < P; p++) {                                                             \
+                l = VLOAD(V, loc + i + p * NP);                                                   \
+                d = R(i + p * NP);                                                                \
+                q = VLOAD(V, ls + i + p * NP);                                                    \
+                ra[p] += LPV_DENS((VLOAD(V, x0 + i + p * NP) - l) OP d, q);                       \
+                rb[p] += LPV_DENS((VLOAD(V, x1 + i + p * NP) - l) OP d, q);                       \
+            }                                                                                     \
+        res0 = LANES_SUM(ra);                                                                     \
+        res1 = LANES_SUM(rb);                                                                     \
     } while (0)
-#define DEFINE_LP_LEAF2(SUF, T, U, TWO_BIAS, ATTR, LV)                                            \
+#define DEFINE_LP_LEAF2(SUF, T, U, TWO_BIAS, ATTR, LV, VB)                                        \
     ATTR static void normal_lp_leaf2##SUF##LV(intptr_t n, const T *restrict x0,                   \
                                               const T *restrict x1, const T *restrict loc,        \
                                               const T *restrict sc, int pow2,                     \
                                               const T *restrict ls, T c, T *sums)                 \
     {                                                                                             \
-        typedef T V __attribute__((vector_size(8 * sizeof(T))));                                  \
-        typedef U VU __attribute__((vector_size(8 * sizeof(T))));                                 \
-        typedef T LT;                                                                             \
-        const U two_bias = TWO_BIAS;                                                              \
+        LP_LEAF_TYPES(T, U, TWO_BIAS, VB);                                                        \
         T buf[8], res0, res1;                                                                     \
-        intptr_t i, j, k;                                                                         \
+        intptr_t i, j, k, p;                                                                      \
         if (n < 8) {                                                                              \
             sums[0] = normal_lp_leaf##SUF##LV(n, x0, loc, sc, pow2, ls, c);                       \
             sums[1] = normal_lp_leaf##SUF##LV(n, x1, loc, sc, pow2, ls, c);                       \
             return;                                                                               \
         }                                                                                         \
         if (pow2) {                                                                               \
-            LP8_LEAF2(*, LP8_RECIP);                                                              \
+            LP8_LEAF2(*, LPV_RECIP);                                                              \
         } else {                                                                                  \
-            LP8_LEAF2(/, LP8_SC);                                                                 \
+            LP8_LEAF2(/, LPV_SC);                                                                 \
         }                                                                                         \
         k = n - i; /* the tails, after the lanes are combined */                                  \
         normal_lp_row##SUF##LV(k, x0 + i, loc + i, sc + i, pow2, ls + i, c, buf);                 \
@@ -494,7 +517,7 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
         sums[1] = res1;                                                                           \
     }
 #else
-#define DEFINE_LP_LEAF(SUF, T, U, TWO_BIAS, ATTR, LV)                                             \
+#define DEFINE_LP_LEAF(SUF, T, U, TWO_BIAS, ATTR, LV, VB)                                             \
     ATTR static T normal_lp_leaf##SUF##LV(intptr_t n, const T *restrict x, const T *restrict loc, \
                                           const T *restrict sc, int pow2, const T *restrict ls,  \
                                           T c)                                                   \
@@ -507,22 +530,22 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
     }
 #endif
 
-DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0)
-DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, , _v0)
+DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0, 16)
+DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, , _v0, 16)
 #ifdef GF_X86
-DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2)
-DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2)
-DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3)
-DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3)
+DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2, 32)
+DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2, 32)
+DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3, 64)
+DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3, 64)
 #endif
 #ifdef GF_STRIPS
-DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0)
-DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, , _v0)
+DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0, 16)
+DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, , _v0, 16)
 #ifdef GF_X86
-DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2)
-DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2)
-DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3)
-DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3)
+DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2, 32)
+DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2, 32)
+DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3, 64)
+DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3, 64)
 #endif
 #endif
 
@@ -647,12 +670,11 @@ DEFINE_NORMAL_LP_SUM(nd_fused_normal_log_prob_sum_f, float, _f)
             int pow2 = scale_pow2##SUF(scale, b0, b1);                                           \
             intptr_t c0, c1;                                                                     \
             STRIPS_FIRST(if (loc.ss == 0 && scale.ss == 0)                                       \
-                for (; b0 + STRIP(T) <= b1; b0 += STRIP(T))                                      \
-                    PICK(normal_lp_vjp_strip, SUF)(S, ROW(T, g, 0, g.bs ? b0 : 0), g.ss, g.bs != 0, \
-                                                   ROW(T, x, 0, b0), x.ss, ROW(T, loc, 0, b0),   \
-                                                   ROW(T, scale, 0, b0), pow2,                   \
-                                                   (T *)ROW(T, dvalue, 0, b0), dvalue.ss,        \
-                                                   dloc + b0, dscale + b0);)                     \
+                b0 += PICK(normal_lp_vjp_strips, SUF)(S, b1 - b0, ROW(T, g, 0, g.bs ? b0 : 0), g.ss, \
+                                                      g.bs != 0, ROW(T, x, 0, b0), x.ss,         \
+                                                      ROW(T, loc, 0, b0), ROW(T, scale, 0, b0),  \
+                                                      pow2, (T *)ROW(T, dvalue, 0, b0), dvalue.ss, \
+                                                      dloc + b0, dscale + b0);)                  \
             for (c0 = b0; c0 < b1; c0 = c1) { /* column blocks: parameters and sums stay in L1 */ \
                 c1 = c0 + COL_BLOCK < b1 ? c0 + COL_BLOCK : b1;                                  \
                 for (s = 0; s < S; s++)                                                          \
