@@ -124,6 +124,19 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
             for (b = 0; b < n; b++) { NLV_TERMS(T, gv, BY) dv[b] = -t; dl[b] += t; ds[b] += u; }  \
     }
 
+/* DEF(SUF, T, U, TWO_BIAS, ATTR, LV, VB) for float64 and float32 (U: the unsigned type of
+ * T's bits, TWO_BIAS: recip_pow2's constant) at every level compiled (VB: the level's
+ * vector bytes) */
+#define FOR_TYPES(DEF, ATTR, LV, VB)                                                              \
+    DEF(_d, double, uint64_t, 0x7FE0000000000000ull, ATTR, LV, VB)                                \
+    DEF(_f, float, uint32_t, 0x7F000000u, ATTR, LV, VB)
+#ifdef GF_X86
+#define FOR_TYPES_AND_LEVELS(DEF)                                                                 \
+    FOR_TYPES(DEF, , _v0, 16) FOR_TYPES(DEF, GF_T256, _v2, 32) FOR_TYPES(DEF, GF_T512, _v3, 64)
+#else
+#define FOR_TYPES_AND_LEVELS(DEF) FOR_TYPES(DEF, , _v0, 16)
+#endif
+
 /* Column strips (GCC and Clang vector extensions): the sums over the rows of a strip
  * of two vectors of columns stay in registers, so a row costs one load of each
  * operand and one store of the value gradient. The row loops below instead add into
@@ -221,14 +234,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
         }                                                                                         \
         return c;                                                                                 \
     }
-DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0, 16)
-DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, , _v0, 16)
-#ifdef GF_X86
-DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2, 32)
-DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2, 32)
-DEFINE_STRIPS(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3, 64)
-DEFINE_STRIPS(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3, 64)
-#endif
+FOR_TYPES_AND_LEVELS(DEFINE_STRIPS)
 #endif
 
 #define DEFINE_ROWS(SUF, T, ATTR, LV)                                                                       \
@@ -530,23 +536,9 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
     }
 #endif
 
-DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0, 16)
-DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, , _v0, 16)
-#ifdef GF_X86
-DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2, 32)
-DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2, 32)
-DEFINE_LP_LEAF(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3, 64)
-DEFINE_LP_LEAF(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3, 64)
-#endif
+FOR_TYPES_AND_LEVELS(DEFINE_LP_LEAF)
 #ifdef GF_STRIPS
-DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, , _v0, 16)
-DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, , _v0, 16)
-#ifdef GF_X86
-DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T256, _v2, 32)
-DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, GF_T256, _v2, 32)
-DEFINE_LP_LEAF2(_d, double, uint64_t, 0x7FE0000000000000ull, GF_T512, _v3, 64)
-DEFINE_LP_LEAF2(_f, float, uint32_t, 0x7F000000u, GF_T512, _v3, 64)
-#endif
+FOR_TYPES_AND_LEVELS(DEFINE_LP_LEAF2)
 #endif
 
 #define DEFINE_PAIRWISE_LP(SUF, T)                                                               \
