@@ -1078,6 +1078,93 @@ MV_T256 static intptr_t pk4_apply_256(intptr_t n, const double *P, const double 
 }
 #endif
 
+/* ---- d = 4 at the AVX2 level: the draw fused with its normals (no eps wanted) -----
+ * At AVX2 the float64 normal fill has no whole-block pass (normal.c), so the
+ * two-pass draw above is a compute pass at the word loop's speed followed by a
+ * memory pass over the factor and loc that the core cannot overlap. This loop
+ * takes the stream's words one at a time and applies each vector's four normals
+ * at once: the loads of the factor and loc (prefetched PK4_AHEAD vectors ahead)
+ * are spread over the normal arithmetic and overlap it (about 6-8% off the draw of
+ * 1e5 vectors streamed, docs/performance.md). The numbers are the sequential rule's,
+ * nd_standard_normal (numdist/ziggurat.h), inlined with the buffer's position held
+ * in registers: a word whose candidate passes the rectangle test is the value;
+ * otherwise nd_standard_normal_slow draws the element from that word on. The same
+ * words and values as the fill, hence as the two-pass draw. At AVX-512 the fill's
+ * whole-block pass is cheaper than this loop's arithmetic and the two passes stay
+ * (a fused loop over whole blocks, prefetching the factor during the block, was
+ * measured slower, docs/performance.md). numdist's generator only, the ziggurat
+ * only. */
+#ifdef MV_X86
+#include "numdist/ziggurat.h"
+
+#define PK4_AHEAD 48 /* vectors ahead (4 KB of factor): 32-96 measured alike, 0 or 160 slower */
+
+/* one normal by the rule, the buffer position in *pos / *end */
+#define PK4_NORMAL(x)                                                                         \
+    do {                                                                                      \
+        uint64_t w_, m_;                                                                      \
+        unsigned j_;                                                                          \
+        if (pos == end) {                                                                     \
+            b->pos = pos;                                                                     \
+            nd_bits_refill(b);                                                                \
+            pos = b->pos;                                                                     \
+            end = b->end;                                                                     \
+        }                                                                                     \
+        w_ = *pos++;                                                                          \
+        m_ = w_ >> 12;                                                                        \
+        j_ = (unsigned)(w_ & 0x1ff);                                                          \
+        (x) = (double)(int64_t)m_ * nd_zig_w64[j_];                                           \
+        if (__builtin_expect(m_ >= nd_zig_k64[j_], 0)) {                                      \
+            b->pos = pos;                                                                     \
+            (x) = nd_standard_normal_slow(b, w_);                                             \
+            pos = b->pos;                                                                     \
+            end = b->end;                                                                     \
+        }                                                                                     \
+    } while (0)
+
+/* n vectors of one row: out (n x 4, contiguous) = loc + L z, z the stream's next
+ * 4n normals; P (n x 10), loc n x 4 (lstep != 0) or one vector (lstep 0) or NULL.
+ * pk4_apply_256's operations in its order. */
+MV_T256 static void pk4_fused_256(nd_bits_t *b, intptr_t n, const double *P, const double *loc,
+                                  intptr_t lstep, double *out)
+{
+    uint64_t *pos = b->pos, *end = b->end;
+    __m256d mu = _mm256_setzero_pd();
+    intptr_t k;
+    if (loc != NULL && lstep == 0) mu = _mm256_loadu_pd(loc);
+    for (k = 0; k < n; k++) {
+        const double *p = P + 10 * k;
+        double e0, e1, e2, e3;
+        __m256d a, bb, l0, l1, l2, l3, y;
+        PK4_NORMAL(e0);
+        PK4_NORMAL(e1);
+        PK4_NORMAL(e2);
+        PK4_NORMAL(e3);
+        _mm_prefetch((const char *)(p + 10 * PK4_AHEAD), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p + 10 * PK4_AHEAD + 8), _MM_HINT_T0);
+        if (loc != NULL && lstep != 0) _mm_prefetch((const char *)(loc + 4 * (k + PK4_AHEAD)), _MM_HINT_T0);
+        _mm_prefetch((const char *)(out + 4 * (k + PK4_AHEAD)), _MM_HINT_T0);
+        a = _mm256_loadu_pd(p);
+        bb = _mm256_loadu_pd(p + 4);
+        l0 = _mm256_blend_pd(_mm256_permute4x64_pd(a, 0xF4), _mm256_permute4x64_pd(bb, 0xAA), 0x8);
+        l1 = _mm256_blend_pd(_mm256_permute4x64_pd(a, 0xAA), _mm256_permute4x64_pd(bb, 0xC0), 0xC);
+        l2 = _mm256_blend_pd(_mm256_permute4x64_pd(bb, 0x55), _mm256_broadcast_sd(p + 8), 0x8);
+        l3 = _mm256_broadcast_sd(p + 9);
+        if (loc != NULL && lstep != 0) mu = _mm256_loadu_pd(loc + 4 * k);
+        y = _mm256_add_pd(mu, _mm256_mul_pd(l0, _mm256_set1_pd(e0)));
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l1, _mm256_set1_pd(e1))), 0xE);
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l2, _mm256_set1_pd(e2))), 0xC);
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l3, _mm256_set1_pd(e3))), 0x8);
+        _mm256_storeu_pd(out + 4 * k, y);
+    }
+    b->pos = pos;
+}
+#undef PK4_NORMAL
+#endif
+
+/* Tests and benches only (not in a header): 0 keeps the two-pass draw for rsample. */
+int nd_mvn_fused_draw = 1;
+
 /* Vectors [b0, b0 + n) of one sample row, normals z (contiguous): out = loc + L z
  * (out may be z, strides as given), and z copied to eps unless eps is z. */
 static void pk4_apply(intptr_t n, intptr_t b0, const double *z, const void *loc, intptr_t loc_bs,
@@ -1119,6 +1206,15 @@ static void fill_pk4(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t 
     const intptr_t DS = sizeof(double);
     const int out_c = out_es == DS && out_bs == 4 * DS, eps_c = eps_es == DS && eps_bs == 4 * DS;
     intptr_t s, b0, cnt;
+#ifdef MV_X86
+    if (nd_mvn_fused_draw && level >= 2 && m == ND_NORMAL_ZIGGURAT && eps == NULL && out_c &&
+        p_bs == 10 * DS && (loc == NULL || (loc_es == DS && (loc_bs == 4 * DS || loc_bs == 0)))) {
+        for (s = 0; s < ns; s++)
+            pk4_fused_256(bits, nb, (const double *)P, (const double *)loc, loc_bs,
+                          (double *)BYTES(out, s * out_ss));
+        return;
+    }
+#endif
     for (s = 0; s < ns; s++) {
         char *orow = BYTES(out, s * out_ss), *erow = eps ? BYTES(eps, s * eps_ss) : NULL;
         for (b0 = 0; b0 < nb; b0 += cnt) {
