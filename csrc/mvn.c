@@ -1078,22 +1078,25 @@ MV_T256 static intptr_t pk4_apply_256(intptr_t n, const double *P, const double 
 }
 #endif
 
-/* ---- d = 4 at the AVX2 level: the draw fused with its normals (no eps wanted) -----
- * At AVX2 the float64 normal fill has no whole-block pass (normal.c), so the
- * two-pass draw above is a compute pass at the word loop's speed followed by a
- * memory pass over the factor and loc that the core cannot overlap. This loop
- * takes the stream's words one at a time and applies each vector's four normals
- * at once: the loads of the factor and loc (prefetched PK4_AHEAD vectors ahead)
- * are spread over the normal arithmetic and overlap it (about 6-8% off the draw of
- * 1e5 vectors streamed, docs/performance.md). The numbers are the sequential rule's,
- * nd_standard_normal (numdist/ziggurat.h), inlined with the buffer's position held
- * in registers: a word whose candidate passes the rectangle test is the value;
- * otherwise nd_standard_normal_slow draws the element from that word on. The same
- * words and values as the fill, hence as the two-pass draw. At AVX-512 the fill's
- * whole-block pass is cheaper than this loop's arithmetic and the two passes stay
- * (a fused loop over whole blocks, prefetching the factor during the block, was
- * measured slower, docs/performance.md). numdist's generator only, the ziggurat
- * only. */
+/* ---- d = 4: the draw fused with its normals (rsample: no eps wanted) ------------
+ * The two-pass draw (fill_pk4 below) is a compute pass, the normals of a piece,
+ * then a memory pass, loc + L z with the factor and loc streamed in; one core does
+ * not overlap the two, and prefetching across them did not help
+ * (docs/performance.md). This loop takes the stream's words one at a time and
+ * applies each vector's four normals at once, so the loads of the factor and loc
+ * (prefetched PK4_AHEAD vectors ahead) run under the normal arithmetic: 1e5
+ * vectors streamed 0.78 -> 0.65-0.70 ms at AVX-512 (0.82 -> 0.69 at AVX2), although
+ * the word-by-word normals cost more than the AVX-512 fill's whole-block pass.
+ * The numbers are the sequential rule's, nd_standard_normal (numdist/ziggurat.h)
+ * inlined with the buffer position in registers: a word whose candidate passes
+ * the rectangle test is the value, otherwise nd_standard_normal_slow draws the
+ * element from that word on; the fill gives the same words and values, hence so
+ * does the two-pass draw. Tried and slower: two vectors per AVX-512 step with the
+ * 8 candidates gathered (the rule for the 8 when one fails, about 1 step in 9),
+ * whole blocks made in registers with the factor prefetched during the block, and
+ * the four candidates of a vector tested together. numdist's generator only, the
+ * ziggurat only; one AVX2 body serves both levels (its SSE slow path costs nothing
+ * to enter from ymm code). */
 #ifdef MV_X86
 #include "numdist/ziggurat.h"
 
