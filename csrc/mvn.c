@@ -1078,6 +1078,127 @@ MV_T256 static intptr_t pk4_apply_256(intptr_t n, const double *P, const double 
 }
 #endif
 
+/* ---- d = 4: the draw fused with its normals (rsample: no eps wanted) ------------
+ * The two-pass draw (fill_pk4 below) is a compute pass, the normals of a piece,
+ * then a memory pass, loc + L z with the factor and loc streamed in; one core does
+ * not overlap the two, and prefetching across them did not help
+ * (docs/performance.md). This loop takes the stream's words one at a time and
+ * applies each vector's four normals at once, so the loads of the factor and loc
+ * (prefetched PK4_AHEAD vectors ahead) run under the normal arithmetic: 1e5
+ * vectors streamed 0.78 -> 0.65-0.70 ms at AVX-512 (0.82 -> 0.69 at AVX2), although
+ * the word-by-word normals cost more than the AVX-512 fill's whole-block pass.
+ * The numbers are the sequential rule's, nd_standard_normal (numdist/ziggurat.h)
+ * inlined with the buffer position in registers: a word whose candidate passes
+ * the rectangle test is the value, otherwise nd_standard_normal_slow draws the
+ * element from that word on; the fill gives the same words and values, hence so
+ * does the two-pass draw. Tried and slower: two vectors per AVX-512 step with the
+ * 8 candidates gathered (the rule for the 8 when one fails, about 1 step in 9),
+ * whole blocks made in registers with the factor prefetched during the block, and
+ * the four candidates of a vector tested together. numdist's generator only, the
+ * ziggurat only; one AVX2 body serves both levels (its SSE slow path costs nothing
+ * to enter from ymm code). */
+#ifdef MV_X86
+#include "numdist/ziggurat.h"
+
+#define PK4_AHEAD 48 /* vectors ahead (4 KB of factor): 32-96 measured alike, 0 or 160 slower */
+
+/* The rule for a word w whose candidate x failed the rectangle test (*ppos just
+ * after w). Its usual case in line, as zig_slow64 does it: the wedge filter of
+ * zig_wedge_accept with the next word, and if the wedge rejects, the word after
+ * as a fresh candidate; anything else (layer 0, the filter undecided, a fresh
+ * candidate that fails too, fewer than two words left) goes to
+ * nd_standard_normal_slow from the word the rule is at. About 1.5% of words:
+ * out of line it was 15% of the fused draw (perf). */
+static inline double pk4_reject(nd_bits_t *b, uint64_t **ppos, uint64_t **pend, uint64_t w, double x)
+{
+    uint64_t *pos = *ppos;
+    const unsigned li = (unsigned)(w & 0xff);
+    if (li != 0 && *pend - pos >= 2) {
+        const double u = (double)(pos[0] >> 11) * (1.0 / 9007199254740992.0);
+        const double t = (nd_zig_x[li] - fabs(x)) * nd_zig_idx[li];
+        if (u < t + nd_zig_acc[li]) {
+            *ppos = pos + 1;
+            return x;
+        }
+        if (u > t + nd_zig_rej[li]) {
+            const uint64_t w2 = pos[1], m2 = w2 >> 12;
+            const unsigned j2 = (unsigned)(w2 & 0x1ff);
+            if (m2 < nd_zig_k64[j2]) {
+                *ppos = pos + 2;
+                return (double)(int64_t)m2 * nd_zig_w64[j2];
+            }
+            pos += 2;
+            w = w2;
+        }
+    }
+    b->pos = pos;
+    x = nd_standard_normal_slow(b, w);
+    *ppos = b->pos;
+    *pend = b->end;
+    return x;
+}
+
+/* one normal by the rule, the buffer position in *pos / *end */
+#define PK4_NORMAL(x)                                                                         \
+    do {                                                                                      \
+        uint64_t w_, m_;                                                                      \
+        unsigned j_;                                                                          \
+        if (pos == end) {                                                                     \
+            b->pos = pos;                                                                     \
+            nd_bits_refill(b);                                                                \
+            pos = b->pos;                                                                     \
+            end = b->end;                                                                     \
+        }                                                                                     \
+        w_ = *pos++;                                                                          \
+        m_ = w_ >> 12;                                                                        \
+        j_ = (unsigned)(w_ & 0x1ff);                                                          \
+        (x) = (double)(int64_t)m_ * nd_zig_w64[j_];                                           \
+        if (__builtin_expect(m_ >= nd_zig_k64[j_], 0)) (x) = pk4_reject(b, &pos, &end, w_, (x)); \
+    } while (0)
+
+/* n vectors of one row: out (n x 4, contiguous) = loc + L z, z the stream's next
+ * 4n normals; P (n x 10), loc n x 4 (lstep != 0) or one vector (lstep 0) or NULL.
+ * pk4_apply_256's operations in its order. */
+MV_T256 static void pk4_fused_256(nd_bits_t *b, intptr_t n, const double *P, const double *loc,
+                                  intptr_t lstep, double *out)
+{
+    uint64_t *pos = b->pos, *end = b->end;
+    __m256d mu = _mm256_setzero_pd();
+    intptr_t k;
+    if (loc != NULL && lstep == 0) mu = _mm256_loadu_pd(loc);
+    for (k = 0; k < n; k++) {
+        const double *p = P + 10 * k;
+        double e0, e1, e2, e3;
+        __m256d a, bb, l0, l1, l2, l3, y;
+        PK4_NORMAL(e0);
+        PK4_NORMAL(e1);
+        PK4_NORMAL(e2);
+        PK4_NORMAL(e3);
+        _mm_prefetch((const char *)(p + 10 * PK4_AHEAD), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p + 10 * PK4_AHEAD + 8), _MM_HINT_T0);
+        if (loc != NULL && lstep != 0) _mm_prefetch((const char *)(loc + 4 * (k + PK4_AHEAD)), _MM_HINT_T0);
+        _mm_prefetch((const char *)(out + 4 * (k + PK4_AHEAD)), _MM_HINT_T0);
+        a = _mm256_loadu_pd(p);
+        bb = _mm256_loadu_pd(p + 4);
+        l0 = _mm256_blend_pd(_mm256_permute4x64_pd(a, 0xF4), _mm256_permute4x64_pd(bb, 0xAA), 0x8);
+        l1 = _mm256_blend_pd(_mm256_permute4x64_pd(a, 0xAA), _mm256_permute4x64_pd(bb, 0xC0), 0xC);
+        l2 = _mm256_blend_pd(_mm256_permute4x64_pd(bb, 0x55), _mm256_broadcast_sd(p + 8), 0x8);
+        l3 = _mm256_broadcast_sd(p + 9);
+        if (loc != NULL && lstep != 0) mu = _mm256_loadu_pd(loc + 4 * k);
+        y = _mm256_add_pd(mu, _mm256_mul_pd(l0, _mm256_set1_pd(e0)));
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l1, _mm256_set1_pd(e1))), 0xE);
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l2, _mm256_set1_pd(e2))), 0xC);
+        y = _mm256_blend_pd(y, _mm256_add_pd(y, _mm256_mul_pd(l3, _mm256_set1_pd(e3))), 0x8);
+        _mm256_storeu_pd(out + 4 * k, y);
+    }
+    b->pos = pos;
+}
+#undef PK4_NORMAL
+#endif
+
+/* Tests and benches only (not in a header): 0 keeps the two-pass draw for rsample. */
+int nd_mvn_fused_draw = 1;
+
 /* Vectors [b0, b0 + n) of one sample row, normals z (contiguous): out = loc + L z
  * (out may be z, strides as given), and z copied to eps unless eps is z. */
 static void pk4_apply(intptr_t n, intptr_t b0, const double *z, const void *loc, intptr_t loc_bs,
@@ -1119,6 +1240,15 @@ static void fill_pk4(nd_bits_t *bits, nd_normal_method m, intptr_t ns, intptr_t 
     const intptr_t DS = sizeof(double);
     const int out_c = out_es == DS && out_bs == 4 * DS, eps_c = eps_es == DS && eps_bs == 4 * DS;
     intptr_t s, b0, cnt;
+#ifdef MV_X86
+    if (nd_mvn_fused_draw && level >= 2 && m == ND_NORMAL_ZIGGURAT && eps == NULL && out_c &&
+        p_bs == 10 * DS && (loc == NULL || (loc_es == DS && (loc_bs == 4 * DS || loc_bs == 0)))) {
+        for (s = 0; s < ns; s++)
+            pk4_fused_256(bits, nb, (const double *)P, (const double *)loc, loc_bs,
+                          (double *)BYTES(out, s * out_ss));
+        return;
+    }
+#endif
     for (s = 0; s < ns; s++) {
         char *orow = BYTES(out, s * out_ss), *erow = eps ? BYTES(eps, s * eps_ss) : NULL;
         for (b0 = 0; b0 < nb; b0 += cnt) {

@@ -631,6 +631,37 @@ def test_construction_fast_path_records_read_only_views_as_broadcast_to_did():
     np.testing.assert_array_equal(p.rsample(rng=1), nd.MultivariateNormal(locs, covariance_matrix=covs).rsample(rng=1))
 
 
+@pytest.mark.parametrize("batch", [(5,), (2, 3), (), (0,)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["covariance_matrix", "precision_matrix", "scale_tril"])
+def test_construction_short_path_sets_what_record_params_sets(batch, dtype, name):
+    """MultivariateNormal.__init__ records two aligned arrays of one float dtype and one
+    batch shape itself (no as_float_params / _check_shapes / _record_params): the same
+    records, dtype, batch shape and read-only views of the caller's arrays as the base
+    class's _record_params gives for them, and the same numbers as the general path
+    (operands given as lists)."""
+    rng = np.random.default_rng(21)
+    mats = spd(rng, batch, 3).astype(dtype)
+    if name == "scale_tril":
+        mats = np.linalg.cholesky(mats.astype(np.float64)).astype(dtype)
+    locs = rng.normal(size=batch + (3,)).astype(dtype)
+    dist = nd.MultivariateNormal(locs, validate_args=False, **{name: mats})
+    ref = nd.MultivariateNormal.__new__(nd.MultivariateNormal)
+    bs = ref._record_params({"loc": locs, name: mats}, {"loc": locs, name: mats}, np.dtype(dtype),
+                            event_dims={"loc": 1, name: 2})
+    assert dist.batch_shape == bs and dist.event_shape == (3,)
+    assert dist._params == ref._params and dist.dtype == ref.dtype == dtype
+    for attr, given in (("loc", locs), (name, mats)):
+        a, r = getattr(dist, attr), getattr(ref, attr)
+        assert a.shape == r.shape and a.strides == r.strides and a.dtype == r.dtype
+        assert not a.flags.writeable and not r.flags.writeable and np.shares_memory(a, given) == (given.size > 0)
+    assert locs.flags.writeable and mats.flags.writeable
+    if dtype == np.float64 and locs.size:  # lists convert to float64 (and [] has no shape)
+        general = nd.MultivariateNormal(locs.tolist(), validate_args=False, **{name: mats.tolist()})
+        np.testing.assert_array_equal(dist.rsample((2,), rng=4), general.rsample((2,), rng=4))
+        assert general._params == dist._params
+
+
 @pytest.mark.parametrize("batch", [(7,), (1,), (0,), (2, 3), ()])
 def test_rsample_without_shape_equals_every_spelling_of_the_empty_sample_shape(batch):
     """rsample() skips the conversion of sample_shape (and _draw its layout work when the

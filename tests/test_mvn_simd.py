@@ -123,6 +123,46 @@ def test_factor_rsample_vjp_log_prob_and_functional_equal_the_previous_code():
             assert_same_bits(a, b)
 
 
+@contextlib.contextmanager
+def fused_draw(on):
+    old = _mvn._set_fused_draw(on)
+    try:
+        yield
+    finally:
+        _mvn._set_fused_draw(old)
+
+
+@pytest.mark.parametrize("B", [1, 2, 3, 49, 16384, 65537])
+@pytest.mark.parametrize("sample_shape", [(), (2,)])
+def test_fused_draw_equals_the_two_pass_draw(B, sample_shape):
+    # rsample's d = 4 float64 draw takes each vector's normals in the loop that applies
+    # them (csrc/mvn.c, pk4_fused_256); the normals drawn first and applied after must
+    # give the same numbers, and leave the stream at the same place (the draw after)
+    cov = spd(B, seed=B + 3)
+    loc = np.random.default_rng(B + 4).normal(size=(B, 4))
+    for cap in (2, 3):
+        for lc in (loc, loc[0], loc[:1]):
+            for kind in ("int", "numpy", "xoshiro", "global"):
+                res = {}
+                for on in (False, True):
+                    with fused_draw(on), level_cap(cap):
+                        m = nd.MultivariateNormal(lc, covariance_matrix=cov, validate_args=False)
+                        if kind == "int":
+                            res[on] = (m.rsample(sample_shape, rng=B),)
+                        elif kind == "numpy":
+                            res[on] = (m.rsample(sample_shape, rng=np.random.default_rng(B)),)
+                        elif kind == "xoshiro":  # one stream on: the second draw starts where the first ended
+                            g = np.random.Generator(nd.random.Xoshiro256x8(B))
+                            res[on] = (m.rsample(sample_shape, rng=g), m.rsample(rng=g), g.standard_normal(3))
+                        else:
+                            nd.manual_seed(B)
+                            res[on] = (m.rsample(sample_shape), m.rsample(), nd.random.standard_normal(3))
+                for a, b in zip(res[True], res[False]):
+                    assert_same_bits(a, b, f"B={B}, level cap {cap}, loc {lc.shape}, rng {kind}")
+    with fused_draw(True):
+        assert _mvn._set_fused_draw(True) is True  # the setter reports the previous state
+
+
 def test_draws_have_the_right_distribution():
     # the numbers are the previous code's (above); this checks that they are right at all:
     # Mahalanobis distances of 2e5 draws from 2e5 different covariances are chi-square(4)

@@ -1150,6 +1150,62 @@ static void test_levels(void)
     nd_mvn_level_cap = saved;
 }
 
+/* ---- 10. the draw fused with its normals (rsample, d = 4 float64) ------------------
+ * nd_mvn_fused_draw (mvn.c, not in a header): 1 (the default) draws each vector's
+ * normals in the loop that applies them, 0 the normals of a piece first (the fill)
+ * and the transform after. Both must give the same draws and use the same words (the
+ * normals that follow from the same bits), at each SIMD level, for every loc layout,
+ * several rows, odd and even counts, and sizes of many blocks of words (so that
+ * rejections resolved across a block boundary occur: about 3 in 100 blocks). */
+extern int nd_mvn_fused_draw;
+
+static void test_fused_draw(void)
+{
+    static const int nbs[] = {1, 2, 3, 5, 47, 48, 49, 513, 4099, 16384, 65537};
+    static const int levels[] = {2, 3};
+    const int saved_cap = nd_mvn_level_cap, saved_fused = nd_mvn_fused_draw;
+    size_t bi, li;
+    for (bi = 0; bi < sizeof nbs / sizeof nbs[0]; bi++) {
+        const int nb = nbs[bi], ns = nb > 5000 ? 1 : 2;
+        const size_t nv = (size_t)ns * nb * 4;
+        double *A = malloc(DS * nb * 16), *P = malloc(DS * nb * 10), *mu = malloc(DS * nb * 4);
+        double *x0 = malloc(DS * nv), *x1 = malloc(DS * nv), tail0[6], tail1[6];
+        intptr_t fb, fc;
+        int b, i, variant, seed;
+        for (b = 0; b < nb; b++) rand_spd(4, A + b * 16);
+        for (i = 0; i < nb * 4; i++) mu[i] = tnorm();
+        nd_mvn_level_cap = -1;
+        CHECK(nd_cholesky_packed_batch(nb, 4, A, 16 * DS, 4 * DS, DS, P, 10 * DS, &fb, &fc) == ND_OK,
+              "fused draw: chol nb=%d", nb);
+        for (li = 0; li < sizeof levels / sizeof levels[0]; li++)
+            for (variant = 0; variant < 3; variant++) /* loc per vector, one loc, none */
+                for (seed = 0; seed < (nb > 5000 ? 3 : 1); seed++) {
+                    const double *lp = variant == 2 ? NULL : mu;
+                    const intptr_t lbs = variant == 1 ? 0 : 4 * DS;
+                    int fused;
+                    for (fused = 0; fused < 2; fused++) {
+                        nd_xoshiro_t xo;
+                        nd_bits_t *bits = new_bits(&xo, 5000 + 7 * (uint64_t)seed + (uint64_t)nb);
+                        double *x = fused ? x1 : x0, *tail = fused ? tail1 : tail0;
+                        nd_mvn_level_cap = levels[li];
+                        nd_mvn_fused_draw = fused;
+                        memset(x, 0, DS * nv);
+                        CHECK(random_mvn_fill_packed(bits, ND_NORMAL_ZIGGURAT, ns, nb, 4, lp, lbs, DS, P, 10 * DS, x,
+                                                     nb * 4 * DS, 4 * DS, DS, NULL, 0, 0, 0) == ND_OK,
+                              "fused draw: status");
+                        random_normal_fill(bits, ND_NORMAL_ZIGGURAT, 6, tail, DS, NULL, 0, NULL, 0);
+                        free(bits);
+                    }
+                    CHECK(memcmp(x0, x1, DS * nv) == 0 && memcmp(tail0, tail1, sizeof tail0) == 0,
+                          "fused draw: nb=%d ns=%d level %d loc variant %d seed %d differs from the two passes", nb,
+                          ns, levels[li], variant, seed);
+                }
+        free(A); free(P); free(mu); free(x0); free(x1);
+    }
+    nd_mvn_level_cap = saved_cap;
+    nd_mvn_fused_draw = saved_fused;
+}
+
 int main(void)
 {
     test_known();
@@ -1166,6 +1222,7 @@ int main(void)
     test_absent_strides();
     test_packed();
     test_levels();
+    test_fused_draw();
     printf("test_mvn: %d checks, %s\n", checks, fails ? "FAILED" : "ok");
     return fails != 0;
 }

@@ -37,9 +37,11 @@ cnp.import_array()
 cdef extern from *:
     """
     extern int nd_mvn_level_cap; /* csrc/mvn.c: tests only */
+    extern int nd_mvn_fused_draw; /* csrc/mvn.c: tests only */
     int nd_mvn_simd_level(void);
     """
     int nd_mvn_level_cap
+    int nd_mvn_fused_draw
     int nd_mvn_simd_level()
 
 #: Largest d for which the kernels need no caller-provided scratch output.
@@ -58,6 +60,16 @@ def _set_level_cap(int cap):
     global nd_mvn_level_cap
     cdef int old = nd_mvn_level_cap
     nd_mvn_level_cap = cap
+    return old
+
+def _set_fused_draw(bint on):
+    """Tests only: whether the d = 4 float64 draw without eps (rsample) takes its
+    normals in the same loop as the transform (csrc/mvn.c, pk4_fused_256) or in the
+    two passes before it (fill, then apply); the same numbers either way. Returns
+    the previous setting."""
+    global nd_mvn_fused_draw
+    cdef bint old = nd_mvn_fused_draw != 0
+    nd_mvn_fused_draw = 1 if on else 0
     return old
 
 # Normals per chunk of a draw (a rectangle of about CHUNK / d vectors): the chunk

@@ -24,7 +24,7 @@ from numdist import constraints
 from numdist import _mvn
 from numdist._mvn_linalg import (_check_shapes, _diag_matrix, _draw, _factor, _half_log_det, _logdet, _mat_solve,
                                  _outer_sum, _solve, _tril_inverse, _unpack)
-from numdist.distribution import VJP, Distribution
+from numdist.distribution import VJP, Distribution, ParamRecord
 from numdist.kl import KLVJP, register_kl, register_kl_vjp
 from numdist.utils import (aligned, as_cotangent, as_float_params, check_size, grad_dtype, lazy_property,
                            sum_to_shape, value_dtype)
@@ -149,18 +149,29 @@ class MultivariateNormal(Distribution):
             raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
         name, mat = given[0]
         if type(loc) is np.ndarray and type(mat) is np.ndarray and loc.dtype == mat.dtype and \
-                loc.dtype in _FLOATS:
-            # what as_float_params returns for two arrays of one float dtype, without its
-            # generality (this glue runs with cold caches after the kernels: docs/performance.md)
-            dtype, loc_a, mat_a = loc.dtype, loc, mat
+                loc.dtype in _FLOATS and loc.ndim >= 1 and mat.ndim >= 2 and loc.shape[:-1] == mat.shape[:-2] \
+                and mat.shape[-1] == mat.shape[-2] == loc.shape[-1] and loc.flags.aligned and mat.flags.aligned:
+            # the usual case (two aligned arrays of one float dtype and one batch shape):
+            # what as_float_params, _check_shapes, aligned and Distribution._record_params
+            # give for it, without their generality (this glue runs with cold caches after
+            # the kernels, docs/performance.md): the arrays as they are, read-only views
+            # of them as the attributes, records of their shapes and dtype
+            dtype, loc_a, mat_a, batch_shape = loc.dtype, loc, mat, loc.shape[:-1]
+            d = loc.shape[-1]
+            loc_v, mat_v = loc.view(), mat.view()
+            loc_v.flags.writeable = mat_v.flags.writeable = False
+            self.loc = loc_v
+            setattr(self, name, mat_v)
+            self._params = {"loc": ParamRecord(loc.shape, dtype, 1), name: ParamRecord(mat.shape, dtype, 2)}
+            self.dtype = dtype
         else:
             dtype, p = as_float_params(loc=loc, **{name: mat})
             loc_a, mat_a = p["loc"], p[name]
-        batch_shape = _check_shapes("loc", loc_a, name, mat_a)
-        d = mat_a.shape[-1]
-        loc_a, mat_a = aligned(loc_a), aligned(mat_a)
-        self._record_params({"loc": loc, name: mat}, {"loc": loc_a, name: mat_a}, dtype,
-                            event_dims={"loc": 1, name: 2})
+            batch_shape = _check_shapes("loc", loc_a, name, mat_a)
+            d = mat_a.shape[-1]
+            loc_a, mat_a = aligned(loc_a), aligned(mat_a)
+            self._record_params({"loc": loc, name: mat}, {"loc": loc_a, name: mat_a}, dtype,
+                                event_dims={"loc": 1, name: 2})
         self._loc_raw = loc_a
         self._mat_raw = mat_a
         self._param_name = name
