@@ -33,3 +33,21 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "matplotlib" in proc.stderr and "numdist[bench]" in proc.stderr
+
+
+def test_bench_as_on_an_avx2_machine_caps_every_library():
+    """``--machine avx2`` runs the table again in a process where numdist, NumPy, torch
+    and jax are all capped at AVX2 (what an AVX2-only x86-64 would run), and says so."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "numdist", "bench", "--scale", "0.002", "--repeat", "1", "--only", "normal",
+         "--machine", "avx2"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    head = proc.stdout.splitlines()[:2]
+    assert "SIMD level avx2" in head[0] or "SIMD level scalar" in head[0]
+    assert head[1].startswith("as on an AVX2-only machine: peers capped too")
+    assert "--xla_cpu_max_isa=AVX2" in head[1]
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return
+    assert "torch AVX2" in head[1] or "torch DEFAULT" in head[1]
