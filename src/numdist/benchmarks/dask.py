@@ -1,18 +1,18 @@
 """Benchmark rows for numdist.dask on a local cluster (docs/performance.md).
 
 The mean of ``1e9 * scale`` standard normals computed on a ``distributed.LocalCluster``
-of two single-threaded worker processes, against ``dask.array.random`` on the same
-cluster with the same chunks (256 blocks), and, with Dask's default chunks, against
-numdist on a one-worker cluster. Rows are
+of two single-threaded worker processes, in Dask's default chunks, against
+``dask.array.random`` on the same cluster with the same chunks, and against numdist on
+a one-worker cluster. Rows are
 skipped when dask or distributed is not installed. Clusters start on first use and
 are closed at exit.
 
-The workers reuse freed blocks (``WORKER_MALLOC_ENV``): distributed's nannies start
-workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also turns off glibc's sliding
-mmap threshold, so every block of these rows (31 MB) would be a fresh ``mmap`` that
-the kernel page-faults in and zeroes, about 3 ms a block: a third of numdist's cost
-per block and under a tenth of NumPy's, the same work on both sides that is neither
-sampler's. Both clusters, so both sides, get the same setting (docs/performance.md).
+The workers start with ``WORKER_MALLOC_ENV`` (glibc reuses freed blocks up to its 32 MB
+mmap ceiling): distributed's nannies start workers with ``MALLOC_TRIM_THRESHOLD_=65536``,
+which also turns off glibc's sliding mmap threshold, so every allocation over 128 KB
+would be a fresh ``mmap`` that the kernel page-faults in and zeroes. The rows' 128 MiB
+blocks are above that ceiling either way: numdist's come from its own tile pool,
+NumPy's are mapped afresh for each block (docs/performance.md).
 """
 from __future__ import annotations
 
@@ -96,24 +96,25 @@ def workloads(scale: float = 1.0) -> list[Workload]:
     import numdist.dask as ndd
 
     n = max(int(1e9 * scale), 100_000)
-    # 256 blocks of 3.9e6 normals (31 MB) at scale 1: under glibc's 32 MB mmap ceiling, so
-    # with WORKER_MALLOC_ENV freed blocks are reused instead of page-faulted in again
-    # (both sides alike; numdist's tiles for a block are at most 61 x 512 KB = 32.0e6 B)
-    chunk = max(n // 256, 10_000)
+    # Dask's default chunks on both sides (128 MiB: 60 blocks at scale 1), what a user
+    # gets. A block's memory: numdist's come from its tile pool (reused, no page faults);
+    # dask.array.random's are fresh NumPy arrays each time, mapped and zeroed by the kernel
+    # (about 5% of its time here; docs/performance.md has the figures with 256 blocks of
+    # 31 MB, under glibc's mmap ceiling, where WORKER_MALLOC_ENV lets both sides reuse)
+    chunks = "auto"
     d = nd.Normal(0.0, 1.0)
 
-    def nd_mean(workers: int, chunks: Any = chunk) -> Any:
+    def nd_mean(workers: int) -> Any:
         return lambda: _client(workers).compute(ndd.sample(d, (n,), chunks=chunks, rng=0).mean(), sync=True)
 
     def dask_mean() -> Any:
-        return _client(2).compute(da.random.default_rng(0).standard_normal(n, chunks=chunk).mean(), sync=True)
+        return _client(2).compute(da.random.default_rng(0).standard_normal(n, chunks=chunks).mean(), sync=True)
 
     return [
         Workload(f"dask: mean of {n:.0e} normals, 2-worker LocalCluster", nd_mean(2),
                  {"dask.array.random (2 workers)": dask_mean}, ">= 4x dask.array.random"),
-        # the scaling row with Dask's default chunks (128 MiB: 60 blocks at scale 1): the
-        # scheduler's work per task, done on the same two cores, is what keeps two workers
-        # from twice one; numdist's tile pool makes the larger blocks' memory free to reuse
-        Workload(f"dask: mean of {n:.0e} normals, chunks='auto', 2 workers vs 1", nd_mean(2, "auto"),
-                 {"numdist.dask, 1 worker": nd_mean(1, "auto")}, ">= 1.7x"),
+        # the scheduler's work per task, done on the same two cores, is what keeps two
+        # workers from twice one (256 blocks: 1.64-1.68x; the default's 60: 1.75-1.79x)
+        Workload(f"dask: mean of {n:.0e} normals, 2 workers vs 1", nd_mean(2),
+                 {"numdist.dask, 1 worker": nd_mean(1)}, ">= 1.7x"),
     ]
