@@ -175,6 +175,14 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
         x = NEXT_ROW(const T, x, xss);                                                            \
         dv = NEXT_ROW(T, dv, dvss);                                                               \
     }
+/* a strip's column sums out to dl and ds */
+#define STRIP_SUMS_OUT()                                                                          \
+    do {                                                                                          \
+        VSTORE(dl + c, al0);                                                                      \
+        VSTORE(dl + c + N, al1);                                                                  \
+        VSTORE(ds + c, as0);                                                                      \
+        VSTORE(ds + c + N, as1);                                                                  \
+    } while (0)
 /* The whole strips of columns [0, n): returns the columns done (the rest is the row
  * loops'). Row strides in bytes; the cotangent per element (gstep 1) or one per row
  * (gstep 0). */
@@ -194,10 +202,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
             } else {                                                                              \
                 AV_VSTRIP(T, (V){0} + g[0], (V){0} + g[0])                                        \
             }                                                                                     \
-            VSTORE(dl + c, al0);                                                                  \
-            VSTORE(dl + c + N, al1);                                                              \
-            VSTORE(ds + c, as0);                                                                  \
-            VSTORE(ds + c + N, as1);                                                              \
+            STRIP_SUMS_OUT();                                                                     \
         }                                                                                         \
         return c;                                                                                 \
     }                                                                                             \
@@ -227,10 +232,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
                 if (gstep) { NLV_VSTRIP(T, VLOAD(V, g), VLOAD(V, g + N), /) }                     \
                 else { NLV_VSTRIP(T, (V){0} + g[0], (V){0} + g[0], /) }                           \
             }                                                                                     \
-            VSTORE(dl + c, al0);                                                                  \
-            VSTORE(dl + c + N, al1);                                                              \
-            VSTORE(ds + c, as0);                                                                  \
-            VSTORE(ds + c + N, as1);                                                              \
+            STRIP_SUMS_OUT();                                                                     \
         }                                                                                         \
         return c;                                                                                 \
     }
@@ -442,6 +444,12 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
             for (p = 0; p < P; p++) r[p] += LPV(x, i + p * NP, OP, R);                            \
         res = LANES_SUM(r);                                                                       \
     } while (0)
+/* the tail columns [i, n) of a row at xp added to res in order, after the lanes */
+#define LP_TAIL(SUF, LV, xp, res)                                                                 \
+    do {                                                                                          \
+        normal_lp_row##SUF##LV(n - i, (xp) + i, loc + i, sc + i, pow2, ls + i, c, buf);           \
+        for (j = 0; j < n - i; j++) (res) += buf[j];                                              \
+    } while (0)
 #define LP_LEAF_TYPES(T, U, TWO_BIAS, VB)                                                         \
     typedef T V __attribute__((vector_size(LP_PIECE_BYTES(T, VB))));                              \
     typedef U VU __attribute__((vector_size(LP_PIECE_BYTES(T, VB))));                             \
@@ -466,9 +474,7 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
         } else {                                                                                  \
             LP8_LEAF(/, LPV_SC);                                                                  \
         }                                                                                         \
-        j = n - i; /* the tail, after the lanes are combined */                                   \
-        normal_lp_row##SUF##LV(j, x + i, loc + i, sc + i, pow2, ls + i, c, buf);                  \
-        for (j = 0; i < n; i++, j++) res += buf[j];                                               \
+        LP_TAIL(SUF, LV, x, res);                                                                 \
         return res;                                                                               \
     }
 /* Two rows' leaves over the same columns at once: the two accumulator chains are
@@ -503,7 +509,7 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
     {                                                                                             \
         LP_LEAF_TYPES(T, U, TWO_BIAS, VB);                                                        \
         T buf[8], res0, res1;                                                                     \
-        intptr_t i, j, k, p;                                                                      \
+        intptr_t i, j, p;                                                                         \
         if (n < 8) {                                                                              \
             sums[0] = normal_lp_leaf##SUF##LV(n, x0, loc, sc, pow2, ls, c);                       \
             sums[1] = normal_lp_leaf##SUF##LV(n, x1, loc, sc, pow2, ls, c);                       \
@@ -514,11 +520,8 @@ DEFINE_NORMAL_LP(nd_fused_normal_log_prob_f, float, _f)
         } else {                                                                                  \
             LP8_LEAF2(/, LPV_SC);                                                                 \
         }                                                                                         \
-        k = n - i; /* the tails, after the lanes are combined */                                  \
-        normal_lp_row##SUF##LV(k, x0 + i, loc + i, sc + i, pow2, ls + i, c, buf);                 \
-        for (j = 0; j < k; j++) res0 += buf[j];                                                   \
-        normal_lp_row##SUF##LV(k, x1 + i, loc + i, sc + i, pow2, ls + i, c, buf);                 \
-        for (j = 0; j < k; j++) res1 += buf[j];                                                   \
+        LP_TAIL(SUF, LV, x0, res0);                                                               \
+        LP_TAIL(SUF, LV, x1, res1);                                                               \
         sums[0] = res0;                                                                           \
         sums[1] = res1;                                                                           \
     }

@@ -22,12 +22,17 @@ SIZES = (1, 16383, 16384, 16385, 100001)  # 16384 vectors of 4 = one 65,536-norm
 
 
 @contextlib.contextmanager
-def level_cap(cap):
-    old = _mvn._set_level_cap(cap)
+def _swapped(setter, value):
+    """``setter(value)`` for the block (the setter returns the previous value)."""
+    old = setter(value)
     try:
         yield
     finally:
-        _mvn._set_level_cap(old)
+        setter(old)
+
+
+def level_cap(cap):
+    return _swapped(_mvn._set_level_cap, cap)
 
 
 def spd(n, d=4, seed=0, dtype=np.float64):
@@ -123,13 +128,8 @@ def test_factor_rsample_vjp_log_prob_and_functional_equal_the_previous_code():
             assert_same_bits(a, b)
 
 
-@contextlib.contextmanager
 def fused_draw(on):
-    old = _mvn._set_fused_draw(on)
-    try:
-        yield
-    finally:
-        _mvn._set_fused_draw(old)
+    return _swapped(_mvn._set_fused_draw, on)
 
 
 @pytest.mark.parametrize("B", [1, 2, 3, 49, 16384, 65537])
