@@ -1263,7 +1263,7 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
         while (n > 0) {
             intptr_t c = n < Z64_BLK ? n : Z64_BLK;
             zig_std64(b, c, stage, 0);
-            nd_stream_copy256(out, stage, c);
+            nd_stream_copy(2, out, stage, c);
             out += c;
             n -= c;
         }
@@ -1278,7 +1278,7 @@ static void zig_std64(nd_bits_t *b, intptr_t n, double *out, int nt)
         if (level >= 3 && n > Z64_BLK && b->pos == b->end) {
             if (nt) {
                 d = z64_block(b, stage);
-                nd_stream_copy512(out, stage, d);
+                nd_stream_copy(3, out, stage, d);
             } else {
                 d = z64_block(b, out);
             }

@@ -42,34 +42,6 @@ __attribute__((target("avx2"))) static inline void nd_stream_lines256(double *ds
     }
 }
 
-/* Values before dst's first 64-byte boundary (at most c): stored plainly. */
-static inline intptr_t nd_stream_head(const double *dst, intptr_t c)
-{
-    intptr_t head = (intptr_t)(((64 - ((uintptr_t)dst & 63)) & 63) / 8);
-    return head < c ? head : c;
-}
-
-/* c values from the staging buffer src to the 8-byte aligned dst: plain stores up
- * to dst's first 64-byte boundary, the whole lines after it non-temporal, the
- * partial last line plain. */
-__attribute__((target("avx512f"))) static inline void nd_stream_copy512(double *dst, const double *src,
-                                                                      intptr_t c)
-{
-    intptr_t head = nd_stream_head(dst, c), nl = (c - head) / 8;
-    memcpy(dst, src, sizeof(double) * (size_t)head);
-    nd_stream_lines512(dst + head, src + head, nl);
-    memcpy(dst + head + 8 * nl, src + head + 8 * nl, sizeof(double) * (size_t)(c - head - 8 * nl));
-}
-
-/* As nd_stream_copy512, AVX2 */
-__attribute__((target("avx2"))) static inline void nd_stream_copy256(double *dst, const double *src,
-                                                                   intptr_t c)
-{
-    intptr_t head = nd_stream_head(dst, c), nl = (c - head) / 8;
-    memcpy(dst, src, sizeof(double) * (size_t)head);
-    nd_stream_lines256(dst + head, src + head, nl);
-    memcpy(dst + head + 8 * nl, src + head + 8 * nl, sizeof(double) * (size_t)(c - head - 8 * nl));
-}
 #endif
 
 /* nd_stream_lines512 / 256 by level; plain copies below level 2 */
@@ -83,15 +55,23 @@ static inline void nd_stream_lines(int level, double *dst, const double *src, in
     memcpy(dst, src, sizeof(double) * 8 * (size_t)nl);
 }
 
-/* nd_stream_copy512 / 256 by level; a plain copy below level 2 */
+/* Values before dst's first 64-byte boundary (at most c): stored plainly. */
+static inline intptr_t nd_stream_head(const double *dst, intptr_t c)
+{
+    intptr_t head = (intptr_t)(((64 - ((uintptr_t)dst & 63)) & 63) / 8);
+    return head < c ? head : c;
+}
+
+/* c values from the staging buffer src to the 8-byte aligned dst: plain stores up
+ * to dst's first 64-byte boundary, the whole lines after it non-temporal (levels 2
+ * and 3; a constant level in a kernel of that level folds the dispatch away), the
+ * partial last line plain. */
 static inline void nd_stream_copy(int level, double *dst, const double *src, intptr_t c)
 {
-#ifdef ND_STREAM_X86
-    if (level >= 3) { nd_stream_copy512(dst, src, c); return; }
-    if (level == 2) { nd_stream_copy256(dst, src, c); return; }
-#endif
-    (void)level;
-    memcpy(dst, src, sizeof(double) * (size_t)c);
+    intptr_t head = nd_stream_head(dst, c), nl = (c - head) / 8;
+    memcpy(dst, src, sizeof(double) * (size_t)head);
+    nd_stream_lines(level, dst + head, src + head, nl);
+    memcpy(dst + head + 8 * nl, src + head + 8 * nl, sizeof(double) * (size_t)(c - head - 8 * nl));
 }
 
 /* Orders the non-temporal stores before what follows (levels 2 and 3). */
