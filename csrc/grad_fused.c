@@ -126,7 +126,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
 
 /* DEF(SUF, T, U, TWO_BIAS, ATTR, LV, VB) for float64 and float32 (U: the unsigned type of
  * T's bits, TWO_BIAS: recip_pow2's constant) at every level compiled (VB: the level's
- * vector bytes) */
+ * vector bytes): every per-level definer of this file takes these, whichever it uses */
 #define FOR_TYPES(DEF, ATTR, LV, VB)                                                              \
     DEF(_d, double, uint64_t, 0x7FE0000000000000ull, ATTR, LV, VB)                                \
     DEF(_f, float, uint32_t, 0x7F000000u, ATTR, LV, VB)
@@ -239,7 +239,7 @@ DEFINE_POW2(_f, float, uint32_t, 0x007FFFFFu, 23, 253, 0x7F000000u)
 FOR_TYPES_AND_LEVELS(DEFINE_STRIPS)
 #endif
 
-#define DEFINE_ROWS(SUF, T, ATTR, LV)                                                                       \
+#define DEFINE_ROWS(SUF, T, U, TWO_BIAS, ATTR, LV, VB)                                            \
     ATTR static void affine_row##SUF##LV(intptr_t n, const T *restrict loc, const T *restrict sc, \
                                           const T *restrict e, T *restrict out)                  \
     {                                                                                             \
@@ -294,14 +294,7 @@ FOR_TYPES_AND_LEVELS(DEFINE_STRIPS)
 
 DEFINE_SCALE_POW2(_d, double)
 DEFINE_SCALE_POW2(_f, float)
-DEFINE_ROWS(_d, double, , _v0)
-DEFINE_ROWS(_f, float, , _v0)
-#ifdef GF_X86
-DEFINE_ROWS(_d, double, GF_T256, _v2)
-DEFINE_ROWS(_f, float, GF_T256, _v2)
-DEFINE_ROWS(_d, double, GF_T512, _v3)
-DEFINE_ROWS(_f, float, GF_T512, _v3)
-#endif
+FOR_TYPES_AND_LEVELS(DEFINE_ROWS)
 
 /* whole strips first, where the compiler has vector extensions; the row loops take the rest */
 #ifdef GF_STRIPS
@@ -736,7 +729,7 @@ DEFINE_CAT_SCORE(nd_fused_categorical_logits_score_f, float)
  * in their order, so the numbers are theirs. The two libm-like steps stay NumPy's
  * (log of the variance ratio, qs**3), computed by the caller between the passes.
  * The element loops are compiled at each SIMD level (same bits). */
-#define DEFINE_SMALL_LOOPS(SUF, T, ATTR, LV)                                                     \
+#define DEFINE_SMALL_LOOPS(SUF, T, U, TWO_BIAS, ATTR, LV, VB)                                     \
     ATTR static int loc_scale_ok##SUF##LV(intptr_t n, const T *restrict loc,                     \
                                           const T *restrict scale)                               \
     {                                                                                            \
@@ -777,14 +770,7 @@ DEFINE_CAT_SCORE(nd_fused_categorical_logits_score_f, float)
         }                                                                                        \
     }
 
-DEFINE_SMALL_LOOPS(_d, double, , _v0)
-DEFINE_SMALL_LOOPS(_f, float, , _v0)
-#ifdef GF_X86
-DEFINE_SMALL_LOOPS(_d, double, GF_T256, _v2)
-DEFINE_SMALL_LOOPS(_f, float, GF_T256, _v2)
-DEFINE_SMALL_LOOPS(_d, double, GF_T512, _v3)
-DEFINE_SMALL_LOOPS(_f, float, GF_T512, _v3)
-#endif
+FOR_TYPES_AND_LEVELS(DEFINE_SMALL_LOOPS)
 
 int nd_loc_scale_ok(intptr_t n, const double *loc, const double *scale)
 {
