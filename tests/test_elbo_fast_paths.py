@@ -242,8 +242,8 @@ def test_pool_arrays_are_plain_numpy_arrays_and_reused():
     for shape in ((0,), (10,), (3, 0, 2)):
         assert _fused.empty(shape, np.dtype(np.float32)).shape == shape
     before = _fused.pool_state()[1]
-    big = _fused.empty(((1 << 19) + 1,), np.dtype(np.float64))  # > 4 MiB: NumPy's own allocator
-    assert big.flags.owndata and big.shape == ((1 << 19) + 1,)
+    big = _fused.empty(((1 << 21) + 1,), np.dtype(np.float64))  # > 16 MiB: NumPy's own allocator
+    assert big.flags.owndata and big.shape == ((1 << 21) + 1,)
     del big
     assert _fused.pool_state()[1] == before
 

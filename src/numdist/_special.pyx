@@ -50,6 +50,7 @@ from numdist._kernels cimport (
 )
 import numpy as np
 from numdist._common import get_num_threads
+from numdist._fused import empty as _pooled_empty
 
 cdef enum:
     _TASK = 8192           # elements per parallel task
@@ -229,6 +230,10 @@ def _periodic(v, shape):
     n = 1
     for d in shape:
         n *= d
+    # leading dims of stride 0 (a parameter the distribution broadcast, e.g. a scalar rate
+    # beside 1e6 concentrations) repeat what follows: dropped, not copied out
+    while arr.ndim and arr.strides[0] == 0:
+        arr = arr[0]
     if arr.size == 1:
         return np.array(arr.reshape(-1)[:1]), 1
     core = arr.shape
@@ -251,8 +256,9 @@ cdef object _gamma_grad(a, z, g, rate, bint with_rate_grad=False):
     cdef intptr_t ntasks
     args = [a, z, g, rate]
     shape = np.broadcast_shapes(*[np.shape(v) for v in args if v is not None])
-    out = np.empty(shape, dtype=np.float64)
-    out2 = np.empty(shape, dtype=np.float64) if with_rate_grad else None
+    # from the gradient block pool (numdist._fused.empty): a step's arrays, dropped every step
+    out = _pooled_empty(shape, np.float64)
+    out2 = _pooled_empty(shape, np.float64) if with_rate_grad else None
     j.o2 = <double *><size_t>out2.ctypes.data if with_rate_grad else NULL
     j.has_g = g is not None
     j.has_rate = rate is not None

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from numdist import _special, constraints, vjp
+from numdist import _fused, _special, constraints, vjp
 from numdist.distribution import VJP, Distribution
 from numdist.exponential import Exponential
 from numdist.gumbel import Gumbel
@@ -25,7 +25,9 @@ def _standard_gamma_draw(dist: Any, concentration: np.ndarray, sample_shape: Any
     clamped below at the dtype's smallest normal (torch's rule: a draw that
     underflows is not 0, so ``log_prob`` and gradients stay finite)."""
     shape = dist._extended_shape(sample_shape)
-    z = draw("standard_gamma", rng, shape, dist.dtype, np.broadcast_to(concentration, shape))
+    # from the gradient block pool: a training loop draws arrays of one size every step
+    z = draw("standard_gamma", rng, shape, dist.dtype, np.broadcast_to(concentration, shape),
+             out=_fused.empty(shape, dist.dtype))
     np.maximum(z, np.finfo(dist.dtype).tiny, out=z)
     return z
 
@@ -86,7 +88,7 @@ class Gamma(Distribution):
         """``x = z / rate``: ``d/dconcentration = g * (dz/da) / rate`` (implicit),
         ``d/drate = -g * x / rate``."""
         z = _standard_gamma_draw(self, self.concentration, sample_shape, rng)
-        x = z / self.rate
+        x = np.divide(z, self.rate, out=_fused.empty(z.shape, z.dtype))
         shape = x.shape
 
         def vjp_fn(g: Any) -> dict[str, np.ndarray]:
