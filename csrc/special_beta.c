@@ -24,11 +24,15 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
+/* as in special_gamma.c: lets GCC if-convert the lane loops' comparisons for AVX2 */
+#pragma GCC optimize("no-trapping-math")
 #endif
 
 #define ND_EPS 1.1102230246251565e-16
@@ -100,77 +104,133 @@ static void beta_log_derivs(double a, double b, double x, double y, double *La, 
         *Lb = log_of(y, x) - nd_i_psi_pos(b) + ps;
 }
 
-/* f and df/da, df/db; tolerances relative to what is used (df + f L). */
-static void beta_cf(double a, double b, double x, double La, double Lb, double *f, double *fa,
-                    double *fb)
-{
-    double A2 = 0.0, B2 = 1.0, A1 = 1.0, B1 = 1.0; /* convergents 0 and 1 */
-    double A2a = 0.0, B2a = 0.0, A1a = 0.0, B1a = 0.0;
-    double A2b = 0.0, B2b = 0.0, A1b = 0.0, B1b = 0.0;
-    double c = 1.0, ca = 0.0, cb = 0.0;
-    int n;
-    for (n = 1; n < ND_BETA_MAXIT; n++) {
-        double d, dda, ddb, A, B, Aa, Ba, Ab, Bb, r, cn, can, cbn;
-        if (n & 1) {
-            double m = (double)((n - 1) / 2);
-            double am = a + m, abm = a + b + m, a2m = a + 2.0 * m, a2m1 = a2m + 1.0;
-            double D = a2m * a2m1;
-            d = -x * (am * abm) / D;
-            dda = d * (m / (am * a2m) + (m + 1.0 - b) / (abm * a2m1));
-            ddb = -x * am / D;
-        } else {
-            double m = (double)(n / 2);
-            double a2m = a + 2.0 * m, a2m_1 = a2m - 1.0;
-            double D = a2m_1 * a2m;
-            d = x * m * (b - m) / D;
-            dda = -d * (1.0 / a2m_1 + 1.0 / a2m);
-            ddb = x * m / D;
-        }
-        A = A1 + d * A2;
-        B = B1 + d * B2;
-        Aa = A1a + dda * A2 + d * A2a;
-        Ba = B1a + dda * B2 + d * B2a;
-        Ab = A1b + ddb * A2 + d * A2b;
-        Bb = B1b + ddb * B2 + d * B2b;
-        r = 1.0 / B;
-        A *= r; Aa *= r; Ba *= r; Ab *= r; Bb *= r;
-        A2 = A1 * r; B2 = B1 * r; A2a = A1a * r; B2a = B1a * r; A2b = A1b * r; B2b = B1b * r;
-        A1 = A; B1 = 1.0; A1a = Aa; B1a = Ba; A1b = Ab; B1b = Bb;
-        cn = A;
-        can = Aa - A * Ba;
-        cbn = Ab - A * Bb;
-        if (fabs(cn - c) <= ND_EPS * fabs(cn)
-            && fabs(can - ca) <= ND_EPS * (fabs(can) + fabs(cn * La))
-            && fabs(cbn - cb) <= ND_EPS * (fabs(cbn) + fabs(cn * Lb))) {
-            c = cn; ca = can; cb = cbn;
-            break;
-        }
-        c = cn; ca = can; cb = cbn;
-    }
-    *f = c;
-    *fa = ca;
-    *fb = cb;
-}
+/* The fraction f and df/da, df/db for w <= BL_W elements at once: the lanes of
+ * loops the compiler vectorises (GV_DISPATCH, special_impl.h).  One element's
+ * steps form a chain (each ends in a division by B), so an element alone waits
+ * on latency; eight run in the time of about two.  Each lane does the operations
+ * of the one-element rule in its order and stops on its own test (frozen from
+ * then on: the later steps of its recurrences are not used), so its values do
+ * not depend on the other lanes, and every level gives the same bits.
+ * Tolerances are relative to what is used (df + f L). */
+#define BL_W 8
+static const double bl_zeros[BL_W]; /* +0.0 */
 
-/* The work: for 0 < x < 1 (y = 1 - x), a, b > 0 finite.
- * want_i: compute I, dI/da, dI/db (else only ga, gb);
- * ga, gb: dx/da = x y ga, dx/db = x y gb for x ~ Beta(a, b). */
-static void beta_eval(double a, double b, double x, double y, int want_i, double *I,
-                      double *Ia, double *Ib, double *ga, double *gb)
+/* one step of lane l with coefficient d and its derivatives dda, ddb:
+ * the Wallis recurrences, renormalised by 1/B, and the convergence test */
+#define BL_STEP(l, d, dda, ddb)                                                            \
+    do {                                                                                   \
+        double A = A1[l] + d * A2[l], B = B1[l] + d * B2[l];                               \
+        double Aa = A1a[l] + dda * A2[l] + d * A2a[l];                                     \
+        double Ba = B1a[l] + dda * B2[l] + d * B2a[l];                                     \
+        double Ab = A1b[l] + ddb * A2[l] + d * A2b[l];                                     \
+        double Bb = B1b[l] + ddb * B2[l] + d * B2b[l];                                     \
+        double r = 1.0 / B, cn, can, cbn;                                                  \
+        int done;                                                                          \
+        A *= r; Aa *= r; Ba *= r; Ab *= r; Bb *= r;                                        \
+        A2[l] = A1[l] * r; B2[l] = B1[l] * r; A2a[l] = A1a[l] * r;                         \
+        B2a[l] = B1a[l] * r; A2b[l] = A1b[l] * r; B2b[l] = B1b[l] * r;                     \
+        A1[l] = A; B1[l] = 1.0; A1a[l] = Aa; B1a[l] = Ba; A1b[l] = Ab; B1b[l] = Bb;        \
+        cn = A;                                                                            \
+        can = Aa - A * Ba;                                                                 \
+        cbn = Ab - A * Bb;                                                                 \
+        done = (fabs(cn - c[l]) <= ND_EPS * fabs(cn))                                      \
+               & (fabs(can - ca[l]) <= ND_EPS * (fabs(can) + fabs(cn * La[l])))            \
+               & (fabs(cbn - cb[l]) <= ND_EPS * (fabs(cbn) + fabs(cn * Lb[l])));           \
+        c[l] = live[l] != 0.0 ? cn : c[l];                                                 \
+        ca[l] = live[l] != 0.0 ? can : ca[l];                                              \
+        cb[l] = live[l] != 0.0 ? cbn : cb[l];                                              \
+        live[l] = done ? 0.0 : live[l];                                                    \
+    } while (0)
+
+GV_BODY void bl_cf_body(const int w, const double *restrict av, const double *restrict bv,
+                        const double *restrict xv, const double *restrict La,
+                        const double *restrict Lb, double *restrict fo, double *restrict fao,
+                        double *restrict fbo)
 {
-    int swap = x > (a + 1.0) / (a + b + 2.0);
-    double La, Lb, f, fa, fb, K, ja, jb;
-    if (swap) {
+    /* convergents k-1 (1) and k-2 (2), and their a- and b-derivatives */
+    double A2[BL_W], B2[BL_W], A1[BL_W], B1[BL_W], A2a[BL_W], B2a[BL_W], A1a[BL_W], B1a[BL_W];
+    double A2b[BL_W], B2b[BL_W], A1b[BL_W], B1b[BL_W], c[BL_W], ca[BL_W], cb[BL_W], live[BL_W];
+    int l, n;
+    for (l = 0; l < w; l++) {
+        A2[l] = 0.0; B2[l] = 1.0; A1[l] = 1.0; B1[l] = 1.0; /* convergents 0 and 1 */
+        A2a[l] = 0.0; B2a[l] = 0.0; A1a[l] = 0.0; B1a[l] = 0.0;
+        A2b[l] = 0.0; B2b[l] = 0.0; A1b[l] = 0.0; B1b[l] = 0.0;
+        c[l] = 1.0; ca[l] = 0.0; cb[l] = 0.0; live[l] = 1.0;
+    }
+    for (n = 1; n < ND_BETA_MAXIT; n++) {
+        if (n & 1) {
+            /* d_{2m+1} = -(a+m)(a+b+m) x / ((a+2m)(a+2m+1)) */
+            const double m = (double)((n - 1) / 2);
+            for (l = 0; l < w; l++) {
+                const double a = av[l], b = bv[l], x = xv[l];
+                double am = a + m, abm = a + b + m, a2m = a + 2.0 * m, a2m1 = a2m + 1.0;
+                double D = a2m * a2m1;
+                double d = -x * (am * abm) / D;
+                double dda = d * (m / (am * a2m) + (m + 1.0 - b) / (abm * a2m1));
+                double ddb = -x * am / D;
+                BL_STEP(l, d, dda, ddb);
+            }
+        } else {
+            /* d_{2m} = m (b-m) x / ((a+2m-1)(a+2m)) */
+            const double m = (double)(n / 2);
+            for (l = 0; l < w; l++) {
+                const double a = av[l], b = bv[l], x = xv[l];
+                double a2m = a + 2.0 * m, a2m_1 = a2m - 1.0;
+                double D = a2m_1 * a2m;
+                double d = x * m * (b - m) / D;
+                double dda = -d * (1.0 / a2m_1 + 1.0 / a2m);
+                double ddb = x * m / D;
+                BL_STEP(l, d, dda, ddb);
+            }
+        }
+        /* any lane running?  (live is +0.0 or 1.0: compare the bytes) */
+        if (memcmp(live, bl_zeros, (size_t)w * sizeof live[0]) == 0) break;
+    }
+    for (l = 0; l < w; l++) {
+        fo[l] = c[l];
+        fao[l] = ca[l];
+        fbo[l] = cb[l];
+    }
+}
+#undef BL_STEP
+GV_BODY void bl_cf8_body(const double *restrict av, const double *restrict bv, const double *restrict xv,
+                         const double *restrict La, const double *restrict Lb, double *restrict fo,
+                         double *restrict fao, double *restrict fbo)
+{
+    bl_cf_body(BL_W, av, bv, xv, La, Lb, fo, fao, fbo);
+}
+GV_DISPATCH(bl_cf8, (const double *restrict av, const double *restrict bv, const double *restrict xv, const double *restrict La, const double *restrict Lb, double *restrict fo, double *restrict fao, double *restrict fbo), (av, bv, xv, La, Lb, fo, fao, fbo))
+
+/* One element's evaluation, in three parts so that the fills can run the middle
+ * one (the fraction) on eight elements at once.  For 0 < x < 1 (y = 1 - x), a,
+ * b > 0 finite.  bl_prep: the side the fraction is evaluated on (swap: through
+ * I_x(a,b) = 1 - I_y(b,a)) and the log-derivatives La, Lb there. */
+typedef struct {
+    double a, b, x, y, La, Lb;
+    int swap;
+} bl_point;
+
+static void beta_prep(double a, double b, double x, double y, bl_point *p)
+{
+    p->swap = x > (a + 1.0) / (a + b + 2.0);
+    if (p->swap) {
         double t = a; a = b; b = t;
         t = x; x = y; y = t;
     }
-    beta_log_derivs(a, b, x, y, &La, &Lb);
-    beta_cf(a, b, x, La, Lb, &f, &fa, &fb);
-    ja = fa + f * La; /* dJ/da / K, J the fraction's own I */
-    jb = fb + f * Lb;
+    p->a = a; p->b = b; p->x = x; p->y = y;
+    beta_log_derivs(a, b, x, y, &p->La, &p->Lb);
+}
+
+/* want_i: I, dI/da, dI/db (else only ga, gb); ga, gb: dx/da = x y ga,
+ * dx/db = x y gb for x ~ Beta(a, b) */
+static void beta_finish(const bl_point *p, double f, double fa, double fb, int want_i, double *I,
+                        double *Ia, double *Ib, double *ga, double *gb)
+{
+    double ja = fa + f * p->La, jb = fb + f * p->Lb; /* dJ/da / K, J the fraction's own I */
+    double a = p->a;
     if (want_i) {
-        K = exp(beta_log_pow(a, b, x, y) - log(a));
-        if (swap) {
+        double K = exp(beta_log_pow(a, p->b, p->x, p->y) - log(a));
+        if (p->swap) {
             *I = 1.0 - K * f;
             *Ia = -K * jb;
             *Ib = -K * ja;
@@ -180,7 +240,7 @@ static void beta_eval(double a, double b, double x, double y, int want_i, double
             *Ib = K * jb;
         }
     }
-    if (swap) {
+    if (p->swap) {
         /* X = 1 - x': dX/da = -dx'/db' = (1/a') jb x'y' */
         *ga = jb / a;
         *gb = ja / a;
@@ -188,6 +248,16 @@ static void beta_eval(double a, double b, double x, double y, int want_i, double
         *ga = -ja / a;
         *gb = -jb / a;
     }
+}
+
+static void beta_eval(double a, double b, double x, double y, int want_i, double *I,
+                      double *Ia, double *Ib, double *ga, double *gb)
+{
+    bl_point p;
+    double f, fa, fb;
+    beta_prep(a, b, x, y, &p);
+    bl_cf_body(1, &p.a, &p.b, &p.x, &p.La, &p.Lb, &f, &fa, &fb);
+    beta_finish(&p, f, fa, fb, want_i, I, Ia, Ib, ga, gb);
 }
 
 /* 0: ordinary, 1: NaN, 2: I = 0 edge, 3: I = 1 edge */
@@ -294,4 +364,108 @@ double nd_student_t_sample_grad_df(double df, double t)
     if (x < DBL_MIN) x = DBL_MIN;
     beta_eval(0.5 * df, 0.5, x, y, 0, &I, &Ia, &Ib, &ga, &gb);
     return t * (0.5 / df - 0.25 * ga);
+}
+
+/* ---- arrays: the fraction eight elements at a time --------------------------
+ * A block of BL_BLOCK elements: each ordinary element prepared (beta_prep) into
+ * the lane arrays, the others (edges, invalid input) by the one-element function;
+ * the lanes in groups of BL_W (the last padded by repeating its last element);
+ * then each element finished in place.  Every value is the one-element
+ * function's, bit for bit. */
+#define BL_BLOCK 256
+#define BL_AT(p, i, s) (*(const double *)((const char *)(p) + (i) * (s)))
+#define BL_OUT(p, i, s) (*(double *)((char *)(p) + (i) * (s)))
+
+typedef struct {
+    bl_point pt[BL_BLOCK];
+    double a[BL_BLOCK + BL_W], b[BL_BLOCK + BL_W], x[BL_BLOCK + BL_W];
+    double La[BL_BLOCK + BL_W], Lb[BL_BLOCK + BL_W];
+    double f[BL_BLOCK + BL_W], fa[BL_BLOCK + BL_W], fb[BL_BLOCK + BL_W];
+    int at[BL_BLOCK]; /* the element of each lane entry */
+    int n;
+} bl_block;
+
+static void bl_add(bl_block *k, int j, double a, double b, double x, double y)
+{
+    bl_point *p = &k->pt[k->n];
+    beta_prep(a, b, x, y, p);
+    k->a[k->n] = p->a; k->b[k->n] = p->b; k->x[k->n] = p->x;
+    k->La[k->n] = p->La; k->Lb[k->n] = p->Lb;
+    k->at[k->n++] = j;
+}
+
+static void bl_run(bl_block *k)
+{
+    int e, g;
+    for (e = k->n; e % BL_W; e++) {
+        k->a[e] = k->a[e - 1]; k->b[e] = k->b[e - 1]; k->x[e] = k->x[e - 1];
+        k->La[e] = k->La[e - 1]; k->Lb[e] = k->Lb[e - 1];
+    }
+    for (g = 0; g < k->n; g += BL_W)
+        bl_cf8(k->a + g, k->b + g, k->x + g, k->La + g, k->Lb + g, k->f + g, k->fa + g, k->fb + g);
+}
+
+void nd_beta_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *b,
+                              intptr_t bs, const double *x, intptr_t xs, double *dxda,
+                              intptr_t o0s, double *dxdb, intptr_t o1s)
+{
+    bl_block k;
+    intptr_t i0;
+    for (i0 = 0; i0 < n; i0 += BL_BLOCK) {
+        int m = n - i0 < BL_BLOCK ? (int)(n - i0) : BL_BLOCK, j, e;
+        k.n = 0;
+        for (j = 0; j < m; j++) {
+            double aj = BL_AT(a, i0 + j, as), bj = BL_AT(b, i0 + j, bs), xj = BL_AT(x, i0 + j, xs);
+            /* nd_beta_sample_grad's ordinary case */
+            if (aj > 0.0 && bj > 0.0 && !isinf(aj) && !isinf(bj) && xj > 0.0 && xj < 1.0)
+                bl_add(&k, j, aj, bj, xj, 1.0 - xj);
+            else {
+                double r0, r1;
+                nd_beta_sample_grad(aj, bj, xj, &r0, &r1);
+                BL_OUT(dxda, i0 + j, o0s) = r0;
+                BL_OUT(dxdb, i0 + j, o1s) = r1;
+            }
+        }
+        bl_run(&k);
+        for (e = 0; e < k.n; e++) {
+            const bl_point *p = &k.pt[e];
+            double I, Ia, Ib, ga, gb, xy;
+            beta_finish(p, k.f[e], k.fa[e], k.fb[e], 0, &I, &Ia, &Ib, &ga, &gb);
+            xy = p->x * p->y; /* x y, the same product on either side */
+            BL_OUT(dxda, i0 + k.at[e], o0s) = xy * ga;
+            BL_OUT(dxdb, i0 + k.at[e], o1s) = xy * gb;
+        }
+    }
+}
+
+void nd_student_t_sample_grad_df_fill(intptr_t n, const double *df, intptr_t ds, const double *t,
+                                      intptr_t ts, double *out, intptr_t os)
+{
+    bl_block k;
+    double tv[BL_BLOCK], dv[BL_BLOCK];
+    intptr_t i0;
+    for (i0 = 0; i0 < n; i0 += BL_BLOCK) {
+        int m = n - i0 < BL_BLOCK ? (int)(n - i0) : BL_BLOCK, j, e;
+        k.n = 0;
+        for (j = 0; j < m; j++) {
+            double v = BL_AT(df, i0 + j, ds), tj = BL_AT(t, i0 + j, ts), x, y;
+            /* nd_student_t_sample_grad_df's ordinary case */
+            if (!(v > 0.0) || isinf(v) || tj != tj || tj == 0.0 || isinf(tj)) {
+                BL_OUT(out, i0 + j, os) = nd_student_t_sample_grad_df(v, tj);
+                continue;
+            }
+            student_xy(v, tj, &x, &y);
+            if (y < DBL_MIN) y = DBL_MIN;
+            if (x < DBL_MIN) x = DBL_MIN;
+            tv[k.n] = tj;
+            dv[k.n] = v;
+            bl_add(&k, j, 0.5 * v, 0.5, x, y);
+        }
+        bl_run(&k);
+        for (e = 0; e < k.n; e++) {
+            double I, Ia, Ib, ga, gb;
+            beta_finish(&k.pt[e], k.f[e], k.fa[e], k.fb[e], 0, &I, &Ia, &Ib, &ga, &gb);
+            BL_OUT(out, i0 + k.at[e], os) = tv[e] * (0.5 / dv[e] - 0.25 * ga);
+        }
+    }
 }

@@ -529,39 +529,21 @@ static double grad_scalar(double a, double z)
     return -(z / a) * (dS + S * L);
 }
 
-/* The lane loops below are plain C loops the compiler vectorises.  Each body is
- * written once (GV_BODY, always inlined) and compiled for AVX-512F, AVX2 and the
- * baseline (GV_DISPATCH); the level is the CPU's best capped by NUMDIST_SIMD_MAX
- * (numdist/simd_env.h), read at load, as for the sampling kernels.  Every level
- * gives the same bits: no contraction, the same operations in the same order. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+/* The lane loops below are plain C loops the compiler vectorises (GV_BODY,
+ * GV_DISPATCH: special_impl.h).  The level they run at: */
+#if ND_I_LANES_X86
 #include "numdist/simd_env.h"
-static int gv_level; /* 3 AVX-512F, 2 AVX2, 0 baseline */
+int nd_i_special_level; /* 3 AVX-512F, 2 AVX2, 0 baseline */
 __attribute__((constructor)) static void gv_level_init(void)
 {
     int hw = 0, cap = nd_simd_env_cap();
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) hw = 3;
     else if (__builtin_cpu_supports("avx2")) hw = 2;
-    gv_level = hw < cap ? hw : cap;
+    nd_i_special_level = hw < cap ? hw : cap;
 }
-#define GV_BODY static inline __attribute__((always_inline))
-#define GV_DISPATCH(name, params, args)                                                   \
-    __attribute__((target("avx512f"))) static void name##_512 params { name##_body args; } \
-    __attribute__((target("avx2"))) static void name##_256 params { name##_body args; }    \
-    static void name params                                                               \
-    {                                                                                     \
-        if (gv_level >= 3) name##_512 args;                                               \
-        else if (gv_level == 2) name##_256 args;                                          \
-        else name##_body args;                                                            \
-    }
-#define GV_VECTOR_LEVEL (gv_level >= 2) /* AVX2 or AVX-512 */
-#else
-#define GV_VECTOR_LEVEL 0
-#define GV_BODY static inline
-#define GV_DISPATCH(name, params, args) \
-    static void name params { name##_body args; }
 #endif
+#define gv_level nd_i_special_level
 
 #define GV_LN2_HI 0.6931471803691238      /* 33 bits: e * GV_LN2_HI exact for |e| < 2^20 */
 #define GV_LN2_LO 1.9082149292705877e-10  /* log 2 - GV_LN2_HI */

@@ -86,6 +86,12 @@ from numdist import _special
 A = np.repeat(np.geomspace(1e-3, 3e4, 97), 41)
 Z = nd.random.standard_gamma(A, rng=12)
 arrays["gamma_dzda"] = _special.gamma_sample_grad(A, Z)
+# the Beta and Student t ones (csrc/special_beta.c), pairs from tiny to large
+BA = np.repeat(np.geomspace(1e-3, 1e3, 23), 23)
+BB = np.tile(np.geomspace(1e-3, 1e3, 23), 23)
+BX = nd.random.beta(BA, BB, rng=14)
+arrays["beta_dxda"], arrays["beta_dxdb"] = _special.beta_sample_grad(BA, BB, BX)
+arrays["t_dtddf"] = _special.student_t_sample_grad_df(BA, nd.random.standard_t(BA, rng=15))
 # the generator's own words: the lane loop (csrc/xoshiro256.c) follows the cap too
 arrays["raw_words"] = Xoshiro256x8(77).random_raw(3 * 2048 + 5)
 np.savez(sys.argv[1], **arrays)

@@ -363,6 +363,47 @@ def test_beta_edges_and_small_concentrations():
     assert np.all(np.isfinite(ga)) and np.all(np.isfinite(gb))
 
 
+def test_beta_and_student_t_sample_grads_elementwise_independent():
+    """The array fills run the continued fraction of eight elements at once (lanes):
+    an element's value depends on its own parameters only - the same bits alone, in
+    another order, strided, broadcast, with edge and invalid elements among them,
+    and on two threads."""
+    import numdist
+
+    rng = np.random.default_rng(5)
+    n = 40000  # several blocks and above the parallel threshold
+    a = np.exp(rng.uniform(np.log(1e-3), np.log(1e3), n))
+    b = np.exp(rng.uniform(np.log(1e-3), np.log(1e3), n))
+    x = rng.beta(a, b)
+    t = rng.standard_t(a)
+    x[::97], x[1::89], x[2::83], a[3::79], b[4::73] = 0.0, 1.0, np.nan, -1.0, np.inf
+    t[::61], t[1::67], a[5::71] = 0.0, np.inf, np.nan
+    ga, gb = S.beta_sample_grad(a, b, x)
+    gt = S.student_t_sample_grad_df(a, t)
+    perm = rng.permutation(n)
+    pa, pb = S.beta_sample_grad(a[perm], b[perm], x[perm])
+    np.testing.assert_array_equal(pa, ga[perm])
+    np.testing.assert_array_equal(pb, gb[perm])
+    np.testing.assert_array_equal(S.student_t_sample_grad_df(a[perm], t[perm]), gt[perm])
+    for i in rng.integers(0, n, 200):
+        one = S.beta_sample_grad(a[i], b[i], x[i])
+        np.testing.assert_array_equal(one[0], ga[i])
+        np.testing.assert_array_equal(one[1], gb[i])
+        np.testing.assert_array_equal(S.student_t_sample_grad_df(a[i], t[i]), gt[i])
+    a2 = np.repeat(a[:, None], 2, axis=1)[:, 1]  # strided view
+    np.testing.assert_array_equal(S.beta_sample_grad(a2[::-1], b[::-1], x[::-1])[0], ga[::-1])
+    np.testing.assert_array_equal(S.student_t_sample_grad_df(2.5, t[:100]),
+                                  S.student_t_sample_grad_df(np.full(100, 2.5), t[:100]))
+    assert np.isnan(ga[2]) and ga[0] == 0.0 and np.isnan(gt[5])
+    saved = numdist.get_num_threads()
+    try:
+        numdist.set_num_threads(2)
+        np.testing.assert_array_equal(S.beta_sample_grad(a, b, x)[1], gb)
+        np.testing.assert_array_equal(S.student_t_sample_grad_df(a, t), gt)
+    finally:
+        numdist.set_num_threads(saved)
+
+
 # ------------------------------------------------------------------ student t
 
 @pytest.mark.parametrize("df", [0.3, 1.0, 2.5, 10.0, 100.0])

@@ -3,6 +3,7 @@
  * tests/test_special.py. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "numdist/special.h"
 #include "../special_impl.h"
@@ -151,6 +152,46 @@ int main(void)
     CHECK(nd_betainc_da(40.0, 60.0, 0.45), -0.027801706569232844);
     CHECK(nd_betainc_db(40.0, 60.0, 0.45), 0.020506282168790118);
     CHECK(nd_student_t_cdf(3.0, -1.5), 0.11529193262241152);
+    {
+        /* the array fills (eight elements per lane group) give the one-element
+         * functions' bits at every level the CPU has, edges and invalid input
+         * included */
+        enum { N = 531 };
+        static double a[N], b[N], x[N], t[N], ra[N], rb[N], rt[N], fa[N], fb[N], ft[N];
+        int i, lv, bad = 0;
+#if ND_I_LANES_X86
+        int saved = nd_i_special_level;
+#else
+        int saved = 0;
+#endif
+        for (i = 0; i < N; i++) {
+            a[i] = exp(-7.0 + 14.0 * ((i * 37) % N) / N);
+            b[i] = exp(-7.0 + 14.0 * ((i * 91) % N) / N);
+            x[i] = (0.5 + (i * 53) % N) / N;
+            t[i] = -8.0 + 16.0 * ((i * 29) % N) / N;
+        }
+        x[7] = 0.0; x[8] = 1.0; x[9] = NAN; a[10] = -1.0; b[11] = INFINITY; x[12] = 1e-300;
+        t[13] = 0.0; t[14] = INFINITY; a[15] = NAN; t[16] = 1e300; t[17] = -1e-300;
+        for (i = 0; i < N; i++) {
+            nd_beta_sample_grad(a[i], b[i], x[i], &ra[i], &rb[i]);
+            rt[i] = nd_student_t_sample_grad_df(a[i], t[i]);
+        }
+        for (lv = saved; lv >= 0; lv--) {
+            if (lv == 1) continue;
+#if ND_I_LANES_X86
+            nd_i_special_level = lv;
+#endif
+            nd_beta_sample_grad_fill(N, a, 8, b, 8, x, 8, fa, 8, fb, 8);
+            nd_student_t_sample_grad_df_fill(N, a, 8, t, 8, ft, 8);
+            for (i = 0; i < N; i++)
+                bad += memcmp(&fa[i], &ra[i], 8) != 0 || memcmp(&fb[i], &rb[i], 8) != 0
+                       || memcmp(&ft[i], &rt[i], 8) != 0;
+        }
+#if ND_I_LANES_X86
+        nd_i_special_level = saved;
+#endif
+        if (bad) { printf("FAIL %d beta / t fill values differ from the one-element ones\n", bad); failures++; }
+    }
     nd_beta_sample_grad(0.3, 0.3, 0.2, &da, &db);
     if (!(isfinite(da) && isfinite(db) && da > 0 && db < 0)) { printf("FAIL beta_sample_grad sign\n"); failures++; }
     if (!isnan(nd_gammainc_p(-1.0, 1.0)) || nd_digamma(0.0) != -INFINITY || nd_trigamma(-2.0) != INFINITY) {

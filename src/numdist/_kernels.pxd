@@ -97,6 +97,11 @@ cdef extern from "numdist/special.h" nogil:
                       intptr_t xs, double *out, intptr_t os)
     void nd_fill_ddd_d(intptr_t n, nd_fn_ddd_d f, const double *a, intptr_t as_, const double *b,
                        intptr_t bs, const double *x, intptr_t xs, double *out, intptr_t os)
+    void nd_beta_sample_grad_fill(intptr_t n, const double *a, intptr_t as_, const double *b,
+                                  intptr_t bs, const double *x, intptr_t xs, double *dxda,
+                                  intptr_t o0s, double *dxdb, intptr_t o1s)
+    void nd_student_t_sample_grad_df_fill(intptr_t n, const double *df, intptr_t ds, const double *t,
+                                          intptr_t ts, double *out, intptr_t os)
     void nd_fill_ddd_dd(intptr_t n, nd_fn_ddd_dd f, const double *a, intptr_t as_, const double *b,
                         intptr_t bs, const double *x, intptr_t xs, double *out0, intptr_t o0s,
                         double *out1, intptr_t o1s)

@@ -43,8 +43,8 @@ from numdist._kernels cimport (
     nd_fn_d_d, nd_fn_dd_d, nd_fn_ddd_d, nd_fn_ddd_dd,
     nd_lgamma, nd_digamma, nd_trigamma, nd_log1pmx,
     nd_gammainc_p, nd_gammainc_q, nd_gammainc_p_da, nd_gamma_sample_grad,
-    nd_betainc, nd_betainc_grad, nd_beta_sample_grad,
-    nd_student_t_cdf, nd_student_t_sample_grad_df,
+    nd_betainc, nd_betainc_grad, nd_beta_sample_grad_fill,
+    nd_student_t_cdf, nd_student_t_sample_grad_df_fill,
     nd_fill_d_d, nd_fill_dd_d, nd_fill_ddd_d, nd_fill_ddd_dd,
     nd_gamma_rsample_grads_fill, nd_run_parallel,
 )
@@ -56,9 +56,15 @@ cdef enum:
     _TASK = 8192           # elements per parallel task
     _PARALLEL_MIN = 32768  # below this, one thread
 
+ctypedef void (*_fill_ddd_dd)(intptr_t, const double *, intptr_t, const double *, intptr_t,
+                             const double *, intptr_t, double *, intptr_t, double *, intptr_t) noexcept nogil
+ctypedef void (*_fill_dd_d)(intptr_t, const double *, intptr_t, const double *, intptr_t,
+                           double *, intptr_t) noexcept nogil
+
 cdef struct _job:
     int nin
     int nout
+    bint fill  # f is a whole-array fill (nd_*_fill), not an element function
     void *f
     const char *p[3]
     intptr_t s[3]
@@ -72,7 +78,12 @@ cdef void _job_range(_job *j, intptr_t lo, intptr_t m) noexcept nogil:
     cdef const char *p2 = j.p[2] + lo * j.s[2]
     cdef char *o0 = j.o[0] + lo * <intptr_t>sizeof(double)
     cdef char *o1 = j.o[1] + lo * <intptr_t>sizeof(double)
-    if j.nout == 2:
+    if j.fill and j.nout == 2:
+        (<_fill_ddd_dd>j.f)(m, <const double *>p0, j.s[0], <const double *>p1, j.s[1],
+                            <const double *>p2, j.s[2], <double *>o0, sizeof(double), <double *>o1, sizeof(double))
+    elif j.fill:
+        (<_fill_dd_d>j.f)(m, <const double *>p0, j.s[0], <const double *>p1, j.s[1], <double *>o0, sizeof(double))
+    elif j.nout == 2:
         nd_fill_ddd_dd(m, <nd_fn_ddd_dd>j.f, <const double *>p0, j.s[0], <const double *>p1, j.s[1],
                        <const double *>p2, j.s[2], <double *>o0, sizeof(double), <double *>o1, sizeof(double))
     elif j.nin == 1:
@@ -94,8 +105,9 @@ cdef void _job_task(void *ctx, intptr_t t) noexcept nogil:
     _job_range(j, lo, m)
 
 
-cdef object _apply(void *f, tuple args, int nout):
-    """Broadcast args to float64, run f element-wise; returns nout arrays."""
+cdef object _apply(void *f, tuple args, int nout, bint fill=False):
+    """Broadcast args to float64, run f element-wise (fill: f is a whole-array fill of
+    2 inputs and 1 output or 3 inputs and 2 outputs); returns nout arrays."""
     cdef _job j
     cdef int k, nthreads
     cdef intptr_t ntasks
@@ -105,6 +117,7 @@ cdef object _apply(void *f, tuple args, int nout):
     shape = arrs[0].shape
     j.nin = len(arrs)
     j.nout = nout
+    j.fill = fill
     j.f = f
     keep = []
     for k in range(3):
@@ -315,7 +328,7 @@ def betainc_grad(a, b, x):
 
 def beta_sample_grad(a, b, x):
     """(dx/da, dx/db) = (-(dI/da)/p, -(dI/db)/p) for x ~ Beta(a, b)."""
-    r = _apply(<void *>nd_beta_sample_grad, (a, b, x), 2)
+    r = _apply(<void *>nd_beta_sample_grad_fill, (a, b, x), 2, True)
     return r[0], r[1]
 
 
@@ -326,7 +339,7 @@ def student_t_cdf(df, t):
 
 def student_t_sample_grad_df(df, t):
     """dt/d(df) = -(dF/d df)(t) / p(t) for t ~ StudentT(df, 0, 1)."""
-    return _apply(<void *>nd_student_t_sample_grad_df, (df, t), 1)[0]
+    return _apply(<void *>nd_student_t_sample_grad_df_fill, (df, t), 1, True)[0]
 
 
 # ---------------------------------------------------------------------------

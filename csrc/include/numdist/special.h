@@ -74,6 +74,13 @@ void nd_betainc_grad(double a, double b, double x, double *da, double *db);
 void nd_beta_sample_grad(double a, double b, double x, double *dxda, double *dxdb);
 double nd_student_t_cdf(double df, double t);
 double nd_student_t_sample_grad_df(double df, double t);
+/* the same over arrays (strides in bytes), faster (the continued fraction of
+ * eight elements at a time), bit for bit the one-element functions' values */
+void nd_beta_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *b,
+                              intptr_t bs, const double *x, intptr_t xs, double *dxda,
+                              intptr_t o0s, double *dxdb, intptr_t o1s);
+void nd_student_t_sample_grad_df_fill(intptr_t n, const double *df, intptr_t ds, const double *t,
+                                      intptr_t ts, double *out, intptr_t os);
 
 void nd_fill_d_d(intptr_t n, nd_fn_d_d f, const double *x, intptr_t xs, double *out, intptr_t os);
 void nd_fill_dd_d(intptr_t n, nd_fn_dd_d f, const double *a, intptr_t as, const double *x,
