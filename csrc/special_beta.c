@@ -164,10 +164,11 @@ GV_BODY void bl_cf_body(const int w, const double *restrict av, const double *re
             for (l = 0; l < w; l++) {
                 const double a = av[l], b = bv[l], x = xv[l];
                 double am = a + m, abm = a + b + m, a2m = a + 2.0 * m, a2m1 = a2m + 1.0;
-                double D = a2m * a2m1;
-                double d = -x * (am * abm) / D;
-                double dda = d * (m / (am * a2m) + (m + 1.0 - b) / (abm * a2m1));
-                double ddb = -x * am / D;
+                double rD = 1.0 / (a2m * a2m1), xr = x * rD;
+                double i1 = a2m1 * rD, i2 = a2m * rD; /* 1/(a+2m), 1/(a+2m+1) */
+                double d = -xr * (am * abm);
+                double dda = -xr * (m * abm * i1 + (m + 1.0 - b) * am * i2);
+                double ddb = -xr * am;
                 BL_STEP(l, d, dda, ddb);
             }
         } else {
@@ -176,10 +177,10 @@ GV_BODY void bl_cf_body(const int w, const double *restrict av, const double *re
             for (l = 0; l < w; l++) {
                 const double a = av[l], b = bv[l], x = xv[l];
                 double a2m = a + 2.0 * m, a2m_1 = a2m - 1.0;
-                double D = a2m_1 * a2m;
-                double d = x * m * (b - m) / D;
-                double dda = -d * (1.0 / a2m_1 + 1.0 / a2m);
-                double ddb = x * m / D;
+                double rD = 1.0 / (a2m_1 * a2m), xr = x * rD;
+                double d = xr * (m * (b - m));
+                double dda = -d * ((a2m + a2m_1) * rD);
+                double ddb = xr * m;
                 BL_STEP(l, d, dda, ddb);
             }
         }
