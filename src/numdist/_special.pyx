@@ -135,7 +135,7 @@ cdef object _apply(void *f, tuple args, int nout, bint fill=False):
         else:
             j.p[k] = j.p[0]
             j.s[k] = 0
-    outs = [np.empty(shape, dtype=np.float64) for k in range(nout)]
+    outs = [_pooled_empty(shape, np.float64) for k in range(nout)]  # see _gamma_grad
     j.o[0] = <char *><size_t>outs[0].ctypes.data
     j.o[1] = <char *><size_t>outs[nout - 1].ctypes.data
     j.n = outs[0].size
