@@ -21,6 +21,8 @@ def _log_gamma_sample_grad(a: np.ndarray, log_z: np.ndarray) -> np.ndarray:
     ``-(log z - digamma(a + 1)) / a`` where ``z`` underflows (tiny concentrations)."""
     z = np.exp(log_z)
     small = z < 1e-280
+    if not small.any():  # the usual case: no digamma pass for the limit
+        return _special.gamma_sample_grad(a, z) / z
     with np.errstate(divide="ignore", invalid="ignore"):
         regular = _special.gamma_sample_grad(a, np.where(small, 1.0, z)) / np.where(small, 1.0, z)
         limit = -(log_z - _special.digamma(a + 1.0)) / a
@@ -107,8 +109,9 @@ class Dirichlet(Distribution):
 
         def vjp_fn(g: Any) -> dict[str, np.ndarray]:
             g = as_cotangent(g, shape, self.dtype)
-            dlog = _log_gamma_sample_grad(np.broadcast_to(self.concentration, shape).astype(np.float64),
-                                          lg.astype(np.float64)).astype(self.dtype, copy=False)
+            # the parameter cast, then broadcast (the gradient fill repeats it, no copy)
+            dlog = _log_gamma_sample_grad(np.broadcast_to(self.concentration.astype(np.float64, copy=False), shape),
+                                          lg.astype(np.float64, copy=False)).astype(self.dtype, copy=False)
             centred = g - (g * x).sum(-1, keepdims=True)
             return {"concentration": self._grad("concentration", x * centred * dlog)}
 
