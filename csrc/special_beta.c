@@ -185,7 +185,7 @@ GV_BODY void bl_cf_body(const int w, const double *restrict av, const double *re
             }
         }
         /* any lane running?  (live is +0.0 or 1.0: compare the bytes) */
-        if (memcmp(live, bl_zeros, (size_t)w * sizeof live[0]) == 0) break;
+        if (w == 1 ? live[0] == 0.0 : memcmp(live, bl_zeros, (size_t)w * sizeof live[0]) == 0) break;
     }
     for (l = 0; l < w; l++) {
         fo[l] = c[l];
@@ -398,6 +398,11 @@ static void bl_add(bl_block *k, int j, double a, double b, double x, double y)
 static void bl_run(bl_block *k)
 {
     int e, g;
+    if (!GV_VECTOR_LEVEL) { /* baseline: one element at a time (the lanes' waste costs more than they hide) */
+        for (e = 0; e < k->n; e++)
+            bl_cf_body(1, k->a + e, k->b + e, k->x + e, k->La + e, k->Lb + e, k->f + e, k->fa + e, k->fb + e);
+        return;
+    }
     for (e = k->n; e % BL_W; e++) {
         k->a[e] = k->a[e - 1]; k->b[e] = k->b[e - 1]; k->x[e] = k->x[e - 1];
         k->La[e] = k->La[e - 1]; k->Lb[e] = k->Lb[e - 1];
