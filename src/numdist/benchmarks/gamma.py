@@ -52,4 +52,39 @@ def workloads(scale: float = 1.0) -> list[Workload]:
 
         peers["torch rsample + backward"] = torch_step
     rows.append(Workload(f"Gamma(conc[{c:.0e}]).rsample_vjp + gradient", numdist_step, peers, ">= 5x torch"))
+
+    # the other implicit-gradient families, the same step (no DESIGN target: tracked
+    # against torch, whose gradients are fitted approximations)
+    c1, c0 = conc, conc[::-1].copy()
+    rows.append(_grad_step_row(f"Beta(c1[{c:.0e}], c0[{c:.0e}]).rsample_vjp + gradient", nd.Beta, (c1, c0),
+                               "Beta", torch))
+    rows.append(_grad_step_row(f"StudentT(df[{c:.0e}]).rsample_vjp + gradient", nd.StudentT, (conc,),
+                               "StudentT", torch))
+    dc = np.stack([conc[: c // 10], c0[: c // 10]] * 5, axis=1)
+    rows.append(_grad_step_row(f"Dirichlet(conc[{c // 10:.0e}, 10]).rsample_vjp + gradient", nd.Dirichlet, (dc,),
+                               "Dirichlet", torch))
     return rows
+
+
+def _grad_step_row(name: str, family: Any, params: tuple[np.ndarray, ...], torch_name: str, torch: Any) -> Workload:
+    """A training step of an implicitly reparameterised family: ``rsample_vjp`` and its
+    backward (numdist), ``rsample().sum().backward()`` (torch), the same parameters."""
+    d = family(*params)
+
+    def numdist_step() -> Any:
+        x, vjp = d.rsample_vjp()
+        return vjp(np.ones_like(x))
+
+    peers: dict[str, Callable[[], Any]] = {}
+    if torch is not None:
+        tp = [torch.tensor(p, requires_grad=True) for p in params]
+        cls = getattr(torch.distributions, torch_name)
+
+        def torch_step() -> Any:
+            for t in tp:
+                t.grad = None
+            cls(*tp).rsample().sum().backward()
+            return tp[0].grad
+
+        peers["torch rsample + backward"] = torch_step
+    return Workload(name, numdist_step, peers, "")
