@@ -395,20 +395,46 @@ static void bl_add(bl_block *k, int j, double a, double b, double x, double y)
     k->at[k->n++] = j;
 }
 
+/* The fraction for the block's entries.  A lane group runs until its slowest lane
+ * has converged, and the number of steps grows with how close x is to the side
+ * switch (x (a+b+2)/(a+1), in (0, 1] here): the entries go to the groups sorted
+ * into 16 buckets of that ratio (on the benchmark's Beta population, 24.8 ->
+ * 18.9 steps per group against 16.4 per element).  The order never changes a
+ * value: each lane stops on its own test. */
+#define BL_NBUCKET 16
 static void bl_run(bl_block *k)
 {
-    int e, g;
+    double sa[BL_BLOCK + BL_W], sb[BL_BLOCK + BL_W], sx[BL_BLOCK + BL_W], sLa[BL_BLOCK + BL_W];
+    double sLb[BL_BLOCK + BL_W], sf[BL_BLOCK + BL_W], sfa[BL_BLOCK + BL_W], sfb[BL_BLOCK + BL_W];
+    int perm[BL_BLOCK], bucket[BL_BLOCK], count[BL_NBUCKET + 1] = {0}, e, g;
     if (!GV_VECTOR_LEVEL) { /* baseline: one element at a time (the lanes' waste costs more than they hide) */
         for (e = 0; e < k->n; e++)
             bl_cf_body(1, k->a + e, k->b + e, k->x + e, k->La + e, k->Lb + e, k->f + e, k->fa + e, k->fb + e);
         return;
     }
+    for (e = 0; e < k->n; e++) {
+        double q = k->x[e] * ((k->a[e] + k->b[e] + 2.0) / (k->a[e] + 1.0)) * BL_NBUCKET;
+        int c = q < BL_NBUCKET - 1 ? (int)q : BL_NBUCKET - 1; /* q >= 0; NaN: the last */
+        bucket[e] = c;
+        count[c + 1]++;
+    }
+    for (g = 0; g < BL_NBUCKET; g++) count[g + 1] += count[g];
+    for (e = 0; e < k->n; e++) {
+        int i = count[bucket[e]]++;
+        perm[i] = e;
+        sa[i] = k->a[e]; sb[i] = k->b[e]; sx[i] = k->x[e]; sLa[i] = k->La[e]; sLb[i] = k->Lb[e];
+    }
     for (e = k->n; e % BL_W; e++) {
-        k->a[e] = k->a[e - 1]; k->b[e] = k->b[e - 1]; k->x[e] = k->x[e - 1];
-        k->La[e] = k->La[e - 1]; k->Lb[e] = k->Lb[e - 1];
+        sa[e] = sa[e - 1]; sb[e] = sb[e - 1]; sx[e] = sx[e - 1];
+        sLa[e] = sLa[e - 1]; sLb[e] = sLb[e - 1];
     }
     for (g = 0; g < k->n; g += BL_W)
-        bl_cf8(k->a + g, k->b + g, k->x + g, k->La + g, k->Lb + g, k->f + g, k->fa + g, k->fb + g);
+        bl_cf8(sa + g, sb + g, sx + g, sLa + g, sLb + g, sf + g, sfa + g, sfb + g);
+    for (e = 0; e < k->n; e++) {
+        k->f[perm[e]] = sf[e];
+        k->fa[perm[e]] = sfa[e];
+        k->fb[perm[e]] = sfb[e];
+    }
 }
 
 void nd_beta_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *b,
