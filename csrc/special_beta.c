@@ -85,23 +85,59 @@ static double log_ratio(double d, double a, double lv)
     return fabs(t) < 0.5 ? log1p(t) : lv - log(a);
 }
 
+/* The digammas an array fill asked for last (four arguments each of psi and of
+ * psi - log), so that parameters broadcast over a sample (a scalar df beside 1e6
+ * values, the 1/2 of every Student t element) are evaluated once: a hit returns the
+ * value the function gave for that argument, so no result depends on the cache. */
+typedef struct {
+    double arg[2][4], val[2][4];
+    int next[2];
+} bl_memo;
+
+static void bl_memo_init(bl_memo *m)
+{
+    int k, i;
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < 4; i++) m->arg[k][i] = NAN; /* equal to nothing */
+        m->next[k] = 0;
+    }
+}
+
+/* kind 0: nd_i_psi_pos, 1: nd_i_psi_minus_log; m NULL: no cache */
+static double bl_psi(bl_memo *m, int kind, double v)
+{
+    double r;
+    int i;
+    if (m != NULL)
+        for (i = 0; i < 4; i++)
+            if (m->arg[kind][i] == v) return m->val[kind][i];
+    r = kind ? nd_i_psi_minus_log(v) : nd_i_psi_pos(v);
+    if (m != NULL) {
+        m->arg[kind][m->next[kind]] = v;
+        m->val[kind][m->next[kind]] = r;
+        m->next[kind] = (m->next[kind] + 1) & 3;
+    }
+    return r;
+}
+
 /* La = log x - psi(a+1) + psi(a+b) and Lb = log y - psi(b) + psi(a+b) */
-static void beta_log_derivs(double a, double b, double x, double y, double *La, double *Lb)
+static void beta_log_derivs(double a, double b, double x, double y, double *La, double *Lb,
+                            bl_memo *m)
 {
     double s = a + b;
-    double ps = s >= 10.0 ? 0.0 : nd_i_psi_pos(s); /* used when s < 10 */
+    double ps = s >= 10.0 ? 0.0 : bl_psi(m, 0, s); /* used when s < 10 */
     if (a >= 10.0)
-        *La = log_ratio(x * s - a, a, log_of(x, y) + log(s)) + nd_i_psi_minus_log(s) - nd_i_psi_minus_log(a) - 1.0 / a;
+        *La = log_ratio(x * s - a, a, log_of(x, y) + log(s)) + bl_psi(m, 1, s) - bl_psi(m, 1, a) - 1.0 / a;
     else if (s >= 10.0)
-        *La = log_of(x, y) + log(s) + nd_i_psi_minus_log(s) - nd_i_psi_pos(a + 1.0);
+        *La = log_of(x, y) + log(s) + bl_psi(m, 1, s) - bl_psi(m, 0, a + 1.0);
     else
-        *La = log_of(x, y) - nd_i_psi_pos(a + 1.0) + ps;
+        *La = log_of(x, y) - bl_psi(m, 0, a + 1.0) + ps;
     if (b >= 10.0)
-        *Lb = log_ratio(y * s - b, b, log_of(y, x) + log(s)) + nd_i_psi_minus_log(s) - nd_i_psi_minus_log(b);
+        *Lb = log_ratio(y * s - b, b, log_of(y, x) + log(s)) + bl_psi(m, 1, s) - bl_psi(m, 1, b);
     else if (s >= 10.0)
-        *Lb = log_of(y, x) + log(s) + nd_i_psi_minus_log(s) - nd_i_psi_pos(b);
+        *Lb = log_of(y, x) + log(s) + bl_psi(m, 1, s) - bl_psi(m, 0, b);
     else
-        *Lb = log_of(y, x) - nd_i_psi_pos(b) + ps;
+        *Lb = log_of(y, x) - bl_psi(m, 0, b) + ps;
 }
 
 /* The fraction f and df/da, df/db for w <= BL_W elements at once: the lanes of
@@ -211,7 +247,7 @@ typedef struct {
     int swap;
 } bl_point;
 
-static void beta_prep(double a, double b, double x, double y, bl_point *p)
+static void beta_prep(double a, double b, double x, double y, bl_point *p, bl_memo *m)
 {
     p->swap = x > (a + 1.0) / (a + b + 2.0);
     if (p->swap) {
@@ -219,7 +255,7 @@ static void beta_prep(double a, double b, double x, double y, bl_point *p)
         t = x; x = y; y = t;
     }
     p->a = a; p->b = b; p->x = x; p->y = y;
-    beta_log_derivs(a, b, x, y, &p->La, &p->Lb);
+    beta_log_derivs(a, b, x, y, &p->La, &p->Lb, m);
 }
 
 /* want_i: I, dI/da, dI/db (else only ga, gb); ga, gb: dx/da = x y ga,
@@ -256,7 +292,7 @@ static void beta_eval(double a, double b, double x, double y, int want_i, double
 {
     bl_point p;
     double f, fa, fb;
-    beta_prep(a, b, x, y, &p);
+    beta_prep(a, b, x, y, &p, NULL);
     bl_cf_body(1, &p.a, &p.b, &p.x, &p.La, &p.Lb, &f, &fa, &fb);
     beta_finish(&p, f, fa, fb, want_i, I, Ia, Ib, ga, gb);
 }
@@ -384,12 +420,13 @@ typedef struct {
     double f[BL_BLOCK + BL_W], fa[BL_BLOCK + BL_W], fb[BL_BLOCK + BL_W];
     int at[BL_BLOCK]; /* the element of each lane entry */
     int n;
+    bl_memo memo; /* for the whole fill */
 } bl_block;
 
 static void bl_add(bl_block *k, int j, double a, double b, double x, double y)
 {
     bl_point *p = &k->pt[k->n];
-    beta_prep(a, b, x, y, p);
+    beta_prep(a, b, x, y, p, &k->memo);
     k->a[k->n] = p->a; k->b[k->n] = p->b; k->x[k->n] = p->x;
     k->La[k->n] = p->La; k->Lb[k->n] = p->Lb;
     k->at[k->n++] = j;
@@ -443,6 +480,7 @@ void nd_beta_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const do
 {
     bl_block k;
     intptr_t i0;
+    bl_memo_init(&k.memo);
     for (i0 = 0; i0 < n; i0 += BL_BLOCK) {
         int m = n - i0 < BL_BLOCK ? (int)(n - i0) : BL_BLOCK, j, e;
         k.n = 0;
@@ -476,6 +514,7 @@ void nd_student_t_sample_grad_df_fill(intptr_t n, const double *df, intptr_t ds,
     bl_block k;
     double tv[BL_BLOCK], dv[BL_BLOCK];
     intptr_t i0;
+    bl_memo_init(&k.memo);
     for (i0 = 0; i0 < n; i0 += BL_BLOCK) {
         int m = n - i0 < BL_BLOCK ? (int)(n - i0) : BL_BLOCK, j, e;
         k.n = 0;
