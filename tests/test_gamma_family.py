@@ -221,16 +221,19 @@ def test_gamma_rsample_vjp_arrays_come_back_from_the_block_pool():
     sample-sized arrays - the draw, x, the two cotangents - from numdist._fused's
     block pool: the second step reuses the first one's blocks and does not fault
     on their pages again (fresh 8 MB arrays from np.empty fault ~2000 4 KiB pages
-    a step)."""
+    a step; the cotangent is made once, so only numdist's own arrays count, whatever
+    the C library's allocator)."""
     import gc
+    import os
     import resource
 
     d = nd.Gamma(np.linspace(0.5, 5.0, 10**6), 1.0)
     rng = nd.random.default_rng(0)
+    g = np.ones(10**6)
 
     def step():
         x, vjp = d.rsample_vjp(rng=rng)
-        grads = vjp(np.ones_like(x))
+        grads = vjp(g)
         return x, grads["concentration"]
 
     x, dc = step()
@@ -243,4 +246,7 @@ def test_gamma_rsample_vjp_arrays_come_back_from_the_block_pool():
     x, dc = step()
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
     assert {x.ctypes.data, dc.ctypes.data} & first
-    assert faults < 500, faults
+    # measured: 16 faults a step with glibc's malloc, ~300 under .ci/sanitize (ASan's
+    # allocator hands out fresh memory for the step's small temporaries); each of the
+    # four arrays from np.empty instead adds ~650
+    assert faults < (600 if os.environ.get("ND_SANITIZE") else 100), faults
