@@ -474,69 +474,68 @@ static void bl_run(bl_block *k)
     }
 }
 
-void nd_beta_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *b,
-                              intptr_t bs, const double *x, intptr_t xs, double *dxda,
-                              intptr_t o0s, double *dxdb, intptr_t o1s)
+/* The fills' driver.  BL_BETA: (a, b, x) -> (dx/da, dx/db), nd_beta_sample_grad's
+ * ordinary case in lanes, the rest by it; BL_T: (df, t) -> dt/d df, likewise
+ * nd_student_t_sample_grad_df's. */
+enum { BL_BETA, BL_T };
+
+static void bl_fill(int mode, intptr_t n, const double *p0, intptr_t s0, const double *p1,
+                    intptr_t s1, const double *p2, intptr_t s2, double *o0, intptr_t os0,
+                    double *o1, intptr_t os1)
 {
     bl_block k;
+    double tv[BL_BLOCK], dv[BL_BLOCK]; /* BL_T: t and df of each entry */
     intptr_t i0;
     bl_memo_init(&k.memo);
     for (i0 = 0; i0 < n; i0 += BL_BLOCK) {
         int m = n - i0 < BL_BLOCK ? (int)(n - i0) : BL_BLOCK, j, e;
         k.n = 0;
         for (j = 0; j < m; j++) {
-            double aj = BL_AT(a, i0 + j, as), bj = BL_AT(b, i0 + j, bs), xj = BL_AT(x, i0 + j, xs);
-            /* nd_beta_sample_grad's ordinary case */
-            if (aj > 0.0 && bj > 0.0 && !isinf(aj) && !isinf(bj) && xj > 0.0 && xj < 1.0)
-                bl_add(&k, j, aj, bj, xj, 1.0 - xj);
-            else {
-                double r0, r1;
-                nd_beta_sample_grad(aj, bj, xj, &r0, &r1);
-                BL_OUT(dxda, i0 + j, o0s) = r0;
-                BL_OUT(dxdb, i0 + j, o1s) = r1;
+            double u = BL_AT(p0, i0 + j, s0), v = BL_AT(p1, i0 + j, s1), x, y;
+            if (mode == BL_BETA) {
+                x = BL_AT(p2, i0 + j, s2);
+                if (u > 0.0 && v > 0.0 && !isinf(u) && !isinf(v) && x > 0.0 && x < 1.0)
+                    bl_add(&k, j, u, v, x, 1.0 - x);
+                else
+                    nd_beta_sample_grad(u, v, x, &BL_OUT(o0, i0 + j, os0), &BL_OUT(o1, i0 + j, os1));
+                continue;
             }
+            if (!(u > 0.0) || isinf(u) || v != v || v == 0.0 || isinf(v)) {
+                BL_OUT(o0, i0 + j, os0) = nd_student_t_sample_grad_df(u, v);
+                continue;
+            }
+            student_xy(u, v, &x, &y);
+            if (y < DBL_MIN) y = DBL_MIN;
+            if (x < DBL_MIN) x = DBL_MIN;
+            tv[k.n] = v;
+            dv[k.n] = u;
+            bl_add(&k, j, 0.5 * u, 0.5, x, y);
         }
         bl_run(&k);
         for (e = 0; e < k.n; e++) {
             const bl_point *p = &k.pt[e];
-            double I, Ia, Ib, ga, gb, xy;
+            double I, Ia, Ib, ga, gb;
             beta_finish(p, k.f[e], k.fa[e], k.fb[e], 0, &I, &Ia, &Ib, &ga, &gb);
-            xy = p->x * p->y; /* x y, the same product on either side */
-            BL_OUT(dxda, i0 + k.at[e], o0s) = xy * ga;
-            BL_OUT(dxdb, i0 + k.at[e], o1s) = xy * gb;
+            if (mode == BL_BETA) {
+                double xy = p->x * p->y; /* x y, the same product on either side */
+                BL_OUT(o0, i0 + k.at[e], os0) = xy * ga;
+                BL_OUT(o1, i0 + k.at[e], os1) = xy * gb;
+            } else {
+                BL_OUT(o0, i0 + k.at[e], os0) = tv[e] * (0.5 / dv[e] - 0.25 * ga);
+            }
         }
     }
+}
+
+void nd_beta_sample_grad_fill(intptr_t n, const double *a, intptr_t as, const double *b,
+                              intptr_t bs, const double *x, intptr_t xs, double *dxda,
+                              intptr_t o0s, double *dxdb, intptr_t o1s)
+{
+    bl_fill(BL_BETA, n, a, as, b, bs, x, xs, dxda, o0s, dxdb, o1s);
 }
 
 void nd_student_t_sample_grad_df_fill(intptr_t n, const double *df, intptr_t ds, const double *t,
                                       intptr_t ts, double *out, intptr_t os)
 {
-    bl_block k;
-    double tv[BL_BLOCK], dv[BL_BLOCK];
-    intptr_t i0;
-    bl_memo_init(&k.memo);
-    for (i0 = 0; i0 < n; i0 += BL_BLOCK) {
-        int m = n - i0 < BL_BLOCK ? (int)(n - i0) : BL_BLOCK, j, e;
-        k.n = 0;
-        for (j = 0; j < m; j++) {
-            double v = BL_AT(df, i0 + j, ds), tj = BL_AT(t, i0 + j, ts), x, y;
-            /* nd_student_t_sample_grad_df's ordinary case */
-            if (!(v > 0.0) || isinf(v) || tj != tj || tj == 0.0 || isinf(tj)) {
-                BL_OUT(out, i0 + j, os) = nd_student_t_sample_grad_df(v, tj);
-                continue;
-            }
-            student_xy(v, tj, &x, &y);
-            if (y < DBL_MIN) y = DBL_MIN;
-            if (x < DBL_MIN) x = DBL_MIN;
-            tv[k.n] = tj;
-            dv[k.n] = v;
-            bl_add(&k, j, 0.5 * v, 0.5, x, y);
-        }
-        bl_run(&k);
-        for (e = 0; e < k.n; e++) {
-            double I, Ia, Ib, ga, gb;
-            beta_finish(&k.pt[e], k.f[e], k.fa[e], k.fb[e], 0, &I, &Ia, &Ib, &ga, &gb);
-            BL_OUT(out, i0 + k.at[e], os) = tv[e] * (0.5 / dv[e] - 0.25 * ga);
-        }
-    }
+    bl_fill(BL_T, n, df, ds, t, ts, NULL, 0, out, os, NULL, 0);
 }
