@@ -404,31 +404,26 @@ double nd_student_t_sample_grad_df(double df, double t)
 }
 
 /* ---- arrays: the fraction eight elements at a time --------------------------
- * A block of BL_BLOCK elements: each ordinary element prepared (beta_prep) into
- * the lane arrays, the others (edges, invalid input) by the one-element function;
- * the lanes in groups of BL_W (the last padded by repeating its last element);
- * then each element finished in place.  Every value is the one-element
+ * A block of BL_BLOCK elements: each ordinary element prepared (beta_prep) as an
+ * entry, the others (edges, invalid input) by the one-element function; the
+ * entries' fractions in lane groups of BL_W (bl_run; the last group padded by
+ * repeating its last entry); then each element finished in place.  Every value is the one-element
  * function's, bit for bit. */
 #define BL_BLOCK 256
 #define BL_AT(p, i, s) (*(const double *)((const char *)(p) + (i) * (s)))
 #define BL_OUT(p, i, s) (*(double *)((char *)(p) + (i) * (s)))
 
 typedef struct {
-    bl_point pt[BL_BLOCK];
-    double a[BL_BLOCK + BL_W], b[BL_BLOCK + BL_W], x[BL_BLOCK + BL_W];
-    double La[BL_BLOCK + BL_W], Lb[BL_BLOCK + BL_W];
-    double f[BL_BLOCK + BL_W], fa[BL_BLOCK + BL_W], fb[BL_BLOCK + BL_W];
-    int at[BL_BLOCK]; /* the element of each lane entry */
+    bl_point pt[BL_BLOCK];                         /* the prepared entries */
+    double f[BL_BLOCK], fa[BL_BLOCK], fb[BL_BLOCK]; /* their fractions */
+    int at[BL_BLOCK]; /* the element of each entry */
     int n;
     bl_memo memo; /* for the whole fill */
 } bl_block;
 
 static void bl_add(bl_block *k, int j, double a, double b, double x, double y)
 {
-    bl_point *p = &k->pt[k->n];
-    beta_prep(a, b, x, y, p, &k->memo);
-    k->a[k->n] = p->a; k->b[k->n] = p->b; k->x[k->n] = p->x;
-    k->La[k->n] = p->La; k->Lb[k->n] = p->Lb;
+    beta_prep(a, b, x, y, &k->pt[k->n], &k->memo);
     k->at[k->n++] = j;
 }
 
@@ -445,21 +440,25 @@ static void bl_run(bl_block *k)
     double sLb[BL_BLOCK + BL_W], sf[BL_BLOCK + BL_W], sfa[BL_BLOCK + BL_W], sfb[BL_BLOCK + BL_W];
     int perm[BL_BLOCK], bucket[BL_BLOCK], count[BL_NBUCKET + 1] = {0}, e, g;
     if (!GV_VECTOR_LEVEL) { /* baseline: one element at a time (the lanes' waste costs more than they hide) */
-        for (e = 0; e < k->n; e++)
-            bl_cf_body(1, k->a + e, k->b + e, k->x + e, k->La + e, k->Lb + e, k->f + e, k->fa + e, k->fb + e);
+        for (e = 0; e < k->n; e++) {
+            const bl_point *p = &k->pt[e];
+            bl_cf_body(1, &p->a, &p->b, &p->x, &p->La, &p->Lb, k->f + e, k->fa + e, k->fb + e);
+        }
         return;
     }
     for (e = 0; e < k->n; e++) {
-        double q = k->x[e] * ((k->a[e] + k->b[e] + 2.0) / (k->a[e] + 1.0)) * BL_NBUCKET;
+        const bl_point *p = &k->pt[e];
+        double q = p->x * ((p->a + p->b + 2.0) / (p->a + 1.0)) * BL_NBUCKET;
         int c = q < BL_NBUCKET - 1 ? (int)q : BL_NBUCKET - 1; /* q >= 0; NaN: the last */
         bucket[e] = c;
         count[c + 1]++;
     }
     for (g = 0; g < BL_NBUCKET; g++) count[g + 1] += count[g];
-    for (e = 0; e < k->n; e++) {
+    for (e = 0; e < k->n; e++) { /* the lanes' arrays, in bucket order */
+        const bl_point *p = &k->pt[e];
         int i = count[bucket[e]]++;
         perm[i] = e;
-        sa[i] = k->a[e]; sb[i] = k->b[e]; sx[i] = k->x[e]; sLa[i] = k->La[e]; sLb[i] = k->Lb[e];
+        sa[i] = p->a; sb[i] = p->b; sx[i] = p->x; sLa[i] = p->La; sLb[i] = p->Lb;
     }
     for (e = k->n; e % BL_W; e++) {
         sa[e] = sa[e - 1]; sb[e] = sb[e - 1]; sx[e] = sx[e - 1];

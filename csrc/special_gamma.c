@@ -543,7 +543,6 @@ __attribute__((constructor)) static void gv_level_init(void)
     nd_i_special_level = hw < cap ? hw : cap;
 }
 #endif
-#define gv_level nd_i_special_level
 
 #define GV_LN2_HI 0.6931471803691238      /* 33 bits: e * GV_LN2_HI exact for |e| < 2^20 */
 #define GV_LN2_LO 1.9082149292705877e-10  /* log 2 - GV_LN2_HI */
@@ -964,8 +963,8 @@ __attribute__((target("avx2"))) static int gv_classify_plain_256(int m, const do
 static int gv_classify_plain(int m, const double *restrict ab, const double *restrict xb,
                              int *restrict cls)
 {
-    if (gv_level >= 3) return gv_classify_plain_512(m, ab, xb, cls);
-    if (gv_level == 2) return gv_classify_plain_256(m, ab, xb, cls);
+    if (nd_i_special_level >= 3) return gv_classify_plain_512(m, ab, xb, cls);
+    if (nd_i_special_level == 2) return gv_classify_plain_256(m, ab, xb, cls);
     return gv_classify_plain_body(m, ab, xb, cls);
 }
 #else
