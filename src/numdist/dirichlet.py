@@ -21,10 +21,12 @@ def _log_gamma_sample_grad(a: np.ndarray, log_z: np.ndarray) -> np.ndarray:
     ``-(log z - digamma(a + 1)) / a`` where ``z`` underflows (tiny concentrations)."""
     z = np.exp(log_z)
     small = z < 1e-280
-    if not small.any():  # the usual case: no digamma pass for the limit
-        return _special.gamma_sample_grad(a, z) / z
+    any_small = bool(small.any())
+    zr = np.where(small, 1.0, z) if any_small else z
     with np.errstate(divide="ignore", invalid="ignore"):
-        regular = _special.gamma_sample_grad(a, np.where(small, 1.0, z)) / np.where(small, 1.0, z)
+        regular = _special.gamma_sample_grad(a, zr) / zr
+        if not any_small:  # the usual case: no digamma pass for the limit
+            return regular
         limit = -(log_z - _special.digamma(a + 1.0)) / a
     return np.where(small, limit, regular)
 
