@@ -33,25 +33,9 @@ def workloads(scale: float = 1.0) -> list[Workload]:
 
     c = max(int(1e6 * scale), 100)
     conc = np.linspace(0.5, 5.0, c)
-    rate = np.ones(c)
-    d = nd.Gamma(conc, rate)
-
-    def numdist_step() -> Any:
-        x, vjp = d.rsample_vjp()
-        return vjp(np.ones_like(x))
-
-    peers = {}
-    if torch is not None:
-        tc = torch.tensor(conc, requires_grad=True)
-        tr = torch.tensor(rate)
-
-        def torch_step() -> Any:
-            tc.grad = None
-            torch.distributions.Gamma(tc, tr).rsample().sum().backward()
-            return tc.grad
-
-        peers["torch rsample + backward"] = torch_step
-    rows.append(Workload(f"Gamma(conc[{c:.0e}]).rsample_vjp + gradient", numdist_step, peers, ">= 5x torch"))
+    # torch differentiates the concentration only (the rate is a plain tensor)
+    rows.append(_grad_step_row(f"Gamma(conc[{c:.0e}]).rsample_vjp + gradient", nd.Gamma, (conc, np.ones(c)),
+                               "Gamma", torch, target=">= 5x torch", torch_grads=1))
 
     # the other implicit-gradient families, the same step (no DESIGN target: tracked
     # against torch, whose gradients are fitted approximations)
@@ -66,9 +50,11 @@ def workloads(scale: float = 1.0) -> list[Workload]:
     return rows
 
 
-def _grad_step_row(name: str, family: Any, params: tuple[np.ndarray, ...], torch_name: str, torch: Any) -> Workload:
+def _grad_step_row(name: str, family: Any, params: tuple[np.ndarray, ...], torch_name: str, torch: Any,
+                   target: str = "", torch_grads: int | None = None) -> Workload:
     """A training step of an implicitly reparameterised family: ``rsample_vjp`` and its
-    backward (numdist), ``rsample().sum().backward()`` (torch), the same parameters."""
+    backward (numdist), ``rsample().sum().backward()`` (torch), the same parameters;
+    torch differentiates the first ``torch_grads`` of them (all by default)."""
     d = family(*params)
 
     def numdist_step() -> Any:
@@ -77,14 +63,15 @@ def _grad_step_row(name: str, family: Any, params: tuple[np.ndarray, ...], torch
 
     peers: dict[str, Callable[[], Any]] = {}
     if torch is not None:
-        tp = [torch.tensor(p, requires_grad=True) for p in params]
+        ng = len(params) if torch_grads is None else torch_grads
+        tp = [torch.tensor(p, requires_grad=i < ng) for i, p in enumerate(params)]
         cls = getattr(torch.distributions, torch_name)
 
         def torch_step() -> Any:
-            for t in tp:
+            for t in tp[:ng]:
                 t.grad = None
             cls(*tp).rsample().sum().backward()
             return tp[0].grad
 
         peers["torch rsample + backward"] = torch_step
-    return Workload(name, numdist_step, peers, "")
+    return Workload(name, numdist_step, peers, target)
